@@ -1,0 +1,92 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type Database from 'better-sqlite3';
+import type * as Y from 'yjs';
+import type { Role } from '../src/lib/domain/roles';
+
+/** The signed-in user behind a request, resolved from the session cookie. */
+export interface SessionUser {
+  id: string;
+  username: string;
+  name: string;
+  roles: Role[];
+  clinicId: string;
+  clinicName: string;
+  sessionId: string;
+}
+
+export const AUDIT_ACTIONS = [
+  'login.success',
+  'login.failure',
+  'logout',
+  'session.expired',
+  'doc.open',
+  'doc.update',
+  'doc.update.rejected',
+  'doc.batch',
+  'patients.list',
+  'authz.denied',
+  'user.create',
+  'clinic.create',
+  'import'
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEvent {
+  action: AuditAction;
+  outcome: 'success' | 'failure';
+  userId?: string | null;
+  /** What was acted on: a document name, `patients`, a username for failed logins (never patient data). */
+  target?: string | null;
+  /** Small structured facts: sizes, counts, reasons. Never names, dates of birth or note text. */
+  detail?: Record<string, unknown>;
+  ip?: string | null;
+}
+
+export interface Audit {
+  record(event: AuditEvent): void;
+}
+
+/** What the sync service needs from the rest of the server. */
+export interface SyncDeps {
+  db: Database.Database;
+  /** Resolves the session cookie of an upgrade request; null when absent, expired or revoked. */
+  authenticate(req: IncomingMessage): SessionUser | null;
+  audit: Audit;
+  /**
+   * Called after an update to a document was persisted and applied, with the
+   * live document. The platform uses it to refresh the patient-list projection.
+   */
+  onDocChanged?(name: string, clinicId: string, doc: Y.Doc): void;
+}
+
+export interface SyncOptions {
+  /** Largest websocket message or pushed update accepted, in bytes (default 2 MiB). */
+  maxMessageBytes?: number;
+  /** A document with no connection is dropped from memory after this long (default 60 s). */
+  idleEvictMs?: number;
+  /** Write a snapshot after this many updates since the last one (default 200). */
+  compactEvery?: number;
+}
+
+export interface BatchDocResult {
+  name: string;
+  update?: string;
+  stateVector?: string;
+  error?: { code: string; message: string };
+}
+
+export interface SyncService {
+  /** Handles an HTTP upgrade for `/sync/<docName>` (authenticates, checks ACL, then speaks y-websocket). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** POST /api/sync/batch — body validated inside; throws AppError for a malformed request. */
+  handleBatch(user: SessionUser, body: unknown): Promise<{ docs: BatchDocResult[] }>;
+  /** GET /api/sync/changes — names of readable documents changed after `since`. */
+  changes(user: SessionUser, since: string | undefined): { docs: string[]; cursor: string };
+  /** Server-side write (seed, import): persisted, attributed to `userId`, broadcast. */
+  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string): Promise<void>;
+  /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
+  readState(name: string, clinicId: string): Promise<Uint8Array | null>;
+  stats(): { openDocs: number; connections: number };
+  close(): Promise<void>;
+}

@@ -1,0 +1,340 @@
+import * as Y from 'yjs';
+import {
+  allergyInputSchema,
+  conditionInputSchema,
+  encounterInputSchema,
+  NOTE_SECTIONS,
+  CHART_COLLECTIONS,
+  type Actor,
+  type Allergy,
+  type AllergyInput,
+  type ChartCollection,
+  type Condition,
+  type ConditionInput,
+  type Encounter,
+  type EncounterInput,
+  type NoteSection,
+  type NoteState
+} from '../domain/chart';
+import { AppError } from '../domain/errors';
+import { metaOf, migrate, newId, nowIso, str, SCHEMA_VERSION } from './schema';
+
+/**
+ * Typed access to a `chart:<uuid>` document. Each collection is a top-level
+ * Y.Map keyed by entry id; each entry is a Y.Map of FHIR-named fields, so
+ * two devices editing different fields of one entry both keep their edit.
+ * Note sections are Y.Text so two people can type in one note at once.
+ */
+
+type Entry = Y.Map<unknown>;
+
+export function collection(doc: Y.Doc, name: ChartCollection): Y.Map<Entry> {
+  return doc.getMap(name) as Y.Map<Entry>;
+}
+
+export function initChartDoc(doc: Y.Doc, patientId: string): void {
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    if (meta.get('schemaVersion') === undefined) meta.set('schemaVersion', SCHEMA_VERSION);
+    meta.set('kind', 'chart');
+    meta.set('patientId', patientId);
+    for (const c of CHART_COLLECTIONS) doc.getMap(c);
+  }, 'local');
+}
+
+function invalid(what: string, err: { issues: { path: PropertyKey[]; message: string }[] }): AppError {
+  return new AppError(
+    'invalid',
+    `The ${what} is not valid`,
+    err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+  );
+}
+
+function stamp(entry: Entry, actor: Actor, created: boolean): void {
+  const now = nowIso();
+  if (created) {
+    entry.set('createdAt', now);
+    entry.set('createdBy', actor.name);
+  }
+  entry.set('updatedAt', now);
+  entry.set('updatedBy', actor.name);
+}
+
+function provenance(e: Entry) {
+  return {
+    createdAt: str(e, 'createdAt'),
+    createdBy: str(e, 'createdBy'),
+    updatedAt: str(e, 'updatedAt'),
+    updatedBy: str(e, 'updatedBy'),
+    enteredInErrorAt: str(e, 'enteredInErrorAt') || undefined,
+    enteredInErrorBy: str(e, 'enteredInErrorBy') || undefined,
+    enteredInErrorReason: str(e, 'enteredInErrorReason') || undefined
+  };
+}
+
+function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function codeOf(e: Entry): { text: string; coding?: { system?: string; code?: string; display?: string }[] } {
+  const c = e.get('code');
+  if (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string') {
+    return c as { text: string };
+  }
+  return { text: '' };
+}
+
+// ── Allergies ────────────────────────────────────────────────────────────
+
+export function addAllergy(doc: Y.Doc, input: AllergyInput, actor: Actor, id: string = newId()): string {
+  const parsed = allergyInputSchema.safeParse(input);
+  if (!parsed.success) throw invalid('allergy', parsed.error);
+  const a = parsed.data;
+  migrate(doc);
+  doc.transact(() => {
+    const e = new Y.Map<unknown>();
+    collection(doc, 'allergies').set(id, e);
+    e.set('resourceType', 'AllergyIntolerance');
+    e.set('id', id);
+    e.set('code', { text: a.substance, ...(a.coding ? { coding: a.coding } : {}) });
+    e.set('category', a.category);
+    e.set('criticality', a.criticality);
+    e.set('reaction', a.reaction);
+    e.set('severity', a.severity);
+    e.set('clinicalStatus', 'active');
+    e.set('verificationStatus', a.verificationStatus);
+    e.set('recordedDate', a.recordedDate ?? nowIso().slice(0, 10));
+    stamp(e, actor, true);
+  }, 'local');
+  return id;
+}
+
+export function listAllergies(doc: Y.Doc): Allergy[] {
+  const out: Allergy[] = [];
+  collection(doc, 'allergies').forEach((e, id) => {
+    out.push({
+      id,
+      code: codeOf(e),
+      category: pick(e.get('category'), ['medication', 'food', 'environment', 'biologic'], 'medication'),
+      criticality: pick(e.get('criticality'), ['low', 'high', 'unable-to-assess'], 'unable-to-assess'),
+      reaction: str(e, 'reaction'),
+      severity: pick(e.get('severity'), ['mild', 'moderate', 'severe', ''], ''),
+      clinicalStatus: pick(e.get('clinicalStatus'), ['active', 'inactive', 'resolved'], 'active'),
+      verificationStatus: pick(
+        e.get('verificationStatus'),
+        ['unconfirmed', 'confirmed', 'refuted', 'entered-in-error'],
+        'unconfirmed'
+      ),
+      recordedDate: str(e, 'recordedDate'),
+      ...provenance(e)
+    });
+  });
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** Edits fields of an existing allergy (reaction, severity, criticality, status). */
+export function updateAllergy(
+  doc: Y.Doc,
+  id: string,
+  changes: Partial<Pick<Allergy, 'reaction' | 'severity' | 'criticality' | 'clinicalStatus'>>,
+  actor: Actor
+): void {
+  const e = entryOrThrow(doc, 'allergies', id);
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(changes)) if (v !== undefined && e.get(k) !== v) e.set(k, v);
+    stamp(e, actor, false);
+  }, 'local');
+}
+
+// ── Problems ─────────────────────────────────────────────────────────────
+
+export function addCondition(doc: Y.Doc, input: ConditionInput, actor: Actor, id: string = newId()): string {
+  const parsed = conditionInputSchema.safeParse(input);
+  if (!parsed.success) throw invalid('problem', parsed.error);
+  const c = parsed.data;
+  migrate(doc);
+  doc.transact(() => {
+    const e = new Y.Map<unknown>();
+    collection(doc, 'conditions').set(id, e);
+    e.set('resourceType', 'Condition');
+    e.set('id', id);
+    e.set('code', { text: c.text, ...(c.coding ? { coding: c.coding } : {}) });
+    e.set('clinicalStatus', c.clinicalStatus);
+    e.set('verificationStatus', 'confirmed');
+    e.set('onsetDate', c.onsetDate);
+    e.set('abatementDate', c.abatementDate);
+    e.set('note', c.note);
+    e.set('recordedDate', nowIso().slice(0, 10));
+    stamp(e, actor, true);
+  }, 'local');
+  return id;
+}
+
+export function updateCondition(
+  doc: Y.Doc,
+  id: string,
+  changes: Partial<Pick<Condition, 'clinicalStatus' | 'onsetDate' | 'abatementDate' | 'note'>>,
+  actor: Actor
+): void {
+  const e = entryOrThrow(doc, 'conditions', id);
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(changes)) if (v !== undefined && e.get(k) !== v) e.set(k, v);
+    stamp(e, actor, false);
+  }, 'local');
+}
+
+export function listConditions(doc: Y.Doc): Condition[] {
+  const out: Condition[] = [];
+  collection(doc, 'conditions').forEach((e, id) => {
+    out.push({
+      id,
+      code: codeOf(e),
+      clinicalStatus: pick(
+        e.get('clinicalStatus'),
+        ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved'],
+        'active'
+      ),
+      verificationStatus: pick(
+        e.get('verificationStatus'),
+        ['unconfirmed', 'provisional', 'differential', 'confirmed', 'refuted', 'entered-in-error'],
+        'confirmed'
+      ),
+      onsetDate: str(e, 'onsetDate'),
+      abatementDate: str(e, 'abatementDate'),
+      note: str(e, 'note'),
+      recordedDate: str(e, 'recordedDate'),
+      ...provenance(e)
+    });
+  });
+  return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+// ── Entered in error (any collection) ────────────────────────────────────
+
+function entryOrThrow(doc: Y.Doc, name: ChartCollection, id: string): Entry {
+  const e = collection(doc, name).get(id);
+  if (!(e instanceof Y.Map)) throw new AppError('not-found', 'That entry is not in this chart');
+  return e;
+}
+
+/**
+ * Marks an entry as recorded by mistake. Nothing is deleted: the entry stays
+ * in the chart, struck through, with who, when and why.
+ */
+export function markEnteredInError(
+  doc: Y.Doc,
+  name: 'allergies' | 'conditions' | 'encounters',
+  id: string,
+  reason: string,
+  actor: Actor
+): void {
+  const why = reason.trim();
+  if (!why) throw new AppError('invalid', 'Say why the entry was recorded in error', [{ path: 'reason', message: 'Required' }]);
+  const e = entryOrThrow(doc, name, id);
+  doc.transact(() => {
+    if (name === 'encounters') e.set('status', 'entered-in-error');
+    else e.set('verificationStatus', 'entered-in-error');
+    e.set('enteredInErrorAt', nowIso());
+    e.set('enteredInErrorBy', actor.name);
+    e.set('enteredInErrorReason', why.slice(0, 500));
+    stamp(e, actor, false);
+  }, 'local');
+}
+
+// ── Encounters and notes ─────────────────────────────────────────────────
+
+export function addEncounter(doc: Y.Doc, input: EncounterInput, actor: Actor, id: string = newId()): string {
+  const parsed = encounterInputSchema.safeParse(input);
+  if (!parsed.success) throw invalid('visit', parsed.error);
+  const v = parsed.data;
+  migrate(doc);
+  doc.transact(() => {
+    const e = new Y.Map<unknown>();
+    collection(doc, 'encounters').set(id, e);
+    e.set('resourceType', 'Encounter');
+    e.set('id', id);
+    e.set('class', v.class);
+    e.set('type', v.type);
+    e.set('reason', v.reason);
+    e.set('start', v.start ?? nowIso());
+    e.set('end', '');
+    e.set('status', 'in-progress');
+    const note = new Y.Map<unknown>();
+    e.set('note', note);
+    for (const s of NOTE_SECTIONS) note.set(s, new Y.Text());
+    note.set('status', 'draft');
+    stamp(e, actor, true);
+  }, 'local');
+  return id;
+}
+
+function noteMap(doc: Y.Doc, encounterId: string): Y.Map<unknown> {
+  const e = entryOrThrow(doc, 'encounters', encounterId);
+  const note = e.get('note');
+  if (!(note instanceof Y.Map)) throw new AppError('not-found', 'This visit has no note');
+  return note;
+}
+
+/** The shared text of one note section, for binding to an editor. */
+export function noteSection(doc: Y.Doc, encounterId: string, section: NoteSection): Y.Text {
+  const t = noteMap(doc, encounterId).get(section);
+  if (!(t instanceof Y.Text)) throw new AppError('not-found', 'This note section does not exist');
+  return t;
+}
+
+export function noteState(doc: Y.Doc, encounterId: string): NoteState {
+  const note = noteMap(doc, encounterId);
+  if (note.get('status') === 'signed') {
+    return { status: 'signed', signedBy: str(note, 'signedBy'), signedAt: str(note, 'signedAt') };
+  }
+  return { status: 'draft' };
+}
+
+/**
+ * Signs a visit note: it is locked from then on (corrections are addenda,
+ * added by later work). Signing an already signed note is refused so the
+ * original signer and time are never overwritten.
+ */
+export function signNote(doc: Y.Doc, encounterId: string, actor: Actor): void {
+  const note = noteMap(doc, encounterId);
+  if (note.get('status') === 'signed') throw new AppError('conflict', 'This note is already signed');
+  doc.transact(() => {
+    note.set('status', 'signed');
+    note.set('signedBy', actor.name);
+    note.set('signedAt', nowIso());
+    const e = entryOrThrow(doc, 'encounters', encounterId);
+    e.set('status', 'finished');
+    if (!str(e, 'end')) e.set('end', nowIso());
+    stamp(e, actor, false);
+  }, 'local');
+}
+
+export function listEncounters(doc: Y.Doc): Encounter[] {
+  const out: Encounter[] = [];
+  collection(doc, 'encounters').forEach((e, id) => {
+    let note: NoteState = { status: 'draft' };
+    const n = e.get('note');
+    if (n instanceof Y.Map && n.get('status') === 'signed') {
+      note = { status: 'signed', signedBy: str(n, 'signedBy'), signedAt: str(n, 'signedAt') };
+    }
+    out.push({
+      id,
+      class: pick(e.get('class'), ['ambulatory', 'virtual', 'home', 'emergency'], 'ambulatory'),
+      type: str(e, 'type'),
+      reason: str(e, 'reason'),
+      start: str(e, 'start'),
+      end: str(e, 'end'),
+      status: pick(e.get('status'), ['in-progress', 'finished', 'cancelled', 'entered-in-error'], 'in-progress'),
+      note,
+      ...provenance(e)
+    });
+  });
+  return out.sort((a, b) => b.start.localeCompare(a.start));
+}
+
+/** Plain text of a whole note, for previews and search. */
+export function noteText(doc: Y.Doc, encounterId: string): Record<NoteSection, string> {
+  const out = {} as Record<NoteSection, string>;
+  for (const s of NOTE_SECTIONS) out[s] = noteSection(doc, encounterId, s).toString();
+  return out;
+}

@@ -1,0 +1,48 @@
+/**
+ * One error shape end to end (modelled on FHIR's OperationOutcome issue):
+ * a machine code, a message safe to show a user (never patient data), and
+ * optional details such as the path of an invalid field.
+ */
+export const ERROR_CODES = [
+  'invalid',
+  'unauthenticated',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'too-large',
+  'rate-limited',
+  'unavailable',
+  'internal'
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface AppErrorBody {
+  error: { code: ErrorCode; message: string; details?: { path?: string; message: string }[] };
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: { path?: string; message: string }[]
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  toBody(): AppErrorBody {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  'rate-limited': 429,
+  unavailable: 503,
+  internal: 500
+};

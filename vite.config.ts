@@ -1,0 +1,53 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { SvelteKitPWA } from '@vite-pwa/sveltekit';
+import { defineConfig } from 'vite';
+
+const api = process.env.OUTPOST_API ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  plugins: [
+    sveltekit(),
+    SvelteKitPWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: {
+        name: 'Outpost Clinic',
+        short_name: 'Outpost',
+        description: 'Offline-first clinic records and video visits',
+        theme_color: '#0f5c4d',
+        background_color: '#f6f7f5',
+        display: 'standalone',
+        start_url: '/',
+        scope: '/',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' }
+        ]
+      },
+      kit: { adapterFallback: 'index.html', spa: true },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: [/^\/api/, /^\/fhir/, /^\/sync/, /^\/healthz/],
+        cleanupOutdatedCaches: true
+      },
+      devOptions: { enabled: false }
+    })
+  ],
+  server: {
+    proxy: {
+      '/api': api,
+      '/fhir': api,
+      '/healthz': api,
+      '/sync': { target: api.replace(/^http/, 'ws'), ws: true }
+    }
+  },
+  test: {
+    include: ['src/**/*.test.ts', 'server/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks'
+  }
+});
