@@ -11,7 +11,13 @@ export type Gender = (typeof GENDERS)[number];
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use the form YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(s + 'T00:00:00Z')), 'Not a real date');
+  .refine(isRealDate, 'Not a real date');
+
+/** True for a calendar date that exists (rejects 1981-02-29, which Date.parse accepts). */
+export function isRealDate(s: string): boolean {
+  const d = new Date(s + 'T00:00:00Z');
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
 
 export const patientInputSchema = z.object({
   family: z.string().trim().min(1, 'Family name is required').max(100),

@@ -1,0 +1,35 @@
+import { describe, expect, test } from 'vitest';
+import { docAccess, docName, parseDocName } from './doc-names';
+import type { Role } from './roles';
+
+const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
+
+describe('parseDocName', () => {
+  test('round-trips both kinds', () => {
+    expect(parseDocName(docName('patient', id))).toEqual({ kind: 'patient', patientId: id });
+    expect(parseDocName(docName('chart', id))).toEqual({ kind: 'chart', patientId: id });
+  });
+  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
+    'rejects %j',
+    (name) => expect(parseDocName(name)).toBeNull()
+  );
+});
+
+describe('docAccess', () => {
+  test.each<[Role[], 'patient' | 'chart', string]>([
+    [['clinician'], 'patient', 'write'],
+    [['clinician'], 'chart', 'write'],
+    [['nurse'], 'chart', 'write'],
+    [['frontdesk'], 'patient', 'write'],
+    // Front desk never sees clinical documents (ARCHITECTURE.md: one document per unit of access).
+    [['frontdesk'], 'chart', 'none'],
+    [['admin'], 'patient', 'read'],
+    [['admin'], 'chart', 'none'],
+    [['patient'], 'patient', 'none'],
+    [['patient'], 'chart', 'none'],
+    [[], 'patient', 'none'],
+    [['admin', 'clinician'], 'chart', 'write']
+  ])('%j on %s → %s', (roles, kind, expected) => {
+    expect(docAccess(roles, kind)).toBe(expected);
+  });
+});
