@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: runs every benchmark in one process and prints figures,
+ * each with a baseline measured in the same process and the ratio.
+ * Loopback only, bounded in time.
+ */
+const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
+  { name: 'sync server', load: () => import('./sync-server.bench') },
+  { name: 'client', load: () => import('./client.bench') }
+];
+
+const only = process.argv[2];
+for (const suite of suites) {
+  if (only && !suite.name.includes(only)) continue;
+  console.log(`\n=== ${suite.name} ===`);
+  const mod = await suite.load();
+  await mod.run();
+}
+process.exit(0);

@@ -1,0 +1,86 @@
+import { expect, test } from '@playwright/test';
+import * as Y from 'yjs';
+import { listAllergies } from '../src/lib/chart/chart-doc';
+import { readPatient } from '../src/lib/chart/patient-doc';
+import { Device, startClinic, type Clinic } from './support/clinic';
+
+/**
+ * Journey: a clinician loses the network mid-day. The app keeps working —
+ * a reload on a chart deep link, a new patient, a new allergy — shows the
+ * work as pending, and delivers it when the link comes back.
+ */
+let clinic: Clinic;
+test.beforeAll(async () => {
+  clinic = await startClinic();
+});
+test.afterAll(async () => {
+  await clinic.stop();
+});
+
+async function serverDoc(name: string): Promise<Y.Doc | null> {
+  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
+  const state = await clinic.sync.readState(name, clinicId);
+  if (!state) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc;
+}
+
+test('offline: reload a chart deep link, register a patient, add an allergy; all of it syncs on reconnect', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await device.waitForServiceWorker();
+  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await device.unlock();
+  await device.waitSynced();
+
+  // Open a chart online, remember its deep link.
+  const first = page.getByTestId('patient-link').first();
+  const name = (await first.textContent())!.trim();
+  await first.click();
+  await expect(page.getByTestId('patient-name')).toHaveText(name);
+  const chartUrl = page.url();
+  const patientId = chartUrl.split('/patients/')[1];
+
+  // Pull the cable, then reload the deep link: served by the service worker, unlocked without the server.
+  await device.offline();
+  await page.goto(chartUrl);
+  await device.unlock();
+  await expect(page.getByTestId('patient-name')).toHaveText(name);
+  await expect(page.getByTestId('sync-indicator')).toContainText('Offline');
+
+  // Add an allergy offline.
+  await page.getByRole('button', { name: 'Add allergy' }).click();
+  await page.getByLabel('Substance').fill('Sulfamethoxazole');
+  await page.getByLabel('Reaction', { exact: true }).fill('Rash');
+  await page.getByRole('button', { name: 'Save allergy' }).click();
+  await expect(page.getByTestId('allergy').filter({ hasText: 'Sulfamethoxazole' })).toBeVisible();
+
+  // Register a new patient offline.
+  await page.getByRole('link', { name: 'Patients', exact: true }).click();
+  await page.getByRole('link', { name: 'Register patient' }).click();
+  await page.getByLabel('Family name').fill('Offlineton');
+  await page.getByLabel('Given names').fill('Wren');
+  await page.getByLabel('Birth date').fill('1990-04-12');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await expect(page.getByTestId('patient-name')).toHaveText('Offlineton, Wren');
+  const newId = page.url().split('/patients/')[1];
+  await expect(page.getByTestId('sync-indicator')).toContainText(/pending/);
+
+  // Nothing reached the server yet.
+  expect(await serverDoc(`patient:${newId}`)).toBeNull();
+
+  // Plug the cable back: pending work is delivered.
+  await device.online();
+  await device.waitSynced();
+  const patientDoc = await serverDoc(`patient:${newId}`);
+  expect(readPatient(patientDoc!)).toMatchObject({ family: 'Offlineton', given: ['Wren'], birthDate: '1990-04-12' });
+  const chartDoc = await serverDoc(`chart:${patientId}`);
+  expect(listAllergies(chartDoc!).map((a) => a.code.text)).toContain('Sulfamethoxazole');
+
+  // The projection the clinic list is built from has the new patient too.
+  const row = clinic.db.prepare('SELECT family FROM patients WHERE id = ?').get(newId) as { family: string } | undefined;
+  expect(row?.family).toBe('Offlineton');
+  await device.close();
+});

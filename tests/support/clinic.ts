@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { createApp } from '../../server/app';
+
+export const DEMO_PASSWORD = 'outpost-demo';
+
+export type Clinic = Awaited<ReturnType<typeof createApp>> & { dataDir: string; stop(): Promise<void> };
+
+/** Starts the real server (built app, SQLite, sync) on a random loopback port with the demo clinic. */
+export async function startClinic(opts: { idleLockMinutes?: number } = {}): Promise<Clinic> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'outpost-e2e-'));
+  const app = await createApp({
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    demo: true,
+    idleLockMinutes: opts.idleLockMinutes,
+    staticDir: 'build',
+    logger: () => {}
+  });
+  return Object.assign(app, {
+    dataDir,
+    async stop() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+}
+
+/**
+ * A device's network cable: a loopback TCP proxy in front of the server.
+ * `unplug()` refuses new connections and cuts open ones (websockets too), so
+ * the page, its service worker and its sockets all lose the server, as when
+ * a rural link drops. Each device gets its own cable (and so its own origin,
+ * hence its own IndexedDB and service worker, like a separate laptop).
+ */
+export class NetworkCable {
+  private plugged = true;
+  private readonly sockets = new Set<net.Socket>();
+  private server!: net.Server;
+  port = 0;
+
+  constructor(private readonly targetPort: number) {}
+
+  async start(): Promise<this> {
+    this.server = net.createServer((client) => {
+      if (!this.plugged) {
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect(this.targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  unplug(): void {
+    this.plugged = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  plug(): void {
+    this.plugged = true;
+  }
+
+  async close(): Promise<void> {
+    this.unplug();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A device: a browser context on its own cable. Going offline unplugs the cable and tells the browser. */
+export class Device {
+  constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly cable: NetworkCable
+  ) {}
+
+  static async open(browser: Browser, clinic: Clinic, viewport = { width: 1280, height: 860 }): Promise<Device> {
+    const cable = await new NetworkCable(clinic.port).start();
+    const context = await browser.newContext({ baseURL: cable.url, viewport });
+    const page = await context.newPage();
+    return new Device(context, page, cable);
+  }
+
+  async offline(): Promise<void> {
+    this.cable.unplug();
+    await this.context.setOffline(true);
+  }
+
+  async online(): Promise<void> {
+    this.cable.plug();
+    await this.context.setOffline(false);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+    await this.cable.close();
+  }
+
+  /** Signs in through the form and waits until the clinic panel is on the device. */
+  async signIn(username: string, password = DEMO_PASSWORD): Promise<void> {
+    const { page } = this;
+    await page.goto('/');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Patients' })).toBeVisible();
+    await this.waitSynced();
+  }
+
+  async waitSynced(): Promise<void> {
+    await expect(this.page.getByTestId('sync-indicator')).toHaveText(/All changes synced/, { timeout: 30_000 });
+  }
+
+  /** Waits until the service worker controls the page, so the app shell is cached for offline use. */
+  async waitForServiceWorker(): Promise<void> {
+    await this.page.waitForFunction(async () => {
+      const reg = await navigator.serviceWorker.ready;
+      return !!reg.active && !!navigator.serviceWorker.controller;
+    }, undefined, { timeout: 30_000 }).catch(async () => {
+      // First load is not controlled until a reload (clients.claim may be off).
+      await this.page.reload();
+      await this.page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
+    });
+  }
+
+  /**
+   * A full page load (typing a URL, a reload). The data key lives only in
+   * memory, so every load asks for the password again before showing data.
+   */
+  async visit(path: string): Promise<void> {
+    await this.page.goto(path);
+    await this.unlock();
+  }
+
+  async unlock(password = DEMO_PASSWORD): Promise<void> {
+    await expect(this.page.getByRole('heading', { name: 'Outpost is locked' })).toBeVisible();
+    await this.page.getByLabel('Password').fill(password);
+    await this.page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(this.page.getByRole('heading', { name: 'Outpost is locked' })).toBeHidden();
+  }
+
+  async openPatient(displayName: string): Promise<string> {
+    const { page } = this;
+    await page.goto('/');
+    await page.getByLabel('Search patients').fill(displayName.split(',')[0]);
+    await page.getByRole('link', { name: displayName }).first().click();
+    await expect(page.getByTestId('patient-name')).toHaveText(displayName);
+    return page.url();
+  }
+}

@@ -1,0 +1,79 @@
+import { expect, test } from '@playwright/test';
+import { Device, startClinic, type Clinic } from './support/clinic';
+
+/**
+ * Journey: two clinicians on two laptops edit the same chart while both are
+ * offline — different demographic fields and the same visit note — then
+ * reconnect. Both see everything both of them did.
+ */
+let clinic: Clinic;
+test.beforeAll(async () => {
+  clinic = await startClinic();
+});
+test.afterAll(async () => {
+  await clinic.stop();
+});
+
+test('offline edits on two devices merge with nothing lost', async ({ browser }) => {
+  const dr = await Device.open(browser, clinic);
+  const nurse = await Device.open(browser, clinic);
+  await dr.signIn('dr.demo');
+  await nurse.signIn('nurse.demo');
+
+  // The doctor opens a chart and starts a visit while online; the nurse opens the same note.
+  const name = (await dr.page.getByTestId('patient-link').first().textContent())!.trim();
+  const chartUrl = await dr.openPatient(name);
+  await dr.page.getByLabel('Reason for visit').fill('Follow-up of blood pressure');
+  await dr.page.getByRole('button', { name: 'Start visit' }).click();
+  await expect(dr.page.getByLabel('Subjective')).toBeVisible();
+  const visitUrl = dr.page.url();
+  await dr.waitSynced();
+
+  await nurse.visit(visitUrl);
+  await expect(nurse.page.getByLabel('Subjective')).toBeVisible();
+  await nurse.waitSynced();
+
+  // Both lose the network.
+  await dr.offline();
+  await nurse.offline();
+
+  await dr.page.getByLabel('Subjective').pressSequentially('Doctor: headaches in the morning.');
+  await nurse.page.getByLabel('Subjective').pressSequentially('Nurse: BP 150/95 at triage.');
+  await nurse.page.getByLabel('Objective').pressSequentially('Weight 82 kg.');
+
+  // Different demographic fields on each device.
+  await dr.visit(chartUrl);
+  await dr.page.getByRole('button', { name: 'Edit details' }).click();
+  await dr.page.getByLabel('Phone').fill('555-0142');
+  await dr.page.getByRole('button', { name: 'Save details' }).click();
+  await expect(dr.page.getByTestId('patient-phone')).toHaveText('555-0142');
+
+  await nurse.visit(chartUrl);
+  await nurse.page.getByRole('button', { name: 'Edit details' }).click();
+  await nurse.page.getByLabel('Town / village').fill('Millbrook');
+  await nurse.page.getByRole('button', { name: 'Save details' }).click();
+  await expect(nurse.page.getByTestId('patient-address')).toContainText('Millbrook');
+
+  await expect(dr.page.getByTestId('sync-indicator')).toContainText('pending');
+  await expect(nurse.page.getByTestId('sync-indicator')).toContainText('pending');
+
+  // Reconnect both.
+  await dr.online();
+  await nurse.online();
+  await dr.waitSynced();
+  await nurse.waitSynced();
+
+  for (const device of [dr, nurse]) {
+    await device.visit(chartUrl);
+    await expect(device.page.getByTestId('patient-phone')).toHaveText('555-0142');
+    await expect(device.page.getByTestId('patient-address')).toContainText('Millbrook');
+    await device.visit(visitUrl);
+    const subjective = device.page.getByLabel('Subjective');
+    await expect(subjective).toHaveValue(/Doctor: headaches in the morning\./);
+    await expect(subjective).toHaveValue(/Nurse: BP 150\/95 at triage\./);
+    await expect(device.page.getByLabel('Objective')).toHaveValue('Weight 82 kg.');
+  }
+
+  await dr.close();
+  await nurse.close();
+});
