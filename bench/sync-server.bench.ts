@@ -1,0 +1,339 @@
+/**
+ * Sync server fan-out benchmark (loopback only, about 16 s).
+ *
+ * 200 websocket clients on 100 documents (two per document) play ping-pong:
+ * one client inserts 50 characters into its Y.Doc and sends the update, the
+ * other receives it, applies it and answers with its own insert. So each
+ * document always has one update in flight and every client sends. Measured:
+ * fan-out latency (send → receipt at the other client), updates per second,
+ * and memory per open document.
+ *
+ * Compared in the same process with the same clients:
+ * - a bare `ws` relay (no authentication, no Yjs on the server, no storage),
+ *   the floor any websocket server on this machine pays;
+ * - the sync server on an in-memory database, isolating the cost of the file.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import Database from 'better-sqlite3';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import WebSocket, { WebSocketServer } from 'ws';
+import * as Y from 'yjs';
+import type { AuditEvent, SessionUser } from '../server/types';
+import { DocStore, migrateSyncTables } from '../server/store/doc-store';
+import { SyncServer } from '../server/sync/sync-service';
+
+const DOCS = 100;
+const WARMUP_MS = 1000;
+const INSERT = 'Patient reports mild headache since this morning..'; // 50 characters
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const BENCH_USER: SessionUser = {
+  id: 'u-bench',
+  username: 'bench',
+  name: 'Bench Clinician',
+  roles: ['clinician'],
+  clinicId: 'clinic-bench',
+  clinicName: 'Bench',
+  sessionId: 's-bench'
+};
+
+interface Figures {
+  label: string;
+  updates: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+}
+
+interface Target {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function docNameFor(i: number): string {
+  return `chart:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+}
+
+function updateMessage(update: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, 2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+/** The update payload if `m` is a sync update (step 2 or update), else null. */
+function readUpdate(m: Uint8Array): Uint8Array | null {
+  const d = decoding.createDecoder(m);
+  if (decoding.readVarUint(d) !== 0) return null;
+  if (decoding.readVarUint(d) === 0) return null;
+  return decoding.readVarUint8Array(d);
+}
+
+function edit(doc: Y.Doc): Uint8Array {
+  let out: Uint8Array | null = null;
+  const capture = (u: Uint8Array) => (out = u);
+  doc.on('update', capture);
+  const text = doc.getText('note');
+  text.insert(text.length, INSERT);
+  doc.off('update', capture);
+  return out as unknown as Uint8Array;
+}
+
+interface Client {
+  ws: WebSocket;
+  doc: Y.Doc;
+}
+
+async function connect(url: string): Promise<Client> {
+  const ws = new WebSocket(url, { headers: { 'x-bench-user': 'bench' }, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, doc: new Y.Doc() };
+}
+
+/** Runs the ping-pong on every document for `ms`, recording latencies after the warm-up. */
+async function pingPong(label: string, base: string, ms: number): Promise<{ figures: Figures; clients: Client[] }> {
+  const clients: Client[] = [];
+  for (let i = 0; i < DOCS; i++) {
+    const url = `${base}/${docNameFor(i)}`;
+    clients.push(...(await Promise.all([connect(url), connect(url)])));
+  }
+  const latencies: number[] = [];
+  let running = true;
+  let measuring = false;
+  let inFlight = 0;
+  let measureStart = 0;
+
+  for (let i = 0; i < DOCS; i++) {
+    const pair = [clients[2 * i], clients[2 * i + 1]];
+    let sentAt = 0;
+    const send = (from: Client) => {
+      inFlight += 1;
+      sentAt = performance.now();
+      from.ws.send(updateMessage(edit(from.doc)));
+    };
+    for (const me of pair) {
+      me.ws.on('message', (data: Buffer) => {
+        const update = readUpdate(new Uint8Array(data));
+        if (!update) return;
+        if (measuring) latencies.push(performance.now() - sentAt);
+        Y.applyUpdate(me.doc, update);
+        inFlight -= 1;
+        if (running) send(me);
+      });
+    }
+    send(pair[0]);
+  }
+  await sleep(WARMUP_MS);
+  measuring = true;
+  measureStart = performance.now();
+  await sleep(ms);
+  measuring = false;
+  const seconds = (performance.now() - measureStart) / 1000;
+  running = false;
+  const drainUntil = Date.now() + 2000;
+  while (inFlight > 0 && Date.now() < drainUntil) await sleep(5);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { figures: { label, updates: latencies.length, seconds, p50: at(0.5), p99: at(0.99) }, clients };
+}
+
+async function closeClients(clients: Client[]): Promise<void> {
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.ws.once('close', () => resolve());
+          c.ws.close();
+        })
+    )
+  );
+  for (const c of clients) c.doc.destroy();
+}
+
+async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** The sync server as the platform mounts it, on a file (WAL) or in-memory database. */
+async function startSyncTarget(dbFile: string | ':memory:'): Promise<Target & { service: SyncServer; audited: () => number }> {
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  let audited = 0;
+  const service = new SyncServer(
+    {
+      db,
+      authenticate: (req) => (req.headers['x-bench-user'] === 'bench' ? BENCH_USER : null),
+      audit: { record: (_e: AuditEvent) => void (audited += 1) }
+    },
+    { idleEvictMs: 10 * 60_000 }
+  );
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  server.on('upgrade', (req, socket, head) => service.handleUpgrade(req, socket, head));
+  const port = await listen(server);
+  return {
+    service,
+    audited: () => audited,
+    url: `ws://127.0.0.1:${port}/sync`,
+    async stop() {
+      await service.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      db.close();
+    }
+  };
+}
+
+/** A bare relay: forwards each message to the other sockets of the same path. */
+async function startRelayTarget(): Promise<Target> {
+  const rooms = new Map<string, Set<WebSocket>>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  server.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const key = req.url ?? '';
+      const room = rooms.get(key) ?? new Set<WebSocket>();
+      rooms.set(key, room);
+      room.add(ws);
+      ws.on('message', (data: Buffer) => {
+        for (const other of room) if (other !== ws) other.send(data);
+      });
+      ws.on('close', () => room.delete(ws));
+    });
+  });
+  const port = await listen(server);
+  return {
+    url: `ws://127.0.0.1:${port}/sync`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+
+function line(f: Figures): string {
+  const rate = Math.round(f.updates / f.seconds);
+  return `${f.label.padEnd(34)} ${String(rate).padStart(7)} updates/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms`;
+}
+
+export async function run(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bench-'));
+  const dbFile = path.join(dir, 'bench.sqlite');
+  try {
+    console.log(`sync server fan-out: ${DOCS * 2} clients, ${DOCS} documents, ${INSERT.length}-character inserts, loopback`);
+    // Memory first, in a fresh heap: documents prepared on disk, then opened.
+    prepareDocuments(dbFile);
+    const reopened = await startSyncTarget(dbFile);
+    const perDoc = await memoryPerOpenDocument(reopened.url);
+    await reopened.stop();
+    const relayForMemory = await startRelayTarget();
+    const perRelayConn = await memoryPerOpenDocument(relayForMemory.url);
+    await relayForMemory.stop();
+
+    const file = await startSyncTarget(dbFile);
+    const withFile = await pingPong('sync server (SQLite file, WAL)', file.url, 4000);
+    await closeClients(withFile.clients);
+    const audited = file.audited();
+    await file.stop();
+
+    const memory = await startSyncTarget(':memory:');
+    const inMemory = await pingPong('sync server (in-memory SQLite)', memory.url, 3000);
+    await closeClients(inMemory.clients);
+    await memory.stop();
+
+    const relay = await startRelayTarget();
+    const bare = await pingPong('baseline: bare ws relay', relay.url, 4000);
+    await closeClients(bare.clients);
+    await relay.stop();
+
+    for (const f of [withFile.figures, inMemory.figures, bare.figures]) console.log(line(f));
+    const rate = (f: Figures) => f.updates / f.seconds;
+    console.log(
+      `ratio sync/relay: throughput ${(rate(withFile.figures) / rate(bare.figures)).toFixed(2)}x, ` +
+        `p50 latency ${(withFile.figures.p50 / bare.figures.p50).toFixed(2)}x, p99 ${(withFile.figures.p99 / bare.figures.p99).toFixed(2)}x; ` +
+        `file/in-memory throughput ${(rate(withFile.figures) / rate(inMemory.figures)).toFixed(2)}x`
+    );
+    console.log(
+      `memory per open document (${PREPARED_EDITS} edits, ~${(PREPARED_BYTES / 1024).toFixed(0)} KiB encoded, loaded from disk, one connection): ` +
+        `RSS +${kib(perDoc.rss)} KiB, heap +${kib(perDoc.heap)} KiB; ` +
+        `baseline bare relay connection: RSS +${kib(perRelayConn.rss)} KiB, heap +${kib(perRelayConn.heap)} KiB`
+    );
+    console.log(`audit entries written in the file run: ${audited} (doc.update folded per connection per second)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Opens one connection to each document and measures what the process grew
+ * by, per document (both ends of the connection live in this process).
+ */
+async function memoryPerOpenDocument(base: string): Promise<{ rss: number; heap: number }> {
+  gc();
+  const before = process.memoryUsage();
+  const clients = await Promise.all(Array.from({ length: DOCS }, (_, i) => connect(`${base}/${docNameFor(i)}`)));
+  await sleep(200);
+  gc();
+  const after = process.memoryUsage();
+  await closeClients(clients);
+  return { rss: (after.rss - before.rss) / DOCS, heap: (heapAndExternal(after) - heapAndExternal(before)) / DOCS };
+}
+
+const kib = (bytes: number) => (bytes / 1024).toFixed(0);
+
+function heapAndExternal(m: NodeJS.MemoryUsage): number {
+  return m.heapUsed + m.external;
+}
+
+const PREPARED_EDITS = 300;
+let PREPARED_BYTES = 0;
+
+/** Writes DOCS documents of PREPARED_EDITS inserts each, as a clinic's notes would accumulate. */
+function prepareDocuments(dbFile: string): void {
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  migrateSyncTables(db);
+  const store = new DocStore(db);
+  for (let i = 0; i < DOCS; i++) {
+    const doc = new Y.Doc();
+    for (let k = 0; k < PREPARED_EDITS; k++) edit(doc);
+    const update = Y.encodeStateAsUpdate(doc);
+    PREPARED_BYTES = update.byteLength;
+    const name = docNameFor(i);
+    store.append({ name, clinicId: BENCH_USER.clinicId, kind: 'chart', patientId: name.slice(6) }, update, BENCH_USER.id);
+    doc.destroy();
+  }
+  db.close();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    }
+  );
+}

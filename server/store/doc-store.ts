@@ -1,0 +1,212 @@
+import type Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import type { DocKind } from '../../src/lib/domain/doc-names';
+
+/**
+ * Creates the document tables. Idempotent, so the platform can call it on
+ * every start. The opener owns pragmas (WAL); `synchronous = NORMAL` under WAL
+ * already keeps every committed update across a process crash.
+ *
+ * - `documents`: one row per document, created on its first persisted write;
+ *   binds the document to one clinic for life. `last_seq` drives the
+ *   "changed since" cursor of the batch catch-up.
+ * - `doc_updates`: append-only log of every accepted update with the user who
+ *   sent it and when. Never rewritten: it is the provenance of the record.
+ * - `doc_snapshots`: merged state up to `upto_seq`, only to make loading fast.
+ */
+export function migrateSyncTables(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS documents (
+      name TEXT PRIMARY KEY,
+      clinic_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      patient_id TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      last_seq INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS documents_clinic_seq ON documents (clinic_id, last_seq);
+    CREATE TABLE IF NOT EXISTS doc_updates (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      name TEXT NOT NULL,
+      "update" BLOB NOT NULL,
+      user_id TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS doc_updates_name_seq ON doc_updates (name, seq);
+    CREATE TABLE IF NOT EXISTS doc_snapshots (
+      name TEXT PRIMARY KEY,
+      state BLOB NOT NULL,
+      upto_seq INTEGER NOT NULL,
+      updated_at TEXT NOT NULL
+    );
+  `);
+}
+
+/** Identity of a document: its name, the clinic it belongs to, and what it is about. */
+export interface DocIdentity {
+  name: string;
+  clinicId: string;
+  kind: DocKind;
+  patientId: string;
+}
+
+export interface DocRecord extends DocIdentity {
+  createdAt: string;
+  lastSeq: number;
+}
+
+/** A document's stored state, merged from its snapshot and the log rows after it. */
+export interface StoredState {
+  update: Uint8Array;
+  /** Highest log sequence number folded into `update`. */
+  lastSeq: number;
+  /** Log rows not yet covered by a snapshot; drives compaction. */
+  rowsSinceSnapshot: number;
+}
+
+/** One update waiting to be appended, with its author. */
+export interface PendingAppend {
+  doc: DocIdentity;
+  update: Uint8Array;
+  userId: string;
+}
+
+interface DocumentRow {
+  name: string;
+  clinic_id: string;
+  kind: DocKind;
+  patient_id: string;
+  created_at: string;
+  last_seq: number;
+}
+
+/** Thrown when a write names a document that belongs to another clinic. */
+export class ClinicMismatchError extends Error {
+  constructor(readonly docName: string) {
+    super('document belongs to another clinic');
+    this.name = 'ClinicMismatchError';
+  }
+}
+
+/**
+ * Document persistence on SQLite. Synchronous on purpose: better-sqlite3 is,
+ * and a synchronous append lets the sync server persist an update before it
+ * broadcasts it without any window in between.
+ */
+export class DocStore {
+  private readonly findStmt: Database.Statement<[string], DocumentRow>;
+  private readonly insertDocStmt: Database.Statement<[string, string, string, string, string]>;
+  private readonly insertUpdateStmt: Database.Statement<[string, Uint8Array, string, string]>;
+  private readonly bumpSeqStmt: Database.Statement<[number, string]>;
+  private readonly snapshotStmt: Database.Statement<[string], { state: Uint8Array; upto_seq: number }>;
+  private readonly tailStmt: Database.Statement<[string, number], { seq: number; update: Uint8Array }>;
+  private readonly upsertSnapshotStmt: Database.Statement<[string, Uint8Array, number, string]>;
+  private readonly appendTx: (doc: DocIdentity, update: Uint8Array, userId: string) => number;
+  private readonly appendManyTx: (writes: readonly PendingAppend[]) => number[];
+
+  constructor(private readonly db: Database.Database) {
+    this.findStmt = db.prepare('SELECT * FROM documents WHERE name = ?');
+    this.insertDocStmt = db.prepare(
+      'INSERT INTO documents (name, clinic_id, kind, patient_id, created_at, last_seq) VALUES (?, ?, ?, ?, ?, 0)'
+    );
+    this.insertUpdateStmt = db.prepare(
+      'INSERT INTO doc_updates (name, "update", user_id, created_at) VALUES (?, ?, ?, ?)'
+    );
+    this.bumpSeqStmt = db.prepare('UPDATE documents SET last_seq = ? WHERE name = ?');
+    this.snapshotStmt = db.prepare('SELECT state, upto_seq FROM doc_snapshots WHERE name = ?');
+    this.tailStmt = db.prepare('SELECT seq, "update" FROM doc_updates WHERE name = ? AND seq > ? ORDER BY seq');
+    // A snapshot never moves backwards: an older state must not hide newer rows.
+    this.upsertSnapshotStmt = db.prepare(
+      `INSERT INTO doc_snapshots (name, state, upto_seq, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(name) DO UPDATE SET state = excluded.state, upto_seq = excluded.upto_seq,
+         updated_at = excluded.updated_at WHERE excluded.upto_seq > doc_snapshots.upto_seq`
+    );
+    this.appendTx = db.transaction((doc: DocIdentity, update: Uint8Array, userId: string): number =>
+      this.appendRow(doc, update, userId, new Date().toISOString())
+    );
+    this.appendManyTx = db.transaction((writes: readonly PendingAppend[]): number[] => {
+      const now = new Date().toISOString();
+      return writes.map((w) => this.appendRow(w.doc, w.update, w.userId, now));
+    });
+  }
+
+  private appendRow(doc: DocIdentity, update: Uint8Array, userId: string, now: string): number {
+    const existing = this.findStmt.get(doc.name);
+    if (!existing) this.insertDocStmt.run(doc.name, doc.clinicId, doc.kind, doc.patientId, now);
+    else if (existing.clinic_id !== doc.clinicId) throw new ClinicMismatchError(doc.name);
+    const seq = Number(this.insertUpdateStmt.run(doc.name, update, userId, now).lastInsertRowid);
+    this.bumpSeqStmt.run(seq, doc.name);
+    return seq;
+  }
+
+  find(name: string): DocRecord | null {
+    const row = this.findStmt.get(name);
+    if (!row) return null;
+    return {
+      name: row.name,
+      clinicId: row.clinic_id,
+      kind: row.kind,
+      patientId: row.patient_id,
+      createdAt: row.created_at,
+      lastSeq: row.last_seq
+    };
+  }
+
+  /**
+   * Appends one update to the log, attributed to `userId`, creating the
+   * document in `doc.clinicId` on its first write. Returns the log sequence
+   * number. Commits before returning, so a caller may broadcast afterwards.
+   */
+  append(doc: DocIdentity, update: Uint8Array, userId: string): number {
+    return this.appendTx(doc, update, userId);
+  }
+
+  /**
+   * Appends several updates in one transaction (all or none), returning their
+   * sequence numbers in order. One commit per group instead of per update is
+   * what keeps the log's cost flat when many editors type at once.
+   */
+  appendMany(writes: readonly PendingAppend[]): number[] {
+    return this.appendManyTx(writes);
+  }
+
+  /** Snapshot plus the log rows after it, merged; null when nothing was ever written. */
+  load(name: string): StoredState | null {
+    const snapshot = this.snapshotStmt.get(name);
+    const uptoSeq = snapshot?.upto_seq ?? 0;
+    const tail = this.tailStmt.all(name, uptoSeq);
+    if (!snapshot && tail.length === 0) return null;
+    const parts: Uint8Array[] = snapshot ? [snapshot.state] : [];
+    for (const row of tail) parts.push(row.update);
+    return {
+      update: parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
+      lastSeq: tail.length > 0 ? tail[tail.length - 1].seq : uptoSeq,
+      rowsSinceSnapshot: tail.length
+    };
+  }
+
+  /**
+   * Records the merged state up to `uptoSeq`. One statement, hence one
+   * transaction; the log rows stay as provenance.
+   */
+  saveSnapshot(name: string, state: Uint8Array, uptoSeq: number): void {
+    this.upsertSnapshotStmt.run(name, state, uptoSeq, new Date().toISOString());
+  }
+
+  /**
+   * Documents of one clinic, of the given kinds, written after `sinceSeq`.
+   * Served by the (clinic_id, last_seq) index.
+   */
+  changedSince(clinicId: string, kinds: readonly DocKind[], sinceSeq: number): { names: string[]; maxSeq: number } {
+    if (kinds.length === 0) return { names: [], maxSeq: sinceSeq };
+    const placeholders = kinds.map(() => '?').join(', ');
+    const rows = this.db
+      .prepare<unknown[], { name: string; last_seq: number }>(
+        `SELECT name, last_seq FROM documents
+         WHERE clinic_id = ? AND last_seq > ? AND kind IN (${placeholders}) ORDER BY last_seq`
+      )
+      .all(clinicId, sinceSeq, ...kinds);
+    const maxSeq = rows.length > 0 ? rows[rows.length - 1].last_seq : sinceSeq;
+    return { names: rows.map((r) => r.name), maxSeq };
+  }
+}

@@ -1,0 +1,112 @@
+import type { DocName } from '../../src/lib/domain/doc-names';
+import type { DocStore } from '../store/doc-store';
+import { LiveDoc } from './live-doc';
+
+/** Raised when a document is bound to a clinic other than the requester's. */
+export class OtherClinicError extends Error {
+  constructor() {
+    super('document belongs to another clinic');
+    this.name = 'OtherClinicError';
+  }
+}
+
+/**
+ * The documents held in memory. A document is loaded from the store on first
+ * use, bound to its stored clinic (or, when it was never written, to the
+ * clinic of whoever opened it first, so two clinics cannot share it even
+ * before its first write), and evicted `idleEvictMs` after its last
+ * connection or batch use went away.
+ */
+export class DocRegistry {
+  private readonly live = new Map<string, LiveDoc>();
+
+  constructor(
+    private readonly store: DocStore,
+    private readonly opts: { idleEvictMs: number; compactEvery: number }
+  ) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  get(name: string): LiveDoc | undefined {
+    return this.live.get(name);
+  }
+
+  /** Clinic the document belongs to, if it is bound (live or stored). */
+  clinicOf(name: string): string | null {
+    return this.live.get(name)?.identity.clinicId ?? this.store.find(name)?.clinicId ?? null;
+  }
+
+  /**
+   * Loads (or finds) a document for `clinicId` and takes a hold on it; every
+   * acquire must be paired with a release. Throws OtherClinicError.
+   */
+  acquire(name: string, parsed: DocName, clinicId: string): LiveDoc {
+    let doc = this.live.get(name);
+    if (!doc) {
+      const stored = this.store.find(name);
+      const owner = stored?.clinicId ?? clinicId;
+      if (owner !== clinicId) throw new OtherClinicError();
+      doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId: parsed.patientId }, this.store, this.opts.compactEvery);
+      this.live.set(name, doc);
+    } else if (doc.identity.clinicId !== clinicId) {
+      throw new OtherClinicError();
+    }
+    doc.holds += 1;
+    this.cancelEviction(doc);
+    return doc;
+  }
+
+  /** Takes another hold on a document already acquired. */
+  hold(doc: LiveDoc): void {
+    doc.holds += 1;
+    this.cancelEviction(doc);
+  }
+
+  /**
+   * Gives a hold back. `evictIfIdle` drops the document at once when nobody
+   * else uses it: a server-side import touching thousands of documents must
+   * not keep them all in memory for the idle period.
+   */
+  release(doc: LiveDoc, opts: { evictIfIdle?: boolean } = {}): void {
+    doc.holds -= 1;
+    doc.lastUsed = Date.now();
+    if (opts.evictIfIdle && doc.holds === 0 && doc.peers.size === 0 && this.live.get(doc.name) === doc) {
+      this.drop(doc);
+      return;
+    }
+    this.scheduleEviction(doc);
+  }
+
+  /** Compacts and drops every document (service shutdown). */
+  closeAll(): void {
+    for (const doc of this.live.values()) this.drop(doc);
+  }
+
+  private scheduleEviction(doc: LiveDoc): void {
+    if (doc.holds > 0 || doc.peers.size > 0) return;
+    this.cancelEviction(doc);
+    doc.evictTimer = setTimeout(() => {
+      doc.evictTimer = null;
+      if (doc.holds === 0 && doc.peers.size === 0 && this.live.get(doc.name) === doc) this.drop(doc);
+    }, this.opts.idleEvictMs);
+    doc.evictTimer.unref();
+  }
+
+  private cancelEviction(doc: LiveDoc): void {
+    if (doc.evictTimer) clearTimeout(doc.evictTimer);
+    doc.evictTimer = null;
+  }
+
+  private drop(doc: LiveDoc): void {
+    this.live.delete(doc.name);
+    try {
+      doc.compact(2);
+    } catch (err) {
+      // The log still holds every update; only the next load is slower.
+      console.error('[sync] snapshot on eviction failed', err);
+    }
+    doc.destroy();
+  }
+}

@@ -1,0 +1,83 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { parseDocName, type DocName } from '../../src/lib/domain/doc-names';
+import { DocStore, migrateSyncTables } from '../store/doc-store';
+import { DocRegistry } from './doc-registry';
+import { GroupCommit } from './group-commit';
+import { checkUpdate } from './update-check';
+import { textEdit, waitFor } from './sync-test-server';
+
+const NAME = 'chart:2c1b0a99-8877-4665-9544-332211009988';
+const PARSED = parseDocName(NAME) as DocName;
+
+let db: Database.Database;
+let store: DocStore;
+let registry: DocRegistry;
+let commits: GroupCommit;
+
+beforeEach(() => {
+  db = new Database(':memory:');
+  migrateSyncTables(db);
+  store = new DocStore(db);
+  registry = new DocRegistry(store, { idleEvictMs: 20, compactEvery: 1000 });
+  commits = new GroupCommit(store, registry);
+});
+afterEach(() => {
+  registry.closeAll();
+  db.close();
+});
+
+describe('GroupCommit', () => {
+  it('stores a turn’s updates in order, then applies each', async () => {
+    const live = registry.acquire(NAME, PARSED, 'clinic-a');
+    const author = new Y.Doc();
+    const seen: number[] = [];
+    for (const word of ['one ', 'two ', 'three']) {
+      commits.enqueue({
+        live,
+        update: checkUpdate(textEdit(author, word)),
+        writer: { userId: 'u1' },
+        applied: (seq) => seen.push(seq),
+        failed: (err) => {
+          throw err;
+        }
+      });
+    }
+    expect(seen).toEqual([]);
+    expect(live.doc.getText('note').toString()).toBe('');
+    await waitFor(() => seen.length === 3);
+    expect(seen[2] - seen[0]).toBe(2);
+    expect(live.doc.getText('note').toString()).toBe('one two three');
+    registry.release(live);
+  });
+
+  it('lets a document go once the last queued write is applied, even if its editor left first', async () => {
+    const live = registry.acquire(NAME, PARSED, 'clinic-a');
+    commits.enqueue({ live, update: checkUpdate(textEdit(new Y.Doc(), 'x')), writer: { userId: 'u1' }, applied: () => {}, failed: () => {} });
+    registry.release(live); // the connection closed before the turn ended
+    commits.flush();
+    await waitFor(() => registry.size === 0);
+  });
+
+  it('applies nothing of a group it could not store and reports each write', () => {
+    const live = registry.acquire(NAME, PARSED, 'clinic-a');
+    db.exec('DROP TABLE doc_updates');
+    const failures: unknown[] = [];
+    for (let i = 0; i < 2; i++) {
+      commits.enqueue({
+        live,
+        update: checkUpdate(textEdit(new Y.Doc(), 'x')),
+        writer: { userId: 'u1' },
+        applied: () => {
+          throw new Error('must not apply');
+        },
+        failed: (err) => failures.push(err)
+      });
+    }
+    commits.flush();
+    expect(failures).toHaveLength(2);
+    expect(live.doc.getText('note').toString()).toBe('');
+    registry.release(live);
+  });
+});
