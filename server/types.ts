@@ -27,6 +27,9 @@ export const AUDIT_ACTIONS = [
   'patients.list',
   'authz.denied',
   'user.create',
+  'user.disable',
+  'user.password-reset',
+  'sessions.revoke',
   'clinic.create',
   'import'
 ] as const;

@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import type * as Y from 'yjs';
+import { readPatient } from '../src/lib/chart/patient-doc';
+import { parseDocName } from '../src/lib/domain/doc-names';
+import { createAuditLog } from './audit/audit-log';
+import { createAuthService, type AuthService } from './auth/auth-service';
+import type { LoginLimits } from './auth/rate-limit';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
+import { videoConfigured } from './config';
+import { createRequestHandler } from './http/request-handler';
+import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
+import { authRoutes } from './http/routes/auth-routes';
+import { healthRoutes } from './http/routes/health-routes';
+import { patientRoutes } from './http/routes/patient-routes';
+import { syncRoutes } from './http/routes/sync-routes';
+import { createStaticSite } from './http/static-files';
+import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
+import { migrateSyncTables } from './store/doc-store';
+import { migratePlatformTables, openDatabase } from './store/db';
+import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
+import { listClinics } from './store/users';
+import { createSyncService } from './sync/sync-service';
+import type { Audit, SyncOptions, SyncService } from './types';
+
+export interface AppOptions {
+  dataDir: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  host: string;
+  /** Seed the demo clinic into an empty data directory, and tell the app it is a demo. */
+  demo: boolean;
+  idleLockMinutes?: number;
+  /** The built app (default ./build). */
+  staticDir?: string;
+  /** Where request and error lines go (default: console). */
+  logger?: Logger | LogFn;
+  sessionLimits?: SessionLimits;
+  loginLimits?: LoginLimits;
+  trustProxy?: boolean;
+  sync?: SyncOptions;
+}
+
+export interface App {
+  /** Base URL to reach the server from this machine. */
+  url: string;
+  port: number;
+  db: Database.Database;
+  sync: SyncService;
+  audit: Audit;
+  auth: AuthService;
+  patients: PatientProjection;
+  /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
+  seeded: SeedResult | null;
+  /** False when the app has not been built (the server answers / with a 503 page saying so). */
+  staticAvailable: boolean;
+  close(): Promise<void>;
+}
+
+const VERSION = readVersion();
+
+/**
+ * Starts the whole server in one process: SQLite store, audit log, auth,
+ * sync service, JSON API, websocket sync and the static app, on one port.
+ * Tests call it with port 0 and a temporary data directory.
+ */
+export async function createApp(opts: AppOptions): Promise<App> {
+  const logger = toLogger(opts.logger);
+  const db = openDatabase(opts.dataDir);
+  try {
+    migratePlatformTables(db);
+    migrateSyncTables(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  const audit = createAuditLog(db);
+  const auth = createAuthService(db, audit, {
+    sessionLimits: opts.sessionLimits ?? DEFAULT_SESSION_LIMITS,
+    loginLimits: opts.loginLimits
+  });
+  auth.sessions.prune();
+  const patients = createPatientProjection(db);
+
+  /** Keeps the patient list in step with every accepted change to a `patient:` document. */
+  function onDocChanged(name: string, clinicId: string, doc: Y.Doc): void {
+    const parsed = parseDocName(name);
+    if (parsed?.kind !== 'patient') return;
+    try {
+      const record = readPatient(doc);
+      // The row is keyed by the document's name, never by an id written inside it.
+      if (record) patients.upsert(clinicId, { ...record, id: parsed.patientId });
+    } catch (err) {
+      logger.error(`patient list refresh failed for ${name}: ${describeError(err)}`);
+    }
+  }
+
+  const sync = createSyncService({ db, authenticate: (req) => auth.authenticate(req), audit, onDocChanged }, opts.sync);
+
+  let seeded: SeedResult | null = null;
+  try {
+    const backfilled = await backfillPatientList(db, sync, patients);
+    if (backfilled > 0) logger.warn(`patient list: rebuilt ${backfilled} missing row(s) from stored documents`);
+    if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients });
+  } catch (err) {
+    await sync.close();
+    db.close();
+    throw err;
+  }
+
+  const site = createStaticSite(opts.staticDir ?? path.resolve('build'));
+  if (!site.available) logger.warn('The web app is not built: run `npm run build` (the server answers / with a 503 until then).');
+
+  const countClinics = db.prepare('SELECT count(*) AS n, max(demo) AS demo, min(name) AS name FROM clinics');
+  const clinicFacts = () => countClinics.get() as { n: number; demo: number | null; name: string | null };
+
+  const handler = createRequestHandler({
+    routes: [
+      ...healthRoutes({
+        demo: () => opts.demo && clinicFacts().demo === 1,
+        clinicName: () => {
+          const f = clinicFacts();
+          return f.n === 1 ? f.name : null;
+        },
+        idleLockMinutes: opts.idleLockMinutes ?? 15,
+        videoConfigured: videoConfigured(),
+        version: VERSION
+      }),
+      ...authRoutes(auth),
+      ...patientRoutes(patients, audit),
+      ...syncRoutes(sync)
+    ],
+    site,
+    authenticate: (req) => auth.authenticate(req),
+    logger,
+    trustProxy: opts.trustProxy ?? false
+  });
+
+  const server = http.createServer(handler);
+  server.on('upgrade', (req, socket, head) => {
+    const pathname = (req.url ?? '').split('?')[0];
+    if (pathname.startsWith('/sync/')) {
+      sync.handleUpgrade(req, socket, head);
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy(err);
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await sync.close();
+    db.close();
+    throw err;
+  }
+
+  const port = (server.address() as AddressInfo).port;
+  const reachableHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  const url = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await sync.close();
+    server.closeAllConnections();
+    await stopped;
+    db.close();
+  }
+
+  return {
+    url,
+    port,
+    db,
+    sync,
+    audit,
+    auth,
+    patients,
+    seeded,
+    staticAvailable: site.available,
+    close: () => (closing ??= close())
+  };
+}
+
+/** True when the data directory holds the demo clinic (main then prints its accounts). */
+export function hasDemoClinic(db: Database.Database): boolean {
+  return listClinics(db).some((c) => c.demo);
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migratePlatformTables, openDatabase } from '../store/db';
+import { createAuditLog, verifyAuditChain } from './audit-log';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dirs: string[] = [];
+
+function freshDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-audit-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function logWithEntries(n: number): { db: Database.Database; dir: string } {
+  const dir = freshDir();
+  const db = openDatabase(dir);
+  migratePlatformTables(db);
+  const audit = createAuditLog(db);
+  for (let i = 0; i < n; i++) {
+    audit.record({ action: 'doc.open', outcome: 'success', userId: `user-${i % 3}`, target: `chart:${i}`, detail: { i }, ip: '127.0.0.1' });
+  }
+  return { db, dir };
+}
+
+/** What an attacker with the database file does: drop the guard, then change history. */
+function tamper(dir: string, sql: string, ...params: unknown[]): void {
+  const other = new Database(path.join(dir, 'outpost.sqlite'));
+  other.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
+  other.prepare(sql).run(...params);
+  other.close();
+}
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('audit log', () => {
+  it('chains entries so the whole log verifies', () => {
+    const { db } = logWithEntries(10);
+    expect(verifyAuditChain(db)).toEqual({ ok: true, count: 10 });
+    const rows = db.prepare('SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq').all() as { prev_hash: string; hash: string }[];
+    expect(rows[0].prev_hash).toBe('0'.repeat(64));
+    for (let i = 1; i < rows.length; i++) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
+    db.close();
+  });
+
+  it('refuses UPDATE and DELETE through SQLite', () => {
+    const { db } = logWithEntries(3);
+    expect(() => db.prepare("UPDATE audit_log SET action = 'logout' WHERE seq = 2").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/append-only/);
+    db.close();
+  });
+
+  it('detects an edited entry and names it', () => {
+    const { db, dir } = logWithEntries(8);
+    tamper(dir, 'UPDATE audit_log SET user_id = ? WHERE seq = 5', 'someone-else');
+    expect(verifyAuditChain(db)).toEqual({ ok: false, firstBrokenSeq: 5, reason: 'entry content does not match its hash' });
+    db.close();
+  });
+
+  it('detects an edited entry whose hash was recomputed, at the next link', () => {
+    const { db, dir } = logWithEntries(8);
+    tamper(dir, "UPDATE audit_log SET hash = ? WHERE seq = 3", 'f'.repeat(64));
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+    db.close();
+  });
+
+  it('detects a deleted entry', () => {
+    const { db, dir } = logWithEntries(8);
+    tamper(dir, 'DELETE FROM audit_log WHERE seq = 4');
+    expect(verifyAuditChain(db)).toEqual({ ok: false, firstBrokenSeq: 4, reason: 'entry 4 is missing' });
+    db.close();
+  });
+
+  it('keeps one chain when two processes append to the same file', () => {
+    const { db, dir } = logWithEntries(2);
+    const second = openDatabase(dir);
+    const a = createAuditLog(db);
+    const b = createAuditLog(second);
+    a.record({ action: 'logout', outcome: 'success' });
+    b.record({ action: 'user.create', outcome: 'success', target: 'new.user' });
+    a.record({ action: 'logout', outcome: 'success' });
+    expect(verifyAuditChain(db)).toEqual({ ok: true, count: 5 });
+    second.close();
+    db.close();
+  });
+
+  it('hashes detail canonically, whatever the key order', () => {
+    const one = logWithEntries(0);
+    const two = logWithEntries(0);
+    const fixed = () => new Date('2026-01-01T00:00:00Z');
+    createAuditLog(one.db, fixed).record({ action: 'import', outcome: 'success', detail: { a: 1, b: { c: 2, d: 3 } } });
+    createAuditLog(two.db, fixed).record({ action: 'import', outcome: 'success', detail: { b: { d: 3, c: 2 }, a: 1 } });
+    const hash = (db: Database.Database) => (db.prepare('SELECT hash FROM audit_log').get() as { hash: string }).hash;
+    expect(hash(one.db)).toBe(hash(two.db));
+    one.db.close();
+    two.db.close();
+  });
+
+  it('npm run audit:verify reports intact, then names the first broken entry with exit code 1', () => {
+    const { db, dir } = logWithEntries(6);
+    db.close();
+    const run = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/audit-verify.ts'], {
+        cwd: root,
+        env: { ...process.env, OUTPOST_DATA_DIR: dir },
+        encoding: 'utf8'
+      });
+    const ok = run();
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('Audit log intact: 6 entries verified.');
+
+    tamper(dir, "UPDATE audit_log SET target = 'chart:other' WHERE seq = 2");
+    const broken = run();
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain('Audit log BROKEN at entry #2');
+    expect(broken.stderr).toContain('doc.open');
+  });
+});

@@ -1,0 +1,194 @@
+import { parseArgs } from 'node:util';
+import type Database from 'better-sqlite3';
+import { isRole, ROLES, type Role } from '../../src/lib/domain/roles';
+import { createAuditLog } from '../audit/audit-log';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
+import { createSessionStore } from '../auth/sessions';
+import { migratePlatformTables, openDatabase } from '../store/db';
+import { migrateSyncTables } from '../store/doc-store';
+import {
+  createClinic,
+  createUser,
+  findClinic,
+  findUserByUsername,
+  listUsers,
+  setPasswordHash,
+  setUserDisabled,
+  type User
+} from '../store/users';
+
+/**
+ * Administration of clinics and staff accounts from the server's shell
+ * (`npm run admin -- <command>`). Works whether or not the server is running:
+ * SQLite's busy timeout serialises the writes and the audit log appends
+ * safely from both processes.
+ */
+
+export const ADMIN_HELP = `Outpost administration
+
+Usage: npm run admin -- <command> [options]
+
+Commands:
+  create-clinic   --name "Clinic name"
+  create-user     --clinic <id|name> --username <name> --name "Full Name" --roles clinician,nurse [--password <pw>]
+  list-users
+  disable-user    --username <name>      (also ends the user's sessions)
+  enable-user     --username <name>
+  reset-password  --username <name> [--password <pw>]   (also ends the user's sessions)
+  revoke-sessions --username <name>
+
+Roles: ${ROLES.join(', ')}
+Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
+Data directory: OUTPOST_DATA_DIR (default ./data).`;
+
+/** Console and password prompt, replaceable in tests. */
+export interface AdminIo {
+  out(line: string): void;
+  askPassword(question: string): Promise<string>;
+}
+
+/** A mistake in how the command was called: printed without a stack, exit code 2. */
+export class UsageError extends Error {}
+
+const OPTIONS = {
+  name: { type: 'string' },
+  clinic: { type: 'string' },
+  username: { type: 'string' },
+  roles: { type: 'string' },
+  password: { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const;
+
+/** Runs one admin command against the data directory; returns the process exit code. */
+export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    io.out(`${(err as Error).message}\n\n${ADMIN_HELP}`);
+    return 2;
+  }
+  const command = parsed.positionals[0];
+  if (parsed.values.help || !command || command === 'help') {
+    io.out(ADMIN_HELP);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  const db = openDatabase(dataDir);
+  try {
+    migratePlatformTables(db);
+    migrateSyncTables(db);
+    await dispatch(db, command, parsed.values, io);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.out(`Error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles'): string {
+  const v = values[key]?.trim();
+  if (!v) throw new UsageError(`--${key} is required`);
+  return v;
+}
+
+function userOrThrow(db: Database.Database, username: string): User {
+  const user = findUserByUsername(db, username);
+  if (!user) throw new UsageError(`No user named "${username}"`);
+  return user;
+}
+
+async function newPassword(values: Values, io: AdminIo): Promise<string> {
+  let password = values.password;
+  if (password === undefined) {
+    password = await io.askPassword('New password: ');
+    const again = await io.askPassword('Repeat password: ');
+    if (again !== password) throw new UsageError('The two passwords differ');
+  }
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new UsageError(`The password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  return password;
+}
+
+function parseRoles(raw: string): Role[] {
+  const roles = [...new Set(raw.split(',').map((r) => r.trim()).filter(Boolean))];
+  const unknown = roles.filter((r) => !isRole(r));
+  if (unknown.length || roles.length === 0) {
+    throw new UsageError(`Unknown role(s): ${unknown.join(', ') || '(none given)'}. Roles: ${ROLES.join(', ')}`);
+  }
+  return roles as Role[];
+}
+
+async function dispatch(db: Database.Database, command: string, values: Values, io: AdminIo): Promise<void> {
+  const audit = createAuditLog(db);
+  switch (command) {
+    case 'create-clinic': {
+      const name = required(values, 'name');
+      if (findClinic(db, name)) throw new UsageError(`A clinic named "${name}" already exists`);
+      const clinic = createClinic(db, { name });
+      audit.record({ action: 'clinic.create', outcome: 'success', target: clinic.id, detail: { via: 'admin-cli' } });
+      io.out(`Created clinic "${clinic.name}" (${clinic.id})`);
+      return;
+    }
+    case 'create-user': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const username = required(values, 'username');
+      if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) {
+        throw new UsageError('Usernames are 2–64 letters, digits, dots, dashes or underscores');
+      }
+      if (findUserByUsername(db, username)) throw new UsageError(`The username "${username}" is taken`);
+      const name = required(values, 'name');
+      const roles = parseRoles(required(values, 'roles'));
+      const passwordHash = await hashPassword(await newPassword(values, io));
+      const user = createUser(db, { clinicId: clinic.id, username, name, roles, passwordHash });
+      audit.record({ action: 'user.create', outcome: 'success', target: user.username, detail: { roles, via: 'admin-cli' } });
+      io.out(`Created ${user.username} (${roles.join(', ')}) in "${clinic.name}"`);
+      return;
+    }
+    case 'list-users': {
+      const users = listUsers(db);
+      if (users.length === 0) io.out('No users yet. Create a clinic, then a user.');
+      for (const u of users) {
+        io.out(
+          `${u.username.padEnd(20)} ${u.roles.join(',').padEnd(18)} ${(u.disabled ? 'disabled' : 'active').padEnd(8)} ${u.clinicName}  ${u.name}`
+        );
+      }
+      return;
+    }
+    case 'disable-user':
+    case 'enable-user': {
+      const user = userOrThrow(db, required(values, 'username'));
+      const disable = command === 'disable-user';
+      setUserDisabled(db, user.id, disable);
+      const ended = disable ? createSessionStore(db).revokeAllForUser(user.id) : 0;
+      audit.record({ action: 'user.disable', outcome: 'success', target: user.username, detail: { disabled: disable } });
+      io.out(`${user.username} is now ${disable ? `disabled (${ended} session(s) ended)` : 'enabled'}`);
+      return;
+    }
+    case 'reset-password': {
+      const user = userOrThrow(db, required(values, 'username'));
+      setPasswordHash(db, user.id, await hashPassword(await newPassword(values, io)));
+      const ended = createSessionStore(db).revokeAllForUser(user.id);
+      audit.record({ action: 'user.password-reset', outcome: 'success', target: user.username, detail: { sessionsEnded: ended } });
+      io.out(`Password of ${user.username} reset; ${ended} session(s) ended`);
+      return;
+    }
+    case 'revoke-sessions': {
+      const user = userOrThrow(db, required(values, 'username'));
+      const ended = createSessionStore(db).revokeAllForUser(user.id);
+      audit.record({ action: 'sessions.revoke', outcome: 'success', target: user.username, detail: { count: ended } });
+      io.out(`Ended ${ended} session(s) of ${user.username}`);
+      return;
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}". Try --help.`);
+  }
+}

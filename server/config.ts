@@ -1,0 +1,57 @@
+import path from 'node:path';
+
+/**
+ * Server settings from the environment. Read once at start-up by main.ts;
+ * tests build the options for createApp directly.
+ *
+ * - PORT (8080), HOST (0.0.0.0: a clinic server must be reachable from the
+ *   clinic's LAN; set HOST=127.0.0.1 to keep it on this machine)
+ * - OUTPOST_DATA_DIR (./data): the SQLite file lives here
+ * - OUTPOST_DEMO ('0' turns the demo clinic off): seeds an empty data dir
+ * - OUTPOST_IDLE_LOCK_MINUTES (15): the app locks itself after this idle time
+ * - OUTPOST_SESSION_IDLE_MINUTES (30), OUTPOST_SESSION_MAX_HOURS (12)
+ * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that sets X-Forwarded-For)
+ * - OUTPOST_STATIC_DIR (./build): the built app
+ */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  demo: boolean;
+  idleLockMinutes: number;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  trustProxy: boolean;
+  staticDir: string;
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > max) {
+    throw new Error(`${key} must be a number between 0 and ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): ServerConfig {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    dataDir: path.resolve(cwd, env.OUTPOST_DATA_DIR || './data'),
+    demo: env.OUTPOST_DEMO !== '0',
+    idleLockMinutes: positiveNumber(env, 'OUTPOST_IDLE_LOCK_MINUTES', 15, 24 * 60),
+    sessionIdleMinutes: positiveNumber(env, 'OUTPOST_SESSION_IDLE_MINUTES', 30, 24 * 60),
+    sessionMaxHours: positiveNumber(env, 'OUTPOST_SESSION_MAX_HOURS', 12, 24 * 7),
+    trustProxy: env.OUTPOST_TRUST_PROXY === '1',
+    staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build')
+  };
+}
+
+/** True when LiveKit is configured; without it the app says plainly that video is unavailable. */
+export function videoConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.LIVEKIT_URL && env.LIVEKIT_API_KEY && env.LIVEKIT_API_SECRET);
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError } from '../../src/lib/domain/errors';
+import type { SessionUser } from '../types';
+
+/** What a route handler gets: the request, a parsed URL, the client address and the session user, if any. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  ip: string;
+  /** The signed-in user, or null. Resolved once per request. */
+  user: SessionUser | null;
+}
+
+/** The signed-in user, or a 401 for the client to show its sign-in screen. */
+export function requireUser(ctx: RequestContext): SessionUser {
+  if (!ctx.user) throw new AppError('unauthenticated', 'Sign in to continue.');
+  return ctx.user;
+}
+
+export type RouteHandler = (ctx: RequestContext) => void | Promise<void>;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handler: RouteHandler;
+}
+
+/**
+ * Client address for rate limits and the audit log. X-Forwarded-For is
+ * believed only when the server is told it sits behind a proxy; otherwise a
+ * client could name any address and dodge the per-address limit.
+ */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const fwd = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError } from '../../src/lib/domain/errors';
+import type { SessionUser } from '../types';
+import { clientIp, type RequestContext, type Route } from './context';
+import { sendError } from './errors';
+import type { Logger } from './logger';
+import { applySecurityHeaders } from './security-headers';
+import type { StaticSite } from './static-files';
+
+export interface RequestHandlerDeps {
+  routes: Route[];
+  site: StaticSite;
+  authenticate(req: IncomingMessage): SessionUser | null;
+  logger: Logger;
+  trustProxy: boolean;
+}
+
+/** Paths the app never renders: API, FHIR, sync and the health probe. They answer JSON, never index.html. */
+export function isApiPath(pathname: string): boolean {
+  return /^\/(api|fhir|sync)(\/|$)/.test(pathname) || pathname === '/healthz';
+}
+
+/**
+ * The HTTP entry point: security headers on everything, then either a JSON
+ * route or the static app. Logs one line per request (method, path without
+ * query, status, duration).
+ */
+export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const table = new Map<string, Route>();
+  for (const r of deps.routes) table.set(`${r.method} ${r.path}`, r);
+  const paths = new Set(deps.routes.map((r) => r.path));
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      const route = table.get(`${req.method} ${url.pathname}`);
+      if (!route) {
+        if (paths.has(url.pathname)) {
+          res.setHeader('Allow', deps.routes.filter((r) => r.path === url.pathname).map((r) => r.method).join(', '));
+          throw new AppError('invalid', `${req.method} is not supported here.`);
+        }
+        throw new AppError('not-found', 'There is no such API endpoint.');
+      }
+      if (req.method !== 'GET') refuseCrossSite(req);
+      const ctx: RequestContext = {
+        req,
+        res,
+        url,
+        ip: clientIp(req, deps.trustProxy),
+        user: deps.authenticate(req)
+      };
+      await route.handler(ctx);
+    } catch (err) {
+      sendError(res, err, deps.logger, `${req.method} ${url.pathname}`);
+    }
+  }
+
+  return (req, res) => {
+    const started = performance.now();
+    let pathname = '/';
+    res.on('finish', () => {
+      const ms = (performance.now() - started).toFixed(1);
+      deps.logger.info(`${req.method} ${pathname} ${res.statusCode} ${ms}ms`);
+    });
+    applySecurityHeaders(req, res, deps.site.scriptHashes);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendError(res, new AppError('invalid', 'Malformed request address.'), deps.logger, 'url');
+      return;
+    }
+    pathname = url.pathname;
+    if (isApiPath(pathname)) {
+      void handleApi(req, res, url);
+      return;
+    }
+    try {
+      deps.site.handle(req, res);
+    } catch (err) {
+      sendError(res, err, deps.logger, `${req.method} static`);
+    }
+  };
+}
+
+/**
+ * A state-changing request whose Origin names another site is refused. The
+ * SameSite=Strict cookie already keeps such requests anonymous; this makes
+ * the refusal explicit and covers browsers that treat "same site" loosely.
+ */
+function refuseCrossSite(req: IncomingMessage): void {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw new AppError('forbidden', 'Cross-site request refused.');
+  }
+  if (originHost !== req.headers.host) throw new AppError('forbidden', 'Cross-site request refused.');
+}

@@ -1,0 +1,61 @@
+import { createApp, hasDemoClinic } from './app';
+import { loadConfig } from './config';
+import { describeError } from './http/logger';
+import { demoBanner, lanUrls } from './seed/demo-banner';
+import { listClinics } from './store/users';
+
+/**
+ * `npm start` / `npm run serve`: starts the clinic server from environment
+ * settings (see config.ts), prints where to reach it and, for the demo
+ * clinic, which accounts to sign in with, and shuts down cleanly on
+ * SIGINT/SIGTERM so no acknowledged write is cut off.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp({
+    dataDir: config.dataDir,
+    port: config.port,
+    host: config.host,
+    demo: config.demo,
+    idleLockMinutes: config.idleLockMinutes,
+    staticDir: config.staticDir,
+    trustProxy: config.trustProxy,
+    sessionLimits: {
+      idleMs: config.sessionIdleMinutes * 60_000,
+      absoluteMs: config.sessionMaxHours * 3_600_000
+    }
+  });
+
+  if (app.seeded) {
+    console.log(`Seeded "${app.seeded.clinic.name}" with ${app.seeded.patients} patients in ${app.seeded.ms} ms.`);
+  }
+  console.log(`Outpost is running at ${app.url}  (data: ${config.dataDir})`);
+  for (const url of lanUrls(config.host, app.port)) console.log(`  on the clinic network: ${url}`);
+  if (config.demo && hasDemoClinic(app.db)) console.log(demoBanner());
+  if (listClinics(app.db).length === 0) {
+    console.log('No clinic yet. Create one and its first user with:');
+    console.log('  npm run admin -- create-clinic --name "Your Clinic"');
+    console.log('  npm run admin -- create-user --clinic "Your Clinic" --username … --name "…" --roles admin');
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received, shutting down…`);
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`shutdown failed: ${describeError(err)}`);
+        process.exit(1);
+      }
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`Outpost could not start: ${describeError(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+import type Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { readPatient } from '../../src/lib/chart/patient-doc';
+import { docName } from '../../src/lib/domain/doc-names';
+import type { Role } from '../../src/lib/domain/roles';
+import { hashPassword, NO_LOGIN_HASH } from '../auth/password';
+import type { PatientProjection } from '../store/patients';
+import { createClinic, createUser, listClinics, type Clinic } from '../store/users';
+import type { Audit, SyncService } from '../types';
+import { buildPatientDocs } from './build-docs';
+import { generatePatients } from './generated-patients';
+import { loadSyntheaBundles, syntheaToSeedPatient } from './synthea';
+
+/**
+ * The demo clinic: staff accounts for each role and a realistic panel of
+ * fictional patients, so Outpost can be tried the minute it starts. Seeded
+ * only into an empty data directory, never again (a restart keeps whatever
+ * was charted since).
+ */
+
+export const DEMO_CLINIC_NAME = 'Outpost Demo Clinic';
+export const DEMO_PASSWORD = 'outpost-demo';
+
+export const DEMO_USERS: readonly { username: string; name: string; roles: Role[] }[] = [
+  { username: 'dr.demo', name: 'Dr. Amara Okafor', roles: ['clinician'] },
+  { username: 'nurse.demo', name: 'Nurse Tomás Reyes', roles: ['nurse'] },
+  { username: 'desk.demo', name: 'Priya Shah', roles: ['frontdesk'] },
+  { username: 'admin.demo', name: 'Alex Morgan', roles: ['admin'] }
+];
+
+/** How many generated patients join the 8 Synthea records. */
+export const GENERATED_PATIENTS = 22;
+
+/** The account server-side writes (seed, import) are attributed to; it cannot sign in. */
+export const IMPORT_ACTOR_NAME = 'Outpost import';
+
+export interface SeedDeps {
+  db: Database.Database;
+  sync: SyncService;
+  audit: Audit;
+  patients: PatientProjection;
+}
+
+export interface SeedResult {
+  clinic: Clinic;
+  patients: number;
+  ms: number;
+}
+
+/** Seeds the demo clinic when the data directory has no clinic yet; returns null when it already had one. */
+export async function seedDemoIfEmpty(deps: SeedDeps): Promise<SeedResult | null> {
+  if (listClinics(deps.db).length > 0) return null;
+  return seedDemo(deps);
+}
+
+export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
+  const started = performance.now();
+  const { db, audit } = deps;
+  const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
+
+  const { clinic, importUserId } = db.transaction(() => {
+    const c = createClinic(db, { name: DEMO_CLINIC_NAME, demo: true });
+    const importUser = createUser(db, {
+      clinicId: c.id,
+      username: `import.${c.id.slice(0, 8)}`,
+      name: IMPORT_ACTOR_NAME,
+      roles: [],
+      passwordHash: NO_LOGIN_HASH,
+      disabled: true
+    });
+    audit.record({ action: 'clinic.create', outcome: 'success', target: c.id, detail: { demo: true } });
+    DEMO_USERS.forEach((u, i) => {
+      const user = createUser(db, { clinicId: c.id, ...u, passwordHash: hashes[i] });
+      audit.record({ action: 'user.create', outcome: 'success', target: user.username, detail: { roles: u.roles } });
+    });
+    return { clinic: c, importUserId: importUser.id };
+  })();
+
+  const actor = { id: importUserId, name: IMPORT_ACTOR_NAME };
+  const seedPatients = [...loadSyntheaBundles().map(syntheaToSeedPatient), ...generatePatients(GENERATED_PATIENTS)];
+  for (const p of seedPatients) {
+    const docs = buildPatientDocs(p, actor);
+    const record = readPatient(docs.patient);
+    await writeDoc(deps, docName('patient', p.id), clinic.id, docs.patient, importUserId);
+    await writeDoc(deps, docName('chart', p.id), clinic.id, docs.chart, importUserId);
+    // The projection also follows sync's change hook; writing it here keeps the seed complete on its own.
+    if (record) deps.patients.upsert(clinic.id, record);
+  }
+  audit.record({
+    action: 'import',
+    outcome: 'success',
+    userId: importUserId,
+    target: 'demo-seed',
+    detail: { patients: seedPatients.length }
+  });
+  return { clinic, patients: seedPatients.length, ms: Math.round(performance.now() - started) };
+}
+
+async function writeDoc(deps: SeedDeps, name: string, clinicId: string, doc: Y.Doc, userId: string): Promise<void> {
+  await deps.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(doc), userId);
+  doc.destroy();
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * The embedded store: one SQLite file per installation. WAL lets the patient
+ * list be read while sync writes; foreign keys keep users tied to clinics;
+ * busy_timeout lets the admin CLI write while the server runs instead of
+ * failing with SQLITE_BUSY.
+ */
+export const DB_FILE = 'outpost.sqlite';
+
+export function openDatabase(dataDir: string): Database.Database {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+interface Migration {
+  id: string;
+  sql: string;
+}
+
+/**
+ * Platform tables (clinics, users, sessions, audit log, patient list). Each
+ * migration runs once, in order, recorded in `platform_migrations`; the sync
+ * tables are migrated by the doc store itself.
+ */
+const MIGRATIONS: Migration[] = [
+  {
+    id: '001-clinics-users-sessions',
+    sql: `
+      CREATE TABLE clinics (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        demo INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL REFERENCES clinics(id),
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX users_clinic ON users(clinic_id);
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+    `
+  },
+  {
+    id: '002-audit-log',
+    sql: `
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        user_id TEXT,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        target TEXT,
+        detail TEXT NOT NULL,
+        ip TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    `
+  },
+  {
+    id: '003-patients-projection',
+    sql: `
+      CREATE TABLE patients (
+        id TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL,
+        family TEXT NOT NULL,
+        given TEXT NOT NULL,
+        birth_date TEXT NOT NULL,
+        gender TEXT NOT NULL,
+        mrn TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX patients_clinic_updated ON patients(clinic_id, updated_at);
+    `
+  }
+];
+
+export function migratePlatformTables(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS platform_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const applied = new Set(
+    (db.prepare('SELECT id FROM platform_migrations').all() as { id: string }[]).map((r) => r.id)
+  );
+  const record = db.prepare('INSERT INTO platform_migrations (id, applied_at) VALUES (?, ?)');
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.id, new Date().toISOString());
+    })();
+  }
+}
