@@ -9,6 +9,11 @@ export default defineConfig({
     sveltekit(),
     SvelteKitPWA({
       registerType: 'prompt',
+      // Absolute: the app registers its worker from deep links such as
+      // /patients/<id>, where a relative 'sw.js' would miss.
+      base: '/',
+      buildBase: '/',
+      scope: '/',
       injectRegister: false,
       manifest: {
         name: 'Outpost Clinic',
