@@ -135,8 +135,16 @@ export function searchTokens(p: PatientSummary): string[] {
 }
 
 export function matchesQuery(tokens: readonly string[], query: string): boolean {
-  const q = normalizeForSearch(query)
+  return matchesWords(tokens, queryWords(query));
+}
+
+/** A query split into normalized words, once, so a list of thousands is not re-normalized per row. */
+export function queryWords(query: string): string[] {
+  return normalizeForSearch(query)
     .split(/[\s,]+/)
     .filter(Boolean);
-  return q.every((w) => tokens.some((t) => t.startsWith(w)));
+}
+
+export function matchesWords(tokens: readonly string[], words: readonly string[]): boolean {
+  return words.every((w) => tokens.some((t) => t.startsWith(w)));
 }

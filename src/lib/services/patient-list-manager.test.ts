@@ -1,0 +1,46 @@
+import { expect, test } from 'vitest';
+import type { PatientSummary } from '../domain/patient';
+import { PatientListManager } from './patient-list-manager.svelte';
+
+const FAMILIES = ['Okafor', 'Núñez', 'Smith', 'Walker', 'Nguyen', 'Haddad', 'Kowalski', 'Tanaka', 'Mensah', 'García'];
+const GIVEN = ['Ada', 'Chidi', 'María', 'José', 'Li', 'Omar', 'Anna', 'Kenji', 'Ama', 'Lucía'];
+
+function row(i: number): PatientSummary {
+  return {
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    name: { family: `${FAMILIES[i % 10]}${Math.floor(i / 100)}`, given: [GIVEN[Math.floor(i / 10) % 10]] },
+    birthDate: `19${String(40 + (i % 60)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`,
+    gender: 'unknown',
+    mrn: `MRN${String(i).padStart(6, '0')}`,
+    updatedAt: ''
+  };
+}
+
+test('sorted by family then given; upsert replaces by id', () => {
+  const list = new PatientListManager();
+  list.load([row(1), row(0)]);
+  expect(list.ready).toBe(true);
+  expect(list.all.map((r) => r.name.family)).toEqual(['Núñez0', 'Okafor0']);
+  list.upsert([{ ...row(1), name: { family: 'Aaron', given: ['Z'] } }]);
+  expect(list.all.map((r) => r.name.family)).toEqual(['Aaron', 'Okafor0']);
+  expect(list.search('aar')).toHaveLength(1);
+  list.reset();
+  expect(list.ready).toBe(false);
+});
+
+test('search over 20,000 patients answers in under 30 ms', () => {
+  const list = new PatientListManager();
+  list.load(Array.from({ length: 20_000 }, (_, i) => row(i)));
+  list.search('nunez1 maria'); // warm up
+  // Best of three: the figure is about the search, not about a busy test machine.
+  let ms = Infinity;
+  let hits: PatientSummary[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    hits = list.search('nunez1 mar');
+    ms = Math.min(ms, performance.now() - started);
+  }
+  expect(hits.length).toBeGreaterThan(0);
+  expect(hits.every((h) => h.name.family.startsWith('Núñez1') && h.name.given[0].startsWith('Mar'))).toBe(true);
+  expect(ms).toBeLessThan(30);
+});

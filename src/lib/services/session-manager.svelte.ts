@@ -1,0 +1,288 @@
+import { AppError } from '../domain/errors';
+import type { Actor } from '../domain/chart';
+import { clearLastUnlocked, findAccount, lastUnlockedAccount, rememberAccount, setLastUnlocked } from '../storage/device-database';
+import { openOrCreateVault, unlockVault, type UserVault } from '../storage/user-vault';
+import { SyncEngine } from '../sync/sync-engine';
+import { syncStatus } from '../sync/sync-status-manager.svelte';
+import { apiClient } from './api-client';
+import { loadConfig } from './app-config';
+import { patientList } from './patients.service';
+import { reportError } from './report-error';
+import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, type SessionUser } from './session-user';
+import { colorFor, setWorkspace, type Workspace } from './workspace';
+
+export type SessionState = 'loading' | 'signed-out' | 'locked' | 'unlocked';
+
+const PROFILE_KEY = 'profile';
+const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+
+/**
+ * Who is using the app and whether their records are open. The data key
+ * lives only in memory while unlocked: a reload, an idle timeout or a lock
+ * drops it, and the password opens the store again (offline too).
+ */
+export class SessionManager {
+  #state = $state<SessionState>('loading');
+  #user = $state.raw<SessionUser | null>(null);
+  #lockedUser = $state.raw<{ username: string; name: string } | null>(null);
+  #config = $state.raw<AppConfig>(DEFAULT_CONFIG);
+  #error = $state<string | null>(null);
+  #workspace: Workspace | null = null;
+  /** Closing the previous store (its last writes, then the key) finishes before another opens. */
+  #teardown: Promise<void> = Promise.resolve();
+  #lastActivity = Date.now();
+  #idleTimer: ReturnType<typeof setInterval> | null = null;
+  #removeActivityListeners: (() => void) | null = null;
+
+  get state(): SessionState {
+    return this.#state;
+  }
+  get user(): SessionUser | null {
+    return this.#user;
+  }
+  /** Whose store the lock screen is for. */
+  get lockedUser(): { username: string; name: string } | null {
+    return this.#lockedUser;
+  }
+  get config(): AppConfig {
+    return this.#config;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  /**
+   * The user as provenance records them. Only meaningful while unlocked;
+   * while locked no document is open, so the empty actor is never written.
+   */
+  get actor(): Actor {
+    return this.#user ? { id: this.#user.id, name: this.#user.name } : { id: '', name: '' };
+  }
+
+  /** App start: configuration (server or cache), then the lock screen if a store was unlocked here before. */
+  async init(): Promise<void> {
+    this.#state = 'loading';
+    this.#config = await loadConfig(apiClient);
+    const last = await lastUnlockedAccount();
+    if (last) {
+      this.#lockedUser = { username: last.username, name: last.name };
+      this.#state = 'locked';
+    } else {
+      this.#state = 'signed-out';
+    }
+  }
+
+  /**
+   * Online: the server checks the password, then this device's store for
+   * the user is opened (created at first sign-in). Offline: the store is
+   * unlocked with the password if this device has one for the username.
+   */
+  async signIn(username: string, password: string): Promise<void> {
+    this.#error = null;
+    try {
+      this.lock(); // another user's records close before this user's open
+      await this.#teardown;
+      const online = await this.#serverSignIn(username, password);
+      if (online) {
+        const vault = await this.#openForServerUser(online, password);
+        await vault.meta.setSealed(PROFILE_KEY, online);
+        await rememberAccount({ username: online.username, userId: online.id, name: online.name });
+        await this.#start(online, vault, false, password);
+      } else {
+        const account = await findAccount(username);
+        if (!account) throw new AppError('unavailable', 'First sign-in on this device needs the network');
+        const vault = await unlockVault(account.userId, password).catch((err: unknown) => {
+          throw err instanceof AppError && err.code === 'unauthenticated' ? new AppError('unauthenticated', 'Wrong username or password') : err;
+        });
+        await this.#start(await profileOf(vault), vault, true, password);
+      }
+    } catch (err) {
+      this.#error = readable(err);
+      throw err;
+    }
+  }
+
+  /** Unlocks the locked user's store offline; re-establishes the server session in the background. */
+  async unlock(password: string): Promise<void> {
+    this.#error = null;
+    try {
+      const locked = this.#lockedUser;
+      if (!locked) throw new AppError('unauthenticated', 'Sign in to continue');
+      await this.#teardown;
+      const account = await findAccount(locked.username);
+      if (!account) throw new AppError('not-found', 'This device holds no records for this account. Sign in with the network.');
+      const vault = await unlockVault(account.userId, password);
+      await this.#start(await profileOf(vault), vault, true, password);
+    } catch (err) {
+      this.#error = readable(err);
+      throw err;
+    }
+  }
+
+  /** Drops the key and open documents and stops sync; the lock screen shows. */
+  lock(): void {
+    const ws = this.#workspace;
+    if (!ws) return;
+    this.#workspace = null;
+    setWorkspace(null);
+    this.#stopIdleWatch();
+    patientList.reset();
+    syncStatus.reset();
+    this.#lockedUser = { username: ws.user.username, name: ws.user.name };
+    this.#user = null;
+    this.#state = 'locked';
+    // Open documents store their last edits first (milliseconds), then the key is dropped.
+    this.#teardown = this.#teardown
+      .then(() => ws.engine.stop())
+      .finally(() => ws.vault.close())
+      .catch((err: unknown) => reportError('Locking', err));
+  }
+
+  /** Ends the server session when reachable and locks; the device keeps the encrypted store. */
+  async signOut(): Promise<void> {
+    try {
+      await apiClient.request<void>('/api/auth/logout', { method: 'POST' });
+    } catch (err) {
+      // Offline or already signed out on the server: signing out of this device still proceeds.
+      if (!(err instanceof AppError && (err.code === 'unavailable' || err.code === 'unauthenticated'))) reportError('Signing out', err);
+    }
+    this.lock();
+    await this.#teardown;
+    await clearLastUnlocked();
+    this.#lockedUser = null;
+    this.#user = null;
+    this.#state = 'signed-out';
+  }
+
+  /** User activity (the layout calls it; activity events call it too). */
+  touch(): void {
+    this.#lastActivity = Date.now();
+  }
+
+  /** For tests: back to the state of a fresh page. */
+  reset(): void {
+    this.lock();
+    this.#state = 'loading';
+    this.#user = null;
+    this.#lockedUser = null;
+    this.#error = null;
+    this.#config = DEFAULT_CONFIG;
+  }
+
+  /** Returns the server's user, or null when the server cannot be reached. */
+  async #serverSignIn(username: string, password: string): Promise<SessionUser | null> {
+    try {
+      const body = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: { username, password } });
+      const parsed = userResponseSchema.safeParse(body);
+      if (!parsed.success) throw new AppError('internal', 'The clinic server sent a sign-in answer this app cannot read');
+      return parsed.data.user;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unavailable') return null;
+      throw err;
+    }
+  }
+
+  async #openForServerUser(user: SessionUser, password: string): Promise<UserVault> {
+    try {
+      return await openOrCreateVault(user.id, password);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthenticated') {
+        // The server accepted this password but the device's store was locked with another one (changed since).
+        throw new AppError(
+          'unauthenticated',
+          'Records on this device are locked with your previous password. Ask an administrator to reset this device’s copy.'
+        );
+      }
+      throw err;
+    }
+  }
+
+  async #start(user: SessionUser, vault: UserVault, reconnect: boolean, password: string): Promise<void> {
+    let rows;
+    try {
+      rows = await vault.patients.all();
+    } catch (err) {
+      vault.close();
+      throw err;
+    }
+    const engine = new SyncEngine({
+      vault,
+      api: apiClient,
+      user: { name: user.name, color: colorFor(user.id) },
+      status: syncStatus,
+      onPatientsChanged: (changed) => patientList.upsert(changed),
+      onError: (err) => reportError('Sync', err)
+    });
+    this.#workspace = { user, vault, engine };
+    setWorkspace(this.#workspace);
+    patientList.load(rows);
+    this.#user = user;
+    this.#lockedUser = { username: user.username, name: user.name };
+    this.#state = 'unlocked';
+    await setLastUnlocked(user.username);
+    this.#startIdleWatch();
+    if (!reconnect) {
+      engine.start();
+      return;
+    }
+    const started = this.#workspace;
+    this.#reestablishSession(user.username, password)
+      .then(() => {
+        if (this.#workspace === started) engine.start();
+      })
+      .catch((err: unknown) => reportError('Reconnecting', err));
+  }
+
+  /** After an offline unlock: make sure the server session exists, so sync does not fail with 401. */
+  async #reestablishSession(username: string, password: string): Promise<void> {
+    try {
+      await apiClient.request('/api/auth/me');
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'unauthenticated')) return; // offline: sync starts and waits for the network
+      try {
+        await apiClient.request('/api/auth/login', { method: 'POST', body: { username, password } });
+      } catch (loginErr) {
+        if (loginErr instanceof AppError && loginErr.code !== 'unavailable') syncStatus.update({ error: 'The clinic server did not accept your password — sign out and sign in again to sync' });
+      }
+    }
+  }
+
+  #startIdleWatch(): void {
+    this.#stopIdleWatch();
+    this.touch();
+    const idleMs = this.#config.idleLockMinutes * 60_000;
+    this.#idleTimer = setInterval(() => {
+      if (Date.now() - this.#lastActivity >= idleMs) this.lock();
+    }, Math.min(15_000, idleMs / 4));
+    if (typeof window !== 'undefined') {
+      const onActivity = () => this.touch();
+      for (const e of ACTIVITY_EVENTS) window.addEventListener(e, onActivity, { passive: true });
+      this.#removeActivityListeners = () => {
+        for (const e of ACTIVITY_EVENTS) window.removeEventListener(e, onActivity);
+      };
+    }
+  }
+
+  #stopIdleWatch(): void {
+    if (this.#idleTimer) clearInterval(this.#idleTimer);
+    this.#idleTimer = null;
+    this.#removeActivityListeners?.();
+    this.#removeActivityListeners = null;
+  }
+}
+
+async function profileOf(vault: UserVault): Promise<SessionUser> {
+  try {
+    const profile = await vault.meta.getSealed(PROFILE_KEY, sessionUserSchema, 'account details');
+    if (!profile) throw new AppError('not-found', 'Sign in with the network once more to finish setting up this device');
+    return profile;
+  } catch (err) {
+    vault.close();
+    throw err;
+  }
+}
+
+function readable(err: unknown): string {
+  return err instanceof AppError ? err.message : 'Something went wrong. Try again.';
+}
+
+export const session = new SessionManager();

@@ -1,0 +1,299 @@
+import * as Y from 'yjs';
+import { AppError } from '../domain/errors';
+import type { PatientSummary } from '../domain/patient';
+import type { ApiClient } from '../services/api-client';
+import type { UserVault } from '../storage/user-vault';
+import { catchUp, flushPending, pullDocs, type DocFailure, type RemoteDiff } from './batch-sync';
+import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
+import { refreshPatientRows, summaryOf } from './projection-refresh';
+import { browserOnline, SIGNED_OUT_MESSAGE, type SyncStatusSink } from './sync-status';
+
+/**
+ * Keeps one user's device store in step with the clinic server while the
+ * app is unlocked: flushes pending edits soon after they are made, catches
+ * the whole panel up after unlock, when the network returns and every
+ * ~30 s, and owns the documents open for live editing (one websocket per
+ * open document, never one per chart in the panel).
+ */
+export interface SyncEngineOptions {
+  vault: UserVault;
+  api: ApiClient;
+  /** Shown to others editing the same document. */
+  user: { name: string; color: string };
+  status?: SyncStatusSink;
+  /** Patient-list rows rebuilt from changed `patient:` documents. */
+  onPatientsChanged?: (rows: PatientSummary[]) => void;
+  /** Open websockets for open documents (default true). */
+  live?: boolean;
+  WebSocketPolyfill?: WebSocketClass;
+  intervalMs?: number;
+  flushDelayMs?: number;
+  chunkSize?: number;
+  isOnline?: () => boolean;
+  /** Unexpected failures, for the app's error log (messages only; never patient data). */
+  onError?: (err: unknown) => void;
+}
+
+interface OpenEntry {
+  refs: number;
+  opening: Promise<LiveDoc>;
+  live?: LiveDoc;
+}
+
+export class SyncEngine {
+  readonly #o: SyncEngineOptions;
+  readonly #open = new Map<string, OpenEntry>();
+  #running: Promise<void> | null = null;
+  #wantFlush = false;
+  #wantCatchUp = false;
+  #interval: ReturnType<typeof setInterval> | null = null;
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #stopped = false;
+  #unsubscribe: (() => void)[] = [];
+  /** The last background failure, for tests and diagnostics. */
+  lastError: unknown = null;
+
+  constructor(opts: SyncEngineOptions) {
+    this.#o = opts;
+  }
+
+  get vault(): UserVault {
+    return this.#o.vault;
+  }
+
+  #online(): boolean {
+    return (this.#o.isOnline ?? browserOnline)();
+  }
+
+  /** Starts background sync: a catch-up now, then on 'online' and on a timer. */
+  start(): void {
+    this.#stopped = false;
+    this.#unsubscribe.push(this.#o.api.onReachability((reachable) => this.#o.status?.update({ online: reachable && this.#online() })));
+    if (typeof window !== 'undefined') {
+      const online = () => this.#onOnline();
+      const offline = () => this.#onOffline();
+      window.addEventListener('online', online);
+      window.addEventListener('offline', offline);
+      this.#unsubscribe.push(() => window.removeEventListener('online', online), () => window.removeEventListener('offline', offline));
+    }
+    this.#interval = setInterval(() => this.#background(this.syncNow()), this.#o.intervalMs ?? 30_000);
+    this.#background(this.#refreshPending());
+    if (this.#online()) this.#background(this.syncNow());
+    else this.#o.status?.update({ online: false });
+  }
+
+  /** Stops everything and closes open documents once their edits are stored. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#interval) clearInterval(this.#interval);
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#interval = this.#flushTimer = null;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    const entries = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.allSettled(entries.map(async (e) => (await e.opening).close()));
+    await this.#running?.catch(() => undefined); // failures after lock are expected: the key is going away
+  }
+
+  /** Pushes pending edits, then catches up on everything changed on the server. */
+  syncNow(): Promise<void> {
+    this.#wantFlush = true;
+    this.#wantCatchUp = true;
+    return this.#drain();
+  }
+
+  /** Pushes pending edits now (a flush, no catch-up). */
+  flushNow(): Promise<void> {
+    this.#wantFlush = true;
+    return this.#drain();
+  }
+
+  /** Called after local edits: pushes them shortly, once typing pauses. */
+  flushSoon(): void {
+    if (this.#stopped) return;
+    this.#background(this.#refreshPending());
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = null;
+      if (this.#online()) this.#background(this.flushNow());
+    }, this.#o.flushDelayMs ?? 1_500);
+  }
+
+  /** Opens a document for live editing (shared when opened twice); `release` when done. */
+  acquire(name: string): Promise<LiveDoc> {
+    if (this.#stopped) return Promise.reject(new AppError('unauthenticated', 'Outpost is locked. Unlock it to see patient records.'));
+    const existing = this.#open.get(name);
+    if (existing) {
+      existing.refs++;
+      return existing.opening;
+    }
+    const opening = LiveDoc.open(name, {
+      store: this.#o.vault.docs,
+      syncUrl: this.#o.live === false ? null : this.#o.api.syncUrl(),
+      online: this.#online(),
+      WebSocketPolyfill: this.#o.WebSocketPolyfill,
+      user: this.#o.user,
+      onLocalEdit: () => this.flushSoon(),
+      onError: (err) => this.#report(err)
+    });
+    const entry: OpenEntry = { refs: 1, opening };
+    this.#open.set(name, entry);
+    opening.then(
+      (live) => {
+        entry.live = live;
+        // A synced websocket proves the server is reachable as much as an HTTP answer does.
+        live.onConnection((c) => c === 'live' && !this.#stopped && this.#o.status?.update({ online: true }));
+      },
+      () => this.#open.get(name) === entry && this.#open.delete(name)
+    );
+    return opening;
+  }
+
+  async release(live: LiveDoc): Promise<void> {
+    const entry = this.#open.get(live.name);
+    if (entry && entry.live === live && --entry.refs > 0) return;
+    if (entry?.live === live) this.#open.delete(live.name);
+    await live.close();
+  }
+
+  /** Fetches documents this device does not hold yet (a record found on the server). */
+  async pull(names: readonly string[]): Promise<DocFailure[]> {
+    const { changed, failed } = await pullDocs(this.#deps(), names);
+    await this.#refreshPatients(changed);
+    return failed;
+  }
+
+  /** Updates the patient list from an open `patient:` document after an edit. */
+  async refreshPatientDoc(doc: Y.Doc): Promise<void> {
+    if (this.#stopped) return; // locked: the list is gone and the key with it
+    const summary = summaryOf(doc);
+    if (!summary) return;
+    await this.#o.vault.patients.put(summary);
+    this.#o.onPatientsChanged?.([summary]);
+  }
+
+  /** Stored a new document made on this device (registration): count it pending and push it soon. */
+  async storeNew(name: string, doc: Y.Doc): Promise<void> {
+    await this.#o.vault.docs.append(name, Y.encodeStateAsUpdate(doc), { pending: true, stateVector: Y.encodeStateVector(doc) });
+    this.flushSoon();
+  }
+
+  #deps() {
+    return { docs: this.#o.vault.docs, api: this.#o.api, applyRemote: (d: readonly RemoteDiff[]) => this.#applyRemote(d) };
+  }
+
+  /** Diffs for open documents go into the Y.Doc (which stores them); the rest go straight to the store. */
+  async #applyRemote(diffs: readonly RemoteDiff[]): Promise<void> {
+    const closed: RemoteDiff[] = [];
+    for (const d of diffs) {
+      const entry = this.#open.get(d.name);
+      if (!entry) {
+        closed.push(d);
+        continue;
+      }
+      const live = await entry.opening;
+      Y.applyUpdate(live.doc, d.update, BATCH_ORIGIN);
+      await live.persisted();
+    }
+    await this.#o.vault.docs.appendMany(closed.map((d) => ({ doc: d.name, update: d.update, pending: false, stateVector: d.stateVector })));
+  }
+
+  #drain(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#running ??= (async () => {
+      try {
+        while (!this.#stopped && (this.#wantFlush || this.#wantCatchUp)) {
+          const full = this.#wantCatchUp;
+          this.#wantFlush = this.#wantCatchUp = false;
+          await this.#runOnce(full);
+        }
+      } finally {
+        this.#running = null;
+      }
+    })();
+    return this.#running;
+  }
+
+  async #runOnce(full: boolean): Promise<void> {
+    const status = this.#o.status;
+    const failed: DocFailure[] = [];
+    let progress = { done: 0, total: 0 };
+    try {
+      const flushed = await flushPending(this.#deps());
+      failed.push(...flushed.failed);
+      await this.#refreshPending();
+      const changed = [...flushed.changed];
+      if (full) {
+        status?.update({ catchUp: { running: true, done: 0, total: 0 } });
+        const result = await catchUp({
+          ...this.#deps(),
+          meta: this.#o.vault.meta,
+          chunkSize: this.#o.chunkSize,
+          stopped: () => this.#stopped,
+          onProgress: (p) => {
+            progress = p;
+            if (!this.#stopped) status?.update({ catchUp: { running: true, ...p } });
+          }
+        });
+        changed.push(...result.changed);
+        failed.push(...result.failed);
+      }
+      await this.#refreshPatients(changed);
+      if (this.#stopped) return;
+      this.lastError = null;
+      status?.update({
+        online: this.#online(),
+        lastSyncedAt: new Date().toISOString(),
+        error: failed.length === 0 ? null : `${failed.length} record${failed.length === 1 ? '' : 's'} could not be synced: ${failed[0].message}`
+      });
+    } catch (err) {
+      this.#report(err);
+    } finally {
+      // Keeps the last figures so the UI can show "1000 of 1000" after it ends.
+      if (full && !this.#stopped) status?.update({ catchUp: { running: false, ...progress } });
+    }
+  }
+
+  async #refreshPatients(changed: readonly string[]): Promise<void> {
+    if (this.#stopped) return;
+    const rows = await refreshPatientRows(this.#o.vault, changed);
+    if (rows.length > 0 && !this.#stopped) this.#o.onPatientsChanged?.(rows);
+  }
+
+  async #refreshPending(): Promise<void> {
+    if (this.#stopped) return;
+    this.#o.status?.update({ pending: await this.#o.vault.docs.pendingCount() });
+  }
+
+  #onOnline(): void {
+    this.#o.status?.update({ online: true });
+    for (const e of this.#open.values()) e.live?.connect();
+    this.#background(this.syncNow());
+  }
+
+  #onOffline(): void {
+    this.#o.status?.update({ online: false });
+    for (const e of this.#open.values()) e.live?.disconnect();
+  }
+
+  /** Background work never rejects unobserved: failures go to the status line. */
+  #background(p: Promise<void>): void {
+    p.catch((err: unknown) => this.#report(err));
+  }
+
+  #report(err: unknown): void {
+    if (this.#stopped) return; // locked meanwhile: the key is gone, nothing to report
+    this.lastError = err;
+    const status = this.#o.status;
+    if (err instanceof AppError && err.code === 'unavailable') {
+      status?.update({ online: false, error: null });
+      return;
+    }
+    if (err instanceof AppError && err.code === 'unauthenticated') {
+      status?.update({ error: SIGNED_OUT_MESSAGE });
+      return;
+    }
+    status?.update({ error: err instanceof AppError ? err.message : 'Sync failed unexpectedly. Your work is saved on this device.' });
+    this.#o.onError?.(err);
+  }
+}
