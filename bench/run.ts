@@ -1,3 +1,4 @@
+export {};
 /**
  * `npm run bench`: runs every benchmark in one process and prints figures,
  * each with a baseline measured in the same process and the ratio.

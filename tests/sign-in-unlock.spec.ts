@@ -24,7 +24,7 @@ test('wrong password is refused with a clear message', async ({ browser }) => {
   await device.page.getByLabel('Username').fill('dr.demo');
   await device.page.getByLabel('Password').fill('not-the-password');
   await device.page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(device.page.getByRole('alert')).toContainText(/wrong username or password/i);
+  await expect(device.page.getByRole('alert')).toContainText(/username or password is incorrect/i);
   await device.close();
 });
 

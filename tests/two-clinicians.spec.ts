@@ -22,11 +22,12 @@ test('offline edits on two devices merge with nothing lost', async ({ browser })
 
   // The doctor opens a chart and starts a visit while online; the nurse opens the same note.
   const name = (await dr.page.getByTestId('patient-link').first().textContent())!.trim();
-  const chartUrl = await dr.openPatient(name);
+  // Paths, not URLs: each device reaches the server through its own cable (origin).
+  const chartUrl = new URL(await dr.openPatient(name)).pathname;
   await dr.page.getByLabel('Reason for visit').fill('Follow-up of blood pressure');
   await dr.page.getByRole('button', { name: 'Start visit' }).click();
   await expect(dr.page.getByLabel('Subjective')).toBeVisible();
-  const visitUrl = dr.page.url();
+  const visitUrl = new URL(dr.page.url()).pathname;
   await dr.waitSynced();
 
   await nurse.visit(visitUrl);

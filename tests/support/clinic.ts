@@ -161,7 +161,8 @@ export class Device {
 
   async openPatient(displayName: string): Promise<string> {
     const { page } = this;
-    await page.goto('/');
+    // In-app navigation: a full page load would lock the app (the key lives in memory only).
+    await page.getByRole('link', { name: 'Patients', exact: true }).click();
     await page.getByLabel('Search patients').fill(displayName.split(',')[0]);
     await page.getByRole('link', { name: displayName }).first().click();
     await expect(page.getByTestId('patient-name')).toHaveText(displayName);

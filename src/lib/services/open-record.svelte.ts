@@ -17,9 +17,29 @@ export interface OpenRecord {
   readonly patientAwareness: Awareness;
   /** Presence of others in the chart; null when the user may not open charts. */
   readonly chartAwareness: Awareness | null;
+  /** Other people with this chart open right now (from presence), for "also here". */
+  readonly peers: readonly Peer[];
   readonly version: number;
   readonly connection: Connection;
   close(): void;
+}
+
+export interface Peer {
+  clientId: number;
+  name: string;
+  color: string;
+}
+
+function peersOf(awareness: Awareness): Peer[] {
+  const out: Peer[] = [];
+  awareness.getStates().forEach((state, clientId) => {
+    if (clientId === awareness.clientID) return;
+    const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
+    if (user && typeof user.name === 'string') {
+      out.push({ clientId, name: user.name, color: typeof user.color === 'string' && /^#[0-9a-f]{6}$/i.test(user.color) ? user.color : '#888888' });
+    }
+  });
+  return out;
 }
 
 /** How long after the last demographic edit the patient list is refreshed. */
@@ -31,6 +51,7 @@ export class LiveRecord implements OpenRecord {
   readonly patientId: string;
   #version = $state(0);
   #connection = $state<Connection>('offline');
+  #peers = $state<Peer[]>([]);
   readonly #patient: LiveDoc;
   readonly #chart: LiveDoc | null;
   readonly #release: (doc: LiveDoc) => Promise<void>;
@@ -69,7 +90,15 @@ export class LiveRecord implements OpenRecord {
         refreshList();
       }
     });
+    const presence = this.#chart?.awareness ?? this.#patient.awareness;
+    const updatePeers = () => (this.#peers = peersOf(presence));
+    presence.on('change', updatePeers);
+    this.#cleanup.push(() => presence.off('change', updatePeers));
     this.#updateConnection();
+  }
+
+  get peers(): readonly Peer[] {
+    return this.#peers;
   }
 
   get patientDoc(): Y.Doc {

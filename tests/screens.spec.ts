@@ -1,0 +1,53 @@
+import { expect, test } from '@playwright/test';
+import { Device, startClinic, type Clinic } from './support/clinic';
+
+/**
+ * The main screens at laptop and tablet widths: saved as screenshots under
+ * test-results/screens/ for a person to look at, and checked for the one
+ * layout fault a machine can see — content wider than the screen.
+ */
+let clinic: Clinic;
+test.beforeAll(async () => {
+  clinic = await startClinic();
+});
+test.afterAll(async () => {
+  await clinic.stop();
+});
+
+const widths = [
+  { name: 'laptop', width: 1280, height: 860 },
+  { name: 'tablet', width: 820, height: 1180 }
+];
+
+for (const size of widths) {
+  test(`screens fit a ${size.name} (${size.width}px)`, async ({ browser }) => {
+    const device = await Device.open(browser, clinic, { width: size.width, height: size.height });
+    const { page } = device;
+    const shot = async (name: string) => {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} overflows horizontally`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `test-results/screens/${size.name}-${name}.png`, fullPage: true });
+    };
+
+    await page.goto('/');
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await shot('sign-in');
+
+    await device.signIn('dr.demo');
+    await shot('patients');
+
+    // A Synthea patient with allergies and problems.
+    await device.openPatient('Hermiston, Asa');
+    await expect(page.getByTestId('allergy').first()).toBeVisible();
+    await shot('chart');
+
+    await page.getByTestId('visit').first().getByRole('link').click();
+    await expect(page.getByLabel('Subjective')).toBeVisible();
+    await shot('visit');
+
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await expect(page.getByRole('heading', { name: 'Outpost is locked' })).toBeVisible();
+    await shot('locked');
+    await device.close();
+  });
+}
