@@ -11,7 +11,7 @@ export const DEMO_PASSWORD = 'outpost-demo';
 export type Clinic = Awaited<ReturnType<typeof createApp>> & { dataDir: string; stop(): Promise<void> };
 
 /** Starts the real server (built app, SQLite, sync) on a random loopback port with the demo clinic. */
-export async function startClinic(opts: { idleLockMinutes?: number } = {}): Promise<Clinic> {
+export async function startClinic(opts: { idleLockMinutes?: number; staticDir?: string } = {}): Promise<Clinic> {
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-e2e-'));
   const app = await createApp({
     dataDir,
@@ -19,7 +19,7 @@ export async function startClinic(opts: { idleLockMinutes?: number } = {}): Prom
     host: '127.0.0.1',
     demo: true,
     idleLockMinutes: opts.idleLockMinutes,
-    staticDir: 'build',
+    staticDir: opts.staticDir ?? 'build',
     logger: () => {}
   });
   return Object.assign(app, {
@@ -44,7 +44,13 @@ export class NetworkCable {
   private server!: net.Server;
   port = 0;
 
-  constructor(private readonly targetPort: number) {}
+  constructor(private targetPort: number) {}
+
+  /** Points the cable at another server, as when a clinic deploys a new version behind the same address. */
+  retarget(port: number): void {
+    this.targetPort = port;
+    for (const s of this.sockets) s.destroy();
+  }
 
   async start(): Promise<this> {
     this.server = net.createServer((client) => {
