@@ -6,7 +6,8 @@ export {};
  */
 const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
   { name: 'sync server', load: () => import('./sync-server.bench') },
-  { name: 'client', load: () => import('./client.bench') }
+  { name: 'client', load: () => import('./client.bench') },
+  { name: 'drug checks', load: () => import('./drug-checks.bench') }
 ];
 
 const only = process.argv[2];

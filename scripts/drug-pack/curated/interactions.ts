@@ -1,0 +1,194 @@
+/**
+ * Drug–drug interaction rules.
+ *
+ * - `onc-*`: the 15 high-priority pairs of Phansalkar et al., JAMIA 2012
+ *   (Table 2), with the paper's suggested class membership restricted to
+ *   ingredients in this pack. The paper calls all 15 high-severity and
+ *   interruptive; Outpost grades `contraindicated` where FDA labeling
+ *   contraindicates the combination and `serious` otherwise.
+ * - `pddi-*`: the two HL7 PDDI-CDS worked rules; their context logic lives in
+ *   src/lib/domain/drugs/rules/pddi-*.ts.
+ * - `fda-*`: a few further label contraindications common in outpatient care.
+ */
+import type { CuratedInteraction } from './types';
+
+const PHANSALKAR = 'Phansalkar S, et al. High-priority drug-drug interactions for use in electronic health records. JAMIA 2012;19(5):735-743.';
+const PHANSALKAR_URL = 'https://doi.org/10.1136/amiajnl-2011-000612';
+const PDDI = 'HL7 PDDI-CDS Implementation Guide (CC0)';
+const PDDI_URL = 'http://hl7.org/fhir/uv/pddi/';
+const onc = { sourceId: 'phansalkar-2012', citation: PHANSALKAR, url: PHANSALKAR_URL } as const;
+const WASHOUT = 'Do not combine; allow at least 14 days between stopping the MAO inhibitor and starting the other drug (5 weeks after stopping fluoxetine).';
+
+export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: string[]; severity: CuratedInteraction['severity']; reason: string }[] })[] = [
+  {
+    id: 'onc-amphetamine-maoi', title: 'Amphetamine derivative + MAO inhibitor', ...onc, severity: 'contraindicated',
+    a: { label: 'Amphetamines and derivatives', classes: ['amphetamine-derivative'] },
+    b: { label: 'MAO inhibitors', classes: ['maoi'] },
+    consequence: 'Hypertensive crisis.',
+    mechanism: 'MAO inhibition prevents breakdown of the norepinephrine and dopamine that amphetamines release, potentiating pressor effects.',
+    action: WASHOUT
+  },
+  {
+    id: 'onc-atazanavir-ppi', title: 'Atazanavir + proton pump inhibitor', ...onc, severity: 'serious',
+    a: { label: 'Atazanavir', ingredients: ['atazanavir'] },
+    b: { label: 'Proton pump inhibitors', classes: ['ppi'] },
+    consequence: 'Lower atazanavir exposure, with risk of virologic failure and resistance.',
+    mechanism: 'Atazanavir needs gastric acid to dissolve; PPIs raise gastric pH and reduce its absorption.',
+    action: 'Avoid. If a PPI is unavoidable, follow atazanavir labeling: treatment-naive patients only, ritonavir-boosted atazanavir, PPI no more than omeprazole 20 mg or equivalent, taken about 12 hours before atazanavir.'
+  },
+  {
+    id: 'onc-febuxostat-thiopurine', title: 'Febuxostat + azathioprine or mercaptopurine', ...onc, severity: 'contraindicated',
+    a: { label: 'Febuxostat', ingredients: ['febuxostat'] },
+    b: { label: 'Azathioprine and mercaptopurine', ingredients: ['azathioprine', 'mercaptopurine'] },
+    consequence: 'Thiopurine toxicity: severe bone marrow suppression.',
+    mechanism: 'Xanthine oxidase inhibition blocks inactivation of mercaptopurine (the active metabolite of azathioprine), raising its levels.',
+    action: 'Contraindicated in febuxostat labeling. Choose an alternative urate-lowering or immunosuppressive strategy.'
+  },
+  {
+    id: 'onc-serotonergic-maoi', title: 'SSRI or other serotonergic agent + MAO inhibitor', ...onc, severity: 'contraindicated',
+    a: { label: 'SSRIs and serotonergic agents', classes: ['serotonergic'] },
+    b: { label: 'MAO inhibitors', classes: ['maoi'] },
+    consequence: 'Serotonin syndrome (hyperthermia, rigidity, myoclonus, autonomic instability), which can be fatal.',
+    mechanism: 'Blocking serotonin breakdown (MAO inhibition) while increasing synaptic serotonin.',
+    action: WASHOUT
+  },
+  {
+    id: 'onc-irinotecan-cyp3a4', title: 'Irinotecan + strong CYP3A4 inhibitor', ...onc, severity: 'serious',
+    a: { label: 'Irinotecan', ingredients: ['irinotecan'] },
+    b: { label: 'Strong CYP3A4 inhibitors', classes: ['cyp3a4-strong-inhibitor'] },
+    consequence: 'Higher irinotecan and SN-38 exposure: severe neutropenia and diarrhea.',
+    mechanism: 'Strong CYP3A4 inhibitors reduce oxidative clearance of irinotecan, shifting it toward SN-38.',
+    action: 'Avoid; irinotecan labeling advises stopping strong CYP3A4 inhibitors at least 1 week before irinotecan unless there is no alternative.'
+  },
+  {
+    id: 'onc-opioid-maoi', title: 'Narcotic analgesic + MAO inhibitor', ...onc, severity: 'contraindicated',
+    a: { label: 'Meperidine, tramadol, tapentadol, methadone, fentanyl', classes: ['opioid-serotonergic'] },
+    b: { label: 'MAO inhibitors', classes: ['maoi'] },
+    consequence: 'Serotonin syndrome or opioid toxicity (agitation, hyperthermia, or respiratory depression and coma); deaths reported with meperidine.',
+    mechanism: 'These opioids add serotonergic activity to MAO inhibition.',
+    action: 'Avoid during and within 14 days of MAO inhibitor therapy; if an opioid is needed, use one without serotonergic activity at a reduced dose with close monitoring.'
+  },
+  {
+    id: 'onc-tca-maoi', title: 'Tricyclic antidepressant + MAO inhibitor', ...onc, severity: 'contraindicated',
+    a: { label: 'Tricyclic antidepressants (and cyclobenzaprine)', classes: ['tca'], ingredients: ['cyclobenzaprine'] },
+    b: { label: 'MAO inhibitors', classes: ['maoi'] },
+    consequence: 'Serotonin syndrome, hypertensive crisis, hyperpyrexia and seizures.',
+    mechanism: 'Combined monoamine reuptake inhibition and MAO inhibition.',
+    action: WASHOUT
+  },
+  {
+    id: 'onc-qt-qt', title: 'Two high-risk QT-prolonging drugs', ...onc, severity: 'serious',
+    a: { label: 'High-risk QT-prolonging agents', classes: ['qt-high-risk'] },
+    b: { label: 'High-risk QT-prolonging agents', classes: ['qt-high-risk'] },
+    consequence: 'QT prolongation, torsades de pointes and sudden cardiac death.',
+    mechanism: 'Additive delay of ventricular repolarisation (cardiac potassium-channel blockade).',
+    action: 'Avoid the combination. If both are needed, obtain a baseline ECG, correct potassium and magnesium, and monitor the QTc.'
+  },
+  {
+    id: 'onc-ramelteon-cyp1a2', title: 'Ramelteon + strong CYP1A2 inhibitor', ...onc, severity: 'serious',
+    a: { label: 'Ramelteon', ingredients: ['ramelteon'] },
+    b: { label: 'Strong CYP1A2 inhibitors', classes: ['cyp1a2-strong-inhibitor'] },
+    consequence: 'Greatly increased ramelteon exposure and sedation.',
+    mechanism: 'Ramelteon is cleared mainly by CYP1A2; fluvoxamine raised ramelteon AUC about 190-fold in the labeled study.',
+    action: 'Do not use ramelteon with fluvoxamine (labeling); use caution with other strong CYP1A2 inhibitors.',
+    overrides: [{ ingredients: ['fluvoxamine'], severity: 'contraindicated', reason: 'Ramelteon labeling: do not use with fluvoxamine.' }]
+  },
+  {
+    id: 'onc-protease-inhibitor-inducer', title: 'HIV protease inhibitor + strong CYP3A4 inducer', ...onc, severity: 'contraindicated',
+    a: { label: 'HIV protease inhibitors', classes: ['hiv-protease-inhibitor'] },
+    b: { label: 'Strong CYP3A4 inducers', classes: ['cyp3a4-strong-inducer'] },
+    consequence: 'Loss of antiretroviral effect and emergence of resistance.',
+    mechanism: 'Strong CYP3A4 induction markedly lowers protease inhibitor concentrations.',
+    action: 'Contraindicated in protease inhibitor labeling (rifampin, St. John\u2019s wort and others). For tuberculosis, consult HIV guidance (e.g. rifabutin with dose adjustment).'
+  },
+  {
+    id: 'onc-statin-cyp3a4', title: 'CYP3A4-metabolised statin + CYP3A4 or protease inhibitor', ...onc, severity: 'serious',
+    a: { label: 'Simvastatin, lovastatin, atorvastatin', classes: ['statin-cyp3a4'] },
+    b: { label: 'Strong CYP3A4 inhibitors and HIV protease inhibitors', classes: ['cyp3a4-strong-inhibitor', 'hiv-protease-inhibitor'], ingredients: ['erythromycin'] },
+    consequence: 'Myopathy and rhabdomyolysis.',
+    mechanism: 'CYP3A4 inhibition raises statin exposure.',
+    action: 'Simvastatin and lovastatin are contraindicated with these inhibitors. For atorvastatin, limit the dose as its labeling directs, or switch to pravastatin or rosuvastatin, which are not CYP3A4 substrates.',
+    overrides: [{ ingredients: ['simvastatin', 'lovastatin'], severity: 'contraindicated', reason: 'Simvastatin and lovastatin labeling contraindicate strong CYP3A4 inhibitors.' }]
+  },
+  {
+    id: 'onc-ergot-cyp3a4', title: 'Ergot alkaloid + CYP3A4 or protease inhibitor', ...onc, severity: 'contraindicated',
+    a: { label: 'Ergot alkaloids', classes: ['ergot-alkaloid'] },
+    b: { label: 'Strong CYP3A4 inhibitors and HIV protease inhibitors', classes: ['cyp3a4-strong-inhibitor', 'hiv-protease-inhibitor'] },
+    consequence: 'Ergotism: severe peripheral and cerebral ischemia.',
+    mechanism: 'CYP3A4 inhibition raises ergot alkaloid concentrations.',
+    action: 'Contraindicated (boxed warning in ergotamine and dihydroergotamine labeling). Use a non-ergot antimigraine drug or a non-interacting anti-infective.'
+  },
+  {
+    id: 'onc-tizanidine-cyp1a2', title: 'Tizanidine + strong CYP1A2 inhibitor', ...onc, severity: 'contraindicated',
+    a: { label: 'Tizanidine', ingredients: ['tizanidine'] },
+    b: { label: 'Strong CYP1A2 inhibitors (fluvoxamine, ciprofloxacin)', classes: ['cyp1a2-strong-inhibitor'] },
+    consequence: 'Severe hypotension, bradycardia and excessive sedation.',
+    mechanism: 'Tizanidine is cleared by CYP1A2; labeled studies found tizanidine AUC raised about 33-fold by fluvoxamine and 10-fold by ciprofloxacin.',
+    action: 'Contraindicated in tizanidine labeling. Choose another muscle relaxant or a non-interacting antibiotic or antidepressant.'
+  },
+  {
+    id: 'onc-tranylcypromine-procarbazine', title: 'Tranylcypromine + procarbazine', ...onc, severity: 'contraindicated',
+    a: { label: 'Tranylcypromine', ingredients: ['tranylcypromine'] },
+    b: { label: 'Procarbazine', ingredients: ['procarbazine'] },
+    consequence: 'Hypertensive crisis and serotonin toxicity.',
+    mechanism: 'Procarbazine has MAO-inhibiting activity, adding to tranylcypromine.',
+    action: 'Do not combine.'
+  },
+  {
+    id: 'onc-triptan-maoi', title: 'Triptan + MAO inhibitor', ...onc, severity: 'serious',
+    a: { label: 'Triptans', classes: ['triptan'] },
+    b: { label: 'MAO inhibitors', classes: ['maoi'] },
+    consequence: 'Increased triptan exposure and serotonin toxicity.',
+    mechanism: 'MAO-A metabolises sumatriptan, rizatriptan and zolmitriptan.',
+    action: 'Sumatriptan, rizatriptan and zolmitriptan are contraindicated during or within 2 weeks of an MAO-A inhibitor. Other triptans: use only with caution and monitoring.',
+    overrides: [{ ingredients: ['sumatriptan', 'rizatriptan', 'zolmitriptan'], severity: 'contraindicated', reason: 'Labeling contraindicates MAO-A inhibitors with these triptans.' }]
+  },
+  {
+    id: 'pddi-warfarin-nsaid', title: 'Warfarin + NSAID', logic: 'pddi-warfarin-nsaid', sourceId: 'hl7-pddi-cds',
+    citation: `${PDDI}: Warfarin + NSAIDs knowledge artifact (Malone, Horn, Hansten; AHRQ R21-HS023826).`, url: PDDI_URL, severity: 'serious',
+    a: { label: 'Warfarin', ingredients: ['warfarin'] },
+    b: { label: 'NSAIDs (PDDI-CDS NSAID value set)', classes: ['nsaid'] },
+    consequence: 'Increased risk of bleeding, including gastrointestinal bleeding, intracranial hemorrhage and cerebral hemorrhage.',
+    mechanism:
+      'NSAIDs have antiplatelet effects which increase the bleeding risk when combined with oral anticoagulants such as warfarin. NSAIDs also can cause peptic ulcers; most of the evidence for increased bleeding risk with NSAIDs plus warfarin is due to upper gastrointestinal bleeding (UGIB).',
+    action:
+      'If the NSAID is being used as an analgesic or antipyretic, it would be prudent to use an alternative such as acetaminophen. In some people, acetaminophen can increase the anticoagulant effect of warfarin, so monitor the INR if acetaminophen is used in doses over 2 g/day for a few days. For more severe pain consider short-term opioids in place of the NSAID.'
+  },
+  {
+    id: 'pddi-digoxin-cyclosporine', title: 'Digoxin + cyclosporine', logic: 'pddi-digoxin-cyclosporine', sourceId: 'hl7-pddi-cds',
+    citation: `${PDDI}: Digoxin + Cyclosporine knowledge artifact (Reese, Malone, Horn, Hansten; AHRQ R21-HS023826).`, url: PDDI_URL, severity: 'serious',
+    a: { label: 'Digoxin', ingredients: ['digoxin'] },
+    b: { label: 'Cyclosporine', ingredients: ['cyclosporine'] },
+    consequence: 'Increased risk of digoxin toxicity: anorexia, nausea, vomiting, visual changes and cardiac arrhythmias.',
+    mechanism: 'Cyclosporine inhibits P-glycoprotein, a major transporter for digoxin efflux, raising digoxin concentrations.',
+    action:
+      'Assess risk and take action if necessary: consider a digoxin trough within 24 hours of starting cyclosporine, a pre-emptive digoxin dose reduction, and checking electrolytes and serum creatinine.'
+  },
+  {
+    id: 'fda-pde5-nitrate', title: 'PDE5 inhibitor + nitrate', sourceId: 'fda-labels', severity: 'contraindicated',
+    citation: 'FDA-approved labeling for sildenafil, tadalafil and vardenafil (Contraindications).', url: 'https://dailymed.nlm.nih.gov/',
+    a: { label: 'PDE5 inhibitors', classes: ['pde5-inhibitor'] },
+    b: { label: 'Organic nitrates', classes: ['nitrate'] },
+    consequence: 'Profound, potentially fatal hypotension.',
+    mechanism: 'Additive cGMP-mediated vasodilation.',
+    action: 'Contraindicated. After tadalafil, wait at least 48 hours before a nitrate; after sildenafil or vardenafil, at least 24 hours.'
+  },
+  {
+    id: 'fda-allopurinol-thiopurine', title: 'Allopurinol + azathioprine or mercaptopurine', sourceId: 'fda-labels', severity: 'serious',
+    citation: 'FDA-approved labeling for azathioprine and mercaptopurine (Drug Interactions: allopurinol).', url: 'https://dailymed.nlm.nih.gov/',
+    a: { label: 'Allopurinol', ingredients: ['allopurinol'] },
+    b: { label: 'Azathioprine and mercaptopurine', ingredients: ['azathioprine', 'mercaptopurine'] },
+    consequence: 'Thiopurine toxicity: severe bone marrow suppression.',
+    mechanism: 'Xanthine oxidase inhibition blocks inactivation of mercaptopurine.',
+    action: 'Reduce the thiopurine dose to one-third to one-quarter as labeling directs and monitor blood counts, or avoid the combination.'
+  },
+  {
+    id: 'fda-methotrexate-trimethoprim', title: 'Methotrexate + trimethoprim', sourceId: 'fda-labels', severity: 'serious',
+    citation: 'FDA-approved labeling for methotrexate (Drug Interactions: trimethoprim/sulfamethoxazole).', url: 'https://dailymed.nlm.nih.gov/',
+    a: { label: 'Methotrexate', ingredients: ['methotrexate'] },
+    b: { label: 'Trimethoprim (including co-trimoxazole)', ingredients: ['trimethoprim'] },
+    consequence: 'Bone marrow suppression and pancytopenia.',
+    mechanism: 'Both are antifolates, and trimethoprim reduces renal clearance of methotrexate.',
+    action: 'Avoid; choose another antibiotic. If unavoidable, monitor blood counts closely.'
+  }
+];

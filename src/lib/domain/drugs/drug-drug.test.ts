@@ -1,0 +1,116 @@
+import { describe, expect, test } from 'vitest';
+import { checkOrder } from './check-order';
+import { bundledDrugPack } from './drug-pack';
+import { knowledgeFor } from './knowledge';
+import { input, med } from './test-factories';
+
+const pack = bundledDrugPack();
+const k = knowledgeFor(pack);
+const ddi = (order: string, active: string) => checkOrder(input(med(order), [med(active)])).filter((a) => a.kind === 'drug-drug');
+const ruleIds = (order: string, active: string) => ddi(order, active).map((a) => a.ruleId);
+
+/** One representative pair per rule, with the severity expected for that pair. */
+const PAIRS: [string, string, string, string][] = [
+  ['onc-amphetamine-maoi', 'lisdexamfetamine', 'phenelzine', 'contraindicated'],
+  ['onc-atazanavir-ppi', 'atazanavir', 'omeprazole', 'serious'],
+  ['onc-febuxostat-thiopurine', 'febuxostat', 'azathioprine', 'contraindicated'],
+  ['onc-serotonergic-maoi', 'sertraline', 'tranylcypromine', 'contraindicated'],
+  ['onc-irinotecan-cyp3a4', 'irinotecan', 'ketoconazole', 'serious'],
+  ['onc-opioid-maoi', 'meperidine', 'selegiline', 'contraindicated'],
+  ['onc-tca-maoi', 'amitriptyline', 'isocarboxazid', 'contraindicated'],
+  ['onc-qt-qt', 'amiodarone', 'haloperidol', 'serious'],
+  ['onc-ramelteon-cyp1a2', 'ramelteon', 'fluvoxamine', 'contraindicated'],
+  ['onc-ramelteon-cyp1a2', 'ramelteon', 'ciprofloxacin', 'serious'],
+  ['onc-protease-inhibitor-inducer', 'darunavir', 'rifampin', 'contraindicated'],
+  ['onc-statin-cyp3a4', 'simvastatin', 'clarithromycin', 'contraindicated'],
+  ['onc-statin-cyp3a4', 'atorvastatin', 'itraconazole', 'serious'],
+  ['onc-ergot-cyp3a4', 'ergotamine', 'ritonavir', 'contraindicated'],
+  ['onc-tizanidine-cyp1a2', 'tizanidine', 'ciprofloxacin', 'contraindicated'],
+  ['onc-tranylcypromine-procarbazine', 'tranylcypromine', 'procarbazine', 'contraindicated'],
+  ['onc-triptan-maoi', 'sumatriptan', 'phenelzine', 'contraindicated'],
+  ['onc-triptan-maoi', 'eletriptan', 'phenelzine', 'serious'],
+  ['pddi-warfarin-nsaid', 'warfarin', 'ibuprofen', 'moderate'],
+  ['pddi-digoxin-cyclosporine', 'cyclosporine', 'digoxin', 'serious'],
+  ['fda-pde5-nitrate', 'sildenafil', 'isosorbide mononitrate', 'contraindicated'],
+  ['fda-allopurinol-thiopurine', 'allopurinol', 'mercaptopurine', 'serious'],
+  ['fda-methotrexate-trimethoprim', 'methotrexate', 'trimethoprim', 'serious']
+];
+
+describe('every interaction rule fires in both directions', () => {
+  test.each(PAIRS)('%s: %s + %s', (ruleId, a, b, severity) => {
+    const forward = ddi(a, b).find((x) => x.ruleId === ruleId);
+    const backward = ddi(b, a).find((x) => x.ruleId === ruleId);
+    expect(forward?.severity).toBe(severity);
+    expect(backward, 'reverse direction').toBeDefined();
+    expect(forward!.source.citation.length).toBeGreaterThan(20);
+    expect(forward!.action.length).toBeGreaterThan(10);
+    expect(forward!.mechanism).toBeTruthy();
+    expect(forward!.involved.map((i) => i.role)).toEqual(['order', 'active-medication']);
+  });
+
+  test('every rule in the pack has a representative pair above', () => {
+    expect(new Set(PAIRS.map((p) => p[0]))).toEqual(new Set(pack.interactions.map((r) => r.id)));
+  });
+});
+
+describe('class expansion: every member of each side interacts with a member of the other', () => {
+  const cases = pack.interactions.flatMap((rule) => {
+    const { a, b } = k.ruleMembers.get(rule.id)!;
+    const firstB = [...b][0];
+    const firstA = [...a][0];
+    return [
+      ...[...a].filter((x) => x !== firstB).map((x) => [rule.id, x, firstB] as const),
+      ...[...b].filter((x) => x !== firstA).map((x) => [rule.id, firstA, x] as const)
+    ];
+  });
+  test('expands to many ingredient pairs', () => expect(cases.length).toBeGreaterThan(150));
+  test.each(cases)('%s: %s + %s', (ruleId, x, y) => {
+    expect(ruleIds(k.drugName(x), k.drugName(y))).toContain(ruleId);
+    expect(ruleIds(k.drugName(y), k.drugName(x))).toContain(ruleId);
+  });
+});
+
+describe('expansion through names, brands, codes and combinations', () => {
+  test.each([
+    ['Zoloft 50 mg tablet', 'Nardil', 'onc-serotonergic-maoi'],
+    ['Bactrim DS', 'methotrexate 2.5 mg', 'fda-methotrexate-trimethoprim'],
+    ['Vimovo', 'Coumadin', 'pddi-warfarin-nsaid'],
+    ['Norco 5/325', 'Marplan', null],
+    ['Tylenol with Codeine', 'Parnate', null],
+    ['Percocet', 'Emsam', null]
+  ])('%s + %s -> %s', (a, b, ruleId) => {
+    const ids = ruleIds(a, b);
+    if (ruleId) expect(ids).toContain(ruleId);
+    else expect(ids).toEqual([]);
+  });
+});
+
+describe('non-interacting negatives', () => {
+  test.each([
+    ['lisinopril', 'amlodipine'],
+    ['metformin', 'atorvastatin'],
+    ['sertraline', 'omeprazole'],
+    ['pravastatin', 'clarithromycin'],
+    ['rosuvastatin', 'itraconazole'],
+    ['warfarin', 'acetaminophen'],
+    ['tizanidine', 'levofloxacin'],
+    ['ramelteon', 'sertraline'],
+    ['atazanavir', 'famotidine'],
+    ['digoxin', 'tacrolimus'],
+    ['amoxicillin', 'cetirizine'],
+    ['rasagiline', 'sertraline'],
+    ['levothyroxine', 'metoprolol']
+  ])('%s + %s: no drug–drug alert', (a, b) => {
+    expect(ddi(a, b)).toEqual([]);
+    expect(ddi(b, a)).toEqual([]);
+  });
+
+  test('the same ingredient twice is duplicate therapy, not an interaction', () => {
+    expect(ddi('amiodarone', 'amiodarone')).toEqual([]);
+  });
+
+  test('topical and ophthalmic forms do not trigger systemic pair rules', () => {
+    const alerts = checkOrder(input(med('ketoconazole 2% cream', { route: 'topical' }), [med('simvastatin 20 mg')]));
+    expect(alerts.filter((a) => a.kind === 'drug-drug')).toEqual([]);
+  });
+});
