@@ -78,3 +78,43 @@ test('offline edits on two devices merge with nothing lost', async ({ browser })
   await dr.close();
   await nurse.close();
 });
+
+test('online, two people type in the same note at once and see each other live', async ({ browser }) => {
+  const dr = await Device.open(browser, clinic);
+  const nurse = await Device.open(browser, clinic);
+  await dr.signIn('dr.demo');
+  await nurse.signIn('nurse.demo');
+
+  const name = (await dr.page.getByTestId('patient-link').nth(1).textContent())!.trim();
+  await dr.openPatient(name);
+  await dr.page.getByLabel('Reason for visit').fill('Shortness of breath');
+  await dr.page.getByRole('button', { name: 'Start visit' }).click();
+  const visitPath = new URL(dr.page.url()).pathname;
+  await dr.waitSynced();
+  await nurse.visit(visitPath);
+
+  // Each sees the other is there.
+  await expect(dr.page.getByTestId('presence')).toContainText('Nurse Tomás Reyes');
+  await expect(nurse.page.getByTestId('presence')).toContainText('Dr. Amara Okafor');
+
+  // Typing at the same time in one section: both edits survive, live, without a reload.
+  await Promise.all([
+    dr.page.getByLabel('Plan').pressSequentially('Chest X-ray. ', { delay: 15 }),
+    nurse.page.getByLabel('Plan').pressSequentially('SpO2 93% on room air. ', { delay: 15 })
+  ]);
+  for (const device of [dr, nurse]) {
+    await expect(device.page.getByLabel('Plan')).toHaveValue(/Chest X-ray\./);
+    await expect(device.page.getByLabel('Plan')).toHaveValue(/SpO2 93% on room air\./);
+  }
+  const drText = await dr.page.getByLabel('Plan').inputValue();
+  await expect(nurse.page.getByLabel('Plan')).toHaveValue(drText);
+
+  // The doctor signs; the nurse's copy locks at once.
+  await dr.page.getByRole('button', { name: 'Sign note…' }).click();
+  await dr.page.getByRole('button', { name: 'Sign note', exact: true }).click();
+  await expect(nurse.page.getByTestId('note-status')).toContainText('Signed by Dr. Amara Okafor');
+  await expect(nurse.page.getByLabel('Plan')).toHaveJSProperty('readOnly', true);
+
+  await dr.close();
+  await nurse.close();
+});

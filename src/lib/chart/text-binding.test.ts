@@ -28,5 +28,38 @@ test.each([
   [[{ retain: 5 }, { insert: 'XX' }], 2, 2],
   [[{ delete: 3 }], 5, 2],
   [[{ retain: 1 }, { delete: 10 }], 5, 1],
-  [[{ insert: 'abc' }], 0, 3]
+  // A colleague's text at exactly the caret goes after it (their run, then ours stays whole).
+  [[{ insert: 'abc' }], 0, 0],
+  [[{ retain: 5 }, { insert: 'abc' }], 5, 5]
 ])('shiftCaret(%j, %d) → %d', (delta, pos, expected) => expect(shiftCaret(delta, pos)).toBe(expected));
+
+test('two people typing at the same spot keep their words whole', () => {
+  // Replays what two textareas do: each keystroke is a local edit at the
+  // typist's caret; the other's keystroke arrives and moves the caret.
+  const a = new Y.Doc();
+  const b = new Y.Doc();
+  a.on('update', (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(b, u, 'remote'));
+  b.on('update', (u: Uint8Array, origin: unknown) => origin !== 'remote' && Y.applyUpdate(a, u, 'remote'));
+  const typist = (doc: Y.Doc) => {
+    let caret = 0;
+    doc.getText('t').observe((e, tr) => {
+      if (tr.origin === 'remote') caret = shiftCaret(e.delta, caret);
+    });
+    return (ch: string) => {
+      doc.getText('t').insert(caret, ch);
+      caret += ch.length;
+    };
+  };
+  const typeA = typist(a);
+  const typeB = typist(b);
+  const wa = 'Chest X-ray. ';
+  const wb = 'SpO2 93%. ';
+  for (let i = 0; i < Math.max(wa.length, wb.length); i++) {
+    if (i < wa.length) typeA(wa[i]);
+    if (i < wb.length) typeB(wb[i]);
+  }
+  const text = a.getText('t').toString();
+  expect(text).toBe(b.getText('t').toString());
+  expect(text).toContain(wa);
+  expect(text).toContain(wb);
+});

@@ -36,7 +36,10 @@ export function applyTextChange(text: Y.Text, after: string, origin: unknown = '
  * Where a caret at `pos` (in the text before a change) ends up after it.
  * The delta walks the old text: retain and delete consume old characters,
  * insert adds new ones; text inserted before the caret pushes it right and
- * text deleted before it pulls it left.
+ * text deleted before it pulls it left. Text a colleague inserts exactly at
+ * the caret stays after it: when two people type at the same spot, each
+ * keeps writing after their own last character, so their words interleave
+ * as whole runs instead of letter by letter.
  */
 export function shiftCaret(delta: readonly { insert?: unknown; retain?: number; delete?: number }[], pos: number): number {
   let oldIndex = 0;
@@ -45,7 +48,7 @@ export function shiftCaret(delta: readonly { insert?: unknown; retain?: number; 
     if (oldIndex > pos) break;
     if (op.retain) oldIndex += op.retain;
     else if (op.insert !== undefined) {
-      if (oldIndex <= pos) moved += typeof op.insert === 'string' ? op.insert.length : 1;
+      if (oldIndex < pos) moved += typeof op.insert === 'string' ? op.insert.length : 1;
     } else if (op.delete) {
       if (oldIndex < pos) moved -= Math.min(op.delete, pos - oldIndex);
       oldIndex += op.delete;

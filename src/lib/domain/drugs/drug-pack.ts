@@ -5,7 +5,7 @@
  * exists) are checked here because a dangling reference would silently check
  * less.
  */
-import packJson from '../../../../knowledge/drug-pack/drug-pack.json';
+import packJson from '../../../../knowledge/drug-pack/drug-pack.json' with { type: 'json' };
 import { drugPackSchema, type DrugPack } from './pack-schema';
 
 export class DrugPackError extends Error {
