@@ -31,7 +31,14 @@ export const AUDIT_ACTIONS = [
   'user.password-reset',
   'sessions.revoke',
   'clinic.create',
-  'import'
+  'import',
+  'telehealth.link.create',
+  'telehealth.link.revoke',
+  'telehealth.verify',
+  'telehealth.admit',
+  'telehealth.join',
+  'telehealth.leave',
+  'telehealth.end'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,236 @@
+import type Database from 'better-sqlite3';
+import { AppError } from '../../src/lib/domain/errors';
+import type { Role } from '../../src/lib/domain/roles';
+import type { CreateLinkInput, PollAnswer } from '../../src/lib/domain/telehealth/join';
+import { GUEST_LABELS, type GuestKind } from '../../src/lib/domain/telehealth/participants';
+import type { Audit, SessionUser } from '../types';
+import { createJoinLinkStore, DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES, LINK_INVALID } from './join-links';
+import { mintJoinToken } from './livekit-tokens';
+import { opaqueId } from './secrets';
+import { migrateTelehealthTables } from './telehealth-tables';
+import { createVisitStore, summarize, type VisitRow, type VisitSummary } from './visits';
+import { createWebhookHandler } from './webhook-handler';
+import { createWaitingRoom } from './waiting-room';
+
+/**
+ * Video visits end to end on the server: join links, the waiting room,
+ * admit (the one place video tokens are minted), ending a visit, and the
+ * video service's webhooks. Every admit, join, leave and end is audited
+ * against `visit:<id>`; audit details carry roles and opaque identities,
+ * never names or dates of birth.
+ */
+export interface TelehealthDeps {
+  db: Database.Database;
+  audit: Audit;
+  /** LiveKit, configured (the routes answer 503 before getting here otherwise). */
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  /** The patient's date of birth (YYYY-MM-DD) from their record, or null when unknown. */
+  birthDateOf(clinicId: string, patientId: string): Promise<string | null>;
+  /** Closes the room on the video service when a clinician ends the visit; optional (participants are told by polling otherwise). */
+  closeRoom?(room: string): Promise<void>;
+  now?: () => number;
+}
+
+/** Who may do what. Any staff member who books may send links; only a clinician admits and ends a call. */
+export const LINK_ROLES: readonly Role[] = ['clinician', 'nurse', 'frontdesk'];
+export const WAITING_ROOM_ROLES: readonly Role[] = ['clinician', 'nurse'];
+export const ADMIT_ROLES: readonly Role[] = ['clinician'];
+
+export interface AdmitResult {
+  serverUrl: string;
+  token: string;
+  expiresAt: string;
+  admitted: number;
+}
+
+export function createTelehealthService(deps: TelehealthDeps) {
+  const now = deps.now ?? Date.now;
+  const { db, audit } = deps;
+  migrateTelehealthTables(db);
+  const visits = createVisitStore(db, now);
+  const links = createJoinLinkStore(db, now);
+  const room = createWaitingRoom(db, now);
+  const participant = db.prepare('INSERT INTO telehealth_participants (identity, visit_id, role, user_id, minted_at) VALUES (?, ?, ?, ?, ?)');
+  const target = (visitId: string) => `visit:${visitId}`;
+  const iso = () => new Date(now()).toISOString();
+
+  function requireRole(user: SessionUser, allowed: readonly Role[], ip: string, visitId: string): void {
+    if (user.roles.some((r) => allowed.includes(r))) return;
+    audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: target(visitId), ip });
+    throw new AppError('forbidden', 'Your role does not allow this for video visits.');
+  }
+
+  function openVisit(visitId: string, clinicId: string): VisitRow {
+    const v = visits.inClinic(visitId, clinicId);
+    if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
+    return v;
+  }
+
+  async function mint(v: VisitRow, role: 'clinician' | 'patient' | 'guest', userId: string | null, name?: string) {
+    const identity = opaqueId(role);
+    const minted = await mintJoinToken(deps.livekit, { room: v.room_name, identity, role, name }, now());
+    participant.run(identity, v.visit_id, role, userId, iso());
+    return { identity, ...minted };
+  }
+
+  return {
+    /** Issues a join link. The first (patient) link creates the visit and binds it to the patient; guest links join that visit. */
+    createLink(user: SessionUser, input: CreateLinkInput, ip: string) {
+      requireRole(user, LINK_ROLES, ip, input.visitId);
+      const v = visits.ensure(input.visitId, user.clinicId, input.scope === 'patient' ? input.patientId : null);
+      if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
+      const guestKind: GuestKind | null = input.scope === 'guest' ? input.guestKind : null;
+      const minutes = input.expiresInMinutes ?? (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
+      const link = links.issue(v.visit_id, input.scope, guestKind, user.id, minutes);
+      audit.record({
+        action: 'telehealth.link.create',
+        outcome: 'success',
+        userId: user.id,
+        target: target(v.visit_id),
+        detail: { linkId: link.linkId, scope: input.scope, guestKind, expiresAt: link.expiresAt },
+        ip
+      });
+      return { linkId: link.linkId, path: `/join/${link.secret}`, token: link.secret, expiresAt: link.expiresAt };
+    },
+
+    revokeLink(user: SessionUser, linkId: string, ip: string): void {
+      const link = links.get(linkId);
+      if (!link) throw new AppError('not-found', 'There is no such link.');
+      visits.inClinic(link.visit_id, user.clinicId);
+      requireRole(user, LINK_ROLES, ip, link.visit_id);
+      const changed = links.revoke(linkId, 'revoked-by-staff');
+      audit.record({ action: 'telehealth.link.revoke', outcome: 'success', userId: user.id, target: target(link.visit_id), detail: { linkId, changed }, ip });
+    },
+
+    /** What the join page shows before asking anything: whether a date of birth is needed. */
+    check(secret: string) {
+      const link = links.resolve(secret);
+      const v = visits.get(link.visit_id);
+      if (!v || v.closed_at) throw new AppError('not-found', LINK_INVALID);
+      return { scope: link.scope, needsBirthDate: link.scope === 'patient', guestLabel: link.guest_kind ? GUEST_LABELS[link.guest_kind] : null };
+    },
+
+    /** Confirms identity (patient: date of birth, with an attempt limit) and puts the person in the waiting room. */
+    async enter(secret: string, birthDate: string | undefined, ip: string): Promise<{ ticket: string; status: 'waiting' }> {
+      const link = links.resolve(secret);
+      const v = visits.get(link.visit_id);
+      if (!v || v.closed_at) throw new AppError('not-found', LINK_INVALID);
+      if (link.scope === 'patient') {
+        if (!birthDate) throw new AppError('invalid', 'Enter your date of birth.', [{ path: 'birthDate', message: 'Required' }]);
+        const expected = await deps.birthDateOf(v.clinic_id, v.patient_id);
+        if (!expected) throw new AppError('unavailable', 'We cannot confirm your details online. Please call the clinic.');
+        if (expected !== birthDate) {
+          const left = links.recordFailedAttempt(link);
+          audit.record({ action: 'telehealth.verify', outcome: 'failure', target: target(v.visit_id), detail: { linkId: link.id, triesLeft: left }, ip });
+          throw new AppError(
+            'forbidden',
+            left > 0
+              ? `That date of birth does not match our records. ${left} ${left === 1 ? 'try' : 'tries'} left.`
+              : 'This link is locked after too many tries. Contact the clinic for a new one.'
+          );
+        }
+        audit.record({ action: 'telehealth.verify', outcome: 'success', target: target(v.visit_id), detail: { linkId: link.id }, ip });
+      }
+      const { ticket } = room.enter(link.id, v.visit_id, link.scope);
+      return { ticket, status: 'waiting' };
+    },
+
+    /** The waiting page's poll. Hands over a video token only after admit, once; a revoked or expired link, or an ended visit, gets nothing. */
+    poll(ticket: string): PollAnswer {
+      const entry = room.byTicket(ticket);
+      // A spent ticket (token already handed over, or the page entered again) gets nothing more.
+      if (!entry || entry.left_at || entry.token_delivered_at) return { status: 'closed' };
+      const link = links.get(entry.link_id);
+      const v = visits.get(entry.visit_id);
+      if (!links.isUsable(link) || !v || v.closed_at) {
+        room.dropToken(entry.id);
+        return { status: 'closed' };
+      }
+      room.touch(entry.id);
+      const token = room.takeToken(entry.id);
+      if (!token) return { status: 'waiting' };
+      return { status: 'admitted', serverUrl: deps.livekit.url, token: token.token, expiresAt: token.expiresAt };
+    },
+
+    /** The clinician's view of one visit: who is waiting, and the status derived from the call. */
+    waiting(user: SessionUser, visitId: string, ip: string) {
+      requireRole(user, WAITING_ROOM_ROLES, ip, visitId);
+      const v = visits.inClinic(visitId, user.clinicId);
+      const entries = room.waiting(v.visit_id).map((w) => {
+        const link = links.get(w.link_id);
+        return {
+          entryId: w.id,
+          role: w.role,
+          label: link?.guest_kind ? GUEST_LABELS[link.guest_kind] : 'Patient',
+          enteredAt: w.entered_at,
+          admitted: w.admitted_at !== null && room.hasPendingToken(w.id)
+        };
+      });
+      return { visit: summarize(v), waiting: entries };
+    },
+
+    /**
+     * Admits everyone waiting for the visit (or one entry) and mints the
+     * video tokens at this moment: one for each admitted person, picked up
+     * by their next poll, and one for the clinician, returned here.
+     */
+    async admit(visitId: string, user: SessionUser, ip: string, entryId?: string): Promise<AdmitResult> {
+      requireRole(user, ADMIT_ROLES, ip, visitId);
+      const v = openVisit(visitId, user.clinicId);
+      const candidates = room
+        .waiting(v.visit_id)
+        .filter((w) => !room.hasPendingToken(w.id) && (!entryId || w.id === entryId) && links.isUsable(links.get(w.link_id)));
+      if (candidates.length === 0) throw new AppError('conflict', 'No one is waiting for this visit.');
+      const admitted: { role: string; identity: string }[] = [];
+      for (const w of candidates) {
+        const kind = links.get(w.link_id)?.guest_kind;
+        // The patient gets no display name: it would reach the video service and its logs; the clinician's screen labels them from the visit.
+        const t = await mint(v, w.role, null, kind ? GUEST_LABELS[kind] : undefined);
+        room.markAdmitted(w.id, user.id, { token: t.token, expiresAt: t.expiresAt });
+        admitted.push({ role: w.role, identity: t.identity });
+      }
+      const own = await mint(v, 'clinician', user.id, user.name);
+      audit.record({
+        action: 'telehealth.admit',
+        outcome: 'success',
+        userId: user.id,
+        target: target(v.visit_id),
+        detail: { admitted, clinicianIdentity: own.identity },
+        ip
+      });
+      return { serverUrl: deps.livekit.url, token: own.token, expiresAt: own.expiresAt, admitted: admitted.length };
+    },
+
+    /** Ends the visit: links revoked, waiting room emptied, undelivered tokens forgotten, the room closed on the video service. */
+    async end(visitId: string, user: SessionUser, ip: string): Promise<{ visit: VisitSummary; roomClosed: boolean }> {
+      requireRole(user, ADMIT_ROLES, ip, visitId);
+      const v = openVisit(visitId, user.clinicId);
+      visits.close(v.visit_id, user.id);
+      const revoked = links.revokeAllForVisit(v.visit_id, 'visit-ended');
+      room.closeVisit(v.visit_id);
+      let roomClosed = false;
+      let closeError: string | null = null;
+      if (deps.closeRoom) {
+        try {
+          await deps.closeRoom(v.room_name);
+          roomClosed = true;
+        } catch (err) {
+          closeError = err instanceof Error ? err.name : 'error';
+        }
+      }
+      audit.record({
+        action: 'telehealth.end',
+        outcome: 'success',
+        userId: user.id,
+        target: target(v.visit_id),
+        detail: { source: 'clinician', linksRevoked: revoked, roomClosed, ...(closeError ? { closeError } : {}) },
+        ip
+      });
+      return { visit: summarize(visits.get(v.visit_id)!), roomClosed };
+    },
+
+    /** A LiveKit webhook: verified, de-duplicated, stored, audited, and the visit's status re-derived. */
+    receiveWebhook: createWebhookHandler({ db, audit, visits, livekit: deps.livekit, now })
+  };
+}
+export type TelehealthService = ReturnType<typeof createTelehealthService>;

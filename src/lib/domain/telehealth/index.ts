@@ -1,0 +1,3 @@
+export * from './join';
+export * from './participants';
+export * from './visit-status';

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { GUEST_KINDS } from './participants';
+
+/**
+ * What the patient's join page and the staff screens send and receive.
+ * Secrets (the join link's token, the waiting-room ticket) travel in JSON
+ * bodies, never in query strings, so they stay out of request logs.
+ */
+
+/** 32 random bytes in base64url: 43 characters. */
+export const secretSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a valid link');
+
+export const JOIN_SCOPES = ['patient', 'guest'] as const;
+export type JoinScope = (typeof JOIN_SCOPES)[number];
+
+export const createLinkSchema = z.discriminatedUnion('scope', [
+  z.object({
+    scope: z.literal('patient'),
+    visitId: z.uuid(),
+    patientId: z.uuid(),
+    expiresInMinutes: z.number().int().min(5).max(7 * 24 * 60).optional()
+  }),
+  z.object({
+    scope: z.literal('guest'),
+    visitId: z.uuid(),
+    guestKind: z.enum(GUEST_KINDS),
+    expiresInMinutes: z.number().int().min(5).max(24 * 60).optional()
+  })
+]);
+export type CreateLinkInput = z.infer<typeof createLinkSchema>;
+
+export const enterWaitingRoomSchema = z.object({
+  token: secretSchema,
+  /** Required for a patient link: the date of birth confirms who opened it. */
+  birthDate: z.iso.date('Enter the date as YYYY-MM-DD').optional()
+});
+
+export const pollSchema = z.object({ ticket: secretSchema });
+export const visitIdSchema = z.object({ visitId: z.uuid() });
+export const revokeLinkSchema = z.object({ linkId: z.uuid() });
+
+/** What the patient's page learns when it polls: a token only once a clinician has admitted them. */
+export type PollAnswer =
+  | { status: 'waiting' }
+  | { status: 'admitted'; serverUrl: string; token: string; expiresAt: string }
+  | { status: 'closed' };
