@@ -34,7 +34,7 @@ export default defineConfig({
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api/, /^\/fhir/, /^\/sync/, /^\/healthz/],
+        navigateFallbackDenylist: [/^\/api/, /^\/fhir/, /^\/sync/, /^\/healthz/, /^\/cds-services/],
         cleanupOutdatedCaches: true
       },
       devOptions: { enabled: false }
@@ -45,6 +45,7 @@ export default defineConfig({
       '/api': api,
       '/fhir': api,
       '/healthz': api,
+      '/cds-services': api,
       '/sync': { target: api.replace(/^http/, 'ws'), ws: true }
     }
   },

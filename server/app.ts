@@ -13,7 +13,12 @@ import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
 import { videoConfigured } from './config';
 import { createRequestHandler } from './http/request-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
+import { createFhirStore } from './fhir/fhir-store';
+import { createFhirImporter } from './fhir/import-bundle';
+import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
+import { cdsRoutes } from './http/routes/cds-routes';
+import { fhirRoutes } from './http/routes/fhir-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
@@ -112,6 +117,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     throw err;
   }
 
+  const fhirImporter = createFhirImporter({ sync, store: createFhirStore(db) });
+
   const site = createStaticSite(opts.staticDir ?? path.resolve('build'));
   if (!site.available) logger.warn('The web app is not built: run `npm run build` (the server answers / with a 503 until then).');
 
@@ -132,8 +139,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }),
       ...authRoutes(auth),
       ...patientRoutes(patients, audit),
-      ...syncRoutes(sync)
+      ...syncRoutes(sync),
+      ...fhirRoutes(fhirImporter, audit),
+      ...cdsRoutes()
     ],
+    errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],
     site,
     authenticate: (req) => auth.authenticate(req),
     logger,

@@ -18,12 +18,18 @@ function formatBytes(n: number): string {
  * Reads and parses a JSON request body, refusing more than `limit` bytes
  * before buffering them. JSON is required (Content-Type application/json):
  * a cross-site HTML form cannot send it, which backs up the SameSite cookie.
+ * `mediaTypes` widens the accepted types where a standard names its own
+ * (FHIR clients send application/fhir+json).
  */
-export async function readJson(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
+export async function readJson(
+  req: IncomingMessage,
+  limit = DEFAULT_BODY_LIMIT,
+  mediaTypes: readonly string[] = ['application/json']
+): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') {
+  if (!mediaTypes.includes(type)) {
     req.resume();
-    throw new AppError('invalid', 'Send the request body as JSON (Content-Type: application/json).');
+    throw new AppError('invalid', `Send the request body as JSON (Content-Type: ${mediaTypes.join(' or ')}).`);
   }
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > limit) {

@@ -10,6 +10,8 @@ export interface RequestContext {
   ip: string;
   /** The signed-in user, or null. Resolved once per request. */
   user: SessionUser | null;
+  /** Decoded `:name` segments of the route's path (`/cds-services/:id` → `{ id }`); empty for exact paths. */
+  params: Record<string, string>;
 }
 
 /** The signed-in user, or a 401 for the client to show its sign-in screen. */
@@ -22,6 +24,7 @@ export type RouteHandler = (ctx: RequestContext) => void | Promise<void>;
 
 export interface Route {
   method: 'GET' | 'POST';
+  /** An exact path, or one with `:name` segments that each match one path segment. */
   path: string;
   handler: RouteHandler;
 }

@@ -4,6 +4,7 @@ import type { SessionUser } from '../types';
 import { clientIp, type RequestContext, type Route } from './context';
 import { sendError } from './errors';
 import type { Logger } from './logger';
+import { RouteTable } from './route-table';
 import { applySecurityHeaders } from './security-headers';
 import type { StaticSite } from './static-files';
 
@@ -13,11 +14,19 @@ export interface RequestHandlerDeps {
   authenticate(req: IncomingMessage): SessionUser | null;
   logger: Logger;
   trustProxy: boolean;
+  /**
+   * Paths whose clients expect another error shape than AppErrorBody (FHIR
+   * clients read an OperationOutcome). The first matching prefix answers
+   * every error under it, unknown endpoints included.
+   */
+  errorShapes?: { prefix: string; send: ErrorSender }[];
 }
 
-/** Paths the app never renders: API, FHIR, sync and the health probe. They answer JSON, never index.html. */
+export type ErrorSender = (res: ServerResponse, err: unknown, logger: Logger, where: string) => void;
+
+/** Paths the app never renders: API, FHIR, CDS Hooks, sync and the health probe. They answer JSON, never index.html. */
 export function isApiPath(pathname: string): boolean {
-  return /^\/(api|fhir|sync)(\/|$)/.test(pathname) || pathname === '/healthz';
+  return /^\/(api|fhir|sync|cds-services)(\/|$)/.test(pathname) || pathname === '/healthz';
 }
 
 /**
@@ -26,32 +35,32 @@ export function isApiPath(pathname: string): boolean {
  * query, status, duration).
  */
 export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  const table = new Map<string, Route>();
-  for (const r of deps.routes) table.set(`${r.method} ${r.path}`, r);
-  const paths = new Set(deps.routes.map((r) => r.path));
+  const table = new RouteTable(deps.routes);
+  const errorSender = (pathname: string): ErrorSender =>
+    deps.errorShapes?.find((s) => pathname === s.prefix || pathname.startsWith(`${s.prefix}/`))?.send ?? sendError;
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     try {
-      const route = table.get(`${req.method} ${url.pathname}`);
-      if (!route) {
-        if (paths.has(url.pathname)) {
-          res.setHeader('Allow', deps.routes.filter((r) => r.path === url.pathname).map((r) => r.method).join(', '));
-          throw new AppError('invalid', `${req.method} is not supported here.`);
-        }
-        throw new AppError('not-found', 'There is no such API endpoint.');
+      const found = table.lookup(req.method ?? '', url.pathname);
+      if (found.kind === 'wrong-method') {
+        res.setHeader('Allow', found.allow.join(', '));
+        throw new AppError('invalid', `${req.method} is not supported here.`);
       }
+      if (found.kind === 'bad-param') throw new AppError('invalid', 'Malformed request address.');
+      if (found.kind === 'none') throw new AppError('not-found', 'There is no such API endpoint.');
       if (req.method !== 'GET') refuseCrossSite(req);
       const ctx: RequestContext = {
         req,
         res,
         url,
         ip: clientIp(req, deps.trustProxy),
-        user: deps.authenticate(req)
+        user: deps.authenticate(req),
+        params: found.match.params
       };
-      await route.handler(ctx);
+      await found.match.route.handler(ctx);
     } catch (err) {
-      sendError(res, err, deps.logger, `${req.method} ${url.pathname}`);
+      errorSender(url.pathname)(res, err, deps.logger, `${req.method} ${url.pathname}`);
     }
   }
 

@@ -97,11 +97,15 @@ describe('static app', () => {
   });
 
   it('answers unknown API paths with a JSON 404, never the app', async () => {
-    for (const p of ['/api/nope', '/api', '/fhir/R4/Patient', '/sync/patient:x']) {
+    for (const p of ['/api/nope', '/api', '/sync/patient:x', '/cds-services/nope/x']) {
       const res = await fetch(`${app.url}${p}`);
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not-found');
     }
+    // FHIR clients read errors as OperationOutcomes.
+    const fhir = await fetch(`${app.url}/fhir/R4/Patient`);
+    expect(fhir.status).toBe(404);
+    expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
   });
 
   it('answers a wrong method on a known endpoint with 400 and Allow', async () => {

@@ -1,0 +1,56 @@
+import { CdsHooksRequestError, cdsHooksOrderSign, cdsServicesDiscovery, ORDER_SIGN_SERVICE_ID } from '../../../src/lib/domain/drugs';
+import { AppError } from '../../../src/lib/domain/errors';
+import { hasClinicalRole } from '../../../src/lib/domain/roles';
+import { checkOrderSignRequest } from '../../cds/cds-request';
+import { readJson } from '../body';
+import { requireUser, type Route } from '../context';
+import { sendJson } from '../errors';
+
+/** Prefetched medication, allergy and lab bundles can be large; still bounded. */
+export const CDS_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * CDS Hooks endpoints, answering with the same drug-check rules the browser
+ * runs offline (src/lib/domain/drugs), so a card looks the same wherever it
+ * was computed.
+ *
+ * Authentication, decided on purpose: the CDS Hooks spec has the calling EHR
+ * sign a JWT that the service verifies against the EHR's published keys.
+ * That is not implemented. Instead a service call needs a signed-in Outpost
+ * session of a clinical role (clinician or nurse); an outside EHR without
+ * one gets 401. Requests from loopback are not trusted on their own: behind a
+ * reverse proxy on the same machine every request would look like loopback.
+ * Discovery (`GET /cds-services`) is open, as the spec expects: it describes
+ * the service and holds no patient data.
+ *
+ * Errors use the app's one JSON error shape (AppErrorBody).
+ */
+export function cdsRoutes(): Route[] {
+  const discovery = cdsServicesDiscovery();
+  return [
+    {
+      method: 'GET',
+      path: '/cds-services',
+      handler(ctx) {
+        sendJson(ctx.res, 200, discovery);
+      }
+    },
+    {
+      method: 'POST',
+      path: '/cds-services/:id',
+      async handler(ctx) {
+        if (ctx.params.id !== ORDER_SIGN_SERVICE_ID) throw new AppError('not-found', 'There is no CDS service with that id.');
+        const user = requireUser(ctx);
+        if (!hasClinicalRole(user.roles)) throw new AppError('forbidden', 'Drug checks are for clinicians and nurses.');
+        const body = await readJson(ctx.req, CDS_BODY_LIMIT);
+        checkOrderSignRequest(body);
+        try {
+          sendJson(ctx.res, 200, cdsHooksOrderSign(body));
+        } catch (err) {
+          if (err instanceof CdsHooksRequestError) throw new AppError('invalid', 'The CDS Hooks request is not valid', err.issues.map((message) => ({ message })));
+          throw err;
+        }
+      }
+    }
+  ];
+}

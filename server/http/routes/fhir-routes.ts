@@ -1,0 +1,64 @@
+import { AppError } from '../../../src/lib/domain/errors';
+import type { Role } from '../../../src/lib/domain/roles';
+import type { FhirImporter } from '../../fhir/import-bundle';
+import { sendFhir } from '../../fhir/operation-outcome';
+import { OperationOutcomeError } from '../../fhir/operation-outcome';
+import { docName } from '../../../src/lib/domain/doc-names';
+import type { Audit } from '../../types';
+import { readJson } from '../body';
+import { requireUser, type Route } from '../context';
+
+/** Synthea writes bundles of up to a few MiB for a long life; this leaves room without letting one request exhaust memory. */
+export const FHIR_BODY_LIMIT = 32 * 1024 * 1024;
+const FHIR_MEDIA_TYPES = ['application/fhir+json', 'application/json'] as const;
+
+/** Importing registers patients and writes their charts in bulk: administrators and clinicians only. */
+const IMPORT_ROLES: readonly Role[] = ['admin', 'clinician'];
+
+/**
+ * The FHIR R4 endpoint. `POST /fhir/R4` takes a transaction Bundle (one
+ * patient's record, as Synthea writes them) and answers a
+ * transaction-response Bundle; every error under /fhir is an
+ * OperationOutcome (the request handler's error shape for this prefix).
+ */
+export function fhirRoutes(importer: FhirImporter, audit: Audit): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/fhir/R4',
+      async handler(ctx) {
+        const user = requireUser(ctx);
+        if (!user.roles.some((r) => IMPORT_ROLES.includes(r))) {
+          audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'fhir-import', ip: ctx.ip });
+          throw new AppError('forbidden', 'Only administrators and clinicians may import records.');
+        }
+        const body = await readJson(ctx.req, FHIR_BODY_LIMIT, FHIR_MEDIA_TYPES);
+        try {
+          const { response, summary } = await importer.importBundle({ userId: user.id, name: user.name, clinicId: user.clinicId }, body);
+          audit.record({
+            action: 'import',
+            outcome: 'success',
+            userId: user.id,
+            target: docName('patient', summary.patientId),
+            ip: ctx.ip,
+            detail: {
+              via: 'fhir-transaction',
+              newPatient: summary.newPatient,
+              created: summary.created,
+              updated: summary.updated,
+              unchanged: summary.unchanged,
+              kept: summary.kept,
+              types: summary.types
+            }
+          });
+          sendFhir(ctx.res, 200, response);
+        } catch (err) {
+          if (err instanceof OperationOutcomeError) {
+            audit.record({ action: 'import', outcome: 'failure', userId: user.id, target: 'fhir-import', ip: ctx.ip, detail: { reason: 'invalid-bundle', issues: err.issues.length } });
+          }
+          throw err;
+        }
+      }
+    }
+  ];
+}
