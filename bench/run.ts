@@ -7,7 +7,8 @@ export {};
 const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
   { name: 'sync server', load: () => import('./sync-server.bench') },
   { name: 'client', load: () => import('./client.bench') },
-  { name: 'drug checks', load: () => import('./drug-checks.bench') }
+  { name: 'drug checks', load: () => import('./drug-checks.bench') },
+  { name: 'fhir import', load: () => import('./fhir-import.bench') }
 ];
 
 const only = process.argv[2];

@@ -10,7 +10,6 @@ import { createAuditLog } from './audit/audit-log';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
-import { videoConfigured } from './config';
 import { createRequestHandler } from './http/request-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
 import { createFhirStore } from './fhir/fhir-store';
@@ -18,6 +17,10 @@ import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
 import { cdsRoutes } from './http/routes/cds-routes';
+import { birthDateFromSync } from './telehealth/patient-birth-date';
+import { telehealthConfigFromEnv, type TelehealthConfig } from './telehealth/telehealth-config';
+import { telehealthRoutes } from './telehealth/telehealth-routes';
+import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { patientRoutes } from './http/routes/patient-routes';
@@ -47,6 +50,8 @@ export interface AppOptions {
   loginLimits?: LoginLimits;
   trustProxy?: boolean;
   sync?: SyncOptions;
+  /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
+  telehealth?: TelehealthConfig;
 }
 
 export interface App {
@@ -78,6 +83,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   try {
     migratePlatformTables(db);
     migrateSyncTables(db);
+    migrateTelehealthTables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -125,6 +131,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const countClinics = db.prepare('SELECT count(*) AS n, max(demo) AS demo, min(name) AS name FROM clinics');
   const clinicFacts = () => countClinics.get() as { n: number; demo: number | null; name: string | null };
 
+  const telehealth = opts.telehealth ?? telehealthConfigFromEnv();
+
   const handler = createRequestHandler({
     routes: [
       ...healthRoutes({
@@ -134,14 +142,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
           return f.n === 1 ? f.name : null;
         },
         idleLockMinutes: opts.idleLockMinutes ?? 15,
-        videoConfigured: videoConfigured(),
+        videoConfigured: telehealth.configured,
         version: VERSION
       }),
       ...authRoutes(auth),
       ...patientRoutes(patients, audit),
       ...syncRoutes(sync),
       ...fhirRoutes(fhirImporter, audit),
-      ...cdsRoutes()
+      ...cdsRoutes(),
+      ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) })
     ],
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],
     site,

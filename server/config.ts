@@ -51,7 +51,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   };
 }
 
-/** True when LiveKit is configured; without it the app says plainly that video is unavailable. */
-export function videoConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.LIVEKIT_URL && env.LIVEKIT_API_KEY && env.LIVEKIT_API_SECRET);
-}

@@ -24,6 +24,15 @@ export interface RequestHandlerDeps {
 
 export type ErrorSender = (res: ServerResponse, err: unknown, logger: Logger, where: string) => void;
 
+/**
+ * The path as it may appear in a log line. A patient's join link carries its
+ * secret in the path (`/join/<token>`): the log keeps only `/join/…`, so a
+ * log reader cannot enter someone's visit.
+ */
+export function loggablePath(pathname: string): string {
+  return pathname.startsWith('/join/') ? '/join/…' : pathname;
+}
+
 /** Paths the app never renders: API, FHIR, CDS Hooks, sync and the health probe. They answer JSON, never index.html. */
 export function isApiPath(pathname: string): boolean {
   return /^\/(api|fhir|sync|cds-services)(\/|$)/.test(pathname) || pathname === '/healthz';
@@ -69,7 +78,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
     let pathname = '/';
     res.on('finish', () => {
       const ms = (performance.now() - started).toFixed(1);
-      deps.logger.info(`${req.method} ${pathname} ${res.statusCode} ${ms}ms`);
+      deps.logger.info(`${req.method} ${loggablePath(pathname)} ${res.statusCode} ${ms}ms`);
     });
     applySecurityHeaders(req, res, deps.site.scriptHashes);
     let url: URL;

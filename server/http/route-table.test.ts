@@ -26,3 +26,11 @@ describe('RouteTable', () => {
     expect(table.lookup(method, path)).toMatchObject(expected as object);
   });
 });
+
+describe('loggablePath', () => {
+  test('keeps the join secret out of request logs', async () => {
+    const { loggablePath } = await import('./request-handler');
+    expect(loggablePath('/join/abcDEF123_secret')).toBe('/join/…');
+    expect(loggablePath('/patients/4384bf23-1dc3-48ca-8c84-89fbaff201ae')).toBe('/patients/4384bf23-1dc3-48ca-8c84-89fbaff201ae');
+  });
+});
