@@ -1,0 +1,150 @@
+import { expect, test, type Page } from '@playwright/test';
+import * as Y from 'yjs';
+import { listMedicationRecords } from '../src/lib/chart/medication-doc';
+import { Device, startClinic, type Clinic } from './support/clinic';
+
+/**
+ * Journey: a clinician prescribes with the network down. The drug checks run
+ * on the device, a penicillin allergy raises a serious alert with its source,
+ * signing waits for an override reason, and the signed MedicationRequest —
+ * with that reason — reaches the server when the link comes back. A nurse
+ * sees the checks but cannot sign.
+ */
+let clinic: Clinic;
+test.beforeAll(async () => {
+  clinic = await startClinic();
+});
+test.afterAll(async () => {
+  await clinic.stop();
+});
+
+async function serverDoc(name: string): Promise<Y.Doc | null> {
+  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
+  const state = await clinic.sync.readState(name, clinicId);
+  if (!state) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc;
+}
+
+/** Opens the first patient's chart by clicking through; returns the patient id. */
+async function openFirstPatient(page: Page): Promise<string> {
+  const first = page.getByTestId('patient-link').first();
+  const name = (await first.textContent())!.trim();
+  await first.click();
+  await expect(page.getByTestId('patient-name')).toHaveText(name);
+  return page.url().split('/patients/')[1];
+}
+
+/** Goes to the prescribe page: through the chart's Prescribe link when the chart shows the medication card, else by address (which locks, so unlock). */
+async function openPrescribe(device: Device, patientId: string): Promise<void> {
+  const link = device.page.getByRole('link', { name: 'Prescribe', exact: true });
+  if (await link.count()) await link.first().click();
+  else await device.visit(`/patients/${patientId}/prescribe`);
+  await expect(device.page.getByRole('heading', { name: 'New prescription' })).toBeVisible();
+}
+
+async function chooseAmoxicillin(page: Page): Promise<void> {
+  await page.getByLabel('Drug', { exact: true }).fill('amoxi');
+  await page.getByRole('button', { name: /^amoxicillin/ }).first().click();
+  await expect(page.getByTestId('chosen-drug')).toContainText('amoxicillin');
+  await page.getByLabel('Strength').fill('500 mg');
+  await page.getByLabel('Form').selectOption('capsule');
+  await page.getByLabel('Dose', { exact: true }).fill('1');
+  await page.getByLabel('Dose unit').selectOption('capsule');
+  await page.getByLabel('Frequency').selectOption('three-times-daily');
+  await page.getByLabel('Duration (days)').fill('7');
+  await page.getByLabel('Quantity', { exact: true }).fill('21');
+  await page.getByLabel('Quantity unit').selectOption('capsule');
+}
+
+test('offline: amoxicillin against a penicillin allergy needs an override reason, is signed and syncs with it', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await device.waitForServiceWorker();
+  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await device.unlock();
+  await device.waitSynced();
+  const patientId = await openFirstPatient(page);
+
+  // Record a penicillin allergy through the chart if the patient has none.
+  const allergies = page.getByTestId('allergy');
+  if (!(await allergies.filter({ hasText: /penicillin/i }).count())) {
+    await page.getByRole('button', { name: 'Add allergy' }).click();
+    await page.getByLabel('Substance').fill('Penicillin');
+    await page.getByLabel('Category').selectOption('medication');
+    await page.getByLabel('Reaction', { exact: true }).fill('Hives');
+    await page.getByRole('button', { name: 'Save allergy' }).click();
+    await expect(allergies.filter({ hasText: 'Penicillin' })).toBeVisible();
+  }
+  await device.waitSynced();
+
+  await device.offline();
+  await openPrescribe(device, patientId);
+  await expect(page.getByTestId('sync-indicator')).toContainText('Offline');
+  await expect(page.getByTestId('coverage')).toContainText('NOT a comprehensive');
+  await chooseAmoxicillin(page);
+
+  const alert = page.getByTestId('check-alert').filter({ hasText: 'Penicillin allergy: ordered drug is a penicillin' });
+  await expect(alert).toBeVisible();
+  await expect(alert).toHaveAttribute('data-severity', 'serious');
+  await expect(alert.getByTestId('alert-source')).toContainText('Khan DA');
+  const signButton = page.getByRole('button', { name: 'Sign prescription' });
+  await expect(signButton).toBeDisabled();
+  await alert.getByLabel('Override reason (required to sign)').fill('ok');
+  await expect(signButton).toBeDisabled();
+  const reason = 'Tolerated amoxicillin in 2023 without reaction';
+  await alert.getByLabel('Override reason (required to sign)').fill(reason);
+  await expect(signButton).toBeEnabled();
+  await signButton.click();
+  await expect(page.getByTestId('signed-notice')).toContainText('amoxicillin');
+
+  const med = page.getByTestId('medication').filter({ hasText: 'amoxicillin 500 MG Oral Capsule' });
+  await expect(med).toContainText('Take 1 capsule by mouth three times daily for 7 days');
+  await expect(med).toContainText('Dr. Amara Okafor');
+  await expect(med.getByTestId('medication-override')).toContainText(reason);
+  await expect(page.getByTestId('sync-indicator')).toContainText(/pending/);
+
+  // Back online: the request reaches the server's chart with the override reason.
+  await device.online();
+  await device.waitSynced();
+  const chart = await serverDoc(`chart:${patientId}`);
+  const request = listMedicationRecords(chart!).find((m) => m.medicationCodeableConcept.text === 'amoxicillin 500 MG Oral Capsule');
+  expect(request).toMatchObject({
+    resourceType: 'MedicationRequest',
+    status: 'active',
+    intent: 'order',
+    requester: { display: 'Dr. Amara Okafor' },
+    dispense: { quantity: { value: 21, unit: 'capsule' }, numberOfRepeatsAllowed: 0, expectedSupplyDuration: 7 },
+    dosage: { doseQuantity: { value: 1, unit: 'capsule' }, route: { text: 'oral' }, timing: { frequency: 3, period: 1, periodUnit: 'd' } }
+  });
+  const issue = request!.detectedIssues.find((i) => i.kind === 'drug-allergy');
+  expect(issue?.override).toMatchObject({ reason, by: 'Dr. Amara Okafor' });
+  expect(issue?.source.citation).toContain('Khan DA');
+
+  // Renew (the earlier override reason carries over), then stop with a reason; both go to the history.
+  await med.getByRole('button', { name: 'Renew…' }).click();
+  await med.getByRole('button', { name: 'Renew', exact: true }).click();
+  await expect(page.getByText('Renewed amoxicillin 500 MG Oral Capsule.')).toBeVisible();
+  await expect(page.getByTestId('medication')).toHaveCount(1);
+  await page.getByTestId('medication').getByRole('button', { name: 'Stop…' }).click();
+  await page.getByLabel('Reason for stopping').fill('Course finished');
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByTestId('medication')).toHaveCount(0);
+  await page.getByText(/2 stopped, completed or in error/).click();
+  await expect(page.getByTestId('medication-history')).toContainText(['Stopped: Course finished', 'Completed: Renewed']);
+  await device.close();
+});
+
+test('a nurse sees the checks but cannot sign a prescription', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('nurse.demo');
+  const patientId = await openFirstPatient(page);
+  await openPrescribe(device, patientId);
+  await chooseAmoxicillin(page);
+  await expect(page.getByTestId('check-alert').first()).toBeVisible();
+  await expect(page.getByTestId('sign-bar')).toContainText('A clinician signs prescriptions');
+  await expect(page.getByRole('button', { name: 'Sign prescription' })).toBeDisabled();
+  await device.close();
+});
