@@ -1,5 +1,16 @@
 import { defineConfig } from '@playwright/test';
 
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run'
+];
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
 /**
  * End-to-end journeys in Debian's Chromium against the real server (started
  * in-process by each spec, see tests/support/clinic.ts). Never downloads a
@@ -20,17 +31,17 @@ export default defineConfig({
     viewport: { width: 1280, height: 860 },
     screenshot: 'only-on-failure',
     trace: 'off',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
+    launchOptions: { executablePath, args: chromiumArgs }
+  },
+  projects: [
+    { name: 'app', testIgnore: /video-visit\.spec\.ts$/ },
+    {
+      // Video visits need a camera and microphone: Chromium's fake devices (a test pattern and a beep), allowed without a prompt.
+      name: 'video',
+      testMatch: /video-visit\.spec\.ts$/,
+      use: {
+        launchOptions: { executablePath, args: [...chromiumArgs, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] }
+      }
     }
-  }
+  ]
 });

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 import { createApp } from '../../server/app';
+import type { TelehealthConfig } from '../../server/telehealth/telehealth-config';
 
 export const DEMO_PASSWORD = 'outpost-demo';
 
 export type Clinic = Awaited<ReturnType<typeof createApp>> & { dataDir: string; stop(): Promise<void> };
 
 /** Starts the real server (built app, SQLite, sync) on a random loopback port with the demo clinic. */
-export async function startClinic(opts: { idleLockMinutes?: number; staticDir?: string } = {}): Promise<Clinic> {
+export async function startClinic(opts: { idleLockMinutes?: number; staticDir?: string; telehealth?: TelehealthConfig } = {}): Promise<Clinic> {
   const dataDir = mkdtempSync(join(tmpdir(), 'outpost-e2e-'));
   const app = await createApp({
     dataDir,
@@ -20,6 +21,8 @@ export async function startClinic(opts: { idleLockMinutes?: number; staticDir?: 
     demo: true,
     idleLockMinutes: opts.idleLockMinutes,
     staticDir: opts.staticDir ?? 'build',
+    // LiveKit settings for video visits; without them the server reads LIVEKIT_* from the environment.
+    telehealth: opts.telehealth,
     logger: () => {}
   });
   return Object.assign(app, {

@@ -1,0 +1,154 @@
+import { AppError } from '../domain/errors';
+import { secretSchema } from '../domain/telehealth/join';
+import { messageOf } from '../ui/handle-error';
+import { checkJoinLink, enterWaitingRoom, isVideoNotConfigured, pollWaitingRoom, VIDEO_NOT_CONFIGURED } from './telehealth.service';
+import { VideoCall, type CallCredentials } from './video-call.svelte';
+
+/**
+ * The patient's (or guest's) way into a video visit, one step at a time:
+ * confirm who they are → check camera and sound → wait → the call. The
+ * link's secret lives only in this object's memory; the waiting room is
+ * polled so the clinician keeps seeing them, and the video token handed
+ * over at admit is used at once.
+ */
+export type JoinStep =
+  | { step: 'checking' }
+  | { step: 'invalid'; message: string }
+  | { step: 'identity'; needsBirthDate: boolean; guestLabel: string | null }
+  | { step: 'devices' }
+  | { step: 'waiting'; since: number }
+  | { step: 'call'; since: number }
+  | { step: 'closed'; message: string };
+
+export const POLL_MS = 3000;
+
+export class JoinVisit {
+  #step = $state.raw<JoinStep>({ step: 'checking' });
+  #busy = $state(false);
+  #error = $state<string | null>(null);
+  #call = $state.raw<VideoCall | null>(null);
+  readonly #token: string;
+  #role: 'patient' | 'guest' = 'patient';
+  #ticket: string | null = null;
+  #enteredAt = 0;
+  #audioOnly = false;
+  #ready = false;
+  #admitted: CallCredentials | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(token: string) {
+    this.#token = token;
+  }
+
+  get step(): JoinStep {
+    return this.#step;
+  }
+  get busy(): boolean {
+    return this.#busy;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get call(): VideoCall | null {
+    return this.#call;
+  }
+
+  /** Looks the link up; a malformed one is refused without asking the server. */
+  async start(): Promise<void> {
+    if (!secretSchema.safeParse(this.#token).success) {
+      this.#step = { step: 'invalid', message: 'This visit link is not complete. Open the link from your message again.' };
+      return;
+    }
+    try {
+      const link = await checkJoinLink(this.#token);
+      this.#role = link.scope;
+      this.#step = { step: 'identity', needsBirthDate: link.needsBirthDate, guestLabel: link.guestLabel };
+    } catch (e) {
+      this.#step = { step: 'invalid', message: isVideoNotConfigured(e) ? `${VIDEO_NOT_CONFIGURED} Please call the clinic.` : messageOf(e) };
+    }
+  }
+
+  /** Confirms identity and enters the waiting room; polling starts now so the clinician sees the person while they check their devices. */
+  async confirm(birthDate: string | undefined): Promise<void> {
+    this.#busy = true;
+    this.#error = null;
+    try {
+      this.#ticket = await enterWaitingRoom(this.#token, birthDate);
+      this.#enteredAt = Date.now();
+      this.#step = { step: 'devices' };
+      this.#schedulePoll(0);
+    } catch (e) {
+      this.#error = messageOf(e);
+      if (e instanceof AppError && /locked/.test(e.message)) this.#step = { step: 'invalid', message: e.message };
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Devices checked: wait, or go straight in if the clinician already admitted them. */
+  devicesReady(choice: { audioOnly: boolean }): void {
+    this.#audioOnly = choice.audioOnly;
+    this.#ready = true;
+    if (this.#admitted) void this.#enterCall(this.#admitted);
+    else this.#step = { step: 'waiting', since: this.#enteredAt };
+  }
+
+  async hangUp(): Promise<void> {
+    await this.#call?.leave();
+    this.#finish('You have left the call. You can close this page.');
+  }
+
+  leaveWaitingRoom(): void {
+    this.#finish('You have left the waiting room. To join again, open the link from your message.');
+  }
+
+  async destroy(): Promise<void> {
+    this.#stopPolling();
+    await this.#call?.destroy();
+  }
+
+  #finish(message: string): void {
+    this.#stopPolling();
+    this.#step = { step: 'closed', message };
+  }
+
+  #schedulePoll(delay = POLL_MS): void {
+    this.#stopPolling();
+    this.#timer = setTimeout(() => void this.#poll(), delay);
+  }
+
+  #stopPolling(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  async #poll(): Promise<void> {
+    if (!this.#ticket) return;
+    try {
+      const answer = await pollWaitingRoom(this.#ticket);
+      if (answer.status === 'closed') {
+        this.#finish('This visit has ended or the link is no longer valid. If you still need to be seen, please call the clinic.');
+        return;
+      }
+      if (answer.status === 'admitted') {
+        this.#admitted = { serverUrl: answer.serverUrl, token: answer.token, expiresAt: answer.expiresAt };
+        this.#stopPolling();
+        if (this.#ready) await this.#enterCall(this.#admitted);
+        return;
+      }
+      this.#error = null;
+    } catch (e) {
+      // A dropped connection while waiting is normal on a weak link: say so and keep trying.
+      this.#error = messageOf(e);
+    }
+    this.#schedulePoll();
+  }
+
+  async #enterCall(credentials: CallCredentials): Promise<void> {
+    const call = new VideoCall({ role: this.#role });
+    if (this.#audioOnly) await call.setAudioOnly(true);
+    this.#call = call;
+    this.#step = { step: 'call', since: Date.now() };
+    await call.join(credentials);
+  }
+}

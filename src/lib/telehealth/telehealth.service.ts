@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { AppError } from '../domain/errors';
+import type { PollAnswer } from '../domain/telehealth/join';
+import { api } from '../services/api-client';
+
+/**
+ * The video-visit API, for the clinician's console and the patient's join
+ * page. Join secrets go only in JSON bodies (never in a URL), and every
+ * answer is validated before the screen uses it.
+ */
+
+const linkSchema = z.object({ linkId: z.string(), path: z.string(), token: z.string(), expiresAt: z.string() });
+export type JoinLink = z.infer<typeof linkSchema>;
+
+const waitingSchema = z.object({
+  visit: z.object({ status: z.string().optional() }).passthrough(),
+  waiting: z.array(z.object({ entryId: z.string(), role: z.enum(['patient', 'guest']), label: z.string(), enteredAt: z.string(), admitted: z.boolean() }))
+});
+export type WaitingList = z.infer<typeof waitingSchema>;
+export type WaitingEntry = WaitingList['waiting'][number];
+
+const credentialsSchema = z.object({ serverUrl: z.string(), token: z.string(), expiresAt: z.string() });
+const admitSchema = credentialsSchema.extend({ admitted: z.number() });
+export type AdmitAnswer = z.infer<typeof admitSchema>;
+
+const checkSchema = z.object({ scope: z.enum(['patient', 'guest']), needsBirthDate: z.boolean(), guestLabel: z.string().nullable() });
+export type LinkCheck = z.infer<typeof checkSchema>;
+
+const enterSchema = z.object({ ticket: z.string(), status: z.literal('waiting') });
+
+const pollSchema: z.ZodType<PollAnswer> = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('waiting') }),
+  z.object({ status: z.literal('admitted'), serverUrl: z.string(), token: z.string(), expiresAt: z.string() }),
+  z.object({ status: z.literal('closed') })
+]);
+
+function read<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AppError('internal', 'The clinic server sent an answer this app cannot read');
+  return parsed.data;
+}
+
+/** True for the server's answer when LiveKit is not set up (503 'Video is not configured…'). */
+export function isVideoNotConfigured(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'unavailable' && /not configured/i.test(error.message);
+}
+
+export const VIDEO_NOT_CONFIGURED = 'Video is not configured on this server.';
+
+export async function createPatientLink(visitId: string, patientId: string): Promise<JoinLink> {
+  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'patient', visitId, patientId } }));
+}
+
+export async function fetchWaiting(visitId: string, signal?: AbortSignal): Promise<WaitingList> {
+  return read(waitingSchema, await api(`/api/telehealth/waiting?visitId=${encodeURIComponent(visitId)}`, { signal }));
+}
+
+export async function admit(visitId: string, entryId?: string): Promise<AdmitAnswer> {
+  return read(admitSchema, await api('/api/telehealth/admit', { body: { visitId, ...(entryId ? { entryId } : {}) } }));
+}
+
+export async function endVisit(visitId: string): Promise<void> {
+  await api('/api/telehealth/end', { body: { visitId } });
+}
+
+export async function checkJoinLink(token: string): Promise<LinkCheck> {
+  return read(checkSchema, await api('/api/telehealth/join/check', { body: { token } }));
+}
+
+export async function enterWaitingRoom(token: string, birthDate?: string): Promise<string> {
+  return read(enterSchema, await api('/api/telehealth/join/enter', { body: { token, ...(birthDate ? { birthDate } : {}) } })).ticket;
+}
+
+export async function pollWaitingRoom(ticket: string): Promise<PollAnswer> {
+  return read(pollSchema, await api('/api/telehealth/join/poll', { body: { ticket } }));
+}

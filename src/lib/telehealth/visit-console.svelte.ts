@@ -1,0 +1,154 @@
+import { AppError } from '../domain/errors';
+import { messageOf } from '../ui/handle-error';
+import {
+  admit,
+  createPatientLink,
+  endVisit,
+  fetchWaiting,
+  isVideoNotConfigured,
+  type JoinLink,
+  type WaitingEntry
+} from './telehealth.service';
+import { VideoCall } from './video-call.svelte';
+
+/**
+ * The clinician's side of one video visit: the patient's join link, who is
+ * waiting (refreshed every few seconds), admitting (the server mints the
+ * video tokens at that moment), the call, and ending it for everyone.
+ * When the server has no video service configured this says so and stops
+ * asking, and the rest of the app is unaffected.
+ */
+export const WAITING_REFRESH_MS = 3000;
+
+export class VisitConsole {
+  readonly visitId: string;
+  readonly patientId: string | null;
+  #unconfigured = $state(false);
+  #link = $state.raw<JoinLink | null>(null);
+  #waiting = $state.raw<WaitingEntry[]>([]);
+  #ended = $state(false);
+  #error = $state<string | null>(null);
+  #busy = $state(false);
+  #call = $state.raw<VideoCall | null>(null);
+  #callSince = $state(0);
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #abort: AbortController | null = null;
+
+  constructor(visitId: string, patientId: string | null, videoConfigured: boolean) {
+    this.visitId = visitId;
+    this.patientId = patientId;
+    this.#unconfigured = !videoConfigured;
+  }
+
+  get unconfigured(): boolean {
+    return this.#unconfigured;
+  }
+  get link(): JoinLink | null {
+    return this.#link;
+  }
+  get waiting(): WaitingEntry[] {
+    return this.#waiting;
+  }
+  get ended(): boolean {
+    return this.#ended;
+  }
+  get error(): string | null {
+    return this.#error;
+  }
+  get busy(): boolean {
+    return this.#busy;
+  }
+  get call(): VideoCall | null {
+    return this.#call;
+  }
+  get callSince(): number {
+    return this.#callSince;
+  }
+
+  start(): void {
+    if (!this.#unconfigured) void this.refresh();
+  }
+
+  async createLink(): Promise<void> {
+    if (!this.patientId) return;
+    await this.#act(async () => {
+      this.#link = await createPatientLink(this.visitId, this.patientId!);
+      this.#schedule(0);
+    });
+  }
+
+  async refresh(): Promise<void> {
+    this.#abort?.abort();
+    const abort = (this.#abort = new AbortController());
+    try {
+      const answer = await fetchWaiting(this.visitId, abort.signal);
+      this.#waiting = answer.waiting.filter((w) => !w.admitted);
+      this.#ended = answer.visit.status === 'ended';
+      this.#error = null;
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      if (isVideoNotConfigured(e)) return void (this.#unconfigured = true);
+      // Before the first link the visit does not exist on the server yet: nobody can be waiting.
+      if (!(e instanceof AppError && e.code === 'not-found')) this.#error = messageOf(e);
+    }
+    if (!this.#ended) this.#schedule();
+  }
+
+  /** Admits one person (or everyone waiting) and joins the call with the clinician's own token. */
+  async admit(entryId?: string): Promise<void> {
+    await this.#act(async () => {
+      const answer = await admit(this.visitId, entryId);
+      this.#waiting = entryId ? this.#waiting.filter((w) => w.entryId !== entryId) : [];
+      if (!this.#call) {
+        this.#call = new VideoCall({ role: 'clinician' });
+        this.#callSince = Date.now();
+      }
+      // Already in the call (admitting someone who joins late): the clinician's new token is not needed.
+      if (this.#call.phase.status === 'connected') return;
+      await this.#call.join(answer);
+    });
+  }
+
+  /** Ends the visit for everyone: links revoked, waiting room emptied, the room closed on the video service. */
+  async end(): Promise<void> {
+    await this.#act(async () => {
+      await endVisit(this.visitId);
+      this.#ended = true;
+      this.#stop();
+      await this.#call?.leave();
+    });
+  }
+
+  async leaveCall(): Promise<void> {
+    await this.#call?.leave();
+  }
+
+  async destroy(): Promise<void> {
+    this.#stop();
+    await this.#call?.destroy();
+  }
+
+  #schedule(delay = WAITING_REFRESH_MS): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.refresh(), delay);
+  }
+
+  #stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#abort?.abort();
+  }
+
+  async #act(action: () => Promise<void>): Promise<void> {
+    this.#busy = true;
+    this.#error = null;
+    try {
+      await action();
+    } catch (e) {
+      if (isVideoNotConfigured(e)) this.#unconfigured = true;
+      else this.#error = messageOf(e);
+    } finally {
+      this.#busy = false;
+    }
+  }
+}
