@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import * as Y from 'yjs';
 import { listObservations } from '../src/lib/chart/clinical-doc';
 import { vitalSeries } from '../src/lib/domain/vitals';
-import { Device, startClinic, type Clinic } from './support/clinic';
+import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: a nurse-clinician takes vitals with the link down. The set is
@@ -17,14 +17,6 @@ test.afterAll(async () => {
   await clinic.stop();
 });
 
-async function serverDoc(name: string): Promise<Y.Doc | null> {
-  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
-  const state = await clinic.sync.readState(name, clinicId);
-  if (!state) return null;
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, state);
-  return doc;
-}
 
 test('offline: record vitals with a stage 2 blood pressure, see the flag, and the server has it after reconnect', async ({ browser }) => {
   const device = await Device.open(browser, clinic);
@@ -55,11 +47,11 @@ test('offline: record vitals with a stage 2 blood pressure, see the flag, and th
   await expect(page.getByTestId('summary-vitals')).toContainText('162/101 mmHg');
   await expect(page.getByTestId('sync-indicator')).toContainText(/pending/);
 
-  expect(vitalSeries(listObservations((await serverDoc(`chart:${patientId}`))!)).bloodPressure).toEqual([]);
+  expect(vitalSeries(listObservations((await serverDoc(clinic, `chart:${patientId}`))!)).bloodPressure).toEqual([]);
 
   await device.online();
   await device.waitSynced();
-  const observations = listObservations((await serverDoc(`chart:${patientId}`))!);
+  const observations = listObservations((await serverDoc(clinic, `chart:${patientId}`))!);
   const [reading] = vitalSeries(observations).bloodPressure;
   expect(reading).toMatchObject({ value: 162, diastolic: 101 });
   const stored = observations.find((o) => o.id === reading.observationId)!;

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import * as Y from 'yjs';
 import { listAllergies } from '../src/lib/chart/chart-doc';
 import { readPatient } from '../src/lib/chart/patient-doc';
-import { Device, startClinic, type Clinic } from './support/clinic';
+import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: a clinician loses the network mid-day. The app keeps working —
@@ -17,14 +17,6 @@ test.afterAll(async () => {
   await clinic.stop();
 });
 
-async function serverDoc(name: string): Promise<Y.Doc | null> {
-  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
-  const state = await clinic.sync.readState(name, clinicId);
-  if (!state) return null;
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, state);
-  return doc;
-}
 
 test('offline: reload a chart deep link, register a patient, add an allergy; all of it syncs on reconnect', async ({ browser }) => {
   const device = await Device.open(browser, clinic);
@@ -69,14 +61,14 @@ test('offline: reload a chart deep link, register a patient, add an allergy; all
   await expect(page.getByTestId('sync-indicator')).toContainText(/pending/);
 
   // Nothing reached the server yet.
-  expect(await serverDoc(`patient:${newId}`)).toBeNull();
+  expect(await serverDoc(clinic, `patient:${newId}`)).toBeNull();
 
   // Plug the cable back: pending work is delivered.
   await device.online();
   await device.waitSynced();
-  const patientDoc = await serverDoc(`patient:${newId}`);
+  const patientDoc = await serverDoc(clinic, `patient:${newId}`);
   expect(readPatient(patientDoc!)).toMatchObject({ family: 'Offlineton', given: ['Wren'], birthDate: '1990-04-12' });
-  const chartDoc = await serverDoc(`chart:${patientId}`);
+  const chartDoc = await serverDoc(clinic, `chart:${patientId}`);
   expect(listAllergies(chartDoc!).map((a) => a.code.text)).toContain('Sulfamethoxazole');
 
   // The projection the clinic list is built from has the new patient too.

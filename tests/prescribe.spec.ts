@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import * as Y from 'yjs';
 import { listMedicationRecords } from '../src/lib/chart/medication-doc';
-import { Device, startClinic, type Clinic } from './support/clinic';
+import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: a clinician prescribes with the network down. The drug checks run
@@ -18,14 +18,6 @@ test.afterAll(async () => {
   await clinic.stop();
 });
 
-async function serverDoc(name: string): Promise<Y.Doc | null> {
-  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
-  const state = await clinic.sync.readState(name, clinicId);
-  if (!state) return null;
-  const doc = new Y.Doc();
-  Y.applyUpdate(doc, state);
-  return doc;
-}
 
 /** Opens the first patient's chart by clicking through; returns the patient id. */
 async function openFirstPatient(page: Page): Promise<string> {
@@ -108,7 +100,7 @@ test('offline: amoxicillin against a penicillin allergy needs an override reason
   // Back online: the request reaches the server's chart with the override reason.
   await device.online();
   await device.waitSynced();
-  const chart = await serverDoc(`chart:${patientId}`);
+  const chart = await serverDoc(clinic, `chart:${patientId}`);
   const request = listMedicationRecords(chart!).find((m) => m.medicationCodeableConcept.text === 'amoxicillin 500 MG Oral Capsule');
   expect(request).toMatchObject({
     resourceType: 'MedicationRequest',

@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -177,4 +178,14 @@ export class Device {
     await expect(page.getByTestId('patient-name')).toHaveText(displayName);
     return page.url();
   }
+}
+
+/** The server's current copy of a shared document (first clinic), as a Y.Doc; null when the server has none. */
+export async function serverDoc(clinic: Clinic, name: string): Promise<Y.Doc | null> {
+  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
+  const state = await clinic.sync.readState(name, clinicId);
+  if (!state) return null;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc;
 }
