@@ -13,7 +13,8 @@ export const CHART_COLLECTIONS = [
   'medications',
   'observations',
   'immunizations',
-  'encounters'
+  'encounters',
+  'attachments'
 ] as const;
 export type ChartCollection = (typeof CHART_COLLECTIONS)[number];
 
