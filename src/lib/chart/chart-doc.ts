@@ -18,6 +18,7 @@ import {
 } from '../domain/chart';
 import { AppError } from '../domain/errors';
 import { metaOf, migrate, newId, nowIso, str, SCHEMA_VERSION } from './schema';
+import { entryConflicts, fieldValue, readEdits, recordFieldEdits, resolveFieldConflict, type FieldConflict } from './field-edits';
 
 /**
  * Typed access to a `chart:<uuid>` document. Each collection is a top-level
@@ -112,14 +113,16 @@ export function addAllergy(doc: Y.Doc, input: AllergyInput, actor: Actor, id: st
 export function listAllergies(doc: Y.Doc): Allergy[] {
   const out: Allergy[] = [];
   collection(doc, 'allergies').forEach((e, id) => {
+    const edits = readEdits(e);
+    const field = (k: string) => fieldValue(e, k, edits);
     out.push({
       id,
       code: codeOf(e),
       category: pick(e.get('category'), ['medication', 'food', 'environment', 'biologic'], 'medication'),
-      criticality: pick(e.get('criticality'), ['low', 'high', 'unable-to-assess'], 'unable-to-assess'),
-      reaction: str(e, 'reaction'),
-      severity: pick(e.get('severity'), ['mild', 'moderate', 'severe', ''], ''),
-      clinicalStatus: pick(e.get('clinicalStatus'), ['active', 'inactive', 'resolved'], 'active'),
+      criticality: pick(field('criticality'), ['low', 'high', 'unable-to-assess'], 'unable-to-assess'),
+      reaction: field('reaction'),
+      severity: pick(field('severity'), ['mild', 'moderate', 'severe', ''], ''),
+      clinicalStatus: pick(field('clinicalStatus'), ['active', 'inactive', 'resolved'], 'active'),
       verificationStatus: pick(
         e.get('verificationStatus'),
         ['unconfirmed', 'confirmed', 'refuted', 'entered-in-error'],
@@ -132,17 +135,28 @@ export function listAllergies(doc: Y.Doc): Allergy[] {
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-/** Edits fields of an existing allergy (reaction, severity, criticality, status). */
+/** Allergy fields edited after entry; their edits are recorded so concurrent changes surface as conflicts. */
+export const ALLERGY_EDITABLE = ['reaction', 'severity', 'criticality', 'clinicalStatus'] as const;
+
+/**
+ * Edits fields of an existing allergy (reaction, severity, criticality,
+ * status). Each change is recorded with who and when (see field-edits.ts),
+ * so an edit made on another device while apart is kept and flagged rather
+ * than overwritten.
+ */
 export function updateAllergy(
   doc: Y.Doc,
   id: string,
-  changes: Partial<Pick<Allergy, 'reaction' | 'severity' | 'criticality' | 'clinicalStatus'>>,
+  changes: Partial<Pick<Allergy, (typeof ALLERGY_EDITABLE)[number]>>,
   actor: Actor
 ): void {
   const e = entryOrThrow(doc, 'allergies', id);
+  const reaction = changes.reaction?.trim();
+  if (reaction !== undefined && reaction.length > 500) {
+    throw new AppError('invalid', 'The reaction is too long', [{ path: 'reaction', message: 'At most 500 characters' }]);
+  }
   doc.transact(() => {
-    for (const [k, v] of Object.entries(changes)) if (v !== undefined && e.get(k) !== v) e.set(k, v);
-    stamp(e, actor, false);
+    if (recordFieldEdits(e, { ...changes, reaction }, actor) > 0) stamp(e, actor, false);
   }, 'local');
 }
 
@@ -170,27 +184,32 @@ export function addCondition(doc: Y.Doc, input: ConditionInput, actor: Actor, id
   return id;
 }
 
+/** Problem fields edited after entry; recorded like allergy edits. */
+export const CONDITION_EDITABLE = ['clinicalStatus', 'onsetDate', 'abatementDate', 'note'] as const;
+
+/** Edits fields of an existing problem; concurrent changes surface as conflicts (see field-edits.ts). */
 export function updateCondition(
   doc: Y.Doc,
   id: string,
-  changes: Partial<Pick<Condition, 'clinicalStatus' | 'onsetDate' | 'abatementDate' | 'note'>>,
+  changes: Partial<Pick<Condition, (typeof CONDITION_EDITABLE)[number]>>,
   actor: Actor
 ): void {
   const e = entryOrThrow(doc, 'conditions', id);
   doc.transact(() => {
-    for (const [k, v] of Object.entries(changes)) if (v !== undefined && e.get(k) !== v) e.set(k, v);
-    stamp(e, actor, false);
+    if (recordFieldEdits(e, changes, actor) > 0) stamp(e, actor, false);
   }, 'local');
 }
 
 export function listConditions(doc: Y.Doc): Condition[] {
   const out: Condition[] = [];
   collection(doc, 'conditions').forEach((e, id) => {
+    const edits = readEdits(e);
+    const field = (k: string) => fieldValue(e, k, edits);
     out.push({
       id,
       code: codeOf(e),
       clinicalStatus: pick(
-        e.get('clinicalStatus'),
+        field('clinicalStatus'),
         ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved'],
         'active'
       ),
@@ -199,14 +218,60 @@ export function listConditions(doc: Y.Doc): Condition[] {
         ['unconfirmed', 'provisional', 'differential', 'confirmed', 'refuted', 'entered-in-error'],
         'confirmed'
       ),
-      onsetDate: str(e, 'onsetDate'),
-      abatementDate: str(e, 'abatementDate'),
-      note: str(e, 'note'),
+      onsetDate: field('onsetDate'),
+      abatementDate: field('abatementDate'),
+      note: field('note'),
       recordedDate: str(e, 'recordedDate'),
       ...provenance(e)
     });
   });
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+// ── Concurrent-edit conflicts ────────────────────────────────────────────
+
+/** Collections whose entries record field edits, and which fields. */
+export const EDITABLE_FIELDS = { allergies: ALLERGY_EDITABLE, conditions: CONDITION_EDITABLE } as const;
+export type EditableCollection = keyof typeof EDITABLE_FIELDS;
+
+/** An entry that needs review because devices changed the same field while apart. */
+export interface EntryConflicts {
+  collection: EditableCollection;
+  entryId: string;
+  conflicts: FieldConflict[];
+}
+
+/** Open conflicts of one entry (empty when it needs no review). */
+export function conflictsOf(doc: Y.Doc, name: EditableCollection, entryId: string): FieldConflict[] {
+  const e = collection(doc, name).get(entryId);
+  return e instanceof Y.Map ? entryConflicts(e, EDITABLE_FIELDS[name]) : [];
+}
+
+/** Every entry of the chart that needs review, for the summary. Entries in error are left out. */
+export function chartConflicts(doc: Y.Doc): EntryConflicts[] {
+  const out: EntryConflicts[] = [];
+  for (const name of Object.keys(EDITABLE_FIELDS) as EditableCollection[]) {
+    collection(doc, name).forEach((e, entryId) => {
+      if (!(e instanceof Y.Map) || e.get('verificationStatus') === 'entered-in-error') return;
+      const conflicts = entryConflicts(e, EDITABLE_FIELDS[name]);
+      if (conflicts.length > 0) out.push({ collection: name, entryId, conflicts });
+    });
+  }
+  return out;
+}
+
+/**
+ * A clinician keeps one of the values of a conflicted field (`chosenEditId`
+ * is one of the conflict's candidates). Recorded as an edit, with who and
+ * when; the other values stay in the entry's history.
+ */
+export function resolveConflict(doc: Y.Doc, name: EditableCollection, entryId: string, field: string, chosenEditId: string, actor: Actor): void {
+  if (!(EDITABLE_FIELDS[name] as readonly string[]).includes(field)) throw new AppError('invalid', 'That field cannot be edited here');
+  const e = entryOrThrow(doc, name, entryId);
+  doc.transact(() => {
+    resolveFieldConflict(e, field, chosenEditId, actor);
+    stamp(e, actor, false);
+  }, 'local');
 }
 
 // ── Entered in error (any collection) ────────────────────────────────────
