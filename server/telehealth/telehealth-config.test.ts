@@ -7,3 +7,8 @@ test('all three LiveKit settings are needed; any missing means not configured', 
   expect(telehealthConfigFromEnv({ ...full, LIVEKIT_API_SECRET: '' })).toEqual({ configured: false });
   expect(telehealthConfigFromEnv({})).toEqual({ configured: false });
 });
+
+test('the environment can never switch on the test-only call simulation', () => {
+  const env = { LIVEKIT_URL: 'wss://v.example', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's', LIVEKIT_CALL_SIMULATION: '1', OUTPOST_CALL_SIMULATION: 'true' };
+  expect(telehealthConfigFromEnv(env)).not.toHaveProperty('callSimulation');
+});

@@ -7,7 +7,20 @@ import { AppError } from '../../src/lib/domain/errors';
  * says so plainly while everything else keeps working.
  */
 export type TelehealthConfig =
-  | { configured: true; url: string; apiKey: string; apiSecret: string }
+  | {
+      configured: true;
+      url: string;
+      apiKey: string;
+      apiSecret: string;
+      /**
+       * Lets the clinician's console run its call over livekit-client's own
+       * simulated room when the page also asks for it (`?simulate-call=1`),
+       * for end-to-end tests on machines where no LiveKit server can run.
+       * Only code can set it (tests pass it to createApp); nothing in the
+       * environment does, so a deployed server never allows it.
+       */
+      callSimulation?: boolean;
+    }
   | { configured: false };
 
 export function telehealthConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TelehealthConfig {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { z } from 'zod';
 import { createLinkSchema, enterWaitingRoomSchema, pollSchema, revokeLinkSchema, visitIdSchema } from '../../src/lib/domain/telehealth/join';
+import { runningLateSchema } from '../../src/lib/domain/telehealth/running-late';
 import { parseWith, readJson } from '../http/body';
 import { requireUser, type Route, type RouteHandler } from '../http/context';
 import { sendJson } from '../http/errors';
@@ -32,7 +33,7 @@ const tokenSchema = z.object({ token: enterWaitingRoomSchema.shape.token });
  * 503 "Video is not configured" and nothing else in the app is affected.
  *
  * Staff (signed in): POST links, POST links/revoke, GET waiting?visitId=,
- * POST admit, POST end. Patient and guests (no account): POST join/check,
+ * POST running-late, POST admit, POST end, GET call-simulation. Patient and guests (no account): POST join/check,
  * join/enter, join/poll. Video service: POST webhooks/livekit.
  */
 export function telehealthRoutes(deps: TelehealthRouteDeps): Route[] {
@@ -73,6 +74,16 @@ export function telehealthRoutes(deps: TelehealthRouteDeps): Route[] {
       const user = requireUser(ctx);
       const { visitId } = parseWith(visitIdSchema, { visitId: ctx.url.searchParams.get('visitId') });
       sendJson(ctx.res, 200, s.waiting(user, visitId, ctx.ip));
+    }),
+    route('POST', 'running-late', async (s, ctx) => {
+      const user = requireUser(ctx);
+      const { visitId, minutes } = parseWith(runningLateSchema, await readJson(ctx.req, JOIN_BODY_LIMIT));
+      sendJson(ctx.res, 200, s.runningLate(user, visitId, minutes, ctx.ip));
+    }),
+    route('GET', 'call-simulation', (_s, ctx) => {
+      requireUser(ctx);
+      // Test servers only (see TelehealthConfig.callSimulation); never set from the environment.
+      sendJson(ctx.res, 200, { allowed: deps.config.configured && deps.config.callSimulation === true });
     }),
     route('POST', 'admit', async (s, ctx) => {
       const user = requireUser(ctx);

@@ -2,10 +2,12 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../src/lib/domain/errors';
 import type { Role } from '../../src/lib/domain/roles';
 import type { CreateLinkInput, PollAnswer } from '../../src/lib/domain/telehealth/join';
+import type { RunningLate } from '../../src/lib/domain/telehealth/running-late';
 import { GUEST_LABELS, type GuestKind } from '../../src/lib/domain/telehealth/participants';
 import type { Audit, SessionUser } from '../types';
 import { createJoinLinkStore, DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES, LINK_INVALID } from './join-links';
 import { mintJoinToken } from './livekit-tokens';
+import { createRunningLateStore } from './running-late';
 import { opaqueId } from './secrets';
 import { migrateTelehealthTables } from './telehealth-tables';
 import { createVisitStore, summarize, type VisitRow, type VisitSummary } from './visits';
@@ -50,6 +52,7 @@ export function createTelehealthService(deps: TelehealthDeps) {
   const visits = createVisitStore(db, now);
   const links = createJoinLinkStore(db, now);
   const room = createWaitingRoom(db, now);
+  const late = createRunningLateStore(db, now);
   const participant = db.prepare('INSERT INTO telehealth_participants (identity, visit_id, role, user_id, minted_at) VALUES (?, ?, ?, ?, ?)');
   const target = (visitId: string) => `visit:${visitId}`;
   const iso = () => new Date(now()).toISOString();
@@ -148,7 +151,10 @@ export function createTelehealthService(deps: TelehealthDeps) {
       }
       room.touch(entry.id);
       const token = room.takeToken(entry.id);
-      if (!token) return { status: 'waiting' };
+      if (!token) {
+        const runningLate = late.get(v.visit_id);
+        return runningLate ? { status: 'waiting', runningLate } : { status: 'waiting' };
+      }
       return { status: 'admitted', serverUrl: deps.livekit.url, token: token.token, expiresAt: token.expiresAt };
     },
 
@@ -166,7 +172,23 @@ export function createTelehealthService(deps: TelehealthDeps) {
           admitted: w.admitted_at !== null && room.hasPendingToken(w.id)
         };
       });
-      return { visit: summarize(v), waiting: entries };
+      return { visit: summarize(v), waiting: entries, runningLate: late.get(v.visit_id) };
+    },
+
+    /**
+     * Tells everyone in the waiting room the clinician is running about
+     * `minutes` late (null withdraws it). Minutes only: no free text, so
+     * nothing about the patient can reach the waiting room, the store or
+     * the audit log.
+     */
+    runningLate(user: SessionUser, visitId: string, minutes: number | null, ip: string): { runningLate: RunningLate | null } {
+      requireRole(user, WAITING_ROOM_ROLES, ip, visitId);
+      const v = openVisit(visitId, user.clinicId);
+      let runningLate: RunningLate | null = null;
+      if (minutes === null) late.clear(v.visit_id);
+      else runningLate = late.set(v.visit_id, minutes, user.id);
+      audit.record({ action: 'telehealth.running-late', outcome: 'success', userId: user.id, target: target(v.visit_id), detail: { minutes }, ip });
+      return { runningLate };
     },
 
     /**

@@ -12,6 +12,8 @@ import type Database from 'better-sqlite3';
  *   can be attributed (a clinician's identity maps to their user id).
  * - telehealth_webhook_events: every distinct video event, keyed by its id
  *   (duplicates are dropped) and kept to re-derive status in time order.
+ * - telehealth_running_late: the clinician's current "running late" notice
+ *   per visit (minutes only, never free text).
  */
 export function migrateTelehealthTables(db: Database.Database): void {
   db.exec(`
@@ -72,5 +74,11 @@ export function migrateTelehealthTables(db: Database.Database): void {
       received_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS telehealth_webhook_events_visit ON telehealth_webhook_events(visit_id);
+    CREATE TABLE IF NOT EXISTS telehealth_running_late (
+      visit_id TEXT PRIMARY KEY REFERENCES telehealth_visits(visit_id),
+      minutes INTEGER NOT NULL CHECK (minutes BETWEEN 5 AND 120),
+      sent_by TEXT NOT NULL,
+      sent_at TEXT NOT NULL
+    );
   `);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GUEST_KINDS } from './participants';
+import type { RunningLate } from './running-late';
 
 /**
  * What the patient's join page and the staff screens send and receive.
@@ -39,8 +40,8 @@ export const pollSchema = z.object({ ticket: secretSchema });
 export const visitIdSchema = z.object({ visitId: z.uuid() });
 export const revokeLinkSchema = z.object({ linkId: z.uuid() });
 
-/** What the patient's page learns when it polls: a token only once a clinician has admitted them. */
+/** What the patient's page learns when it polls: a token only once a clinician has admitted them; while waiting, the clinician's running-late notice if any. */
 export type PollAnswer =
-  | { status: 'waiting' }
+  | { status: 'waiting'; runningLate?: RunningLate }
   | { status: 'admitted'; serverUrl: string; token: string; expiresAt: string }
   | { status: 'closed' };
