@@ -53,6 +53,8 @@ export const observationInputSchema = z.object({
   component: z.array(z.object({ code: conceptSchema, ...observationValue })).optional(),
   referenceRange: z.array(z.object({ low: quantitySchema.optional(), high: quantitySchema.optional(), text: z.string().optional() })).optional(),
   interpretation: z.array(conceptSchema).optional(),
+  /** Chart entry ids of the orders (ServiceRequest) this result answers. */
+  basedOn: z.array(z.string()).optional(),
   ...common
 });
 export type ObservationInput = z.input<typeof observationInputSchema>;
@@ -81,6 +83,9 @@ export const immunizationInputSchema = z.object({
   vaccineCode: conceptSchema,
   occurrenceDateTime: z.string(),
   lotNumber: z.string().optional(),
+  /** FHIR Immunization.site and .route (HL7 v3 ActSite / RouteOfAdministration codes). */
+  site: conceptSchema.optional(),
+  route: conceptSchema.optional(),
   primarySource: z.boolean().optional(),
   ...common
 });
@@ -108,6 +113,8 @@ export const reportInputSchema = z.object({
   /** Entry ids in `observations`. */
   result: z.array(z.string()).default([]),
   conclusion: z.string().optional(),
+  /** Chart entry ids of the orders (ServiceRequest) this report answers. */
+  basedOn: z.array(z.string()).optional(),
   ...common
 });
 export type ReportInput = z.input<typeof reportInputSchema>;
