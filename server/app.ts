@@ -20,6 +20,8 @@ import { cdsRoutes } from './http/routes/cds-routes';
 import { birthDateFromSync } from './telehealth/patient-birth-date';
 import { telehealthConfigFromEnv, type TelehealthConfig } from './telehealth/telehealth-config';
 import { telehealthRoutes } from './telehealth/telehealth-routes';
+import { attachmentRoutes } from './attachments/attachment-routes';
+import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { healthRoutes } from './http/routes/health-routes';
@@ -84,6 +86,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migratePlatformTables(db);
     migrateSyncTables(db);
     migrateTelehealthTables(db);
+    migrateAttachmentTables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -150,7 +153,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...syncRoutes(sync),
       ...fhirRoutes(fhirImporter, audit),
       ...cdsRoutes(),
-      ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) })
+      ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
+      ...attachmentRoutes(createAttachmentStore(db), audit)
     ],
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],
     site,

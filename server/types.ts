@@ -38,7 +38,9 @@ export const AUDIT_ACTIONS = [
   'telehealth.admit',
   'telehealth.join',
   'telehealth.leave',
-  'telehealth.end'
+  'telehealth.end',
+  'attachment.upload',
+  'attachment.read'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
