@@ -17,6 +17,7 @@ import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
 import { cdsRoutes } from './http/routes/cds-routes';
+import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
 import { birthDateFromSync } from './telehealth/patient-birth-date';
 import { telehealthConfigFromEnv, type TelehealthConfig } from './telehealth/telehealth-config';
 import { telehealthRoutes } from './telehealth/telehealth-routes';
@@ -87,6 +88,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migrateSyncTables(db);
     migrateTelehealthTables(db);
     migrateAttachmentTables(db);
+    migratePharmacyTables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -153,6 +155,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...syncRoutes(sync),
       ...fhirRoutes(fhirImporter, audit),
       ...cdsRoutes(),
+      ...pharmacyRoutes(db, audit),
       ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
       ...attachmentRoutes(createAttachmentStore(db), audit)
     ],
