@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { z } from 'zod';
 import {
   allergyInputSchema,
   conditionInputSchema,
@@ -17,6 +18,7 @@ import {
   type NoteState
 } from '../domain/chart';
 import { AppError } from '../domain/errors';
+import { addendumText, errorReason, transition, type NoteLifecycle } from '../domain/note-state';
 import { metaOf, migrate, newId, nowIso, str, SCHEMA_VERSION } from './schema';
 import { entryConflicts, fieldValue, readEdits, recordFieldEdits, resolveFieldConflict, type FieldConflict } from './field-edits';
 
@@ -296,6 +298,7 @@ export function markEnteredInError(
   const why = reason.trim();
   if (!why) throw new AppError('invalid', 'Say why the entry was recorded in error', [{ path: 'reason', message: 'Required' }]);
   const e = entryOrThrow(doc, name, id);
+  if (name === 'encounters') transition(noteLifecycle(doc, id), 'enter-in-error');
   doc.transact(() => {
     if (name === 'encounters') e.set('status', 'entered-in-error');
     else e.set('verificationStatus', 'entered-in-error');
@@ -348,40 +351,165 @@ export function noteSection(doc: Y.Doc, encounterId: string, section: NoteSectio
 }
 
 export function noteState(doc: Y.Doc, encounterId: string): NoteState {
-  const note = noteMap(doc, encounterId);
-  if (note.get('status') === 'signed') {
-    return { status: 'signed', signedBy: str(note, 'signedBy'), signedAt: str(note, 'signedAt') };
-  }
-  return { status: 'draft' };
+  return noteStateOf(noteMap(doc, encounterId));
 }
 
 /**
- * Signs a visit note: it is locked from then on (corrections are addenda,
- * added by later work). Signing an already signed note is refused so the
+ * The signature of a note: who, when and the text they signed, written as
+ * one value so two devices signing while apart can never mix one signer's
+ * name with the other's time or text (the map keeps one whole signature).
+ */
+export interface NoteSignature {
+  by: string;
+  byId: string;
+  at: string;
+  /** The note as signed, section by section: the legal record. Absent for notes signed before snapshots were kept. */
+  text?: Record<NoteSection, string>;
+}
+
+/** A signed, dated correction or addition to a signed note. Immutable once written. */
+export interface Addendum {
+  id: string;
+  text: string;
+  by: string;
+  byId: string;
+  at: string;
+}
+
+const sectionText = z.object(Object.fromEntries(NOTE_SECTIONS.map((s) => [s, z.string()])) as Record<NoteSection, z.ZodString>);
+const signatureSchema = z.object({ by: z.string(), byId: z.string().default(''), at: z.string(), text: sectionText.optional() });
+const addendumSchema = z.object({ id: z.string(), text: z.string(), by: z.string(), byId: z.string().default(''), at: z.string() });
+const reviewSchema = z.object({ by: z.string(), at: z.string(), text: sectionText });
+const ADDENDUM_PREFIX = 'addendum:';
+
+function signatureOf(note: Y.Map<unknown>): NoteSignature | null {
+  if (note.get('status') !== 'signed') return null;
+  const parsed = signatureSchema.safeParse(note.get('signature'));
+  if (parsed.success) return parsed.data;
+  // Signed before the signature was kept as one value.
+  return { by: str(note, 'signedBy'), byId: '', at: str(note, 'signedAt') };
+}
+
+function noteStateOf(note: Y.Map<unknown>): NoteState {
+  const sig = signatureOf(note);
+  return sig ? { status: 'signed', signedBy: sig.by, signedAt: sig.at } : { status: 'draft' };
+}
+
+function addendaOf(note: Y.Map<unknown>): Addendum[] {
+  const out: Addendum[] = [];
+  note.forEach((v, k) => {
+    if (!k.startsWith(ADDENDUM_PREFIX)) return;
+    const parsed = addendumSchema.safeParse(v);
+    if (parsed.success && parsed.data.id === k.slice(ADDENDUM_PREFIX.length)) out.push(parsed.data);
+  });
+  return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+}
+
+function liveText(note: Y.Map<unknown>): Record<NoteSection, string> {
+  const out = {} as Record<NoteSection, string>;
+  for (const s of NOTE_SECTIONS) {
+    const t = note.get(s);
+    out[s] = t instanceof Y.Text ? t.toString() : '';
+  }
+  return out;
+}
+
+/** Where a note is in its life (see domain/note-state.ts). */
+export function noteLifecycle(doc: Y.Doc, encounterId: string): NoteLifecycle {
+  const e = entryOrThrow(doc, 'encounters', encounterId);
+  if (e.get('status') === 'entered-in-error') return 'entered-in-error';
+  const note = e.get('note');
+  if (!(note instanceof Y.Map) || note.get('status') !== 'signed') return 'draft';
+  return addendaOf(note).length > 0 ? 'amended' : 'signed';
+}
+
+/**
+ * Signs a visit note: it is locked from then on and corrections are
+ * addenda. The text as signed is kept with the signature, because the
+ * sections are shared text: a colleague whose device was offline when the
+ * note was signed may have typed into the draft, and that typing merges in
+ * when their device reconnects. The signed copy stays the legal record;
+ * `signedNote` reports any such late text so the signer can review it and
+ * add it as an addendum. Signing an already signed note is refused so the
  * original signer and time are never overwritten.
  */
 export function signNote(doc: Y.Doc, encounterId: string, actor: Actor): void {
+  transition(noteLifecycle(doc, encounterId), 'sign');
   const note = noteMap(doc, encounterId);
-  if (note.get('status') === 'signed') throw new AppError('conflict', 'This note is already signed');
   doc.transact(() => {
+    const at = nowIso();
+    const signature: NoteSignature = { by: actor.name, byId: actor.id, at, text: liveText(note) };
+    note.set('signature', signature);
     note.set('status', 'signed');
     note.set('signedBy', actor.name);
-    note.set('signedAt', nowIso());
+    note.set('signedAt', at);
     const e = entryOrThrow(doc, 'encounters', encounterId);
     e.set('status', 'finished');
-    if (!str(e, 'end')) e.set('end', nowIso());
+    if (!str(e, 'end')) e.set('end', at);
     stamp(e, actor, false);
   }, 'local');
+}
+
+/** Adds a signed addendum to a signed note; returns its id. A draft is edited instead (NoteTransitionError). */
+export function addAddendum(doc: Y.Doc, encounterId: string, text: string, actor: Actor, id: string = newId()): string {
+  transition(noteLifecycle(doc, encounterId), 'add-addendum');
+  const body = addendumText(text);
+  const note = noteMap(doc, encounterId);
+  doc.transact(() => {
+    const addendum: Addendum = { id, text: body, by: actor.name, byId: actor.id, at: nowIso() };
+    note.set(ADDENDUM_PREFIX + id, addendum);
+    stamp(entryOrThrow(doc, 'encounters', encounterId), actor, false);
+  }, 'local');
+  return id;
+}
+
+/** What a signed note holds: the signature, the record as signed, addenda, and text that arrived after signing. */
+export interface SignedNote {
+  signature: NoteSignature;
+  /** The legal record: the text as signed (the live text for notes signed before snapshots were kept). */
+  record: Record<NoteSection, string>;
+  addenda: Addendum[];
+  /** Sections whose shared text changed after signing (merged from a device that had not seen the signature), not yet reviewed. */
+  lateEdits: { section: NoteSection; text: string }[];
+  /** Who last reviewed late text, if anyone did. */
+  reviewed?: { by: string; at: string };
+}
+
+/** The signed view of a note, or null while it is a draft. */
+export function signedNote(doc: Y.Doc, encounterId: string): SignedNote | null {
+  const note = noteMap(doc, encounterId);
+  const signature = signatureOf(note);
+  if (!signature) return null;
+  const live = liveText(note);
+  const record = signature.text ?? live;
+  const review = reviewSchema.safeParse(note.get('lateEditsReviewed'));
+  const seen = review.success ? review.data.text : record;
+  const lateEdits = NOTE_SECTIONS.filter((s) => live[s] !== record[s] && live[s] !== seen[s]).map((s) => ({ section: s, text: live[s] }));
+  return {
+    signature,
+    record,
+    addenda: addendaOf(note),
+    lateEdits,
+    ...(review.success ? { reviewed: { by: review.data.by, at: review.data.at } } : {})
+  };
+}
+
+/**
+ * The signer (or a colleague) has looked at text that arrived after signing
+ * and dealt with it (usually by adding it as an addendum). The signed copy
+ * is untouched; the flag stays down until the shared text changes again.
+ */
+export function reviewLateEdits(doc: Y.Doc, encounterId: string, actor: Actor): void {
+  const note = noteMap(doc, encounterId);
+  if (!signatureOf(note)) throw new AppError('conflict', 'Only a signed note has late edits to review');
+  doc.transact(() => note.set('lateEditsReviewed', { by: actor.name, at: nowIso(), text: liveText(note) }), 'local');
 }
 
 export function listEncounters(doc: Y.Doc): Encounter[] {
   const out: Encounter[] = [];
   collection(doc, 'encounters').forEach((e, id) => {
-    let note: NoteState = { status: 'draft' };
     const n = e.get('note');
-    if (n instanceof Y.Map && n.get('status') === 'signed') {
-      note = { status: 'signed', signedBy: str(n, 'signedBy'), signedAt: str(n, 'signedAt') };
-    }
+    const note: NoteState = n instanceof Y.Map ? noteStateOf(n) : { status: 'draft' };
     out.push({
       id,
       class: pick(e.get('class'), ['ambulatory', 'virtual', 'home', 'emergency'], 'ambulatory'),
