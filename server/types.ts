@@ -42,6 +42,7 @@ export const AUDIT_ACTIONS = [
   'telehealth.join',
   'telehealth.leave',
   'telehealth.end',
+  'telehealth.running-late',
   'attachment.upload',
   'attachment.read'
 ] as const;
