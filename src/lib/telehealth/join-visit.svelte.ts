@@ -1,5 +1,6 @@
 import { AppError } from '../domain/errors';
 import { secretSchema } from '../domain/telehealth/join';
+import type { RunningLate } from '../domain/telehealth/running-late';
 import { messageOf } from '../ui/handle-error';
 import { checkJoinLink, enterWaitingRoom, isVideoNotConfigured, pollWaitingRoom, VIDEO_NOT_CONFIGURED } from './telehealth.service';
 import { VideoCall, type CallCredentials } from './video-call.svelte';
@@ -27,6 +28,7 @@ export class JoinVisit {
   #busy = $state(false);
   #error = $state<string | null>(null);
   #call = $state.raw<VideoCall | null>(null);
+  #runningLate = $state.raw<RunningLate | null>(null);
   readonly #token: string;
   #role: 'patient' | 'guest' = 'patient';
   #ticket: string | null = null;
@@ -51,6 +53,10 @@ export class JoinVisit {
   }
   get call(): VideoCall | null {
     return this.#call;
+  }
+  /** The clinician's latest "running late" notice while waiting; null when none (or withdrawn). */
+  get runningLate(): RunningLate | null {
+    return this.#runningLate;
   }
 
   /** Looks the link up; a malformed one is refused without asking the server. */
@@ -136,6 +142,7 @@ export class JoinVisit {
         if (this.#ready) await this.#enterCall(this.#admitted);
         return;
       }
+      this.#runningLate = answer.runningLate ?? null;
       this.#error = null;
     } catch (e) {
       // A dropped connection while waiting is normal on a weak link: say so and keep trying.

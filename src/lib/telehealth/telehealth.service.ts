@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import type { PollAnswer } from '../domain/telehealth/join';
+import type { GuestKind } from '../domain/telehealth/participants';
+import { runningLateAnswerSchema, type RunningLate } from '../domain/telehealth/running-late';
 import { api } from '../services/api-client';
 
 /**
@@ -14,7 +16,8 @@ export type JoinLink = z.infer<typeof linkSchema>;
 
 const waitingSchema = z.object({
   visit: z.object({ status: z.string().optional() }).passthrough(),
-  waiting: z.array(z.object({ entryId: z.string(), role: z.enum(['patient', 'guest']), label: z.string(), enteredAt: z.string(), admitted: z.boolean() }))
+  waiting: z.array(z.object({ entryId: z.string(), role: z.enum(['patient', 'guest']), label: z.string(), enteredAt: z.string(), admitted: z.boolean() })),
+  runningLate: runningLateAnswerSchema.nullable().optional()
 });
 export type WaitingList = z.infer<typeof waitingSchema>;
 export type WaitingEntry = WaitingList['waiting'][number];
@@ -29,7 +32,7 @@ export type LinkCheck = z.infer<typeof checkSchema>;
 const enterSchema = z.object({ ticket: z.string(), status: z.literal('waiting') });
 
 const pollSchema: z.ZodType<PollAnswer> = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('waiting') }),
+  z.object({ status: z.literal('waiting'), runningLate: runningLateAnswerSchema.optional() }),
   z.object({ status: z.literal('admitted'), serverUrl: z.string(), token: z.string(), expiresAt: z.string() }),
   z.object({ status: z.literal('closed') })
 ]);
@@ -49,6 +52,27 @@ export const VIDEO_NOT_CONFIGURED = 'Video is not configured on this server.';
 
 export async function createPatientLink(visitId: string, patientId: string): Promise<JoinLink> {
   return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'patient', visitId, patientId } }));
+}
+
+/** A separate, shorter-lived link for an interpreter or family member; it joins the same visit with the patient's rights. */
+export async function createGuestLink(visitId: string, guestKind: GuestKind): Promise<JoinLink> {
+  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'guest', visitId, guestKind } }));
+}
+
+/** Stops a link working at once; whoever holds it sees the clinic's "not valid" message. */
+export async function revokeLink(linkId: string): Promise<void> {
+  await api('/api/telehealth/links/revoke', { body: { linkId } });
+}
+
+/** Tells the waiting room the clinician is running about `minutes` late; null withdraws the notice. */
+export async function sendRunningLate(visitId: string, minutes: number | null): Promise<RunningLate | null> {
+  const answer = read(z.object({ runningLate: runningLateAnswerSchema.nullable() }), await api('/api/telehealth/running-late', { body: { visitId, minutes } }));
+  return answer.runningLate;
+}
+
+/** Whether this (test) server allows the simulated call; false on any deployed server. */
+export async function callSimulationAllowed(): Promise<boolean> {
+  return read(z.object({ allowed: z.boolean() }), await api('/api/telehealth/call-simulation')).allowed;
 }
 
 export async function fetchWaiting(visitId: string, signal?: AbortSignal): Promise<WaitingList> {

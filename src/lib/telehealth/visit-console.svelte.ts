@@ -1,15 +1,27 @@
 import { AppError } from '../domain/errors';
 import { messageOf } from '../ui/handle-error';
+import { GUEST_LABELS, type GuestKind } from '../domain/telehealth/participants';
+import type { RunningLate } from '../domain/telehealth/running-late';
 import {
   admit,
+  createGuestLink,
   createPatientLink,
   endVisit,
   fetchWaiting,
   isVideoNotConfigured,
+  revokeLink,
+  sendRunningLate,
   type JoinLink,
   type WaitingEntry
 } from './telehealth.service';
 import { VideoCall } from './video-call.svelte';
+
+/** A link issued from this console: the patient's or a guest's, and whether it was revoked here. */
+export interface IssuedLink extends JoinLink {
+  label: string;
+  guestKind: GuestKind | null;
+  revoked: boolean;
+}
 
 /**
  * The clinician's side of one video visit: the patient's join link, who is
@@ -24,7 +36,10 @@ export class VisitConsole {
   readonly visitId: string;
   readonly patientId: string | null;
   #unconfigured = $state(false);
-  #link = $state.raw<JoinLink | null>(null);
+  #link = $state.raw<IssuedLink | null>(null);
+  #guests = $state.raw<IssuedLink[]>([]);
+  #runningLate = $state.raw<RunningLate | null>(null);
+  #makeCall: () => VideoCall = () => new VideoCall({ role: 'clinician' });
   #waiting = $state.raw<WaitingEntry[]>([]);
   #ended = $state(false);
   #error = $state<string | null>(null);
@@ -43,8 +58,17 @@ export class VisitConsole {
   get unconfigured(): boolean {
     return this.#unconfigured;
   }
-  get link(): JoinLink | null {
+  /** The patient's link issued here (a secret is shown only once, so a reloaded console has none to show). */
+  get link(): IssuedLink | null {
     return this.#link;
+  }
+  /** Interpreter and family links issued here. */
+  get guestLinks(): IssuedLink[] {
+    return this.#guests;
+  }
+  /** The running-late notice the waiting room sees now; null when none. */
+  get runningLate(): RunningLate | null {
+    return this.#runningLate;
   }
   get waiting(): WaitingEntry[] {
     return this.#waiting;
@@ -69,11 +93,45 @@ export class VisitConsole {
     if (!this.#unconfigured) void this.refresh();
   }
 
+  /**
+   * Builds the call on something other than a LiveKit connection (the
+   * test-only simulated room); must be chosen before the first admit.
+   */
+  useCallFactory(make: () => VideoCall): void {
+    this.#makeCall = make;
+  }
+
   async createLink(): Promise<void> {
     if (!this.patientId) return;
     await this.#act(async () => {
-      this.#link = await createPatientLink(this.visitId, this.patientId!);
+      const link = await createPatientLink(this.visitId, this.patientId!);
+      this.#link = { ...link, label: 'Patient', guestKind: null, revoked: false };
       this.#schedule(0);
+    });
+  }
+
+  /** A separate, shorter-lived link for an interpreter or family member. */
+  async inviteGuest(kind: GuestKind): Promise<void> {
+    await this.#act(async () => {
+      const link = await createGuestLink(this.visitId, kind);
+      this.#guests = [...this.#guests, { ...link, label: GUEST_LABELS[kind], guestKind: kind, revoked: false }];
+    });
+  }
+
+  /** Stops a link working at once (sent to the wrong person, or no longer needed). */
+  async revoke(linkId: string): Promise<void> {
+    await this.#act(async () => {
+      await revokeLink(linkId);
+      const mark = (l: IssuedLink) => (l.linkId === linkId ? { ...l, revoked: true } : l);
+      if (this.#link) this.#link = mark(this.#link);
+      this.#guests = this.#guests.map(mark);
+    });
+  }
+
+  /** Tells the waiting room how late the clinician is running; null withdraws the notice. */
+  async sendRunningLate(minutes: number | null): Promise<void> {
+    await this.#act(async () => {
+      this.#runningLate = await sendRunningLate(this.visitId, minutes);
     });
   }
 
@@ -83,6 +141,7 @@ export class VisitConsole {
     try {
       const answer = await fetchWaiting(this.visitId, abort.signal);
       this.#waiting = answer.waiting.filter((w) => !w.admitted);
+      this.#runningLate = answer.runningLate ?? null;
       this.#ended = answer.visit.status === 'ended';
       this.#error = null;
     } catch (e) {
@@ -100,7 +159,7 @@ export class VisitConsole {
       const answer = await admit(this.visitId, entryId);
       this.#waiting = entryId ? this.#waiting.filter((w) => w.entryId !== entryId) : [];
       if (!this.#call) {
-        this.#call = new VideoCall({ role: 'clinician' });
+        this.#call = this.#makeCall();
         this.#callSince = Date.now();
       }
       // Already in the call (admitting someone who joins late): the clinician's new token is not needed.
