@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { readPatient } from '../../src/lib/chart/patient-doc';
-import { docName } from '../../src/lib/domain/doc-names';
+import { docName, scheduleName } from '../../src/lib/domain/doc-names';
 import type { Role } from '../../src/lib/domain/roles';
 import { hashPassword, NO_LOGIN_HASH } from '../auth/password';
 import type { PatientProjection } from '../store/patients';
 import { createClinic, createUser, listClinics, type Clinic } from '../store/users';
 import type { Audit, SyncService } from '../types';
 import { buildPatientDocs } from './build-docs';
+import { buildDemoSchedule } from './demo-schedule';
 import { generatePatients } from './generated-patients';
 import { loadSyntheaBundles, syntheaToSeedPatient } from './synthea';
 
@@ -58,7 +59,7 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
   const { db, audit } = deps;
   const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
 
-  const { clinic, importUserId } = db.transaction(() => {
+  const { clinic, importUserId, staff } = db.transaction(() => {
     const c = createClinic(db, { name: DEMO_CLINIC_NAME, demo: true });
     const importUser = createUser(db, {
       clinicId: c.id,
@@ -69,11 +70,13 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
       disabled: true
     });
     audit.record({ action: 'clinic.create', outcome: 'success', target: c.id, detail: { demo: true } });
+    const staff = new Map<string, { id: string; name: string }>();
     DEMO_USERS.forEach((u, i) => {
       const user = createUser(db, { clinicId: c.id, ...u, passwordHash: hashes[i] });
+      staff.set(u.username, { id: user.id, name: u.name });
       audit.record({ action: 'user.create', outcome: 'success', target: user.username, detail: { roles: u.roles } });
     });
-    return { clinic: c, importUserId: importUser.id };
+    return { clinic: c, importUserId: importUser.id, staff };
   })();
 
   const actor = { id: importUserId, name: IMPORT_ACTOR_NAME };
@@ -86,6 +89,15 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
     // The projection also follows sync's change hook; writing it here keeps the seed complete on its own.
     if (record) deps.patients.upsert(clinic.id, record);
   }
+  const schedule = buildDemoSchedule({
+    clinicId: clinic.id,
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    clinician: staff.get('dr.demo')!,
+    nurse: staff.get('nurse.demo')!,
+    patientIds: seedPatients.map((p) => p.id),
+    actor
+  });
+  await writeDoc(deps, scheduleName(clinic.id), clinic.id, schedule, importUserId);
   audit.record({
     action: 'import',
     outcome: 'success',

@@ -1,4 +1,4 @@
-import type { DocName } from '../../src/lib/domain/doc-names';
+import { clinicOfName, parseDocName, type DocName } from '../../src/lib/domain/doc-names';
 import type { DocStore } from '../store/doc-store';
 import { LiveDoc } from './live-doc';
 
@@ -33,9 +33,11 @@ export class DocRegistry {
     return this.live.get(name);
   }
 
-  /** Clinic the document belongs to, if it is bound (live or stored). */
+  /** Clinic the document belongs to, if it is bound (by its name, live or stored). */
   clinicOf(name: string): string | null {
-    return this.live.get(name)?.identity.clinicId ?? this.store.find(name)?.clinicId ?? null;
+    const parsed = parseDocName(name);
+    const byName = parsed ? clinicOfName(parsed) : null;
+    return byName ?? this.live.get(name)?.identity.clinicId ?? this.store.find(name)?.clinicId ?? null;
   }
 
   /**
@@ -46,9 +48,11 @@ export class DocRegistry {
     let doc = this.live.get(name);
     if (!doc) {
       const stored = this.store.find(name);
-      const owner = stored?.clinicId ?? clinicId;
-      if (owner !== clinicId) throw new OtherClinicError();
-      doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId: parsed.patientId }, this.store, this.opts.compactEvery);
+      const owner = clinicOfName(parsed) ?? stored?.clinicId ?? clinicId;
+      if (owner !== clinicId || (stored && stored.clinicId !== owner)) throw new OtherClinicError();
+      // A clinic-level document has no patient; the column keeps '' rather than a made-up id.
+      const patientId = parsed.kind === 'schedule' ? '' : parsed.patientId;
+      doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId }, this.store, this.opts.compactEvery);
       this.live.set(name, doc);
     } else if (doc.identity.clinicId !== clinicId) {
       throw new OtherClinicError();

@@ -7,7 +7,9 @@ import {
   cancelAppointment,
   checkIn,
   initScheduleDoc,
+  isScheduleDoc,
   listAppointments,
+  listProviders,
   listAppointmentTypes,
   markNoShow,
   readAppointment,
@@ -15,7 +17,9 @@ import {
   rescheduleAppointment,
   scheduleConflicts,
   scheduleDocName,
+  scheduleTimeZone,
   setAppointmentType,
+  setProvider,
   setAvailability
 } from './schedule-doc';
 
@@ -157,5 +161,27 @@ describe('offline devices', () => {
     const doc = seededSchedule();
     doc.getMap('appointments').set('junk', new Y.Map());
     expect(listAppointments(doc)).toEqual([]);
+  });
+});
+
+describe('providers and the clinic time zone', () => {
+  test('the roster lists active providers first, by name, and keeps inactive ones', () => {
+    const doc = new Y.Doc();
+    initScheduleDoc(doc, 'clinic-1', 'Africa/Nairobi');
+    setProvider(doc, { id: 'dr-b', name: 'Dr. Bello', active: true });
+    setProvider(doc, { id: 'dr-a', name: 'Dr. Adeyemi', active: false });
+    setProvider(doc, { id: 'rn-c', name: 'Nurse Cole', active: true });
+    expect(listProviders(doc).map((p) => p.id)).toEqual(['dr-b', 'rn-c', 'dr-a']);
+    expect(isScheduleDoc(doc)).toBe(true);
+    expect(scheduleTimeZone(doc)).toBe('Africa/Nairobi');
+  });
+
+  test('refuses a nameless provider and an unknown zone', () => {
+    const doc = seededSchedule();
+    expect(() => setProvider(doc, { id: 'x', name: '  ', active: true })).toThrow(/provider is not valid/);
+    expect(() => initScheduleDoc(new Y.Doc(), 'clinic-1', 'Mars/Olympus')).toThrow(/time zone/);
+    // A document without a stored zone (an older client) falls back to UTC rather than the device's zone.
+    expect(scheduleTimeZone(doc)).toBe('UTC');
+    expect(isScheduleDoc(new Y.Doc())).toBe(false);
   });
 });

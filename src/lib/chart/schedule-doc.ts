@@ -21,7 +21,10 @@ import {
   type Availability,
   type BookingInput,
   type Conflict,
-  type RescheduleInput
+  type Provider,
+  type RescheduleInput,
+  isTimeZone,
+  providerSchema
 } from '../domain/scheduling';
 import { metaOf, migrate, newId, nowIso, str, SCHEMA_VERSION } from './schema';
 
@@ -51,14 +54,50 @@ function availabilityOf(doc: Y.Doc): Y.Map<unknown> {
 function typesOf(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap('appointmentTypes');
 }
+function providersOf(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap('providers');
+}
 
-export function initScheduleDoc(doc: Y.Doc, clinicId: string): void {
+/** `timeZone` is the clinic's: it decides which day an appointment is shown on. */
+export function initScheduleDoc(doc: Y.Doc, clinicId: string, timeZone?: string): void {
+  if (timeZone !== undefined && !isTimeZone(timeZone)) throw new AppError('invalid', 'Unknown time zone');
   doc.transact(() => {
     const meta = metaOf(doc);
     if (meta.get('schemaVersion') === undefined) meta.set('schemaVersion', SCHEMA_VERSION);
     meta.set('kind', 'schedule');
     meta.set('clinicId', clinicId);
+    if (timeZone !== undefined) meta.set('timeZone', timeZone);
   }, 'local');
+}
+
+/** True once the document was set up as a schedule (by the server's seed or the first desk to open it). */
+export function isScheduleDoc(doc: Y.Doc): boolean {
+  return metaOf(doc).get('kind') === 'schedule';
+}
+
+/** The clinic's time zone; UTC when none is stored or it is not one this device knows. */
+export function scheduleTimeZone(doc: Y.Doc): string {
+  const tz = metaOf(doc).get('timeZone');
+  return typeof tz === 'string' && isTimeZone(tz) ? tz : 'UTC';
+}
+
+// ── Providers ────────────────────────────────────────────────────────────
+
+export function setProvider(doc: Y.Doc, provider: Provider): void {
+  const parsed = providerSchema.safeParse(provider);
+  if (!parsed.success) throw invalid('provider', parsed.error);
+  migrate(doc);
+  doc.transact(() => providersOf(doc).set(parsed.data.id, parsed.data), 'local');
+}
+
+/** Every provider (active first, then by name); entries that do not validate are skipped. */
+export function listProviders(doc: Y.Doc): Provider[] {
+  const out: Provider[] = [];
+  providersOf(doc).forEach((v) => {
+    const parsed = providerSchema.safeParse(v);
+    if (parsed.success) out.push(parsed.data);
+  });
+  return out.sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
 function invalid(what: string, err: z.ZodError): AppError {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { docAccess, docName, parseDocName } from './doc-names';
+import { clinicOfName, docAccess, docName, parseDocName, scheduleName } from './doc-names';
 import type { Role } from './roles';
 
 const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
@@ -9,14 +9,20 @@ describe('parseDocName', () => {
     expect(parseDocName(docName('patient', id))).toEqual({ kind: 'patient', patientId: id });
     expect(parseDocName(docName('chart', id))).toEqual({ kind: 'chart', patientId: id });
   });
-  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
+  test('a schedule is named by its clinic, and the name binds it to that clinic', () => {
+    const parsed = parseDocName(scheduleName(id));
+    expect(parsed).toEqual({ kind: 'schedule', clinicId: id });
+    expect(clinicOfName(parsed!)).toBe(id);
+    expect(clinicOfName(parseDocName(docName('patient', id))!)).toBeNull();
+  });
+  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
     'rejects %j',
     (name) => expect(parseDocName(name)).toBeNull()
   );
 });
 
 describe('docAccess', () => {
-  test.each<[Role[], 'patient' | 'chart', string]>([
+  test.each<[Role[], 'patient' | 'chart' | 'schedule', string]>([
     [['clinician'], 'patient', 'write'],
     [['clinician'], 'chart', 'write'],
     [['nurse'], 'chart', 'write'],
@@ -28,7 +34,14 @@ describe('docAccess', () => {
     [['patient'], 'patient', 'none'],
     [['patient'], 'chart', 'none'],
     [[], 'patient', 'none'],
-    [['admin', 'clinician'], 'chart', 'write']
+    [['admin', 'clinician'], 'chart', 'write'],
+    // The appointment book: the desk books, clinical staff see and move their day, admin supports read-only.
+    [['frontdesk'], 'schedule', 'write'],
+    [['clinician'], 'schedule', 'write'],
+    [['nurse'], 'schedule', 'write'],
+    [['admin'], 'schedule', 'read'],
+    [['patient'], 'schedule', 'none'],
+    [[], 'schedule', 'none']
   ])('%j on %s → %s', (roles, kind, expected) => {
     expect(docAccess(roles, kind)).toBe(expected);
   });

@@ -3,16 +3,27 @@ import { hasClinicalRole, type Role } from './roles';
 /**
  * Every shared document has a name `<kind>:<uuid>`. One document per unit of
  * access: the administrative record (`patient:`) is readable by the front
- * desk, the clinical record (`chart:`) only by clinical roles.
+ * desk, the clinical record (`chart:`) only by clinical roles, and the
+ * clinic's appointment book (`schedule:<clinicId>`) by the front desk and
+ * clinical staff of that clinic.
  */
-export const DOC_KINDS = ['patient', 'chart'] as const;
+export const DOC_KINDS = ['patient', 'chart', 'schedule'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
-export interface DocName {
-  kind: DocKind;
-  /** The patient's id (a lowercase UUID). */
-  patientId: string;
-}
+/** The kinds that belong to one patient (named by the patient's id). */
+export type PatientDocKind = Exclude<DocKind, 'schedule'>;
+
+export type DocName =
+  | {
+      kind: PatientDocKind;
+      /** The patient's id (a lowercase UUID). */
+      patientId: string;
+    }
+  | {
+      kind: 'schedule';
+      /** The clinic whose appointments it holds: the name itself binds the document to that clinic. */
+      clinicId: string;
+    };
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -20,18 +31,34 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
-/** Parses `patient:<uuid>` / `chart:<uuid>`; returns null for anything else. */
+/** Parses `patient:<uuid>` / `chart:<uuid>` / `schedule:<uuid>`; returns null for anything else. */
 export function parseDocName(name: string): DocName | null {
   const i = name.indexOf(':');
   if (i < 0) return null;
   const kind = name.slice(0, i);
-  const patientId = name.slice(i + 1);
-  if (!(DOC_KINDS as readonly string[]).includes(kind) || !isUuid(patientId)) return null;
-  return { kind: kind as DocKind, patientId };
+  const id = name.slice(i + 1);
+  if (!(DOC_KINDS as readonly string[]).includes(kind) || !isUuid(id)) return null;
+  if (kind === 'schedule') return { kind, clinicId: id };
+  return { kind: kind as PatientDocKind, patientId: id };
 }
 
-export function docName(kind: DocKind, patientId: string): string {
+export function docName(kind: PatientDocKind, patientId: string): string {
   return `${kind}:${patientId}`;
+}
+
+/** The name of a clinic's appointment book. */
+export function scheduleName(clinicId: string): string {
+  return `schedule:${clinicId}`;
+}
+
+/**
+ * The clinic a document belongs to by its name alone, or null when only the
+ * server's records can say (patient documents are bound to the clinic that
+ * first wrote them). A `schedule:` name answers for itself, so another
+ * clinic cannot claim it even before its first write.
+ */
+export function clinicOfName(parsed: DocName): string | null {
+  return parsed.kind === 'schedule' ? parsed.clinicId : null;
 }
 
 export type DocAccess = 'write' | 'read' | 'none';
@@ -41,11 +68,14 @@ export type DocAccess = 'write' | 'read' | 'none';
  * their own clinic (the clinic check is separate). Pure, so the server's
  * upgrade handler, the batch endpoint and the UI all agree.
  *
- * - `patient:` — front desk and clinical roles write; admin reads (support).
- * - `chart:`   — clinical roles only.
+ * - `patient:`  — front desk and clinical roles write; admin reads (support).
+ * - `chart:`    — clinical roles only.
+ * - `schedule:` — front desk and clinical roles write (clinicians move their
+ *   own appointments too); admin reads. It holds which patient comes when,
+ *   no clinical content.
  */
 export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
-  if (kind === 'patient') {
+  if (kind === 'patient' || kind === 'schedule') {
     if (roles.includes('frontdesk') || hasClinicalRole(roles)) return 'write';
     if (roles.includes('admin')) return 'read';
     return 'none';

@@ -65,8 +65,9 @@ describe('catch-up', () => {
       expect(names.has(docName('patient', p.id))).toBe(true);
       expect(names.has(docName('chart', p.id))).toBe(true);
     }
+    // Two documents per patient, and the clinic's schedule.
     const last = dr.status.progress.at(-1)!;
-    expect(last).toMatchObject({ running: false, done: patients.length * 2, total: patients.length * 2 });
+    expect(last).toMatchObject({ running: false, done: patients.length * 2 + 1, total: patients.length * 2 + 1 });
     expect(dr.status.snapshot.lastSyncedAt).not.toBeNull();
     expect((await dr.vault.patients.all()).map((p) => p.id).sort()).toEqual(patients.map((p) => p.id).sort());
 
@@ -76,13 +77,14 @@ describe('catch-up', () => {
     expect(dr.status.progress.at(-1)).toMatchObject({ done: 0, total: 0 });
   });
 
-  test('the front desk catches up demographics only (no chart documents)', async () => {
+  test('the front desk catches up demographics and the schedule only (no chart documents)', async () => {
     const desk = await device('desk.demo');
     await desk.engine.syncNow();
     expect(desk.engine.lastError).toBeNull();
     const names = await desk.vault.docs.docNames();
     expect(names.length).toBeGreaterThan(0);
-    expect(names.every((n) => n.startsWith('patient:'))).toBe(true);
+    expect(names.every((n) => n.startsWith('patient:') || n.startsWith('schedule:'))).toBe(true);
+    expect(names.filter((n) => n.startsWith('schedule:'))).toHaveLength(1);
   });
 });
 

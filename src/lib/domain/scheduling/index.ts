@@ -5,3 +5,5 @@ export * from './conflicts';
 export * from './day-view';
 export * from './slots';
 export * from './time-zone';
+export * from './provider';
+export * from './calendar';
