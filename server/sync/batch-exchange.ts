@@ -98,6 +98,7 @@ function writeAndAnswer(
   let live;
   try {
     live = ctx.registry.acquire(item.name, parsed, user.clinicId);
+    ctx.watch?.(live);
   } catch (err) {
     if (err instanceof OtherClinicError) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
     throw err;

@@ -5,12 +5,14 @@ import * as Y from 'yjs';
 import { DOC_KINDS, docAccess, parseDocName, type DocAccess } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
 import { DocStore, migrateSyncTables } from '../store/doc-store';
+import { findUserById } from '../store/users';
 import type { BatchDocResult, SessionUser, SyncDeps, SyncOptions, SyncService } from '../types';
 import { exchangeBatch, type BatchContext } from './batch-exchange';
 import { DocRegistry, OtherClinicError } from './doc-registry';
 import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
+import { PrescriptionAudit, SERVER_WRITER_ID } from './prescription-audit';
 import { UpdateAuditLog } from './update-audit';
 import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
 import { parseSyncTarget, refuseUpgrade } from './upgrade-request';
@@ -48,6 +50,7 @@ export class SyncServer implements SyncService {
   private readonly batchContext: BatchContext;
   private readonly pingTimer: NodeJS.Timeout;
   private readonly maxMessageBytes: number;
+  private readonly prescriptions: PrescriptionAudit;
   private closing = false;
 
   constructor(
@@ -64,7 +67,12 @@ export class SyncServer implements SyncService {
     this.groupCommit = new GroupCommit(this.store, this.registry);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
-    const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged };
+    this.prescriptions = new PrescriptionAudit({
+      audit: deps.audit,
+      rolesOf: (userId) => findUserById(deps.db, userId)?.roles ?? null,
+      correct: (live, build) => this.correct(live, build)
+    });
+    const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged, watch: (live: LiveDoc) => this.prescriptions.attach(live) };
     this.connectionContext = {
       ...write,
       audit: deps.audit,
@@ -126,6 +134,7 @@ export class SyncServer implements SyncService {
       console.error('[sync] could not load a document', err);
       return refuseUpgrade(socket, 500, 'internal');
     }
+    this.prescriptions.attach(live);
     this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError });
   }
 
@@ -193,6 +202,7 @@ export class SyncServer implements SyncService {
       if (err instanceof OtherClinicError) throw new AppError('forbidden', 'This document belongs to another clinic.');
       throw err;
     }
+    this.prescriptions.attach(live);
     const auditKey = {};
     try {
       if (!isRedundant(checked, live.doc)) {
@@ -241,6 +251,26 @@ export class SyncServer implements SyncService {
     this.updateAudit.flushAll();
     this.registry.closeAll();
     await new Promise<void>((resolve, reject) => this.wss.close((err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * Writes a server correction after the transaction that called for it:
+   * built on a copy of the document so it encodes as an ordinary update,
+   * then stored and broadcast like any write, attributed to the server.
+   */
+  private correct(live: LiveDoc, build: (doc: Y.Doc) => void): void {
+    setImmediate(() => {
+      if (this.closing) return;
+      const copy = new Y.Doc();
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(live.doc));
+      const before = Y.encodeStateVector(copy);
+      build(copy);
+      const update = Y.encodeStateAsUpdate(copy, before);
+      copy.destroy();
+      this.applyServerUpdate(live.name, live.identity.clinicId, update, SERVER_WRITER_ID).catch((err: unknown) => {
+        console.error('[sync] could not write a server correction', err);
+      });
+    });
   }
 
   private keepAlive(): void {

@@ -7,6 +7,8 @@ import type { CheckedUpdate } from './update-check';
 export interface WriteContext {
   updateAudit: UpdateAuditLog;
   onDocChanged: SyncDeps['onDocChanged'];
+  /** Starts the server's watchers (prescribing audit) on a document about to be written. */
+  watch?(live: LiveDoc): void;
 }
 
 /**
