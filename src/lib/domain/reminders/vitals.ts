@@ -1,0 +1,49 @@
+import { flagReading, formatReading, VITAL_KINDS, VITAL_LABEL, vitalSeries, type VitalKind } from '../vitals';
+import type { Reminder, ReminderContext, ReminderSource } from './types';
+
+/**
+ * Abnormal vital signs: the latest reading of each vital, flagged with the
+ * adult ranges of domain/vitals.ts (the same flags the vitals card shows).
+ * A reminder names its reading, so dismissing it leaves the next abnormal
+ * reading to be shown again.
+ */
+
+/** The source of each range, as cited in domain/vitals.ts. */
+const RANGE_SOURCE: Record<Exclude<VitalKind, 'weight' | 'height'>, string> = {
+  bloodPressure: '2017 ACC/AHA High Blood Pressure Guideline (Whelton et al., Hypertension 2018), Table 6',
+  heartRate: 'American Heart Association, "All about heart rate (pulse)"',
+  respiratoryRate: 'Royal College of Physicians, NEWS2 (2017)',
+  temperature: 'CDC, Definitions of symptoms for reportable illnesses; Brown et al., NEJM 2012',
+  spo2: "BTS guideline for oxygen use in adults (O'Driscoll et al., Thorax 2017); NEWS2",
+  bmi: 'WHO and CDC adult BMI categories',
+  pain: 'Serlin et al., Pain 1995;61:277–84'
+};
+
+export function vitalsReminders(ctx: ReminderContext): Reminder[] {
+  const series = vitalSeries([...ctx.observations]);
+  const out: Reminder[] = [];
+  let notChecked: string | undefined;
+  for (const kind of VITAL_KINDS) {
+    const latest = series[kind].at(-1);
+    if (!latest || kind === 'weight' || kind === 'height') continue;
+    const flag = flagReading(latest, ctx.birthDate);
+    const source: ReminderSource = { citation: RANGE_SOURCE[kind] };
+    if (flag.status === 'not-checked') notChecked ??= flag.reason;
+    if (flag.status !== 'abnormal') continue;
+    out.push({
+      id: `vitals-${kind}-${latest.observationId}`,
+      category: 'vitals',
+      title: `${VITAL_LABEL[kind]} ${formatReading(latest)}: ${flag.label}`,
+      source,
+      status: 'due',
+      level: flag.level,
+      overdue: false,
+      detail: `Latest reading, ${latest.at.slice(0, 10)}. Review and repeat or act on it.`,
+      action: { kind: 'record-vitals', label: 'Recheck vitals' }
+    });
+  }
+  if (notChecked) {
+    out.push({ id: 'vitals-ranges', category: 'vitals', title: 'Abnormal vital signs', source: { citation: 'Adult ranges, domain/vitals.ts' }, status: 'not-evaluated', reason: notChecked });
+  }
+  return out;
+}
