@@ -26,6 +26,27 @@ interface Ctx {
 }
 
 const entryId = (ctx: Ctx, ref: { reference?: string } | undefined) => (ref?.reference ? ctx.resolve(ref.reference)?.entryId : undefined);
+
+const SERVICE_REQUEST = /^ServiceRequest\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+
+/**
+ * The chart order ids a result answers (FHIR `basedOn`): a ServiceRequest of
+ * the same bundle by its entry id, or an order placed in Outpost that the
+ * laboratory names by its id (`ServiceRequest/<order id>`), so the result
+ * links to its order when it comes back.
+ */
+function basedOnIds(ctx: Ctx, value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const ids = value.flatMap((ref: unknown) => {
+    const reference = (ref as { reference?: unknown } | null)?.reference;
+    if (typeof reference !== 'string') return [];
+    const target = ctx.resolve(reference);
+    if (target) return target.type === 'ServiceRequest' ? [target.entryId] : [];
+    const m = SERVICE_REQUEST.exec(reference);
+    return m ? [m[1].toLowerCase()] : [];
+  });
+  return ids.length ? ids : undefined;
+}
 const sourceId = (e: BundleEntry) => e.resource.id ?? e.fullUrl;
 
 /** The chart write for one validated entry, or null for a type that is only kept. */
@@ -159,6 +180,7 @@ function observation(e: BundleEntry, r: Parsed<typeof S.observationSchema>, ctx:
       component: r.component?.map((c) => ({ code: chartConcept(c.code), ...observationValue(c) })),
       referenceRange: r.referenceRange?.map((x) => compact({ low: x.low ? q(x.low) : undefined, high: x.high ? q(x.high) : undefined, text: x.text })),
       interpretation: r.interpretation?.map((c) => chartConcept(c)),
+      basedOn: basedOnIds(ctx, r.basedOn),
       encounterId: entryId(ctx, r.encounter),
       sourceId: sourceId(e)
     })
@@ -226,6 +248,7 @@ function report(e: BundleEntry, r: Parsed<typeof S.reportSchema>, ctx: Ctx): Cha
       issued: chartDateTime(r.issued),
       result: (r.result ?? []).map((ref) => entryId(ctx, ref)).filter((id): id is string => !!id),
       conclusion: r.conclusion,
+      basedOn: basedOnIds(ctx, r.basedOn),
       encounterId: entryId(ctx, r.encounter),
       sourceId: sourceId(e)
     })
