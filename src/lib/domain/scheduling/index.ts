@@ -7,3 +7,4 @@ export * from './slots';
 export * from './time-zone';
 export * from './provider';
 export * from './calendar';
+export * from './day-board';

@@ -1,0 +1,158 @@
+import * as sched from '../chart/schedule-doc';
+import type { Actor } from '../domain/chart';
+import type { DocAccess } from '../domain/doc-names';
+import { AppError } from '../domain/errors';
+import {
+  dayBoard,
+  dayOf,
+  freeSlots,
+  type Appointment,
+  type AppointmentType,
+  type Availability,
+  type BookingInput,
+  type DayBoard,
+  type Provider,
+  type Slot
+} from '../domain/scheduling';
+import type { Connection, LiveDoc } from '../sync/live-doc';
+import { reportError } from './report-error';
+
+/** The booking grid: quarter hours, whatever the appointment's length. */
+export const SLOT_STEP_MINUTES = 15;
+
+/**
+ * The clinic's appointment book open on screen. Every intent goes through
+ * the typed accessors of lib/chart (which validate and refuse with an
+ * AppError), is stored encrypted at once and syncs when online. `version`
+ * ticks on every change, local or merged from another device, so views
+ * recompute the day (and its double bookings) from the document.
+ */
+export class LiveSchedule {
+  #version = $state(0);
+  #connection = $state<Connection>('offline');
+  readonly #live: LiveDoc;
+  readonly #actor: Actor;
+  readonly #release: (doc: LiveDoc) => Promise<void>;
+  readonly #cleanup: (() => void)[] = [];
+  readonly access: DocAccess;
+  #closed = false;
+
+  constructor(live: LiveDoc, access: DocAccess, actor: Actor, release: (doc: LiveDoc) => Promise<void>) {
+    this.#live = live;
+    this.access = access;
+    this.#actor = actor;
+    this.#release = release;
+    const bump = () => this.#version++;
+    live.doc.on('update', bump);
+    this.#connection = live.connection;
+    this.#cleanup.push(() => live.doc.off('update', bump), live.onConnection((c) => (this.#connection = c)));
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+  get connection(): Connection {
+    return this.#connection;
+  }
+  get canEdit(): boolean {
+    return this.access === 'write';
+  }
+
+  // Reads: each touches `version` so a $derived over them recomputes after any change.
+  get ready(): boolean {
+    void this.#version;
+    return sched.isScheduleDoc(this.#live.doc);
+  }
+  get timeZone(): string {
+    void this.#version;
+    return sched.scheduleTimeZone(this.#live.doc);
+  }
+  get providers(): Provider[] {
+    void this.#version;
+    return sched.listProviders(this.#live.doc);
+  }
+  get types(): AppointmentType[] {
+    void this.#version;
+    return sched.listAppointmentTypes(this.#live.doc);
+  }
+  today(now = Date.now()): string {
+    return dayOf(now, this.timeZone);
+  }
+  board(day: string, providerId?: string): DayBoard {
+    void this.#version;
+    return dayBoard(sched.listAppointments(this.#live.doc), this.providers, day, this.timeZone, providerId);
+  }
+  appointment(id: string): Appointment | null {
+    void this.#version;
+    return sched.readAppointment(this.#live.doc, id);
+  }
+  availability(providerId: string): Availability | null {
+    void this.#version;
+    return sched.readAvailability(this.#live.doc, providerId);
+  }
+
+  /**
+   * Free slots for one provider and type on a day, on the quarter-hour grid;
+   * none in the past. `ignoring` leaves one appointment out (the one being
+   * rescheduled frees its own time).
+   */
+  slots(providerId: string, typeOrMinutes: string | number, day: string, opts: { ignoring?: string; now?: number } = {}): Slot[] {
+    void this.#version;
+    const availability = this.availability(providerId);
+    const minutes = typeof typeOrMinutes === 'number' ? typeOrMinutes : this.types.find((t) => t.id === typeOrMinutes)?.minutes;
+    if (!availability || !minutes) return [];
+    const others = sched.listAppointments(this.#live.doc).filter((a) => a.id !== opts.ignoring);
+    return freeSlots(availability, others, day, { minutes }, { stepMinutes: SLOT_STEP_MINUTES, notBefore: opts.now ?? Date.now() });
+  }
+
+  // Intents.
+  book(input: BookingInput, opts: { allowOverlap?: boolean } = {}): string {
+    this.#assertWritable();
+    return sched.addAppointment(this.#live.doc, input, this.#actor, opts);
+  }
+  reschedule(id: string, start: string, providerId?: string): void {
+    this.#assertWritable();
+    sched.rescheduleAppointment(this.#live.doc, id, { start, providerId }, this.#actor);
+  }
+  cancel(id: string, reason: string): void {
+    this.#assertWritable();
+    sched.cancelAppointment(this.#live.doc, id, reason, this.#actor);
+  }
+  checkIn(id: string): void {
+    this.#assertWritable();
+    sched.checkIn(this.#live.doc, id, this.#actor);
+  }
+  noShow(id: string): void {
+    this.#assertWritable();
+    sched.markNoShow(this.#live.doc, id, this.#actor);
+  }
+  setAvailability(a: Availability): void {
+    this.#assertWritable();
+    sched.setAvailability(this.#live.doc, a);
+  }
+  setType(t: AppointmentType): void {
+    this.#assertWritable();
+    sched.setAppointmentType(this.#live.doc, t);
+  }
+  setProvider(p: Provider): void {
+    this.#assertWritable();
+    sched.setProvider(this.#live.doc, p);
+  }
+
+  /** Resolves once every change so far is stored (encrypted) on this device. */
+  saved(): Promise<void> {
+    return this.#live.persisted();
+  }
+
+  /** Disconnects and destroys the document once its edits are stored. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#cleanup.splice(0)) c();
+    this.#release(this.#live).catch((err: unknown) => reportError('Closing the appointment book', err));
+  }
+
+  #assertWritable(): void {
+    if (this.access !== 'write') throw new AppError('forbidden', 'Your role may view the appointment book but not change it');
+  }
+}
