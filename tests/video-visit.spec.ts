@@ -3,7 +3,8 @@ import { chromium, expect, test, type Page } from '@playwright/test';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { telehealthConfigFromEnv, type TelehealthConfig } from '../server/telehealth/telehealth-config';
 import { listClinics } from '../server/store/users';
-import { Device, startClinic, type Clinic } from './support/clinic';
+import { noteText } from '../src/lib/chart/chart-doc';
+import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: a video visit. The clinician creates the patient's join link;
@@ -17,8 +18,9 @@ import { Device, startClinic, type Clinic } from './support/clinic';
  * token hand-over is real; the token is checked with LiveKit's own
  * TokenVerifier; the connection attempt then fails for real, and the test
  * asserts that both sides show the lost-connection state with Rejoin.
- * Camera and microphone are Chromium's fake devices. The last test runs
- * against a real LiveKit server only when LIVEKIT_URL is set.
+ * Camera and microphone are Chromium's fake devices. The in-call test
+ * simulates the call itself (see there). The last test runs against a real
+ * LiveKit server only when LIVEKIT_URL is set.
  */
 
 const FAKE_LIVEKIT: TelehealthConfig = {
@@ -163,6 +165,130 @@ test.describe('with a LiveKit address where no server listens', () => {
     await context.close();
     await clinician.close();
     await plain.close();
+  });
+});
+
+test.describe('the in-call screen over a simulated LiveKit room, with the chart beside it', () => {
+  /*
+   * What is simulated: no LiveKit server can run here, so the clinician's
+   * console runs its call over livekit-client's own Room with
+   * `simulateParticipants` (one remote participant without media, since
+   * Chromium refuses the RTCRtpReceiver its simulated media needs; a dummy
+   * local camera and microphone) instead of a connection.
+   * The test then emits the Room's own events through
+   * window.outpostCallSimulation: connection quality per participant,
+   * Reconnecting, and Disconnected without a reason (reconnecting gave up).
+   * The simulation needs both `?simulate-call=1` in the address and a
+   * server started with `callSimulation: true`, which only code can set.
+   * Everything else is real: server, join link, waiting room, admit and
+   * token, the chart documents, their encrypted store and sync, and the
+   * network cut (the device's cable is unplugged).
+   */
+  let clinic: Clinic;
+  test.beforeAll(async () => {
+    clinic = await startClinic({ telehealth: { ...FAKE_LIVEKIT, callSimulation: true } });
+  });
+  test.afterAll(async () => {
+    await clinic.stop();
+  });
+
+  type Sim = { quality(who: 'local' | 'remote', q: 'excellent' | 'good' | 'poor' | 'lost'): void; reconnecting(): void; giveUp(): void };
+  const sim = (page: Page, fn: (s: Sim) => void) => page.evaluate(`(${fn.toString()})(window.outpostCallSimulation)`);
+
+  test('remote tile, quality per participant, automatic sound only, reconnecting; the note saves offline and syncs after', async ({ browser }) => {
+    const patient = demoPatient(clinic);
+    const visitId = randomUUID();
+    const clinician = await Device.open(browser, clinic);
+    await clinician.signIn('dr.demo');
+    const c = clinician.page;
+    await clinician.visit(`/visits/${visitId}?patient=${patient.id}&simulate-call=1`);
+
+    // The chart and this visit's note sit beside the call area.
+    const chart = c.getByTestId('visit-chart');
+    await expect(chart.getByTestId('chart-summary')).toBeVisible();
+    await expect(chart.getByTestId('note-status')).toHaveText('Draft');
+    await expect(chart.getByTestId('note-saved')).toHaveText('Saved and synced');
+
+    await c.getByRole('button', { name: 'Create join link' }).click();
+    const joinPath = new URL(await c.getByTestId('join-link').inputValue()).pathname;
+
+    // Running late: the clinician picks minutes; the waiting room words it.
+    await c.getByLabel('Running late by').selectOption('10');
+    await c.getByRole('button', { name: 'Tell the waiting room' }).click();
+    await expect(c.getByTestId('running-late-sent')).toContainText('about 10 minutes late');
+
+    // An interpreter's link, then revoked: it stops working at once.
+    await c.getByLabel('Who to invite').selectOption('interpreter');
+    await c.getByRole('button', { name: 'Create invite link' }).click();
+    const guestToken = new URL(await c.getByTestId('guest-link-url').inputValue()).pathname.split('/').pop()!;
+    const check = () => c.request.post('/api/telehealth/join/check', { data: { token: guestToken } }).then((r) => r.status());
+    expect(await check()).toBe(200);
+    c.once('dialog', (d) => void d.accept());
+    await c.getByRole('button', { name: 'Revoke interpreter link' }).click();
+    await expect(c.getByTestId('guest-link')).toHaveAttribute('data-revoked', 'true');
+    expect(await check()).toBe(404);
+
+    const phone = await Device.open(browser, clinic, PHONE);
+    const p = phone.page;
+    await p.goto(joinPath);
+    await p.getByLabel('Date of birth').fill(patient.birthDate);
+    await p.getByRole('button', { name: 'Continue' }).click();
+    await p.getByRole('button', { name: 'Continue', exact: true }).click();
+    await expect(p.getByTestId('running-late')).toContainText('Your clinician is running about 10 minutes late.');
+
+    await c.getByRole('button', { name: 'Admit Patient' }).click();
+    const call = c.getByTestId('call-view');
+    await expect(call).toHaveAttribute('data-phase', 'connected');
+    const remote = call.getByTestId('remote-tile');
+    await expect(remote).toHaveCount(1);
+    await expect(call.getByTestId('local-tile').locator('video')).toBeVisible();
+
+    await sim(c, (s) => s.quality('remote', 'poor'));
+    await sim(c, (s) => s.quality('local', 'excellent'));
+    await expect(remote.getByTestId('quality')).toHaveText('Connection: Poor');
+    await expect(call.getByTestId('local-tile').getByTestId('quality')).toHaveText('Connection: Excellent');
+
+    for (const width of [1280, 820]) {
+      await c.setViewportSize({ width, height: 860 });
+      await c.screenshot({ path: `/tmp/video-console-${width}.png` });
+    }
+    await c.setViewportSize({ width: 1280, height: 860 });
+
+    // Our own link stays poor past the threshold (10 s): video pauses by itself, sound continues.
+    await sim(c, (s) => s.quality('local', 'poor'));
+    await expect(call.getByText('Video is paused because the connection is poor')).toBeVisible({ timeout: 20_000 });
+    await expect(call.getByRole('button', { name: 'Back to video' })).toHaveAttribute('aria-pressed', 'true');
+
+    // The network drops: the call shows it is reconnecting, and the note keeps working on the device.
+    await clinician.offline();
+    await sim(c, (s) => s.reconnecting());
+    await expect(call.getByTestId('call-banner')).toContainText('Reconnecting');
+    await chart.getByLabel('Subjective').fill('Cough for three days, no fever.');
+    await expect(chart.getByTestId('note-saved')).toContainText('Saved on this device');
+    const serverNote = async () => {
+      const doc = await serverDoc(clinic, `chart:${patient.id}`);
+      try {
+        return doc ? noteText(doc, visitId).subjective : '';
+      } catch {
+        return '';
+      }
+    };
+    expect(await serverNote()).toBe('');
+
+    // Reconnecting gives up: one-tap Rejoin is offered.
+    await sim(c, (s) => s.giveUp());
+    await expect(call.getByTestId('call-banner')).toContainText('could not be restored');
+    await expect(call.getByRole('button', { name: 'Rejoin' })).toBeVisible();
+    await expect(chart.getByLabel('Subjective')).toHaveValue('Cough for three days, no fever.');
+    await c.screenshot({ path: '/tmp/video-console-offline.png' });
+
+    // Back online: the note reaches the server.
+    await clinician.online();
+    await expect(chart.getByTestId('note-saved')).toHaveText('Saved and synced', { timeout: 30_000 });
+    await expect.poll(serverNote, { timeout: 15_000 }).toBe('Cough for three days, no fever.');
+
+    await phone.close();
+    await clinician.close();
   });
 });
 

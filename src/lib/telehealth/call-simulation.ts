@@ -7,7 +7,7 @@ import { createRoom, VideoCall } from './video-call.svelte';
  * A simulated video call for end-to-end tests on machines where no LiveKit
  * server can run. It is the real in-call screen over livekit-client's own
  * Room: `connect` is replaced by the Room's `simulateParticipants` (one
- * remote participant with a generated picture, local dummy camera and
+ * remote participant without media, a local dummy camera and
  * microphone), and the test drives the Room's own events (connection
  * quality, reconnecting, giving up) through `window.outpostCallSimulation`.
  *
@@ -52,7 +52,8 @@ export async function callSimulationRequested(url: URL): Promise<boolean> {
 export function simulatedCall(): VideoCall {
   const room = createRoom();
   room.connect = (async () => {
-    await room.simulateParticipants({ participants: { count: 2, video: true, audio: false }, publish: { audio: true, video: true, useRealTracks: false } });
+    // Remote participants without tracks: simulating their media constructs an RTCRtpReceiver, which Chromium refuses ("Illegal constructor").
+    await room.simulateParticipants({ participants: { count: 2, video: false, audio: false }, publish: { audio: true, video: true, useRealTracks: false } });
   }) as typeof room.connect;
   window.outpostCallSimulation = {
     quality(who, quality) {
