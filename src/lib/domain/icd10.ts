@@ -139,7 +139,7 @@ export function bundledIcd10(): Icd10Index {
 }
 
 /** The FHIR coding for an ICD-10-CM entry. */
-export function icd10Coding(entry: Pick<Icd10Entry, 'code' | 'title'>): Coding {
+export function icd10Coding(entry: Pick<Icd10Entry, 'code' | 'title'>): Required<Coding> {
   return { system: ICD10CM_SYSTEM, code: entry.code, display: entry.title };
 }
 
