@@ -89,7 +89,7 @@ export function buildDemoSchedule(input: DemoScheduleInput): Y.Doc {
         const [slot] = freeSlots(a, listAppointments(doc), day, type, { stepMinutes: 15, notBefore: cursor });
         if (!slot) break;
         cursor = Date.parse(slot.end);
-        if (rand() < 0.45) continue; // leave the slot free
+        if (rand() < 0.35) continue; // leave the slot free
         const patientId = input.patientIds[nextPatient++ % input.patientIds.length];
         let id: string;
         try {
