@@ -9,6 +9,7 @@ export { applyDismissals, DISMISS_DAYS, MIN_DISMISS_REASON, type Dismissal, type
 
 /** Every reminder for one patient today: preventive care, immunizations and abnormal vitals. Pure. */
 export function evaluateReminders(ctx: ReminderContext): Reminder[] {
+  if (ctx.deceasedDate) return [];
   const preventive = PREVENTIVE_RULES.map((rule) => rule(ctx)).filter((r): r is Reminder => r !== null);
   return [...vitalsReminders(ctx), ...immunizationReminders(ctx), ...preventive];
 }

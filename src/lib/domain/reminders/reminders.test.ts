@@ -93,6 +93,10 @@ describe('preventive care rules (USPSTF subset)', () => {
     if (r) expect(r.source.citation).toMatch(/^(USPSTF|CDC)/);
   });
 
+  it('raises nothing for a deceased patient', () => {
+    expect(evaluateReminders(ctx({ deceasedDate: '2019-04-05' }))).toEqual([]);
+  });
+
   it('every preventive and immunization reminder cites a year', () => {
     for (const r of evaluateReminders(ctx({ gender: 'female', observations: [bmi(31)] }))) {
       if (r.category !== 'vitals') expect(r.source.citation).toMatch(/20\d\d/);

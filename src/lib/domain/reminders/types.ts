@@ -48,6 +48,8 @@ export interface ReminderContext {
   gender: string;
   /** Today, ISO date or time. */
   now: string;
+  /** Date of death when recorded: no reminders are raised for a deceased patient. */
+  deceasedDate?: string;
   conditions: readonly Condition[];
   observations: readonly Observation[];
   reports: readonly Report[];
