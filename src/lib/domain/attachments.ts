@@ -64,3 +64,24 @@ export function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
+
+/**
+ * True when the bytes begin the way the declared type's files begin (JPEG
+ * FF D8 FF, PNG's 8-byte signature, WebP RIFF….WEBP, PDF "%PDF-"), so a
+ * page or script renamed to .jpg is refused rather than stored as a photo.
+ * Signatures: ISO/IEC 10918-1, RFC 2083 §3.1, Google WebP container spec,
+ * ISO 32000-1 §7.5.2.
+ */
+export function hasSignatureOf(bytes: Uint8Array, contentType: AttachmentContentType): boolean {
+  const at = (offset: number, sig: readonly number[]) => sig.every((b, i) => bytes[offset + i] === b);
+  switch (contentType) {
+    case 'image/jpeg':
+      return at(0, [0xff, 0xd8, 0xff]);
+    case 'image/png':
+      return at(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    case 'image/webp':
+      return at(0, [0x52, 0x49, 0x46, 0x46]) && at(8, [0x57, 0x45, 0x42, 0x50]);
+    case 'application/pdf':
+      return at(0, [0x25, 0x50, 0x44, 0x46, 0x2d]);
+  }
+}

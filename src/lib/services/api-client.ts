@@ -88,6 +88,44 @@ export class ApiClient {
     return body as T;
   }
 
+  /**
+   * Sends raw bytes (an attachment) and reads the JSON answer. Same error
+   * mapping as `request`; the body's media type is the file's own.
+   */
+  async sendBytes<T>(path: string, bytes: Uint8Array, contentType: string, headers: Record<string, string> = {}): Promise<T> {
+    const res = await this.#raw(path, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': contentType, ...headers },
+      body: bytes as Uint8Array<ArrayBuffer>
+    });
+    const body = await readJson(res);
+    if (!res.ok) throw errorFrom(res.status, body);
+    return body as T;
+  }
+
+  /** Fetches raw bytes (an attachment) with the answer's media type. */
+  async getBytes(path: string): Promise<{ bytes: Uint8Array; contentType: string }> {
+    const res = await this.#raw(path, { method: 'GET', headers: {} });
+    if (!res.ok) throw errorFrom(res.status, await readJson(res));
+    return { bytes: new Uint8Array(await res.arrayBuffer()), contentType: res.headers.get('content-type') ?? '' };
+  }
+
+  async #raw(path: string, init: { method: string; headers: Record<string, string>; body?: BodyInit }): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.#fetch(this.#base + path, { ...init, credentials: 'same-origin' });
+    } catch (cause) {
+      this.#report(false);
+      throw withCause(new AppError('unavailable', UNREACHABLE_MESSAGE), cause);
+    }
+    if (res.status === 502 || res.status === 504) {
+      this.#report(false);
+      throw new AppError('unavailable', UNREACHABLE_MESSAGE);
+    }
+    this.#report(true);
+    return res;
+  }
+
   #report(reachable: boolean): void {
     for (const l of this.#listeners) l(reachable);
   }

@@ -63,12 +63,32 @@ export const metaRowSchema = z.object({
 });
 export type MetaRow = z.infer<typeof metaRowSchema>;
 
+/**
+ * The bytes of one chart attachment (photo, scanned letter), sealed with
+ * `attachment:<doc>:<id>` as additional data. In the clear: the attachment's
+ * random id, the chart document it belongs to, its media type and whether
+ * the server has it.
+ */
+export const attachmentRowSchema = z.object({
+  id: z.string().min(1),
+  doc: z.string().min(1),
+  /** 1 until the clinic server has stored the bytes. */
+  pending: flag,
+  /** The file's media type (image/jpeg…), needed to upload it without opening the chart. */
+  contentType: z.string().min(1),
+  iv: bytes,
+  data: bytes,
+  createdAt: z.string()
+});
+export type AttachmentRow = z.infer<typeof attachmentRowSchema>;
+
 export class UserDatabase extends Dexie {
   keyring!: EntityTable<KeyringRow, 'id'>;
   updates!: EntityTable<UpdateRow, 'seq'>;
   docs!: EntityTable<DocRow, 'name'>;
   patients!: EntityTable<PatientRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
+  attachments!: EntityTable<AttachmentRow, 'id'>;
 
   constructor(userId: string) {
     super(userDatabaseName(userId));
@@ -79,6 +99,8 @@ export class UserDatabase extends Dexie {
       patients: '&id',
       meta: '&key'
     });
+    // v2 adds attachment bytes; the v1 tables are untouched, so a device upgrades in place.
+    this.version(2).stores({ attachments: '&id, doc, pending' });
   }
 }
 

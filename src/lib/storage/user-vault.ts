@@ -1,5 +1,6 @@
 import Dexie from 'dexie';
 import { AppError } from '../domain/errors';
+import { AttachmentBlobStore } from './attachment-blob-store';
 import { createDataKey, deriveWrappingKey, PBKDF2_ITERATIONS, randomBytes, SALT_BYTES, unwrapDataKey } from './crypto-box';
 import { EncryptedDocStore } from './encrypted-doc-store';
 import { KeyRing } from './key-ring';
@@ -19,6 +20,8 @@ export interface UserVault {
   readonly docs: EncryptedDocStore;
   readonly patients: PatientProjectionStore;
   readonly meta: VaultMetaStore;
+  /** Sealed bytes of chart attachments (photos, scanned documents). */
+  readonly attachments: AttachmentBlobStore;
   /** Drops the key and closes the database. */
   close(): void;
 }
@@ -42,6 +45,7 @@ function assemble(userId: string, db: UserDatabase, keys: KeyRing, opts: VaultOp
     docs: new EncryptedDocStore(db, keys, { compactAfterRows: opts.compactAfterRows }),
     patients: new PatientProjectionStore(db, keys),
     meta: new VaultMetaStore(db, keys),
+    attachments: new AttachmentBlobStore(db, keys),
     close() {
       keys.drop();
       db.close();
