@@ -287,6 +287,11 @@ test.describe('the in-call screen over a simulated LiveKit room, with the chart 
     await expect(chart.getByTestId('note-saved')).toHaveText('Saved and synced', { timeout: 30_000 });
     await expect.poll(serverNote, { timeout: 15_000 }).toBe('Cough for three days, no fever.');
 
+    // Opened with the visit's id alone (as from a schedule), the console learns the patient from the server and shows the same note.
+    await clinician.visit(`/visits/${visitId}`);
+    await expect(c.getByTestId('visit-patient')).not.toHaveText('Patient');
+    await expect(c.getByTestId('visit-chart').getByLabel('Subjective')).toHaveValue('Cough for three days, no fever.');
+
     await phone.close();
     await clinician.close();
   });

@@ -114,6 +114,12 @@ describe('waiting room and admit', () => {
     expect(service.waiting(clinician, visitId, IP).waiting).toMatchObject([{ role: 'patient', label: 'Patient', admitted: false }]);
   });
 
+  test('the clinician’s view names the visit’s patient by opaque id, so the console can open the chart beside the call', async () => {
+    await patientWaiting();
+    expect(service.waiting(clinician, visitId, IP).patientId).toBe(patientId);
+    expect(() => service.waiting(desk, visitId, IP)).toThrow(/role does not allow/);
+  });
+
   test('admit mints both tokens at that moment, for the same opaque room; the patient picks theirs up once', async () => {
     const { ticket } = await patientWaiting();
     const own = await service.admit(visitId, clinician, IP);

@@ -172,7 +172,8 @@ export function createTelehealthService(deps: TelehealthDeps) {
           admitted: w.admitted_at !== null && room.hasPendingToken(w.id)
         };
       });
-      return { visit: summarize(v), waiting: entries, runningLate: late.get(v.visit_id) };
+      // The patient's opaque id lets the console open their chart beside the call (staff of the same clinic only, never in a URL).
+      return { visit: summarize(v), patientId: v.patient_id, waiting: entries, runningLate: late.get(v.visit_id) };
     },
 
     /**

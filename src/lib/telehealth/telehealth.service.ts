@@ -16,6 +16,7 @@ export type JoinLink = z.infer<typeof linkSchema>;
 
 const waitingSchema = z.object({
   visit: z.object({ status: z.string().optional() }).passthrough(),
+  patientId: z.uuid().optional(),
   waiting: z.array(z.object({ entryId: z.string(), role: z.enum(['patient', 'guest']), label: z.string(), enteredAt: z.string(), admitted: z.boolean() })),
   runningLate: runningLateAnswerSchema.nullable().optional()
 });

@@ -34,7 +34,8 @@ export const WAITING_REFRESH_MS = 3000;
 
 export class VisitConsole {
   readonly visitId: string;
-  readonly patientId: string | null;
+  readonly #patientFromAddress: string | null;
+  #patientFromServer = $state<string | null>(null);
   #unconfigured = $state(false);
   #link = $state.raw<IssuedLink | null>(null);
   #guests = $state.raw<IssuedLink[]>([]);
@@ -51,10 +52,14 @@ export class VisitConsole {
 
   constructor(visitId: string, patientId: string | null, videoConfigured: boolean) {
     this.visitId = visitId;
-    this.patientId = patientId;
+    this.#patientFromAddress = patientId;
     this.#unconfigured = !videoConfigured;
   }
 
+  /** The visit's patient: from the address, else from the server once the visit exists there. */
+  get patientId(): string | null {
+    return this.#patientFromAddress ?? this.#patientFromServer;
+  }
   get unconfigured(): boolean {
     return this.#unconfigured;
   }
@@ -142,6 +147,7 @@ export class VisitConsole {
       const answer = await fetchWaiting(this.visitId, abort.signal);
       this.#waiting = answer.waiting.filter((w) => !w.admitted);
       this.#runningLate = answer.runningLate ?? null;
+      this.#patientFromServer = answer.patientId ?? null;
       this.#ended = answer.visit.status === 'ended';
       this.#error = null;
     } catch (e) {

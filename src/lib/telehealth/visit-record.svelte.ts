@@ -24,25 +24,26 @@ export type VisitRecordState =
 
 export class VisitRecord {
   readonly visitId: string;
-  readonly patientId: string | null;
-  #state = $state.raw<VisitRecordState>({ status: 'opening' });
+  #patientId: string | null = null;
+  #state = $state.raw<VisitRecordState>({ status: 'none', reason: "Open this visit from the patient's chart to see their record beside the video." });
   #closed = false;
 
-  constructor(visitId: string, patientId: string | null) {
+  constructor(visitId: string) {
     this.visitId = visitId;
-    this.patientId = patientId;
-    if (!patientId) this.#state = { status: 'none', reason: "Open this visit from the patient's chart to see their record beside the video." };
   }
 
   get state(): VisitRecordState {
     return this.#state;
   }
 
-  async open(actor: Actor): Promise<void> {
-    if (!this.patientId) return;
+  /** Opens the patient's record once; later calls (the same patient learnt again) do nothing. */
+  async open(patientId: string, actor: Actor): Promise<void> {
+    if (this.#patientId || this.#closed) return;
+    this.#patientId = patientId;
+    this.#state = { status: 'opening' };
     let record: OpenRecord;
     try {
-      record = await openRecord(this.patientId);
+      record = await openRecord(patientId);
     } catch (e) {
       this.#state = { status: 'error', message: messageOf(e) };
       return;
