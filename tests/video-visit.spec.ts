@@ -235,6 +235,7 @@ test.describe('the in-call screen over a simulated LiveKit room, with the chart 
     await p.getByRole('button', { name: 'Continue' }).click();
     await p.getByRole('button', { name: 'Continue', exact: true }).click();
     await expect(p.getByTestId('running-late')).toContainText('Your clinician is running about 10 minutes late.');
+    await p.screenshot({ path: '/tmp/video-waiting-phone.png' });
 
     await c.getByRole('button', { name: 'Admit Patient' }).click();
     const call = c.getByTestId('call-view');
