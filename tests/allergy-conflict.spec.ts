@@ -69,6 +69,8 @@ test('the same allergy changed on two offline devices is flagged with both value
     await device.visit(chartPath);
     const row = allergyRow(device.page);
     await expect(row.getByTestId('needs-review')).toBeVisible();
+    // One of the disputed severities is severe: the entry is red whichever value is shown for now.
+    await expect(row).toHaveClass(/severe/);
     const reaction = row.locator('[data-field="reaction"]');
     await expect(reaction.getByTestId('conflict-value').filter({ hasText: 'Anaphylaxis' })).toContainText('Dr. Amara Okafor');
     await expect(reaction.getByTestId('conflict-value').filter({ hasText: 'Rash on trunk' })).toContainText('Nurse Tomás Reyes');
