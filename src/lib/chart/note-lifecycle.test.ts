@@ -147,6 +147,9 @@ describe('drafts worklist', () => {
     const second = addEncounter(doc, { reason: 'Rash' }, nurse);
     const third = addEncounter(doc, { reason: 'Duplicate' }, dr);
     markEnteredInError(doc, 'encounters', third, 'Duplicate', dr);
+    // A visit that arrived finished from a past record has no note to sign.
+    const past = addEncounter(doc, { reason: 'Imported visit', start: '2019-05-01T09:00:00Z' }, dr);
+    (doc.getMap('encounters').get(past) as Y.Map<unknown>).set('status', 'finished');
     expect(unsignedNotes(doc, pid).map((w) => [w.encounterId, w.kind]).sort()).toEqual(
       [
         [enc, 'draft'],

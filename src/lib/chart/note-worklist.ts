@@ -7,7 +7,10 @@ import { listEncounters, signedNote } from './chart-doc';
  * rows of the unsigned-notes worklist. `draft`: never signed. `late-edits`:
  * signed, but text typed on a device that had not seen the signature merged
  * in afterwards and waits for the signer's review. Visits entered in error
- * or cancelled need nothing.
+ * or cancelled need nothing, and neither do visits that arrived already
+ * finished from a past record (imports, the demo seed): their note was
+ * never an Outpost note to sign. Signing is what finishes an Outpost visit,
+ * so an unsigned one is still in progress.
  */
 export const worklistItemSchema = z.object({
   patientId: z.string(),
@@ -29,7 +32,7 @@ export function unsignedNotes(doc: Y.Doc, patientId: string): WorklistItem[] {
     if (e.status === 'entered-in-error' || e.status === 'cancelled') continue;
     const base = { patientId, encounterId: e.id, type: e.type, reason: e.reason, start: e.start, startedBy: e.createdBy };
     if (e.note.status === 'draft') {
-      drafts.push({ ...base, kind: 'draft' });
+      if (e.status === 'in-progress') drafts.push({ ...base, kind: 'draft' });
       continue;
     }
     const signed = signedNote(doc, e.id);
