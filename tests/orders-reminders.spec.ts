@@ -1,0 +1,117 @@
+import { expect, test, type Page } from '@playwright/test';
+import { listImmunizations } from '../src/lib/chart/clinical-doc';
+import { listOrders } from '../src/lib/chart/order-doc';
+import { listDismissals } from '../src/lib/chart/reminder-doc';
+import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
+
+/**
+ * Journey: with the network down, a clinician orders an HbA1c, dismisses a
+ * preventive-care reminder with a reason, and records the flu vaccine the
+ * reminders asked for, which clears that reminder. Back online, the
+ * server's chart holds the order, the dismissal and the vaccination. A nurse
+ * drafts an order that waits for a clinician's signature.
+ */
+let clinic: Clinic;
+test.beforeAll(async () => {
+  clinic = await startClinic();
+});
+test.afterAll(async () => {
+  await clinic.stop();
+});
+
+/** Opens a Synthea patient (a 55-year-old man, alive) by searching the list; returns the patient id. */
+async function openPatient(page: Page): Promise<string> {
+  await page.getByLabel('Search patients').fill('Kreiger');
+  await page.getByTestId('patient-link').first().click();
+  await expect(page.getByTestId('patient-name')).toContainText('Kreiger');
+  await expect(page.getByTestId('reminders')).toBeVisible();
+  return page.url().split('/patients/')[1];
+}
+
+test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vaccine; all reach the server', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await device.waitForServiceWorker();
+  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await device.unlock();
+  await device.waitSynced();
+  const patientId = await openPatient(page);
+
+  await device.offline();
+  await expect(page.getByTestId('sync-indicator')).toContainText('Offline');
+
+  // Reminders cite their source and say what they do not cover.
+  const reminders = page.getByTestId('reminder');
+  const flu = reminders.and(page.locator('[data-id="cdc-influenza"]'));
+  await expect(flu).toBeVisible();
+  await expect(flu.getByTestId('reminder-source')).toContainText('CDC Recommended Adult Immunization Schedule');
+  await expect(page.getByTestId('reminders-coverage')).toContainText('not comprehensive');
+
+  // Place a lab order.
+  await page.getByRole('button', { name: 'New order' }).click();
+  await page.getByLabel('Test').selectOption('4548-4');
+  await page.getByLabel('Reason for order').fill('Diabetes screening');
+  await page.getByRole('button', { name: 'Sign order' }).click();
+  const order = page.getByTestId('order').filter({ hasText: 'HbA1c' });
+  await expect(order.getByTestId('order-status')).toHaveText('Active');
+  await expect(order).toContainText('Ordered by Dr. Amara Okafor');
+  await expect(order).toContainText('LOINC 4548-4');
+
+  // Dismiss a preventive-care reminder with a reason.
+  const preventive = reminders.filter({ hasText: 'Preventive care' }).first();
+  const dismissedId = (await preventive.getAttribute('data-id'))!;
+  await preventive.getByRole('button', { name: 'Dismiss…' }).click();
+  await preventive.getByLabel('Reason for dismissing').fill('Done at the county clinic in 2026');
+  await preventive.getByRole('button', { name: 'Dismiss', exact: true }).click();
+  await expect(page.locator(`[data-testid="reminder"][data-id="${dismissedId}"]`)).toHaveCount(0);
+  await page.getByText('1 dismissed').click();
+  await expect(page.getByTestId('reminder-dismissed')).toContainText('Done at the county clinic in 2026');
+  await page.screenshot({ path: '/tmp/orders-reminders-reminders.png', fullPage: false });
+
+  // Act on the flu reminder: the vaccine form opens prefilled; saving clears the reminder.
+  await flu.getByRole('button', { name: /^Record Influenza/ }).click();
+  const form = page.getByTestId('vaccine-form');
+  await expect(form.getByLabel('Vaccine')).toHaveValue('140');
+  await form.getByLabel('Lot number').fill('FLU2026A');
+  await form.getByLabel('Site').selectOption('LD');
+  await form.getByRole('button', { name: 'Save vaccine' }).click();
+  await expect(page.getByTestId('immunization').first()).toContainText('Influenza, seasonal, injectable, preservative free');
+  await expect(page.getByTestId('immunization').first()).toContainText('Lot FLU2026A · Left deltoid · Intramuscular');
+  await expect(page.locator('[data-testid="reminder"][data-id="cdc-influenza"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="schedule-item"][data-group="influenza"]')).toHaveAttribute('data-status', 'up-to-date');
+  await page.getByTestId('orders').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/orders-reminders-orders.png', fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 4000 });
+  await page.screenshot({ path: '/tmp/orders-reminders-full.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 860 });
+
+  // Back online: the server's chart has all three.
+  await device.online();
+  await device.waitSynced();
+  const chart = (await serverDoc(clinic, `chart:${patientId}`))!;
+  expect(listOrders(chart).find((o) => o.code.coding?.[0]?.code === '4548-4')).toMatchObject({
+    status: 'active',
+    category: 'laboratory',
+    reasonText: 'Diabetes screening',
+    requester: { display: 'Dr. Amara Okafor' }
+  });
+  expect(listDismissals(chart)).toMatchObject([{ reminderId: dismissedId, reason: 'Done at the county clinic in 2026', dismissedBy: 'Dr. Amara Okafor', status: 'active' }]);
+  const vaccine = listImmunizations(chart).find((i) => i.lotNumber === 'FLU2026A');
+  expect(vaccine).toMatchObject({ status: 'completed', vaccineCode: { coding: [{ code: '140' }] }, site: { text: 'Left deltoid' }, route: { text: 'Intramuscular' } });
+  await device.close();
+});
+
+test('a nurse drafts an order; it waits for a clinician to sign', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('nurse.demo');
+  await openPatient(page);
+  await page.getByRole('button', { name: 'New order' }).click();
+  await page.getByLabel('Test').selectOption('58410-2');
+  await page.getByRole('button', { name: 'Save draft order' }).click();
+  const order = page.getByTestId('order').filter({ hasText: 'CBC' });
+  await expect(order.getByTestId('order-status')).toHaveText('Draft (awaiting signature)');
+  await expect(order).toContainText("Awaiting a clinician's signature");
+  await expect(order.getByRole('button', { name: 'Sign order' })).toHaveCount(0);
+  await device.close();
+});
