@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import { addEncounter, initChartDoc, signNote } from '../chart/chart-doc';
 import { initPatientDoc } from '../chart/patient-doc';
@@ -53,5 +53,27 @@ test('the cached list at rest holds no note reason in the clear', async () => {
   await rebuildNoteWorklist(ws);
   const raw = JSON.stringify(await vault.db.meta.toArray(), (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v) : v));
   expect(raw).not.toContain('Distinctive-reason-xyz');
+  vault.close();
+});
+
+test('a rebuild opens only the charts that changed since the last one', async () => {
+  const vault = await testVault();
+  const ws = { vault } as unknown as Workspace;
+  const charts = Array.from({ length: 5 }, () => {
+    const doc = new Y.Doc();
+    const id = crypto.randomUUID();
+    initChartDoc(doc, id);
+    addEncounter(doc, { reason: 'Visit' }, dr);
+    return { id, doc };
+  });
+  for (const c of charts) await store(ws, `chart:${c.id}`, c.doc);
+  const loads = vi.spyOn(vault.docs, 'loadInto');
+  expect(await rebuildNoteWorklist(ws)).toHaveLength(5);
+  expect(loads).toHaveBeenCalledTimes(5);
+  loads.mockClear();
+  addEncounter(charts[2].doc, { reason: 'Second visit' }, dr);
+  await store(ws, `chart:${charts[2].id}`, charts[2].doc);
+  expect(await rebuildNoteWorklist(ws)).toHaveLength(6);
+  expect(loads).toHaveBeenCalledTimes(1);
   vault.close();
 });
