@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { completeOrderByResult, listOrders, moveOrder, placeOrder } from './order-doc';
+import { listObservations, listReports, putClinical } from './clinical-doc';
+import { autoCompletingResult, resultsForOrder } from '../domain/orders';
 
 const doctor = { actor: { id: 'd1', name: 'Dr. Test' }, roles: ['clinician'] as const };
 const nurse = { actor: { id: 'n1', name: 'Nurse Test' }, roles: ['nurse'] as const };
@@ -63,5 +65,16 @@ describe('orders in a chart document', () => {
     const b = new Y.Doc();
     Y.applyUpdate(b, Y.encodeStateAsUpdate(a));
     expect(listOrders(b)).toMatchObject([{ code: { text: 'Lipid panel' }, priority: 'urgent' }]);
+  });
+
+  it('a result stored with basedOn links to its order and completes it', () => {
+    const doc = new Y.Doc();
+    const id = placeOrder(doc, { code: '4548-4' }, doctor);
+    putClinical(doc, 'observations', 'r1', { status: 'final', category: 'laboratory', code: { text: 'HbA1c', coding: [{ code: '4548-4' }] }, effectiveDateTime: new Date().toISOString(), valueQuantity: { value: 6.1, unit: '%' }, basedOn: [id] }, doctor.actor);
+    const order = listOrders(doc)[0];
+    const results = resultsForOrder(order, listObservations(doc), listReports(doc));
+    expect(results).toMatchObject([{ id: 'r1', linked: true, final: true }]);
+    completeOrderByResult(doc, id, autoCompletingResult(order, results)!.id, doctor.actor);
+    expect(listOrders(doc)[0]).toMatchObject({ status: 'completed', completedByResult: 'r1' });
   });
 });

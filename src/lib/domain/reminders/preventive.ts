@@ -75,6 +75,9 @@ const HIV_TEST = { codes: ['75622-1', '56888-1', '7917-8'], text: /\bHIV\b/i };
 /** Type 1 or 2 diabetes (SNOMED CT, ICD-10-CM E10/E11 by prefix in evidence.ts); prediabetes is not diabetes. */
 const DIABETES = { codes: ['44054006', '73211009', '46635009'], codePrefixes: ['E10', 'E11'], text: /(?<!pre-?)diabetes/i };
 
+/** Overweight or obesity as a problem (SNOMED CT 238131007 overweight, 414916001 obesity, 162864005 BMI 30+, ICD-10-CM E66). */
+const OVERWEIGHT = { codes: ['238131007', '414916001', '162864005', '162863004'], codePrefixes: ['E66'], text: /obes|overweight|body mass index (2[5-9]|[34]\d)/i };
+
 /** Latest BMI from the vitals (adult BMI categories in domain/vitals.ts). */
 function latestBmi(ctx: ReminderContext): number | undefined {
   return vitalSeries([...ctx.observations]).bmi.at(-1)?.value;
@@ -143,8 +146,10 @@ export const PREVENTIVE_RULES: readonly ReminderRule[] = [
     applies: (ctx) => {
       if (hasProblem(ctx, DIABETES)) return false;
       const bmi = latestBmi(ctx);
-      if (bmi === undefined) return 'No BMI recorded: record height and weight';
-      return bmi >= 25;
+      if (bmi !== undefined) return bmi >= 25;
+      // Without a measured BMI, overweight or obesity on the problem list answers the question.
+      if (hasProblem(ctx, OVERWEIGHT)) return true;
+      return 'No BMI recorded: record height and weight';
     },
     action: { kind: 'order', code: '4548-4', label: 'Order HbA1c' },
     orderCodes: ['4548-4'],

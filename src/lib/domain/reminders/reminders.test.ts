@@ -72,6 +72,7 @@ describe('preventive care rules (USPSTF subset)', () => {
     ['diabetes: 55 with BMI 31, no HbA1c', { observations: [bmi(31)] }, 'uspstf-prediabetes-diabetes', 'due'],
     ['diabetes: 55 with BMI 22', { observations: [bmi(22)] }, 'uspstf-prediabetes-diabetes', 'none'],
     ['diabetes: 55 without BMI', {}, 'uspstf-prediabetes-diabetes', 'not-evaluated'],
+    ['diabetes: 55 without BMI, obesity on the problem list', { conditions: [problem('Body mass index 30+ - obesity (finding)', '162864005')] }, 'uspstf-prediabetes-diabetes', 'due'],
     ['diabetes: 55 with BMI 31 and HbA1c 2 years ago', { observations: [bmi(31), obs('4548-4', '2024-12-01', 5.9)] }, 'uspstf-prediabetes-diabetes', 'none'],
     ['diabetes: already has type 2 diabetes (SNOMED)', { observations: [bmi(31)], conditions: [problem('Diabetes mellitus type 2', '44054006')] }, 'uspstf-prediabetes-diabetes', 'none'],
     ['diabetes: already has type 2 diabetes (ICD-10-CM)', { observations: [bmi(31)], conditions: [problem('T2DM without complications', 'E11.9')] }, 'uspstf-prediabetes-diabetes', 'none'],
