@@ -233,8 +233,9 @@ export function uploaderFor(ws: Workspace, api: ApiClient = apiClient): Attachme
 }
 
 /**
- * Keeps the signed-in user's queue running in the browser. Called when a
- * chart opens; a new workspace (another unlock) stops the previous queue.
+ * Keeps the signed-in user's queue running in the browser. The session
+ * manager calls it once sync has started after unlock; a new workspace
+ * (another unlock) stops the previous queue, and a locked one stops itself.
  */
 export function keepUploading(ws: Workspace = currentWorkspace()): void {
   if (started?.ws === ws) return;

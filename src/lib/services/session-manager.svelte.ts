@@ -5,6 +5,7 @@ import { openOrCreateVault, unlockVault, type UserVault } from '../storage/user-
 import { SyncEngine } from '../sync/sync-engine';
 import { syncStatus } from '../sync/sync-status-manager.svelte';
 import { apiClient } from './api-client';
+import { keepUploading } from './attachments.service';
 import { loadConfig } from './app-config';
 import { patientList } from './patients.service';
 import { reportError } from './report-error';
@@ -222,12 +223,15 @@ export class SessionManager {
     this.#startIdleWatch();
     if (!reconnect) {
       engine.start();
+      keepUploading(this.#workspace);
       return;
     }
     const started = this.#workspace;
     this.#reestablishSession(user.username, password)
       .then(() => {
-        if (this.#workspace === started) engine.start();
+        if (this.#workspace !== started) return;
+        engine.start();
+        keepUploading(started);
       })
       .catch((err: unknown) => reportError('Reconnecting', err));
   }
