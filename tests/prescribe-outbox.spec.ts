@@ -129,17 +129,34 @@ test('offline send waits in the outbox, is re-checked on reconnect, held for a n
   await expect(send.getByTestId('send-override')).toContainText(sendReason);
   await page.screenshot({ path: '/tmp/outbox-delivered.png', fullPage: true });
 
+  const ibuprofenId = (await ibuprofen.getAttribute('data-medication-id'))!;
+
   // Print: a PDF of the signed prescription.
   const download = page.waitForEvent('download');
   await ibuprofen.getByRole('button', { name: 'Print' }).click();
   const file = await (await download).path();
   expect(readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
 
+  // Change the prednisone dose with a reason: the old request is stopped and linked, the new one is active.
+  const prednisone = page.getByTestId('medication').filter({ hasText: 'prednisone 10 MG Oral Tablet' });
+  await prednisone.getByRole('button', { name: 'Change…' }).click();
+  const form = prednisone.getByTestId('change-form');
+  await form.getByLabel('Dose (tablet)').fill('0.5');
+  await form.getByLabel('New instructions').fill('Take half a tablet by mouth once daily');
+  await expect(form.getByRole('button', { name: 'Sign change' })).toBeDisabled();
+  await form.getByLabel('Reason for the change').fill('Tapering the steroid');
+  for (const box of await form.getByLabel('Override reason (required to sign)').all()) await box.fill('Reviewed with the patient; monitoring');
+  await form.getByRole('button', { name: 'Sign change' }).click();
+  await expect(page.getByText('Changed prednisone 10 MG Oral Tablet.')).toBeVisible();
+  await expect(page.getByTestId('medication').filter({ hasText: 'Take half a tablet by mouth once daily' })).toBeVisible();
+  await page.getByText(/stopped, completed or in error/).click();
+  await expect(page.getByTestId('medication-history').filter({ hasText: 'prednisone' })).toContainText('Stopped: Changed: Tapering the steroid');
+
   // The server's audit log: signature, both overrides with rule and reason, the delivery.
   await a.waitSynced();
   const dr = clinic.db.prepare("SELECT id FROM users WHERE username = 'dr.demo'").get() as { id: string };
   await expect.poll(() => auditOf('prescription.override').filter((r) => r.detail.context === 'send').length).toBe(1);
-  const signs = auditOf('prescription.sign').filter((r) => r.detail.overridden > 0);
+  const signs = auditOf('prescription.sign').filter((r) => r.detail.overridden > 0 && r.detail.medicationId === ibuprofenId);
   expect(signs).toMatchObject([{ outcome: 'success', user_id: dr.id }]);
   const medicationId = signs[0].detail.medicationId;
   const overrides = auditOf('prescription.override').filter((r) => r.detail.medicationId === medicationId);

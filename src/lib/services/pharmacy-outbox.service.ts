@@ -126,14 +126,17 @@ export interface OutboxReport {
 export async function processOutbox(docs: ChartDocs, api: ApiClient, who: Who, now: () => Date = () => new Date()): Promise<OutboxReport> {
   const report: OutboxReport = { delivered: [], held: [], failed: [] };
   if (!hasClinicalRole(who.roles)) return report;
-  for (const send of listSends(docs.chartDoc)) {
-    if (!isDue(send, now()) || inFlight.has(send.id)) continue;
-    inFlight.add(send.id);
+  for (const { id } of listSends(docs.chartDoc)) {
+    if (inFlight.has(id)) continue;
+    // Read again: an earlier send of this loop awaited the network, and another run may have finished this one.
+    const send = readSend(docs.chartDoc, id);
+    if (!isDue(send, now())) continue;
+    inFlight.add(id);
     try {
       const outcome = await deliverOne(docs, send, api, who, now);
-      report[outcome].push(send.id);
+      report[outcome].push(id);
     } finally {
-      inFlight.delete(send.id);
+      inFlight.delete(id);
     }
   }
   return report;
