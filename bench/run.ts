@@ -8,7 +8,11 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'sync server', load: () => import('./sync-server.bench') },
   { name: 'client', load: () => import('./client.bench') },
   { name: 'drug checks', load: () => import('./drug-checks.bench') },
-  { name: 'fhir import', load: () => import('./fhir-import.bench') }
+  { name: 'fhir import', load: () => import('./fhir-import.bench') },
+  { name: 'chart open', load: () => import('./chart-open.bench') },
+  { name: 'patient search', load: () => import('./patient-search.bench') },
+  // Needs Chromium and the built app; says so and skips otherwise.
+  { name: 'chart render', load: () => import('./chart-render.bench') }
 ];
 
 const only = process.argv[2];

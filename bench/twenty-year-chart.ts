@@ -2,7 +2,10 @@ import * as Y from 'yjs';
 import { addAllergy, addCondition, addEncounter, collection, initChartDoc, noteSection, signNote, updateCondition } from '../src/lib/chart/chart-doc';
 import { addClinical } from '../src/lib/chart/clinical-doc';
 import { recordVitals } from '../src/lib/chart/vitals-doc';
+import { initPatientDoc } from '../src/lib/chart/patient-doc';
 import { NOTE_SECTIONS, type Actor } from '../src/lib/domain/chart';
+import { docName } from '../src/lib/domain/doc-names';
+import { newMrn } from '../src/lib/domain/patient';
 
 /**
  * A deterministic 20-year primary-care chart for benchmarks and the
@@ -13,6 +16,8 @@ import { NOTE_SECTIONS, type Actor } from '../src/lib/domain/chart';
  */
 export interface TwentyYearChart {
   doc: Y.Doc;
+  /** Every update in the order it was made, for writers with a message cap. */
+  updates: Uint8Array[];
   counts: { encounters: number; notes: number; observations: number; conditions: number; allergies: number; medications: number; immunizations: number; procedures: number; reports: number };
 }
 
@@ -67,6 +72,8 @@ export function twentyYearChart(patientId: string, actor: Actor, seed = 20): Twe
   const normal = (mean: number, sd: number) => mean + sd * (rnd() + rnd() + rnd() - 1.5) * 1.4;
   const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
   const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
   initChartDoc(doc, patientId);
   const counts = { encounters: 0, notes: 0, observations: 0, conditions: 0, allergies: 0, medications: 0, immunizations: 0, procedures: 0, reports: 0 };
   const start = Date.UTC(2006, 0, 9, 9, 0);
@@ -157,5 +164,48 @@ export function twentyYearChart(patientId: string, actor: Actor, seed = 20): Twe
     addClinical(doc, 'medications', { medicationCodeableConcept: { text: m }, authoredOn: '2025-06-01', status: 'active', dosageText: 'Take one tablet by mouth daily' }, actor);
     counts.medications++;
   }
-  return { doc, counts };
+  return { doc, updates, counts };
+}
+
+/** What seeding needs from a running server (server/app's createApp result). */
+export interface SeedTarget {
+  db: { prepare(sql: string): { get(...params: unknown[]): unknown } };
+  sync: { applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string): Promise<unknown> };
+}
+
+/**
+ * Adds a patient with a 20-year chart to a running server's first clinic, as
+ * an import would: both documents written server-side, attributed to
+ * `username`. Returns the patient's id and display name.
+ */
+export async function seedTwentyYearPatient(app: SeedTarget, username = 'dr.demo', family = 'Longview', given = 'Twenty'): Promise<{ patientId: string; displayName: string; counts: TwentyYearChart['counts'] }> {
+  const user = app.db.prepare('SELECT id, clinic_id AS clinicId, name FROM users WHERE username = ?').get(username) as { id: string; clinicId: string; name: string } | undefined;
+  if (!user) throw new Error(`seedTwentyYearPatient: no user ${username}`);
+  const actor: Actor = { id: user.id, name: user.name };
+  const patientId = crypto.randomUUID();
+  const patient = new Y.Doc();
+  initPatientDoc(patient, patientId, { family, given: [given], birthDate: '1961-04-12', gender: 'female' }, actor, newMrn());
+  const { counts, updates } = twentyYearChart(patientId, actor);
+  await app.sync.applyServerUpdate(docName('patient', patientId), user.clinicId, Y.encodeStateAsUpdate(patient), user.id);
+  // In pieces under the server's message cap, oldest first, as a long history arrives.
+  for (const part of chunkUpdates(updates, 512 * 1024)) await app.sync.applyServerUpdate(docName('chart', patientId), user.clinicId, part, user.id);
+  return { patientId, displayName: `${family}, ${given}`, counts };
+}
+
+/** Merges consecutive updates into parts of at most about `maxBytes`; applied in order they rebuild the document. */
+export function chunkUpdates(updates: readonly Uint8Array[], maxBytes: number): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  for (const u of updates) {
+    if (size + u.length > maxBytes && pending.length) {
+      parts.push(Y.mergeUpdates(pending));
+      pending = [];
+      size = 0;
+    }
+    pending.push(u);
+    size += u.length;
+  }
+  if (pending.length) parts.push(Y.mergeUpdates(pending));
+  return parts;
 }
