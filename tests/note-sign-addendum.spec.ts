@@ -38,6 +38,7 @@ test('write and sign a note offline, add an addendum; the worklist follows and t
   const draft = page.getByTestId('unsigned-note').filter({ hasText: 'Ankle sprain' });
   await expect(draft).toContainText('Draft started');
   await expect(draft).toContainText('Yours');
+  await page.getByTestId('unsigned-notes').screenshot({ path: '/tmp/unsigned-notes.png' });
   await draft.getByRole('link').click();
   await expect(page.getByLabel('Subjective')).toHaveValue('Twisted left ankle yesterday.');
 
