@@ -101,6 +101,32 @@ describe('signing and addenda', () => {
   });
 });
 
+test('two devices signing while apart end with one whole signature, never one signer with the other time', () => {
+  const { doc, enc } = chartWithVisit();
+  const a = copyOf(doc);
+  const b = copyOf(doc);
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date('2026-11-30T10:00:00Z'));
+  signNote(a, enc, dr);
+  vi.setSystemTime(new Date('2026-11-30T10:05:00Z'));
+  noteSection(b, enc, 'plan').insert(0, 'Fluids.');
+  signNote(b, enc, nurse);
+  vi.useRealTimers();
+  send(a, b);
+  send(b, a);
+  const sa = signedNote(a, enc)!;
+  expect(sa).toEqual(signedNote(b, enc));
+  const pair = [sa.signature.by, sa.signature.at];
+  expect([
+    ['Dr. Okafor', '2026-11-30T10:00:00.000Z'],
+    ['Nurse Reyes', '2026-11-30T10:05:00.000Z']
+  ]).toContainEqual(pair);
+  expect(listEncounters(a)[0].note).toMatchObject({ signedBy: sa.signature.by, signedAt: sa.signature.at });
+  // Whichever signature was kept, text the other signed differently is not silently taken as the record.
+  if (sa.signature.by === 'Dr. Okafor') expect(sa.lateEdits).toEqual([{ section: 'plan', text: 'Fluids.' }]);
+  else expect(sa.record.plan).toBe('Fluids.');
+});
+
 describe('text typed on a device that had not seen the signature', () => {
   function lateTyping() {
     const { doc, enc } = chartWithVisit();
