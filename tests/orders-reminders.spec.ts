@@ -1,4 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
+import * as Y from 'yjs';
+import { putClinical } from '../src/lib/chart/clinical-doc';
 import { listImmunizations } from '../src/lib/chart/clinical-doc';
 import { listOrders } from '../src/lib/chart/order-doc';
 import { listDismissals } from '../src/lib/chart/reminder-doc';
@@ -57,6 +59,14 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
   await expect(order).toContainText('Ordered by Dr. Amara Okafor');
   await expect(order).toContainText('LOINC 4548-4');
 
+  // Act on a reminder: its order opens prefilled; once signed the reminder shows as ordered.
+  const lipids = reminders.and(page.locator('[data-id="uspstf-statin-lipids"]'));
+  await lipids.getByRole('button', { name: 'Order lipid panel' }).click();
+  await expect(page.getByLabel('Test')).toHaveValue('57698-3');
+  await page.getByRole('button', { name: 'Sign order' }).click();
+  await expect(lipids).toContainText('Ordered');
+  await expect(page.getByTestId('order').filter({ hasText: 'Lipid panel' })).toBeVisible();
+
   // Dismiss a preventive-care reminder with a reason.
   const preventive = reminders.filter({ hasText: 'Preventive care' }).first();
   const dismissedId = (await preventive.getAttribute('data-id'))!;
@@ -95,9 +105,33 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
     reasonText: 'Diabetes screening',
     requester: { display: 'Dr. Amara Okafor' }
   });
+  expect(listOrders(chart).find((o) => o.code.coding?.[0]?.code === '57698-3')).toMatchObject({ status: 'active', reasonText: expect.stringContaining('lipids') });
   expect(listDismissals(chart)).toMatchObject([{ reminderId: dismissedId, reason: 'Done at the county clinic in 2026', dismissedBy: 'Dr. Amara Okafor', status: 'active' }]);
   const vaccine = listImmunizations(chart).find((i) => i.lotNumber === 'FLU2026A');
   expect(vaccine).toMatchObject({ status: 'completed', vaccineCode: { coding: [{ code: '140' }] }, site: { text: 'Left deltoid' }, route: { text: 'Intramuscular' } });
+
+  // The laboratory's result arrives at the server naming the order (basedOn), written through the
+  // server's own update path as FHIR import writes it: the open chart shows it and completes the order.
+  const orderId = listOrders(chart).find((o) => o.code.coding?.[0]?.code === '4548-4')!.id;
+  const before = Y.encodeStateVector(chart);
+  putClinical(chart, 'observations', crypto.randomUUID(), {
+    status: 'final',
+    category: 'laboratory',
+    code: { text: 'Hemoglobin A1c/Hemoglobin.total in Blood', coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+    effectiveDateTime: new Date().toISOString(),
+    valueQuantity: { value: 6.1, unit: '%', system: 'http://unitsofmeasure.org', code: '%' },
+    basedOn: [orderId]
+  }, { id: 'lab', name: 'Outpost import' });
+  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
+  const admin = clinic.db.prepare("SELECT id FROM users WHERE username = 'admin.demo'").get() as { id: string };
+  await clinic.sync.applyServerUpdate(`chart:${patientId}`, clinicId, Y.encodeStateAsUpdate(chart, before), admin.id);
+  await expect(page.getByTestId('order').filter({ hasText: 'HbA1c' })).toHaveCount(0);
+  await page.getByText(/completed, cancelled or in error/).click();
+  const done = page.getByTestId('order-history').filter({ hasText: 'HbA1c' });
+  await expect(done).toContainText('Completed: Result received');
+  await expect(done).toContainText('Hemoglobin A1c/Hemoglobin.total in Blood');
+  await device.waitSynced();
+  expect(listOrders((await serverDoc(clinic, `chart:${patientId}`))!).find((o) => o.id === orderId)).toMatchObject({ status: 'completed', statusReason: 'Result received' });
   await device.close();
 });
 
