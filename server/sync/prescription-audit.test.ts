@@ -151,4 +151,20 @@ describe('prescribing audit from chart updates', () => {
     });
     expect(readSend(doc, sendId).state).toBe('queued');
   });
+
+  it('refuses an override of a held send written by a nurse: audited as a failure and the send cancelled', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const docClient = await openChart('doc', name);
+    const actor = { id: ids.doc, name: 'doc' };
+    const medId = prescribe(docClient, ibuprofen([]), actor);
+    const sendId = queueSend(docClient, medId, 'riverside', actor);
+    const held = { ...issue('serious'), kind: 'drug-allergy', ruleId: 'allergy-nsaid', title: 'NSAID allergy' };
+    updateSend(docClient, sendId, { state: 'held', heldAlerts: [held] }, actor);
+    const nurseDoc = await openChart('nurse', name);
+    await waitFor(() => nurseDoc.getMap('pharmacySends').has(sendId) && readSend(nurseDoc, sendId).state === 'held');
+    overrideHeldSend(nurseDoc, sendId, [{ ...held, override: { reason: 'Nurse decided to send', by: 'nurse', byId: ids.nurse, at: new Date().toISOString() } }], { id: ids.nurse, name: 'nurse' });
+    await waitFor(() => readSend(docClient, sendId).state === 'cancelled');
+    expect(readSend(docClient, sendId).cancelReason).toBe('Refused by the server: only a clinician overrides alerts');
+    expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { context: 'send', refused: 'not-a-clinician' } }]);
+  });
 });
