@@ -1,5 +1,5 @@
-import { ageAt, vitalSeries } from '../vitals';
-import { hasProblem, lastDone, openOrderFor, within, type EvidenceQuery } from './evidence';
+import { ageAt } from '../vitals';
+import { hasProblem, lastDone, openOrderFor, seriesOf, within, type EvidenceQuery } from './evidence';
 import type { Reminder, ReminderAction, ReminderContext, ReminderRule, ReminderSource } from './types';
 
 /**
@@ -80,7 +80,7 @@ const OVERWEIGHT = { codes: ['238131007', '414916001', '162864005', '162863004']
 
 /** Latest BMI from the vitals (adult BMI categories in domain/vitals.ts). */
 function latestBmi(ctx: ReminderContext): number | undefined {
-  return vitalSeries([...ctx.observations]).bmi.at(-1)?.value;
+  return seriesOf(ctx).bmi.at(-1)?.value;
 }
 
 export const PREVENTIVE_RULES: readonly ReminderRule[] = [

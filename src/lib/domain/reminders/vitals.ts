@@ -1,4 +1,5 @@
-import { flagReading, formatReading, VITAL_KINDS, VITAL_LABEL, vitalSeries, type VitalKind } from '../vitals';
+import { flagReading, formatReading, VITAL_KINDS, VITAL_LABEL, type VitalKind } from '../vitals';
+import { seriesOf } from './evidence';
 import type { Reminder, ReminderContext, ReminderSource } from './types';
 
 /**
@@ -20,7 +21,7 @@ const RANGE_SOURCE: Record<Exclude<VitalKind, 'weight' | 'height'>, string> = {
 };
 
 export function vitalsReminders(ctx: ReminderContext): Reminder[] {
-  const series = vitalSeries([...ctx.observations]);
+  const series = seriesOf(ctx);
   const out: Reminder[] = [];
   let notChecked: string | undefined;
   for (const kind of VITAL_KINDS) {
