@@ -167,4 +167,20 @@ describe('prescribing audit from chart updates', () => {
     expect(readSend(docClient, sendId).cancelReason).toBe('Refused by the server: only a clinician overrides alerts');
     expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { context: 'send', refused: 'not-a-clinician' } }]);
   });
+
+  it('audits and refuses the same way when the update arrives in an offline catch-up batch', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const offline = new Y.Doc();
+    const medId = prescribe(offline, ibuprofen([issue('serious', 'Benefit outweighs risk', ids.nurse)]), { id: ids.nurse, name: 'nurse' });
+    const res = await fetch(`${app.url}/api/sync/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: cookies.nurse },
+      body: JSON.stringify({ docs: [], updates: [{ name, update: Buffer.from(Y.encodeStateAsUpdate(offline)).toString('base64') }] })
+    });
+    expect(res.status).toBe(200);
+    expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { medicationId: medId, refused: 'not-a-clinician' } }]);
+    expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', detail: { ruleId: 'pddi-warfarin-nsaid', severity: 'serious', reason: 'Benefit outweighs risk' } }]);
+    const viewer = await openChart('doc', name);
+    await waitFor(() => listMedicationRecords(viewer).find((m) => m.id === medId)?.status === 'entered-in-error');
+  });
 });
