@@ -138,5 +138,7 @@ test('a photo attached offline is encrypted on the device, uploads on reconnect 
   await expect(offlineCopy).toBeVisible();
   expect(await offlineCopy.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(200);
   await desk.close();
+  await laptop.page.setViewportSize({ width: 390, height: 844 });
+  await laptop.page.getByTestId('attachments').screenshot({ path: '/tmp/attachments-phone.png' });
   await laptop.close();
 });

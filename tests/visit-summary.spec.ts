@@ -37,7 +37,9 @@ test('a signed visit prints a summary PDF offline', async ({ browser }) => {
   await page.getByRole('button', { name: 'Print visit summary' }).click();
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^visit-summary-\d{4}-\d{2}-\d{2}\.pdf$/);
+  await page.locator('main').screenshot({ path: '/tmp/visit-summary-button.png' });
   const path = await file.path();
+  await file.saveAs('/tmp/visit-summary-e2e.pdf');
   const bytes = readFileSync(path);
   expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   if (existsSync('/usr/bin/pdftotext')) {
