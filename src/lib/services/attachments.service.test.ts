@@ -9,6 +9,7 @@ import { AppError } from '../domain/errors';
 import { nodeDevice, type NodeDevice } from '../sync/test-client';
 import { attachFile, loadAttachment, placeOf, sha256Hex, uploaderFor } from './attachments.service';
 import { openRecord } from './chart.service';
+import { createPatient } from './patient-registration';
 
 /**
  * Attachments from the device to the server and on to another device: the
@@ -98,6 +99,23 @@ describe('attaching a photo offline', () => {
     const serverChart = new Y.Doc();
     Y.applyUpdate(serverChart, state!);
     expect(listAttachments(serverChart).find((a) => a.id === id)?.uploaded).toBe(true);
+  });
+});
+
+describe('a patient registered offline', () => {
+  test('the photo waits for the chart to reach the server, then uploads in the same pass', async () => {
+    const nurse = await device('nurse.demo');
+    offline(nurse);
+    const created = await createPatient(nurse, { family: 'Offlineton', given: ['Bea'], birthDate: '1984-05-06', gender: 'female' });
+    const record = await openRecord(created.id, nurse);
+    const id = await attachFile({ patientId: created.id, chart: record.chartDoc!, file: photo('new-chart') }, nurse, nurse.api);
+    expect(await app.sync.readState(docName('chart', created.id), nurse.user.clinicId)).toBeNull();
+
+    online(nurse);
+    expect(await uploaderFor(nurse, nurse.api).uploadPending()).toEqual({ uploaded: 1, waiting: 0 });
+    expect(app.db.prepare('SELECT patient_id AS p FROM attachments WHERE id = ?').get(id)).toEqual({ p: created.id });
+    expect(listAttachments(record.chartDoc!)[0].uploaded).toBe(true);
+    record.close();
   });
 });
 

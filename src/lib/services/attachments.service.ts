@@ -164,11 +164,13 @@ export class AttachmentUploader {
       return this.#running;
     }
     this.#running = (async () => {
-      let report: UploadReport;
+      const report: UploadReport = { uploaded: 0, waiting: 0 };
       try {
         do {
           this.#again = false;
-          report = await this.#pass();
+          const pass = await this.#pass();
+          report.uploaded += pass.uploaded;
+          report.waiting = pass.waiting;
         } while (this.#again);
       } finally {
         this.#running = null;
