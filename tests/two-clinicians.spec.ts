@@ -89,7 +89,11 @@ test('online, two people type in the same note at once and see each other live',
   await dr.openPatient(name);
   await dr.page.getByLabel('Reason for visit').fill('Shortness of breath');
   await dr.page.getByRole('button', { name: 'Start visit' }).click();
+  // Read the address only once the visit page is showing: right after the
+  // click the page may still be on the chart.
+  await expect(dr.page.getByLabel('Plan')).toBeVisible();
   const visitPath = new URL(dr.page.url()).pathname;
+  expect(visitPath).toMatch(/\/visit\//);
   await dr.waitSynced();
   await nurse.visit(visitPath);
 
