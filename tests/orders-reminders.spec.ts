@@ -130,6 +130,11 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
   const done = page.getByTestId('order-history').filter({ hasText: 'HbA1c' });
   await expect(done).toContainText('Completed: Result received');
   await expect(done).toContainText('Hemoglobin A1c/Hemoglobin.total in Blood');
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await page.getByTestId('reminders').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/orders-reminders-tablet.png' });
+  await page.getByTestId('orders').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/orders-reminders-tablet-orders.png' });
   await device.waitSynced();
   expect(listOrders((await serverDoc(clinic, `chart:${patientId}`))!).find((o) => o.id === orderId)).toMatchObject({ status: 'completed', statusReason: 'Result received' });
   await device.close();
