@@ -134,7 +134,7 @@ export const PREVENTIVE_RULES: readonly ReminderRule[] = [
       const age = ageAt(ctx.birthDate, ctx.now)!;
       return age >= 40 || !within(lastDone(ctx, BLOOD_PRESSURE), 3, ctx.now);
     },
-    action: { kind: 'record-vitals', label: 'Record vitals' },
+    action: { kind: 'record-vitals', label: 'Go to vitals' },
     due: 'Yearly from 40; every 3–5 years for 18–39 (this rule uses 3).'
   }),
   screeningRule({

@@ -40,7 +40,7 @@ export function vitalsReminders(ctx: ReminderContext): Reminder[] {
       level: flag.level,
       overdue: false,
       detail: `Latest reading, ${latest.at.slice(0, 10)}. Review and repeat or act on it.`,
-      action: { kind: 'record-vitals', label: 'Recheck vitals' }
+      action: { kind: 'record-vitals', label: 'Go to vitals' }
     });
   }
   if (notChecked) {
