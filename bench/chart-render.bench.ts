@@ -22,8 +22,12 @@ const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-back
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Clicks the patient's link and resolves when the summary's vitals are in the DOM and one frame has been drawn. */
-async function timeOpen(page: Page, displayName: string): Promise<number> {
+/**
+ * Clicks the patient's link; resolves with the times, from the click, at
+ * which the summary and then the whole chart page (vitals card and the
+ * cards after it) were in the DOM and a frame had been drawn.
+ */
+async function timeOpen(page: Page, displayName: string): Promise<{ summary: number; page: number }> {
   await page.getByRole('link', { name: 'Patients', exact: true }).click();
   await page.getByLabel('Search patients').fill(displayName.split(',')[0]);
   await page.getByRole('link', { name: displayName }).first().waitFor();
@@ -31,17 +35,18 @@ async function timeOpen(page: Page, displayName: string): Promise<number> {
   const ms = (await page.evaluate(`(async (name) => {
     const link = [...document.querySelectorAll('a')].find((a) => a.textContent.trim() === name);
     if (!link) throw new Error('patient link not found');
-    const started = performance.now();
-    const done = () => document.querySelector('[data-testid="chart-summary"] .block') && document.querySelector('[data-testid="vitals"]');
-    const shown = new Promise((resolve) => {
-      const mo = new MutationObserver(() => { if (done()) { mo.disconnect(); resolve(); } });
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const appear = (selector) => new Promise((resolve) => {
+      if (document.querySelector(selector)) return resolve();
+      const mo = new MutationObserver(() => { if (document.querySelector(selector)) { mo.disconnect(); resolve(); } });
       mo.observe(document.body, { childList: true, subtree: true });
     });
+    const started = performance.now();
+    const summary = appear('[data-testid="chart-summary"] .block').then(frame).then(() => performance.now() - started);
+    const whole = appear('[data-testid="vitals"]').then(frame).then(() => performance.now() - started);
     link.click();
-    await shown;
-    await new Promise((r) => requestAnimationFrame(() => r()));
-    return performance.now() - started;
-  })(${JSON.stringify(displayName)})`)) as number;
+    return { summary: await summary, page: await whole };
+  })(${JSON.stringify(displayName)})`)) as { summary: number; page: number };
   await page.getByTestId('patient-name').waitFor();
   return ms;
 }
@@ -78,20 +83,26 @@ export async function run(): Promise<void> {
 
     const listHeap = await heapMiB(page);
     const bigTimes: number[] = [];
+    const bigPage: number[] = [];
     const smallTimes: number[] = [];
+    const smallPage: number[] = [];
     await timeOpen(page, small); // warm-up: route code, fonts
     for (let i = 0; i < RUNS; i++) {
-      bigTimes.push(await timeOpen(page, big.displayName));
-      smallTimes.push(await timeOpen(page, small));
+      const b = await timeOpen(page, big.displayName);
+      const sm = await timeOpen(page, small);
+      bigTimes.push(b.summary);
+      bigPage.push(b.page);
+      smallTimes.push(sm.summary);
+      smallPage.push(sm.page);
     }
     const smallHeap = await heapMiB(page);
     await timeOpen(page, big.displayName);
     const bigHeap = await heapMiB(page);
 
-    console.log(`chart page, click → summary rendered, p50 of ${RUNS}:`);
-    console.log(`  20-year chart (${big.counts.encounters} visits, ${big.counts.observations} observations, ${big.counts.notes} notes)  ${p50(bigTimes).toFixed(0)} ms  (runs: ${bigTimes.map((t) => t.toFixed(0)).join(', ')})`);
-    console.log(`  baseline, small demo chart                                            ${p50(smallTimes).toFixed(0)} ms  → ratio ${(p50(bigTimes) / p50(smallTimes)).toFixed(1)}×`);
-    console.log(`  target < ${TARGET_MS} ms: ${p50(bigTimes) < TARGET_MS ? 'met' : 'NOT met'}`);
+    console.log(`chart page, click → summary rendered (→ every card rendered), p50 of ${RUNS}:`);
+    console.log(`  20-year chart (${big.counts.encounters} visits, ${big.counts.observations} observations, ${big.counts.notes} notes)  ${p50(bigTimes).toFixed(0)} ms (${p50(bigPage).toFixed(0)} ms)  runs: ${bigTimes.map((t) => t.toFixed(0)).join(', ')}`);
+    console.log(`  baseline, small demo chart                                            ${p50(smallTimes).toFixed(0)} ms (${p50(smallPage).toFixed(0)} ms)  → ratio ${(p50(bigTimes) / p50(smallTimes)).toFixed(1)}×`);
+    console.log(`  target < ${TARGET_MS} ms to the rendered summary: ${p50(bigTimes) < TARGET_MS ? 'met' : 'NOT met'}; whole chart page ${p50(bigPage) < TARGET_MS ? 'also within it' : 'NOT within it'}`);
     console.log(`JS heap (after GC): patient list ${listHeap.toFixed(1)} MiB, small chart open ${smallHeap.toFixed(1)} MiB, 20-year chart open ${bigHeap.toFixed(1)} MiB`);
 
     // Timeline: time to first rows, rows in the DOM, frames while scrolling end to end.
