@@ -156,3 +156,13 @@ describe('visibleRange', () => {
     }
   });
 });
+
+test('at one moment the visit comes first, then its entries by kind and title', () => {
+  const at = '2024-05-01T10:00:00Z';
+  const events = buildTimeline({
+    observations: [observation('z', at, { code: { text: 'Weight' } }), observation('y', at, { code: { text: 'Body height' } })],
+    allergies: [allergy('a', 'Latex', at)],
+    encounters: [encounter('e', at)]
+  });
+  expect(events.map((e) => e.key)).toEqual(['encounter:e', 'allergy:a', 'observation:y', 'observation:z']);
+});

@@ -163,10 +163,13 @@ export function buildTimeline(src: TimelineSources): TimelineEvent[] {
   return out.sort(compareEvents);
 }
 
-/** Newest first; undated last; ties by key. */
+const KIND_RANK = Object.fromEntries(TIMELINE_KINDS.map((k, i) => [k, i])) as Record<TimelineKind, number>;
+const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Newest first; undated last; at one moment the visit first, then by kind and title; finally by key, so every device shows one order. */
 export function compareEvents(a: TimelineEvent, b: TimelineEvent): number {
   if (!a.at !== !b.at) return a.at ? -1 : 1;
-  return b.at.localeCompare(a.at) || a.key.localeCompare(b.key);
+  return cmp(b.at, a.at) || KIND_RANK[a.kind] - KIND_RANK[b.kind] || cmp(a.title, b.title) || cmp(a.key, b.key);
 }
 
 export interface TimelineFilter {
