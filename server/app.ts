@@ -157,7 +157,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...cdsRoutes(),
       ...pharmacyRoutes(db, audit),
       ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
-      ...attachmentRoutes(createAttachmentStore(db), audit)
+      ...attachmentRoutes(createAttachmentStore(db), audit, sync)
     ],
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],
     site,

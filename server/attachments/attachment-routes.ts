@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import * as Y from 'yjs';
+import { findAttachment } from '../../src/lib/chart/attachment-doc';
 import {
   hasSignatureOf,
   isAttachmentContentType,
@@ -11,7 +13,7 @@ import { docAccess, docName, isUuid } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
 import { requireUser, type RequestContext, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
-import type { Audit, SessionUser } from '../types';
+import type { Audit, SessionUser, SyncService } from '../types';
 import type { AttachmentStore } from './attachment-store';
 
 /**
@@ -24,12 +26,14 @@ import type { AttachmentStore } from './attachment-store';
  *   again is a no-op, so a device may retry after a lost answer.
  * - `GET` the same path — the bytes, for another device of the clinic.
  *
- * Clinical roles of the chart's clinic only; the chart must already be on
- * the server (it ties the file to a clinic). Every upload, read and refusal
+ * Clinical roles of the chart's clinic only. The chart entry naming the file
+ * must already be on the server (it ties the file to a clinic and a patient)
+ * and the bytes must be the ones it names: same SHA-256, size and type, so
+ * the server never holds a file the chart does not account for. Every upload, read and refusal
  * is audited by ids and sizes, never by title. A cross-site form cannot send
  * these media types, and the SameSite cookie and Origin check cover the rest.
  */
-export function attachmentRoutes(store: AttachmentStore, audit: Audit): Route[] {
+export function attachmentRoutes(store: AttachmentStore, audit: Audit, sync: Pick<SyncService, 'readState'>): Route[] {
   return [
     {
       method: 'POST',
@@ -58,6 +62,14 @@ export function attachmentRoutes(store: AttachmentStore, audit: Audit): Route[] 
         if (!hasSignatureOf(data, contentType as AttachmentContentType)) {
           audit.record({ action: 'attachment.upload', outcome: 'failure', userId: user.id, target, ip: ctx.ip, detail: { attachment: id, reason: 'not-that-type' } });
           throw new AppError('invalid', `The file is not a ${contentType} file.`);
+        }
+        try {
+          await matchChartEntry(sync, target, user.clinicId, id, { sha256, size: data.length, contentType });
+        } catch (err) {
+          if (err instanceof AppError && err.code === 'conflict') {
+            audit.record({ action: 'attachment.upload', outcome: 'failure', userId: user.id, target, ip: ctx.ip, detail: { attachment: id, reason: 'chart-mismatch' } });
+          }
+          throw err;
         }
         const existing = store.find(id);
         if (existing) {
@@ -118,6 +130,28 @@ function authorize(
     throw new AppError('forbidden', 'This chart belongs to another clinic.');
   }
   return { user, patientId, id, target };
+}
+
+/** The chart entry must name exactly these bytes; until it has synced, the device retries (404). */
+async function matchChartEntry(
+  sync: Pick<SyncService, 'readState'>,
+  chartName: string,
+  clinicId: string,
+  id: string,
+  file: { sha256: string; size: number; contentType: string }
+): Promise<void> {
+  const state = await sync.readState(chartName, clinicId);
+  const doc = new Y.Doc();
+  try {
+    if (state) Y.applyUpdate(doc, state);
+    const entry = findAttachment(doc, id);
+    if (!entry) throw new AppError('not-found', 'The chart entry for this file is not on the clinic server yet; the file is sent after the chart syncs.');
+    if (entry.sha256 !== file.sha256 || entry.size !== file.size || entry.contentType !== file.contentType) {
+      throw new AppError('conflict', 'The file does not match its chart entry (hash, size or type), so it was not stored.');
+    }
+  } finally {
+    doc.destroy();
+  }
 }
 
 /** A refusal before the body is read still lets the client finish sending, so it sees the answer. */

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { addAttachment } from '../../src/lib/chart/attachment-doc';
 import { initChartDoc } from '../../src/lib/chart/chart-doc';
-import { MAX_ATTACHMENT_BYTES } from '../../src/lib/domain/attachments';
+import { isAttachmentContentType, MAX_ATTACHMENT_BYTES } from '../../src/lib/domain/attachments';
 import { docName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 
@@ -10,6 +11,7 @@ import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http
 let app: TestApp;
 let patientA: string;
 let patientB: string;
+let clinicA: string;
 const cookies: Record<string, string> = {};
 const lines: string[] = [];
 
@@ -30,7 +32,26 @@ async function chartOnServer(clinicId: string, userId: string): Promise<string> 
   return id;
 }
 
-function upload(who: string, patientId: string, id: string, body: Buffer, type = 'image/png', hash = sha(body)): Promise<Response> {
+/** Records the file in the server's copy of the chart, as the device's sync does before it uploads. */
+async function chartEntry(patientId: string, id: string, body: Buffer, type: string, clinicId = clinicA): Promise<void> {
+  if (!isAttachmentContentType(type) || body.length > MAX_ATTACHMENT_BYTES) return;
+  const name = docName('chart', patientId);
+  const doc = new Y.Doc();
+  const state = await app.sync.readState(name, clinicId).catch(() => null);
+  if (!state) return;
+  Y.applyUpdate(doc, state);
+  const before = Y.encodeStateVector(doc);
+  if (doc.getMap('attachments').has(id)) return;
+  addAttachment(doc, { title: 'Scan', contentType: type, size: body.length, sha256: sha(body) }, { id: 'u', name: 'Nurse' }, id);
+  await app.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(doc, before), 'seed');
+}
+
+async function upload(who: string, patientId: string, id: string, body: Buffer, type = 'image/png', hash = sha(body)): Promise<Response> {
+  await chartEntry(patientId, id, body, type);
+  return send(who, patientId, id, body, type, hash);
+}
+
+function send(who: string, patientId: string, id: string, body: Buffer, type: string, hash: string): Promise<Response> {
   return fetch(`${app.url}/api/charts/${patientId}/attachments/${id}`, {
     method: 'POST',
     headers: { cookie: cookies[who] ?? '', 'content-type': type, 'x-content-sha256': hash },
@@ -55,6 +76,7 @@ beforeAll(async () => {
     { username: 'a.admin', roles: ['admin'] }
   ]);
   const b = await addClinic(app, 'Clinic B', [{ username: 'b.nurse', roles: ['nurse'] }]);
+  clinicA = a.clinicId;
   patientA = await chartOnServer(a.clinicId, a.ids['a.clinician']);
   patientB = await chartOnServer(b.clinicId, b.ids['b.nurse']);
   for (const u of ['a.clinician', 'a.nurse', 'a.desk', 'a.admin', 'b.nurse']) cookies[u] = await sessionCookieFor(app.url, u);
@@ -124,6 +146,18 @@ describe('POST /api/charts/:patientId/attachments/:id', () => {
     expect((await upload('a.nurse', patientA, id, PNG)).status).toBe(201);
     const res = await upload('a.nurse', patientA, id, PDF, 'application/pdf');
     expect(res.status).toBe(409);
+  });
+
+  it('stores only what the chart entry names: 404 before the entry has synced, 409 for other bytes', async () => {
+    const id = crypto.randomUUID();
+    const early = await send('a.nurse', patientA, id, PNG, 'image/png', sha(PNG));
+    expect(early.status).toBe(404);
+    expect(((await early.json()) as { error: { message: string } }).error.message).toMatch(/chart entry for this file is not on the clinic server yet/);
+    await chartEntry(patientA, id, PDF, 'application/pdf');
+    const other = await send('a.nurse', patientA, id, PNG, 'image/png', sha(PNG));
+    expect(other.status).toBe(409);
+    expect(app.db.prepare('SELECT count(*) AS n FROM attachments WHERE id = ?').get(id)).toEqual({ n: 0 });
+    expect((await send('a.nurse', patientA, id, PDF, 'application/pdf', sha(PDF))).status).toBe(201);
   });
 
   it.each([
