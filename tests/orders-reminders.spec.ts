@@ -140,7 +140,7 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
   await device.close();
 });
 
-test('a nurse drafts an order; it waits for a clinician to sign', async ({ browser }) => {
+test('a nurse drafts an order that waits for a clinician, and marks a mistaken vaccine entered in error', async ({ browser }) => {
   const device = await Device.open(browser, clinic);
   const { page } = device;
   await device.signIn('nurse.demo');
@@ -152,5 +152,21 @@ test('a nurse drafts an order; it waits for a clinician to sign', async ({ brows
   await expect(order.getByTestId('order-status')).toHaveText('Draft (awaiting signature)');
   await expect(order).toContainText("Awaiting a clinician's signature");
   await expect(order.getByRole('button', { name: 'Sign order' })).toHaveCount(0);
+
+  // A vaccine recorded by mistake is marked entered in error: it leaves the list and the schedule.
+  const tetanus = page.locator('[data-testid="schedule-item"][data-group="tetanus"]');
+  const before = await tetanus.getAttribute('data-status');
+  await page.getByRole('button', { name: 'Record vaccine' }).click();
+  await page.getByTestId('vaccine-form').getByLabel('Vaccine').selectOption('115');
+  await page.getByRole('button', { name: 'Save vaccine' }).click();
+  const tdap = page.getByTestId('immunization').filter({ hasText: 'Tdap' });
+  await expect(tetanus).toHaveAttribute('data-status', 'up-to-date');
+  await tdap.getByRole('button', { name: 'Entered in error' }).click();
+  await tdap.getByPlaceholder('Why was this entered in error?').fill('Recorded on the wrong patient');
+  await tdap.getByRole('button', { name: 'Mark' }).click();
+  await expect(page.getByTestId('immunization').filter({ hasText: 'Tdap' })).toHaveCount(0);
+  await page.getByText(/\d+ entered in error/).last().click();
+  await expect(page.getByTestId('immunization-in-error')).toContainText('Recorded on the wrong patient');
+  await expect(tetanus).toHaveAttribute('data-status', before!);
   await device.close();
 });
