@@ -114,16 +114,28 @@ test('two desks book the same slot offline; after reconnecting both see the doub
   await b.close();
 });
 
-test('book, check in, then cancel with a reason, online; the server has it', async ({ browser }) => {
+test('book, reschedule, check in, then cancel with a reason, online; the server has it', async ({ browser }) => {
   const desk = await Device.open(browser, clinic);
   await desk.signIn('desk.demo');
   const [patient] = await patientNames(desk.page, 1);
   const day = freeWeekday(4);
   await openSchedule(desk.page, day);
-  const start = await book(desk.page, patient, { type: 'Video visit (video, 30 min)', day, screenshot: '/tmp/schedule-book.png' });
+  const booked = await book(desk.page, patient, { type: 'Video visit (video, 30 min)', day, screenshot: '/tmp/schedule-book.png' });
   const card = desk.page.getByTestId('appointment').filter({ hasText: patient });
   await expect(card).toContainText('Video');
   await expect(card.getByTestId('appointment-status')).toHaveText('Booked');
+
+  // Rescheduled to the next free time the same day: the same appointment, moved.
+  const before = await card.locator('.time').textContent();
+  await card.getByRole('button', { name: 'Reschedule' }).click();
+  const move = desk.page.locator('form').filter({ has: desk.page.getByRole('heading', { name: 'Reschedule' }) });
+  const newTime = move.getByLabel('New time');
+  const options = await newTime.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  const start = options.find((o) => o !== booked)!;
+  await newTime.selectOption(start);
+  await move.getByRole('button', { name: 'Move appointment' }).click();
+  await expect(move).toBeHidden();
+  await expect(card.locator('.time')).not.toHaveText(before!);
 
   await card.getByRole('button', { name: 'Check in' }).click();
   await expect(card.getByTestId('appointment-status')).toHaveText('Checked in');
@@ -165,8 +177,8 @@ test('a clinician sees the video appointment link to the visit console', async (
   // Working hours, blocked time and appointment types are kept in the same document.
   await dr.page.getByRole('button', { name: 'Schedule settings' }).click();
   const settings = dr.page.getByTestId('schedule-settings');
-  await settings.getByLabel('Provider').selectOption({ label: 'Dr. Amara Okafor' });
-  await expect(settings.getByLabel('Day')).toHaveCount(11);
+  await settings.getByLabel('Provider', { exact: true }).selectOption({ label: 'Dr. Amara Okafor' });
+  await expect(settings.getByLabel('Day', { exact: true })).toHaveCount(11);
   await settings.getByLabel('Type name').fill('Wound check');
   await settings.getByLabel('Type minutes').fill('20');
   await settings.getByRole('button', { name: 'Add type' }).click();
