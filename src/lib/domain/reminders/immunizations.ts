@@ -19,7 +19,7 @@ export function immunizationReminders(ctx: ReminderContext): Reminder[] {
         status: 'due',
         level: item.overdue ? 'warn' : 'info',
         overdue: item.overdue,
-        detail: `${item.overdue ? 'Overdue' : 'Due'} since ${item.dueDate}. ${item.detail}.`,
+        detail: `${item.dueDate >= ctx.now.slice(0, 10) ? 'Due now' : `${item.overdue ? 'Overdue' : 'Due'} since ${item.dueDate}`}. ${item.detail}.`,
         action: { kind: 'immunize', cvx: item.suggestedCvx, label: `Record ${vaccine?.name ?? 'vaccine'}` }
       });
     }
