@@ -184,6 +184,9 @@ test('a clinician sees the video appointment link to the visit console', async (
   await settings.getByRole('button', { name: 'Add type' }).click();
   await expect(settings).toContainText('Wound check — in person, 20 min');
   await dr.page.screenshot({ path: '/tmp/schedule-settings.png', fullPage: true });
+  // A tablet at the desk: the open panel comes above the day.
+  await dr.page.setViewportSize({ width: 820, height: 1000 });
+  await dr.page.screenshot({ path: '/tmp/schedule-tablet.png', fullPage: true });
   await dr.close();
 });
 
