@@ -117,18 +117,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const sync = createSyncService({ db, authenticate: (req) => auth.authenticate(req), audit, onDocChanged }, opts.sync);
 
+  const fhirImporter = createFhirImporter({ sync, store: createFhirStore(db) });
+
   let seeded: SeedResult | null = null;
   try {
     const backfilled = await backfillPatientList(db, sync, patients);
     if (backfilled > 0) logger.warn(`patient list: rebuilt ${backfilled} missing row(s) from stored documents`);
-    if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients });
+    if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients, importer: fhirImporter });
   } catch (err) {
     await sync.close();
     db.close();
     throw err;
   }
-
-  const fhirImporter = createFhirImporter({ sync, store: createFhirStore(db) });
 
   const site = createStaticSite(opts.staticDir ?? path.resolve('build'));
   if (!site.available) logger.warn('The web app is not built: run `npm run build` (the server answers / with a 503 until then).');

@@ -1,7 +1,10 @@
 import { expect, test } from '@playwright/test';
 import * as Y from 'yjs';
 import { listObservations } from '../src/lib/chart/clinical-doc';
+import { ageInYears, displayName } from '../src/lib/domain/patient';
 import { vitalSeries } from '../src/lib/domain/vitals';
+import { GENERATED_PATIENTS } from '../server/seed/demo-seed';
+import { generatePatients } from '../server/seed/generated-patients';
 import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
@@ -10,6 +13,15 @@ import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
  * the adult range, and the Observations reach the server on reconnect.
  */
 let clinic: Clinic;
+
+/**
+ * Adults among the demo clinic's generated patients, as the patient list names
+ * them: none has vital signs on record (the imported Synthea records do).
+ */
+const adults = generatePatients(GENERATED_PATIENTS)
+  .filter((p) => ageInYears(p.demographics.birthDate) >= 18)
+  .map((p) => displayName(p.demographics));
+
 test.beforeAll(async () => {
   clinic = await startClinic();
 });
@@ -17,12 +29,11 @@ test.afterAll(async () => {
   await clinic.stop();
 });
 
-
 test('offline: record vitals with a stage 2 blood pressure, see the flag, and the server has it after reconnect', async ({ browser }) => {
   const device = await Device.open(browser, clinic);
   const { page } = device;
   await device.signIn('dr.demo');
-  const chartUrl = await device.openPatient('Hermiston, Asa');
+  const chartUrl = await device.openPatient(adults[0]);
   const patientId = chartUrl.split('/patients/')[1];
   const vitals = page.getByTestId('vitals');
   await expect(vitals.getByText('No vital signs recorded.')).toBeVisible();
@@ -65,7 +76,7 @@ test('a set recorded by mistake is marked entered in error and leaves the trends
   const device = await Device.open(browser, clinic);
   const { page } = device;
   await device.signIn('dr.demo');
-  await device.openPatient('Gerlach, Jerrell');
+  await device.openPatient(adults[1]);
   const vitals = page.getByTestId('vitals');
   await vitals.getByRole('button', { name: 'Record vitals' }).click();
   await page.getByLabel('Pulse (/min)').fill('880');

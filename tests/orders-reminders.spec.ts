@@ -21,7 +21,11 @@ test.afterAll(async () => {
   await clinic.stop();
 });
 
-/** Opens a Synthea patient (a 55-year-old man, alive) by searching the list; returns the patient id. */
+/**
+ * Opens a Synthea patient by searching the list; returns the patient id. His imported record (a man born
+ * 1984, alive) has influenza vaccines up to 2018, a Td in 2015 and no lipid panel in five years, so the
+ * influenza and lipid reminders are due.
+ */
 async function openPatient(page: Page): Promise<string> {
   await page.getByLabel('Search patients').fill('Kreiger');
   await page.getByTestId('patient-link').first().click();

@@ -2,14 +2,7 @@ import * as Y from 'yjs';
 import type { Actor } from '../../src/lib/domain/chart';
 import { NOTE_SECTIONS } from '../../src/lib/domain/chart';
 import { initPatientDoc } from '../../src/lib/chart/patient-doc';
-import {
-  addAllergy,
-  addCondition,
-  addEncounter,
-  collection,
-  initChartDoc,
-  noteSection
-} from '../../src/lib/chart/chart-doc';
+import { addAllergy, addCondition, addEncounter, initChartDoc, noteSection } from '../../src/lib/chart/chart-doc';
 import type { SeedPatient } from './seed-patient';
 
 /**
@@ -29,14 +22,6 @@ export function buildPatientDocs(p: SeedPatient, actor: Actor): { patient: Y.Doc
     for (const section of NOTE_SECTIONS) {
       const text = v.note?.[section];
       if (text) noteSection(chart, id, section).insert(0, text);
-    }
-    if (v.finishedAt) {
-      // A visit from the past record is over; it has no Outpost note to sign.
-      const entry = collection(chart, 'encounters').get(id);
-      chart.transact(() => {
-        entry?.set('status', 'finished');
-        entry?.set('end', v.finishedAt);
-      }, 'local');
     }
   }
   return { patient, chart };

@@ -4,14 +4,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { listAllergies, listConditions, listEncounters, noteText } from '../../src/lib/chart/chart-doc';
+import { listImmunizations, listMedications, listObservations } from '../../src/lib/chart/clinical-doc';
+import { unsignedNotes } from '../../src/lib/chart/note-worklist';
 import { readPatient } from '../../src/lib/chart/patient-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { ageInYears, isValidMrn, type PatientSummary } from '../../src/lib/domain/patient';
 import { getJson, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
-import { DEMO_PASSWORD, DEMO_USERS } from './demo-seed';
+import { DEMO_PASSWORD, DEMO_USERS, GENERATED_PATIENTS, IMPORT_ACTOR_NAME } from './demo-seed';
 import { demoBanner } from './demo-banner';
 import { generatePatients } from './generated-patients';
-import { loadSyntheaBundles, syntheaToSeedPatient } from './synthea';
+import { loadSyntheaBundles } from './synthea';
 
 let dataDir: string;
 let app: TestApp;
@@ -58,18 +60,20 @@ describe('demo clinic seed', () => {
     expect(patients.map((p) => p.name.family)).toContain('Hermiston');
   });
 
-  it('maps Synthea records into patient and chart documents', async () => {
+  it('imports the Synthea records whole through the FHIR importer, attributed to the import account and audited', async () => {
     const clinicId = app.seeded!.clinic.id;
-    const asa = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
-    const bundles = loadSyntheaBundles().map(syntheaToSeedPatient);
-    const asaSeed = bundles.find((b) => b.demographics.family === 'Hermiston')!;
-    const patient = readPatient(await docOf(docName('patient', asaSeed.id), clinicId))!;
+    const bundles = loadSyntheaBundles() as { entry: { resource: { resourceType: string; id: string; name: { family: string }[] } }[] }[];
+    expect(app.seeded!.patients).toBe(bundles.length + GENERATED_PATIENTS);
+    const countOf = (b: (typeof bundles)[number], type: string) => b.entry.filter((e) => e.resource.resourceType === type).length;
+    const patientOf = (b: (typeof bundles)[number]) => b.entry.find((e) => e.resource.resourceType === 'Patient')!.resource;
+    const asaBundle = bundles.find((b) => patientOf(b).name[0].family.startsWith('Hermiston'))!;
+    const asaId = patientOf(asaBundle).id; // the Patient resource id names the documents
+
+    const patient = readPatient(await docOf(docName('patient', asaId), clinicId))!;
     expect(patient).toMatchObject({ family: 'Hermiston', given: ['Asa'], birthDate: '1971-03-03', gender: 'male', city: 'Peabody' });
-    expect(asaSeed.id).not.toBe(asa); // the Patient resource id, not the Synthea person id
-    const chart = await docOf(docName('chart', asaSeed.id), clinicId);
-    const allergies = listAllergies(chart);
-    expect(allergies.map((a) => a.code.text)).toContain('Peanuts');
-    expect(allergies.find((a) => a.code.text === 'Tree pollen')?.category).toBe('environment');
+    expect(isValidMrn(patient.mrn)).toBe(true);
+    const chart = await docOf(docName('chart', asaId), clinicId);
+    expect(listAllergies(chart).map((a) => a.code.text)).toContain('Peanuts');
     const problems = listConditions(chart);
     expect(problems).toHaveLength(7);
     expect(problems.find((c) => c.code.text === 'Rheumatoid arthritis')).toMatchObject({
@@ -77,24 +81,55 @@ describe('demo clinic seed', () => {
       code: { coding: [{ system: 'http://snomed.info/sct', code: '69896004' }] }
     });
     expect(problems.find((c) => c.code.text === 'Sprain of ankle')).toMatchObject({ clinicalStatus: 'resolved', abatementDate: '2014-08-31' });
+    // Every visit, observation, medication and immunization of the record, not a sample of them.
     const visits = listEncounters(chart);
-    expect(visits).toHaveLength(3);
+    expect(visits).toHaveLength(countOf(asaBundle, 'Encounter'));
+    expect(visits.length).toBe(20);
     expect(visits.every((v) => v.status === 'finished' && v.end)).toBe(true);
-    expect(listEncounters(chart)[0].createdBy).toBe('Outpost import');
+    expect(visits.every((v) => v.createdBy === IMPORT_ACTOR_NAME)).toBe(true);
+    expect(listObservations(chart)).toHaveLength(countOf(asaBundle, 'Observation'));
+    expect(listMedications(chart)).toHaveLength(countOf(asaBundle, 'MedicationRequest'));
+    expect(listImmunizations(chart)).toHaveLength(countOf(asaBundle, 'Immunization'));
 
-    const micha = bundles.find((b) => b.demographics.family === 'Kertzmann')!;
-    expect(micha.demographics.deceasedDate).toBe('2019-04-05');
+    for (const b of bundles) {
+      const id = patientOf(b).id;
+      const c = await docOf(docName('chart', id), clinicId);
+      expect(listEncounters(c)).toHaveLength(countOf(b, 'Encounter'));
+      // Past visits arrive finished with no Outpost note: none of them waits in the unsigned-notes worklist.
+      expect(unsignedNotes(c, id)).toEqual([]);
+    }
+    const micha = bundles.find((b) => patientOf(b).name[0].family.startsWith('Kertzmann'))!;
+    expect(readPatient(await docOf(docName('patient', patientOf(micha).id), clinicId))!.deceasedDate).toBe('2019-04-05');
+
+    // Audited as POST /fhir/R4 audits an import: one entry per patient, by the import account, no content.
+    const importUser = app.db.prepare('SELECT id FROM users WHERE name = ?').get(IMPORT_ACTOR_NAME) as { id: string };
+    const rows = app.db.prepare("SELECT user_id, target, detail FROM audit_log WHERE action = 'import' AND outcome = 'success'").all() as {
+      user_id: string;
+      target: string;
+      detail: string;
+    }[];
+    const perPatient = rows.filter((r) => r.target.startsWith('patient:'));
+    expect(perPatient.map((r) => r.target).sort()).toEqual(bundles.map((b) => docName('patient', patientOf(b).id)).sort());
+    expect(rows.every((r) => r.user_id === importUser.id)).toBe(true);
+    expect(JSON.parse(perPatient.find((r) => r.target === docName('patient', asaId))!.detail)).toMatchObject({
+      via: 'fhir-transaction',
+      source: 'demo-seed',
+      newPatient: true,
+      types: { Encounter: 20, Observation: 61 }
+    });
+    expect(rows.map((r) => r.detail).join()).not.toContain('Hermiston');
   });
 
   it('gives generated patients problems, allergies and a draft visit note', async () => {
     const clinicId = app.seeded!.clinic.id;
-    const generated = generatePatients(22);
+    const generated = generatePatients(GENERATED_PATIENTS);
     let notes = 0;
     let allergies = 0;
     for (const g of generated) {
       const chart = await docOf(docName('chart', g.id), clinicId);
       const [visit] = listEncounters(chart);
       expect(visit.note.status).toBe('draft');
+      expect(unsignedNotes(chart, g.id)).toMatchObject([{ encounterId: visit.id, kind: 'draft' }]);
       if (noteText(chart, visit.id).subjective.length > 10) notes++;
       allergies += listAllergies(chart).length;
     }

@@ -4,19 +4,26 @@ import { readPatient } from '../../src/lib/chart/patient-doc';
 import { docName, scheduleName } from '../../src/lib/domain/doc-names';
 import type { Role } from '../../src/lib/domain/roles';
 import { hashPassword, NO_LOGIN_HASH } from '../auth/password';
+import type { FhirImporter } from '../fhir/import-bundle';
 import type { PatientProjection } from '../store/patients';
 import { createClinic, createUser, listClinics, type Clinic } from '../store/users';
 import type { Audit, SyncService } from '../types';
 import { buildPatientDocs } from './build-docs';
 import { buildDemoSchedule } from './demo-schedule';
 import { generatePatients } from './generated-patients';
-import { loadSyntheaBundles, syntheaToSeedPatient } from './synthea';
+import { loadSyntheaBundles } from './synthea';
 
 /**
  * The demo clinic: staff accounts for each role and a realistic panel of
  * fictional patients, so Outpost can be tried the minute it starts. Seeded
  * only into an empty data directory, never again (a restart keeps whatever
  * was charted since).
+ *
+ * The Synthea records (fixtures/synthea) come in through the FHIR
+ * transaction import, the same importer `POST /fhir/R4` calls, so the demo
+ * shows an imported record exactly as a migration would leave it: every
+ * visit, observation, medication and immunization. The generated patients
+ * add the open visits with draft notes that a working day has.
  */
 
 export const DEMO_CLINIC_NAME = 'Outpost Demo Clinic';
@@ -40,6 +47,8 @@ export interface SeedDeps {
   sync: SyncService;
   audit: Audit;
   patients: PatientProjection;
+  /** The FHIR importer the `/fhir/R4` route uses. */
+  importer: FhirImporter;
 }
 
 export interface SeedResult {
@@ -80,21 +89,45 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
   })();
 
   const actor = { id: importUserId, name: IMPORT_ACTOR_NAME };
-  const seedPatients = [...loadSyntheaBundles().map(syntheaToSeedPatient), ...generatePatients(GENERATED_PATIENTS)];
-  for (const p of seedPatients) {
+  const patientIds: string[] = [];
+  const caller = { userId: importUserId, name: IMPORT_ACTOR_NAME, clinicId: clinic.id };
+  for (const bundle of loadSyntheaBundles()) {
+    const { summary } = await deps.importer.importBundle(caller, bundle);
+    // Audited as the route audits an import, attributed to the import account.
+    audit.record({
+      action: 'import',
+      outcome: 'success',
+      userId: importUserId,
+      target: docName('patient', summary.patientId),
+      detail: {
+        via: 'fhir-transaction',
+        source: 'demo-seed',
+        newPatient: summary.newPatient,
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        kept: summary.kept,
+        types: summary.types
+      }
+    });
+    await upsertListed(deps, clinic.id, summary.patientId);
+    patientIds.push(summary.patientId);
+  }
+  for (const p of generatePatients(GENERATED_PATIENTS)) {
     const docs = buildPatientDocs(p, actor);
     const record = readPatient(docs.patient);
     await writeDoc(deps, docName('patient', p.id), clinic.id, docs.patient, importUserId);
     await writeDoc(deps, docName('chart', p.id), clinic.id, docs.chart, importUserId);
     // The projection also follows sync's change hook; writing it here keeps the seed complete on its own.
     if (record) deps.patients.upsert(clinic.id, record);
+    patientIds.push(p.id);
   }
   const schedule = buildDemoSchedule({
     clinicId: clinic.id,
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     clinician: staff.get('dr.demo')!,
     nurse: staff.get('nurse.demo')!,
-    patientIds: seedPatients.map((p) => p.id),
+    patientIds,
     actor
   });
   await writeDoc(deps, scheduleName(clinic.id), clinic.id, schedule, importUserId);
@@ -103,9 +136,20 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
     outcome: 'success',
     userId: importUserId,
     target: 'demo-seed',
-    detail: { patients: seedPatients.length }
+    detail: { patients: patientIds.length }
   });
-  return { clinic, patients: seedPatients.length, ms: Math.round(performance.now() - started) };
+  return { clinic, patients: patientIds.length, ms: Math.round(performance.now() - started) };
+}
+
+/** Puts an imported patient in the list (sync's change hook does too; the seed does not rely on it). */
+async function upsertListed(deps: SeedDeps, clinicId: string, patientId: string): Promise<void> {
+  const state = await deps.sync.readState(docName('patient', patientId), clinicId);
+  if (!state) return;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  const record = readPatient(doc);
+  if (record) deps.patients.upsert(clinicId, { ...record, id: patientId });
+  doc.destroy();
 }
 
 async function writeDoc(deps: SeedDeps, name: string, clinicId: string, doc: Y.Doc, userId: string): Promise<void> {

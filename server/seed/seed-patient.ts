@@ -3,8 +3,8 @@ import type { PatientInput } from '../../src/lib/domain/patient';
 
 /**
  * A patient ready to be written into Outpost documents: demographics for the
- * `patient:` document and chart entries for the `chart:` document. Both the
- * Synthea mapping and the generated demo patients produce this shape.
+ * `patient:` document and chart entries for the `chart:` document: the shape
+ * the generated demo patients take (Synthea records come in through FHIR import).
  */
 export interface SeedPatient {
   id: string;
@@ -16,8 +16,7 @@ export interface SeedPatient {
 }
 
 export interface SeedVisit {
+  /** An open visit: its note is a draft awaiting the clinician's signature. */
   input: EncounterInput;
-  /** A finished visit from the past record; otherwise an open visit with a draft note. */
-  finishedAt?: string;
   note?: Partial<Record<NoteSection, string>>;
 }
