@@ -1,0 +1,69 @@
+import { expect, test } from '@playwright/test';
+import type { TelehealthConfig } from '../server/telehealth/telehealth-config';
+import { Device, startClinic, type Clinic } from './support/clinic';
+
+/**
+ * Journey: the front desk sends the join link of a booked video
+ * appointment straight from the schedule, and can revoke it. The desk
+ * never opens the clinician's console (clinical only); the link is for
+ * the appointment's visit, so the clinician later finds the patient in
+ * that visit's waiting room.
+ *
+ * What is simulated: no LiveKit server can run here, so the clinic is
+ * configured with a LiveKit address where nothing listens and test keys.
+ * Making, checking and revoking links never talks to LiveKit: all of it
+ * is the real server.
+ */
+const FAKE_LIVEKIT: TelehealthConfig = {
+  configured: true,
+  url: 'ws://127.0.0.1:1',
+  apiKey: 'APIe2etestkey',
+  apiSecret: 'e2e-secret-that-is-long-enough-for-hs256-0123456789'
+};
+
+let clinic: Clinic;
+test.beforeAll(async () => {
+  clinic = await startClinic({ telehealth: FAKE_LIVEKIT });
+});
+test.afterAll(async () => {
+  await clinic.stop();
+});
+
+test('the desk creates, copies and revokes a video appointment’s join link from the schedule', async ({ browser }) => {
+  const desk = await Device.open(browser, clinic);
+  const { page } = desk;
+  await desk.signIn('desk.demo');
+  await page.getByRole('link', { name: 'Schedule', exact: true }).click();
+  await expect(page.getByTestId('day-view')).toBeVisible();
+  // The desk sees no console link, only the join links.
+  await expect(page.getByTestId('video-link')).toHaveCount(0);
+  let toggle = page.getByRole('button', { name: 'Join link…' });
+  if ((await toggle.count()) === 0) {
+    // Late in the day every seeded video visit may be over: tomorrow has more.
+    await page.getByRole('button', { name: 'Next day' }).click();
+    toggle = page.getByRole('button', { name: 'Join link…' });
+  }
+  // Pin the card by its id: the button's name changes once it is open.
+  const id = await page.getByTestId('appointment').filter({ has: toggle }).first().getAttribute('data-appointment-id');
+  const card = page.locator(`[data-testid="appointment"][data-appointment-id="${id}"]`);
+  await card.getByRole('button', { name: 'Join link…' }).click();
+  const links = card.getByTestId('appointment-join-links');
+  await links.getByRole('button', { name: 'Create join link' }).click();
+  const url = new URL(await links.getByTestId('join-link').inputValue());
+  expect(url.pathname).toMatch(/^\/join\/[A-Za-z0-9_-]{30,}$/);
+  const token = url.pathname.split('/').pop()!;
+  const check = () => page.request.post('/api/telehealth/join/check', { data: { token } }).then(async (r) => ({ status: r.status(), body: await r.json() }));
+  expect(await check()).toMatchObject({ status: 200, body: { scope: 'patient', needsBirthDate: true } });
+  await page.screenshot({ path: '/tmp/schedule-join-link.png', fullPage: true });
+
+  page.once('dialog', (d) => void d.accept());
+  await links.getByRole('button', { name: 'Revoke patient link' }).click();
+  await expect(links.getByTestId('patient-link')).toHaveAttribute('data-revoked', 'true');
+  expect((await check()).status).toBe(404);
+
+  // Offline, the schedule still works and the desk is told why no link can be made.
+  await desk.offline();
+  await links.getByRole('button', { name: 'Create a new join link' }).click();
+  await expect(links.getByRole('alert')).toContainText(/network/i);
+  await desk.close();
+});
