@@ -55,7 +55,7 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
 
   // Place a lab order.
   await page.getByRole('button', { name: 'New order' }).click();
-  await page.getByLabel('Test').selectOption('4548-4');
+  await page.getByTestId('order-form').getByLabel('Test').selectOption('4548-4');
   await page.getByLabel('Reason for order').fill('Diabetes screening');
   await page.getByRole('button', { name: 'Sign order' }).click();
   const order = page.getByTestId('order').filter({ hasText: 'HbA1c' });
@@ -66,7 +66,7 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
   // Act on a reminder: its order opens prefilled; once signed the reminder shows as ordered.
   const lipids = reminders.and(page.locator('[data-id="uspstf-statin-lipids"]'));
   await lipids.getByRole('button', { name: 'Order lipid panel' }).click();
-  await expect(page.getByLabel('Test')).toHaveValue('57698-3');
+  await expect(page.getByTestId('order-form').getByLabel('Test')).toHaveValue('57698-3');
   await page.getByRole('button', { name: 'Sign order' }).click();
   await expect(lipids).toContainText('Ordered');
   await expect(page.getByTestId('order').filter({ hasText: 'Lipid panel' })).toBeVisible();
@@ -150,7 +150,7 @@ test('a nurse drafts an order that waits for a clinician, and marks a mistaken v
   await device.signIn('nurse.demo');
   await openPatient(page);
   await page.getByRole('button', { name: 'New order' }).click();
-  await page.getByLabel('Test').selectOption('58410-2');
+  await page.getByTestId('order-form').getByLabel('Test').selectOption('58410-2');
   await page.getByRole('button', { name: 'Save draft order' }).click();
   const order = page.getByTestId('order').filter({ hasText: 'CBC' });
   await expect(order.getByTestId('order-status')).toHaveText('Draft (awaiting signature)');
