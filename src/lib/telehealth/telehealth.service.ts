@@ -51,8 +51,19 @@ export function isVideoNotConfigured(error: unknown): boolean {
 
 export const VIDEO_NOT_CONFIGURED = 'Video is not configured on this server.';
 
-export async function createPatientLink(visitId: string, patientId: string): Promise<JoinLink> {
-  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'patient', visitId, patientId } }));
+/** The patient's link; `expiresInMinutes` (5 min to 7 days) overrides the server's default of 24 hours. */
+export async function createPatientLink(visitId: string, patientId: string, expiresInMinutes?: number): Promise<JoinLink> {
+  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'patient', visitId, patientId, expiresInMinutes } }));
+}
+
+/**
+ * How long a link sent from the schedule should live: until two hours after
+ * the appointment ends (a patient may join late or be kept waiting), at
+ * least an hour, at most the server's limit of 7 days.
+ */
+export function linkMinutesForAppointment(appointmentEnd: string, now = Date.now()): number {
+  const minutes = Math.ceil((Date.parse(appointmentEnd) + 2 * 3_600_000 - now) / 60_000);
+  return Math.min(7 * 24 * 60, Math.max(60, Number.isFinite(minutes) ? minutes : 60));
 }
 
 /** A separate, shorter-lived link for an interpreter or family member; it joins the same visit with the patient's rights. */
