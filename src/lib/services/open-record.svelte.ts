@@ -1,6 +1,7 @@
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import type { Connection, LiveDoc } from '../sync/live-doc';
+import { STORE_ORIGIN, type Connection, type LiveDoc } from '../sync/live-doc';
+import { AppError } from '../domain/errors';
 import { reportError } from './report-error';
 
 /**
@@ -44,6 +45,16 @@ function peersOf(awareness: Awareness): Peer[] {
 
 /** How long after the last demographic edit the patient list is refreshed. */
 const LIST_REFRESH_MS = 400;
+/** How long after the last chart change (or the chart opening) its summary projection is brought up to date. */
+const CHART_SUMMARY_MS = 1_500;
+
+/** Keeps the chart's summary projection (what ChartSummary shows) in step with the open chart. */
+export interface ChartSummaryHooks {
+  /** True when the stored projection already covers the stored chart. */
+  isCurrent(): Promise<boolean>;
+  /** Reads the summary from the document synchronously, then stores it. */
+  store(doc: Y.Doc): Promise<void>;
+}
 
 const RANK: Record<Connection, number> = { offline: 0, connecting: 1, live: 2 };
 
@@ -61,7 +72,7 @@ export class LiveRecord implements OpenRecord {
   constructor(
     patientId: string,
     docs: { patient: LiveDoc; chart: LiveDoc | null },
-    hooks: { release: (doc: LiveDoc) => Promise<void>; onPatientChange: (doc: Y.Doc) => void }
+    hooks: { release: (doc: LiveDoc) => Promise<void>; onPatientChange: (doc: Y.Doc) => void; chartSummary?: ChartSummaryHooks }
   ) {
     this.patientId = patientId;
     this.#patient = docs.patient;
@@ -90,6 +101,7 @@ export class LiveRecord implements OpenRecord {
         refreshList();
       }
     });
+    if (this.#chart && hooks.chartSummary) this.#keepChartSummary(this.#chart.doc, hooks.chartSummary);
     const presence = this.#chart?.awareness ?? this.#patient.awareness;
     const updatePeers = () => (this.#peers = peersOf(presence));
     presence.on('change', updatePeers);
@@ -126,6 +138,51 @@ export class LiveRecord implements OpenRecord {
     this.#closed = true;
     for (const c of this.#cleanup.splice(0)) c();
     Promise.all(this.#docs().map((d) => this.#release(d))).catch((err: unknown) => reportError('Closing a record', err));
+  }
+
+  /**
+   * Off the hot path: once the chart has been open a moment it checks that
+   * the projection is current (rebuilding it if not), and after every burst
+   * of changes, local or synced, it rebuilds it. Closing does what is due.
+   */
+  #keepChartSummary(doc: Y.Doc, hooks: ChartSummaryHooks): void {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let changed = false;
+    const report = (err: unknown) => {
+      // Locked meanwhile (the key and the database are gone): the copy is simply not updated.
+      if ((err instanceof AppError && err.code === 'unauthenticated') || (err instanceof Error && err.name === 'DatabaseClosedError')) return;
+      reportError('Updating the chart summary on this device', err);
+    };
+    const run = (closing: boolean) => {
+      timer = null;
+      if (changed || closing) {
+        changed = false;
+        hooks.store(doc).catch(report);
+        return;
+      }
+      hooks
+        .isCurrent()
+        .then((current) => (current || this.#closed ? undefined : hooks.store(doc)))
+        .catch(report);
+    };
+    const schedule = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => run(false), CHART_SUMMARY_MS);
+    };
+    const onUpdate = (_update: Uint8Array, origin: unknown) => {
+      if (origin === STORE_ORIGIN) return;
+      changed = true;
+      schedule();
+    };
+    schedule();
+    doc.on('update', onUpdate);
+    this.#cleanup.push(() => {
+      doc.off('update', onUpdate);
+      if (timer) {
+        clearTimeout(timer);
+        run(true);
+      }
+    });
   }
 
   #docs(): LiveDoc[] {

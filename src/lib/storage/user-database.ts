@@ -54,6 +54,10 @@ export type DocRow = z.infer<typeof docRowSchema>;
 export const patientRowSchema = z.object({ id: z.string().min(1), iv: bytes, data: bytes });
 export type PatientRow = z.infer<typeof patientRowSchema>;
 
+/** The chart-summary projection: one sealed summary per patient (see chart-summary-store.ts). */
+export const chartSummaryRowSchema = z.object({ id: z.string().min(1), iv: bytes, data: bytes });
+export type ChartSummaryRow = z.infer<typeof chartSummaryRowSchema>;
+
 /** Small values: the sync cursor in the clear, the signed-in user's profile sealed. */
 export const metaRowSchema = z.object({
   key: z.string().min(1),
@@ -89,6 +93,7 @@ export class UserDatabase extends Dexie {
   patients!: EntityTable<PatientRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
   attachments!: EntityTable<AttachmentRow, 'id'>;
+  chartSummaries!: EntityTable<ChartSummaryRow, 'id'>;
 
   constructor(userId: string) {
     super(userDatabaseName(userId));
@@ -101,6 +106,8 @@ export class UserDatabase extends Dexie {
     });
     // v2 adds attachment bytes; the v1 tables are untouched, so a device upgrades in place.
     this.version(2).stores({ attachments: '&id, doc, pending' });
+    // v3 adds the chart-summary projection, a cache rebuilt from the documents: nothing to migrate.
+    this.version(3).stores({ chartSummaries: '&id' });
   }
 }
 

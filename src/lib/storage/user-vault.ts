@@ -1,6 +1,7 @@
 import Dexie from 'dexie';
 import { AppError } from '../domain/errors';
 import { AttachmentBlobStore } from './attachment-blob-store';
+import { ChartSummaryStore } from './chart-summary-store';
 import { createDataKey, deriveWrappingKey, PBKDF2_ITERATIONS, randomBytes, SALT_BYTES, unwrapDataKey } from './crypto-box';
 import { EncryptedDocStore } from './encrypted-doc-store';
 import { KeyRing } from './key-ring';
@@ -22,6 +23,8 @@ export interface UserVault {
   readonly meta: VaultMetaStore;
   /** Sealed bytes of chart attachments (photos, scanned documents). */
   readonly attachments: AttachmentBlobStore;
+  /** Sealed chart summaries, shown while a long chart loads. */
+  readonly chartSummaries: ChartSummaryStore;
   /** Drops the key and closes the database. */
   close(): void;
 }
@@ -46,6 +49,7 @@ function assemble(userId: string, db: UserDatabase, keys: KeyRing, opts: VaultOp
     patients: new PatientProjectionStore(db, keys),
     meta: new VaultMetaStore(db, keys),
     attachments: new AttachmentBlobStore(db, keys),
+    chartSummaries: new ChartSummaryStore(db, keys),
     close() {
       keys.drop();
       db.close();

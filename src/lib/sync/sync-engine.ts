@@ -6,6 +6,7 @@ import type { UserVault } from '../storage/user-vault';
 import { catchUp, flushPending, pullDocs, type DocFailure, type RemoteDiff } from './batch-sync';
 import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
 import { refreshPatientRows, summaryOf } from './projection-refresh';
+import { projectedCharts, rebuildChartProjections } from './chart-projection-refresh';
 import { browserOnline, SIGNED_OUT_MESSAGE, type SyncStatusSink } from './sync-status';
 
 /**
@@ -28,6 +29,8 @@ export interface SyncEngineOptions {
   WebSocketPolyfill?: WebSocketClass;
   intervalMs?: number;
   flushDelayMs?: number;
+  /** Delay before chart summaries made stale by sync are rebuilt (default 1 s). */
+  projectionDelayMs?: number;
   chunkSize?: number;
   isOnline?: () => boolean;
   /** Unexpected failures, for the app's error log (messages only; never patient data). */
@@ -50,6 +53,9 @@ export class SyncEngine {
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #stopped = false;
   #unsubscribe: (() => void)[] = [];
+  /** Charts whose summary projection sync made stale, rebuilt in the background. */
+  readonly #staleCharts = new Set<string>();
+  #chartTimer: ReturnType<typeof setTimeout> | null = null;
   /** The last background failure, for tests and diagnostics. */
   lastError: unknown = null;
 
@@ -87,7 +93,8 @@ export class SyncEngine {
     this.#stopped = true;
     if (this.#interval) clearInterval(this.#interval);
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
-    this.#interval = this.#flushTimer = null;
+    if (this.#chartTimer) clearTimeout(this.#chartTimer);
+    this.#interval = this.#flushTimer = this.#chartTimer = null;
     for (const u of this.#unsubscribe.splice(0)) u();
     const entries = [...this.#open.values()];
     this.#open.clear();
@@ -258,6 +265,26 @@ export class SyncEngine {
     if (this.#stopped) return;
     const rows = await refreshPatientRows(this.#o.vault, changed);
     if (rows.length > 0 && !this.#stopped) this.#o.onPatientsChanged?.(rows);
+    await this.#invalidateChartSummaries(changed);
+  }
+
+  /**
+   * Charts sync changed lose their summary projection at once (so a stale
+   * one is never shown) and get it rebuilt a moment later, off the sync
+   * path. An open chart rebuilds its own from the live document.
+   */
+  async #invalidateChartSummaries(changed: readonly string[]): Promise<void> {
+    const charts = await projectedCharts(this.#o.vault, changed);
+    if (charts.length === 0 || this.#stopped) return;
+    await this.#o.vault.chartSummaries.invalidate(charts);
+    for (const id of charts) if (!this.#open.has(`chart:${id}`)) this.#staleCharts.add(id);
+    if (this.#staleCharts.size === 0 || this.#chartTimer) return;
+    this.#chartTimer = setTimeout(() => {
+      this.#chartTimer = null;
+      const ids = [...this.#staleCharts];
+      this.#staleCharts.clear();
+      this.#background(rebuildChartProjections(this.#o.vault, ids, () => this.#stopped).then(() => undefined));
+    }, this.#o.projectionDelayMs ?? 1_000);
   }
 
   async #refreshPending(): Promise<void> {
