@@ -6,6 +6,7 @@ import { chartSummary } from '../src/lib/chart/chart-summary';
 import { chartTimeline } from '../src/lib/chart/timeline-doc';
 import { docName } from '../src/lib/domain/doc-names';
 import { createVault } from '../src/lib/storage/user-vault';
+import { storeChartProjection } from '../src/lib/sync/chart-projection-refresh';
 import { twentyYearChart } from './twenty-year-chart';
 
 /**
@@ -13,7 +14,8 @@ import { twentyYearChart } from './twenty-year-chart';
  * see twenty-year-chart.ts) from the encrypted device store: read and
  * decrypt the stored rows, load them into a Y.Doc, and compute what the
  * chart summary renders (active problems, allergies and their status,
- * medications, last vitals, immunizations, care team). The timeline model
+ * medications, last vitals, immunizations, care team), and reading the
+ * sealed copy of that summary the chart page draws first. The timeline model
  * (every entry merged and sorted) is timed on top, as its page computes it.
  * Baseline in the same process: the same rows stored unencrypted.
  * Storage is fake-indexeddb in Node (several times slower than Chromium's
@@ -50,6 +52,19 @@ export async function run(): Promise<void> {
   const plain = new PlainDatabase();
   await plain.updates.add({ doc: name, data: update });
 
+  // The chart page's fast path: the sealed summary projection, current against the stored chart.
+  const projected = new Y.Doc();
+  await vault.docs.loadInto(name, projected, null);
+  await storeChartProjection(vault, pid, projected);
+  projected.destroy();
+  const fromCopy: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const copy = await vault.chartSummaries.getCurrent(pid);
+    fromCopy.push(performance.now() - t0);
+    if (!copy || copy.summary.latestVitals.length === 0) throw new Error('the stored summary did not come back current');
+  }
+
   const load: number[] = [];
   const summary: number[] = [];
   const timeline: number[] = [];
@@ -81,7 +96,8 @@ export async function run(): Promise<void> {
   console.log(`  … + summary data (what it renders) ${f(p50(summary))}`);
   console.log(`  baseline, same rows unencrypted     ${f(p50(clear))}  → ratio ${(p50(summary) / p50(clear)).toFixed(2)}×`);
   console.log(`  timeline model (${events} events), on top ${f(p50(timeline))}`);
-  console.log(`  target < ${TARGET_MS} ms to summary data: ${p50(summary) < TARGET_MS ? 'met' : 'NOT met'} (${f(p50(summary))})`);
+  console.log(`  stored summary copy (read + decrypt + currency check), what the chart page draws first ${f(p50(fromCopy))}`);
+  console.log(`  target < ${TARGET_MS} ms to summary data: from the stored copy ${p50(fromCopy) < TARGET_MS ? 'met' : 'NOT met'} (${f(p50(fromCopy))}); from the loaded document ${p50(summary) < TARGET_MS ? 'met' : 'NOT met'} (${f(p50(summary))})`);
   vault.close();
   plain.close();
 }
