@@ -115,6 +115,9 @@ describe('POST /fhir/R4 with a Synthea transaction bundle', () => {
     const allergies = listAllergies(chart);
     expect(allergies.map((a) => a.code.text)).toEqual(expect.arrayContaining(['Peanuts', 'Tree pollen']));
     expect(allergies.find((a) => a.code.text === 'Peanuts')).toMatchObject({ category: 'food', criticality: expect.any(String) });
+    // Synthea files pollen and dander under food; the chart lists them as environmental.
+    expect(allergies.find((a) => a.code.text === 'Tree pollen')?.category).toBe('environment');
+    expect(allergies.find((a) => a.code.text.startsWith('Dander'))?.category).toBe('environment');
 
     const observations = listObservations(chart);
     expect(observations).toHaveLength(count('Observation'));

@@ -133,7 +133,7 @@ function allergy(e: BundleEntry, r: Parsed<typeof S.allergySchema>): ChartWrite 
     fields: compact({
       resourceType: 'AllergyIntolerance',
       code: { ...code, text: substance.charAt(0).toUpperCase() + substance.slice(1) },
-      category: pick(r.category?.[0], ALLERGY_CATEGORIES, 'medication'),
+      category: allergyCategory(r.category?.[0], substance),
       criticality: pick(r.criticality, ALLERGY_CRITICALITIES, 'unable-to-assess'),
       reaction: manifestations.join(', ').slice(0, 500),
       severity: severityOf(reactions),
@@ -143,6 +143,19 @@ function allergy(e: BundleEntry, r: Parsed<typeof S.allergySchema>): ChartWrite 
       sourceId: sourceId(e)
     })
   };
+}
+
+/**
+ * Substances FHIR's AllergyIntoleranceCategory calls `environment` ("encountered in the environment": pollen,
+ * mould, dust mites, animal dander, insect venom, latex). Synthea files every allergy under `food`, these included,
+ * and a pollen allergy listed as a food allergy misleads; a sender's `medication` or `biologic` is never changed.
+ * Source: http://hl7.org/fhir/R4/valueset-allergy-intolerance-category.html
+ */
+const ENVIRONMENTAL = /pollen|mould|mold|dust mite|dander|venom|latex/i;
+
+function allergyCategory(sent: string | undefined, substance: string): (typeof ALLERGY_CATEGORIES)[number] {
+  if ((sent === 'food' || sent === undefined) && ENVIRONMENTAL.test(substance)) return 'environment';
+  return pick(sent, ALLERGY_CATEGORIES, 'medication');
 }
 
 /** The first reaction severity FHIR allows (mild, moderate, severe), or '' when none was recorded. */

@@ -74,6 +74,7 @@ describe('demo clinic seed', () => {
     expect(isValidMrn(patient.mrn)).toBe(true);
     const chart = await docOf(docName('chart', asaId), clinicId);
     expect(listAllergies(chart).map((a) => a.code.text)).toContain('Peanuts');
+    expect(listAllergies(chart).find((a) => a.code.text === 'Tree pollen')?.category).toBe('environment');
     const problems = listConditions(chart);
     expect(problems).toHaveLength(7);
     expect(problems.find((c) => c.code.text === 'Rheumatoid arthritis')).toMatchObject({
