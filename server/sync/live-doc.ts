@@ -13,6 +13,8 @@ export interface Peer {
 export interface Writer {
   userId: string;
   peer?: Peer;
+  /** Written by the server's own code (import, seed, corrections), not by a client. */
+  server?: boolean;
 }
 
 /**
@@ -72,7 +74,8 @@ export class LiveDoc {
    */
   applyStored(update: CheckedUpdate, seq: number, writer: Writer): void {
     // Set when applied, not when appended: a snapshot must cover only rows the document holds.
-    this.lastSeq = seq;
+    // A write applied while another is being applied (a server correction) may already have raised it.
+    this.lastSeq = Math.max(this.lastSeq, seq);
     this.rowsSinceSnapshot += 1;
     Y.applyUpdate(this.doc, update.bytes, writer);
     if (this.rowsSinceSnapshot >= this.compactEvery) this.compact();

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
@@ -6,7 +9,9 @@ import { listMedicationRecords, prescribe, type DetectedIssue, type Prescription
 import { overrideHeldSend, queueSend, updateSend, readSend } from '../../src/lib/chart/pharmacy-send-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
-import { SERVER_WRITER_ID } from './prescription-audit';
+import { SERVER_WRITER_ID, sha256 } from './prescription-audit';
+import type { SyncServer } from './sync-service';
+import type { Writer } from './live-doc';
 
 /**
  * The prescribing audit trail and the clinician-only rule, derived on the
@@ -15,12 +20,13 @@ import { SERVER_WRITER_ID } from './prescription-audit';
  */
 let app: TestApp;
 let ids: Record<string, string>;
+let clinicId: string;
 const cookies: Record<string, string> = {};
 const providers: WebsocketProvider[] = [];
 
 beforeAll(async () => {
   app = await startTestApp();
-  ({ ids } = await addClinic(app, 'Audit Clinic', [
+  ({ ids, clinicId } = await addClinic(app, 'Audit Clinic', [
     { username: 'doc', roles: ['clinician'] },
     { username: 'doc2', roles: ['clinician'] },
     { username: 'nurse', roles: ['nurse'] }
@@ -102,7 +108,7 @@ describe('prescribing audit from chart updates', () => {
     expect(auditRows('prescription.override', name)[0]).toMatchObject({
       outcome: 'success',
       user_id: ids.doc,
-      detail: { medicationId: medId, context: 'sign', ruleId: 'pddi-warfarin-nsaid', severity: 'serious', kind: 'drug-drug', reason: 'Short course, INR in 3 days' }
+      detail: { medicationId: medId, context: 'sign', ruleId: 'pddi-warfarin-nsaid', severity: 'serious', kind: 'drug-drug', reasonLength: 27, reasonSha256: sha256('Short course, INR in 3 days') }
     });
     // Later edits of the entry (stopping it) are not a second signature.
     (doc.getMap('medications').get(medId) as Y.Map<unknown>).set('status', 'stopped');
@@ -147,7 +153,7 @@ describe('prescribing audit from chart updates', () => {
     await waitFor(() => auditRows('prescription.override', name).length === 1);
     expect(auditRows('prescription.override', name)[0]).toMatchObject({
       outcome: 'success',
-      detail: { medicationId: medId, sendId, context: 'send', ruleId: 'allergy-nsaid', severity: 'serious', reason: 'Intolerance only, discussed' }
+      detail: { medicationId: medId, sendId, context: 'send', ruleId: 'allergy-nsaid', severity: 'serious', reasonLength: 27, reasonSha256: sha256('Intolerance only, discussed') }
     });
     expect(readSend(doc, sendId).state).toBe('queued');
   });
@@ -179,8 +185,223 @@ describe('prescribing audit from chart updates', () => {
     });
     expect(res.status).toBe(200);
     expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { medicationId: medId, refused: 'not-a-clinician' } }]);
-    expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', detail: { ruleId: 'pddi-warfarin-nsaid', severity: 'serious', reason: 'Benefit outweighs risk' } }]);
+    expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', detail: { ruleId: 'pddi-warfarin-nsaid', severity: 'serious', reasonLength: 22, reasonSha256: sha256('Benefit outweighs risk') } }]);
     const viewer = await openChart('doc', name);
     await waitFor(() => listMedicationRecords(viewer).find((m) => m.id === medId)?.status === 'entered-in-error');
+  });
+});
+
+describe('signed prescriptions stay as signed', () => {
+  const nurseActor = () => ({ id: ids.nurse, name: 'nurse' });
+  const entry = (doc: Y.Doc, id: string) => doc.getMap('medications').get(id) as Y.Map<unknown>;
+  const med = (doc: Y.Doc, id: string) => listMedicationRecords(doc).find((m) => m.id === id);
+
+  it('puts entered-in-error back when a nurse sets her refused prescription active again', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const nurseDoc = await openChart('nurse', name);
+    const medId = prescribe(nurseDoc, ibuprofen([]), nurseActor());
+    await waitFor(() => med(nurseDoc, medId)?.status === 'entered-in-error');
+    entry(nurseDoc, medId).set('status', 'active');
+    await waitFor(() => auditRows('prescription.change', name).length === 1);
+    await waitFor(() => med(nurseDoc, medId)?.status === 'entered-in-error');
+    expect(auditRows('prescription.change', name)).toMatchObject([
+      { outcome: 'failure', user_id: ids.nurse, detail: { medicationId: medId, fields: ['status'], from: 'entered-in-error', to: 'active', refused: 'not-a-clinician' } }
+    ]);
+    const viewer = await openChart('doc', name);
+    expect(med(viewer, medId)?.status).toBe('entered-in-error');
+  });
+
+  it('undoes a nurse changing the drug and dose of a clinician’s prescription in place, and keeps the signed one in force', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const docClient = await openChart('doc', name);
+    const medId = prescribe(docClient, ibuprofen([]), { id: ids.doc, name: 'doc' });
+    const nurseDoc = await openChart('nurse', name);
+    await waitFor(() => med(nurseDoc, medId) !== undefined);
+    nurseDoc.transact(() => {
+      entry(nurseDoc, medId).set('medicationCodeableConcept', { text: 'oxycodone 10 MG Oral Tablet' });
+      entry(nurseDoc, medId).set('dispense', { quantity: { value: 90, unit: 'tablet' }, numberOfRepeatsAllowed: 5 });
+    });
+    await waitFor(() => auditRows('prescription.change', name).length === 1);
+    await waitFor(() => med(nurseDoc, medId)?.medicationCodeableConcept.text === 'ibuprofen 400 MG Oral Tablet');
+    expect(med(docClient, medId)).toMatchObject({ status: 'active', medicationCodeableConcept: { text: 'ibuprofen 400 MG Oral Tablet' }, dispense: { quantity: { value: 15 } } });
+    expect(auditRows('prescription.change', name)).toMatchObject([
+      { outcome: 'failure', user_id: ids.nurse, detail: { medicationId: medId, fields: ['medicationCodeableConcept', 'dispense'], refused: 'not-a-clinician' } }
+    ]);
+  });
+
+  it('undoes an in-place dose change by another clinician, but lets a clinician stop a prescription', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const docClient = await openChart('doc', name);
+    const medId = prescribe(docClient, ibuprofen([]), { id: ids.doc, name: 'doc' });
+    const other = await openChart('doc2', name);
+    await waitFor(() => med(other, medId) !== undefined);
+    entry(other, medId).set('dosage', { ...med(other, medId)!.dosage!, doseQuantity: { value: 4, unit: 'tablet' } });
+    await waitFor(() => auditRows('prescription.change', name).length === 1);
+    await waitFor(() => med(other, medId)?.dosage?.doseQuantity.value === 1);
+    expect(auditRows('prescription.change', name)[0]).toMatchObject({ outcome: 'failure', user_id: ids.doc2, detail: { fields: ['dosage'], refused: 'signed-fields-changed' } });
+    entry(other, medId).set('status', 'stopped');
+    await waitFor(() => auditRows('prescription.change', name).length === 2);
+    expect(auditRows('prescription.change', name)[1]).toMatchObject({ outcome: 'success', user_id: ids.doc2, detail: { from: 'active', to: 'stopped' } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(med(docClient, medId)?.status).toBe('stopped');
+  });
+
+  it('puts back a signed prescription a nurse deleted', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const docClient = await openChart('doc', name);
+    const medId = prescribe(docClient, ibuprofen([]), { id: ids.doc, name: 'doc' });
+    const nurseDoc = await openChart('nurse', name);
+    await waitFor(() => med(nurseDoc, medId) !== undefined);
+    nurseDoc.getMap('medications').delete(medId);
+    await waitFor(() => med(nurseDoc, medId) !== undefined && med(docClient, medId) !== undefined);
+    expect(med(docClient, medId)).toMatchObject({ status: 'active', requester: { reference: `Practitioner/${ids.doc}` } });
+    expect(auditRows('prescription.change', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { refused: 'signed-prescription-deleted' } }]);
+  });
+
+  it('treats a client-written sourceId as no exemption: a nurse’s “imported” signed request is refused; the server’s own import is not', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const nurseDoc = await openChart('nurse', name);
+    const medId = crypto.randomUUID();
+    // A modified client writes the entry with a sourceId in the same transaction, as if it were imported.
+    nurseDoc.transact(() => {
+      prescribe(nurseDoc, ibuprofen([]), nurseActor(), medId);
+      entry(nurseDoc, medId).set('sourceId', 'MedicationRequest/ext-1');
+    });
+    await waitFor(() => med(nurseDoc, medId)?.status === 'entered-in-error');
+    expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { medicationId: medId, refused: 'not-a-clinician' } }]);
+
+    const offline = new Y.Doc();
+    const sneaky = crypto.randomUUID();
+    offline.transact(() => {
+      prescribe(offline, ibuprofen([]), nurseActor(), sneaky);
+      entry(offline, sneaky).set('sourceId', 'MedicationRequest/ext-2');
+    });
+    const batchName = docName('chart', crypto.randomUUID());
+    const res = await fetch(`${app.url}/api/sync/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: cookies.nurse },
+      body: JSON.stringify({ docs: [], updates: [{ name: batchName, update: Buffer.from(Y.encodeStateAsUpdate(offline)).toString('base64') }] })
+    });
+    expect(res.status).toBe(200);
+    expect(auditRows('prescription.sign', batchName)).toMatchObject([{ outcome: 'failure', detail: { claimsImport: true, refused: 'not-a-clinician' } }]);
+
+    const imported = new Y.Doc();
+    const importedId = prescribe(imported, ibuprofen([]), { id: ids.doc, name: 'Imported' });
+    entry(imported, importedId).set('sourceId', 'MedicationRequest/ext-3');
+    const importName = docName('chart', crypto.randomUUID());
+    await app.sync.applyServerUpdate(importName, clinicId, Y.encodeStateAsUpdate(imported), ids.doc);
+    expect(auditRows('prescription.sign', importName)).toEqual([]);
+    const viewer = await openChart('doc', importName);
+    expect(med(viewer, importedId)?.status).toBe('active');
+  });
+});
+
+describe('overrides belong to their author and their prescription or send', () => {
+  it('refuses a nurse copying a clinician’s signing override into a held send: audited and the send cancelled', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const docClient = await openChart('doc', name);
+    const actor = { id: ids.doc, name: 'doc' };
+    const medId = prescribe(docClient, ibuprofen([issue('serious', 'Short course, INR in 3 days', ids.doc)]), actor);
+    const sendId = queueSend(docClient, medId, 'riverside', actor);
+    const held = issue('serious');
+    updateSend(docClient, sendId, { state: 'held', heldAlerts: [held] }, actor);
+    const nurseDoc = await openChart('nurse', name);
+    await waitFor(() => nurseDoc.getMap('pharmacySends').has(sendId) && readSend(nurseDoc, sendId).state === 'held');
+    const signed = listMedicationRecords(nurseDoc).find((m) => m.id === medId)!.detectedIssues;
+    overrideHeldSend(nurseDoc, sendId, signed, { id: ids.nurse, name: 'nurse' });
+    await waitFor(() => readSend(docClient, sendId).state === 'cancelled');
+    expect(auditRows('prescription.override', name).filter((r) => r.detail.context === 'send')).toMatchObject([
+      { outcome: 'failure', user_id: ids.nurse, detail: { sendId, refused: 'not-a-clinician' } }
+    ]);
+  });
+
+  it('refuses a clinician releasing a send with an override that names another clinician', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const docClient = await openChart('doc2', name);
+    const actor = { id: ids.doc2, name: 'doc2' };
+    const medId = prescribe(docClient, ibuprofen([]), actor);
+    const sendId = queueSend(docClient, medId, 'riverside', actor);
+    const held = issue('serious');
+    updateSend(docClient, sendId, { state: 'held', heldAlerts: [held] }, actor);
+    overrideHeldSend(docClient, sendId, [issue('serious', 'Discussed with the patient', ids.doc)], actor);
+    await waitFor(() => readSend(docClient, sendId).state === 'cancelled');
+    expect(readSend(docClient, sendId).cancelReason).toBe('Refused by the server: an override names another user than its author');
+    expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', user_id: ids.doc2, detail: { refused: 'override-is-not-the-author' } }]);
+  });
+
+  it('refuses a prescription whose signing override names another user', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const doc = await openChart('doc2', name);
+    const medId = prescribe(doc, ibuprofen([issue('serious', 'Benefit outweighs risk', ids.doc)]), { id: ids.doc2, name: 'doc2' });
+    await waitFor(() => listMedicationRecords(doc).find((m) => m.id === medId)?.status === 'entered-in-error');
+    expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', detail: { refused: 'override-is-not-the-author' } }]);
+  });
+
+  it('keeps free-text reasons out of the audit log', () => {
+    const rows = app.db.prepare("SELECT detail FROM audit_log WHERE action = 'prescription.override'").all() as { detail: string }[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.detail).not.toMatch(/INR|Intolerance|outweighs|Discussed|decided/);
+  });
+});
+
+describe('corrections are durable and the watcher never fails a stored write', () => {
+  it('writes the refusal even when the server shuts down right after the offending write, and it is there after a restart', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-restart-'));
+    const first = await startTestApp({ dataDir });
+    const { clinicId: clinic, ids: u } = await addClinic(first, 'Restart Clinic', [{ username: 'night-nurse', roles: ['nurse'] }]);
+    const cookie = await sessionCookieFor(first.url, 'night-nurse');
+    const name = docName('chart', crypto.randomUUID());
+    const doc = new Y.Doc();
+    const WS = class extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols, { headers: { cookie } });
+      }
+    } as unknown as typeof globalThis.WebSocket;
+    const provider = new WebsocketProvider(`${first.url.replace('http', 'ws')}/sync`, name, doc, { WebSocketPolyfill: WS, disableBc: true, connect: true });
+    let medId = '';
+    try {
+      await new Promise<void>((resolve) => provider.once('sync', (s: boolean) => s && resolve()));
+      const live = (first.sync as SyncServer).liveDocument(name)!;
+      let closing: Promise<void> | null = null;
+      // Shut down inside the very turn the nurse's write is applied on the server.
+      live.doc.on('afterTransaction', (tr: Y.Transaction) => {
+        if (!closing && (tr.origin as Writer | null)?.userId === u['night-nurse']) closing = first.close();
+      });
+      medId = prescribe(doc, ibuprofen([]), { id: u['night-nurse'], name: 'night-nurse' });
+      await waitFor(() => closing !== null);
+      await closing;
+    } finally {
+      provider.destroy();
+    }
+    const second = await startTestApp({ dataDir });
+    try {
+      const stored = new Y.Doc();
+      Y.applyUpdate(stored, (await second.sync.readState(name, clinic))!);
+      expect(listMedicationRecords(stored).find((m) => m.id === medId)?.status).toBe('entered-in-error');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('stores a write even when the prescribing audit cannot record, and says so without patient data', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    app.db.exec(`CREATE TEMP TRIGGER refuse_sign_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'prescription.sign' BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END`);
+    try {
+      const offline = new Y.Doc();
+      const medId = prescribe(offline, ibuprofen([]), { id: ids.doc, name: 'doc' });
+      const res = await fetch(`${app.url}/api/sync/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: cookies.doc },
+        body: JSON.stringify({ docs: [], updates: [{ name, update: Buffer.from(Y.encodeStateAsUpdate(offline)).toString('base64') }] })
+      });
+      expect(res.status).toBe(200);
+      const viewer = await openChart('doc', name);
+      expect(listMedicationRecords(viewer).find((m) => m.id === medId)?.status).toBe('active');
+      const rows = auditRows('prescription.audit', name);
+      expect(rows).toMatchObject([{ outcome: 'failure' }]);
+      expect(JSON.stringify(rows)).not.toMatch(/ibuprofen/);
+    } finally {
+      app.db.exec('DROP TRIGGER refuse_sign_audit');
+    }
   });
 });

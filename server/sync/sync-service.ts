@@ -12,7 +12,8 @@ import { DocRegistry, OtherClinicError } from './doc-registry';
 import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
-import { PrescriptionAudit, SERVER_WRITER_ID } from './prescription-audit';
+import { PendingCorrections } from './pending-corrections';
+import { applyCorrections, PrescriptionAudit, SERVER_WRITER_ID, type Correction } from './prescription-audit';
 import { UpdateAuditLog } from './update-audit';
 import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
 import { parseSyncTarget, refuseUpgrade } from './upgrade-request';
@@ -51,6 +52,7 @@ export class SyncServer implements SyncService {
   private readonly pingTimer: NodeJS.Timeout;
   private readonly maxMessageBytes: number;
   private readonly prescriptions: PrescriptionAudit;
+  private readonly pendingCorrections: PendingCorrections;
   private closing = false;
 
   constructor(
@@ -67,12 +69,13 @@ export class SyncServer implements SyncService {
     this.groupCommit = new GroupCommit(this.store, this.registry);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
+    this.pendingCorrections = new PendingCorrections(deps.db);
     this.prescriptions = new PrescriptionAudit({
       audit: deps.audit,
       rolesOf: (userId) => findUserById(deps.db, userId)?.roles ?? null,
-      correct: (live, build) => this.correct(live, build)
+      correct: (live, corrections) => this.correct(live, corrections)
     });
-    const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged, watch: (live: LiveDoc) => this.prescriptions.attach(live) };
+    const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged, watch: (live: LiveDoc) => this.watch(live) };
     this.connectionContext = {
       ...write,
       audit: deps.audit,
@@ -134,7 +137,7 @@ export class SyncServer implements SyncService {
       console.error('[sync] could not load a document', err);
       return refuseUpgrade(socket, 500, 'internal');
     }
-    this.prescriptions.attach(live);
+    this.watch(live);
     this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError });
   }
 
@@ -202,11 +205,12 @@ export class SyncServer implements SyncService {
       if (err instanceof OtherClinicError) throw new AppError('forbidden', 'This document belongs to another clinic.');
       throw err;
     }
-    this.prescriptions.attach(live);
+    this.watch(live);
     const auditKey = {};
     try {
       if (!isRedundant(checked, live.doc)) {
-        writeUpdate(this.batchContext, live, checked, { userId }, { docName: name, userId, via: 'server' }, auditKey);
+        // `server`: written by the server's own code (import, seed), which may add imported entries.
+        writeUpdate(this.batchContext, live, checked, { userId, server: true }, { docName: name, userId, via: 'server' }, auditKey);
       }
     } finally {
       this.updateAudit.flush(auditKey);
@@ -253,24 +257,43 @@ export class SyncServer implements SyncService {
     await new Promise<void>((resolve, reject) => this.wss.close((err) => (err ? reject(err) : resolve())));
   }
 
+  /** Starts the prescribing watcher on a chart, then writes any correction an earlier run stored but could not apply. */
+  private watch(live: LiveDoc): void {
+    if (!this.prescriptions.attach(live)) return;
+    for (const p of this.pendingCorrections.of(live.name)) this.writeCorrection(live, p.id, p.corrections);
+  }
+
   /**
-   * Writes a server correction after the transaction that called for it:
-   * built on a copy of the document so it encodes as an ordinary update,
-   * then stored and broadcast like any write, attributed to the server.
+   * Writes server corrections at once, inside the write that called for
+   * them (so before that write's caller is answered, and also while the
+   * server is shutting down): built on a copy of the document so they encode
+   * as an ordinary update, then stored and broadcast like any write,
+   * attributed to the server. They are first stored as pending, so one that
+   * cannot be written now is written when the chart is next opened.
    */
-  private correct(live: LiveDoc, build: (doc: Y.Doc) => void): void {
-    setImmediate(() => {
-      if (this.closing) return;
+  private correct(live: LiveDoc, corrections: readonly Correction[]): void {
+    this.writeCorrection(live, this.pendingCorrections.add(live.name, corrections), corrections);
+  }
+
+  private writeCorrection(live: LiveDoc, pendingId: number, corrections: readonly Correction[]): void {
+    const auditKey = {};
+    try {
       const copy = new Y.Doc();
       Y.applyUpdate(copy, Y.encodeStateAsUpdate(live.doc));
       const before = Y.encodeStateVector(copy);
-      build(copy);
+      applyCorrections(copy, corrections);
       const update = Y.encodeStateAsUpdate(copy, before);
       copy.destroy();
-      this.applyServerUpdate(live.name, live.identity.clinicId, update, SERVER_WRITER_ID).catch((err: unknown) => {
-        console.error('[sync] could not write a server correction', err);
-      });
-    });
+      const checked = checkUpdate(update);
+      if (!isRedundant(checked, live.doc)) {
+        writeUpdate(this.batchContext, live, checked, { userId: SERVER_WRITER_ID, server: true }, { docName: live.name, userId: SERVER_WRITER_ID, via: 'server' }, auditKey);
+      }
+      this.pendingCorrections.done(pendingId);
+    } catch (err) {
+      console.error('[sync] could not write a server correction; it is kept and retried when the chart is next opened', err instanceof Error ? err.name : 'error');
+    } finally {
+      this.updateAudit.flush(auditKey);
+    }
   }
 
   private keepAlive(): void {
