@@ -66,7 +66,10 @@ export async function seedDemoIfEmpty(deps: SeedDeps): Promise<SeedResult | null
 export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
   const started = performance.now();
   const { db, audit } = deps;
-  const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
+  const hashing = Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
+  // Reading the fixtures overlaps the hashing, which runs off the main thread.
+  const bundles = loadSyntheaBundles();
+  const hashes = await hashing;
 
   const { clinic, importUserId, staff } = db.transaction(() => {
     const c = createClinic(db, { name: DEMO_CLINIC_NAME, demo: true });
@@ -91,7 +94,7 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
   const actor = { id: importUserId, name: IMPORT_ACTOR_NAME };
   const patientIds: string[] = [];
   const caller = { userId: importUserId, name: IMPORT_ACTOR_NAME, clinicId: clinic.id };
-  for (const bundle of loadSyntheaBundles()) {
+  for (const bundle of bundles) {
     const { summary } = await deps.importer.importBundle(caller, bundle);
     // Audited as the route audits an import, attributed to the import account.
     audit.record({
