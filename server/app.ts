@@ -155,7 +155,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...syncRoutes(sync),
       ...fhirRoutes(fhirImporter, audit),
       ...cdsRoutes(),
-      ...pharmacyRoutes(db, audit),
+      ...pharmacyRoutes(db, audit, sync),
       ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
       ...attachmentRoutes(createAttachmentStore(db), audit, sync)
     ],

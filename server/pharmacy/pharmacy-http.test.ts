@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { listMedicationRecords, prescribe, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
+import { docName } from '../../src/lib/domain/doc-names';
+import { toFhirMedicationRequest } from '../../src/lib/services/prescription-fhir';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 
-/** The demo pharmacy endpoint over real HTTP: validation, who may send, idempotent receipts. */
+/**
+ * The demo pharmacy endpoint over real HTTP: validation, who may send,
+ * idempotent receipts, and the check against the server's copy of the chart.
+ */
 let app: TestApp;
 let ids: Record<string, string>;
 let doc: string;
@@ -11,6 +18,7 @@ beforeAll(async () => {
   app = await startTestApp();
   ({ ids } = await addClinic(app, 'Pharmacy Clinic', [
     { username: 'doc', roles: ['clinician'] },
+    { username: 'doc2', roles: ['clinician'] },
     { username: 'nurse', roles: ['nurse'] },
     { username: 'desk', roles: ['frontdesk'] }
   ]));
@@ -38,21 +46,45 @@ function request(overrides: Record<string, unknown> = {}) {
   };
 }
 
-const post = (cookie: string | null, pharmacy: string, body: unknown) =>
-  fetch(`${app.url}/api/pharmacy/${pharmacy}/prescriptions`, {
+const post = (cookie: string | null, pharmacy: string, body: unknown, patientId: string | null = crypto.randomUUID()) =>
+  fetch(`${app.url}/api/pharmacy/${pharmacy}/prescriptions${patientId ? `?patient=${patientId}` : ''}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
     body: JSON.stringify(body)
   });
 
+const PATIENT = { family: 'Test', given: ['Pat'], birthDate: '1960-01-01', mrn: '' };
+const input: PrescriptionInput = {
+  medicationCodeableConcept: { text: 'ibuprofen 400 MG Oral Tablet' },
+  dosage: { text: 'Take 1 tablet three times daily', route: { text: 'oral' }, doseQuantity: { value: 1, unit: 'tablet' }, timing: { frequency: 3, period: 1, periodUnit: 'd' }, asNeeded: false },
+  dispense: { quantity: { value: 15, unit: 'tablet' }, numberOfRepeatsAllowed: 0 },
+  detectedIssues: []
+};
+
+/** Writes a chart with one prescription signed by `doc` to the server (as a device's catch-up would) and returns it as sent. */
+async function signedOnServer(edit?: (doc: Y.Doc, medId: string) => void) {
+  const patientId = crypto.randomUUID();
+  const chart = new Y.Doc();
+  const medId = prescribe(chart, input, { id: ids.doc, name: 'doc' });
+  edit?.(chart, medId);
+  const res = await fetch(`${app.url}/api/sync/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: doc },
+    body: JSON.stringify({ docs: [], updates: [{ name: docName('chart', patientId), update: Buffer.from(Y.encodeStateAsUpdate(chart)).toString('base64') }] })
+  });
+  expect(res.status).toBe(200);
+  const med = listMedicationRecords(chart).find((m) => m.id === medId)!;
+  return { patientId, medId, chart, body: toFhirMedicationRequest({ ...med, status: 'active' }, PATIENT) };
+}
+
 describe('POST /api/pharmacy/:id/prescriptions', () => {
   it('accepts a valid MedicationRequest with a receipt, and answers a resend with the same receipt', async () => {
-    const body = request();
-    const first = await post(doc, 'riverside', body);
+    const { body, patientId } = await signedOnServer();
+    const first = await post(doc, 'riverside', body, patientId);
     expect(first.status).toBe(201);
     const receipt = await first.json();
     expect(receipt).toMatchObject({ state: 'delivered', pharmacyId: 'riverside', duplicate: false });
-    const again = await post(nurse, 'riverside', body);
+    const again = await post(nurse, 'riverside', body, patientId);
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ reference: receipt.reference, duplicate: true });
   });
@@ -83,6 +115,72 @@ describe('POST /api/pharmacy/:id/prescriptions', () => {
     expect((await post(desk, 'riverside', request())).status).toBe(403);
     expect((await post(doc, 'nowhere', request())).status).toBe(404);
     expect((await post(doc, 'valley-closed', request())).status).toBe(503);
+  });
+
+  it('refuses without the chart named', async () => {
+    const { body } = await signedOnServer();
+    const res = await post(doc, 'riverside', body, null);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details).toEqual([{ path: 'patient', message: 'The patient id (a uuid) is required' }]);
+  });
+
+  it('refuses with 409 a prescription the chart on the server does not hold as signed', async () => {
+    const { body, patientId } = await signedOnServer();
+    const refused = async (b: unknown, pid: string, reason: string) => {
+      const res = await post(doc, 'riverside', b, pid);
+      expect(res.status).toBe(409);
+      const answer = await res.json();
+      expect(answer.error.code).toBe('conflict');
+      expect(answer.error.message).toMatch(/^The pharmacy refused the prescription: /);
+      const row = app.db.prepare("SELECT outcome, detail FROM audit_log WHERE action = 'pharmacy.send' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; detail: string };
+      expect(row.outcome).toBe('failure');
+      expect(JSON.parse(row.detail)).toMatchObject({ reason, requestId: (b as { id: string }).id });
+      return answer.error;
+    };
+    // An id the chart does not have, and a chart the server does not have.
+    await refused(request(), patientId, 'not-in-chart');
+    await refused(body, crypto.randomUUID(), 'not-in-chart');
+    // The same id with another drug, dose or supply than was signed.
+    const stronger = { ...body, medicationCodeableConcept: { text: 'oxycodone 10 MG Oral Tablet' }, dispenseRequest: { ...body.dispenseRequest, quantity: { value: 90, unit: 'tablet' } } };
+    expect((await refused(stronger, patientId, 'differs-from-chart')).details.map((d: { path: string }) => d.path)).toEqual(['medicationCodeableConcept', 'dispenseRequest']);
+    const dose = { ...body, dosageInstruction: [{ ...body.dosageInstruction[0], doseAndRate: [{ doseQuantity: { value: 4, unit: 'tablet' } }] }] };
+    await refused(dose, patientId, 'differs-from-chart');
+    // Another clinician named as prescriber.
+    await refused({ ...body, requester: { reference: `Practitioner/${ids.doc2}`, display: 'doc2' } }, patientId, 'differs-from-chart');
+  });
+
+  it('refuses a prescription stopped in the chart, and one the server refused (entered-in-error)', async () => {
+    const stopped = await signedOnServer((chart, medId) => (chart.getMap('medications').get(medId) as Y.Map<unknown>).set('status', 'stopped'));
+    const res = await post(doc, 'riverside', stopped.body, stopped.patientId);
+    expect(res.status).toBe(409);
+    expect((await res.json()).error.message).toBe('The pharmacy refused the prescription: the prescription is stopped in the chart');
+
+    // Signed by a nurse: the server marks it entered-in-error, so the pharmacy will not take it either.
+    const patientId = crypto.randomUUID();
+    const chart = new Y.Doc();
+    const medId = prescribe(chart, input, { id: ids.nurse, name: 'nurse' });
+    await fetch(`${app.url}/api/sync/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: nurse },
+      body: JSON.stringify({ docs: [], updates: [{ name: docName('chart', patientId), update: Buffer.from(Y.encodeStateAsUpdate(chart)).toString('base64') }] })
+    });
+    const med = listMedicationRecords(chart).find((m) => m.id === medId)!;
+    const asDoc = toFhirMedicationRequest({ ...med, requester: { reference: `Practitioner/${ids.doc}`, display: 'doc' } }, PATIENT);
+    const answer = await post(nurse, 'riverside', asDoc, patientId);
+    expect(answer.status).toBe(409);
+    expect((await answer.json()).error.message).toMatch(/entered-in-error/);
+  });
+
+  it('refuses with 409 a chart of another clinic, audited as a failure', async () => {
+    const { body, patientId } = await signedOnServer();
+    const { ids: other } = await addClinic(app, 'Other Pharmacy Clinic', [{ username: 'other-doc', roles: ['clinician'] }]);
+    const cookie = await sessionCookieFor(app.url, 'other-doc');
+    const res = await post(cookie, 'riverside', { ...body, requester: { reference: `Practitioner/${other['other-doc']}`, display: 'other-doc' } }, patientId);
+    expect(res.status).toBe(409);
+    expect((await res.json()).error.message).toBe('The pharmacy refused the prescription: the chart named is not one of this clinic');
+    const row = app.db.prepare("SELECT outcome, user_id, detail FROM audit_log WHERE action = 'pharmacy.send' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; user_id: string; detail: string };
+    expect(row).toMatchObject({ outcome: 'failure', user_id: other['other-doc'] });
+    expect(JSON.parse(row.detail)).toMatchObject({ reason: 'other-clinic' });
   });
 
   it('audits every send with ids only', async () => {

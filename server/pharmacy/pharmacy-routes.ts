@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import * as Y from 'yjs';
+import { listMedicationRecords } from '../../src/lib/chart/medication-doc';
+import { docName, isUuid } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
 import { hasClinicalRole } from '../../src/lib/domain/roles';
 import { pharmacyById, type PharmacyReceipt } from '../../src/lib/services/pharmacy-directory';
-import { parseFhirMedicationRequest } from '../../src/lib/services/prescription-fhir';
+import { parseFhirMedicationRequest, toFhirMedicationRequest, type FhirMedicationRequest } from '../../src/lib/services/prescription-fhir';
 import { readJson } from '../http/body';
 import { requireUser, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
 import { findUserById } from '../store/users';
-import type { Audit } from '../types';
+import type { Audit, SyncService } from '../types';
 
 /**
  * The demo pharmacies of the directory, served by this server so a send is
@@ -16,6 +19,12 @@ import type { Audit } from '../types';
  * validates it, and answers with its delivery receipt. Receipts are kept per
  * (pharmacy, prescription id): a resend after a lost answer gets the same
  * receipt back, so the outbox may retry without dispensing twice.
+ *
+ * The request names the chart it comes from (`?patient=<patient id>`), and
+ * the pharmacy accepts it only if the server's copy of that chart holds the
+ * same prescription, active (so neither stopped nor refused by the server),
+ * signed in Outpost, with the same prescriber, drug, directions and supply:
+ * a client cannot have dispensed what nobody signed.
  *
  * Only the receipt is stored (ids, times, who sent it), never the patient
  * block or the drug; the audit entry carries ids only.
@@ -42,7 +51,7 @@ interface ReceiptRow {
   received_at: string;
 }
 
-export function pharmacyRoutes(db: Database.Database, audit: Audit): Route[] {
+export function pharmacyRoutes(db: Database.Database, audit: Audit, sync: Pick<SyncService, 'readState'>): Route[] {
   const findReceipt = db.prepare('SELECT clinic_id, reference, received_at FROM pharmacy_receipts WHERE pharmacy_id = ? AND request_id = ?');
   const insertReceipt = db.prepare(
     'INSERT INTO pharmacy_receipts (pharmacy_id, request_id, clinic_id, reference, received_at, sent_by) VALUES (?, ?, ?, ?, ?, ?)'
@@ -61,6 +70,11 @@ export function pharmacyRoutes(db: Database.Database, audit: Audit): Route[] {
           fail('role');
           throw new AppError('forbidden', 'Prescriptions are sent by clinicians and nurses.');
         }
+        const patientId = ctx.url.searchParams.get('patient');
+        if (!isUuid(patientId)) {
+          fail('invalid', { fields: ['patient'] });
+          throw new AppError('invalid', 'Name the chart the prescription comes from.', [{ path: 'patient', message: 'The patient id (a uuid) is required' }]);
+        }
         if (!pharmacy.accepting) {
           fail('pharmacy-unavailable');
           throw new AppError('unavailable', `${pharmacy.name} is not taking prescriptions right now. The send will be retried.`);
@@ -78,6 +92,11 @@ export function pharmacyRoutes(db: Database.Database, audit: Audit): Route[] {
           throw new AppError('invalid', 'The pharmacy refused the prescription: the prescriber is not a clinician of this clinic', [
             { path: 'requester', message: 'Not a clinician of this clinic' }
           ]);
+        }
+        const mismatch = await chartMismatch(sync, patientId, user.clinicId, request);
+        if (mismatch) {
+          fail(mismatch.reason, { requestId: request.id, patientId, ...(mismatch.fields ? { fields: mismatch.fields } : {}) });
+          throw new AppError('conflict', `The pharmacy refused the prescription: ${mismatch.message}`, (mismatch.fields ?? [mismatch.reason]).map((f) => ({ path: f, message: mismatch.message })));
         }
         const prior = findReceipt.get(pharmacy.id, request.id) as ReceiptRow | undefined;
         if (prior && prior.clinic_id !== user.clinicId) {
@@ -105,4 +124,60 @@ export function pharmacyRoutes(db: Database.Database, audit: Audit): Route[] {
       }
     }
   ];
+}
+
+const PLACEHOLDER_PATIENT = { family: 'x', given: [], birthDate: '', mrn: '' };
+
+/** The parts of the request a prescriber signs. */
+const SIGNED_PARTS = ['requester', 'medicationCodeableConcept', 'authoredOn', 'dosageInstruction', 'dispenseRequest', 'priorPrescription'] as const;
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * Why the request does not match the server's copy of the chart, or null
+ * when it does. The comparison is made between the request and the one the
+ * server builds from its own chart entry, both read through the same schema.
+ */
+async function chartMismatch(
+  sync: Pick<SyncService, 'readState'>,
+  patientId: string,
+  clinicId: string,
+  request: FhirMedicationRequest
+): Promise<{ reason: string; message: string; fields?: string[] } | null> {
+  let state: Uint8Array | null;
+  try {
+    state = await sync.readState(docName('chart', patientId), clinicId);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'forbidden') return { reason: 'other-clinic', message: 'the chart named is not one of this clinic' };
+    throw err;
+  }
+  if (!state) return { reason: 'not-in-chart', message: 'the prescription is not in the chart on the clinic server' };
+  const doc = new Y.Doc();
+  try {
+    Y.applyUpdate(doc, state);
+    const med = listMedicationRecords(doc).find((m) => m.id === request.id);
+    if (!med) return { reason: 'not-in-chart', message: 'the prescription is not in the chart on the clinic server' };
+    if (med.status !== 'active') return { reason: 'not-active', message: `the prescription is ${med.status} in the chart`, fields: ['status'] };
+    if (med.resourceType !== 'MedicationRequest' || med.sourceId !== undefined || !med.requester || !med.dosage || !med.dispense) {
+      return { reason: 'not-signed', message: 'the chart entry is not a prescription signed in Outpost' };
+    }
+    const signed = parseFhirMedicationRequest(toFhirMedicationRequest(med, PLACEHOLDER_PATIENT));
+    if (!signed.ok) return { reason: 'not-signed', message: 'the chart entry is not a prescription signed in Outpost' };
+    const differ = SIGNED_PARTS.filter((k) => canonical(signed.request[k]) !== canonical(request[k]));
+    if (differ.length) return { reason: 'differs-from-chart', message: 'it differs from the signed prescription in the chart', fields: differ };
+    return null;
+  } finally {
+    doc.destroy();
+  }
 }

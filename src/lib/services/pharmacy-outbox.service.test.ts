@@ -4,7 +4,8 @@ import * as Y from 'yjs';
 import { addClinic, startTestApp, TEST_PASSWORD, type TestApp } from '../../../server/http/test-app';
 import { addAllergy } from '../chart/chart-doc';
 import { listMedicationRecords } from '../chart/medication-doc';
-import { initPatientDoc } from '../chart/patient-doc';
+import { initPatientDoc, readPatient } from '../chart/patient-doc';
+import { docName } from '../domain/doc-names';
 import { listSends, readSend } from '../chart/pharmacy-send-doc';
 import { testVault } from '../storage/test-vault';
 import { cookieJar, signIn } from '../sync/test-client';
@@ -58,7 +59,7 @@ const draft = (drugId: string, extra: Partial<PrescriptionDraft> = {}): Prescrip
 /** A patient over 65 on warfarin, prescribed ibuprofen with the (serious) interaction overridden. */
 function chartWithIbuprofen() {
   const patientDoc = new Y.Doc();
-  initPatientDoc(patientDoc, 'p1', { family: 'Rivera', given: ['Ana'], birthDate: '1950-02-03', gender: 'female' }, who.actor, 'MRN-7');
+  initPatientDoc(patientDoc, crypto.randomUUID(), { family: 'Rivera', given: ['Ana'], birthDate: '1950-02-03', gender: 'female' }, who.actor, 'MRN-7');
   const docs = { chartDoc: new Y.Doc(), patientDoc };
   expect(signPrescription(docs, draft('warfarin'), {}, who)).toMatchObject({ ok: true });
   const [ddi] = checkDraft(docs, draft('ibuprofen'));
@@ -68,9 +69,16 @@ function chartWithIbuprofen() {
   return { docs, medId: signed.id };
 }
 
+/** The chart as the server holds it once the device synced: the pharmacy checks each send against it. */
+async function onServer(docs: { chartDoc: Y.Doc; patientDoc: Y.Doc }): Promise<void> {
+  const name = docName('chart', readPatient(docs.patientDoc)!.id);
+  await api.request('/api/sync/batch', { method: 'POST', body: { docs: [], updates: [{ name, update: Buffer.from(Y.encodeStateAsUpdate(docs.chartDoc)).toString('base64') }] } });
+}
+
 describe('pharmacy outbox', () => {
   it('delivers a queued send after re-checking it; the override made at signing still counts', async () => {
     const { docs, medId } = chartWithIbuprofen();
+    await onServer(docs);
     const queued = sendToPharmacy(docs.chartDoc, medId, 'riverside', who);
     expect(queued.ok).toBe(true);
     const id = queued.ok ? queued.id : '';
@@ -94,6 +102,7 @@ describe('pharmacy outbox', () => {
 
   it('holds a send when an allergy recorded after signing raises a new serious alert, and releases it with a reason', async () => {
     const { docs, medId } = chartWithIbuprofen();
+    await onServer(docs);
     const queued = sendToPharmacy(docs.chartDoc, medId, 'riverside', who);
     const id = queued.ok ? queued.id : '';
     // A colleague records an aspirin allergy while the send waits.
@@ -122,6 +131,7 @@ describe('pharmacy outbox', () => {
 
   it('retries with backoff while the pharmacy is down, and can be cancelled', async () => {
     const { docs, medId } = chartWithIbuprofen();
+    await onServer(docs);
     const queued = sendToPharmacy(docs.chartDoc, medId, 'valley-closed', who);
     const id = queued.ok ? queued.id : '';
     const t0 = new Date();
@@ -148,12 +158,25 @@ describe('pharmacy outbox', () => {
 
   it('an unreachable server leaves the send failed and due again later; nothing is lost', async () => {
     const { docs, medId } = chartWithIbuprofen();
+    await onServer(docs);
     const queued = sendToPharmacy(docs.chartDoc, medId, 'hilltop', who);
     const id = queued.ok ? queued.id : '';
     const offline = new ApiClient({ base: 'http://127.0.0.1:9' });
     expect((await processOutbox(docs, offline, who)).failed).toEqual([id]);
     expect(readSend(docs.chartDoc, id).lastError).toMatch(/cannot be reached/);
     expect((await processOutbox(docs, api, who, () => new Date(Date.now() + backoffMs(1) + 1))).delivered).toEqual([id]);
+  });
+
+  it('a send the server’s copy of the chart does not hold as signed is refused by the pharmacy for good', async () => {
+    const { docs, medId } = chartWithIbuprofen();
+    await onServer(docs);
+    // Changed on this device only, in place: not what was signed.
+    (docs.chartDoc.getMap('medications').get(medId) as Y.Map<unknown>).set('medicationCodeableConcept', { text: 'oxycodone 10 MG Oral Tablet' });
+    const queued = sendToPharmacy(docs.chartDoc, medId, 'riverside', who);
+    const id = queued.ok ? queued.id : '';
+    expect((await processOutbox(docs, api, who)).failed).toEqual([id]);
+    expect(readSend(docs.chartDoc, id)).toMatchObject({ state: 'failed', permanent: true, lastError: expect.stringMatching(/differs from the signed prescription/) });
+    expect(app.db.prepare('SELECT count(*) AS n FROM pharmacy_receipts WHERE request_id = ?').get(medId)).toEqual({ n: 0 });
   });
 
   it('a queued send is kept in the encrypted chart on the device, so it survives a restart', async () => {

@@ -163,7 +163,11 @@ async function deliverOne(docs: ChartDocs, send: PharmacySend, api: ApiClient, w
   const attempts = send.attempts + 1;
   updateSend(chartDoc, send.id, { state: 'sending', attempts }, who.actor);
   try {
-    const receipt = await api.request<PharmacyReceipt>(pharmacyEndpoint(pharmacy.id), { method: 'POST', body: toFhirMedicationRequest(med, patient) });
+    // The pharmacy checks the request against the server's copy of this chart.
+    const receipt = await api.request<PharmacyReceipt>(`${pharmacyEndpoint(pharmacy.id)}?patient=${encodeURIComponent(patient.id)}`, {
+      method: 'POST',
+      body: toFhirMedicationRequest(med, patient)
+    });
     updateSend(chartDoc, send.id, { state: 'delivered', pharmacyReference: receipt.reference, deliveredAt: receipt.receivedAt, lastError: undefined, nextAttemptAt: undefined }, who.actor);
     return 'delivered';
   } catch (e) {
