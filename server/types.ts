@@ -35,6 +35,8 @@ export const AUDIT_ACTIONS = [
   'pharmacy.send',
   'prescription.sign',
   'prescription.override',
+  'prescription.change',
+  'prescription.audit',
   'telehealth.link.create',
   'telehealth.link.revoke',
   'telehealth.verify',

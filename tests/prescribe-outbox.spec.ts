@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as Y from 'yjs';
 import { prescribe, type PrescriptionInput } from '../src/lib/chart/medication-doc';
@@ -55,6 +56,7 @@ interface AuditRow {
   user_id: string;
   detail: string;
 }
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const auditOf = (action: string) =>
   (clinic.db.prepare('SELECT action, outcome, user_id, detail FROM audit_log WHERE action = ? ORDER BY seq').all(action) as AuditRow[]).map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
 
@@ -152,7 +154,7 @@ test('offline send waits in the outbox, is re-checked on reconnect, held for a n
   await page.getByText(/stopped, completed or in error/).click();
   await expect(page.getByTestId('medication-history').filter({ hasText: 'prednisone' })).toContainText('Stopped: Changed: Tapering the steroid');
 
-  // The server's audit log: signature, both overrides with rule and reason, the delivery.
+  // The server's audit log: signature, both overrides with rule and the reason's length and hash (never its text), the delivery.
   await a.waitSynced();
   const dr = clinic.db.prepare("SELECT id FROM users WHERE username = 'dr.demo'").get() as { id: string };
   await expect.poll(() => auditOf('prescription.override').filter((r) => r.detail.context === 'send').length).toBe(1);
@@ -162,10 +164,11 @@ test('offline send waits in the outbox, is re-checked on reconnect, held for a n
   const overrides = auditOf('prescription.override').filter((r) => r.detail.medicationId === medicationId);
   expect(overrides).toEqual(
     expect.arrayContaining([
-      expect.objectContaining({ outcome: 'success', user_id: dr.id, detail: expect.objectContaining({ context: 'sign', ruleId: 'pddi-warfarin-nsaid', severity: 'serious', reason: signReason }) }),
-      expect.objectContaining({ outcome: 'success', user_id: dr.id, detail: expect.objectContaining({ context: 'send', ruleId: 'allergy-nsaid', severity: 'serious', reason: sendReason }) })
+      expect.objectContaining({ outcome: 'success', user_id: dr.id, detail: expect.objectContaining({ context: 'sign', ruleId: 'pddi-warfarin-nsaid', severity: 'serious', reasonLength: signReason.length, reasonSha256: sha256(signReason) }) }),
+      expect.objectContaining({ outcome: 'success', user_id: dr.id, detail: expect.objectContaining({ context: 'send', ruleId: 'allergy-nsaid', severity: 'serious', reasonLength: sendReason.length, reasonSha256: sha256(sendReason) }) })
     ])
   );
+  for (const o of overrides) expect(JSON.stringify(o.detail)).not.toContain(o.detail.context === 'sign' ? signReason : sendReason);
   expect(auditOf('pharmacy.send')).toMatchObject([{ outcome: 'success', user_id: dr.id, detail: { requestId: medicationId, duplicate: false } }]);
   await a.close();
 });
