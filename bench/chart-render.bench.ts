@@ -119,6 +119,36 @@ export async function run(): Promise<void> {
       smallTimes.push(sm.summary);
       smallPage.push(sm.page);
     }
+    const shots = process.env.CHART_SCREENSHOTS; // a folder: the 20-year chart page as drawn, for looking at it
+    if (shots) {
+      await page.getByRole('link', { name: 'Patients', exact: true }).click();
+      await page.getByLabel('Search patients').fill(big.displayName.split(',')[0]);
+      await page.getByRole('link', { name: big.displayName }).first().waitFor();
+      // The stored copy is on screen for a few frames only: keep its DOM (without scripts) as it first appears.
+      await page.evaluate(`(() => {
+        const mo = new MutationObserver(() => {
+          if (!document.querySelector('[data-source="device-copy"]')) return;
+          mo.disconnect();
+          const copy = document.documentElement.cloneNode(true);
+          copy.querySelectorAll('script').forEach((s) => s.remove());
+          window.__copyHtml = copy.outerHTML;
+        });
+        mo.observe(document.body, { childList: true, subtree: true });
+      })()`);
+      await page.getByRole('link', { name: big.displayName }).first().click();
+      await page.getByTestId('results').waitFor();
+      const copyHtml = (await page.evaluate('window.__copyHtml')) as string | undefined;
+      if (copyHtml) {
+        // Drawn again from the saved DOM, its styles read from the build on disk.
+        const file = `${shots}/chart-20y-copy.html`;
+        fs.writeFileSync(file, copyHtml.replace(/(href=")(http:\/\/127\.0\.0\.1:\d+)?\/_app/g, `$1${pathToFileURL('build').href}/_app`));
+        const still = await context.newPage();
+        await still.goto(pathToFileURL(file).href);
+        await still.screenshot({ path: `${shots}/chart-20y-copy.png` });
+        await still.close();
+      } else console.log('(the stored copy was not drawn, so there is no picture of it)');
+      await page.screenshot({ path: `${shots}/chart-20y.png`, fullPage: true });
+    }
     const smallHeap = await heapMiB(page);
     await timeOpen(page, big.displayName);
     const bigHeap = await heapMiB(page);
