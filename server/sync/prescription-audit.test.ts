@@ -10,6 +10,7 @@ import { overrideHeldSend, queueSend, updateSend, readSend } from '../../src/lib
 import { docName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 import { SERVER_WRITER_ID, sha256 } from './prescription-audit';
+import { PendingCorrections } from './pending-corrections';
 import type { SyncServer } from './sync-service';
 import type { Writer } from './live-doc';
 
@@ -400,8 +401,27 @@ describe('corrections are durable and the watcher never fails a stored write', (
       const rows = auditRows('prescription.audit', name);
       expect(rows).toMatchObject([{ outcome: 'failure' }]);
       expect(JSON.stringify(rows)).not.toMatch(/ibuprofen/);
+      // A nurse's prescription is still refused while the audit store fails.
+      const nurseName = docName('chart', crypto.randomUUID());
+      const nurseDoc = await openChart('nurse', nurseName);
+      const nurseMed = prescribe(nurseDoc, ibuprofen([]), { id: ids.nurse, name: 'nurse' });
+      await waitFor(() => listMedicationRecords(nurseDoc).find((m) => m.id === nurseMed)?.status === 'entered-in-error');
     } finally {
       app.db.exec('DROP TRIGGER refuse_sign_audit');
     }
+  });
+
+  it('writes a correction left pending (stored but never applied) when the chart is next opened', async () => {
+    const name = docName('chart', crypto.randomUUID());
+    const server = new Y.Doc();
+    const medId = prescribe(server, ibuprofen([]), { id: ids.nurse, name: 'nurse' });
+    // Written by the server's own path, so nothing is refused on the way in; then a refusal is left pending.
+    await app.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(server), ids.doc);
+    expect((app.sync as SyncServer).liveDocument(name)).toBeUndefined();
+    const pending = new PendingCorrections(app.db);
+    pending.add(name, [{ kind: 'refuse-prescription', id: medId, reason: 'Refused by the server: signed by a user who is not a clinician' }]);
+    const viewer = await openChart('doc', name);
+    await waitFor(() => listMedicationRecords(viewer).find((m) => m.id === medId)?.status === 'entered-in-error');
+    expect(pending.of(name)).toEqual([]);
   });
 });

@@ -185,6 +185,19 @@ export class PrescriptionAudit {
     }
   }
 
+  /**
+   * Records an audit entry. An audit store that fails must not stop the
+   * refusal that goes with the entry, so the failure is reported and the
+   * scan goes on.
+   */
+  private record(live: LiveDoc, entry: Parameters<Audit['record']>[0]): void {
+    try {
+      this.deps.audit.record(entry);
+    } catch (err) {
+      this.failed(live, err);
+    }
+  }
+
   /** Compares the document with what was accepted; with an author, audits what is new and refuses what is not allowed. */
   private scan(live: LiveDoc, known: Known, author: Author | null): void {
     const corrections: Correction[] = [];
@@ -213,7 +226,7 @@ export class PrescriptionAudit {
       }
       const changed = changedFields(prior.fields, now.fields);
       const refusal = this.changeRefusal(client, prior.fields, now.fields, changed);
-      this.deps.audit.record({
+      this.record(live, {
         action: 'prescription.change',
         outcome: refusal ? 'failure' : 'success',
         userId: client.userId,
@@ -236,7 +249,7 @@ export class PrescriptionAudit {
         known.prescriptions.delete(id);
         continue;
       }
-      this.deps.audit.record({ action: 'prescription.change', outcome: 'failure', userId: client.userId, target: live.name, detail: { medicationId: id, fields: ['deleted'], refused: 'signed-prescription-deleted' } });
+      this.record(live, { action: 'prescription.change', outcome: 'failure', userId: client.userId, target: live.name, detail: { medicationId: id, fields: ['deleted'], refused: 'signed-prescription-deleted' } });
       corrections.push({ kind: 'restore-prescription', id, fields: prior.fields, entry: prior.entry });
     }
     live.doc.getMap('pharmacySends').forEach((value, sendId) => {
@@ -276,7 +289,7 @@ export class PrescriptionAudit {
     else if (requester !== `Practitioner/${client.userId}`) refusal = 'requester-is-not-the-author';
     else if (overrides.some((o) => o.override.byId !== client.userId)) refusal = 'override-is-not-the-author';
     const issues = Array.isArray(e.detectedIssues) ? e.detectedIssues.filter(isRecord) : [];
-    this.deps.audit.record({
+    this.record(live, {
       action: 'prescription.sign',
       outcome: refusal ? 'failure' : 'success',
       userId: client.userId,
@@ -304,7 +317,7 @@ export class PrescriptionAudit {
     if (!(this.deps.rolesOf(client.userId) ?? []).includes('clinician')) refused = 'not-a-clinician';
     else if (override.byId !== client.userId) refused = 'override-is-not-the-author';
     const reason = String(override.reason ?? '').slice(0, 500);
-    this.deps.audit.record({
+    this.record(live, {
       action: 'prescription.override',
       outcome: refused ? 'failure' : 'success',
       userId: client.userId,
