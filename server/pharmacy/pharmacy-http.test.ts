@@ -124,7 +124,7 @@ describe('POST /api/pharmacy/:id/prescriptions', () => {
     expect((await res.json()).error.details).toEqual([{ path: 'patient', message: 'The patient id (a uuid) is required' }]);
   });
 
-  it('refuses with 409 a prescription the chart on the server does not hold as signed', async () => {
+  it('refuses with 409 a prescription that differs from the one the server’s chart holds, and answers 503 while it has not arrived', async () => {
     const { body, patientId } = await signedOnServer();
     const refused = async (b: unknown, pid: string, reason: string) => {
       const res = await post(doc, 'riverside', b, pid);
@@ -137,9 +137,15 @@ describe('POST /api/pharmacy/:id/prescriptions', () => {
       expect(JSON.parse(row.detail)).toMatchObject({ reason, requestId: (b as { id: string }).id });
       return answer.error;
     };
-    // An id the chart does not have, and a chart the server does not have.
-    await refused(request(), patientId, 'not-in-chart');
-    await refused(body, crypto.randomUUID(), 'not-in-chart');
+    // An id the chart does not have, and a chart the server does not have: not there yet, so 503 (retried).
+    for (const [b, pid] of [[request(), patientId], [body, crypto.randomUUID()]] as const) {
+      const res = await post(doc, 'riverside', b, pid);
+      expect(res.status).toBe(503);
+      expect((await res.json()).error.message).toBe('The prescription has not reached the clinic server yet. The send will be retried.');
+      const row = app.db.prepare("SELECT outcome, detail FROM audit_log WHERE action = 'pharmacy.send' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; detail: string };
+      expect(row.outcome).toBe('failure');
+      expect(JSON.parse(row.detail)).toMatchObject({ reason: 'not-in-chart', requestId: b.id });
+    }
     // The same id with another drug, dose or supply than was signed.
     const stronger = { ...body, medicationCodeableConcept: { text: 'oxycodone 10 MG Oral Tablet' }, dispenseRequest: { ...body.dispenseRequest, quantity: { value: 90, unit: 'tablet' } } };
     expect((await refused(stronger, patientId, 'differs-from-chart')).details.map((d: { path: string }) => d.path)).toEqual(['medicationCodeableConcept', 'dispenseRequest']);

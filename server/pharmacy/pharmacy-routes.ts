@@ -24,7 +24,9 @@ import type { Audit, SyncService } from '../types';
  * the pharmacy accepts it only if the server's copy of that chart holds the
  * same prescription, active (so neither stopped nor refused by the server),
  * signed in Outpost, with the same prescriber, drug, directions and supply:
- * a client cannot have dispensed what nobody signed.
+ * a client cannot have dispensed what nobody signed. A prescription not on
+ * the server yet (its chart update still on the way) is answered 503, which
+ * the outbox retries; one that differs or is no longer active, 409.
  *
  * Only the receipt is stored (ids, times, who sent it), never the patient
  * block or the drug; the audit entry carries ids only.
@@ -96,6 +98,10 @@ export function pharmacyRoutes(db: Database.Database, audit: Audit, sync: Pick<S
         const mismatch = await chartMismatch(sync, patientId, user.clinicId, request);
         if (mismatch) {
           fail(mismatch.reason, { requestId: request.id, patientId, ...(mismatch.fields ? { fields: mismatch.fields } : {}) });
+          if (mismatch.reason === 'not-in-chart') {
+            // The chart update may still be on its way from the device: the outbox retries an unavailable answer.
+            throw new AppError('unavailable', 'The prescription has not reached the clinic server yet. The send will be retried.');
+          }
           throw new AppError('conflict', `The pharmacy refused the prescription: ${mismatch.message}`, (mismatch.fields ?? [mismatch.reason]).map((f) => ({ path: f, message: mismatch.message })));
         }
         const prior = findReceipt.get(pharmacy.id, request.id) as ReceiptRow | undefined;

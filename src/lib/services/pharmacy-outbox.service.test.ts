@@ -167,6 +167,17 @@ describe('pharmacy outbox', () => {
     expect((await processOutbox(docs, api, who, () => new Date(Date.now() + backoffMs(1) + 1))).delivered).toEqual([id]);
   });
 
+  it('a send that overtakes its chart update is retried, and delivered once the server has the prescription', async () => {
+    const { docs, medId } = chartWithIbuprofen();
+    const queued = sendToPharmacy(docs.chartDoc, medId, 'riverside', who);
+    const id = queued.ok ? queued.id : '';
+    expect((await processOutbox(docs, api, who)).failed).toEqual([id]);
+    expect(readSend(docs.chartDoc, id)).toMatchObject({ state: 'failed', lastError: 'The prescription has not reached the clinic server yet. The send will be retried.' });
+    expect(readSend(docs.chartDoc, id).permanent).toBeUndefined();
+    await onServer(docs);
+    expect((await processOutbox(docs, api, who, () => new Date(Date.now() + backoffMs(1) + 1))).delivered).toEqual([id]);
+  });
+
   it('a send the server’s copy of the chart does not hold as signed is refused by the pharmacy for good', async () => {
     const { docs, medId } = chartWithIbuprofen();
     await onServer(docs);
