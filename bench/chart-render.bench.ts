@@ -141,7 +141,8 @@ export async function run(): Promise<void> {
       if (copyHtml) {
         // Drawn again from the saved DOM, its styles read from the build on disk.
         const file = `${shots}/chart-20y-copy.html`;
-        fs.writeFileSync(file, copyHtml.replace(/(href=")(http:\/\/127\.0\.0\.1:\d+)?\/_app/g, `$1${pathToFileURL('build').href}/_app`));
+        const local = copyHtml.replace(/ crossorigin=""/g, '').replace(/(href=")(http:\/\/127\.0\.0\.1:\d+)?\/_app/g, `$1${pathToFileURL('build').href}/_app`);
+        fs.writeFileSync(file, local);
         const still = await context.newPage();
         await still.goto(pathToFileURL(file).href);
         await still.screenshot({ path: `${shots}/chart-20y-copy.png` });
