@@ -24,6 +24,8 @@ export interface QueuedWrite {
 export class GroupCommit {
   private queue: QueuedWrite[] = [];
   private scheduled: NodeJS.Immediate | null = null;
+  private applying = false;
+  private afterApply: (() => void)[] = [];
 
   constructor(
     private readonly store: DocStore,
@@ -35,6 +37,17 @@ export class GroupCommit {
     this.registry.hold(write.live);
     this.queue.push(write);
     this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /**
+   * Runs `step` once the group being applied is applied in full (at once
+   * when none is). A write made from inside the group (a server correction)
+   * gets a later sequence number than the group's own rows; applied before
+   * them, a snapshot taken in between would claim rows it does not hold.
+   */
+  afterGroup(step: () => void): void {
+    if (this.applying) this.afterApply.push(step);
+    else step();
   }
 
   /** Stores and applies everything queued (also called on shutdown). */
@@ -51,12 +64,24 @@ export class GroupCommit {
       for (const w of group) this.settle(w, () => w.failed(err));
       return;
     }
-    group.forEach((w, i) =>
-      this.settle(w, () => {
-        w.live.applyStored(w.update, seqs[i], w.writer);
-        w.applied(seqs[i]);
-      })
-    );
+    this.applying = true;
+    try {
+      group.forEach((w, i) =>
+        this.settle(w, () => {
+          w.live.applyStored(w.update, seqs[i], w.writer);
+          w.applied(seqs[i]);
+        })
+      );
+    } finally {
+      this.applying = false;
+    }
+    for (const step of this.afterApply.splice(0)) {
+      try {
+        step();
+      } catch (err) {
+        console.error('[sync] a step after a group commit failed', err instanceof Error ? err.name : 'error');
+      }
+    }
   }
 
   /** Runs one write's continuation; a failure there concerns that write only. */

@@ -74,8 +74,7 @@ export class LiveDoc {
    */
   applyStored(update: CheckedUpdate, seq: number, writer: Writer): void {
     // Set when applied, not when appended: a snapshot must cover only rows the document holds.
-    // A write applied while another is being applied (a server correction) may already have raised it.
-    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.lastSeq = seq;
     this.rowsSinceSnapshot += 1;
     Y.applyUpdate(this.doc, update.bytes, writer);
     if (this.rowsSinceSnapshot >= this.compactEvery) this.compact();

@@ -264,15 +264,24 @@ export class SyncServer implements SyncService {
   }
 
   /**
-   * Writes server corrections at once, inside the write that called for
-   * them (so before that write's caller is answered, and also while the
-   * server is shutting down): built on a copy of the document so they encode
+   * Writes server corrections at once, with the write that called for them
+   * (right after its group commit is applied, so before that write's caller
+   * is answered, and also while the server is shutting down): built on a copy of the document so they encode
    * as an ordinary update, then stored and broadcast like any write,
    * attributed to the server. They are first stored as pending, so one that
    * cannot be written now is written when the chart is next opened.
    */
   private correct(live: LiveDoc, corrections: readonly Correction[]): void {
-    this.writeCorrection(live, this.pendingCorrections.add(live.name, corrections), corrections);
+    const pendingId = this.pendingCorrections.add(live.name, corrections);
+    // Held so the document stays loaded until the correction is written.
+    this.registry.hold(live);
+    this.groupCommit.afterGroup(() => {
+      try {
+        this.writeCorrection(live, pendingId, corrections);
+      } finally {
+        this.registry.release(live);
+      }
+    });
   }
 
   private writeCorrection(live: LiveDoc, pendingId: number, corrections: readonly Correction[]): void {
