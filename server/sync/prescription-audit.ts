@@ -148,6 +148,36 @@ function overridesOf(scope: string, issues: unknown): { key: string; issue: Json
 
 type Author = { userId: string; server: boolean };
 
+/** The prescriptions and sends a transaction changed, by id. */
+interface Changed {
+  medications: Set<string>;
+  sends: Set<string>;
+}
+
+/**
+ * Which entries of the two maps a transaction touched: keys set or deleted
+ * on the maps themselves, and the entries whose own fields changed. Entries
+ * are Y.Maps of plain values, so an entry is the changed type itself or its
+ * direct child of the map.
+ */
+function changedEntries(tr: Y.Transaction, meds: Y.Map<unknown>, sends: Y.Map<unknown>): Changed {
+  const out: Changed = { medications: new Set(), sends: new Set() };
+  const into = (parent: unknown) => (parent === meds ? out.medications : parent === sends ? out.sends : null);
+  for (const [type, keys] of tr.changed) {
+    const direct = into(type);
+    if (direct) {
+      for (const k of keys) if (k !== null) direct.add(k);
+      continue;
+    }
+    // Climb to the entry: the type whose parent is one of the two maps.
+    let item = type._item;
+    while (item && !into(item.parent) && item.parent instanceof Y.AbstractType) item = item.parent._item;
+    const target = item ? into(item.parent) : null;
+    if (target && item?.parentSub) target.add(item.parentSub);
+  }
+  return out;
+}
+
 export class PrescriptionAudit {
   private readonly watched = new WeakSet<LiveDoc>();
 
@@ -168,7 +198,7 @@ export class PrescriptionAudit {
         if (!touched) return;
         const writer = tr.origin as Writer | null;
         const author = writer && typeof writer.userId === 'string' ? { userId: writer.userId, server: writer.server === true } : null;
-        this.scan(live, known, author);
+        this.scan(live, known, author, changedEntries(tr, meds, sends));
       } catch (err) {
         this.failed(live, err);
       }
@@ -199,30 +229,32 @@ export class PrescriptionAudit {
   }
 
   /** Compares the document with what was accepted; with an author, audits what is new and refuses what is not allowed. */
-  private scan(live: LiveDoc, known: Known, author: Author | null): void {
+  private scan(live: LiveDoc, known: Known, author: Author | null, only: Changed | null = null): void {
     const corrections: Correction[] = [];
     const client = author && !author.server ? author : null;
     const meds = live.doc.getMap('medications');
-    meds.forEach((value, id) => {
-      if (!(value instanceof Y.Map)) return;
+    const sends = live.doc.getMap('pharmacySends');
+    for (const id of only ? only.medications : meds.keys()) {
+      const value = meds.get(id);
+      if (!(value instanceof Y.Map)) continue;
       const e = value.toJSON() as Json;
       const prior = known.prescriptions.get(id);
       if (!prior) {
-        if (!isPrescription(e)) return;
+        if (!isPrescription(e)) continue;
         known.prescriptions.set(id, accepted(e));
-        if (!client) return;
+        if (!client) continue;
         const refusal = this.recordSign(live, client, id, e);
         if (refusal) corrections.push({ kind: 'refuse-prescription', id, reason: refusal });
-        return;
+        continue;
       }
       const now = accepted(e);
       if (now.print === prior.print) {
         prior.entry = e;
-        return;
+        continue;
       }
       if (!client) {
         known.prescriptions.set(id, now);
-        return;
+        continue;
       }
       const changed = changedFields(prior.fields, now.fields);
       const refusal = this.changeRefusal(client, prior.fields, now.fields, changed);
@@ -235,16 +267,17 @@ export class PrescriptionAudit {
       });
       if (!refusal) {
         known.prescriptions.set(id, now);
-        return;
+        continue;
       }
       // Undone by putting the accepted values back rather than by marking the
       // entry entered-in-error: the prescription a clinician signed stays in
       // force as signed, and a user who may not change it cannot cancel it
       // either by trying.
       corrections.push({ kind: 'restore-prescription', id, fields: prior.fields, entry: prior.entry });
-    });
-    for (const [id, prior] of known.prescriptions) {
-      if (meds.get(id) instanceof Y.Map) continue;
+    }
+    for (const id of only ? only.medications : [...known.prescriptions.keys()]) {
+      const prior = known.prescriptions.get(id);
+      if (!prior || meds.get(id) instanceof Y.Map) continue;
       if (!client) {
         known.prescriptions.delete(id);
         continue;
@@ -252,8 +285,9 @@ export class PrescriptionAudit {
       this.record(live, { action: 'prescription.change', outcome: 'failure', userId: client.userId, target: live.name, detail: { medicationId: id, fields: ['deleted'], refused: 'signed-prescription-deleted' } });
       corrections.push({ kind: 'restore-prescription', id, fields: prior.fields, entry: prior.entry });
     }
-    live.doc.getMap('pharmacySends').forEach((value, sendId) => {
-      if (!(value instanceof Y.Map)) return;
+    for (const sendId of only ? only.sends : sends.keys()) {
+      const value = sends.get(sendId);
+      if (!(value instanceof Y.Map)) continue;
       const s = value.toJSON() as Json;
       for (const o of overridesOf(`send:${sendId}`, s.sendOverrides)) {
         if (known.overrides.has(o.key)) continue;
@@ -267,7 +301,7 @@ export class PrescriptionAudit {
           reason: refusal === 'not-a-clinician' ? 'Refused by the server: only a clinician overrides alerts' : 'Refused by the server: an override names another user than its author'
         });
       }
-    });
+    }
     if (corrections.length) this.deps.correct(live, corrections);
   }
 
