@@ -28,19 +28,11 @@ test('sorted by family then given; upsert replaces by id', () => {
   expect(list.ready).toBe(false);
 });
 
-test('search over 20,000 patients answers in under 30 ms', () => {
+// Its speed (the < 30 ms per keystroke target) is measured in bench/patient-search.bench.ts, not here.
+test('search over 20,000 patients finds exactly the matching ones, accents folded', () => {
   const list = new PatientListManager();
   list.load(Array.from({ length: 20_000 }, (_, i) => row(i)));
-  list.search('nunez1 maria'); // warm up
-  // Best of three: the figure is about the search, not about a busy test machine.
-  let ms = Infinity;
-  let hits: PatientSummary[] = [];
-  for (let i = 0; i < 3; i++) {
-    const started = performance.now();
-    hits = list.search('nunez1 mar');
-    ms = Math.min(ms, performance.now() - started);
-  }
+  const hits = list.search('nunez1 mar');
   expect(hits.length).toBeGreaterThan(0);
   expect(hits.every((h) => h.name.family.startsWith('Núñez1') && h.name.given[0].startsWith('Mar'))).toBe(true);
-  expect(ms).toBeLessThan(30);
 });
