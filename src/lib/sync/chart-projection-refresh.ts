@@ -8,7 +8,9 @@ import type { UserVault } from '../storage/user-vault';
 /**
  * Keeps the chart-summary projection (chart-summary-store.ts) in step with
  * the `chart:` documents: rebuilt from an open chart after its edits pause,
- * and from the store after catch-up for every chart that had one.
+ * and from the store after catch-up for every chart sync brought or
+ * changed — so a chart never opened on this device still opens on its
+ * stored summary.
  */
 
 /** What the summary shows, read from a chart document; `stateVector` defaults to the document's own. */
@@ -21,12 +23,17 @@ export function storeChartProjection(vault: UserVault, patientId: string, doc: Y
   return vault.chartSummaries.put(projectChart(patientId, doc));
 }
 
-/** Patient ids of the `chart:` documents among `changedDocs` that have a projection on the device. */
-export async function projectedCharts(vault: UserVault, changedDocs: readonly string[]): Promise<string[]> {
-  const changed = new Set(changedDocs.flatMap((n) => {
+/** Patient ids of the `chart:` documents among `changedDocs`. */
+export function changedChartIds(changedDocs: readonly string[]): string[] {
+  return [...new Set(changedDocs.flatMap((n) => {
     const parsed = parseDocName(n);
     return parsed?.kind === 'chart' ? [parsed.patientId] : [];
-  }));
+  }))];
+}
+
+/** Patient ids of the `chart:` documents among `changedDocs` that have a projection on the device. */
+export async function projectedCharts(vault: UserVault, changedDocs: readonly string[]): Promise<string[]> {
+  const changed = new Set(changedChartIds(changedDocs));
   if (changed.size === 0) return [];
   return (await vault.chartSummaries.patientIds()).filter((id) => changed.has(id));
 }

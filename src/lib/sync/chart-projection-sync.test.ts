@@ -53,3 +53,14 @@ test('a chart changed elsewhere loses its stored summary at catch-up and gets it
     .poll(async () => (await a.vault.chartSummaries.getCurrent(pid))?.summary.allergies.map((x) => x.code.text) ?? [], { timeout: 5_000 })
     .toContain('Chlorhexidine');
 });
+
+test('after the first catch-up every chart of the panel has a stored summary, also the ones never opened here', async () => {
+  const c = await nodeDevice(app.url, 'nurse.demo', DEMO_PASSWORD, { projectionDelayMs: 20 });
+  devices.push(c);
+  await c.engine.syncNow();
+  const patients = await c.vault.patients.all();
+  expect(patients.length).toBeGreaterThanOrEqual(25);
+  await expect
+    .poll(async () => (await Promise.all(patients.map(async (p) => (await c.vault.chartSummaries.getCurrent(p.id)) !== null))).every(Boolean), { timeout: 20_000 })
+    .toBe(true);
+});

@@ -6,7 +6,7 @@ import type { UserVault } from '../storage/user-vault';
 import { catchUp, flushPending, pullDocs, type DocFailure, type RemoteDiff } from './batch-sync';
 import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
 import { refreshPatientRows, summaryOf } from './projection-refresh';
-import { projectedCharts, rebuildChartProjections } from './chart-projection-refresh';
+import { changedChartIds, projectedCharts, rebuildChartProjections } from './chart-projection-refresh';
 import { browserOnline, SIGNED_OUT_MESSAGE, type SyncStatusSink } from './sync-status';
 
 /**
@@ -271,12 +271,16 @@ export class SyncEngine {
   /**
    * Charts sync changed lose their summary projection at once (so a stale
    * one is never shown) and get it rebuilt a moment later, off the sync
-   * path. An open chart rebuilds its own from the live document.
+   * path, one chart at a time — charts that had none too, so that after
+   * the first catch-up every chart of the panel opens on its stored
+   * summary. An open chart rebuilds its own from the live document.
    */
   async #invalidateChartSummaries(changed: readonly string[]): Promise<void> {
-    const charts = await projectedCharts(this.#o.vault, changed);
+    const charts = changedChartIds(changed);
     if (charts.length === 0 || this.#stopped) return;
-    await this.#o.vault.chartSummaries.invalidate(charts);
+    const projected = await projectedCharts(this.#o.vault, changed);
+    if (projected.length > 0) await this.#o.vault.chartSummaries.invalidate(projected);
+    if (this.#stopped) return;
     for (const id of charts) if (!this.#open.has(`chart:${id}`)) this.#staleCharts.add(id);
     if (this.#staleCharts.size === 0 || this.#chartTimer) return;
     this.#chartTimer = setTimeout(() => {
