@@ -1,4 +1,4 @@
-import { matchesWords, queryWords, searchTokens, type PatientSummary } from '../domain/patient';
+import { queryWords, searchTokens, type PatientSummary } from '../domain/patient';
 
 /**
  * The patient list in memory, decrypted from the device store at unlock and
@@ -8,7 +8,12 @@ import { matchesWords, queryWords, searchTokens, type PatientSummary } from '../
 export class PatientListManager {
   #all = $state.raw<PatientSummary[]>([]);
   #ready = $state(false);
-  #tokens = new Map<string, string[]>();
+  /**
+   * Per row, in the order of `#all`: its search tokens joined into one
+   * string, each preceded by a separator, so "a token starts with this
+   * word" is one `includes` per word instead of a loop over tokens.
+   */
+  #haystacks: string[] = [];
 
   /** Every patient on the device, sorted by family then given names. */
   get all(): PatientSummary[] {
@@ -22,8 +27,7 @@ export class PatientListManager {
 
   /** Replaces the list (at unlock). */
   load(rows: readonly PatientSummary[]): void {
-    this.#tokens = new Map(rows.map((r) => [r.id, searchTokens(r)]));
-    this.#all = sortRows(rows);
+    this.#setRows(sortRows(rows));
     this.#ready = true;
   }
 
@@ -31,25 +35,38 @@ export class PatientListManager {
   upsert(rows: readonly PatientSummary[]): void {
     if (rows.length === 0) return;
     const byId = new Map(this.#all.map((r) => [r.id, r]));
-    for (const r of rows) {
-      byId.set(r.id, r);
-      this.#tokens.set(r.id, searchTokens(r));
-    }
-    this.#all = sortRows([...byId.values()]);
+    for (const r of rows) byId.set(r.id, r);
+    this.#setRows(sortRows([...byId.values()]));
   }
 
+  /** Rows whose tokens (names, MRN, birth date) each start with one of the query's words — every word must match. */
   search(query: string): PatientSummary[] {
-    const words = queryWords(query);
-    if (words.length === 0) return this.#all;
-    return this.#all.filter((r) => matchesWords(this.#tokens.get(r.id) ?? [], words));
+    const words = queryWords(query).map((w) => SEPARATOR + w);
+    const all = this.#all;
+    if (words.length === 0) return all;
+    const hay = this.#haystacks;
+    const out: PatientSummary[] = [];
+    rows: for (let i = 0; i < all.length; i++) {
+      for (const w of words) if (!hay[i].includes(w)) continue rows;
+      out.push(all[i]);
+    }
+    return out;
   }
 
   reset(): void {
     this.#all = [];
-    this.#tokens = new Map();
+    this.#haystacks = [];
     this.#ready = false;
   }
+
+  #setRows(sorted: PatientSummary[]): void {
+    this.#haystacks = sorted.map((r) => searchTokens(r).map((t) => SEPARATOR + t).join(''));
+    this.#all = sorted;
+  }
 }
+
+/** Cannot occur in a normalized token (letters, digits and dashes of a date). */
+const SEPARATOR = '\u0001';
 
 const collator = new Intl.Collator(undefined, { sensitivity: 'base' });
 

@@ -36,3 +36,25 @@ test('search over 20,000 patients finds exactly the matching ones, accents folde
   expect(hits.length).toBeGreaterThan(0);
   expect(hits.every((h) => h.name.family.startsWith('Núñez1') && h.name.given[0].startsWith('Mar'))).toBe(true);
 });
+
+test.each([
+  ['a name prefix, any case and accents', 'GARCIA', [9]],
+  ['every word must start some token', 'okafor0 ada', [0]],
+  ['a word inside a token does not match', 'kafor', []],
+  ['the MRN', 'mrn000003', [3]],
+  ['the birth date, whole or its start', '1942-03-12', [2]],
+  ['an empty query lists everyone', '   ', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]
+])('search: %s', (_label, query, expected) => {
+  const list = new PatientListManager();
+  list.load(Array.from({ length: 10 }, (_, i) => row(i)));
+  const ids = list.search(query).map((r) => Number(r.id.slice(-12))).sort((a, b) => a - b);
+  expect(ids).toEqual(expected);
+});
+
+test('an edited row is found by its new name and no longer by its old one', () => {
+  const list = new PatientListManager();
+  list.load([row(0), row(1)]);
+  list.upsert([{ ...row(0), name: { family: 'Mwangi', given: ['Joy'] } }]);
+  expect(list.search('mwangi joy').map((r) => r.id)).toEqual([row(0).id]);
+  expect(list.search('okafor0')).toEqual([]);
+});
