@@ -23,6 +23,10 @@ export const AUDIT_ACTIONS = [
   'doc.open',
   'doc.update',
   'doc.update.rejected',
+  'doc.update.refused',
+  'doc.update.corrected',
+  'doc.quarantined',
+  'sync.limit',
   'doc.batch',
   'patients.list',
   'authz.denied',
@@ -63,6 +67,12 @@ export interface AuditEvent {
 
 export interface Audit {
   record(event: AuditEvent): void;
+  /**
+   * Re-reads the chain head from the database. Called after a transaction
+   * that recorded entries was rolled back, so the next entry links to what
+   * is really stored.
+   */
+  resync?(): void;
 }
 
 /** What the sync service needs from the rest of the server. */
@@ -91,7 +101,8 @@ export interface BatchDocResult {
   name: string;
   update?: string;
   stateVector?: string;
-  error?: { code: string; message: string };
+  /** A per-document refusal; `rules` names the write-policy rules a refused change broke. */
+  error?: { code: string; message: string; rules?: string[] };
 }
 
 export interface SyncService {
@@ -101,8 +112,12 @@ export interface SyncService {
   handleBatch(user: SessionUser, body: unknown): Promise<{ docs: BatchDocResult[] }>;
   /** GET /api/sync/changes — names of readable documents changed after `since`. */
   changes(user: SessionUser, since: string | undefined): { docs: string[]; cursor: string };
-  /** Server-side write (seed, import): persisted, attributed to `userId`, broadcast. */
-  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string): Promise<void>;
+  /**
+   * Server-side write: persisted, attributed to `userId`, broadcast. An
+   * `import` (the default) passes the write policy like a client's update;
+   * the demo `seed` is trusted. Throws AppError('forbidden') when refused.
+   */
+  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed'): Promise<void>;
   /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
   readState(name: string, clinicId: string): Promise<Uint8Array | null>;
   stats(): { openDocs: number; connections: number };

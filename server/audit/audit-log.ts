@@ -79,6 +79,9 @@ export function createAuditLog(db: Database.Database, now: () => Date = () => ne
   }
 
   return {
+    resync(): void {
+      tail = loadTail();
+    },
     record(event: AuditEvent): void {
       try {
         append(event);

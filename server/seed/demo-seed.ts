@@ -156,6 +156,6 @@ async function upsertListed(deps: SeedDeps, clinicId: string, patientId: string)
 }
 
 async function writeDoc(deps: SeedDeps, name: string, clinicId: string, doc: Y.Doc, userId: string): Promise<void> {
-  await deps.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(doc), userId);
+  await deps.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(doc), userId, 'seed');
   doc.destroy();
 }

@@ -13,6 +13,8 @@ import type { DocKind } from '../../src/lib/domain/doc-names';
  * - `doc_updates`: append-only log of every accepted update with the user who
  *   sent it and when. Never rewritten: it is the provenance of the record.
  * - `doc_snapshots`: merged state up to `upto_seq`, only to make loading fast.
+ * - `doc_quarantine`: documents that failed to load, set aside until an
+ *   administrator releases them (the rows stay; nothing is deleted).
  */
 export function migrateSyncTables(db: Database.Database): void {
   db.exec(`
@@ -33,6 +35,11 @@ export function migrateSyncTables(db: Database.Database): void {
       created_at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS doc_updates_name_seq ON doc_updates (name, seq);
+    CREATE TABLE IF NOT EXISTS doc_quarantine (
+      name TEXT PRIMARY KEY,
+      reason TEXT NOT NULL,
+      at TEXT NOT NULL
+    );
     CREATE TABLE IF NOT EXISTS doc_snapshots (
       name TEXT PRIMARY KEY,
       state BLOB NOT NULL,
@@ -137,6 +144,19 @@ export class DocStore {
     const seq = Number(this.insertUpdateStmt.run(doc.name, update, userId, now).lastInsertRowid);
     this.bumpSeqStmt.run(seq, doc.name);
     return seq;
+  }
+
+  /** Names of documents set aside after a failed load. */
+  quarantined(): string[] {
+    return (this.db.prepare('SELECT name FROM doc_quarantine').all() as { name: string }[]).map((r) => r.name);
+  }
+
+  quarantine(name: string, reason: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO doc_quarantine (name, reason, at) VALUES (?, ?, ?)').run(name, reason.slice(0, 200), new Date().toISOString());
+  }
+
+  releaseQuarantine(name: string): void {
+    this.db.prepare('DELETE FROM doc_quarantine WHERE name = ?').run(name);
   }
 
   find(name: string): DocRecord | null {

@@ -19,7 +19,7 @@ async function registerPatient(clinicId: string, userId: string, input: PatientI
   const doc = new Y.Doc();
   initPatientDoc(doc, id, input, actor, newMrn());
   docs.set(id, doc);
-  await app.sync.applyServerUpdate(docName('patient', id), clinicId, Y.encodeStateAsUpdate(doc), userId);
+  await app.sync.applyServerUpdate(docName('patient', id), clinicId, Y.encodeStateAsUpdate(doc), userId, 'seed');
   return id;
 }
 
@@ -97,7 +97,7 @@ describe('GET /api/patients', () => {
     const doc = docs.get(okonkwo.id)!;
     const before = Y.encodeStateVector(doc);
     updatePatient(doc, { family: 'Okonkwo-Eze' }, actor);
-    await app.sync.applyServerUpdate(docName('patient', okonkwo.id), clinicA, Y.encodeStateAsUpdate(doc, before), writerA);
+    await app.sync.applyServerUpdate(docName('patient', okonkwo.id), clinicA, Y.encodeStateAsUpdate(doc, before), writerA, 'seed');
 
     const since = encodeURIComponent(first.serverTime);
     const next = (await (await getJson(app.url, `/api/patients?since=${since}`, cookie)).json()) as ListBody;
@@ -119,7 +119,7 @@ describe('GET /api/patients', () => {
     const forged = new Y.Doc();
     const realId = crypto.randomUUID();
     initPatientDoc(forged, victim, { family: 'Forged', given: ['Row'], birthDate: '1990-01-01', gender: 'unknown' }, actor, '');
-    await app.sync.applyServerUpdate(docName('patient', realId), clinicB, Y.encodeStateAsUpdate(forged), writerB);
+    await app.sync.applyServerUpdate(docName('patient', realId), clinicB, Y.encodeStateAsUpdate(forged), writerB, 'seed');
     const rows = app.db.prepare('SELECT id, clinic_id, family FROM patients WHERE family = ?').all('Forged');
     expect(rows).toEqual([{ id: realId, clinic_id: clinicB, family: 'Forged' }]);
   });

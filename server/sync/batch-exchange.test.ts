@@ -5,6 +5,8 @@ import { AppError } from '../../src/lib/domain/errors';
 import {
   connectRaw,
   decodeServerMessage,
+  demographicsEdit,
+  noteString,
   rowCount,
   startTestServer,
   textEdit,
@@ -26,7 +28,8 @@ afterEach(async () => {
 
 async function seed(name: string, content: string, clinicId = 'clinic-a'): Promise<Y.Doc> {
   const doc = new Y.Doc();
-  await server!.service.applyServerUpdate(name, clinicId, textEdit(doc, content), 'u-seed');
+  const edit = name.startsWith('patient:') ? demographicsEdit(doc, content) : textEdit(doc, content);
+  await server!.service.applyServerUpdate(name, clinicId, edit, 'u-seed', 'seed');
   return doc;
 }
 
@@ -37,7 +40,9 @@ describe('batch catch-up', () => {
     const watcher = await connectRaw(server.wsBase, CHART, 'nurse');
     expect(decodeServerMessage(await watcher.next()).kind).toBe('step1');
 
+    // A device that caught up earlier, then typed while offline.
     const device = new Y.Doc();
+    Y.applyUpdate(device, Y.encodeStateAsUpdate(serverSide));
     const pending = textEdit(device, 'Offline note.');
     const answer = await server.service.handleBatch(USERS.clinician, {
       docs: [{ name: CHART, stateVector: b64(Y.encodeStateVector(device)) }],
@@ -49,7 +54,8 @@ describe('batch catch-up', () => {
     expect(entry.error).toBeUndefined();
     Y.applyUpdate(device, bytes(entry.update!));
     Y.applyUpdate(serverSide, pending);
-    expect(device.getText('note').toString()).toBe(serverSide.getText('note').toString());
+    expect(noteString(device)).toBe(noteString(serverSide));
+    expect(noteString(device)).toBe('Server note. Offline note.');
     expect(bytes(entry.stateVector!)).toEqual(Y.encodeStateVector(device));
 
     const row = server.db.prepare('SELECT user_id FROM doc_updates WHERE name = ? ORDER BY seq DESC LIMIT 1').get(CHART);
@@ -71,7 +77,7 @@ describe('batch catch-up', () => {
     expect(server.service.stats().openDocs).toBe(0);
     const copy = new Y.Doc();
     Y.applyUpdate(copy, bytes(answer.docs[0].update!));
-    expect(copy.getText('note').toString()).toBe('Demographics');
+    expect(copy.getMap('patient').get('family')).toBe('Demographics');
     expect(bytes(answer.docs[0].stateVector!)).toEqual(Y.encodeStateVector(stored));
   });
 
@@ -91,9 +97,9 @@ describe('batch catch-up', () => {
         { name: badUpdateDoc, stateVector: 'AA==' }
       ],
       updates: [
-        { name: badUpdateDoc, update: b64(textEdit(new Y.Doc(), 'ok')) },
+        { name: badUpdateDoc, update: b64(demographicsEdit(new Y.Doc(), 'ok')) },
         { name: badUpdateDoc, update: b64(new Uint8Array([5, 200, 1, 9, 9, 9])) },
-        { name: updateOnly, update: b64(textEdit(new Y.Doc(), 'new')) }
+        { name: updateOnly, update: b64(demographicsEdit(new Y.Doc(), 'new')) }
       ]
     });
     const byName = new Map(answer.docs.map((d) => [d.name, d]));
@@ -113,7 +119,7 @@ describe('batch catch-up', () => {
     await seed(PATIENT, 'x');
     const answer = await server.service.handleBatch(USERS.admin, {
       docs: [{ name: PATIENT, stateVector: 'AA==' }],
-      updates: [{ name: PATIENT, update: b64(textEdit(new Y.Doc(), 'y')) }]
+      updates: [{ name: PATIENT, update: b64(demographicsEdit(new Y.Doc(), 'y')) }]
     });
     expect(answer.docs[0].error?.code).toBe('forbidden');
     expect(rowCount(server.db, PATIENT)).toBe(1);

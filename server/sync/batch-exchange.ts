@@ -3,21 +3,22 @@ import { docAccess, parseDocName, type DocName } from '../../src/lib/domain/doc-
 import type { DocStore } from '../store/doc-store';
 import type { Audit, BatchDocResult, SessionUser } from '../types';
 import { groupBatch, parseBatchRequest, toBase64, type BatchItem } from './batch-request';
-import { OtherClinicError, type DocRegistry } from './doc-registry';
+import { OtherClinicError, QuarantinedError, type DocRegistry } from './doc-registry';
 import { checkUpdate, InvalidUpdateError, isRedundant, type CheckedUpdate } from './update-check';
-import { writeUpdate, type WriteContext } from './write-update';
+import { writeRows, type WriteContext } from './write-update';
 
 export interface BatchContext extends WriteContext {
   store: DocStore;
   registry: DocRegistry;
   audit: Audit;
   maxUpdateBytes: number;
+  maxDocBytes: number;
 }
 
 /** An expected per-document refusal; the other documents of the batch go on. */
 class DocRefusal extends Error {
   constructor(
-    readonly code: 'forbidden' | 'invalid' | 'too-large',
+    readonly code: 'forbidden' | 'invalid' | 'too-large' | 'unavailable',
     message: string
   ) {
     super(message);
@@ -98,21 +99,38 @@ function writeAndAnswer(
   let live;
   try {
     live = ctx.registry.acquire(item.name, parsed, user.clinicId);
-    ctx.watch?.(live);
   } catch (err) {
     if (err instanceof OtherClinicError) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
+    if (err instanceof QuarantinedError) throw new DocRefusal('unavailable', 'This record is held for review on the clinic server and cannot be opened now.');
     throw err;
   }
   const auditKey = {};
   let writes = 0;
   try {
+    const author = ctx.pipeline.userAuthor(user, 'batch');
+    let error: BatchDocResult['error'];
     for (const update of updates) {
-      if (isRedundant(update, live.doc)) continue;
-      writeUpdate(ctx, live, update, { userId: user.id }, { docName: item.name, userId: user.id, via: 'batch' }, auditKey);
+      if (isRedundant(update, live.shadow ?? live.doc)) continue;
+      if (live.storedBytes + update.bytes.byteLength > ctx.maxDocBytes) {
+        error = { code: 'too-large', message: 'This record has reached the size the clinic server keeps; the change was not stored.' };
+        break;
+      }
+      const outcome = ctx.pipeline.admit(live, update, author);
+      if (outcome.kind === 'incomplete') {
+        // The device sent changes that build on others it did not send: it sends everything the server lacks (see the state vector).
+        error = { code: 'missing-dependencies', message: 'Some earlier changes to this record have not reached the clinic server yet.' };
+        break;
+      }
+      if (outcome.kind === 'refused') {
+        error = { code: 'refused', message: `The clinic server refused a change to this record: ${outcome.message}.`, rules: outcome.rules };
+        break;
+      }
+      writeRows(ctx, live, outcome.rows, outcome.audit, { userId: user.id }, { docName: item.name, userId: user.id, via: 'batch' }, auditKey);
       writes += 1;
     }
     const result: BatchDocResult = { name: item.name, stateVector: toBase64(Y.encodeStateVector(live.doc)) };
-    if (item.stateVector) result.update = toBase64(Y.encodeStateAsUpdate(live.doc, item.stateVector));
+    if (error) result.error = error;
+    else if (item.stateVector) result.update = toBase64(Y.encodeStateAsUpdate(live.doc, item.stateVector));
     return { result, writes };
   } finally {
     ctx.updateAudit.flush(auditKey);

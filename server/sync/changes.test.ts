@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function write(name: string, clinicId = 'clinic-a'): Promise<void> {
-  await server!.service.applyServerUpdate(name, clinicId, textEdit(new Y.Doc(), 'x'), 'u-seed');
+  await server!.service.applyServerUpdate(name, clinicId, textEdit(new Y.Doc(), 'x'), 'u-seed', 'seed');
 }
 
 describe('changed documents since a cursor', () => {

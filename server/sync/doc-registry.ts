@@ -2,6 +2,14 @@ import { clinicOfName, parseDocName, type DocName } from '../../src/lib/domain/d
 import type { DocStore } from '../store/doc-store';
 import { LiveDoc } from './live-doc';
 
+/** Raised for a document set aside because it could not be loaded safely. */
+export class QuarantinedError extends Error {
+  constructor() {
+    super('document is quarantined');
+    this.name = 'QuarantinedError';
+  }
+}
+
 /** Raised when a document is bound to a clinic other than the requester's. */
 export class OtherClinicError extends Error {
   constructor() {
@@ -19,11 +27,30 @@ export class OtherClinicError extends Error {
  */
 export class DocRegistry {
   private readonly live = new Map<string, LiveDoc>();
+  private readonly quarantined: Set<string>;
 
   constructor(
     private readonly store: DocStore,
-    private readonly opts: { idleEvictMs: number; compactEvery: number }
-  ) {}
+    private readonly opts: {
+      idleEvictMs: number;
+      compactEvery: number;
+      /** A document failed to load and was set aside (audit it; never given its content). */
+      onQuarantine?(name: string, reason: string): void;
+    }
+  ) {
+    this.quarantined = new Set(store.quarantined());
+  }
+
+  /** True for a document set aside after a failed load; it is not loaded again until an administrator releases it. */
+  isQuarantined(name: string): boolean {
+    return this.quarantined.has(name);
+  }
+
+  /** Releases a quarantined document (admin action); the next open loads it again. */
+  releaseQuarantine(name: string): void {
+    this.quarantined.delete(name);
+    this.store.releaseQuarantine(name);
+  }
 
   get size(): number {
     return this.live.size;
@@ -33,11 +60,24 @@ export class DocRegistry {
     return this.live.get(name);
   }
 
-  /** Clinic the document belongs to, if it is bound (by its name, live or stored). */
+  /**
+   * Clinic the document belongs to, if it is bound: by its name (a
+   * schedule), as loaded or stored, or — for a patient's document never
+   * written yet — by the patient's other document, so another clinic cannot
+   * claim a chart before its first write.
+   */
   clinicOf(name: string): string | null {
     const parsed = parseDocName(name);
     const byName = parsed ? clinicOfName(parsed) : null;
-    return byName ?? this.live.get(name)?.identity.clinicId ?? this.store.find(name)?.clinicId ?? null;
+    return byName ?? this.live.get(name)?.identity.clinicId ?? this.boundClinic(name, parsed);
+  }
+
+  private boundClinic(name: string, parsed: DocName | null): string | null {
+    const stored = this.store.find(name)?.clinicId;
+    if (stored) return stored;
+    if (!parsed || parsed.kind === 'schedule') return null;
+    const sibling = `${parsed.kind === 'chart' ? 'patient' : 'chart'}:${parsed.patientId}`;
+    return this.live.get(sibling)?.identity.clinicId ?? this.store.find(sibling)?.clinicId ?? null;
   }
 
   /**
@@ -47,12 +87,25 @@ export class DocRegistry {
   acquire(name: string, parsed: DocName, clinicId: string): LiveDoc {
     let doc = this.live.get(name);
     if (!doc) {
-      const stored = this.store.find(name);
-      const owner = clinicOfName(parsed) ?? stored?.clinicId ?? clinicId;
-      if (owner !== clinicId || (stored && stored.clinicId !== owner)) throw new OtherClinicError();
+      if (this.quarantined.has(name)) throw new QuarantinedError();
+      const owner = clinicOfName(parsed) ?? this.boundClinic(name, parsed) ?? clinicId;
+      if (owner !== clinicId) throw new OtherClinicError();
       // A clinic-level document has no patient; the column keeps '' rather than a made-up id.
       const patientId = parsed.kind === 'schedule' ? '' : parsed.patientId;
-      doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId }, this.store, this.opts.compactEvery);
+      try {
+        doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId }, this.store, this.opts.compactEvery);
+      } catch (err) {
+        // One document that cannot load must not be retried by every reconnecting client, nor take the server down.
+        const reason = err instanceof Error ? err.name : 'error';
+        this.quarantined.add(name);
+        try {
+          this.store.quarantine(name, reason);
+        } catch {
+          // Kept in memory at least; the next start tries the load once more.
+        }
+        this.opts.onQuarantine?.(name, reason);
+        throw new QuarantinedError();
+      }
       this.live.set(name, doc);
     } else if (doc.identity.clinicId !== clinicId) {
       throw new OtherClinicError();

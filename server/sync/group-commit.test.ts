@@ -4,9 +4,8 @@ import * as Y from 'yjs';
 import { parseDocName, type DocName } from '../../src/lib/domain/doc-names';
 import { DocStore, migrateSyncTables } from '../store/doc-store';
 import { DocRegistry } from './doc-registry';
-import { GroupCommit } from './group-commit';
-import { checkUpdate } from './update-check';
-import { textEdit, waitFor } from './sync-test-server';
+import { GroupCommit, type WriteRow } from './group-commit';
+import { noteString, RecordingAudit, textEdit, waitFor } from './sync-test-server';
 
 const NAME = 'chart:2c1b0a99-8877-4665-9544-332211009988';
 const PARSED = parseDocName(NAME) as DocName;
@@ -15,13 +14,18 @@ let db: Database.Database;
 let store: DocStore;
 let registry: DocRegistry;
 let commits: GroupCommit;
+let audit: RecordingAudit;
+const dropped: WriteRow[][] = [];
+const row = (bytes: Uint8Array): WriteRow[] => [{ bytes, userId: 'u1' }];
 
 beforeEach(() => {
   db = new Database(':memory:');
   migrateSyncTables(db);
   store = new DocStore(db);
   registry = new DocRegistry(store, { idleEvictMs: 20, compactEvery: 1000 });
-  commits = new GroupCommit(store, registry);
+  audit = new RecordingAudit();
+  dropped.length = 0;
+  commits = new GroupCommit({ db, store, registry, audit, onApplied: () => {}, onDropped: (_live, rows) => void dropped.push([...rows]) });
 });
 afterEach(() => {
   registry.closeAll();
@@ -36,25 +40,29 @@ describe('GroupCommit', () => {
     for (const word of ['one ', 'two ', 'three']) {
       commits.enqueue({
         live,
-        update: checkUpdate(textEdit(author, word)),
+        rows: row(textEdit(author, word)),
+        audit: [{ action: 'doc.update.corrected', outcome: 'failure', userId: 'u1', target: NAME, detail: { word } }],
         writer: { userId: 'u1' },
-        applied: (seq) => seen.push(seq),
+        applied: ([seq]) => seen.push(seq),
         failed: (err) => {
           throw err;
         }
       });
     }
     expect(seen).toEqual([]);
-    expect(live.doc.getText('note').toString()).toBe('');
+    expect(noteString(live.doc)).toBe('');
+    expect(audit.events).toEqual([]);
     await waitFor(() => seen.length === 3);
     expect(seen[2] - seen[0]).toBe(2);
-    expect(live.doc.getText('note').toString()).toBe('one two three');
+    expect(noteString(live.doc)).toBe('one two three');
+    // The audit entries that go with the writes were stored with them, in order.
+    expect(audit.events.map((e) => e.detail?.word)).toEqual(['one ', 'two ', 'three']);
     registry.release(live);
   });
 
   it('lets a document go once the last queued write is applied, even if its editor left first', async () => {
     const live = registry.acquire(NAME, PARSED, 'clinic-a');
-    commits.enqueue({ live, update: checkUpdate(textEdit(new Y.Doc(), 'x')), writer: { userId: 'u1' }, applied: () => {}, failed: () => {} });
+    commits.enqueue({ live, rows: row(textEdit(new Y.Doc(), 'x')), audit: [], writer: { userId: 'u1' }, applied: () => {}, failed: () => {} });
     registry.release(live); // the connection closed before the turn ended
     commits.flush();
     await waitFor(() => registry.size === 0);
@@ -67,7 +75,8 @@ describe('GroupCommit', () => {
     for (let i = 0; i < 2; i++) {
       commits.enqueue({
         live,
-        update: checkUpdate(textEdit(new Y.Doc(), 'x')),
+        rows: row(textEdit(new Y.Doc(), 'x')),
+        audit: [],
         writer: { userId: 'u1' },
         applied: () => {
           throw new Error('must not apply');
@@ -77,7 +86,8 @@ describe('GroupCommit', () => {
     }
     commits.flush();
     expect(failures).toHaveLength(2);
-    expect(live.doc.getText('note').toString()).toBe('');
+    expect(noteString(live.doc)).toBe('');
+    expect(dropped).toHaveLength(2);
     registry.release(live);
   });
 });

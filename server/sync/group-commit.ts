@@ -1,53 +1,91 @@
+import type Database from 'better-sqlite3';
 import type { DocStore } from '../store/doc-store';
+import type { Audit, AuditEvent } from '../types';
 import type { DocRegistry } from './doc-registry';
 import type { LiveDoc, Writer } from './live-doc';
-import type { CheckedUpdate } from './update-check';
 
-/** A websocket update accepted for storage, and what to do once it is stored and applied. */
+/** One stored row of a write: the client's update, or the server's correction of it. */
+export interface WriteRow {
+  bytes: Uint8Array;
+  userId: string;
+}
+
+/** A write admitted by the policy, and what to do once it is stored and applied. */
 export interface QueuedWrite {
   live: LiveDoc;
-  update: CheckedUpdate;
+  rows: WriteRow[];
+  /** Audit entries that go with the write (policy corrections, prescribing trail), stored in its transaction. */
+  audit: AuditEvent[];
   writer: Writer;
-  /** Runs after the group committed and this update was applied (and so broadcast). */
-  applied(seq: number): void;
+  /** Runs after the group committed and this write was applied (and so broadcast). */
+  applied(seqs: number[]): void;
   /** Runs when the group could not be stored: nothing of it was applied or broadcast. */
   failed(err: unknown): void;
 }
 
+export interface GroupCommitDeps {
+  db: Database.Database;
+  store: DocStore;
+  registry: DocRegistry;
+  audit: Audit;
+  /** The rows reached the live document (the policy forgets them as pending). */
+  onApplied(live: LiveDoc, rows: number): void;
+  /** The rows were never stored (the policy drops its shadow). */
+  onDropped(live: LiveDoc, rows: readonly WriteRow[]): void;
+}
+
 /**
- * Group commit for live editing. Updates that arrive in the same turn of the
+ * Group commit for live editing. Writes that arrive in the same turn of the
  * event loop (many editors typing at once) are appended in one SQLite
- * transaction at the end of the turn, then applied and broadcast. Nothing is
- * broadcast before its transaction commits, so a crash still loses nothing a
- * client saw; under load one commit serves many updates instead of one each.
+ * transaction at the end of the turn, with the audit entries that go with
+ * them, then applied and broadcast. Nothing is broadcast before its
+ * transaction commits, so a crash loses nothing a client saw; under load
+ * one commit (one fsync) serves many updates instead of one each.
  */
 export class GroupCommit {
   private queue: QueuedWrite[] = [];
   private scheduled: NodeJS.Immediate | null = null;
-  private applying = false;
-  private afterApply: (() => void)[] = [];
+  private readonly commit: (group: readonly QueuedWrite[]) => number[][];
 
-  constructor(
-    private readonly store: DocStore,
-    private readonly registry: DocRegistry
-  ) {}
+  constructor(private readonly deps: GroupCommitDeps) {
+    this.commit = deps.db.transaction((group: readonly QueuedWrite[]) => {
+      const flat = group.flatMap((w) => w.rows.map((r) => ({ doc: w.live.identity, update: r.bytes, userId: r.userId })));
+      const seqs = deps.store.appendMany(flat);
+      for (const w of group) for (const e of w.audit) deps.audit.record(e);
+      let i = 0;
+      return group.map((w) => w.rows.map(() => seqs[i++]));
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
 
   enqueue(write: QueuedWrite): void {
     // Held until applied, so the document cannot be evicted in between.
-    this.registry.hold(write.live);
+    this.deps.registry.hold(write.live);
     this.queue.push(write);
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
   /**
-   * Runs `step` once the group being applied is applied in full (at once
-   * when none is). A write made from inside the group (a server correction)
-   * gets a later sequence number than the group's own rows; applied before
-   * them, a snapshot taken in between would claim rows it does not hold.
+   * Stores one write at once, outside any group (batch and server writes),
+   * after everything queued: rows of one document reach it in the order the
+   * policy admitted them. Returns the rows' sequence numbers; throws when
+   * the write could not be stored (nothing of it was applied).
    */
-  afterGroup(step: () => void): void {
-    if (this.applying) this.afterApply.push(step);
-    else step();
+  writeNow(live: LiveDoc, rows: WriteRow[], audit: AuditEvent[], writer: Writer): number[] {
+    this.flush();
+    let seqs: number[];
+    try {
+      [seqs] = this.commit([{ live, rows, audit, writer, applied: () => {}, failed: () => {} }]);
+    } catch (err) {
+      this.rollBack([{ live, rows }]);
+      throw err;
+    }
+    live.applyRows(rows.map((r, i) => ({ bytes: r.bytes, seq: seqs[i] })), writer);
+    this.deps.onApplied(live, rows.length);
+    return seqs;
   }
 
   /** Stores and applies everything queued (also called on shutdown). */
@@ -57,31 +95,27 @@ export class GroupCommit {
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
-    let seqs: number[];
+    let seqs: number[][];
     try {
-      seqs = this.store.appendMany(group.map((w) => ({ doc: w.live.identity, update: w.update.bytes, userId: w.writer.userId })));
+      seqs = this.commit(group);
     } catch (err) {
+      this.rollBack(group);
       for (const w of group) this.settle(w, () => w.failed(err));
       return;
     }
-    this.applying = true;
-    try {
-      group.forEach((w, i) =>
-        this.settle(w, () => {
-          w.live.applyStored(w.update, seqs[i], w.writer);
-          w.applied(seqs[i]);
-        })
-      );
-    } finally {
-      this.applying = false;
-    }
-    for (const step of this.afterApply.splice(0)) {
-      try {
-        step();
-      } catch (err) {
-        console.error('[sync] a step after a group commit failed', err instanceof Error ? err.name : 'error');
-      }
-    }
+    group.forEach((w, i) =>
+      this.settle(w, () => {
+        w.live.applyRows(w.rows.map((r, j) => ({ bytes: r.bytes, seq: seqs[i][j] })), w.writer);
+        this.deps.onApplied(w.live, w.rows.length);
+        w.applied(seqs[i]);
+      })
+    );
+  }
+
+  private rollBack(group: readonly Pick<QueuedWrite, 'live' | 'rows'>[]): void {
+    // The audit log keeps its chain head in memory; entries written in the failed transaction are gone.
+    this.deps.audit.resync?.();
+    for (const w of group) this.deps.onDropped(w.live, w.rows);
   }
 
   /** Runs one write's continuation; a failure there concerns that write only. */
@@ -91,7 +125,7 @@ export class GroupCommit {
     } catch (err) {
       write.failed(err);
     } finally {
-      this.registry.release(write.live);
+      this.deps.registry.release(write.live);
     }
   }
 }

@@ -2,7 +2,6 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { DocIdentity, DocStore } from '../store/doc-store';
 import { encodeAwarenessMessage, encodeSyncUpdate, type AwarenessEntry } from './protocol';
-import type { CheckedUpdate } from './update-check';
 
 /** Anything that can receive messages for a document: a websocket connection. */
 export interface Peer {
@@ -32,9 +31,15 @@ export class LiveDoc {
   /** Upgrades in flight and batch requests using the document; it is not evicted while > 0. */
   holds = 0;
   lastUsed = Date.now();
+  /** The write policy's copy: this document plus admitted rows not yet applied (see policy-gate.ts). */
+  shadow: Y.Doc | null = null;
+  /** Rows admitted by the write policy and not yet applied here, in order. */
+  readonly unapplied: Uint8Array[] = [];
   evictTimer: NodeJS.Timeout | null = null;
   private lastSeq: number;
   private rowsSinceSnapshot: number;
+  /** Approximate stored size: the loaded state plus every row applied since. */
+  storedBytes: number;
 
   constructor(
     readonly identity: DocIdentity,
@@ -44,6 +49,7 @@ export class LiveDoc {
     const stored = store.load(identity.name);
     if (stored) Y.applyUpdate(this.doc, stored.update);
     this.lastSeq = stored?.lastSeq ?? 0;
+    this.storedBytes = stored?.update.byteLength ?? 0;
     this.rowsSinceSnapshot = stored?.rowsSinceSnapshot ?? 0;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server has no presence of its own; it only relays its editors'.
@@ -57,26 +63,27 @@ export class LiveDoc {
   }
 
   /**
-   * Persists an update (attributed to the writer) and only then applies it,
-   * which broadcasts it. A process killed after the append loses nothing any
-   * client saw. Returns the log sequence number.
+   * Applies (and so broadcasts) rows already stored in the log: an admitted
+   * update and, when the write policy corrected it, the server's correction.
+   * Both are applied in one transaction, so every other editor receives them
+   * as one update and never sees the uncorrected state; the writer's own
+   * connection, left out of the broadcast of what it sent, is sent the
+   * correction.
    */
-  commit(update: CheckedUpdate, writer: Writer): number {
-    const seq = this.store.append(this.identity, update.bytes, writer.userId);
-    this.applyStored(update, seq, writer);
-    return seq;
-  }
-
-  /**
-   * Applies (and so broadcasts) an update already appended to the log as
-   * `seq`. Callers that group several appends into one transaction use this
-   * once the transaction has committed.
-   */
-  applyStored(update: CheckedUpdate, seq: number, writer: Writer): void {
+  applyRows(rows: readonly { bytes: Uint8Array; seq: number }[], writer: Writer): void {
+    if (rows.length === 0) return;
     // Set when applied, not when appended: a snapshot must cover only rows the document holds.
-    this.lastSeq = seq;
-    this.rowsSinceSnapshot += 1;
-    Y.applyUpdate(this.doc, update.bytes, writer);
+    this.lastSeq = rows[rows.length - 1].seq;
+    this.rowsSinceSnapshot += rows.length;
+    for (const r of rows) this.storedBytes += r.bytes.byteLength;
+    if (rows.length === 1) {
+      Y.applyUpdate(this.doc, rows[0].bytes, writer);
+    } else {
+      this.doc.transact(() => {
+        for (const r of rows) Y.applyUpdate(this.doc, r.bytes);
+      }, writer);
+      writer.peer?.send(encodeSyncUpdate(Y.mergeUpdates(rows.slice(1).map((r) => r.bytes))));
+    }
     if (this.rowsSinceSnapshot >= this.compactEvery) this.compact();
   }
 
@@ -128,6 +135,8 @@ export class LiveDoc {
 
   destroy(): void {
     if (this.evictTimer) clearTimeout(this.evictTimer);
+    this.shadow?.destroy();
+    this.shadow = null;
     this.doc.off('update', this.relayUpdate);
     this.awareness.off('update', this.relayAwareness);
     this.awareness.destroy();
@@ -148,6 +157,8 @@ export class LiveDoc {
   ): void => {
     const clients = change.added.concat(change.updated, change.removed);
     const message = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
-    for (const peer of this.peers) if (peer !== origin) peer.send(message);
+    // Echoed to the sender too: the stock client reconnects after 30 s without a message, and a lone
+    // editor's presence renewals (every 15 s) are then all it receives.
+    for (const peer of this.peers) peer.send(message);
   };
 }

@@ -61,6 +61,15 @@ export function encodeSyncStep1(doc: Y.Doc): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+/** Sync step 1 from a state vector (what the server holds or has admitted). */
+export function encodeSyncStep1FromVector(stateVector: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_SYNC);
+  encoding.writeVarUint(encoder, SYNC_STEP1);
+  encoding.writeVarUint8Array(encoder, stateVector);
+  return encoding.toUint8Array(encoder);
+}
+
 /** Sync step 2: everything the client lacks given its state vector. Throws on a malformed vector. */
 export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -91,24 +100,49 @@ export interface AwarenessEntry {
   removed: boolean;
 }
 
+/** Presence limits: one editor sends its own state, a few hundred bytes (name, colour, cursor). */
+export const PRESENCE_LIMITS = { maxEntries: 8, maxStateChars: 4096 } as const;
+
 /**
  * Reads the client ids an awareness update touches, validating it fully
- * (including the JSON states) before anything is applied, so a bad update
- * cannot half-apply.
+ * (including the JSON states and their size) before anything is applied, so
+ * a bad update cannot half-apply. When `as` is given, each state's
+ * `user.name` is replaced by it and the update re-encoded: others see the
+ * name of the signed-in user, never one the client chose.
  */
-export function readAwarenessEntries(update: Uint8Array): AwarenessEntry[] {
+export function readAwarenessEntries(update: Uint8Array, as?: { name: string }): { update: Uint8Array; entries: AwarenessEntry[] } {
+  let parsed: { clientId: number; clock: number; state: unknown }[];
   try {
     const decoder = decoding.createDecoder(update);
     const count = decoding.readVarUint(decoder);
-    const entries: AwarenessEntry[] = [];
+    if (count > PRESENCE_LIMITS.maxEntries) throw new MalformedMessageError('too many presence states');
+    parsed = [];
     for (let i = 0; i < count; i++) {
       const clientId = decoding.readVarUint(decoder);
-      decoding.readVarUint(decoder); // clock
-      const state: unknown = JSON.parse(decoding.readVarString(decoder));
-      entries.push({ clientId, removed: state === null });
+      const clock = decoding.readVarUint(decoder);
+      const json = decoding.readVarString(decoder);
+      if (json.length > PRESENCE_LIMITS.maxStateChars) throw new MalformedMessageError('presence state too large');
+      parsed.push({ clientId, clock, state: JSON.parse(json) as unknown });
     }
-    return entries;
-  } catch {
+  } catch (err) {
+    if (err instanceof MalformedMessageError) throw err;
     throw new MalformedMessageError('undecodable awareness update');
   }
+  const entries = parsed.map((p) => ({ clientId: p.clientId, removed: p.state === null }));
+  if (!as) return { update, entries };
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, parsed.length);
+  for (const p of parsed) {
+    encoding.writeVarUint(encoder, p.clientId);
+    encoding.writeVarUint(encoder, p.clock);
+    encoding.writeVarString(encoder, JSON.stringify(withName(p.state, as.name)));
+  }
+  return { update: encoding.toUint8Array(encoder), entries };
+}
+
+function withName(state: unknown, name: string): unknown {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return state;
+  const s = state as Record<string, unknown>;
+  const user = typeof s.user === 'object' && s.user !== null && !Array.isArray(s.user) ? (s.user as Record<string, unknown>) : {};
+  return { ...s, user: { ...user, name } };
 }

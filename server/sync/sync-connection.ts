@@ -1,45 +1,67 @@
 import { WebSocket, type RawData } from 'ws';
 import type { Audit, SessionUser } from '../types';
 import type { DocRegistry } from './doc-registry';
-import type { LiveDoc, Peer, Writer } from './live-doc';
-import {
-  decodeClientMessage,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  MalformedMessageError,
-  readAwarenessEntries
-} from './protocol';
-import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
 import type { GroupCommit } from './group-commit';
+import type { LiveDoc, Peer, Writer } from './live-doc';
+import { decodeClientMessage, encodeSyncStep1FromVector, encodeSyncStep2, MalformedMessageError, readAwarenessEntries } from './protocol';
+import { TokenBucket } from './token-bucket';
+import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
+import type { WritePipeline } from './write-pipeline';
 import { recordWrite, type WriteContext } from './write-update';
 
-/** Close codes this server uses; 4400-4499 tell the stock client not to retry the same bytes. */
+/**
+ * Close codes this server uses. 4400–4499 tell the app not to retry the
+ * same bytes blindly (the stock client reconnects on every close; the app's
+ * provider stops for these and says why).
+ */
 export const CLOSE = {
   goingAway: 1001,
   internalError: 1011,
   tryAgainLater: 1013,
-  malformed: 4400
+  malformed: 4400,
+  /** The write policy refused an update: the device's copy holds a change the record will not take. */
+  refused: 4403,
+  /** The document is quarantined on the server (it could not be loaded safely). */
+  unavailable: 4404,
+  /** An update was larger than the server takes on this connection: send it in parts, through the batch path. */
+  tooLarge: 4413,
+  /** Too many updates too fast. */
+  tooManyUpdates: 4429
 } as const;
+
+/** Per-connection write budget: steady typing is a few updates a second; a crafted flood is not. */
+export const UPDATE_RATE = { perSecond: 50, burst: 500 } as const;
+/** An update that needs earlier changes first is answered with a sync step 1; this many in a row ends the connection. */
+const MAX_INCOMPLETE = 20;
 
 export interface ConnectionContext extends WriteContext {
   audit: Audit;
   registry: DocRegistry;
   groupCommit: GroupCommit;
+  pipeline: WritePipeline;
   /** A peer this far behind in reading is dropped rather than buffered without bound. */
   maxBufferedBytes: number;
+  /** Largest size a document may reach; updates beyond it are refused. */
+  maxDocBytes: number;
+  /** A refusal ended this connection: the server may hold the user off this document for a while. */
+  onRefused(conn: SyncConnection): void;
   onClosed(conn: SyncConnection): void;
 }
 
 /**
  * One websocket speaking y-websocket for one document, as one user. The
  * document is loaded before this object exists, so the server's sync step 1
- * already reflects stored state. Writes from a read-only connection are
- * dropped and audited; a malformed message closes only this connection.
+ * already reflects stored state. Every update passes the write policy before
+ * it is stored; a refused one ends the connection with a code the app
+ * understands. Writes from a read-only connection are dropped and audited; a
+ * malformed message closes only this connection.
  */
 export class SyncConnection implements Peer {
   /** Cleared on each keepalive ping, set by the pong; a silent peer is terminated. */
   alive = true;
   private readonly writer: Writer;
+  private readonly bucket = new TokenBucket(UPDATE_RATE.perSecond, UPDATE_RATE.burst);
+  private incomplete = 0;
   private closed = false;
 
   constructor(
@@ -60,7 +82,7 @@ export class SyncConnection implements Peer {
     });
     ws.on('close', () => this.onClose());
     live.peers.add(this);
-    this.send(encodeSyncStep1(live.doc));
+    this.send(encodeSyncStep1FromVector(ctx.pipeline.gate.stateVector(live)));
     const presence = live.encodePresence();
     if (presence) this.send(presence);
   }
@@ -74,6 +96,12 @@ export class SyncConnection implements Peer {
     this.ws.send(message);
   }
 
+  /** Ends the connection with a code and a short reason (no patient data). */
+  end(code: number, reason: string): void {
+    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.close(code, reason.slice(0, 120));
+  }
+
   private receive(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
     try {
@@ -81,11 +109,11 @@ export class SyncConnection implements Peer {
       this.handle(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch (err) {
       if (err instanceof MalformedMessageError || err instanceof InvalidUpdateError) {
-        this.ws.close(CLOSE.malformed, err.message);
+        this.end(CLOSE.malformed, err.message);
         return;
       }
-      console.error('[sync] failed to handle a message', err);
-      this.ws.close(CLOSE.internalError, 'server error');
+      console.error('[sync] failed to handle a message', err instanceof Error ? err.name : 'error');
+      this.end(CLOSE.internalError, 'server error');
     }
   }
 
@@ -106,7 +134,7 @@ export class SyncConnection implements Peer {
         this.receiveUpdate(message.update);
         return;
       case 'awareness':
-        this.live.applyPresence(message.update, readAwarenessEntries(message.update), this);
+        this.receivePresence(message.update);
         return;
       case 'query-awareness': {
         const presence = this.live.encodePresence();
@@ -116,9 +144,15 @@ export class SyncConnection implements Peer {
     }
   }
 
+  private receivePresence(update: Uint8Array): void {
+    if (this.access !== 'write') return; // a reader is not shown as editing
+    const entries = readAwarenessEntries(update, { name: this.user.name });
+    this.live.applyPresence(entries.update, entries.entries, this);
+  }
+
   private receiveUpdate(bytes: Uint8Array): void {
     const update = checkUpdate(bytes);
-    if (isRedundant(update, this.live.doc)) return;
+    if (isRedundant(update, this.live.shadow ?? this.live.doc)) return;
     if (this.access !== 'write') {
       this.ctx.audit.record({
         action: 'doc.update.rejected',
@@ -130,16 +164,38 @@ export class SyncConnection implements Peer {
       });
       return;
     }
+    if (!this.bucket.take()) return this.limit(CLOSE.tooManyUpdates, 'too many updates', 'update-rate');
+    if (this.live.storedBytes + bytes.byteLength > this.ctx.maxDocBytes) return this.limit(CLOSE.tooLarge, 'document size limit', 'document-size');
+    const author = this.ctx.pipeline.userAuthor(this.user, 'websocket');
+    const outcome = this.ctx.pipeline.admit(this.live, update, author, this.ip);
+    if (outcome.kind === 'incomplete') {
+      // The update builds on changes the server lacks (sent before this device's catch-up): ask for them.
+      if (++this.incomplete > MAX_INCOMPLETE) return this.end(CLOSE.malformed, 'updates with missing dependencies');
+      this.send(encodeSyncStep1FromVector(this.ctx.pipeline.gate.stateVector(this.live)));
+      return;
+    }
+    this.incomplete = 0;
+    if (outcome.kind === 'refused') {
+      this.ctx.onRefused(this);
+      this.end(CLOSE.refused, `refused: ${outcome.rules.join(' ')}`);
+      return;
+    }
     this.ctx.groupCommit.enqueue({
       live: this.live,
-      update,
+      rows: outcome.rows,
+      audit: outcome.audit,
       writer: this.writer,
-      applied: (seq) => recordWrite(this.ctx, this.live, bytes.byteLength, seq, this.source(), this),
+      applied: (seqs) => recordWrite(this.ctx, this.live, bytes.byteLength, seqs[0], this.source(), this),
       failed: (err) => {
-        console.error('[sync] could not store an update', err);
-        this.ws.close(CLOSE.internalError, 'update not stored');
+        console.error('[sync] could not store an update', err instanceof Error ? err.name : 'error');
+        this.end(CLOSE.internalError, 'update not stored');
       }
     });
+  }
+
+  private limit(code: number, reason: string, what: string): void {
+    this.ctx.audit.record({ action: 'sync.limit', outcome: 'failure', userId: this.user.id, target: this.live.name, ip: this.ip, detail: { limit: what } });
+    this.end(code, reason);
   }
 
   private source() {

@@ -5,19 +5,17 @@ import * as Y from 'yjs';
 import { DOC_KINDS, docAccess, parseDocName, type DocAccess } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
 import { DocStore, migrateSyncTables } from '../store/doc-store';
-import { findUserById } from '../store/users';
 import type { BatchDocResult, SessionUser, SyncDeps, SyncOptions, SyncService } from '../types';
 import { exchangeBatch, type BatchContext } from './batch-exchange';
-import { DocRegistry, OtherClinicError } from './doc-registry';
+import { DocRegistry, OtherClinicError, QuarantinedError } from './doc-registry';
 import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
-import { PendingCorrections } from './pending-corrections';
-import { applyCorrections, PrescriptionAudit, SERVER_WRITER_ID, type Correction } from './prescription-audit';
 import { UpdateAuditLog } from './update-audit';
 import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
 import { parseSyncTarget, refuseUpgrade } from './upgrade-request';
-import { writeUpdate } from './write-update';
+import { WritePipeline } from './write-pipeline';
+import { writeRows } from './write-update';
 
 /** Options beyond the platform contract; all optional, defaults suit production. */
 export interface SyncServerOptions extends SyncOptions {
@@ -25,7 +23,15 @@ export interface SyncServerOptions extends SyncOptions {
   pingIntervalMs?: number;
   /** Window over which a connection's `doc.update` audit entries are folded into one (default 1 s; 0 = one per update). */
   auditWindowMs?: number;
+  /** Largest stored size of one document (default 64 MiB); updates beyond it are refused. */
+  maxDocBytes?: number;
+  /** Open sync connections one user may hold (default 64), and the server as a whole (default 4,000). */
+  maxConnectionsPerUser?: number;
+  maxConnections?: number;
 }
+
+/** After a refused update ends a connection, the same user's upgrades to that document wait this long (the stock client retries at once). */
+const REFUSAL_COOLDOWN_MS = 30_000;
 
 /** Builds the sync service the platform mounts on `/sync/*` and `/api/sync/*`. */
 export function createSyncService(deps: SyncDeps, opts: SyncServerOptions = {}): SyncService {
@@ -51,8 +57,11 @@ export class SyncServer implements SyncService {
   private readonly batchContext: BatchContext;
   private readonly pingTimer: NodeJS.Timeout;
   private readonly maxMessageBytes: number;
-  private readonly prescriptions: PrescriptionAudit;
-  private readonly pendingCorrections: PendingCorrections;
+  private readonly maxConnectionsPerUser: number;
+  private readonly maxConnections: number;
+  private readonly pipeline: WritePipeline;
+  /** `user|doc` → until when that user's upgrades to the document are held off after a refusal. */
+  private readonly cooldown = new Map<string, number>();
   private closing = false;
 
   constructor(
@@ -60,28 +69,35 @@ export class SyncServer implements SyncService {
     opts: SyncServerOptions = {}
   ) {
     this.maxMessageBytes = opts.maxMessageBytes ?? 2 * 1024 * 1024;
+    this.maxConnectionsPerUser = opts.maxConnectionsPerUser ?? 64;
+    this.maxConnections = opts.maxConnections ?? 4000;
+    const maxDocBytes = opts.maxDocBytes ?? 64 * 1024 * 1024;
     migrateSyncTables(deps.db);
     this.store = new DocStore(deps.db);
     this.registry = new DocRegistry(this.store, {
       idleEvictMs: opts.idleEvictMs ?? 60_000,
-      compactEvery: opts.compactEvery ?? 200
+      compactEvery: opts.compactEvery ?? 200,
+      onQuarantine: (name, reason) => this.safeAudit({ action: 'doc.quarantined', outcome: 'failure', userId: null, target: name, detail: { reason } })
     });
-    this.groupCommit = new GroupCommit(this.store, this.registry);
+    this.pipeline = new WritePipeline(deps.db, deps.audit);
+    this.groupCommit = new GroupCommit({
+      db: deps.db,
+      store: this.store,
+      registry: this.registry,
+      audit: deps.audit,
+      onApplied: (live, rows) => this.pipeline.gate.applied(live, rows),
+      onDropped: (live, rows) => this.pipeline.gate.dropUnapplied(live, rows.map((r) => r.bytes))
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
-    this.pendingCorrections = new PendingCorrections(deps.db);
-    this.prescriptions = new PrescriptionAudit({
-      audit: deps.audit,
-      rolesOf: (userId) => findUserById(deps.db, userId)?.roles ?? null,
-      correct: (live, corrections) => this.correct(live, corrections)
-    });
-    const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged, watch: (live: LiveDoc) => this.watch(live) };
+    const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged, pipeline: this.pipeline, groupCommit: this.groupCommit };
     this.connectionContext = {
       ...write,
       audit: deps.audit,
       registry: this.registry,
-      groupCommit: this.groupCommit,
       maxBufferedBytes: Math.max(8 * this.maxMessageBytes, 16 * 1024 * 1024),
+      maxDocBytes,
+      onRefused: (conn) => this.cooldown.set(`${conn.user.id}|${conn.live.name}`, Date.now() + REFUSAL_COOLDOWN_MS),
       onClosed: (conn) => this.connections.delete(conn)
     };
     this.batchContext = {
@@ -89,7 +105,8 @@ export class SyncServer implements SyncService {
       audit: deps.audit,
       store: this.store,
       registry: this.registry,
-      maxUpdateBytes: this.maxMessageBytes
+      maxUpdateBytes: this.maxMessageBytes,
+      maxDocBytes
     };
     this.pingTimer = setInterval(() => this.keepAlive(), opts.pingIntervalMs ?? 30_000);
     this.pingTimer.unref();
@@ -126,6 +143,11 @@ export class SyncServer implements SyncService {
       this.auditDenied(user.id, target.name, ip, 'role');
       return refuseUpgrade(socket, 403, 'forbidden');
     }
+    const limit = this.connectionLimit(user.id, target.name);
+    if (limit) {
+      this.safeAudit({ action: 'sync.limit', outcome: 'failure', userId: user.id, target: target.name, ip, detail: { limit } });
+      return refuseUpgrade(socket, 503, limit);
+    }
     let live: LiveDoc;
     try {
       live = this.registry.acquire(target.name, target.parsed, user.clinicId);
@@ -134,10 +156,10 @@ export class SyncServer implements SyncService {
         this.auditDenied(user.id, target.name, ip, 'other-clinic');
         return refuseUpgrade(socket, 403, 'forbidden');
       }
-      console.error('[sync] could not load a document', err);
+      if (err instanceof QuarantinedError) return refuseUpgrade(socket, 503, 'quarantined');
+      console.error('[sync] could not load a document', err instanceof Error ? err.name : 'error');
       return refuseUpgrade(socket, 500, 'internal');
     }
-    this.watch(live);
     this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError });
   }
 
@@ -168,6 +190,27 @@ export class SyncServer implements SyncService {
     });
   }
 
+  /** Why another connection is not taken now, or null. */
+  private connectionLimit(userId: string, name: string): string | null {
+    const until = this.cooldown.get(`${userId}|${name}`);
+    if (until !== undefined) {
+      if (Date.now() < until) return 'refused-recently';
+      this.cooldown.delete(`${userId}|${name}`);
+    }
+    if (this.connections.size >= this.maxConnections) return 'server-connections';
+    let mine = 0;
+    for (const c of this.connections) if (c.user.id === userId) mine++;
+    return mine >= this.maxConnectionsPerUser ? 'user-connections' : null;
+  }
+
+  private safeAudit(event: Parameters<SyncDeps['audit']['record']>[0]): void {
+    try {
+      this.deps.audit.record(event);
+    } catch (err) {
+      console.error('[sync] audit write failed', err instanceof Error ? err.name : 'error');
+    }
+  }
+
   async handleBatch(user: SessionUser, body: unknown): Promise<{ docs: BatchDocResult[] }> {
     return exchangeBatch(this.batchContext, user, body);
   }
@@ -187,7 +230,13 @@ export class SyncServer implements SyncService {
     return { docs: names, cursor: String(maxSeq) };
   }
 
-  async applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string): Promise<void> {
+  /**
+   * A write by the server's own code. `origin` says which: an `import` (the
+   * FHIR importer, writing for the signed-in clinician named by `userId`) is
+   * judged by the write policy like a client; the demo `seed` is trusted.
+   * Throws AppError('forbidden') with the rules broken when refused.
+   */
+  async applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin: 'import' | 'seed' = 'import'): Promise<void> {
     const parsed = parseDocName(name);
     if (!parsed) throw new AppError('invalid', 'Not a document name.');
     if (update.byteLength > this.maxMessageBytes) throw new AppError('too-large', 'The document update is too large.');
@@ -203,15 +252,18 @@ export class SyncServer implements SyncService {
       live = this.registry.acquire(name, parsed, clinicId);
     } catch (err) {
       if (err instanceof OtherClinicError) throw new AppError('forbidden', 'This document belongs to another clinic.');
+      if (err instanceof QuarantinedError) throw new AppError('unavailable', 'This record is held for review on the server.');
       throw err;
     }
-    this.watch(live);
     const auditKey = {};
     try {
-      if (!isRedundant(checked, live.doc)) {
-        // `server`: written by the server's own code (import, seed), which may add imported entries.
-        writeUpdate(this.batchContext, live, checked, { userId, server: true }, { docName: name, userId, via: 'server' }, auditKey);
+      if (isRedundant(checked, live.shadow ?? live.doc)) return;
+      const outcome = this.pipeline.admit(live, checked, this.pipeline.serverAuthor(userId, origin));
+      if (outcome.kind === 'incomplete') throw new AppError('invalid', 'The update depends on changes the server does not have.');
+      if (outcome.kind === 'refused') {
+        throw new AppError('forbidden', `Refused by the rules of the record: ${outcome.message}.`, outcome.rules.map((r) => ({ path: r, message: outcome.message })));
       }
+      writeRows(this.batchContext, live, outcome.rows, outcome.audit, { userId, server: true }, { docName: name, userId, via: 'server' }, auditKey);
     } finally {
       this.updateAudit.flush(auditKey);
       this.registry.release(live, { evictIfIdle: true });
@@ -255,54 +307,6 @@ export class SyncServer implements SyncService {
     this.updateAudit.flushAll();
     this.registry.closeAll();
     await new Promise<void>((resolve, reject) => this.wss.close((err) => (err ? reject(err) : resolve())));
-  }
-
-  /** Starts the prescribing watcher on a chart, then writes any correction an earlier run stored but could not apply. */
-  private watch(live: LiveDoc): void {
-    if (!this.prescriptions.attach(live)) return;
-    for (const p of this.pendingCorrections.of(live.name)) this.writeCorrection(live, p.id, p.corrections);
-  }
-
-  /**
-   * Writes server corrections at once, with the write that called for them
-   * (right after its group commit is applied, so before that write's caller
-   * is answered, and also while the server is shutting down): built on a copy of the document so they encode
-   * as an ordinary update, then stored and broadcast like any write,
-   * attributed to the server. They are first stored as pending, so one that
-   * cannot be written now is written when the chart is next opened.
-   */
-  private correct(live: LiveDoc, corrections: readonly Correction[]): void {
-    const pendingId = this.pendingCorrections.add(live.name, corrections);
-    // Held so the document stays loaded until the correction is written.
-    this.registry.hold(live);
-    this.groupCommit.afterGroup(() => {
-      try {
-        this.writeCorrection(live, pendingId, corrections);
-      } finally {
-        this.registry.release(live);
-      }
-    });
-  }
-
-  private writeCorrection(live: LiveDoc, pendingId: number, corrections: readonly Correction[]): void {
-    const auditKey = {};
-    try {
-      const copy = new Y.Doc();
-      Y.applyUpdate(copy, Y.encodeStateAsUpdate(live.doc));
-      const before = Y.encodeStateVector(copy);
-      applyCorrections(copy, corrections);
-      const update = Y.encodeStateAsUpdate(copy, before);
-      copy.destroy();
-      const checked = checkUpdate(update);
-      if (!isRedundant(checked, live.doc)) {
-        writeUpdate(this.batchContext, live, checked, { userId: SERVER_WRITER_ID, server: true }, { docName: live.name, userId: SERVER_WRITER_ID, via: 'server' }, auditKey);
-      }
-      this.pendingCorrections.done(pendingId);
-    } catch (err) {
-      console.error('[sync] could not write a server correction; it is kept and retried when the chart is next opened', err instanceof Error ? err.name : 'error');
-    } finally {
-      this.updateAudit.flush(auditKey);
-    }
   }
 
   private keepAlive(): void {

@@ -206,12 +206,61 @@ export function syncMessage(step: 0 | 1 | 2, payload: Uint8Array): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-/** A small text edit as a Yjs update, made on `doc`. */
+/** The visit every test text edit types into (the write policy takes only what the app writes). */
+export const TEST_VISIT = '7e57e57e-0000-4000-8000-00000000a11c';
+
+/**
+ * The shared text test edits type into: the subjective section of one
+ * visit's note in a chart, created (in the same update as the first text)
+ * when the document has none yet.
+ */
+export function noteText(doc: Y.Doc): Y.Text {
+  const visits = doc.getMap('encounters');
+  let visit = visits.get(TEST_VISIT);
+  if (!(visit instanceof Y.Map)) {
+    visit = new Y.Map<unknown>();
+    visits.set(TEST_VISIT, visit);
+    const note = new Y.Map<unknown>();
+    (visit as Y.Map<unknown>).set('note', note);
+    note.set('subjective', new Y.Text());
+  }
+  return ((visit as Y.Map<unknown>).get('note') as Y.Map<unknown>).get('subjective') as Y.Text;
+}
+
+/** The test note's text as a document holds it ('' when it has none). */
+export function noteString(doc: Y.Doc): string {
+  const visit = doc.getMap('encounters').get(TEST_VISIT);
+  if (!(visit instanceof Y.Map)) return '';
+  const note = visit.get('note');
+  const t = note instanceof Y.Map ? note.get('subjective') : null;
+  return t instanceof Y.Text ? t.toString() : '';
+}
+
+/** Types `text` at the end of the test note, in one transaction (creating the visit on first use). */
+export function typeInto(doc: Y.Doc, text: string): void {
+  doc.transact(() => {
+    const t = noteText(doc);
+    t.insert(t.length, text);
+  });
+}
+
+/** A small text edit as a Yjs update, made on `doc` (a chart: see `noteText`). */
 export function textEdit(doc: Y.Doc, text: string): Uint8Array {
+  let captured: Uint8Array | null = null;
+  const capture = (u: Uint8Array) => (captured = captured ? Y.mergeUpdates([captured, u]) : u);
+  doc.on('update', capture);
+  typeInto(doc, text);
+  doc.off('update', capture);
+  if (!captured) throw new Error('edit produced no update');
+  return captured;
+}
+
+/** A demographics edit (a `patient:` document's family name) as a Yjs update, made on `doc`. */
+export function demographicsEdit(doc: Y.Doc, family: string): Uint8Array {
   let captured: Uint8Array | null = null;
   const capture = (u: Uint8Array) => (captured = u);
   doc.on('update', capture);
-  doc.getText('note').insert(doc.getText('note').length, text);
+  doc.getMap('patient').set('family', family);
   doc.off('update', capture);
   if (!captured) throw new Error('edit produced no update');
   return captured;

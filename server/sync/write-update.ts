@@ -1,31 +1,34 @@
 import type { SyncDeps } from '../types';
+import type { GroupCommit, WriteRow } from './group-commit';
 import type { LiveDoc, Writer } from './live-doc';
 import type { UpdateAuditLog, UpdateSource } from './update-audit';
-import type { CheckedUpdate } from './update-check';
+import type { WritePipeline } from './write-pipeline';
+import type { AuditEvent } from '../types';
 
 /** What every write path (websocket, batch, server) shares. */
 export interface WriteContext {
   updateAudit: UpdateAuditLog;
   onDocChanged: SyncDeps['onDocChanged'];
-  /** Starts the server's watchers (prescribing audit) on a document about to be written. */
-  watch?(live: LiveDoc): void;
+  pipeline: WritePipeline;
+  groupCommit: GroupCommit;
 }
 
 /**
- * Stores and applies one update at once (batch and server writes), then
- * records it. Returns the log sequence number.
+ * Stores admitted rows at once (batch and server writes), applies them,
+ * then records the write. Returns the rows' sequence numbers.
  */
-export function writeUpdate(
+export function writeRows(
   ctx: WriteContext,
   live: LiveDoc,
-  update: CheckedUpdate,
+  rows: WriteRow[],
+  audit: AuditEvent[],
   writer: Writer,
   source: UpdateSource,
   auditKey: object
-): number {
-  const seq = live.commit(update, writer);
-  recordWrite(ctx, live, update.bytes.byteLength, seq, source, auditKey);
-  return seq;
+): number[] {
+  const seqs = ctx.groupCommit.writeNow(live, rows, audit, writer);
+  recordWrite(ctx, live, rows[0].bytes.byteLength, seqs[0], source, auditKey);
+  return seqs;
 }
 
 /**
@@ -35,7 +38,7 @@ export function writeUpdate(
  * so its error is logged, not thrown.
  */
 export function recordWrite(
-  ctx: WriteContext,
+  ctx: Pick<WriteContext, 'updateAudit' | 'onDocChanged'>,
   live: LiveDoc,
   bytes: number,
   seq: number,
@@ -47,6 +50,6 @@ export function recordWrite(
   try {
     ctx.onDocChanged(live.name, live.identity.clinicId, live.doc);
   } catch (err) {
-    console.error('[sync] document change listener failed', err);
+    console.error('[sync] document change listener failed', err instanceof Error ? err.name : 'error');
   }
 }

@@ -6,6 +6,7 @@ import { docName } from '../../src/lib/domain/doc-names';
 import {
   connectRaw,
   decodeServerMessage,
+  noteString,
   rowCount,
   startTestServer,
   syncMessage,
@@ -44,7 +45,7 @@ async function joined(name: string, as: Parameters<typeof connectRaw>[2]): Promi
 
 async function seed(name: string, content: string): Promise<Y.Doc> {
   const doc = new Y.Doc();
-  await server!.service.applyServerUpdate(name, 'clinic-a', textEdit(doc, content), USERS.clinician.id);
+  await server!.service.applyServerUpdate(name, 'clinic-a', textEdit(doc, content), USERS.clinician.id, 'seed');
   return doc;
 }
 
@@ -63,7 +64,7 @@ describe('the y-websocket handshake', () => {
     expect(reply.kind).toBe('step2');
     const mirror = new Y.Doc();
     Y.applyUpdate(mirror, reply.payload);
-    expect(mirror.getText('note').toString()).toBe('Hypertension, on lisinopril.');
+    expect(noteString(mirror)).toBe('Hypertension, on lisinopril.');
     expect(c.pending()).toEqual([]);
   });
 
@@ -188,7 +189,7 @@ describe('storage failure', () => {
     expect(errors).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 50));
     expect(bystander.pending()).toEqual([]);
-    expect(server.service.liveDocument(CHART)!.doc.getText('note').toString()).toBe('');
+    expect(noteString(server.service.liveDocument(CHART)!.doc)).toBe('');
   });
 });
 
@@ -215,28 +216,46 @@ describe('presence (awareness)', () => {
     return out;
   }
 
-  it('relays presence, answers a query, refuses spoofing and removes a leaver', async () => {
+  it('relays presence under the signed-in name, echoes it to its sender, answers a query, refuses spoofing and removes a leaver', async () => {
     server = await startTestServer();
     const a = await joined(CHART, 'clinician');
     const b = await joined(CHART, 'nurse');
-    a.ws.send(presence(101, 1, { user: 'A' }));
-    expect(states(await b.next()).get(101)).toEqual({ user: 'A' });
+    a.ws.send(presence(101, 1, { user: { name: 'Dr Someone Else', color: '#123456' }, cursor: 4 }));
+    const shown = { user: { name: USERS.clinician.name, color: '#123456' }, cursor: 4 };
+    expect(states(await b.next()).get(101)).toEqual(shown);
+    // The sender gets its own presence back: a lone stock client otherwise hears nothing for 30 s and reconnects.
+    expect(states(await a.next()).get(101)).toEqual(shown);
 
     b.ws.send(new Uint8Array([3]));
-    expect(states(await b.next()).get(101)).toEqual({ user: 'A' });
+    expect(states(await b.next()).get(101)).toEqual(shown);
 
     b.ws.send(presence(101, 5, null));
-    await new Promise((r) => setTimeout(r, 50));
+    // A later message from b proves the spoofed removal was handled (and dropped) before it.
+    b.ws.send(presence(202, 1, { user: { name: 'B' } }));
+    expect(states(await a.next()).get(202)).toEqual({ user: { name: USERS.nurse.name } });
     expect(a.pending()).toEqual([]);
     expect(server.service.liveDocument(CHART)!.awareness.states.has(101)).toBe(true);
 
     const late = await raw(CHART, 'clinician');
     expect(decodeServerMessage(await late.next()).kind).toBe('step1');
-    expect(states(await late.next()).get(101)).toEqual({ user: 'A' });
+    expect(states(await late.next()).get(101)).toEqual(shown);
 
     a.ws.close();
     const removal = decodeServerMessage(await b.next());
     expect(removal.kind).toBe('awareness');
     await waitFor(() => !server!.service.liveDocument(CHART)!.awareness.states.has(101));
+  });
+
+  it('ignores presence from a read-only connection, and closes one that sends an oversized state', async () => {
+    server = await startTestServer();
+    await seed(PATIENT, 'x');
+    const desk = await joined(PATIENT, 'frontdesk');
+    const admin = await joined(PATIENT, 'admin');
+    admin.ws.send(presence(301, 1, { user: { name: 'admin' } }));
+    desk.ws.send(presence(302, 1, { user: { name: 'desk' } }));
+    expect(states(await admin.next()).has(301)).toBe(false);
+    expect(server.service.liveDocument(PATIENT)!.awareness.states.has(301)).toBe(false);
+    desk.ws.send(presence(303, 1, { user: { name: 'desk' }, junk: 'x'.repeat(5000) }));
+    expect((await desk.closed).code).toBe(4400);
   });
 });

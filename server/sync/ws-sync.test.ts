@@ -9,9 +9,11 @@ import { docName } from '../../src/lib/domain/doc-names';
 import { DocStore } from '../store/doc-store';
 import {
   makeDataDir,
+  noteString,
   openTestDb,
   rowCount,
   startTestServer,
+  typeInto,
   USERS,
   waitFor,
   webSocketAs,
@@ -47,7 +49,7 @@ function synced(provider: WebsocketProvider): Promise<void> {
   return new Promise((resolve) => provider.once('sync', (s: boolean) => s && resolve()));
 }
 
-const text = (doc: Y.Doc) => doc.getText('note').toString();
+const text = (doc: Y.Doc) => noteString(doc);
 
 describe('live editing over websockets', () => {
   it('converges two stock providers and attributes every update to its author', async () => {
@@ -56,9 +58,9 @@ describe('live editing over websockets', () => {
     const b = open(server.wsBase, CHART, 'nurse');
     await Promise.all([synced(a.provider), synced(b.provider)]);
 
-    a.doc.getText('note').insert(0, 'BP 120/80. ');
+    typeInto(a.doc, 'BP 120/80. ');
     await waitFor(() => text(b.doc) === 'BP 120/80. ');
-    b.doc.getText('note').insert(text(b.doc).length, 'Pulse 72.');
+    typeInto(b.doc, 'Pulse 72.');
     await waitFor(() => text(a.doc) === 'BP 120/80. Pulse 72.');
 
     const rows = server.db.prepare('SELECT user_id FROM doc_updates WHERE name = ? ORDER BY seq').all(CHART);
@@ -76,7 +78,7 @@ describe('live editing over websockets', () => {
     server = await startTestServer();
     const a = open(server.wsBase, CHART, 'clinician');
     await synced(a.provider);
-    a.doc.getText('note').insert(0, 'Allergic to penicillin.');
+    typeInto(a.doc, 'Allergic to penicillin.');
     await waitFor(() => rowCount(server!.db, CHART) === 1);
     const dataDir = server.dataDir;
     a.provider.destroy();
@@ -93,7 +95,7 @@ describe('live editing over websockets', () => {
     server = await startTestServer({ compactEvery: 5 });
     const a = open(server.wsBase, CHART, 'clinician');
     await synced(a.provider);
-    for (let i = 0; i < 12; i++) a.doc.getText('note').insert(text(a.doc).length, `${i};`);
+    for (let i = 0; i < 12; i++) typeInto(a.doc, `${i};`);
     await waitFor(() => rowCount(server!.db, CHART) === 12);
     const snap = server.db.prepare('SELECT upto_seq FROM doc_snapshots WHERE name = ?').get(CHART) as { upto_seq: number };
     const seqs = server.db.prepare('SELECT seq FROM doc_updates WHERE name = ? ORDER BY seq').all(CHART) as { seq: number }[];
@@ -119,7 +121,7 @@ describe('live editing over websockets', () => {
       const writer = open(wsBase, CHART, 'clinician');
       const watcher = open(wsBase, CHART, 'nurse');
       await Promise.all([synced(writer.provider), synced(watcher.provider)]);
-      for (let i = 0; i < 20; i++) writer.doc.getText('note').insert(text(writer.doc).length, `line ${i}\n`);
+      for (let i = 0; i < 20; i++) typeInto(writer.doc, `line ${i}\n`);
       const expected = text(writer.doc);
       await waitFor(() => text(watcher.doc) === expected);
       child.kill('SIGKILL');

@@ -9,15 +9,16 @@ import { listMedicationRecords, prescribe, type DetectedIssue, type Prescription
 import { overrideHeldSend, queueSend, updateSend, readSend } from '../../src/lib/chart/pharmacy-send-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
-import { SERVER_WRITER_ID, sha256 } from './prescription-audit';
-import { PendingCorrections } from './pending-corrections';
-import type { SyncServer } from './sync-service';
-import type { Writer } from './live-doc';
+import type { SyncServer } from '../sync/sync-service';
+import type { Writer } from '../sync/live-doc';
+import { SERVER_WRITER_ID } from '../sync/write-pipeline';
+import { sha256 } from './rules/prescriptions';
 
 /**
- * The prescribing audit trail and the clinician-only rule, derived on the
- * server from chart updates sent by real y-websocket clients signed in
- * with real sessions.
+ * The prescribing rules of the write policy (rules/prescriptions.ts): the
+ * audit trail and the clinician-only rules, derived on the server from chart
+ * updates sent by real y-websocket clients signed in with real sessions, and
+ * through the batch path.
  */
 let app: TestApp;
 let ids: Record<string, string>;
@@ -50,17 +51,35 @@ function wsAs(user: string): typeof globalThis.WebSocket {
   } as unknown as typeof globalThis.WebSocket;
 }
 
+const closes = new WeakMap<Y.Doc, number[]>();
+
 async function openChart(user: string, name: string): Promise<Y.Doc> {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`${app.url.replace('http', 'ws')}/sync`, name, doc, { WebSocketPolyfill: wsAs(user), disableBc: true, maxBackoffTime: 200 });
   providers.push(provider);
+  const codes: number[] = [];
+  closes.set(doc, codes);
+  provider.on('connection-close', (e: { code: number } | null) => {
+    if (e) codes.push(e.code);
+  });
   if (!provider.synced) await new Promise<void>((resolve) => provider.once('sync', (s: boolean) => s && resolve()));
   return doc;
 }
 
-async function waitFor(check: () => boolean, ms = 3000): Promise<void> {
+/** The server's stored copy of a chart. */
+async function stored(name: string): Promise<Y.Doc> {
+  const doc = new Y.Doc();
+  const state = await app.sync.readState(name, clinicId);
+  if (state) Y.applyUpdate(doc, state);
+  return doc;
+}
+
+/** Waits until the server closed `doc`'s connection for a refusal. */
+const refusedConnection = (doc: Y.Doc) => waitFor(() => (closes.get(doc) ?? []).includes(4403));
+
+async function waitFor(check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -113,7 +132,7 @@ describe('prescribing audit from chart updates', () => {
     });
     // Later edits of the entry (stopping it) are not a second signature.
     (doc.getMap('medications').get(medId) as Y.Map<unknown>).set('status', 'stopped');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => auditRows('prescription.change', name).length === 1);
     expect(auditRows('prescription.sign', name)).toHaveLength(1);
   });
 
@@ -134,12 +153,16 @@ describe('prescribing audit from chart updates', () => {
     expect(new Set(writers.slice(0, -1).map((w) => w.user_id))).toEqual(new Set([ids.nurse]));
   });
 
-  it('refuses a prescription naming another clinician as prescriber', async () => {
+  it('refuses a prescription naming another clinician as prescriber: nothing of it is stored or broadcast', async () => {
     const name = docName('chart', crypto.randomUUID());
+    const watcher = await openChart('doc', name);
     const doc = await openChart('doc2', name);
     const medId = prescribe(doc, ibuprofen([]), { id: ids.doc, name: 'doc' });
-    await waitFor(() => listMedicationRecords(doc).find((m) => m.id === medId)?.status === 'entered-in-error');
+    await refusedConnection(doc);
     expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', user_id: ids.doc2, detail: { refused: 'requester-is-not-the-author' } }]);
+    expect(auditRows('doc.update.refused', name)).toMatchObject([{ outcome: 'failure', user_id: ids.doc2, detail: { via: 'websocket', rules: ['provenance.forged-id'] } }]);
+    expect(listMedicationRecords(await stored(name)).find((m) => m.id === medId)).toBeUndefined();
+    expect(listMedicationRecords(watcher)).toEqual([]);
   });
 
   it('records an override given when a held send is released, with the send it belongs to', async () => {
@@ -243,20 +266,21 @@ describe('signed prescriptions stay as signed', () => {
     entry(other, medId).set('status', 'stopped');
     await waitFor(() => auditRows('prescription.change', name).length === 2);
     expect(auditRows('prescription.change', name)[1]).toMatchObject({ outcome: 'success', user_id: ids.doc2, detail: { from: 'active', to: 'stopped' } });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(med(docClient, medId)?.status).toBe('stopped');
+    await waitFor(() => med(docClient, medId)?.status === 'stopped');
+    expect(med(await stored(name), medId)?.status).toBe('stopped');
   });
 
-  it('puts back a signed prescription a nurse deleted', async () => {
+  it('refuses a nurse deleting a signed prescription: the clinician’s copy and the server keep it', async () => {
     const name = docName('chart', crypto.randomUUID());
     const docClient = await openChart('doc', name);
     const medId = prescribe(docClient, ibuprofen([]), { id: ids.doc, name: 'doc' });
     const nurseDoc = await openChart('nurse', name);
     await waitFor(() => med(nurseDoc, medId) !== undefined);
     nurseDoc.getMap('medications').delete(medId);
-    await waitFor(() => med(nurseDoc, medId) !== undefined && med(docClient, medId) !== undefined);
-    expect(med(docClient, medId)).toMatchObject({ status: 'active', requester: { reference: `Practitioner/${ids.doc}` } });
-    expect(auditRows('prescription.change', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { refused: 'signed-prescription-deleted' } }]);
+    await refusedConnection(nurseDoc);
+    expect(auditRows('doc.update.refused', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { rules: ['record.no-delete'] } }]);
+    expect(med(await stored(name), medId)).toMatchObject({ status: 'active', requester: { reference: `Practitioner/${ids.doc}` } });
+    expect(med(docClient, medId)).toMatchObject({ status: 'active' });
   });
 
   it('treats a client-written sourceId as no exemption: a nurse’s “imported” signed request is refused; the server’s own import is not', async () => {
@@ -297,8 +321,10 @@ describe('signed prescriptions stay as signed', () => {
   });
 });
 
+const med0 = (doc: Y.Doc, id: string) => listMedicationRecords(doc).find((m) => m.id === id);
+
 describe('overrides belong to their author and their prescription or send', () => {
-  it('refuses a nurse copying a clinician’s signing override into a held send: audited and the send cancelled', async () => {
+  it('refuses a nurse copying a clinician’s signing override into a held send: audited, and the send stays held', async () => {
     const name = docName('chart', crypto.randomUUID());
     const docClient = await openChart('doc', name);
     const actor = { id: ids.doc, name: 'doc' };
@@ -310,13 +336,15 @@ describe('overrides belong to their author and their prescription or send', () =
     await waitFor(() => nurseDoc.getMap('pharmacySends').has(sendId) && readSend(nurseDoc, sendId).state === 'held');
     const signed = listMedicationRecords(nurseDoc).find((m) => m.id === medId)!.detectedIssues;
     overrideHeldSend(nurseDoc, sendId, signed, { id: ids.nurse, name: 'nurse' });
-    await waitFor(() => readSend(docClient, sendId).state === 'cancelled');
+    await refusedConnection(nurseDoc);
     expect(auditRows('prescription.override', name).filter((r) => r.detail.context === 'send')).toMatchObject([
       { outcome: 'failure', user_id: ids.nurse, detail: { sendId, refused: 'not-a-clinician' } }
     ]);
+    expect(readSend(await stored(name), sendId).state).toBe('held');
+    expect(readSend(docClient, sendId).state).toBe('held');
   });
 
-  it('refuses a clinician releasing a send with an override that names another clinician', async () => {
+  it('refuses a clinician releasing a send with an override that names another clinician: the send stays held', async () => {
     const name = docName('chart', crypto.randomUUID());
     const docClient = await openChart('doc2', name);
     const actor = { id: ids.doc2, name: 'doc2' };
@@ -324,18 +352,20 @@ describe('overrides belong to their author and their prescription or send', () =
     const sendId = queueSend(docClient, medId, 'riverside', actor);
     const held = issue('serious');
     updateSend(docClient, sendId, { state: 'held', heldAlerts: [held] }, actor);
+    await waitFor(async () => (await stored(name)).getMap('pharmacySends').has(sendId) && readSend(await stored(name), sendId).state === 'held');
     overrideHeldSend(docClient, sendId, [issue('serious', 'Discussed with the patient', ids.doc)], actor);
-    await waitFor(() => readSend(docClient, sendId).state === 'cancelled');
-    expect(readSend(docClient, sendId).cancelReason).toBe('Refused by the server: an override names another user than its author');
+    await refusedConnection(docClient);
     expect(auditRows('prescription.override', name)).toMatchObject([{ outcome: 'failure', user_id: ids.doc2, detail: { refused: 'override-is-not-the-author' } }]);
+    expect(readSend(await stored(name), sendId).state).toBe('held');
   });
 
   it('refuses a prescription whose signing override names another user', async () => {
     const name = docName('chart', crypto.randomUUID());
     const doc = await openChart('doc2', name);
     const medId = prescribe(doc, ibuprofen([issue('serious', 'Benefit outweighs risk', ids.doc)]), { id: ids.doc2, name: 'doc2' });
-    await waitFor(() => listMedicationRecords(doc).find((m) => m.id === medId)?.status === 'entered-in-error');
+    await refusedConnection(doc);
     expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', detail: { refused: 'override-is-not-the-author' } }]);
+    expect(med0(await stored(name), medId)).toBeUndefined();
   });
 
   it('keeps free-text reasons out of the audit log', () => {
@@ -384,44 +414,42 @@ describe('corrections are durable and the watcher never fails a stored write', (
     }
   });
 
-  it('stores a write even when the prescribing audit cannot record, and says so without patient data', async () => {
+  it('stores no write whose audit entries cannot be stored: the device keeps it and it arrives once the audit store works', async () => {
     const name = docName('chart', crypto.randomUUID());
     app.db.exec(`CREATE TEMP TRIGGER refuse_sign_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'prescription.sign' BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END`);
-    try {
-      const offline = new Y.Doc();
-      const medId = prescribe(offline, ibuprofen([]), { id: ids.doc, name: 'doc' });
-      const res = await fetch(`${app.url}/api/sync/batch`, {
+    const offline = new Y.Doc();
+    const medId = prescribe(offline, ibuprofen([]), { id: ids.doc, name: 'doc' });
+    const push = () =>
+      fetch(`${app.url}/api/sync/batch`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', cookie: cookies.doc },
         body: JSON.stringify({ docs: [], updates: [{ name, update: Buffer.from(Y.encodeStateAsUpdate(offline)).toString('base64') }] })
-      });
-      expect(res.status).toBe(200);
-      const viewer = await openChart('doc', name);
-      expect(listMedicationRecords(viewer).find((m) => m.id === medId)?.status).toBe('active');
-      const rows = auditRows('prescription.audit', name);
-      expect(rows).toMatchObject([{ outcome: 'failure' }]);
-      expect(JSON.stringify(rows)).not.toMatch(/ibuprofen/);
-      // A nurse's prescription is still refused while the audit store fails.
-      const nurseName = docName('chart', crypto.randomUUID());
-      const nurseDoc = await openChart('nurse', nurseName);
-      const nurseMed = prescribe(nurseDoc, ibuprofen([]), { id: ids.nurse, name: 'nurse' });
-      await waitFor(() => listMedicationRecords(nurseDoc).find((m) => m.id === nurseMed)?.status === 'entered-in-error');
+      }).then((r) => r.json() as Promise<{ docs: { name: string; error?: { code: string } }[] }>);
+    try {
+      const answer = await push();
+      expect(answer.docs).toMatchObject([{ name, error: { code: 'internal' } }]);
+      expect(med0(await stored(name), medId)).toBeUndefined();
     } finally {
       app.db.exec('DROP TRIGGER refuse_sign_audit');
     }
+    const again = await push();
+    expect(again.docs[0].error).toBeUndefined();
+    expect(med0(await stored(name), medId)?.status).toBe('active');
+    expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'success', user_id: ids.doc }]);
+    // The chain stays whole across the rolled-back attempt.
+    const { verifyAuditChain } = await import('../audit/audit-log');
+    expect(verifyAuditChain(app.db)).toMatchObject({ ok: true });
   });
 
-  it('writes a correction left pending (stored but never applied) when the chart is next opened', async () => {
+  it('stores a correction in the same transaction as the write it corrects, right after it', async () => {
     const name = docName('chart', crypto.randomUUID());
-    const server = new Y.Doc();
-    const medId = prescribe(server, ibuprofen([]), { id: ids.nurse, name: 'nurse' });
-    // Written by the server's own path, so nothing is refused on the way in; then a refusal is left pending.
-    await app.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(server), ids.doc);
-    expect((app.sync as SyncServer).liveDocument(name)).toBeUndefined();
-    const pending = new PendingCorrections(app.db);
-    pending.add(name, [{ kind: 'refuse-prescription', id: medId, reason: 'Refused by the server: signed by a user who is not a clinician' }]);
-    const viewer = await openChart('doc', name);
-    await waitFor(() => listMedicationRecords(viewer).find((m) => m.id === medId)?.status === 'entered-in-error');
-    expect(pending.of(name)).toEqual([]);
+    const nurseDoc = await openChart('nurse', name);
+    const medId = prescribe(nurseDoc, ibuprofen([]), { id: ids.nurse, name: 'nurse' });
+    await waitFor(() => med0(nurseDoc, medId)?.status === 'entered-in-error');
+    const rows = app.db.prepare('SELECT seq, user_id, created_at FROM doc_updates WHERE name = ? ORDER BY seq').all(name) as { seq: number; user_id: string; created_at: string }[];
+    const last = rows.slice(-2);
+    expect(last.map((r) => r.user_id)).toEqual([ids.nurse, SERVER_WRITER_ID]);
+    expect(last[1].seq).toBe(last[0].seq + 1);
+    expect(last[1].created_at).toBe(last[0].created_at);
   });
 });

@@ -1,0 +1,88 @@
+import { CHART_COLLECTIONS } from '../../src/lib/domain/chart';
+import { CLINICAL_COLLECTIONS } from '../../src/lib/domain/clinical';
+import type { DocKind } from '../../src/lib/domain/doc-names';
+import type { Rule, RuleInput, RuleOutput } from './policy-types';
+import { notesRule } from './rules/notes';
+import { ordersRule } from './rules/orders';
+import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
+import { provenanceRule } from './rules/provenance';
+import { importRule, metaRule, patientRule } from './rules/records';
+import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
+
+/**
+ * The write policy's table of invariants: for each document kind, the
+ * top-level shared types it may hold, how each is shaped, and the rules
+ * every change to it must pass. A root not in the table is refused.
+ *
+ * Shapes:
+ * - `collection`: a map of entries keyed by id, each entry a map of fields
+ *   (allergies, visits, appointments…);
+ * - `record`: the root map is itself one record (`meta`, `patient`);
+ * - `values`: a map of plain JSON values keyed by id, last writer wins
+ *   (the schedule's availability, appointment types and providers).
+ *
+ * Every root gets the common rules (structure, no deletion, immutable ids,
+ * entered-in-error is final, provenance); `rules` adds the entry type's own.
+ */
+
+export interface RootPolicy {
+  shape: 'collection' | 'record' | 'values';
+  /** Fields of an entry an honest client removes (transient state); every other field, once written, stays. */
+  clearable?: readonly string[];
+  /** Fields beyond `id` and `resourceType` that never change once written. */
+  immutable?: readonly string[];
+  rules?: readonly Rule[];
+}
+
+const collection = (rules: readonly Rule[] = [], extra: Partial<RootPolicy> = {}): RootPolicy => ({ shape: 'collection', rules, ...extra });
+
+const META: RootPolicy = { shape: 'record', rules: [metaRule] };
+
+/** Pharmacy-send fields the outbox clears as a send moves on (pharmacy-send-doc.ts `updateSend`). */
+const SEND_TRANSIENT = ['lastError', 'nextAttemptAt', 'permanent', 'pharmacyReference', 'deliveredAt', 'cancelReason'];
+
+const CHART: Record<string, RootPolicy> = {
+  meta: META,
+  ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId'] })])),
+  encounters: collection([importRule, notesRule], { immutable: ['sourceId'] }),
+  medications: collection([importRule, prescriptionsRule], { immutable: ['sourceId'] }),
+  orders: collection([ordersRule]),
+  pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),
+  allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),
+  careTeam: collection(),
+  reminderDismissals: collection([], { immutable: ['reminderId', 'dismissedAt', 'dismissedBy', 'dismissedById'] })
+};
+
+const PATIENT: Record<string, RootPolicy> = {
+  meta: META,
+  patient: { shape: 'record', rules: [patientRule] },
+  demographicsReview: collection()
+};
+
+const SCHEDULE: Record<string, RootPolicy> = {
+  meta: META,
+  appointments: collection([], { immutable: ['patientId', 'createdAt', 'createdBy'] }),
+  availability: { shape: 'values' },
+  appointmentTypes: { shape: 'values' },
+  providers: { shape: 'values' }
+};
+
+export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
+  chart: CHART,
+  patient: PATIENT,
+  schedule: SCHEDULE
+};
+
+/** Roots whose whole map is one record (the rest hold entries by key). */
+export function recordRoots(kind: DocKind): Set<string> {
+  return new Set(Object.entries(POLICY_TABLE[kind]).filter(([, p]) => p.shape === 'record').map(([r]) => r));
+}
+
+/** The common rules, in order; each sees the root's policy. */
+export const COMMON_RULES: readonly ((input: RuleInput, policy: RootPolicy) => RuleOutput)[] = [
+  structureRule,
+  noDeleteRule,
+  immutableRule,
+  (input) => enteredInErrorRule(input),
+  (input) => provenanceRule(input)
+];
