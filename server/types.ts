@@ -102,7 +102,7 @@ export interface BatchDocResult {
   update?: string;
   stateVector?: string;
   /** A per-document refusal; `rules` names the write-policy rules a refused change broke. */
-  error?: { code: string; message: string; rules?: string[] };
+  error?: { code: string; message: string; rules?: string[]; clientId?: number; clock?: number };
 }
 
 export interface SyncService {

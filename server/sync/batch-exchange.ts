@@ -4,7 +4,7 @@ import type { DocStore } from '../store/doc-store';
 import type { Audit, BatchDocResult, SessionUser } from '../types';
 import { groupBatch, parseBatchRequest, toBase64, type BatchItem } from './batch-request';
 import { OtherClinicError, QuarantinedError, type DocRegistry } from './doc-registry';
-import { checkUpdate, InvalidUpdateError, isRedundant, type CheckedUpdate } from './update-check';
+import { checkUpdate, clientIdCollision, InvalidUpdateError, isRedundant, type CheckedUpdate } from './update-check';
 import { writeRows, type WriteContext } from './write-update';
 
 export interface BatchContext extends WriteContext {
@@ -26,6 +26,7 @@ class DocRefusal extends Error {
 }
 
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc());
+const QUARANTINED = 'This record is held for review on the clinic server and cannot be opened now.';
 
 /**
  * The catch-up exchange: for each document, apply what the client pushes,
@@ -72,6 +73,7 @@ function exchangeOne(ctx: BatchContext, user: SessionUser, item: BatchItem): { r
   const owner = ctx.registry.clinicOf(item.name);
   if (owner !== null && owner !== user.clinicId) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
   if (item.stateVector) assertStateVector(item.stateVector);
+  if (ctx.registry.isQuarantined(item.name)) throw new DocRefusal('unavailable', QUARANTINED);
   if (item.updates.length === 0) return { result: answerWithoutWrite(ctx, item), writes: 0 };
   if (access !== 'write') {
     ctx.audit.record({
@@ -101,7 +103,7 @@ function writeAndAnswer(
     live = ctx.registry.acquire(item.name, parsed, user.clinicId);
   } catch (err) {
     if (err instanceof OtherClinicError) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
-    if (err instanceof QuarantinedError) throw new DocRefusal('unavailable', 'This record is held for review on the clinic server and cannot be opened now.');
+    if (err instanceof QuarantinedError) throw new DocRefusal('unavailable', QUARANTINED);
     throw err;
   }
   const auditKey = {};
@@ -110,7 +112,19 @@ function writeAndAnswer(
     const author = ctx.pipeline.userAuthor(user, 'batch');
     let error: BatchDocResult['error'];
     for (const update of updates) {
-      if (isRedundant(update, live.shadow ?? live.doc)) continue;
+      const held = live.shadow ?? live.doc;
+      const collision = clientIdCollision(update, held);
+      if (collision) {
+        ctx.pipeline.refuseCollision(live, author, collision);
+        error = {
+          code: 'client-id-conflict',
+          message: 'This device wrote under an identity another device already used (a restored backup or a copied device); it must send its changes again under a new one.',
+          clientId: collision.client,
+          clock: collision.clock
+        };
+        break;
+      }
+      if (isRedundant(update, held)) continue;
       if (live.storedBytes + update.bytes.byteLength > ctx.maxDocBytes) {
         error = { code: 'too-large', message: 'This record has reached the size the clinic server keeps; the change was not stored.' };
         break;
@@ -145,10 +159,15 @@ function answerWithoutWrite(ctx: BatchContext, item: BatchItem): BatchDocResult 
     if (item.stateVector) result.update = toBase64(Y.encodeStateAsUpdate(live.doc, item.stateVector));
     return result;
   }
-  const stored = ctx.store.load(item.name)?.update ?? EMPTY_UPDATE;
-  const result: BatchDocResult = { name: item.name, stateVector: toBase64(Y.encodeStateVectorFromUpdate(stored)) };
-  if (item.stateVector) result.update = toBase64(Y.diffUpdate(stored, item.stateVector));
-  return result;
+  try {
+    const stored = ctx.store.load(item.name)?.update ?? EMPTY_UPDATE;
+    const result: BatchDocResult = { name: item.name, stateVector: toBase64(Y.encodeStateVectorFromUpdate(stored)) };
+    if (item.stateVector) result.update = toBase64(Y.diffUpdate(stored, item.stateVector));
+    return result;
+  } catch (err) {
+    ctx.registry.quarantine(item.name, err);
+    throw new DocRefusal('unavailable', QUARANTINED);
+  }
 }
 
 function checkPushed(bytes: Uint8Array, maxBytes: number): CheckedUpdate {

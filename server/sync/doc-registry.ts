@@ -46,6 +46,18 @@ export class DocRegistry {
     return this.quarantined.has(name);
   }
 
+  /** Sets a document aside after it failed to load (here or in a reader that skips loading it whole). */
+  quarantine(name: string, err: unknown): void {
+    const reason = err instanceof Error ? err.name : 'error';
+    this.quarantined.add(name);
+    try {
+      this.store.quarantine(name, reason);
+    } catch {
+      // Kept in memory at least; the next start tries the load once more.
+    }
+    this.opts.onQuarantine?.(name, reason);
+  }
+
   /** Releases a quarantined document (admin action); the next open loads it again. */
   releaseQuarantine(name: string): void {
     this.quarantined.delete(name);
@@ -96,14 +108,7 @@ export class DocRegistry {
         doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId }, this.store, this.opts.compactEvery);
       } catch (err) {
         // One document that cannot load must not be retried by every reconnecting client, nor take the server down.
-        const reason = err instanceof Error ? err.name : 'error';
-        this.quarantined.add(name);
-        try {
-          this.store.quarantine(name, reason);
-        } catch {
-          // Kept in memory at least; the next start tries the load once more.
-        }
-        this.opts.onQuarantine?.(name, reason);
+        this.quarantine(name, err);
         throw new QuarantinedError();
       }
       this.live.set(name, doc);

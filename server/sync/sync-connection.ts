@@ -5,7 +5,7 @@ import type { GroupCommit } from './group-commit';
 import type { LiveDoc, Peer, Writer } from './live-doc';
 import { decodeClientMessage, encodeSyncStep1FromVector, encodeSyncStep2, MalformedMessageError, readAwarenessEntries } from './protocol';
 import { TokenBucket } from './token-bucket';
-import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
+import { checkUpdate, clientIdCollision, InvalidUpdateError, isRedundant } from './update-check';
 import type { WritePipeline } from './write-pipeline';
 import { recordWrite, type WriteContext } from './write-update';
 
@@ -25,6 +25,8 @@ export const CLOSE = {
   unavailable: 4404,
   /** An update was larger than the server takes on this connection: send it in parts, through the batch path. */
   tooLarge: 4413,
+  /** An update reuses a Yjs client id the server holds with other content (a restored or cloned device): take a new client id and resend. */
+  clientIdInUse: 4409,
   /** Too many updates too fast. */
   tooManyUpdates: 4429
 } as const;
@@ -63,6 +65,8 @@ export class SyncConnection implements Peer {
   private readonly bucket = new TokenBucket(UPDATE_RATE.perSecond, UPDATE_RATE.burst);
   private incomplete = 0;
   private closed = false;
+  /** Set once the server decided to end the connection: messages still in flight are ignored. */
+  private ending = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -98,12 +102,13 @@ export class SyncConnection implements Peer {
 
   /** Ends the connection with a code and a short reason (no patient data). */
   end(code: number, reason: string): void {
+    this.ending = true;
     if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.close(code, reason.slice(0, 120));
   }
 
   private receive(data: RawData, isBinary: boolean): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
     try {
       if (!isBinary || !Buffer.isBuffer(data)) throw new MalformedMessageError('expected one binary message');
       this.handle(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -152,7 +157,13 @@ export class SyncConnection implements Peer {
 
   private receiveUpdate(bytes: Uint8Array): void {
     const update = checkUpdate(bytes);
-    if (isRedundant(update, this.live.shadow ?? this.live.doc)) return;
+    const held = this.live.shadow ?? this.live.doc;
+    const collision = this.access === 'write' ? clientIdCollision(update, held) : null;
+    if (collision) {
+      this.ctx.pipeline.refuseCollision(this.live, this.ctx.pipeline.userAuthor(this.user, 'websocket'), collision, this.ip);
+      return this.end(CLOSE.clientIdInUse, `client id in use: ${collision.client} from ${collision.clock}`);
+    }
+    if (isRedundant(update, held)) return;
     if (this.access !== 'write') {
       this.ctx.audit.record({
         action: 'doc.update.rejected',

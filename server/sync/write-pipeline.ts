@@ -75,6 +75,17 @@ export class WritePipeline {
     return { kind: 'accepted', rows, audit: auditOf(result.verdict, base, via, ip) };
   }
 
+  /**
+   * Audits an update refused before the policy saw it because a struct
+   * reuses an id (client and clock) the server holds with other content.
+   */
+  refuseCollision(live: LiveDoc, author: Author, at: { client: number; clock: number }, ip: string | null = null): void {
+    const via = author.kind === 'user' ? author.via : 'server';
+    this.recordRefusal(live.name, author.userId, ['sync.client-id-collision'], () => [
+      { userId: author.userId, target: live.name, ip, action: 'doc.update.refused', outcome: 'failure', detail: { via, rules: ['sync.client-id-collision'], client: at.client, clock: at.clock } }
+    ]);
+  }
+
   private recordRefusal(doc: string, userId: string, rules: string[], events: () => AuditEvent[]): void {
     const key = `${userId}|${doc}|${rules.join(',')}`;
     const now = Date.now();
