@@ -7,6 +7,7 @@ import { ordersRule } from './rules/orders';
 import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
 import { provenanceRule } from './rules/provenance';
 import { importRule, metaRule, patientRule } from './rules/records';
+import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
 /**
@@ -81,6 +82,7 @@ export function recordRoots(kind: DocKind): Set<string> {
 /** The common rules, in order; each sees the root's policy. */
 export const COMMON_RULES: readonly ((input: RuleInput, policy: RootPolicy) => RuleOutput)[] = [
   structureRule,
+  (input) => fieldTypesRule(input),
   noDeleteRule,
   immutableRule,
   (input) => enteredInErrorRule(input),

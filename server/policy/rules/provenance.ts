@@ -118,13 +118,14 @@ export function provenanceRule(input: RuleInput): RuleOutput {
     const ctx: Ctx = { userId: author.userId, name: author.name, nowMs, now: input.now, old: new Set(), ids: [], fixes: 0 };
     collectObjects(plain(before), ctx.old);
     let fixed: unknown = value;
+    let timeOnly = false;
     const kind = kindOf(field);
     if (kind === 'id' && typeof value === 'string') {
       if (value !== author.userId) ctx.ids.push(where);
     } else if (kind === 'name' && typeof value === 'string') {
       if (value !== author.name) [fixed, ctx.fixes] = [author.name, 1];
     } else if (kind === 'time' && typeof value === 'string') {
-      if (badTime(value, nowMs)) [fixed, ctx.fixes] = [input.now, 1];
+      if (badTime(value, nowMs)) [fixed, ctx.fixes, timeOnly] = [input.now, 1, true];
     } else if (field === 'requester') {
       fixed = (checkValue({ requester: value }, ctx, where) as Record<string, unknown>).requester;
     } else {
@@ -133,7 +134,11 @@ export function provenanceRule(input: RuleInput): RuleOutput {
     if (ctx.ids.length) {
       violations.push({ rule: 'provenance.forged-id', action: 'refuse', at: ctx.ids[0], message: 'A user id in the record must be the signed-in user' });
     } else if (ctx.fixes > 0) {
-      violations.push({ rule: 'provenance.forged-name', action: 'correct', at: where, message: 'Provenance names the signed-in user and a real time' });
+      violations.push(
+        timeOnly
+          ? { rule: 'provenance.time', action: 'correct', at: where, message: 'A recorded time is a real time, not in the future' }
+          : { rule: 'provenance.forged-name', action: 'correct', at: where, message: 'Provenance names the signed-in user' }
+      );
       corrections.push({ root: change.root, key: change.key, path, value: fixed });
     }
   };
