@@ -58,6 +58,8 @@ export class PolicyGate {
     let analysis: Analysis | null = null;
     let failure: unknown = null;
     const onAfter = (tr: Y.Transaction) => {
+      // The update's own transaction; Yjs may follow it with a clean-up transaction of its own (text formatting).
+      if (analysis || failure) return;
       try {
         analysis = analyse(shadow, tr, doc.kind);
       } catch (err) {

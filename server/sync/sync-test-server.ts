@@ -21,6 +21,8 @@ import { SyncServer, type SyncServerOptions } from './sync-service';
 
 export const CLINIC_A = 'clinic-a';
 export const CLINIC_B = 'clinic-b';
+/** A clinic named by a UUID, so its schedule (`schedule:<clinicId>`) can be opened. */
+export const CLINIC_S = '00000000-0000-4000-8000-00000000000c';
 
 function user(id: string, roles: Role[], clinicId: string): SessionUser {
   return { id, username: id, name: id, roles, clinicId, clinicName: clinicId, sessionId: `s-${id}` };
@@ -32,7 +34,9 @@ export const USERS = {
   frontdesk: user('u-frontdesk', ['frontdesk'], CLINIC_A),
   admin: user('u-admin', ['admin'], CLINIC_A),
   patient: user('u-patient', ['patient'], CLINIC_A),
-  otherClinician: user('u-other-clinician', ['clinician'], CLINIC_B)
+  otherClinician: user('u-other-clinician', ['clinician'], CLINIC_B),
+  scheduleDesk: user('u-schedule-desk', ['frontdesk'], CLINIC_S),
+  scheduleClinician: user('u-schedule-clinician', ['clinician'], CLINIC_S)
 } as const;
 export type TestUserKey = keyof typeof USERS;
 
