@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migratePlatformTables, openDatabase } from '../store/db';
-import { createAuditLog, verifyAuditChain } from './audit-log';
+import { createAuditLog, entryHash, verifyAuditChain } from './audit-log';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs: string[] = [];
@@ -66,8 +66,13 @@ describe('audit log', () => {
 
   it('detects an edited entry whose hash was recomputed, at the next link', () => {
     const { db, dir } = logWithEntries(8);
-    tamper(dir, "UPDATE audit_log SET hash = ? WHERE seq = 3", 'f'.repeat(64));
-    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+    // The row is rewritten and its own hash recomputed correctly, so only
+    // the next entry's link to it can tell.
+    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 3').get() as Parameters<typeof entryHash>[1] & { prev_hash: string };
+    const edited = { ...row, user_id: 'someone-else' };
+    tamper(dir, 'UPDATE audit_log SET user_id = ?, hash = ? WHERE seq = 3', 'someone-else', entryHash(row.prev_hash, edited));
+    expect(db.prepare('SELECT user_id FROM audit_log WHERE seq = 3').get()).toEqual({ user_id: 'someone-else' });
+    expect(verifyAuditChain(db)).toEqual({ ok: false, firstBrokenSeq: 4, reason: 'link to the previous entry does not match' });
     db.close();
   });
 
