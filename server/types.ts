@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'doc.batch',
   'patients.list',
   'authz.denied',
+  'api.unauthenticated',
   'user.create',
   'user.disable',
   'user.password-reset',

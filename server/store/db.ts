@@ -99,6 +99,16 @@ const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX patients_clinic_updated ON patients(clinic_id, updated_at);
     `
+  },
+  {
+    // The audit log's identity: its checkpoints outside the database are
+    // filed under it, so several databases can share one checkpoint folder
+    // and a log can never be checked against another log's checkpoints.
+    id: '004-audit-log-id',
+    sql: `
+      CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO audit_meta (key, value) VALUES ('log_id', lower(hex(randomblob(16))));
+    `
   }
 ];
 
