@@ -47,7 +47,9 @@ export const AUDIT_ACTIONS = [
   'telehealth.end',
   'telehealth.running-late',
   'attachment.upload',
-  'attachment.read'
+  'attachment.read',
+  'backup.create',
+  'backup.restore'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
