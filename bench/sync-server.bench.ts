@@ -318,6 +318,12 @@ export async function run(): Promise<void> {
         `baseline bare relay connection: RSS +${kib(perRelayConn.rss)} KiB, heap +${kib(perRelayConn.heap)} KiB`
     );
     console.log(`audit entries written in the file run: ${audited} (doc.update folded per connection per second)`);
+    // The worst case for FULL: one writer alone, so every update is its own commit and its own fsync.
+    const single = { NORMAL: singleCommits(dir, 'NORMAL'), FULL: singleCommits(dir, 'FULL') };
+    console.log(
+      `one update per commit (${SINGLE_COMMITS} in a row, one writer): NORMAL ${single.NORMAL.toFixed(3)} ms/commit, ` +
+        `FULL ${single.FULL.toFixed(3)} ms/commit (${(single.FULL / single.NORMAL).toFixed(2)}x)`
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -342,6 +348,26 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(0);
 
 function heapAndExternal(m: NodeJS.MemoryUsage): number {
   return m.heapUsed + m.external;
+}
+
+const SINGLE_COMMITS = 300;
+
+/** Mean time of one append in its own transaction, on a fresh file with the given synchronous mode. */
+function singleCommits(dir: string, mode: SynchronousMode): number {
+  const file = path.join(dir, `single-${mode}.sqlite`);
+  const db = new Database(file);
+  applyPragmas(db, mode);
+  migrateSyncTables(db);
+  const store = new DocStore(db);
+  const doc = new Y.Doc();
+  const name = docNameFor(0);
+  const identity = { name, clinicId: BENCH_USER.clinicId, kind: 'chart' as const, patientId: name.slice(6) };
+  const started = performance.now();
+  for (let i = 0; i < SINGLE_COMMITS; i++) store.append(identity, edit(doc), BENCH_USER.id);
+  const ms = (performance.now() - started) / SINGLE_COMMITS;
+  doc.destroy();
+  db.close();
+  return ms;
 }
 
 const PREPARED_EDITS = 300;

@@ -157,6 +157,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     throw err;
   }
 
+  try {
+    // The seed and the patient-list rebuild may have written many entries: pin them now, not in a minute.
+    checkpoints.checkpointNow();
+  } catch (err) {
+    logger.error(`AUDIT: could not write an audit checkpoint: ${describeError(err)}`);
+  }
+
   const site = createStaticSite(opts.staticDir ?? path.resolve('build'));
   if (!site.available) logger.warn('The web app is not built: run `npm run build` (the server answers / with a 503 until then).');
 

@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   const db = new Database(result.databaseFile, { fileMustExist: true });
   try {
     const verified = verifyAudit(db, { checkpointDir: audit.checkpointDir, trustedKeys: [loadTrustedKey(audit.keyFile)] });
-    if (verified.ok) console.log(`Audit log verified: ${verified.lastSeq} entries, ${verified.checkpoints.length} checkpoints.`);
+    if (verified.ok) console.log(`Audit log verified: ${verified.lastSeq} entries, ${verified.checkpoints.length} checkpoint${verified.checkpoints.length === 1 ? '' : 's'}.`);
     else for (const p of verified.problems) console.log(`Audit check: ${p}`);
   } finally {
     db.close();
