@@ -72,7 +72,15 @@ export function openAuditCheckpoints(
   const everyEntries = opts.everyEntries ?? 100;
   const intervalMs = opts.intervalMs ?? 60_000;
   const { key, created } = loadOrCreateSigningKey(opts.keyFile);
-  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
+    fs.accessSync(opts.dir, fs.constants.W_OK);
+  } catch (err) {
+    // Refuse to start rather than run with an audit log nothing outside the database vouches for.
+    throw new Error(
+      `Cannot write audit checkpoints to ${opts.dir} (${(err as NodeJS.ErrnoException).code ?? 'error'}); set OUTPOST_AUDIT_CHECKPOINT_DIR to a folder the server may write.`
+    );
+  }
   const logId = readAuditLogId(db);
   const file = checkpointFileFor(opts.dir, logId);
 

@@ -45,7 +45,11 @@ export function publicKeyFileFor(keyFile: string): string {
  */
 export function loadOrCreateSigningKey(keyFile: string): { key: AuditSigningKey; created: boolean } {
   if (fs.existsSync(keyFile)) return { key: signingKeyFrom(readKeyFile(keyFile), keyFile), created: false };
-  fs.mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new Error(`Cannot create the audit key ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'}); set OUTPOST_AUDIT_KEY_FILE.`);
+  }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   try {

@@ -59,7 +59,7 @@ export function readAuditHead(db: Database.Database): AuditHead {
 /** The log's identity (migration 004), under which its checkpoints are filed. */
 export function readAuditLogId(db: Database.Database): string {
   const row = db.prepare("SELECT value FROM audit_meta WHERE key = 'log_id'").get() as { value: string } | undefined;
-  if (!row) throw new Error('The audit log has no id: the database was not migrated');
+  if (!row) throw new Error('This database has no audit log id yet: start the server on it once (it migrates the database and writes the first checkpoint)');
   return row.value;
 }
 
