@@ -1,5 +1,5 @@
 /**
- * Sync server fan-out benchmark (loopback only, about 16 s).
+ * Sync server fan-out benchmark (loopback only, about 25 s).
  *
  * 200 websocket clients on 100 documents (two per document) play ping-pong:
  * one client inserts 50 characters into its Y.Doc and sends the update, the
@@ -11,7 +11,13 @@
  * Compared in the same process with the same clients:
  * - a bare `ws` relay (no authentication, no Yjs on the server, no storage),
  *   the floor any websocket server on this machine pays;
- * - the sync server on an in-memory database, isolating the cost of the file.
+ * - the sync server on an in-memory database, isolating the cost of the file;
+ * - the file with `synchronous = FULL` (what the server uses: an fsync of the
+ *   WAL at every group commit, so acknowledged writes survive a power cut)
+ *   against `synchronous = NORMAL` (synced only at WAL checkpoints), run
+ *   alternately twice each (NORMAL, FULL, FULL, NORMAL) so drift on a busy
+ *   machine does not favour either. The file lives in BENCH_DIR (default the
+ *   system temp folder): put it on the disk the clinic's data will live on.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -28,6 +34,7 @@ import * as encoding from 'lib0/encoding';
 import WebSocket, { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import type { AuditEvent, SessionUser } from '../server/types';
+import { applyPragmas, SYNCHRONOUS, type SynchronousMode } from '../server/store/db';
 import { DocStore, migrateSyncTables } from '../server/store/doc-store';
 import { SyncServer } from '../server/sync/sync-service';
 
@@ -171,10 +178,12 @@ async function listen(server: http.Server): Promise<number> {
 }
 
 /** The sync server as the platform mounts it, on a file (WAL) or in-memory database. */
-async function startSyncTarget(dbFile: string | ':memory:'): Promise<Target & { service: SyncServer; audited: () => number }> {
+async function startSyncTarget(
+  dbFile: string | ':memory:',
+  synchronous: SynchronousMode = SYNCHRONOUS
+): Promise<Target & { service: SyncServer; audited: () => number }> {
   const db = new Database(dbFile);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+  applyPragmas(db, synchronous);
   let audited = 0;
   const service = new SyncServer(
     {
@@ -233,13 +242,25 @@ function sleep(ms: number): Promise<void> {
 }
 
 
+/** Runs of one setting together: updates and seconds summed, latency percentiles averaged. */
+function combine(label: string, runs: Figures[]): Figures {
+  const mean = (pick: (f: Figures) => number) => runs.reduce((sum, f) => sum + pick(f), 0) / runs.length;
+  return {
+    label,
+    updates: runs.reduce((sum, f) => sum + f.updates, 0),
+    seconds: runs.reduce((sum, f) => sum + f.seconds, 0),
+    p50: mean((f) => f.p50),
+    p99: mean((f) => f.p99)
+  };
+}
+
 function line(f: Figures): string {
   const rate = Math.round(f.updates / f.seconds);
-  return `${f.label.padEnd(34)} ${String(rate).padStart(7)} updates/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms`;
+  return `${f.label.padEnd(36)} ${String(rate).padStart(7)} updates/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms`;
 }
 
 export async function run(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bench-'));
+  const dir = fs.mkdtempSync(path.join(process.env.BENCH_DIR || os.tmpdir(), 'outpost-bench-'));
   const dbFile = path.join(dir, 'bench.sqlite');
   try {
     console.log(`sync server fan-out: ${DOCS * 2} clients, ${DOCS} documents, ${INSERT.length}-character inserts, loopback`);
@@ -252,11 +273,21 @@ export async function run(): Promise<void> {
     const perRelayConn = await memoryPerOpenDocument(relayForMemory.url);
     await relayForMemory.stop();
 
-    const file = await startSyncTarget(dbFile);
-    const withFile = await pingPong('sync server (SQLite file, WAL)', file.url, 4000);
-    await closeClients(withFile.clients);
-    const audited = file.audited();
-    await file.stop();
+    const durability: Record<SynchronousMode, Figures[]> = { FULL: [], NORMAL: [] };
+    const runs: Figures[] = [];
+    let audited = 0;
+    for (const mode of ['NORMAL', 'FULL', 'FULL', 'NORMAL'] as const) {
+      const file = await startSyncTarget(dbFile, mode);
+      const run = await pingPong(`sync server (file, WAL, ${mode})`, file.url, 3000);
+      await closeClients(run.clients);
+      audited = file.audited();
+      await file.stop();
+      durability[mode].push(run.figures);
+      runs.push(run.figures);
+    }
+    const withFile = { figures: combine(`sync server (file, WAL, ${SYNCHRONOUS})`, durability[SYNCHRONOUS]) };
+    const normal = combine('sync server (file, WAL, NORMAL)', durability.NORMAL);
+    const full = combine('sync server (file, WAL, FULL)', durability.FULL);
 
     const memory = await startSyncTarget(':memory:');
     const inMemory = await pingPong('sync server (in-memory SQLite)', memory.url, 3000);
@@ -268,8 +299,14 @@ export async function run(): Promise<void> {
     await closeClients(bare.clients);
     await relay.stop();
 
-    for (const f of [withFile.figures, inMemory.figures, bare.figures]) console.log(line(f));
+    for (const [i, f] of runs.entries()) console.log(`  run ${i + 1}: ${line(f)}`);
+    for (const f of [normal, full, inMemory.figures, bare.figures]) console.log(line(f));
     const rate = (f: Figures) => f.updates / f.seconds;
+    console.log(
+      `durability FULL/NORMAL: throughput ${(rate(full) / rate(normal)).toFixed(2)}x, ` +
+        `p50 latency ${(full.p50 / normal.p50).toFixed(2)}x, p99 ${(full.p99 / normal.p99).toFixed(2)}x ` +
+        `(the server uses ${SYNCHRONOUS}; file in ${dir})`
+    );
     console.log(
       `ratio sync/relay: throughput ${(rate(withFile.figures) / rate(bare.figures)).toFixed(2)}x, ` +
         `p50 latency ${(withFile.figures.p50 / bare.figures.p50).toFixed(2)}x, p99 ${(withFile.figures.p99 / bare.figures.p99).toFixed(2)}x; ` +
@@ -281,6 +318,12 @@ export async function run(): Promise<void> {
         `baseline bare relay connection: RSS +${kib(perRelayConn.rss)} KiB, heap +${kib(perRelayConn.heap)} KiB`
     );
     console.log(`audit entries written in the file run: ${audited} (doc.update folded per connection per second)`);
+    // The worst case for FULL: one writer alone, so every update is its own commit and its own fsync.
+    const single = { NORMAL: singleCommits(dir, 'NORMAL'), FULL: singleCommits(dir, 'FULL') };
+    console.log(
+      `one update per commit (${SINGLE_COMMITS} in a row, one writer): NORMAL ${single.NORMAL.toFixed(3)} ms/commit, ` +
+        `FULL ${single.FULL.toFixed(3)} ms/commit (${(single.FULL / single.NORMAL).toFixed(2)}x)`
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -305,6 +348,26 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(0);
 
 function heapAndExternal(m: NodeJS.MemoryUsage): number {
   return m.heapUsed + m.external;
+}
+
+const SINGLE_COMMITS = 300;
+
+/** Mean time of one append in its own transaction, on a fresh file with the given synchronous mode. */
+function singleCommits(dir: string, mode: SynchronousMode): number {
+  const file = path.join(dir, `single-${mode}.sqlite`);
+  const db = new Database(file);
+  applyPragmas(db, mode);
+  migrateSyncTables(db);
+  const store = new DocStore(db);
+  const doc = new Y.Doc();
+  const name = docNameFor(0);
+  const identity = { name, clinicId: BENCH_USER.clinicId, kind: 'chart' as const, patientId: name.slice(6) };
+  const started = performance.now();
+  for (let i = 0; i < SINGLE_COMMITS; i++) store.append(identity, edit(doc), BENCH_USER.id);
+  const ms = (performance.now() - started) / SINGLE_COMMITS;
+  doc.destroy();
+  db.close();
+  return ms;
 }
 
 const PREPARED_EDITS = 300;

@@ -6,7 +6,9 @@ import type Database from 'better-sqlite3';
 import type * as Y from 'yjs';
 import { readPatient } from '../src/lib/chart/patient-doc';
 import { parseDocName } from '../src/lib/domain/doc-names';
+import { openAuditCheckpoints, withCheckpoints, type AuditCheckpointOptions, type AuditCheckpoints } from './audit/audit-checkpoints';
 import { createAuditLog } from './audit/audit-log';
+import { createUnauthenticatedSummary } from './audit/unauthenticated-summary';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
@@ -55,6 +57,15 @@ export interface AppOptions {
   sync?: SyncOptions;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
+  /**
+   * Where the audit log's signed checkpoints and their key live. main.ts
+   * passes the configured places outside the data directory; embedders that
+   * do not say (tests, benches) get both inside the data directory, so they
+   * come and go with it.
+   */
+  auditCheckpoints?: AuditCheckpointOptions;
+  /** Window of the summary of unauthenticated API requests (default a minute). */
+  unauthenticatedWindowMs?: number;
 }
 
 export interface App {
@@ -64,6 +75,8 @@ export interface App {
   db: Database.Database;
   sync: SyncService;
   audit: Audit;
+  /** Signed checkpoints of the audit log, outside the database. */
+  auditCheckpoints: AuditCheckpoints;
   auth: AuthService;
   patients: PatientProjection;
   /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
@@ -94,7 +107,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
     throw err;
   }
 
-  const audit = createAuditLog(db);
+  let checkpoints: AuditCheckpoints;
+  try {
+    checkpoints = openAuditCheckpoints(
+      db,
+      opts.auditCheckpoints ?? { dir: path.join(opts.dataDir, 'audit-checkpoints'), keyFile: path.join(opts.dataDir, 'audit-signing-key.pem') },
+      logger
+    );
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const audit = withCheckpoints(createAuditLog(db), checkpoints);
+  const unauthenticated = createUnauthenticatedSummary(audit, { windowMs: opts.unauthenticatedWindowMs });
   const auth = createAuthService(db, audit, {
     sessionLimits: opts.sessionLimits ?? DEFAULT_SESSION_LIMITS,
     loginLimits: opts.loginLimits
@@ -126,8 +151,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients, importer: fhirImporter });
   } catch (err) {
     await sync.close();
+    unauthenticated.close();
+    checkpoints.close();
     db.close();
     throw err;
+  }
+
+  try {
+    // The seed and the patient-list rebuild may have written many entries: pin them now, not in a minute.
+    checkpoints.checkpointNow();
+  } catch (err) {
+    logger.error(`AUDIT: could not write an audit checkpoint: ${describeError(err)}`);
   }
 
   const site = createStaticSite(opts.staticDir ?? path.resolve('build'));
@@ -163,7 +197,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     site,
     authenticate: (req) => auth.authenticate(req),
     logger,
-    trustProxy: opts.trustProxy ?? false
+    trustProxy: opts.trustProxy ?? false,
+    onSignInRequired: (ip, route) => unauthenticated.note(ip, route)
   });
 
   const server = http.createServer(handler);
@@ -190,6 +225,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
   } catch (err) {
     await sync.close();
+    unauthenticated.close();
+    checkpoints.close();
     db.close();
     throw err;
   }
@@ -204,6 +241,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     await sync.close();
     server.closeAllConnections();
     await stopped;
+    // Last entries first, then the checkpoint that covers them.
+    unauthenticated.close();
+    checkpoints.close();
     db.close();
   }
 
@@ -213,6 +253,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     db,
     sync,
     audit,
+    auditCheckpoints: checkpoints,
     auth,
     patients,
     seeded,

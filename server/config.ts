@@ -12,6 +12,11 @@ import path from 'node:path';
  * - OUTPOST_SESSION_IDLE_MINUTES (30), OUTPOST_SESSION_MAX_HOURS (12)
  * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that sets X-Forwarded-For)
  * - OUTPOST_STATIC_DIR (./build): the built app
+ * - OUTPOST_AUDIT_CHECKPOINT_DIR (./audit-checkpoints), OUTPOST_AUDIT_KEY_FILE
+ *   (./audit-signing-key.pem), OUTPOST_AUDIT_CHECKPOINT_EVERY (100 entries),
+ *   OUTPOST_AUDIT_CHECKPOINT_SECONDS (60): see audit-checkpoints.ts. Both
+ *   paths default to beside ./data, never inside the data directory, so
+ *   whoever may only touch the database has neither.
  */
 export interface ServerConfig {
   port: number;
@@ -23,6 +28,28 @@ export interface ServerConfig {
   sessionMaxHours: number;
   trustProxy: boolean;
   staticDir: string;
+  audit: AuditConfig;
+}
+
+/** Where the audit log's signed checkpoints and their key live (shared with the audit and backup CLIs). */
+export interface AuditConfig {
+  checkpointDir: string;
+  keyFile: string;
+  checkpointEvery: number;
+  checkpointIntervalMs: number;
+}
+
+export function loadAuditConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): AuditConfig {
+  return {
+    checkpointDir: path.resolve(cwd, env.OUTPOST_AUDIT_CHECKPOINT_DIR || './audit-checkpoints'),
+    keyFile: path.resolve(cwd, env.OUTPOST_AUDIT_KEY_FILE || './audit-signing-key.pem'),
+    checkpointEvery: Math.round(positiveNumber(env, 'OUTPOST_AUDIT_CHECKPOINT_EVERY', 100, 1_000_000)),
+    checkpointIntervalMs: positiveNumber(env, 'OUTPOST_AUDIT_CHECKPOINT_SECONDS', 60, 24 * 3600) * 1000
+  };
+}
+
+export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  return path.resolve(cwd, env.OUTPOST_DATA_DIR || './data');
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, max: number): number {
@@ -41,13 +68,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   return {
     port,
     host: env.HOST || '0.0.0.0',
-    dataDir: path.resolve(cwd, env.OUTPOST_DATA_DIR || './data'),
+    dataDir: dataDirFromEnv(env, cwd),
     demo: env.OUTPOST_DEMO !== '0',
     idleLockMinutes: positiveNumber(env, 'OUTPOST_IDLE_LOCK_MINUTES', 15, 24 * 60),
     sessionIdleMinutes: positiveNumber(env, 'OUTPOST_SESSION_IDLE_MINUTES', 30, 24 * 60),
     sessionMaxHours: positiveNumber(env, 'OUTPOST_SESSION_MAX_HOURS', 12, 24 * 7),
     trustProxy: env.OUTPOST_TRUST_PROXY === '1',
-    staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build')
+    staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
+    audit: loadAuditConfig(env, cwd)
   };
 }
 

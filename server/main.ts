@@ -20,6 +20,12 @@ async function main(): Promise<void> {
     idleLockMinutes: config.idleLockMinutes,
     staticDir: config.staticDir,
     trustProxy: config.trustProxy,
+    auditCheckpoints: {
+      dir: config.audit.checkpointDir,
+      keyFile: config.audit.keyFile,
+      everyEntries: config.audit.checkpointEvery,
+      intervalMs: config.audit.checkpointIntervalMs
+    },
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionMaxHours * 3_600_000
@@ -29,7 +35,14 @@ async function main(): Promise<void> {
   if (app.seeded) {
     console.log(`Seeded "${app.seeded.clinic.name}" with ${app.seeded.patients} patients in ${app.seeded.ms} ms.`);
   }
+  const created = app.auditCheckpoints.createdKeyFile;
+  if (created) {
+    console.log(`Generated a new audit signing key (${app.auditCheckpoints.keyId}) at ${created.keyFile}.`);
+    console.log('  It signs the audit checkpoints; keep it readable by the server account only and outside the data directory');
+    console.log(`  (OUTPOST_AUDIT_KEY_FILE). Copy ${created.publicKeyFile} off this machine to verify checkpoints elsewhere.`);
+  }
   console.log(`Outpost is running at ${app.url}  (data: ${config.dataDir})`);
+  console.log(`  audit checkpoints: ${app.auditCheckpoints.file} (key ${app.auditCheckpoints.keyId})`);
   for (const url of lanUrls(config.host, app.port)) console.log(`  on the clinic network: ${url}`);
   if (config.demo && hasDemoClinic(app.db)) console.log(demoBanner());
   if (listClinics(app.db).length === 0) {

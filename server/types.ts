@@ -30,6 +30,7 @@ export const AUDIT_ACTIONS = [
   'doc.batch',
   'patients.list',
   'authz.denied',
+  'api.unauthenticated',
   'user.create',
   'user.disable',
   'user.password-reset',
@@ -50,7 +51,9 @@ export const AUDIT_ACTIONS = [
   'telehealth.end',
   'telehealth.running-late',
   'attachment.upload',
-  'attachment.read'
+  'attachment.read',
+  'backup.create',
+  'backup.restore'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migratePlatformTables, openDatabase } from '../store/db';
-import { createAuditLog, verifyAuditChain } from './audit-log';
+import { silentLogger } from '../http/logger';
+import { openAuditCheckpoints, withCheckpoints } from './audit-checkpoints';
+import { createAuditLog, entryHash, verifyAuditChain } from './audit-log';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs: string[] = [];
@@ -31,7 +33,7 @@ function logWithEntries(n: number): { db: Database.Database; dir: string } {
 /** What an attacker with the database file does: drop the guard, then change history. */
 function tamper(dir: string, sql: string, ...params: unknown[]): void {
   const other = new Database(path.join(dir, 'outpost.sqlite'));
-  other.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
+  other.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;');
   other.prepare(sql).run(...params);
   other.close();
 }
@@ -66,8 +68,13 @@ describe('audit log', () => {
 
   it('detects an edited entry whose hash was recomputed, at the next link', () => {
     const { db, dir } = logWithEntries(8);
-    tamper(dir, "UPDATE audit_log SET hash = ? WHERE seq = 3", 'f'.repeat(64));
-    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+    // The row is rewritten and its own hash recomputed correctly, so only
+    // the next entry's link to it can tell.
+    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 3').get() as Parameters<typeof entryHash>[1] & { prev_hash: string };
+    const edited = { ...row, user_id: 'someone-else' };
+    tamper(dir, 'UPDATE audit_log SET user_id = ?, hash = ? WHERE seq = 3', 'someone-else', entryHash(row.prev_hash, edited));
+    expect(db.prepare('SELECT user_id FROM audit_log WHERE seq = 3').get()).toEqual({ user_id: 'someone-else' });
+    expect(verifyAuditChain(db)).toEqual({ ok: false, firstBrokenSeq: 4, reason: 'link to the previous entry does not match' });
     db.close();
   });
 
@@ -98,28 +105,68 @@ describe('audit log', () => {
     createAuditLog(one.db, fixed).record({ action: 'import', outcome: 'success', detail: { a: 1, b: { c: 2, d: 3 } } });
     createAuditLog(two.db, fixed).record({ action: 'import', outcome: 'success', detail: { b: { d: 3, c: 2 }, a: 1 } });
     const hash = (db: Database.Database) => (db.prepare('SELECT hash FROM audit_log').get() as { hash: string }).hash;
-    expect(hash(one.db)).toBe(hash(two.db));
+    expect(hash(one.db)).toBe('2515b35af8b1396561f6fdb3fbc170d7f879c08b511994644a211a052b078ff1');
+    expect(hash(two.db)).toBe('2515b35af8b1396561f6fdb3fbc170d7f879c08b511994644a211a052b078ff1');
     one.db.close();
     two.db.close();
   });
 
-  it('npm run audit:verify reports intact, then names the first broken entry with exit code 1', () => {
-    const { db, dir } = logWithEntries(6);
+  it('npm run audit:verify shows the checkpoints it checked against, then names what broke, with exit code 1', () => {
+    const { db, dir } = logWithEntries(0);
+    const outside = freshDir();
+    const checkpointDir = path.join(outside, 'checkpoints');
+    const keyFile = path.join(outside, 'audit-signing-key.pem');
+    const at = () => new Date('2026-03-04T05:06:07.000Z');
+    const checkpoints = openAuditCheckpoints(db, { dir: checkpointDir, keyFile, everyEntries: 100 }, silentLogger, at);
+    const audit = withCheckpoints(createAuditLog(db, at), checkpoints);
+    for (let i = 0; i < 6; i++) audit.record({ action: 'doc.open', outcome: 'success', userId: 'user-1', target: `chart:${i}` });
+    checkpoints.close();
+    const keyId = checkpoints.keyId;
+    const file = checkpoints.file;
     db.close();
     const run = () =>
       spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/audit-verify.ts'], {
         cwd: root,
-        env: { ...process.env, OUTPOST_DATA_DIR: dir },
+        env: { ...process.env, OUTPOST_DATA_DIR: dir, OUTPOST_AUDIT_CHECKPOINT_DIR: checkpointDir, OUTPOST_AUDIT_KEY_FILE: keyFile },
         encoding: 'utf8'
       });
     const ok = run();
+    expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toContain('Audit log intact: 6 entries verified.');
+    expect(ok.stdout.trimEnd().split('\n')).toEqual([
+      `Trusted key ${keyId} (from ${keyFile}).`,
+      `Checked against 2 checkpoints in ${file}, signed by ${keyId}.`,
+      'Latest checkpoint: #2 at 2026-03-04T05:06:07.000Z, for entry #6.',
+      'Audit log intact: 6 entries verified.',
+      'Every entry up to #6 is covered by a checkpoint.'
+    ]);
+
+    tamper(dir, 'DELETE FROM audit_log WHERE seq = 6');
+    const truncated = run();
+    expect(truncated.status).toBe(1);
+    expect(truncated.stderr).toContain(
+      'The log ends at entry #5 but checkpoint #2 of 2026-03-04T05:06:07.000Z vouches for entry #6: 1 entries were removed from the end.'
+    );
 
     tamper(dir, "UPDATE audit_log SET target = 'chart:other' WHERE seq = 2");
     const broken = run();
     expect(broken.status).toBe(1);
-    expect(broken.stderr).toContain('Audit log BROKEN at entry #2');
-    expect(broken.stderr).toContain('doc.open');
+    expect(broken.stderr).toContain('Audit log BROKEN at entry #2: entry content does not match its hash.');
+    expect(broken.stderr).toContain('  entry #2: 2026-03-04T05:06:07.000Z doc.open (success)');
+  });
+
+  it('appends after a transaction that was rolled back without leaving a gap', () => {
+    const { db } = logWithEntries(2);
+    const audit = createAuditLog(db);
+    expect(() =>
+      db.transaction(() => {
+        audit.record({ action: 'doc.update', outcome: 'success', target: 'chart:1' });
+        throw new Error('the write it belonged to failed');
+      })()
+    ).toThrow('the write it belonged to failed');
+    audit.record({ action: 'doc.update', outcome: 'success', target: 'chart:2' });
+    expect(db.prepare('SELECT seq, target FROM audit_log WHERE seq > 2').all()).toEqual([{ seq: 3, target: 'chart:2' }]);
+    expect(verifyAuditChain(db)).toEqual({ ok: true, count: 3 });
+    db.close();
   });
 });

@@ -14,9 +14,20 @@ export interface RequestContext {
   params: Record<string, string>;
 }
 
+/**
+ * A request that needed a session and had none. Its own class so the
+ * request handler can count these 401s for the audit summary apart from
+ * failed sign-ins (audited one by one) and other refusals.
+ */
+export class SignInRequired extends AppError {
+  constructor() {
+    super('unauthenticated', 'Sign in to continue.');
+  }
+}
+
 /** The signed-in user, or a 401 for the client to show its sign-in screen. */
 export function requireUser(ctx: RequestContext): SessionUser {
-  if (!ctx.user) throw new AppError('unauthenticated', 'Sign in to continue.');
+  if (!ctx.user) throw new SignInRequired();
   return ctx.user;
 }
 

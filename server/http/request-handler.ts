@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../src/lib/domain/errors';
 import type { SessionUser } from '../types';
-import { clientIp, type RequestContext, type Route } from './context';
+import { clientIp, SignInRequired, type RequestContext, type Route } from './context';
 import { sendError } from './errors';
-import type { Logger } from './logger';
+import { describeError, type Logger } from './logger';
 import { RouteTable } from './route-table';
 import { applySecurityHeaders } from './security-headers';
 import type { StaticSite } from './static-files';
@@ -20,6 +20,12 @@ export interface RequestHandlerDeps {
    * every error under it, unknown endpoints included.
    */
   errorShapes?: { prefix: string; send: ErrorSender }[];
+  /**
+   * Told of every request refused for want of a session (401), with the
+   * client address and the route pattern (never the path as sent), for the
+   * audit summary.
+   */
+  onSignInRequired?(ip: string, route: string): void;
 }
 
 export type ErrorSender = (res: ServerResponse, err: unknown, logger: Logger, where: string) => void;
@@ -50,6 +56,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
+    let route = url.pathname;
     try {
       const found = table.lookup(req.method ?? '', url.pathname);
       if (found.kind === 'wrong-method') {
@@ -58,6 +65,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
       }
       if (found.kind === 'bad-param') throw new AppError('invalid', 'Malformed request address.');
       if (found.kind === 'none') throw new AppError('not-found', 'There is no such API endpoint.');
+      route = found.match.route.path;
       if (req.method !== 'GET') refuseCrossSite(req);
       const ctx: RequestContext = {
         req,
@@ -69,7 +77,17 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
       };
       await found.match.route.handler(ctx);
     } catch (err) {
+      if (err instanceof SignInRequired) noteSignInRequired(clientIp(req, deps.trustProxy), `${req.method} ${route}`);
       errorSender(url.pathname)(res, err, deps.logger, `${req.method} ${url.pathname}`);
+    }
+  }
+
+  function noteSignInRequired(ip: string, route: string): void {
+    try {
+      deps.onSignInRequired?.(ip, route);
+    } catch (err) {
+      // The 401 still goes out; a failing audit must not turn it into a 500.
+      deps.logger.error(`could not count a refused request for the audit: ${describeError(err)}`);
     }
   }
 

@@ -7,17 +7,32 @@ import Database from 'better-sqlite3';
  * list be read while sync writes; foreign keys keep users tied to clinics;
  * busy_timeout lets the admin CLI write while the server runs instead of
  * failing with SQLITE_BUSY.
+ *
+ * `synchronous = FULL`: every commit fsyncs the WAL before it returns, so a
+ * write the server acknowledged survives a power cut, not only a process
+ * crash (NORMAL only syncs at WAL checkpoints, and a clinic that loses power
+ * loses the last commits). Rural clinics lose power. Sync commits in groups,
+ * so it is one fsync per group; the cost is measured beside NORMAL in
+ * `npm run bench -- sync` (see README).
  */
 export const DB_FILE = 'outpost.sqlite';
+
+export type SynchronousMode = 'FULL' | 'NORMAL';
+export const SYNCHRONOUS: SynchronousMode = 'FULL';
 
 export function openDatabase(dataDir: string): Database.Database {
   fs.mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, DB_FILE));
+  applyPragmas(db);
+  return db;
+}
+
+/** The store's pragmas on an open connection (the bench passes the synchronous mode it compares). */
+export function applyPragmas(db: Database.Database, synchronous: SynchronousMode = SYNCHRONOUS): void {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
-  return db;
+  db.pragma(`synchronous = ${synchronous}`);
 }
 
 interface Migration {
@@ -98,6 +113,16 @@ const MIGRATIONS: Migration[] = [
         updated_at TEXT NOT NULL
       );
       CREATE INDEX patients_clinic_updated ON patients(clinic_id, updated_at);
+    `
+  },
+  {
+    // The audit log's identity: its checkpoints outside the database are
+    // filed under it, so several databases can share one checkpoint folder
+    // and a log can never be checked against another log's checkpoints.
+    id: '004-audit-log-id',
+    sql: `
+      CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO audit_meta (key, value) VALUES ('log_id', lower(hex(randomblob(16))));
     `
   }
 ];

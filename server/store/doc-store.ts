@@ -4,8 +4,8 @@ import type { DocKind } from '../../src/lib/domain/doc-names';
 
 /**
  * Creates the document tables. Idempotent, so the platform can call it on
- * every start. The opener owns pragmas (WAL); `synchronous = NORMAL` under WAL
- * already keeps every committed update across a process crash.
+ * every start. The opener owns pragmas (db.ts: WAL, `synchronous = FULL`, so
+ * every committed update survives a power cut as well as a process crash).
  *
  * - `documents`: one row per document, created on its first persisted write;
  *   binds the document to one clinic for life. `last_seq` drives the
