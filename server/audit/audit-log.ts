@@ -96,9 +96,6 @@ export function createAuditLog(db: Database.Database, now: () => Date = () => ne
   }
 
   return {
-    resync(): void {
-      tail = loadTail();
-    },
     record(event: AuditEvent): void {
       for (let attempt = 1; ; attempt++) {
         try {

@@ -113,7 +113,7 @@ export class GroupCommit {
   }
 
   private rollBack(group: readonly Pick<QueuedWrite, 'live' | 'rows'>[]): void {
-    // The audit log keeps its chain head in memory; entries written in the failed transaction are gone.
+    // Audit entries written in the failed transaction are gone with it; an audit log that keeps its head in memory re-reads it.
     this.deps.audit.resync?.();
     for (const w of group) this.deps.onDropped(w.live, w.rows);
   }
