@@ -141,6 +141,34 @@ export class EncryptedDocStore {
   }
 
   /**
+   * The document's unconfirmed local edits in parts of at most `maxBytes`
+   * each (rows kept in order, merged while they fit), so a device that
+   * worked offline for days sends what it holds in pieces the server takes,
+   * instead of one update over the server's limit that could never be sent.
+   * A single edit larger than `maxBytes` is a part of its own.
+   */
+  async pendingParts(doc: string, maxBytes: number): Promise<PendingUpdate[]> {
+    const rows = (await this.#db.updates.where('[doc+pending]').equals([doc, 1]).sortBy('seq')).map((r) => this.#validRow(r, doc));
+    const parts: PendingUpdate[] = [];
+    let current: { updates: Uint8Array[]; seqs: number[]; bytes: number } | null = null;
+    const close = () => {
+      if (!current) return;
+      parts.push({ update: current.updates.length === 1 ? current.updates[0] : Y.mergeUpdates(current.updates), seqs: current.seqs });
+      current = null;
+    };
+    for (const r of rows) {
+      const update = await this.#open(r);
+      if (current && current.bytes + update.byteLength > maxBytes) close();
+      current ??= { updates: [], seqs: [], bytes: 0 };
+      current.updates.push(update);
+      current.seqs.push(r.seq as number);
+      current.bytes += update.byteLength;
+    }
+    close();
+    return parts;
+  }
+
+  /**
    * Marks rows the server has confirmed. Rows appended after the flush
    * started are not among `seqs` and stay pending for the next flush.
    */

@@ -10,6 +10,8 @@ export const BATCH_MAX_DOCS = 100;
 export const BATCH_MAX_UPDATES = 500;
 /** The server refuses bodies over 8 MiB; keep a margin for JSON and names. */
 export const BATCH_MAX_BODY_CHARS = 6 * 1024 * 1024;
+/** The server takes one update of at most 2 MiB; pending edits go in parts under this. */
+export const BATCH_MAX_UPDATE_BYTES = 1536 * 1024;
 
 export interface BatchRequestBody {
   docs: { name: string; stateVector: string }[];
@@ -18,7 +20,19 @@ export interface BatchRequestBody {
 
 const docResult = z.union([
   z.object({ name: z.string(), update: z.string(), stateVector: z.string() }),
-  z.object({ name: z.string(), error: z.object({ code: z.string(), message: z.string() }) })
+  z.object({
+    name: z.string(),
+    /** The server's state vector, when it could tell it (a refused or incomplete write). */
+    stateVector: z.string().optional(),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      /** The write-policy rules a refused change broke. */
+      rules: z.array(z.string()).optional(),
+      clientId: z.number().optional(),
+      clock: z.number().optional()
+    })
+  })
 ]);
 export type BatchDocResult = z.infer<typeof docResult>;
 

@@ -4,9 +4,12 @@ import { fromBase64, toBase64 } from '../storage/base64';
 import type { EncryptedDocStore } from '../storage/encrypted-doc-store';
 import { isEmptyUpdate } from '../storage/state-vector';
 import type { VaultMetaStore } from '../storage/vault-meta-store';
+import * as Y from 'yjs';
 import {
   BATCH_MAX_BODY_CHARS,
   BATCH_MAX_DOCS,
+  BATCH_MAX_UPDATE_BYTES,
+  BATCH_MAX_UPDATES,
   batchResponseSchema,
   changesResponseSchema,
   type BatchRequestBody,
@@ -33,6 +36,10 @@ export interface DocFailure {
   name: string;
   code: string;
   message: string;
+  /** The server's state vector sent with a refused or incomplete write. */
+  stateVector?: Uint8Array;
+  /** Write-policy rules a refused change broke. */
+  rules?: string[];
 }
 
 export interface BatchDeps {
@@ -57,7 +64,13 @@ async function applyResults(deps: BatchDeps, res: BatchResponse): Promise<{ chan
   const diffs: RemoteDiff[] = [];
   for (const r of res.docs) {
     if ('error' in r) {
-      failed.push({ name: r.name, code: r.error.code, message: r.error.message });
+      failed.push({
+        name: r.name,
+        code: r.error.code,
+        message: r.error.message,
+        ...(r.stateVector ? { stateVector: fromBase64(r.stateVector) } : {}),
+        ...(r.error.rules ? { rules: r.error.rules } : {})
+      });
       continue;
     }
     const update = fromBase64(r.update);
@@ -77,55 +90,134 @@ export interface FlushResult {
   failed: DocFailure[];
 }
 
+/** Documents whose changes the server refused by rule: not sent again from this device (they would be refused again). */
+export const REFUSED_KEY = 'refusedDocs';
+
+export interface RefusedDoc {
+  rules: string[];
+  message: string;
+  at: string;
+}
+
+export async function refusedDocs(meta: VaultMetaStore | undefined): Promise<Record<string, RefusedDoc>> {
+  const raw = meta ? await meta.getPlain(REFUSED_KEY) : undefined;
+  if (!raw) return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === 'object' && v !== null ? (v as Record<string, RefusedDoc>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function markRefused(meta: VaultMetaStore | undefined, f: DocFailure): Promise<void> {
+  if (!meta) return;
+  const all = await refusedDocs(meta);
+  all[f.name] = { rules: f.rules ?? [], message: f.message, at: new Date().toISOString() };
+  await meta.setPlain(REFUSED_KEY, JSON.stringify(all));
+}
+
+interface Part {
+  name: string;
+  update: string;
+  seqs: number[];
+}
+
 /**
- * Sends every document's pending edits (merged into one update per
- * document) with the device's state vectors, applies what the server has
- * that the device lacks, and only then marks the sent rows confirmed. A
- * failed request leaves everything pending; a per-document refusal leaves
- * that document pending and is reported.
+ * Sends every document's pending edits with the device's state vectors, in
+ * parts the server takes (no update over BATCH_MAX_UPDATE_BYTES, no request
+ * over BATCH_MAX_BODY_CHARS), applies what the server has that the device
+ * lacks, and only then marks the sent rows confirmed. A failed request
+ * leaves everything pending; a per-document refusal leaves that document
+ * pending and is reported. A document the server says lacks earlier
+ * changes is sent again whole (everything the server does not have); one
+ * whose changes the server refused by rule is set aside and not sent again.
  */
-export async function flushPending(deps: BatchDeps): Promise<FlushResult> {
+export async function flushPending(deps: BatchDeps & { meta?: VaultMetaStore }): Promise<FlushResult> {
   const result: FlushResult = { confirmed: [], changed: [], failed: [] };
-  const names = await deps.docs.pendingDocs();
-  let chunk: { name: string; update: string; stateVector: string; seqs: number[] }[] = [];
+  const refused = await refusedDocs(deps.meta);
+  const parts: Part[] = [];
+  for (const name of await deps.docs.pendingDocs()) {
+    if (refused[name]) {
+      result.failed.push({ name, code: 'refused', message: refused[name].message, rules: refused[name].rules });
+      continue;
+    }
+    const pending = await deps.docs.pendingParts(name, BATCH_MAX_UPDATE_BYTES);
+    if (pending.length === 0) {
+      await deps.docs.markConfirmed(name, []); // a stale flag; nothing to send
+      continue;
+    }
+    const encoded = pending.map((p) => ({ name, update: toBase64(p.update), seqs: p.seqs }));
+    if (encoded.some((p) => fromBase64(p.update).byteLength > BATCH_MAX_UPDATE_BYTES * 1.3)) {
+      result.failed.push({ name, code: 'too-large', message: 'One change to this record is too large to send to the clinic server; it stays on this device' });
+      continue;
+    }
+    parts.push(...encoded);
+  }
+  const incomplete = await sendParts(deps, parts, result);
+  // The server lacks changes these parts build on: send everything it does not have, once.
+  for (const f of incomplete) {
+    const whole = await wholeDiff(deps, f);
+    if (whole) await sendParts(deps, [whole], result);
+  }
+  return result;
+}
+
+/** Everything of a document the server lacks, given the state vector it sent, with every pending row. */
+async function wholeDiff(deps: BatchDeps, f: DocFailure): Promise<Part | null> {
+  if (!f.stateVector) return null;
+  const seqs = (await deps.docs.pendingParts(f.name, Number.MAX_SAFE_INTEGER)).flatMap((p) => p.seqs);
+  const doc = new Y.Doc();
+  try {
+    await deps.docs.loadInto(f.name, doc, null);
+    const update = Y.encodeStateAsUpdate(doc, f.stateVector);
+    return { name: f.name, update: toBase64(update), seqs };
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** Sends parts in requests under the limits; returns the documents the server answered `missing-dependencies` for. */
+async function sendParts(deps: BatchDeps & { meta?: VaultMetaStore }, parts: readonly Part[], result: FlushResult): Promise<DocFailure[]> {
+  const incomplete: DocFailure[] = [];
+  let chunk: Part[] = [];
   let chars = 0;
+  const docsIn = () => new Set(chunk.map((p) => p.name));
   const send = async () => {
     if (chunk.length === 0) return;
     const sent = chunk;
     chunk = [];
     chars = 0;
+    const names = [...new Set(sent.map((p) => p.name))];
+    const svs = await deps.docs.stateVectors(names);
     const res = await postBatch(deps.api, {
-      docs: sent.map((c) => ({ name: c.name, stateVector: c.stateVector })),
-      updates: sent.map((c) => ({ name: c.name, update: c.update }))
+      docs: names.map((name, i) => ({ name, stateVector: toBase64(svs[i]) })),
+      updates: sent.map((p) => ({ name: p.name, update: p.update }))
     });
     const { changed, failed } = await applyResults(deps, res);
     result.changed.push(...changed);
-    result.failed.push(...failed);
-    const refused = new Set(failed.map((f) => f.name));
     const answered = new Set(res.docs.map((d) => d.name));
-    for (const c of sent) {
-      if (refused.has(c.name) || !answered.has(c.name)) continue;
-      await deps.docs.markConfirmed(c.name, c.seqs);
-      result.confirmed.push(c.name);
+    const refusedNow = new Set(failed.map((f) => f.name));
+    for (const f of failed) {
+      if (f.code === 'missing-dependencies' && f.stateVector && !incomplete.some((i) => i.name === f.name)) incomplete.push(f);
+      else result.failed.push(f);
+      if (f.code === 'refused') await markRefused(deps.meta, f);
+    }
+    for (const name of names) {
+      if (refusedNow.has(name) || !answered.has(name)) continue;
+      await deps.docs.markConfirmed(name, sent.filter((p) => p.name === name).flatMap((p) => p.seqs));
+      if (!result.confirmed.includes(name)) result.confirmed.push(name);
     }
   };
-  for (const name of names) {
-    const pending = await deps.docs.pendingUpdate(name);
-    if (!pending) {
-      await deps.docs.markConfirmed(name, []); // a stale flag; nothing to send
-      continue;
-    }
-    const update = toBase64(pending.update);
-    if (update.length > BATCH_MAX_BODY_CHARS) {
-      result.failed.push({ name, code: 'too-large', message: 'An edit is too large to send to the clinic server' });
-      continue;
-    }
-    if (chunk.length >= BATCH_MAX_DOCS || chars + update.length > BATCH_MAX_BODY_CHARS) await send();
-    chunk.push({ name, update, stateVector: toBase64(await deps.docs.stateVector(name)), seqs: pending.seqs });
-    chars += update.length;
+  for (const p of parts) {
+    const newDoc = !docsIn().has(p.name);
+    if ((newDoc && docsIn().size >= BATCH_MAX_DOCS) || chunk.length >= BATCH_MAX_UPDATES || chars + p.update.length > BATCH_MAX_BODY_CHARS) await send();
+    chunk.push(p);
+    chars += p.update.length;
   }
   await send();
-  return result;
+  // Failures reported for a document are final for this flush; a later part's success must not hide them.
+  return incomplete;
 }
 
 export interface CatchUpProgress {

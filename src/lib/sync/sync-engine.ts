@@ -226,7 +226,7 @@ export class SyncEngine {
     const failed: DocFailure[] = [];
     let progress = { done: 0, total: 0 };
     try {
-      const flushed = await flushPending(this.#deps());
+      const flushed = await flushPending({ ...this.#deps(), meta: this.#o.vault.meta });
       failed.push(...flushed.failed);
       await this.#refreshPending();
       const changed = [...flushed.changed];
