@@ -110,7 +110,7 @@ export async function refusedDocs(meta: VaultMetaStore | undefined): Promise<Rec
   }
 }
 
-async function markRefused(meta: VaultMetaStore | undefined, f: DocFailure): Promise<void> {
+export async function markRefused(meta: VaultMetaStore | undefined, f: DocFailure): Promise<void> {
   if (!meta) return;
   const all = await refusedDocs(meta);
   all[f.name] = { rules: f.rules ?? [], message: f.message, at: new Date().toISOString() };

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { startTestApp, type TestApp } from '../../../server/http/test-app';
+import type { SyncServer } from '../../../server/sync/sync-service';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
 import { addEncounter, listEncounters, noteSection } from '../chart/chart-doc';
 import { docName } from '../domain/doc-names';
@@ -154,5 +155,31 @@ describe('work that builds on changes the server no longer has', () => {
       await restarted.close();
       app = await startTestApp({ dataDir: app.dataDir, demo: true });
     }
+  });
+});
+
+describe('a live connection the server ends', () => {
+  test('for a refused change: the record is set aside on the device, and reopens without a live connection', async () => {
+    const nurse = await nodeDevice(app.url, 'nurse.demo', DEMO_PASSWORD, { live: true });
+    devices.push(nurse);
+    await nurse.engine.syncNow();
+    const pid = await firstPatient(nurse);
+    const name = docName('chart', pid);
+    const record = await openRecord(pid, nurse);
+    await waitFor(async () => app.sync.stats().connections > 0);
+    const chart = record.chartDoc!;
+    chart.getMap('encounters').delete(listEncounters(chart)[0].id);
+    await waitFor(async () => (await refusedDocs(nurse.vault.meta))[name] !== undefined);
+    expect((await refusedDocs(nurse.vault.meta))[name].rules).toEqual(['record.no-delete']);
+    expect(nurse.status.snapshot.error).toMatch(/refused a change/);
+    record.close();
+    await waitFor(async () => app.sync.stats().connections === 0);
+    const again = await openRecord(pid, nurse);
+    // The demographics of the same record connect live; by then the chart would have too.
+    const peers = (doc: string) => (app.sync as SyncServer).liveDocument(doc)?.peers.size ?? 0;
+    await waitFor(async () => peers(docName('patient', pid)) === 1);
+    expect(peers(name)).toBe(0);
+    expect(again.chartDoc).not.toBeNull();
+    again.close();
   });
 });

@@ -36,6 +36,13 @@ export interface LiveDocOptions {
   onStored?: (name: string) => void;
   /** Persisting failed: the owner shows it; the edit stays in memory. */
   onError: (err: unknown) => void;
+  /**
+   * The server ended the connection for good (a 44xx close code: a change
+   * refused by its rules, an update too large for the live connection, a
+   * device identity in use elsewhere…). The provider does not reconnect by
+   * itself; the owner decides what follows.
+   */
+  onServerClosed?: (name: string, close: { code: number; reason: string }) => void;
 }
 
 export class LiveDoc {
@@ -77,6 +84,10 @@ export class LiveDoc {
         maxBackoffTime: 10_000
       });
       live.#provider.on('status', () => live.#updateConnection());
+      live.#provider.on('closed', (close: { code: number; reason: string }) => {
+        live.#updateConnection();
+        opts.onServerClosed?.(name, close);
+      });
       live.#provider.on('sync', () => live.#updateConnection());
       live.#updateConnection();
     }

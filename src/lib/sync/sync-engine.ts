@@ -3,7 +3,7 @@ import { AppError } from '../domain/errors';
 import type { PatientSummary } from '../domain/patient';
 import type { ApiClient } from '../services/api-client';
 import type { UserVault } from '../storage/user-vault';
-import { catchUp, flushPending, pullDocs, type DocFailure, type RemoteDiff } from './batch-sync';
+import { catchUp, flushPending, markRefused, pullDocs, refusedDocs, type DocFailure, type RemoteDiff } from './batch-sync';
 import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
 import { refreshPatientRows, summaryOf } from './projection-refresh';
 import { changedChartIds, projectedCharts, rebuildChartProjections } from './chart-projection-refresh';
@@ -134,15 +134,20 @@ export class SyncEngine {
       existing.refs++;
       return existing.opening;
     }
-    const opening = LiveDoc.open(name, {
-      store: this.#o.vault.docs,
-      syncUrl: this.#o.live === false ? null : this.#o.api.syncUrl(),
-      online: this.#online(),
-      WebSocketPolyfill: this.#o.WebSocketPolyfill,
-      user: this.#o.user,
-      onLocalEdit: () => this.flushSoon(),
-      onError: (err) => this.#report(err)
-    });
+    const opening = (async () => {
+      // A record whose changes the server refused stays on this device without a live connection: it would only be refused again.
+      const setAside = (await refusedDocs(this.#o.vault.meta))[name] !== undefined;
+      return LiveDoc.open(name, {
+        store: this.#o.vault.docs,
+        syncUrl: this.#o.live === false || setAside ? null : this.#o.api.syncUrl(),
+        online: this.#online(),
+        WebSocketPolyfill: this.#o.WebSocketPolyfill,
+        user: this.#o.user,
+        onLocalEdit: () => this.flushSoon(),
+        onError: (err) => this.#report(err),
+        onServerClosed: (doc, close) => this.#background(this.#serverClosed(doc, close))
+      });
+    })();
     const entry: OpenEntry = { refs: 1, opening };
     this.#open.set(name, entry);
     opening.then(
@@ -294,6 +299,33 @@ export class SyncEngine {
   async #refreshPending(): Promise<void> {
     if (this.#stopped) return;
     this.#o.status?.update({ pending: await this.#o.vault.docs.pendingCount() });
+  }
+
+  /**
+   * What follows the server ending a live connection for good. Too large
+   * for the live connection: the pending edits go through the batch path in
+   * parts, then the document reconnects. Refused by the record's rules: the
+   * document is set aside on this device (its edits kept, not sent again)
+   * and the refusal shown. Anything else is shown as it is.
+   */
+  async #serverClosed(name: string, close: { code: number; reason: string }): Promise<void> {
+    if (this.#stopped) return;
+    if (close.code === 4413) {
+      await this.flushNow();
+      this.#open.get(name)?.live?.connect();
+      return;
+    }
+    if (close.code === 4403) {
+      const rules = close.reason.replace(/^refused:\s*/, '').split(/\s+/).filter(Boolean);
+      await markRefused(this.#o.vault.meta, { name, code: 'refused', message: 'The clinic server refused a change to this record made on this device', rules });
+      this.#o.status?.update({ error: 'The clinic server refused a change to a record made on this device. It is kept here and not sent again; ask your administrator.' });
+      return;
+    }
+    if (close.code === 4409) {
+      this.#o.status?.update({ error: 'This device’s copy of a record conflicts with the server’s (a restored backup or a copied device). Its changes are kept here.' });
+      return;
+    }
+    this.#o.status?.update({ error: `The clinic server closed a record’s live connection (${close.code}). Your work is saved on this device.` });
   }
 
   #onOnline(): void {
