@@ -11,10 +11,10 @@ import { DocRegistry, OtherClinicError, QuarantinedError } from './doc-registry'
 import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
-import { UpdateAuditLog } from './update-audit';
+import { reconcileUpdateAudit, UpdateAuditLog } from './update-audit';
 import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
 import { parseSyncTarget, refuseUpgrade } from './upgrade-request';
-import { WritePipeline } from './write-pipeline';
+import { SERVER_WRITER_ID, WritePipeline } from './write-pipeline';
 import { writeRows } from './write-update';
 
 /** Options beyond the platform contract; all optional, defaults suit production. */
@@ -90,6 +90,12 @@ export class SyncServer implements SyncService {
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
+    try {
+      const recovered = reconcileUpdateAudit(deps.db, deps.audit, SERVER_WRITER_ID);
+      if (recovered > 0) console.warn(`[sync] audited ${recovered} stored update(s) a stop had left without an audit entry`);
+    } catch (err) {
+      console.error('[sync] could not reconcile the update audit at start', err instanceof Error ? err.name : 'error');
+    }
     const write = { updateAudit: this.updateAudit, onDocChanged: deps.onDocChanged, pipeline: this.pipeline, groupCommit: this.groupCommit };
     this.connectionContext = {
       ...write,

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Audit } from '../types';
 
 /** Who wrote to which document, through which channel. */
@@ -84,4 +85,65 @@ export class UpdateAuditLog {
     this.timer = null;
     for (const key of [...this.pending.keys()]) this.flush(key);
   }
+}
+
+/** How far back before the log's last entry a crash may have left writes unaudited (many folding windows, and clock slack). */
+const RECONCILE_LOOKBACK_MS = 60_000;
+
+interface LogRow {
+  seq: number;
+  name: string;
+  user_id: string;
+  bytes: number;
+}
+
+/**
+ * Writes the `doc.update` entries a crash cost. Entries are folded over a
+ * short window in memory, so a process killed mid-window leaves stored
+ * writes (attributed rows in `doc_updates`) that the audit log does not
+ * mention. At start, every stored row from shortly before the log's last
+ * entry on is checked against the `doc.update` entries that cover it
+ * (same document, same user, its sequence number in their range); the rest
+ * are audited now, marked as recovered, grouped by document and user.
+ * Rows the server itself wrote (corrections) are audited with the write
+ * they correct. Returns how many rows were recovered.
+ */
+export function reconcileUpdateAudit(db: Database.Database, audit: Audit, serverWriterId: string): number {
+  const hasAudit = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get() !== undefined;
+  if (!hasAudit) return 0;
+  const last = db.prepare('SELECT ts FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { ts: string } | undefined;
+  if (!last) return 0;
+  const since = new Date(Date.parse(last.ts) - RECONCILE_LOOKBACK_MS).toISOString();
+  const rows = db
+    .prepare('SELECT seq, name, user_id, length("update") AS bytes FROM doc_updates WHERE created_at >= ? AND user_id != ? ORDER BY seq')
+    .all(since, serverWriterId) as LogRow[];
+  if (rows.length === 0) return 0;
+  const covered = db.prepare(
+    `SELECT 1 FROM audit_log WHERE action = 'doc.update' AND target = ? AND user_id = ?
+       AND json_extract(detail, '$.firstSeq') <= ? AND json_extract(detail, '$.lastSeq') >= ? LIMIT 1`
+  );
+  const missing = rows.filter((r) => covered.get(r.name, r.user_id, r.seq, r.seq) === undefined);
+  const groups = new Map<string, LogRow[]>();
+  for (const r of missing) {
+    const key = `${r.name}\u0000${r.user_id}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const list of groups.values()) {
+    audit.record({
+      action: 'doc.update',
+      outcome: 'success',
+      userId: list[0].user_id,
+      target: list[0].name,
+      ip: null,
+      detail: {
+        via: 'recovered',
+        updates: list.length,
+        bytes: list.reduce((n, r) => n + r.bytes, 0),
+        firstSeq: list[0].seq,
+        lastSeq: list[list.length - 1].seq,
+        ...(list.length <= 50 ? { seqs: list.map((r) => r.seq) } : {})
+      }
+    });
+  }
+  return missing.length;
 }
