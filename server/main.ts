@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     idleLockMinutes: config.idleLockMinutes,
     staticDir: config.staticDir,
     trustProxy: config.trustProxy,
+    allowedOrigins: config.allowedOrigins,
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionMaxHours * 3_600_000

@@ -168,7 +168,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const user = userOrThrow(db, required(values, 'username'));
       const disable = command === 'disable-user';
       setUserDisabled(db, user.id, disable);
-      const ended = disable ? createSessionStore(db).revokeAllForUser(user.id) : 0;
+      const ended = disable ? createSessionStore(db).revokeAllForUser(user.id, 'disabled') : 0;
       audit.record({ action: 'user.disable', outcome: 'success', target: user.username, detail: { disabled: disable } });
       io.out(`${user.username} is now ${disable ? `disabled (${ended} session(s) ended)` : 'enabled'}`);
       return;
@@ -176,14 +176,14 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
     case 'reset-password': {
       const user = userOrThrow(db, required(values, 'username'));
       setPasswordHash(db, user.id, await hashPassword(await newPassword(values, io)));
-      const ended = createSessionStore(db).revokeAllForUser(user.id);
+      const ended = createSessionStore(db).revokeAllForUser(user.id, 'password-reset');
       audit.record({ action: 'user.password-reset', outcome: 'success', target: user.username, detail: { sessionsEnded: ended } });
       io.out(`Password of ${user.username} reset; ${ended} session(s) ended`);
       return;
     }
     case 'revoke-sessions': {
       const user = userOrThrow(db, required(values, 'username'));
-      const ended = createSessionStore(db).revokeAllForUser(user.id);
+      const ended = createSessionStore(db).revokeAllForUser(user.id, 'revoked');
       audit.record({ action: 'sessions.revoke', outcome: 'success', target: user.username, detail: { count: ended } });
       io.out(`Ended ${ended} session(s) of ${user.username}`);
       return;

@@ -99,6 +99,11 @@ const MIGRATIONS: Migration[] = [
       );
       CREATE INDEX patients_clinic_updated ON patients(clinic_id, updated_at);
     `
+  },
+  {
+    // Why a session ended (sign-out, revoked, expired…), so the sockets it closes are audited with the cause.
+    id: '004-session-end-reason',
+    sql: `ALTER TABLE sessions ADD COLUMN end_reason TEXT;`
   }
 ];
 

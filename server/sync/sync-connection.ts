@@ -1,4 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
+import { SESSION_ENDED_CLOSE_CODE } from '../../src/lib/domain/sync-close-codes';
 import type { Audit, SessionUser } from '../types';
 import type { DocRegistry } from './doc-registry';
 import type { LiveDoc, Peer, Writer } from './live-doc';
@@ -18,7 +19,9 @@ export const CLOSE = {
   goingAway: 1001,
   internalError: 1011,
   tryAgainLater: 1013,
-  malformed: 4400
+  malformed: 4400,
+  /** The session ended (sign-out, expiry, revocation): the app locks and asks to sign in again. */
+  sessionEnded: SESSION_ENDED_CLOSE_CODE
 } as const;
 
 export interface ConnectionContext extends WriteContext {
@@ -28,6 +31,8 @@ export interface ConnectionContext extends WriteContext {
   /** A peer this far behind in reading is dropped rather than buffered without bound. */
   maxBufferedBytes: number;
   onClosed(conn: SyncConnection): void;
+  /** False when the connection's session has ended (the socket is then being closed): its message is dropped unread. */
+  admits?(conn: SyncConnection): boolean;
 }
 
 /**
@@ -47,7 +52,7 @@ export class SyncConnection implements Peer {
     readonly live: LiveDoc,
     readonly user: SessionUser,
     readonly access: 'read' | 'write',
-    private readonly ip: string | null,
+    readonly ip: string | null,
     private readonly ctx: ConnectionContext
   ) {
     this.writer = { userId: user.id, peer: this };
@@ -76,6 +81,7 @@ export class SyncConnection implements Peer {
 
   private receive(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
+    if (this.ctx.admits && !this.ctx.admits(this)) return;
     try {
       if (!isBinary || !Buffer.isBuffer(data)) throw new MalformedMessageError('expected one binary message');
       this.handle(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

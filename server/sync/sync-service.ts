@@ -13,6 +13,7 @@ import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
 import { PendingCorrections } from './pending-corrections';
+import { SessionGuard } from './session-guard';
 import { applyCorrections, PrescriptionAudit, SERVER_WRITER_ID, type Correction } from './prescription-audit';
 import { UpdateAuditLog } from './update-audit';
 import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
@@ -53,6 +54,7 @@ export class SyncServer implements SyncService {
   private readonly maxMessageBytes: number;
   private readonly prescriptions: PrescriptionAudit;
   private readonly pendingCorrections: PendingCorrections;
+  private readonly sessions: SessionGuard;
   private closing = false;
 
   constructor(
@@ -69,6 +71,12 @@ export class SyncServer implements SyncService {
     this.groupCommit = new GroupCommit(this.store, this.registry);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
+    this.sessions = new SessionGuard({
+      endedSessions: deps.endedSessions,
+      audit: deps.audit,
+      connections: () => this.connections,
+      intervalMs: opts.sessionCheckMs ?? 2000
+    });
     this.pendingCorrections = new PendingCorrections(deps.db);
     this.prescriptions = new PrescriptionAudit({
       audit: deps.audit,
@@ -82,7 +90,8 @@ export class SyncServer implements SyncService {
       registry: this.registry,
       groupCommit: this.groupCommit,
       maxBufferedBytes: Math.max(8 * this.maxMessageBytes, 16 * 1024 * 1024),
-      onClosed: (conn) => this.connections.delete(conn)
+      onClosed: (conn) => this.connections.delete(conn),
+      admits: (conn) => this.sessions.admits(conn)
     };
     this.batchContext = {
       ...write,
@@ -120,7 +129,11 @@ export class SyncServer implements SyncService {
       this.auditDenied(null, target?.name ?? null, ip, 'no-session');
       return refuseUpgrade(socket, 401, 'unauthenticated');
     }
-    if (!target) return refuseUpgrade(socket, 400, 'invalid');
+    if (!target) {
+      // Not kept: an invalid name is whatever the caller sent.
+      this.auditDenied(user.id, null, ip, 'invalid-document');
+      return refuseUpgrade(socket, 400, 'invalid');
+    }
     const access = docAccess(user.roles, target.parsed.kind);
     if (access === 'none') {
       this.auditDenied(user.id, target.name, ip, 'role');
@@ -231,6 +244,10 @@ export class SyncServer implements SyncService {
     return { openDocs: this.registry.size, connections: this.connections.size };
   }
 
+  endSession(sessionId: string, reason: string): number {
+    return this.sessions.end(sessionId, reason);
+  }
+
   /** The in-memory document, if loaded; for diagnostics and tests. */
   liveDocument(name: string): LiveDoc | undefined {
     return this.registry.get(name);
@@ -241,6 +258,7 @@ export class SyncServer implements SyncService {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.pingTimer);
+    this.sessions.stop();
     const closed = [...this.connections].map(
       (conn) =>
         new Promise<void>((resolve) => {
