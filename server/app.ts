@@ -163,7 +163,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
     ...authRoutes(auth),
     ...patientRoutes(patients, audit),
-    ...syncRoutes(sync),
+    ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
     ...cdsRoutes(),
     ...pharmacyRoutes(db, audit, sync),
