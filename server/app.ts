@@ -167,7 +167,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...fhirRoutes(fhirImporter, audit),
     ...cdsRoutes(),
     ...pharmacyRoutes(db, audit, sync),
-    ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
+    ...telehealthRoutes({
+      db,
+      audit,
+      config: telehealth,
+      birthDateOf: birthDateFromSync(sync),
+      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
+    }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync)
   ];
   const handler = createRequestHandler({

@@ -10,13 +10,16 @@ import { createSessionStore, type SessionEndReason, type SessionLimits, type Ses
 
 /** A refusal that tells the client when to try again (HTTP Retry-After). */
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    const minutes = Math.ceil(retryAfterSeconds / 60);
-    super(
-      'rate-limited',
-      `Too many failed sign-in attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`
-    );
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = signInMessage(Math.ceil(retryAfterSeconds / 60))
+  ) {
+    super('rate-limited', message);
   }
+}
+
+function signInMessage(minutes: number): string {
+  return `Too many failed sign-in attempts. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`;
 }
 
 /** One answer for an unknown user, a wrong password and a disabled account, so none can be told apart. */
