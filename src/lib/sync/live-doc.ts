@@ -1,6 +1,7 @@
 import { WebsocketProvider } from 'y-websocket';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { SESSION_ENDED_CLOSE_CODE } from '../domain/sync-close-codes';
 import type { EncryptedDocStore } from '../storage/encrypted-doc-store';
 
 /**
@@ -10,7 +11,10 @@ import type { EncryptedDocStore } from '../storage/encrypted-doc-store';
  * itself with backoff when the connection drops.
  *
  * Local edits are stored `pending`: the websocket protocol has no
- * acknowledgement, so only a batch response confirms them.
+ * acknowledgement, so only a batch response confirms them. When the server
+ * closes the socket because the session ended (4401), the provider stops
+ * retrying (a 44xx close) and the owner is told, so it can ask the user to
+ * sign in again; edits made meanwhile stay pending in the store.
  */
 export type Connection = 'offline' | 'connecting' | 'live';
 
@@ -36,6 +40,8 @@ export interface LiveDocOptions {
   onStored?: (name: string) => void;
   /** Persisting failed: the owner shows it; the edit stays in memory. */
   onError: (err: unknown) => void;
+  /** The server closed the socket because the session ended (signed out, expired, revoked). */
+  onSessionEnded?: () => void;
 }
 
 export class LiveDoc {
@@ -78,6 +84,10 @@ export class LiveDoc {
       });
       live.#provider.on('status', () => live.#updateConnection());
       live.#provider.on('sync', () => live.#updateConnection());
+      live.#provider.on('closed', (event) => {
+        live.#updateConnection();
+        if (event.code === SESSION_ENDED_CLOSE_CODE) opts.onSessionEnded?.();
+      });
       live.#updateConnection();
     }
     return live;
