@@ -261,7 +261,7 @@ describe('an ended session closes its sync sockets (4401) and stores nothing mor
     }
   });
 
-  it('drops a write sent after a revocation in another process even before the periodic check runs', async () => {
+  it('drops a write sent after a revocation in another process even before the periodic check runs; a sign-out here closes at once', async () => {
     // A check period far longer than the test: only the check made before each message can stop this write.
     const slow = await startTestApp({ sync: { sessionCheckMs: 3_600_000 } });
     try {
@@ -276,6 +276,12 @@ describe('an ended session closes its sync sockets (4401) and stores nothing mor
       // The socket that sent nothing waits for the periodic check, which this server runs hourly.
       expect(s.listener.ws.readyState).toBe(WebSocket.OPEN);
       s.listener.ws.close();
+
+      // A sign-out in this process closes the session's sockets at once, periodic check or not.
+      const t = await signedInWithSockets(slow, made.clinicId, name);
+      expect((await fetch(`${slow.url}/api/auth/logout`, { method: 'POST', headers: { cookie: t.cookie } })).status).toBe(204);
+      expect((await t.listener.closed).code).toBe(SESSION_ENDED_CLOSE_CODE);
+      expect((await t.writer.closed).code).toBe(SESSION_ENDED_CLOSE_CODE);
     } finally {
       await slow.stop();
     }
