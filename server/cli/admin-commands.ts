@@ -21,7 +21,9 @@ import {
  * Administration of clinics and staff accounts from the server's shell
  * (`npm run admin -- <command>`). Works whether or not the server is running:
  * SQLite's busy timeout serialises the writes and the audit log appends
- * safely from both processes.
+ * safely from both processes. Sessions ended here are recorded with why; a
+ * running server re-checks the sessions behind its open sync connections
+ * every few seconds and closes those that ended.
  */
 
 export const ADMIN_HELP = `Outpost administration
@@ -35,7 +37,7 @@ Commands:
   disable-user    --username <name>      (also ends the user's sessions)
   enable-user     --username <name>
   reset-password  --username <name> [--password <pw>]   (also ends the user's sessions)
-  revoke-sessions --username <name>
+  revoke-sessions --username <name>     (a running server closes their open connections within seconds)
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
