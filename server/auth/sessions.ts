@@ -103,11 +103,10 @@ export function createSessionStore(
   const revokeOne = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE id = ? AND revoked_at IS NULL');
   const deleteOld = db.prepare('DELETE FROM sessions WHERE expires_at < @cutoff OR revoked_at < @cutoff');
   const revokeUser = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE user_id = ? AND revoked_at IS NULL');
-  const statusOf = db.prepare(
-    `SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, u.disabled
-     FROM sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.id IN (SELECT value FROM json_each(?))`
-  );
+  const statusColumns = 'SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id';
+  const statusOf = db.prepare(`${statusColumns} WHERE s.id IN (SELECT value FROM json_each(?))`);
+  // The check before each socket message asks for one session: a plain key lookup, no JSON.
+  const statusOfOne = db.prepare(`${statusColumns} WHERE s.id = ?`);
 
   /** Ends a session found past its idle or absolute limit; null while it is within both. */
   function endIfTimedOut(row: { id: string; last_seen_at: number; expires_at: number }, t: number): 'expired' | 'idle' | null {
@@ -162,7 +161,7 @@ export function createSessionStore(
     endedAmong(sessionIds) {
       const ended = new Map<string, SessionEnd>();
       if (sessionIds.length === 0) return ended;
-      const rows = statusOf.all(JSON.stringify(sessionIds)) as StatusRow[];
+      const rows = (sessionIds.length === 1 ? statusOfOne.all(sessionIds[0]) : statusOf.all(JSON.stringify(sessionIds))) as StatusRow[];
       const t = now();
       for (const row of rows) {
         if (row.revoked_at !== null) {
