@@ -10,7 +10,7 @@ import { createAuditLog } from './audit/audit-log';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
-import type { Route } from './http/context';
+import { clientIp, type Route } from './http/context';
 import { createRequestHandler } from './http/request-handler';
 import { createUpgradeHandler } from './http/upgrade-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
@@ -122,7 +122,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
   }
 
   const sync = createSyncService(
-    { db, authenticate: (req) => auth.authenticate(req), audit, onDocChanged, endedSessions: (ids) => auth.endedSessions(ids) },
+    {
+      db,
+      authenticate: (req) => auth.authenticate(req),
+      audit,
+      onDocChanged,
+      endedSessions: (ids) => auth.endedSessions(ids),
+      clientIp: (req) => clientIp(req, opts.trustProxy ?? false)
+    },
     opts.sync
   );
   // A sign-out here closes that session's sockets at once; ends from elsewhere (admin CLI, expiry) within sessionCheckMs.

@@ -85,6 +85,8 @@ export interface SyncDeps {
    * socket sends. Without it sessions are checked only at the upgrade.
    */
   endedSessions?(sessionIds: readonly string[]): ReadonlyMap<string, string>;
+  /** The client's address for the audit log (behind a trusted proxy, the one it appended); default: the socket's peer. */
+  clientIp?(req: IncomingMessage): string;
 }
 
 export interface SyncOptions {

@@ -49,10 +49,11 @@ function upgradeStatus(path: string, headers: Record<string, string>): Promise<n
   });
 }
 
-function denials(reason: string): { user_id: string | null; target: string | null; detail: string }[] {
-  return app.db
+function denials(reason: string): { user_id: string | null; target: string | null; detail: Record<string, unknown> }[] {
+  const rows = app.db
     .prepare("SELECT user_id, target, detail FROM audit_log WHERE action = 'authz.denied' AND json_extract(detail, '$.reason') = ? ORDER BY seq")
     .all(reason) as { user_id: string | null; target: string | null; detail: string }[];
+  return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
 }
 
 describe('the sync upgrade checks the page that opens it', () => {
@@ -62,7 +63,7 @@ describe('the sync upgrade checks the page that opens it', () => {
     expect(await upgradeStatus(`/sync/${name}`, { cookie, origin: `http://${host.replace('127.0.0.1', 'localhost')}` })).toBe(403);
     expect(await upgradeStatus(`/sync/${name}`, { cookie, origin: 'null' })).toBe(403);
     const audited = denials('origin');
-    expect(audited.map((a) => JSON.parse(a.detail) as { origin: string })).toEqual([
+    expect(audited.map((a) => a.detail)).toEqual([
       { reason: 'origin', origin: 'https://evil.example', via: 'websocket' },
       { reason: 'origin', origin: `http://${host.replace('127.0.0.1', 'localhost')}`, via: 'websocket' },
       { reason: 'origin', origin: 'null', via: 'websocket' }
@@ -95,8 +96,8 @@ describe('a made-up document name is refused and audited', () => {
     expect(await upgradeStatus('/sync/letters:0b6f3c1e-5a7d-4c2b-9e8f-1a2b3c4d5e6f', { cookie })).toBe(400);
     const audited = denials('invalid-document').slice(before);
     expect(audited).toEqual([
-      { user_id: userId, target: null, detail: JSON.stringify({ reason: 'invalid-document', via: 'websocket' }) },
-      { user_id: userId, target: null, detail: JSON.stringify({ reason: 'invalid-document', via: 'websocket' }) }
+      { user_id: userId, target: null, detail: { reason: 'invalid-document', via: 'websocket' } },
+      { user_id: userId, target: null, detail: { reason: 'invalid-document', via: 'websocket' } }
     ]);
   });
 
@@ -109,7 +110,7 @@ describe('a made-up document name is refused and audited', () => {
     });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual(['docs.1.name']);
-    expect(denials('invalid-document').slice(before)).toEqual([{ user_id: userId, target: null, detail: JSON.stringify({ reason: 'invalid-document', via: 'batch' }) }]);
+    expect(denials('invalid-document').slice(before)).toEqual([{ user_id: userId, target: null, detail: { reason: 'invalid-document', via: 'batch' } }]);
     // Positive control: a well-formed batch is not audited as a denial.
     const ok = await fetch(`${app.url}/api/sync/batch`, {
       method: 'POST',
@@ -118,5 +119,34 @@ describe('a made-up document name is refused and audited', () => {
     });
     expect(ok.status).toBe(200);
     expect(denials('invalid-document').length).toBe(before + 1);
+  });
+});
+
+describe('behind a trusted proxy', () => {
+  it('audits a sync socket with the address the proxy appended, not one the client wrote', async () => {
+    const proxied = await startTestApp({ trustProxy: true });
+    try {
+      const made = await addClinic(proxied, 'Proxy Clinic', [{ username: 'p.clinician', roles: ['clinician'] }]);
+      const id = crypto.randomUUID();
+      const doc = new Y.Doc();
+      initPatientDoc(doc, id, { family: 'Tembo', given: ['Alinafe'], birthDate: '1988-03-04', gender: 'female' }, { id: 'x', name: 'Outpost import' }, newMrn());
+      await proxied.sync.applyServerUpdate(docName('patient', id), made.clinicId, Y.encodeStateAsUpdate(doc), made.ids['p.clinician']);
+      const proxiedCookie = await sessionCookieFor(proxied.url, 'p.clinician');
+      const status = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${proxied.url.replace(/^http/, 'ws')}/sync/${docName('patient', id)}`, {
+          headers: { cookie: proxiedCookie, 'x-forwarded-for': '10.66.6.6, 203.0.113.7' }
+        });
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('error', reject);
+      });
+      expect(status).toBe(101);
+      expect(proxied.db.prepare("SELECT ip FROM audit_log WHERE action = 'doc.open'").all()).toEqual([{ ip: '203.0.113.7' }]);
+    } finally {
+      await proxied.stop();
+    }
   });
 });

@@ -124,7 +124,7 @@ export class SyncServer implements SyncService {
       return refuseUpgrade(socket, 500, 'internal');
     }
     const target = parseSyncTarget(req.url);
-    const ip = req.socket.remoteAddress ?? null;
+    const ip = this.deps.clientIp?.(req) ?? req.socket.remoteAddress ?? null;
     if (!user) {
       this.auditDenied(null, target?.name ?? null, ip, 'no-session');
       return refuseUpgrade(socket, 401, 'unauthenticated');
