@@ -12,7 +12,9 @@ import { createUnauthenticatedSummary } from './audit/unauthenticated-summary';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
+import { clientIp, type Route } from './http/context';
 import { createRequestHandler } from './http/request-handler';
+import { createUpgradeHandler } from './http/upgrade-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
 import { createFhirStore } from './fhir/fhir-store';
 import { createFhirImporter } from './fhir/import-bundle';
@@ -54,6 +56,8 @@ export interface AppOptions {
   sessionLimits?: SessionLimits;
   loginLimits?: LoginLimits;
   trustProxy?: boolean;
+  /** Origins besides the server's own whose pages may post and open sync sockets (OUTPOST_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   sync?: SyncOptions;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
@@ -83,6 +87,8 @@ export interface App {
   seeded: SeedResult | null;
   /** False when the app has not been built (the server answers / with a 503 page saying so). */
   staticAvailable: boolean;
+  /** Every JSON route, for tests that sweep them all (e.g. every API refuses an ended session). */
+  routes: readonly Route[];
   close(): Promise<void>;
 }
 
@@ -140,7 +146,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
   }
 
-  const sync = createSyncService({ db, authenticate: (req) => auth.authenticate(req), audit, onDocChanged }, opts.sync);
+  const sync = createSyncService(
+    {
+      db,
+      authenticate: (req) => auth.authenticate(req),
+      audit,
+      onDocChanged,
+      endedSessions: (ids) => auth.endedSessions(ids),
+      clientIp: (req) => clientIp(req, opts.trustProxy ?? false)
+    },
+    opts.sync
+  );
+  // A sign-out here closes that session's sockets at once; ends from elsewhere (admin CLI, expiry) within sessionCheckMs.
+  auth.onSessionEnded((sessionId, reason) => sync.endSession(sessionId, reason));
 
   const fhirImporter = createFhirImporter({ sync, store: createFhirStore(db) });
 
@@ -172,44 +190,46 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const telehealth = opts.telehealth ?? telehealthConfigFromEnv();
 
+  const allowedOrigins = opts.allowedOrigins ?? [];
+  const routes: Route[] = [
+    ...healthRoutes({
+      demo: () => opts.demo && clinicFacts().demo === 1,
+      clinicName: () => {
+        const f = clinicFacts();
+        return f.n === 1 ? f.name : null;
+      },
+      idleLockMinutes: opts.idleLockMinutes ?? 15,
+      videoConfigured: telehealth.configured,
+      version: VERSION
+    }),
+    ...authRoutes(auth),
+    ...patientRoutes(patients, audit),
+    ...syncRoutes(sync, audit),
+    ...fhirRoutes(fhirImporter, audit),
+    ...cdsRoutes(),
+    ...pharmacyRoutes(db, audit, sync),
+    ...telehealthRoutes({
+      db,
+      audit,
+      config: telehealth,
+      birthDateOf: birthDateFromSync(sync),
+      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
+    }),
+    ...attachmentRoutes(createAttachmentStore(db), audit, sync)
+  ];
   const handler = createRequestHandler({
-    routes: [
-      ...healthRoutes({
-        demo: () => opts.demo && clinicFacts().demo === 1,
-        clinicName: () => {
-          const f = clinicFacts();
-          return f.n === 1 ? f.name : null;
-        },
-        idleLockMinutes: opts.idleLockMinutes ?? 15,
-        videoConfigured: telehealth.configured,
-        version: VERSION
-      }),
-      ...authRoutes(auth),
-      ...patientRoutes(patients, audit),
-      ...syncRoutes(sync),
-      ...fhirRoutes(fhirImporter, audit),
-      ...cdsRoutes(),
-      ...pharmacyRoutes(db, audit, sync),
-      ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
-      ...attachmentRoutes(createAttachmentStore(db), audit, sync)
-    ],
+    routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],
     site,
     authenticate: (req) => auth.authenticate(req),
     logger,
     trustProxy: opts.trustProxy ?? false,
-    onSignInRequired: (ip, route) => unauthenticated.note(ip, route)
+    onSignInRequired: (ip, route) => unauthenticated.note(ip, route),
+    allowedOrigins
   });
 
   const server = http.createServer(handler);
-  server.on('upgrade', (req, socket, head) => {
-    const pathname = (req.url ?? '').split('?')[0];
-    if (pathname.startsWith('/sync/')) {
-      sync.handleUpgrade(req, socket, head);
-      return;
-    }
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  });
+  server.on('upgrade', createUpgradeHandler({ sync, audit, allowedOrigins, trustProxy: opts.trustProxy ?? false }));
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy(err);
@@ -258,6 +278,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     patients,
     seeded,
     staticAvailable: site.available,
+    routes,
     close: () => (closing ??= close())
   };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseAllowedOrigins } from './http/origin-policy';
 
 /**
  * Server settings from the environment. Read once at start-up by main.ts;
@@ -10,7 +11,9 @@ import path from 'node:path';
  * - OUTPOST_DEMO ('0' turns the demo clinic off): seeds an empty data dir
  * - OUTPOST_IDLE_LOCK_MINUTES (15): the app locks itself after this idle time
  * - OUTPOST_SESSION_IDLE_MINUTES (30), OUTPOST_SESSION_MAX_HOURS (12)
- * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that sets X-Forwarded-For)
+ * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that appends the client to X-Forwarded-For)
+ * - OUTPOST_ALLOWED_ORIGINS (none): comma-separated origins, besides the
+ *   one the request was sent to, whose pages may post and open sync sockets
  * - OUTPOST_STATIC_DIR (./build): the built app
  * - OUTPOST_AUDIT_CHECKPOINT_DIR (./audit-checkpoints), OUTPOST_AUDIT_KEY_FILE
  *   (./audit-signing-key.pem), OUTPOST_AUDIT_CHECKPOINT_EVERY (100 entries),
@@ -27,6 +30,7 @@ export interface ServerConfig {
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   trustProxy: boolean;
+  allowedOrigins: string[];
   staticDir: string;
   audit: AuditConfig;
 }
@@ -74,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     sessionIdleMinutes: positiveNumber(env, 'OUTPOST_SESSION_IDLE_MINUTES', 30, 24 * 60),
     sessionMaxHours: positiveNumber(env, 'OUTPOST_SESSION_MAX_HOURS', 12, 24 * 7),
     trustProxy: env.OUTPOST_TRUST_PROXY === '1',
+    allowedOrigins: parseAllowedOrigins(env.OUTPOST_ALLOWED_ORIGINS),
     staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
     audit: loadAuditConfig(env, cwd)
   };

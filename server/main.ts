@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       everyEntries: config.audit.checkpointEvery,
       intervalMs: config.audit.checkpointIntervalMs
     },
+    allowedOrigins: config.allowedOrigins,
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionMaxHours * 3_600_000

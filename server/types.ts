@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'logout',
   'session.expired',
   'doc.open',
+  'doc.close',
   'doc.update',
   'doc.update.rejected',
   'doc.update.refused',
@@ -50,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'telehealth.leave',
   'telehealth.end',
   'telehealth.running-late',
+  'telehealth.webhook',
   'attachment.upload',
   'attachment.read',
   'backup.create',
@@ -89,6 +91,15 @@ export interface SyncDeps {
    * live document. The platform uses it to refresh the patient-list projection.
    */
   onDocChanged?(name: string, clinicId: string, doc: Y.Doc): void;
+  /**
+   * Which of these sessions have ended (signed out, expired, revoked, user
+   * disabled), each with why; live sessions are absent. Asked every few
+   * seconds for the sessions behind open sockets and before each message a
+   * socket sends. Without it sessions are checked only at the upgrade.
+   */
+  endedSessions?(sessionIds: readonly string[]): ReadonlyMap<string, string>;
+  /** The client's address for the audit log (behind a trusted proxy, the one it appended); default: the socket's peer. */
+  clientIp?(req: IncomingMessage): string;
 }
 
 export interface SyncOptions {
@@ -98,6 +109,8 @@ export interface SyncOptions {
   idleEvictMs?: number;
   /** Write a snapshot after this many updates since the last one (default 200). */
   compactEvery?: number;
+  /** How often the sessions behind open sockets are checked, so one ended in another process closes its sockets (default 2 s). */
+  sessionCheckMs?: number;
 }
 
 export interface BatchDocResult {
@@ -124,5 +137,7 @@ export interface SyncService {
   /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
   readState(name: string, clinicId: string): Promise<Uint8Array | null>;
   stats(): { openDocs: number; connections: number };
+  /** Closes every socket of a session that just ended in this process (sign-out); returns how many. */
+  endSession(sessionId: string, reason: string): number;
   close(): Promise<void>;
 }

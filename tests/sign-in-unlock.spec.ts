@@ -1,10 +1,14 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD, Device, startClinic, type Clinic } from './support/clinic';
+import { listAllergies } from '../src/lib/chart/chart-doc';
+import { runAdmin } from '../server/cli/admin-commands';
+import { DEMO_PASSWORD, Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: first sign-in needs the network; after that a reload with no
  * network asks for the password and unlocks without the server. A wrong
- * password is refused. Idle time locks the app.
+ * password is refused. Idle time locks the app. When an administrator ends
+ * the session, the app locks at once and asks to sign in again, and what
+ * was typed offline reaches the server after that sign-in.
  */
 let clinic: Clinic;
 let idleClinic: Clinic;
@@ -70,5 +74,51 @@ test('idle time locks the app and hides the data', async ({ browser }) => {
   await expect(page.getByRole('heading', { name: 'Patients' })).toHaveCount(0);
   await device.unlock();
   await expect(page.getByRole('heading', { name: 'Patients' })).toBeVisible();
+  await device.close();
+});
+
+test('an administrator ends the session while a chart is open: the app locks, asks to sign in again, and the offline allergy arrives after', async ({ browser }) => {
+  const quiet = { out: () => {}, askPassword: () => Promise.reject(new Error('no prompt')) };
+  // `npm run admin -- revoke-sessions`, on the running server's data directory.
+  const revoke = async () => expect(await runAdmin(['revoke-sessions', '--username', 'nurse.demo'], clinic.dataDir, quiet)).toBe(0);
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('nurse.demo');
+  const first = page.getByTestId('patient-link').first();
+  const name = (await first.textContent())!.trim();
+  await first.click();
+  await expect(page.getByTestId('patient-name')).toHaveText(name);
+  const patientId = page.url().split('/patients/')[1];
+
+  // Online, chart open: the server closes the chart's sync socket and the app locks by itself.
+  await revoke();
+  await expect(page.getByRole('heading', { name: 'Sign in again' })).toBeVisible();
+  await expect(page.getByTestId('session-ended')).toContainText('Your changes are kept on this device');
+  await expect(page.getByTestId('patient-name')).toHaveCount(0);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByTestId('patient-name')).toHaveText(name);
+  await device.waitSynced();
+
+  // Offline: an allergy is charted; meanwhile the administrator ends the session again.
+  await device.offline();
+  await page.getByRole('button', { name: 'Add allergy' }).click();
+  await page.getByLabel('Substance').fill('Cotrimoxazole');
+  await page.getByLabel('Reaction', { exact: true }).fill('Hives');
+  await page.getByRole('button', { name: 'Save allergy' }).click();
+  await expect(page.getByTestId('allergy').filter({ hasText: 'Cotrimoxazole' })).toBeVisible();
+  await revoke();
+
+  // Back online, the first sync is refused (401): locked, and the allergy is not lost, only not sent.
+  await device.online();
+  await expect(page.getByRole('heading', { name: 'Sign in again' })).toBeVisible();
+  const chartNow = await serverDoc(clinic, `chart:${patientId}`);
+  expect(listAllergies(chartNow!).map((a) => a.code.text)).not.toContain('Cotrimoxazole');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await device.waitSynced();
+  await expect
+    .poll(async () => listAllergies((await serverDoc(clinic, `chart:${patientId}`))!).map((a) => a.code.text))
+    .toContain('Cotrimoxazole');
   await device.close();
 });

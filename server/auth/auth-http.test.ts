@@ -1,7 +1,21 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addClinic, getJson, login, sessionCookieFor, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
 
 let app: TestApp;
+
+/** A sign-in sent from another loopback address (the server listens on 127.0.0.1; Linux answers for all of 127/8). */
+function loginFrom(localAddress: string, username: string, password: string, base = app.url): Promise<{ status: number }> {
+  const body = JSON.stringify({ username, password });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/auth/login`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -190,7 +204,7 @@ describe('session', () => {
 });
 
 describe('rate limit', () => {
-  it('answers 429 with Retry-After after 5 failures for one account, even with the right password', async () => {
+  it('answers 429 with Retry-After after 5 failures for one account from one address, even with the right password', async () => {
     await addClinic(app, 'Rate Clinic', [{ username: 'target.user', roles: ['nurse'] }]);
     for (let i = 0; i < 5; i++) expect((await login(app.url, 'target.user', `guess-${i}`)).status).toBe(401);
     const res = await login(app.url, 'target.user', TEST_PASSWORD);
@@ -200,11 +214,54 @@ describe('rate limit', () => {
     expect(body.error.code).toBe('rate-limited');
     expect(body.error.message).toMatch(/Too many failed sign-in attempts\. Wait 1[45] minutes/);
     expect(auditActions('login.failure').at(-1)).toMatchObject({ target: 'target.user' });
-    expect(JSON.parse(auditActions('login.failure').at(-1)!.detail)).toMatchObject({ reason: 'rate-limited', scope: 'username' });
+    expect(JSON.parse(auditActions('login.failure').at(-1)!.detail)).toMatchObject({ reason: 'rate-limited', scope: 'pair' });
+  });
+
+  it('an attacker hammering an account from one address does not lock its owner out from another', async () => {
+    await addClinic(app, 'Pair Clinic', [{ username: 'pair.victim', roles: ['clinician'] }]);
+    // Loopback answers on all of 127/8: the attacker comes from 127.0.0.2, the owner from 127.0.0.1.
+    for (let i = 0; i < 5; i++) expect((await loginFrom('127.0.0.2', 'pair.victim', `guess-${i}`)).status).toBe(401);
+    expect((await loginFrom('127.0.0.2', 'pair.victim', TEST_PASSWORD)).status).toBe(429);
+    expect((await login(app.url, 'pair.victim')).status).toBe(200);
+  });
+
+  it('stops many addresses guessing one account at the per-username ceiling, except from an address it signed in from', async () => {
+    const fresh = await startTestApp({ loginLimits: { windowMs: 60_000, perPair: 5, perIp: 20, perUsername: 6 } });
+    try {
+      await addClinic(fresh, 'Ceiling Clinic', [{ username: 'much.wanted', roles: ['nurse'] }]);
+      expect((await login(fresh.url, 'much.wanted')).status).toBe(200);
+      for (let i = 0; i < 6; i++) expect((await loginFrom(`127.0.1.${i + 1}`, 'much.wanted', 'guess', fresh.url)).status).toBe(401);
+      const refused = await loginFrom('127.0.2.1', 'much.wanted', TEST_PASSWORD, fresh.url);
+      expect(refused.status).toBe(429);
+      expect((await login(fresh.url, 'much.wanted')).status).toBe(200);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it('behind a trusted proxy, counts the address the proxy appended, not one the client wrote in front of it', async () => {
+    const proxied = await startTestApp({ trustProxy: true });
+    try {
+      await addClinic(proxied, 'Proxy Clinic', [{ username: 'proxied.user', roles: ['nurse'] }]);
+      const viaProxy = (clientSays: string, proxySaw: string, password: string) =>
+        fetch(`${proxied.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `${clientSays}, ${proxySaw}` },
+          body: JSON.stringify({ username: 'proxied.user', password })
+        });
+      // A new made-up address each try would dodge every per-address limit if the leftmost entry were believed.
+      for (let i = 0; i < 5; i++) expect((await viaProxy(`10.66.0.${i}`, '203.0.113.9', 'guess')).status).toBe(401);
+      expect((await viaProxy('10.66.0.99', '203.0.113.9', TEST_PASSWORD)).status).toBe(429);
+      expect((await viaProxy('10.66.0.99', '203.0.113.10', TEST_PASSWORD)).status).toBe(200);
+      const ips = proxied.db.prepare("SELECT DISTINCT ip FROM audit_log WHERE action LIKE 'login.%'").all() as { ip: string }[];
+      expect(ips.map((r) => r.ip).sort()).toEqual(['203.0.113.10', '203.0.113.9']);
+    } finally {
+      await proxied.stop();
+    }
   });
 
   it('answers 429 to an address after 20 failures across accounts', async () => {
-    const fresh = await startTestApp({ loginLimits: { windowMs: 60_000, perUsername: 100, perIp: 20 } });
+    const fresh = await startTestApp({ loginLimits: { windowMs: 60_000, perPair: 5, perUsername: 100, perIp: 20 } });
     try {
       for (let i = 0; i < 20; i++) expect((await login(fresh.url, `spray${i}`, 'password-guess')).status).toBe(401);
       expect((await login(fresh.url, 'spray-next', 'password-guess')).status).toBe(429);

@@ -60,6 +60,33 @@ describe('sessions', () => {
     expect(store.check(c.token)).toMatchObject({ ok: false, reason: 'disabled' });
   });
 
+  it('tell in one call which of many sessions ended, and why', () => {
+    const { store, user, clock, db } = setup();
+    const live = store.create(user.id);
+    const out = store.create(user.id);
+    const revoked = store.create(user.id);
+    const idle = store.create(user.id);
+    clock.advance(20 * 60_000);
+    expect(store.check(live.token).ok).toBe(true);
+    expect(store.check(out.token).ok).toBe(true);
+    expect(store.check(revoked.token).ok).toBe(true);
+    store.revoke(out.sessionId, 'logout');
+    db.prepare('UPDATE sessions SET revoked_at = 1, end_reason = ? WHERE id = ?').run('revoked', revoked.sessionId);
+    clock.advance(15 * 60_000); // `idle` was last seen 35 minutes ago
+    const ended = store.endedAmong([live.sessionId, out.sessionId, revoked.sessionId, idle.sessionId, 'gone']);
+    expect(Object.fromEntries(ended)).toEqual({
+      [out.sessionId]: { reason: 'logout', userId: user.id, justEnded: false },
+      [revoked.sessionId]: { reason: 'revoked', userId: user.id, justEnded: false },
+      [idle.sessionId]: { reason: 'idle', userId: user.id, justEnded: true },
+      gone: { reason: 'unknown', userId: null, justEnded: false }
+    });
+    // Ended once, reported as already ended afterwards (so its expiry is audited once).
+    expect(store.endedAmong([idle.sessionId]).get(idle.sessionId)).toEqual({ reason: 'idle', userId: user.id, justEnded: false });
+    expect(store.check(idle.token)).toMatchObject({ ok: false, reason: 'revoked' });
+    db.prepare('UPDATE users SET disabled = 1').run();
+    expect(store.endedAmong([live.sessionId]).get(live.sessionId)).toMatchObject({ reason: 'disabled' });
+  });
+
   it('prunes sessions that ended long ago', () => {
     const { store, user, clock, db } = setup();
     store.create(user.id);

@@ -27,6 +27,28 @@ export type SessionCheck =
   | { ok: false; reason: 'unknown' }
   | { ok: false; reason: 'revoked' | 'expired' | 'idle' | 'disabled'; userId: string };
 
+/** Why a session ended: recorded with it, and reported when the sockets it held are closed. */
+export type SessionEndReason = 'logout' | 'revoked' | 'disabled' | 'password-reset' | 'idle' | 'expired' | 'unknown';
+
+/** A session found ended; `justEnded` when this very check ended it (idle or past its lifetime), so the caller audits the expiry once. */
+export interface SessionEnd {
+  reason: SessionEndReason;
+  userId: string | null;
+  justEnded: boolean;
+}
+
+interface StatusRow {
+  id: string;
+  user_id: string;
+  last_seen_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  end_reason: string | null;
+  disabled: number;
+}
+
+const END_REASONS: readonly string[] = ['logout', 'revoked', 'disabled', 'password-reset', 'idle', 'expired'];
+
 interface SessionRow {
   id: string;
   user_id: string;
@@ -48,9 +70,16 @@ export function hashToken(token: string): string {
 export interface SessionStore {
   create(userId: string): { token: string; sessionId: string; maxAgeSeconds: number };
   check(token: string): SessionCheck;
-  revoke(sessionId: string): void;
+  revoke(sessionId: string, reason?: SessionEndReason): void;
   /** Ends every session of a user (password reset, account disabled). Returns how many were open. */
-  revokeAllForUser(userId: string): number;
+  revokeAllForUser(userId: string, reason?: SessionEndReason): number;
+  /**
+   * Which of these sessions have ended, and why, in one query: the sync
+   * server asks every few seconds for the sessions behind its open sockets,
+   * and before each message a socket sends. Sessions past their idle or
+   * absolute limit are ended here, as `check` ends them. Live ones are absent.
+   */
+  endedAmong(sessionIds: readonly string[]): Map<string, SessionEnd>;
   /** Deletes sessions that ended more than `keepMs` ago (default 30 days); returns how many. */
   prune(keepMs?: number): number;
 }
@@ -71,9 +100,21 @@ export function createSessionStore(
      WHERE s.token_hash = ?`
   );
   const touch = db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?');
-  const revokeOne = db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+  const revokeOne = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE id = ? AND revoked_at IS NULL');
   const deleteOld = db.prepare('DELETE FROM sessions WHERE expires_at < @cutoff OR revoked_at < @cutoff');
-  const revokeUser = db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL');
+  const revokeUser = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE user_id = ? AND revoked_at IS NULL');
+  const statusColumns = 'SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id';
+  const statusOf = db.prepare(`${statusColumns} WHERE s.id IN (SELECT value FROM json_each(?))`);
+  // The check before each socket message asks for one session: a plain key lookup, no JSON.
+  const statusOfOne = db.prepare(`${statusColumns} WHERE s.id = ?`);
+
+  /** Ends a session found past its idle or absolute limit; null while it is within both. */
+  function endIfTimedOut(row: { id: string; last_seen_at: number; expires_at: number }, t: number): 'expired' | 'idle' | null {
+    if (t < row.expires_at && t - row.last_seen_at < limits.idleMs) return null;
+    const reason = t >= row.expires_at ? 'expired' : 'idle';
+    revokeOne.run(t, reason, row.id);
+    return reason;
+  }
 
   return {
     create(userId) {
@@ -90,10 +131,8 @@ export function createSessionStore(
       if (!row) return { ok: false, reason: 'unknown' };
       if (row.revoked_at !== null) return { ok: false, reason: 'revoked', userId: row.user_id };
       const t = now();
-      if (t >= row.expires_at || t - row.last_seen_at >= limits.idleMs) {
-        revokeOne.run(t, row.id);
-        return { ok: false, reason: t >= row.expires_at ? 'expired' : 'idle', userId: row.user_id };
-      }
+      const timedOut = endIfTimedOut(row, t);
+      if (timedOut) return { ok: false, reason: timedOut, userId: row.user_id };
       if (row.disabled === 1) return { ok: false, reason: 'disabled', userId: row.user_id };
       if (t - row.last_seen_at >= TOUCH_STEP_MS) touch.run(t, row.id);
       const roles: Role[] = (JSON.parse(row.roles) as unknown[]).filter(isRole);
@@ -111,12 +150,33 @@ export function createSessionStore(
       };
     },
 
-    revoke(sessionId) {
-      revokeOne.run(now(), sessionId);
+    revoke(sessionId, reason = 'logout') {
+      revokeOne.run(now(), reason, sessionId);
     },
 
-    revokeAllForUser(userId) {
-      return revokeUser.run(now(), userId).changes;
+    revokeAllForUser(userId, reason = 'revoked') {
+      return revokeUser.run(now(), reason, userId).changes;
+    },
+
+    endedAmong(sessionIds) {
+      const ended = new Map<string, SessionEnd>();
+      if (sessionIds.length === 0) return ended;
+      const rows = (sessionIds.length === 1 ? statusOfOne.all(sessionIds[0]) : statusOf.all(JSON.stringify(sessionIds))) as StatusRow[];
+      const t = now();
+      for (const row of rows) {
+        if (row.revoked_at !== null) {
+          const reason = (END_REASONS.includes(row.end_reason ?? '') ? row.end_reason : 'revoked') as SessionEndReason;
+          ended.set(row.id, { reason, userId: row.user_id, justEnded: false });
+          continue;
+        }
+        const timedOut = endIfTimedOut(row, t);
+        if (timedOut) ended.set(row.id, { reason: timedOut, userId: row.user_id, justEnded: true });
+        else if (row.disabled === 1) ended.set(row.id, { reason: 'disabled', userId: row.user_id, justEnded: false });
+      }
+      // A session with no row was pruned long after it ended, or never existed.
+      const found = new Set(rows.map((r) => r.id));
+      for (const id of sessionIds) if (!found.has(id)) ended.set(id, { reason: 'unknown', userId: null, justEnded: false });
+      return ended;
     },
 
     prune(keepMs = 30 * 24 * 60 * 60_000) {

@@ -21,7 +21,9 @@ import {
  * Administration of clinics and staff accounts from the server's shell
  * (`npm run admin -- <command>`). Works whether or not the server is running:
  * SQLite's busy timeout serialises the writes and the audit log appends
- * safely from both processes.
+ * safely from both processes. Sessions ended here are recorded with why; a
+ * running server re-checks the sessions behind its open sync connections
+ * every few seconds and closes those that ended.
  */
 
 export const ADMIN_HELP = `Outpost administration
@@ -35,7 +37,7 @@ Commands:
   disable-user    --username <name>      (also ends the user's sessions)
   enable-user     --username <name>
   reset-password  --username <name> [--password <pw>]   (also ends the user's sessions)
-  revoke-sessions --username <name>
+  revoke-sessions --username <name>     (a running server closes their open connections within seconds)
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -168,7 +170,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const user = userOrThrow(db, required(values, 'username'));
       const disable = command === 'disable-user';
       setUserDisabled(db, user.id, disable);
-      const ended = disable ? createSessionStore(db).revokeAllForUser(user.id) : 0;
+      const ended = disable ? createSessionStore(db).revokeAllForUser(user.id, 'disabled') : 0;
       audit.record({ action: 'user.disable', outcome: 'success', target: user.username, detail: { disabled: disable } });
       io.out(`${user.username} is now ${disable ? `disabled (${ended} session(s) ended)` : 'enabled'}`);
       return;
@@ -176,14 +178,14 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
     case 'reset-password': {
       const user = userOrThrow(db, required(values, 'username'));
       setPasswordHash(db, user.id, await hashPassword(await newPassword(values, io)));
-      const ended = createSessionStore(db).revokeAllForUser(user.id);
+      const ended = createSessionStore(db).revokeAllForUser(user.id, 'password-reset');
       audit.record({ action: 'user.password-reset', outcome: 'success', target: user.username, detail: { sessionsEnded: ended } });
       io.out(`Password of ${user.username} reset; ${ended} session(s) ended`);
       return;
     }
     case 'revoke-sessions': {
       const user = userOrThrow(db, required(values, 'username'));
-      const ended = createSessionStore(db).revokeAllForUser(user.id);
+      const ended = createSessionStore(db).revokeAllForUser(user.id, 'revoked');
       audit.record({ action: 'sessions.revoke', outcome: 'success', target: user.username, detail: { count: ended } });
       io.out(`Ended ${ended} session(s) of ${user.username}`);
       return;

@@ -175,6 +175,7 @@ function bind(sync: SyncService): SyncService {
     applyServerUpdate: (...a) => sync.applyServerUpdate(...a),
     readState: (...a) => sync.readState(...a),
     stats: () => sync.stats(),
+    endSession: (...a) => sync.endSession(...a),
     close: () => sync.close()
   };
 }

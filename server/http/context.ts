@@ -43,13 +43,17 @@ export interface Route {
 /**
  * Client address for rate limits and the audit log. X-Forwarded-For is
  * believed only when the server is told it sits behind a proxy; otherwise a
- * client could name any address and dodge the per-address limit.
+ * client could name any address and dodge the per-address limit. Even then
+ * only its last entry is: a proxy appends the address it received the
+ * request from, while every earlier entry is whatever the client sent.
+ * (Behind a chain of proxies that is the last proxy's view; one proxy in
+ * front of Outpost is the supported setup.)
  */
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const fwd = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = (Array.isArray(fwd) ? fwd.join(',') : fwd)?.split(',').at(-1)?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';
 }

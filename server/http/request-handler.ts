@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../src/lib/domain/errors';
 import type { SessionUser } from '../types';
 import { clientIp, SignInRequired, type RequestContext, type Route } from './context';
+import { checkOrigin } from './origin-policy';
 import { sendError } from './errors';
 import { describeError, type Logger } from './logger';
 import { RouteTable } from './route-table';
@@ -14,6 +15,8 @@ export interface RequestHandlerDeps {
   authenticate(req: IncomingMessage): SessionUser | null;
   logger: Logger;
   trustProxy: boolean;
+  /** Origins besides the request's own whose pages may send state-changing requests (see origin-policy.ts). */
+  allowedOrigins?: readonly string[];
   /**
    * Paths whose clients expect another error shape than AppErrorBody (FHIR
    * clients read an OperationOutcome). The first matching prefix answers
@@ -66,7 +69,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
       if (found.kind === 'bad-param') throw new AppError('invalid', 'Malformed request address.');
       if (found.kind === 'none') throw new AppError('not-found', 'There is no such API endpoint.');
       route = found.match.route.path;
-      if (req.method !== 'GET') refuseCrossSite(req);
+      if (req.method !== 'GET') refuseCrossSite(req, deps.allowedOrigins);
       const ctx: RequestContext = {
         req,
         res,
@@ -124,14 +127,6 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
  * SameSite=Strict cookie already keeps such requests anonymous; this makes
  * the refusal explicit and covers browsers that treat "same site" loosely.
  */
-function refuseCrossSite(req: IncomingMessage): void {
-  const origin = req.headers.origin;
-  if (!origin) return;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    throw new AppError('forbidden', 'Cross-site request refused.');
-  }
-  if (originHost !== req.headers.host) throw new AppError('forbidden', 'Cross-site request refused.');
+function refuseCrossSite(req: IncomingMessage, allowedOrigins: readonly string[] = []): void {
+  if (!checkOrigin(req.headers.origin, req.headers.host, allowedOrigins).allowed) throw new AppError('forbidden', 'Cross-site request refused.');
 }

@@ -124,6 +124,11 @@ const MIGRATIONS: Migration[] = [
       CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       INSERT INTO audit_meta (key, value) VALUES ('log_id', lower(hex(randomblob(16))));
     `
+  },
+  {
+    // Why a session ended (sign-out, revoked, expired…), so the sockets it closes are audited with the cause.
+    id: '004-session-end-reason',
+    sql: `ALTER TABLE sessions ADD COLUMN end_reason TEXT;`
   }
 ];
 

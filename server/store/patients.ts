@@ -49,6 +49,8 @@ export interface PatientProjection {
   /** Writes the row for a patient document; a no-op when nothing the list shows has changed. Returns whether it wrote. */
   upsert(clinicId: string, record: PatientRecord): boolean;
   list(clinicId: string, since?: string): PatientSummary[];
+  /** Whether the patient is one of this clinic's (false for another clinic's patient and for an unknown id alike). */
+  has(clinicId: string, patientId: string): boolean;
 }
 
 export function createPatientProjection(db: Database.Database, now: () => Date = () => new Date()): PatientProjection {
@@ -61,6 +63,7 @@ export function createPatientProjection(db: Database.Database, now: () => Date =
        mrn = excluded.mrn, updated_at = excluded.updated_at`
   );
   const all = db.prepare('SELECT * FROM patients WHERE clinic_id = ? ORDER BY family COLLATE NOCASE, given COLLATE NOCASE, id');
+  const inClinic = db.prepare('SELECT 1 FROM patients WHERE id = ? AND clinic_id = ?');
   const changed = db.prepare(
     `SELECT * FROM patients WHERE clinic_id = ? AND updated_at > ?
      ORDER BY family COLLATE NOCASE, given COLLATE NOCASE, id`
@@ -96,6 +99,10 @@ export function createPatientProjection(db: Database.Database, now: () => Date =
     list(clinicId, since) {
       const rows = (since ? changed.all(clinicId, since) : all.all(clinicId)) as PatientRow[];
       return rows.map(toSummary);
+    },
+
+    has(clinicId, patientId) {
+      return inClinic.get(patientId, clinicId) !== undefined;
     }
   };
 }

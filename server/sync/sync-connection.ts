@@ -1,4 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
+import { SESSION_ENDED_CLOSE_CODE } from '../../src/lib/domain/sync-close-codes';
 import type { Audit, SessionUser } from '../types';
 import type { DocRegistry } from './doc-registry';
 import type { GroupCommit } from './group-commit';
@@ -28,7 +29,9 @@ export const CLOSE = {
   /** An update reuses a Yjs client id the server holds with other content (a restored or cloned device): take a new client id and resend. */
   clientIdInUse: 4409,
   /** Too many updates too fast. */
-  tooManyUpdates: 4429
+  tooManyUpdates: 4429,
+  /** The session ended (sign-out, expiry, revocation): the app locks and asks to sign in again. */
+  sessionEnded: SESSION_ENDED_CLOSE_CODE
 } as const;
 
 /** Per-connection write budget: steady typing is a few updates a second; a crafted flood is not. */
@@ -48,6 +51,8 @@ export interface ConnectionContext extends WriteContext {
   /** A refusal ended this connection: the server may hold the user off this document for a while. */
   onRefused(conn: SyncConnection): void;
   onClosed(conn: SyncConnection): void;
+  /** False when the connection's session has ended (the socket is then being closed): its message is dropped unread. */
+  admits?(conn: SyncConnection): boolean;
 }
 
 /**
@@ -73,7 +78,7 @@ export class SyncConnection implements Peer {
     readonly live: LiveDoc,
     readonly user: SessionUser,
     readonly access: 'read' | 'write',
-    private readonly ip: string | null,
+    readonly ip: string | null,
     private readonly ctx: ConnectionContext
   ) {
     this.writer = { userId: user.id, peer: this };
@@ -109,6 +114,7 @@ export class SyncConnection implements Peer {
 
   private receive(data: RawData, isBinary: boolean): void {
     if (this.closed || this.ending) return;
+    if (this.ctx.admits && !this.ctx.admits(this)) return;
     try {
       if (!isBinary || !Buffer.isBuffer(data)) throw new MalformedMessageError('expected one binary message');
       this.handle(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -12,6 +12,7 @@ import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
 import { reconcileUpdateAudit, UpdateAuditLog } from './update-audit';
+import { SessionGuard } from './session-guard';
 import { checkUpdate, InvalidUpdateError, isRedundant } from './update-check';
 import { parseSyncTarget, refuseUpgrade } from './upgrade-request';
 import { SERVER_WRITER_ID, WritePipeline } from './write-pipeline';
@@ -62,6 +63,7 @@ export class SyncServer implements SyncService {
   private readonly pipeline: WritePipeline;
   /** `user|doc` → until when that user's upgrades to the document are held off after a refusal. */
   private readonly cooldown = new Map<string, number>();
+  private readonly sessions: SessionGuard;
   private closing = false;
 
   constructor(
@@ -90,6 +92,12 @@ export class SyncServer implements SyncService {
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
+    this.sessions = new SessionGuard({
+      endedSessions: deps.endedSessions,
+      audit: deps.audit,
+      connections: () => this.connections,
+      intervalMs: opts.sessionCheckMs ?? 2000
+    });
     try {
       const recovered = reconcileUpdateAudit(deps.db, deps.audit, SERVER_WRITER_ID);
       if (recovered > 0) console.warn(`[sync] audited ${recovered} stored update(s) a stop had left without an audit entry`);
@@ -104,7 +112,8 @@ export class SyncServer implements SyncService {
       maxBufferedBytes: Math.max(8 * this.maxMessageBytes, 16 * 1024 * 1024),
       maxDocBytes,
       onRefused: (conn) => this.cooldown.set(`${conn.user.id}|${conn.live.name}`, Date.now() + REFUSAL_COOLDOWN_MS),
-      onClosed: (conn) => this.connections.delete(conn)
+      onClosed: (conn) => this.connections.delete(conn),
+      admits: (conn) => this.sessions.admits(conn)
     };
     this.batchContext = {
       ...write,
@@ -138,12 +147,16 @@ export class SyncServer implements SyncService {
       return refuseUpgrade(socket, 500, 'internal');
     }
     const target = parseSyncTarget(req.url);
-    const ip = req.socket.remoteAddress ?? null;
+    const ip = this.deps.clientIp?.(req) ?? req.socket.remoteAddress ?? null;
     if (!user) {
       this.auditDenied(null, target?.name ?? null, ip, 'no-session');
       return refuseUpgrade(socket, 401, 'unauthenticated');
     }
-    if (!target) return refuseUpgrade(socket, 400, 'invalid');
+    if (!target) {
+      // Not kept: an invalid name is whatever the caller sent.
+      this.auditDenied(user.id, null, ip, 'invalid-document');
+      return refuseUpgrade(socket, 400, 'invalid');
+    }
     const access = docAccess(user.roles, target.parsed.kind);
     if (access === 'none') {
       this.auditDenied(user.id, target.name, ip, 'role');
@@ -289,6 +302,10 @@ export class SyncServer implements SyncService {
     return { openDocs: this.registry.size, connections: this.connections.size };
   }
 
+  endSession(sessionId: string, reason: string): number {
+    return this.sessions.end(sessionId, reason);
+  }
+
   /** The in-memory document, if loaded; for diagnostics and tests. */
   liveDocument(name: string): LiveDoc | undefined {
     return this.registry.get(name);
@@ -299,6 +316,7 @@ export class SyncServer implements SyncService {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.pingTimer);
+    this.sessions.stop();
     const closed = [...this.connections].map(
       (conn) =>
         new Promise<void>((resolve) => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../src/lib/domain/errors';
 import type { GuestKind } from '../../src/lib/domain/telehealth/participants';
 import type { JoinScope } from '../../src/lib/domain/telehealth/join';
 import { hashSecret, newSecret } from './secrets';
@@ -57,11 +56,13 @@ export function createJoinLinkStore(db: Database.Database, now: () => number) {
       return { linkId: id, secret, expiresAt };
     },
 
-    /** The usable link behind a secret, or AppError('not-found') with the one shared message. */
-    resolve(secret: string): LinkRow {
+    /** The usable link behind a secret, or why there is none (for the audit log; the caller answers all alike). */
+    lookup(secret: string): { ok: true; link: LinkRow } | { ok: false; reason: 'unknown' | 'expired' | 'revoked'; link?: LinkRow } {
       const link = byHash.get(hashSecret(secret)) as LinkRow | undefined;
-      if (!isUsable(link)) throw new AppError('not-found', LINK_INVALID);
-      return link;
+      if (!link) return { ok: false, reason: 'unknown' };
+      if (link.revoked_at !== null) return { ok: false, reason: 'revoked', link };
+      if (!isUsable(link)) return { ok: false, reason: 'expired', link };
+      return { ok: true, link };
     },
 
     get: (linkId: string) => byId.get(linkId) as LinkRow | undefined,

@@ -111,16 +111,25 @@ describe('LiveKit webhooks', () => {
     const res = await deliver(null, { rawBody: body, auth: forged });
     expect(res.status).toBe(401);
     expect(app.store.db.prepare('SELECT count(*) AS n FROM telehealth_webhook_events').get()).toEqual({ n: 0 });
+    const audited = auditRows(app.store.db, 'telehealth.webhook');
+    expect(audited.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }))).toEqual([
+      { action: 'telehealth.webhook', outcome: 'failure', user_id: null, target: null, detail: { reason: 'signature', bytes: Buffer.byteLength(body) } }
+    ]);
   });
 
   test('a body changed after signing → 401', async () => {
     const signed = JSON.stringify(event('EV_x', 'participant_joined', 0, patientIdentity));
     const tampered = JSON.stringify(event('EV_x', 'room_finished', 0));
     expect((await deliver(null, { rawBody: tampered, auth: await signWebhook(signed) })).status).toBe(401);
+    expect(auditRows(app.store.db, 'telehealth.webhook').map((r) => JSON.parse(r.detail).reason)).toEqual(['signature']);
   });
 
-  test('no Authorization header → 401', async () => {
+  test('no Authorization header → 401, audited', async () => {
     expect((await deliver(event('EV_n', 'room_started', 0), { auth: null })).status).toBe(401);
+    expect(auditRows(app.store.db, 'telehealth.webhook').map((r) => r.outcome)).toEqual(['failure']);
+    // Positive control: a well-signed event leaves no failure behind.
+    expect((await deliver(event('EV_ok', 'room_started', 0))).status).toBe(200);
+    expect(auditRows(app.store.db, 'telehealth.webhook')).toHaveLength(1);
   });
 
   test('wrong content type → 400 with the expected type named', async () => {

@@ -28,6 +28,7 @@ describe('running late (service)', () => {
       audit: store.audit,
       livekit: { url: 'wss://video.example.test', ...KEYS },
       birthDateOf: async (_c, id) => (id === patientId ? DOB : null),
+      patientInClinic: (clinicId) => clinicId === 'clinic-1',
       now: () => Date.now() + offset
     });
   });

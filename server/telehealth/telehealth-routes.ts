@@ -17,6 +17,7 @@ export interface TelehealthRouteDeps {
   audit: Audit;
   config: TelehealthConfig;
   birthDateOf: TelehealthDeps['birthDateOf'];
+  patientInClinic: TelehealthDeps['patientInClinic'];
   /** Defaults to LiveKit's RoomServiceClient; tests pass a stub. */
   closeRoom?: TelehealthDeps['closeRoom'];
   now?: () => number;
@@ -60,7 +61,7 @@ export function telehealthRoutes(deps: TelehealthRouteDeps): Route[] {
     }),
     route('POST', 'join/check', async (s, ctx) => {
       const { token } = parseWith(tokenSchema, await readJson(ctx.req, JOIN_BODY_LIMIT));
-      sendJson(ctx.res, 200, s.check(token));
+      sendJson(ctx.res, 200, s.check(token, ctx.ip));
     }),
     route('POST', 'join/enter', async (s, ctx) => {
       const body = parseWith(enterWaitingRoomSchema, await readJson(ctx.req, JOIN_BODY_LIMIT));

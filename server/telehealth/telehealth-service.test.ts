@@ -31,6 +31,7 @@ beforeEach(() => {
     audit: store.audit,
     livekit: { url: 'wss://video.example.test', ...KEYS },
     birthDateOf: async (clinicId, id) => (clinicId === 'clinic-1' && id === patientId ? DOB : null),
+    patientInClinic: (clinicId) => clinicId === 'clinic-1',
     closeRoom: async (room) => void closedRooms.push(room),
     // Real time (tokens are checked by the real verifier) plus a shift the tests control.
     now: () => Date.now() + offset
@@ -60,9 +61,9 @@ describe('join links', () => {
 
   test('a patient link asks for the date of birth; a guest link does not', () => {
     const link = patientLink();
-    expect(service.check(link.token)).toEqual({ scope: 'patient', needsBirthDate: true, guestLabel: null });
+    expect(service.check(link.token, IP)).toEqual({ scope: 'patient', needsBirthDate: true, guestLabel: null });
     const guest = service.createLink(desk, { scope: 'guest', visitId, guestKind: 'interpreter' }, IP);
-    expect(service.check(guest.token)).toEqual({ scope: 'guest', needsBirthDate: false, guestLabel: 'Interpreter' });
+    expect(service.check(guest.token, IP)).toEqual({ scope: 'guest', needsBirthDate: false, guestLabel: 'Interpreter' });
   });
 
   test('a guest link needs the visit to exist first', () => {
@@ -82,14 +83,15 @@ describe('join links', () => {
     await expect(service.enter(link.token, '1961-04-03', IP)).rejects.toThrow(/locked/);
     await expect(service.enter(link.token, DOB, IP)).rejects.toMatchObject({ code: 'not-found' });
     const verify = auditRows(store.db, 'telehealth.verify');
-    expect(verify).toHaveLength(MAX_BIRTH_DATE_ATTEMPTS);
+    // Five wrong dates, then the try on the locked link.
+    expect(verify.map((r) => (JSON.parse(r.detail) as { reason: string }).reason)).toEqual([...Array(MAX_BIRTH_DATE_ATTEMPTS).fill('birth-date'), 'link-revoked']);
     expect(verify.every((r) => r.outcome === 'failure' && !r.detail.includes(DOB) && !r.detail.includes('1961'))).toBe(true);
   });
 
   test('a revoked link gets nothing', async () => {
     const link = patientLink();
     service.revokeLink(desk, link.linkId, IP);
-    expect(() => service.check(link.token)).toThrow(/not valid or has expired/);
+    expect(() => service.check(link.token, IP)).toThrow(/not valid or has expired/);
     await expect(service.enter(link.token, DOB, IP)).rejects.toMatchObject({ code: 'not-found' });
   });
 
@@ -97,7 +99,7 @@ describe('join links', () => {
     const link = service.createLink(desk, { scope: 'patient', visitId, patientId, expiresInMinutes: 30 }, IP);
     offset = 31 * 60_000;
     await expect(service.enter(link.token, DOB, IP)).rejects.toThrow(/not valid or has expired/);
-    expect(() => service.check('A'.repeat(43))).toThrow(/not valid or has expired/);
+    expect(() => service.check('A'.repeat(43), IP)).toThrow(/not valid or has expired/);
   });
 
   test('unknown patient record: the page says to call, no attempt is counted', async () => {
@@ -222,8 +224,8 @@ describe('ending a visit', () => {
     expect(closedRooms).toHaveLength(1);
     expect(closedRooms[0]).toMatch(/^room-/);
     expect(service.poll(ticket)).toEqual({ status: 'closed' });
-    expect(() => service.check(link.token)).toThrow();
-    expect(() => service.check(guest.token)).toThrow();
+    expect(() => service.check(link.token, IP)).toThrow();
+    expect(() => service.check(guest.token, IP)).toThrow();
     await expect(service.admit(visitId, clinician, IP)).rejects.toThrow(/has ended/);
     expect(auditRows(store.db, 'telehealth.end')).toMatchObject([{ user_id: clinician.id, target: `visit:${visitId}` }]);
   });
@@ -235,6 +237,7 @@ describe('ending a visit', () => {
       audit: store.audit,
       livekit: { url: 'wss://x', ...KEYS },
       birthDateOf: async () => DOB,
+      patientInClinic: () => true,
       closeRoom: async () => {
         throw new Error('connect ECONNREFUSED');
       }

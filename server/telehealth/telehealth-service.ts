@@ -5,7 +5,8 @@ import type { CreateLinkInput, PollAnswer } from '../../src/lib/domain/telehealt
 import type { RunningLate } from '../../src/lib/domain/telehealth/running-late';
 import { GUEST_LABELS, type GuestKind } from '../../src/lib/domain/telehealth/participants';
 import type { Audit, SessionUser } from '../types';
-import { createJoinLinkStore, DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES, LINK_INVALID } from './join-links';
+import { createJoinLinkStore, DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES, LINK_INVALID, type LinkRow } from './join-links';
+import { JoinThrottle } from './join-throttle';
 import { mintJoinToken } from './livekit-tokens';
 import { createRunningLateStore } from './running-late';
 import { opaqueId } from './secrets';
@@ -28,6 +29,8 @@ export interface TelehealthDeps {
   livekit: { url: string; apiKey: string; apiSecret: string };
   /** The patient's date of birth (YYYY-MM-DD) from their record, or null when unknown. */
   birthDateOf(clinicId: string, patientId: string): Promise<string | null>;
+  /** Whether the patient is one of this clinic's: links are made only for one's own clinic's patients. */
+  patientInClinic(clinicId: string, patientId: string): boolean;
   /** Closes the room on the video service when a clinician ends the visit; optional (participants are told by polling otherwise). */
   closeRoom?(room: string): Promise<void>;
   now?: () => number;
@@ -53,6 +56,7 @@ export function createTelehealthService(deps: TelehealthDeps) {
   const links = createJoinLinkStore(db, now);
   const room = createWaitingRoom(db, now);
   const late = createRunningLateStore(db, now);
+  const throttle = new JoinThrottle(now);
   const participant = db.prepare('INSERT INTO telehealth_participants (identity, visit_id, role, user_id, minted_at) VALUES (?, ?, ?, ?, ?)');
   const target = (visitId: string) => `visit:${visitId}`;
   const iso = () => new Date(now()).toISOString();
@@ -69,6 +73,34 @@ export function createTelehealthService(deps: TelehealthDeps) {
     return v;
   }
 
+  /**
+   * The usable link and open visit behind a secret from the join page. An
+   * address over its failure limit is refused before any lookup; a secret
+   * that leads nowhere counts against its address and is audited with why
+   * (the page is told the same for every case).
+   */
+  function joinTarget(secret: string, ip: string, step: 'check' | 'enter'): { link: LinkRow; v: VisitRow } {
+    try {
+      throttle.assertAllowed(ip);
+    } catch (err) {
+      audit.record({ action: 'telehealth.verify', outcome: 'failure', target: null, detail: { reason: 'rate-limited', step }, ip });
+      throw err;
+    }
+    const found = links.lookup(secret);
+    const v = found.ok ? visits.get(found.link.visit_id) : undefined;
+    if (found.ok && v && !v.closed_at) return { link: found.link, v };
+    const link = found.link;
+    throttle.recordFailure(ip);
+    audit.record({
+      action: 'telehealth.verify',
+      outcome: 'failure',
+      target: link ? target(link.visit_id) : null,
+      detail: { reason: found.ok ? 'visit-ended' : `link-${found.reason}`, step, ...(link ? { linkId: link.id } : {}) },
+      ip
+    });
+    throw new AppError('not-found', LINK_INVALID);
+  }
+
   async function mint(v: VisitRow, role: 'clinician' | 'patient' | 'guest', userId: string | null, name?: string) {
     const identity = opaqueId(role);
     const minted = await mintJoinToken(deps.livekit, { room: v.room_name, identity, role, name }, now());
@@ -80,6 +112,11 @@ export function createTelehealthService(deps: TelehealthDeps) {
     /** Issues a join link. The first (patient) link creates the visit and binds it to the patient; guest links join that visit. */
     createLink(user: SessionUser, input: CreateLinkInput, ip: string) {
       requireRole(user, LINK_ROLES, ip, input.visitId);
+      if (input.scope === 'patient' && !deps.patientInClinic(user.clinicId, input.patientId)) {
+        // Another clinic's patient answers as an unknown one, so patient ids do not leak across clinics.
+        audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: target(input.visitId), detail: { reason: 'patient-not-in-clinic' }, ip });
+        throw new AppError('not-found', 'There is no such patient in your clinic.');
+      }
       const v = visits.ensure(input.visitId, user.clinicId, input.scope === 'patient' ? input.patientId : null);
       if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
       const guestKind: GuestKind | null = input.scope === 'guest' ? input.guestKind : null;
@@ -106,25 +143,22 @@ export function createTelehealthService(deps: TelehealthDeps) {
     },
 
     /** What the join page shows before asking anything: whether a date of birth is needed. */
-    check(secret: string) {
-      const link = links.resolve(secret);
-      const v = visits.get(link.visit_id);
-      if (!v || v.closed_at) throw new AppError('not-found', LINK_INVALID);
+    check(secret: string, ip: string) {
+      const { link } = joinTarget(secret, ip, 'check');
       return { scope: link.scope, needsBirthDate: link.scope === 'patient', guestLabel: link.guest_kind ? GUEST_LABELS[link.guest_kind] : null };
     },
 
     /** Confirms identity (patient: date of birth, with an attempt limit) and puts the person in the waiting room. */
     async enter(secret: string, birthDate: string | undefined, ip: string): Promise<{ ticket: string; status: 'waiting' }> {
-      const link = links.resolve(secret);
-      const v = visits.get(link.visit_id);
-      if (!v || v.closed_at) throw new AppError('not-found', LINK_INVALID);
+      const { link, v } = joinTarget(secret, ip, 'enter');
       if (link.scope === 'patient') {
         if (!birthDate) throw new AppError('invalid', 'Enter your date of birth.', [{ path: 'birthDate', message: 'Required' }]);
         const expected = await deps.birthDateOf(v.clinic_id, v.patient_id);
         if (!expected) throw new AppError('unavailable', 'We cannot confirm your details online. Please call the clinic.');
         if (expected !== birthDate) {
           const left = links.recordFailedAttempt(link);
-          audit.record({ action: 'telehealth.verify', outcome: 'failure', target: target(v.visit_id), detail: { linkId: link.id, triesLeft: left }, ip });
+          throttle.recordFailure(ip);
+          audit.record({ action: 'telehealth.verify', outcome: 'failure', target: target(v.visit_id), detail: { reason: 'birth-date', linkId: link.id, triesLeft: left }, ip });
           throw new AppError(
             'forbidden',
             left > 0

@@ -92,7 +92,16 @@ export async function startTelehealthServer(
   }
   const routes = [
     ...authRoutes(auth),
-    ...telehealthRoutes({ db: store.db, audit: store.audit, config: LIVEKIT, birthDateOf: async () => null, closeRoom: async () => {}, ...overrides })
+    ...telehealthRoutes({
+      db: store.db,
+      audit: store.audit,
+      config: LIVEKIT,
+      birthDateOf: async () => null,
+      // These tests invent patient ids: every one counts as a patient of the test clinic (the app asks its patient list).
+      patientInClinic: (clinicId) => clinicId === clinic.id,
+      closeRoom: async () => {},
+      ...overrides
+    })
   ];
   const handler = createRequestHandler({
     routes,

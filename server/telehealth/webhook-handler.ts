@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { AppError } from '../../src/lib/domain/errors';
 import { roleOfIdentity } from '../../src/lib/domain/telehealth/participants';
 import { deriveVisitState, type RoomEventKind } from '../../src/lib/domain/telehealth/visit-status';
 import type { Audit, AuditAction } from '../types';
@@ -25,7 +26,15 @@ export function createWebhookHandler(deps: { db: Database.Database; audit: Audit
   const participantUser = deps.db.prepare('SELECT user_id FROM telehealth_participants WHERE identity = ? AND visit_id = ?');
 
   return async function receiveWebhook(rawBody: string, authorization: string | undefined, ip: string) {
-    const verified = await verify(rawBody, authorization);
+    let verified;
+    try {
+      verified = await verify(rawBody, authorization);
+    } catch (err) {
+      // A forged or altered event, or a misconfigured key: either is worth an administrator's eye. Nothing of the body is kept.
+      const reason = err instanceof AppError && err.code === 'unauthenticated' ? 'signature' : 'malformed';
+      deps.audit.record({ action: 'telehealth.webhook', outcome: 'failure', target: null, detail: { reason, bytes: Buffer.byteLength(rawBody) }, ip });
+      throw err;
+    }
     if (!verified.relevant) return { ok: true, ignored: 'event-kind' } as const;
     const e = verified.event;
     const v = deps.visits.byRoom(e.room);

@@ -25,10 +25,15 @@ export interface ApiClientOptions {
 /** Reports whether the server answered (any HTTP status) or could not be reached. */
 export type ReachabilityListener = (reachable: boolean) => void;
 
+/** Told of every 401 the server answers, with the path asked for: the session may have ended on the server. */
+export type UnauthenticatedListener = (path: string) => void;
+
 export class ApiClient {
   #base: string;
   #fetch: Fetch;
+  #webSocket: typeof globalThis.WebSocket | undefined;
   readonly #listeners = new Set<ReachabilityListener>();
+  readonly #unauthenticated = new Set<UnauthenticatedListener>();
 
   constructor(opts: ApiClientOptions = {}) {
     this.#base = (opts.base ?? '').replace(/\/$/, '');
@@ -50,6 +55,20 @@ export class ApiClient {
   onReachability(listener: ReachabilityListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onUnauthenticated(listener: UnauthenticatedListener): () => void {
+    this.#unauthenticated.add(listener);
+    return () => this.#unauthenticated.delete(listener);
+  }
+
+  /** The WebSocket class live sync opens sockets with: the browser's own unless set (Node tests send their cookie with it). */
+  get webSocketClass(): typeof globalThis.WebSocket | undefined {
+    return this.#webSocket;
+  }
+
+  setWebSocketClass(cls: typeof globalThis.WebSocket | undefined): void {
+    this.#webSocket = cls;
   }
 
   /** The websocket endpoint for live document sync on the same server. */
@@ -82,6 +101,7 @@ export class ApiClient {
       throw new AppError('unavailable', UNREACHABLE_MESSAGE);
     }
     this.#report(true);
+    if (res.status === 401) this.#reportUnauthenticated(path);
     if (res.status === 204) return undefined as T;
     const body = await readJson(res);
     if (!res.ok) throw errorFrom(res.status, body);
@@ -123,11 +143,16 @@ export class ApiClient {
       throw new AppError('unavailable', UNREACHABLE_MESSAGE);
     }
     this.#report(true);
+    if (res.status === 401) this.#reportUnauthenticated(path);
     return res;
   }
 
   #report(reachable: boolean): void {
     for (const l of this.#listeners) l(reachable);
+  }
+
+  #reportUnauthenticated(path: string): void {
+    for (const l of this.#unauthenticated) l(path);
   }
 }
 

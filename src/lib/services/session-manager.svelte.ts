@@ -17,10 +17,20 @@ export type SessionState = 'loading' | 'signed-out' | 'locked' | 'unlocked';
 const PROFILE_KEY = 'profile';
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
 
+/** Shown on the lock screen when the server ended the session. */
+export const SESSION_ENDED_MESSAGE =
+  'Your session on the clinic server ended (signed out elsewhere, expired, or ended by an administrator). Your changes are kept on this device. Sign in again to send them.';
+
 /**
  * Who is using the app and whether their records are open. The data key
  * lives only in memory while unlocked: a reload, an idle timeout or a lock
  * drops it, and the password opens the store again (offline too).
+ *
+ * When the server ends the session (its sync socket closes with 4401, or
+ * an API call answers 401) the app locks at once, keeping every local
+ * change in the encrypted store, and the lock screen asks the user to sign
+ * in again; that sign-in goes to the server first, and sync then sends
+ * what was kept.
  */
 export class SessionManager {
   #state = $state<SessionState>('loading');
@@ -28,6 +38,7 @@ export class SessionManager {
   #lockedUser = $state.raw<{ username: string; name: string } | null>(null);
   #config = $state.raw<AppConfig>(DEFAULT_CONFIG);
   #error = $state<string | null>(null);
+  #signInRequired = $state(false);
   #workspace: Workspace | null = null;
   /** Closing the previous store (its last writes, then the key) finishes before another opens. */
   #teardown: Promise<void> = Promise.resolve();
@@ -50,6 +61,17 @@ export class SessionManager {
   }
   get error(): string | null {
     return this.#error;
+  }
+  /** The server ended the session: the lock screen asks for a sign-in, not just an unlock. */
+  get signInRequired(): boolean {
+    return this.#signInRequired;
+  }
+
+  constructor() {
+    apiClient.onUnauthenticated((path) => {
+      // Sign-in answers 401 for a wrong password, and `me` is how an offline unlock learns it must sign in again.
+      if (!path.startsWith('/api/auth/')) this.#sessionEnded();
+    });
   }
   /**
    * The user as provenance records them. Only meaningful while unlocked;
@@ -102,11 +124,16 @@ export class SessionManager {
     }
   }
 
-  /** Unlocks the locked user's store offline; re-establishes the server session in the background. */
+  /**
+   * Unlocks the locked user's store offline; re-establishes the server
+   * session in the background. After the server ended the session it is a
+   * sign-in instead (the server checks the password first when reachable).
+   */
   async unlock(password: string): Promise<void> {
+    const locked = this.#lockedUser;
+    if (this.#signInRequired && locked) return this.signIn(locked.username, password);
     this.#error = null;
     try {
-      const locked = this.#lockedUser;
       if (!locked) throw new AppError('unauthenticated', 'Sign in to continue');
       await this.#teardown;
       const account = await findAccount(locked.username);
@@ -151,6 +178,7 @@ export class SessionManager {
     await clearLastUnlocked();
     this.#lockedUser = null;
     this.#user = null;
+    this.#signInRequired = false;
     this.#state = 'signed-out';
   }
 
@@ -166,7 +194,15 @@ export class SessionManager {
     this.#user = null;
     this.#lockedUser = null;
     this.#error = null;
+    this.#signInRequired = false;
     this.#config = DEFAULT_CONFIG;
+  }
+
+  /** The server no longer knows this session: lock (edits stay pending in the store) and ask for a sign-in. */
+  #sessionEnded(): void {
+    if (this.#state !== 'unlocked') return;
+    this.#signInRequired = true;
+    this.lock();
   }
 
   /** Returns the server's user, or null when the server cannot be reached. */
@@ -211,9 +247,11 @@ export class SessionManager {
       user: { name: user.name, color: colorFor(user.id) },
       status: syncStatus,
       onPatientsChanged: (changed) => patientList.upsert(changed),
-      onError: (err) => reportError('Sync', err)
+      onError: (err) => reportError('Sync', err),
+      onSessionEnded: () => this.#sessionEnded()
     });
     this.#workspace = { user, vault, engine };
+    this.#signInRequired = false;
     setWorkspace(this.#workspace);
     patientList.load(rows);
     this.#user = user;

@@ -1,10 +1,14 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
+import * as Y from 'yjs';
+import { runAdmin } from '../../../server/cli/admin-commands';
 import { startTestApp, type TestApp } from '../../../server/http/test-app';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
+import { readPatient, updatePatient } from '../chart/patient-doc';
+import { docName } from '../domain/doc-names';
 import { cookieJar } from '../sync/test-client';
 import { syncStatus } from '../sync/sync-status-manager.svelte';
-import { setApiBase, setApiFetch } from './api-client';
+import { apiClient, setApiBase, setApiFetch } from './api-client';
 import { patientList } from './patients.service';
 import { registerPatient } from './patients.service';
 import { session } from './session-manager.svelte';
@@ -23,7 +27,10 @@ afterAll(async () => {
 beforeEach(() => {
   session.reset();
   setApiBase(app.url);
-  setApiFetch(cookieJar().fetch);
+  const jar = cookieJar();
+  setApiFetch(jar.fetch);
+  // Node's websockets carry no cookie by themselves; a browser's do.
+  apiClient.setWebSocketClass(jar.WebSocketClass as typeof globalThis.WebSocket);
 });
 
 async function waitFor(check: () => boolean, ms = 10_000): Promise<void> {
@@ -99,4 +106,72 @@ describe('session', () => {
     await waitFor(() => session.state === 'locked', 5_000);
     expect(patientList.all).toEqual([]);
   });
+});
+
+describe('the server ends the session while the app is open', () => {
+  const quiet = { out: () => {}, askPassword: () => Promise.reject(new Error('no prompt in tests')) };
+  const revokeSessions = async (username: string) => expect(await runAdmin(['revoke-sessions', '--username', username], app.dataDir, quiet)).toBe(0);
+
+  async function serverPatient(patientId: string) {
+    const clinicId = session.user?.clinicId ?? (app.db.prepare("SELECT clinic_id FROM users WHERE username = 'nurse.demo'").get() as { clinic_id: string }).clinic_id;
+    const doc = new Y.Doc();
+    const state = await app.sync.readState(docName('patient', patientId), clinicId);
+    if (state) Y.applyUpdate(doc, state);
+    return readPatient(doc);
+  }
+
+  test('its sync socket closes (4401): the app locks, keeps the edit, and sends it after signing in again', async () => {
+    await session.init();
+    await session.signIn('nurse.demo', DEMO_PASSWORD);
+    await waitFor(() => patientList.all.length >= 30 && !syncStatus.catchUp.running);
+    const patientId = patientList.all[0].id;
+    const live = await currentWorkspace().engine.acquire(docName('patient', patientId));
+    await waitFor(() => live.connection === 'live');
+    // Only the open socket reaches the server now, so nothing but its close can tell the app the session ended.
+    setApiBase('http://127.0.0.1:9');
+
+    await revokeSessions('nurse.demo');
+    // Typed after the administrator ended the session, before the app knew: the server drops it and closes the socket.
+    updatePatient(live.doc, { family: 'Kept-Through-Revocation' }, session.actor);
+    await waitFor(() => session.state === 'locked');
+    expect(session.signInRequired).toBe(true);
+    expect(session.lockedUser?.username).toBe('nurse.demo');
+    expect((await serverPatient(patientId))?.family).not.toBe('Kept-Through-Revocation');
+
+    // The lock screen's password goes to the server first; then the kept edit goes up.
+    setApiBase(app.url);
+    await session.unlock(DEMO_PASSWORD);
+    expect(session.state).toBe('unlocked');
+    expect(session.signInRequired).toBe(false);
+    await waitFor(() => syncStatus.pending === 0 && syncStatus.lastSyncedAt !== null);
+    expect((await serverPatient(patientId))?.family).toBe('Kept-Through-Revocation');
+    const last = app.db.prepare('SELECT user_id FROM doc_updates WHERE name = ? ORDER BY seq DESC LIMIT 1').get(docName('patient', patientId));
+    expect(last).toEqual({ user_id: session.user!.id });
+    session.lock();
+  }, 60_000);
+
+  test('a sync batch answers 401: the app locks, keeps the offline registration, and sends it after signing in again', async () => {
+    await session.init();
+    await session.signIn('nurse.demo', DEMO_PASSWORD);
+    await waitFor(() => patientList.all.length >= 30 && !syncStatus.catchUp.running);
+    // Registered with no network: it waits in the store as pending.
+    setApiBase('http://127.0.0.1:9');
+    const id = await registerPatient({ family: 'Pendingworth', given: ['Ada'], birthDate: '1979-05-06', gender: 'female' });
+    await waitFor(() => syncStatus.pending > 0);
+    await revokeSessions('nurse.demo');
+
+    setApiBase(app.url);
+    await currentWorkspace().engine.syncNow();
+    expect(session.state).toBe('locked');
+    expect(session.signInRequired).toBe(true);
+    expect(await serverPatient(id)).toBeNull();
+
+    // A wrong password keeps it locked and says so; the right one signs in and sends the registration.
+    await expect(session.unlock('not the password')).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(session.state).toBe('locked');
+    await session.unlock(DEMO_PASSWORD);
+    await waitFor(() => syncStatus.pending === 0 && syncStatus.lastSyncedAt !== null);
+    expect((await serverPatient(id))?.family).toBe('Pendingworth');
+    session.lock();
+  }, 60_000);
 });

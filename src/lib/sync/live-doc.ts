@@ -1,6 +1,7 @@
 import { WebsocketProvider } from 'y-websocket';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { SESSION_ENDED_CLOSE_CODE } from '../domain/sync-close-codes';
 import type { EncryptedDocStore } from '../storage/encrypted-doc-store';
 
 /**
@@ -10,7 +11,10 @@ import type { EncryptedDocStore } from '../storage/encrypted-doc-store';
  * itself with backoff when the connection drops.
  *
  * Local edits are stored `pending`: the websocket protocol has no
- * acknowledgement, so only a batch response confirms them.
+ * acknowledgement, so only a batch response confirms them. When the server
+ * closes the socket because the session ended (4401), the provider stops
+ * retrying (a 44xx close) and the owner is told, so it can ask the user to
+ * sign in again; edits made meanwhile stay pending in the store.
  */
 export type Connection = 'offline' | 'connecting' | 'live';
 
@@ -43,6 +47,8 @@ export interface LiveDocOptions {
    * itself; the owner decides what follows.
    */
   onServerClosed?: (name: string, close: { code: number; reason: string }) => void;
+  /** The server closed the socket because the session ended (signed out, expired, revoked). */
+  onSessionEnded?: () => void;
 }
 
 export class LiveDoc {
@@ -84,11 +90,12 @@ export class LiveDoc {
         maxBackoffTime: 10_000
       });
       live.#provider.on('status', () => live.#updateConnection());
+      live.#provider.on('sync', () => live.#updateConnection());
       live.#provider.on('closed', (close: { code: number; reason: string }) => {
         live.#updateConnection();
-        opts.onServerClosed?.(name, close);
+        if (close.code === SESSION_ENDED_CLOSE_CODE) opts.onSessionEnded?.();
+        else opts.onServerClosed?.(name, close);
       });
-      live.#provider.on('sync', () => live.#updateConnection());
       live.#updateConnection();
     }
     return live;

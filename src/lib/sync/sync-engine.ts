@@ -35,6 +35,8 @@ export interface SyncEngineOptions {
   isOnline?: () => boolean;
   /** Unexpected failures, for the app's error log (messages only; never patient data). */
   onError?: (err: unknown) => void;
+  /** A live document's socket was closed because the session ended on the server. */
+  onSessionEnded?: () => void;
 }
 
 interface OpenEntry {
@@ -141,11 +143,14 @@ export class SyncEngine {
         store: this.#o.vault.docs,
         syncUrl: this.#o.live === false || setAside ? null : this.#o.api.syncUrl(),
         online: this.#online(),
-        WebSocketPolyfill: this.#o.WebSocketPolyfill,
+        WebSocketPolyfill: this.#o.WebSocketPolyfill ?? this.#o.api.webSocketClass,
         user: this.#o.user,
         onLocalEdit: () => this.flushSoon(),
         onError: (err) => this.#report(err),
-        onServerClosed: (doc, close) => this.#background(this.#serverClosed(doc, close))
+        onServerClosed: (doc, close) => this.#background(this.#serverClosed(doc, close)),
+        onSessionEnded: () => {
+          if (!this.#stopped) this.#o.onSessionEnded?.();
+        }
       });
     })();
     const entry: OpenEntry = { refs: 1, opening };
