@@ -10,6 +10,7 @@ import { createAuditLog } from './audit/audit-log';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
+import { applyServerLimits, clientErrorResponse, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './http/http-limits';
 import { createRequestHandler } from './http/request-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
 import { createFhirStore } from './fhir/fhir-store';
@@ -55,6 +56,8 @@ export interface AppOptions {
   sync?: SyncOptions;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
+  /** Timeouts and the connection cap (default DEFAULT_HTTP_LIMITS); tests shorten them. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface App {
@@ -137,6 +140,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const clinicFacts = () => countClinics.get() as { n: number; demo: number | null; name: string | null };
 
   const telehealth = opts.telehealth ?? telehealthConfigFromEnv();
+  const httpLimits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.httpLimits };
 
   const handler = createRequestHandler({
     routes: [
@@ -154,7 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ...patientRoutes(patients, audit),
       ...syncRoutes(sync),
       ...fhirRoutes(fhirImporter, audit),
-      ...cdsRoutes(),
+      ...cdsRoutes(audit),
       ...pharmacyRoutes(db, audit, sync),
       ...telehealthRoutes({ db, audit, config: telehealth, birthDateOf: birthDateFromSync(sync) }),
       ...attachmentRoutes(createAttachmentStore(db), audit, sync)
@@ -163,10 +167,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     site,
     authenticate: (req) => auth.authenticate(req),
     logger,
-    trustProxy: opts.trustProxy ?? false
+    trustProxy: opts.trustProxy ?? false,
+    bodyIdleTimeoutMs: httpLimits.bodyIdleTimeoutMs
   });
 
-  const server = http.createServer(handler);
+  const server = http.createServer(serverOptions(httpLimits), handler);
+  applyServerLimits(server, httpLimits);
   server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '').split('?')[0];
     if (pathname.startsWith('/sync/')) {
@@ -175,8 +181,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(clientErrorResponse(err));
     else socket.destroy(err);
   });
 

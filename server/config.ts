@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits';
 
 /**
  * Server settings from the environment. Read once at start-up by main.ts;
@@ -12,6 +13,10 @@ import path from 'node:path';
  * - OUTPOST_SESSION_IDLE_MINUTES (30), OUTPOST_SESSION_MAX_HOURS (12)
  * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that sets X-Forwarded-For)
  * - OUTPOST_STATIC_DIR (./build): the built app
+ * - OUTPOST_HEADERS_TIMEOUT_SECONDS (20), OUTPOST_REQUEST_TIMEOUT_SECONDS
+ *   (120), OUTPOST_BODY_IDLE_TIMEOUT_SECONDS (15),
+ *   OUTPOST_KEEPALIVE_TIMEOUT_SECONDS (5), OUTPOST_MAX_CONNECTIONS (1000):
+ *   see http/http-limits.ts
  */
 export interface ServerConfig {
   port: number;
@@ -23,6 +28,7 @@ export interface ServerConfig {
   sessionMaxHours: number;
   trustProxy: boolean;
   staticDir: string;
+  httpLimits: HttpLimits;
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, max: number): number {
@@ -47,7 +53,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     sessionIdleMinutes: positiveNumber(env, 'OUTPOST_SESSION_IDLE_MINUTES', 30, 24 * 60),
     sessionMaxHours: positiveNumber(env, 'OUTPOST_SESSION_MAX_HOURS', 12, 24 * 7),
     trustProxy: env.OUTPOST_TRUST_PROXY === '1',
-    staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build')
+    staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
+    httpLimits: httpLimitsFrom(env)
   };
 }
 
+
+function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
+  const d = DEFAULT_HTTP_LIMITS;
+  const seconds = (key: string, fallbackMs: number) => positiveNumber(env, key, fallbackMs / 1000, 3600) * 1000;
+  return {
+    headersTimeoutMs: seconds('OUTPOST_HEADERS_TIMEOUT_SECONDS', d.headersTimeoutMs),
+    requestTimeoutMs: seconds('OUTPOST_REQUEST_TIMEOUT_SECONDS', d.requestTimeoutMs),
+    bodyIdleTimeoutMs: seconds('OUTPOST_BODY_IDLE_TIMEOUT_SECONDS', d.bodyIdleTimeoutMs),
+    keepAliveTimeoutMs: seconds('OUTPOST_KEEPALIVE_TIMEOUT_SECONDS', d.keepAliveTimeoutMs),
+    maxConnections: Math.floor(positiveNumber(env, 'OUTPOST_MAX_CONNECTIONS', d.maxConnections, 1_000_000))
+  };
+}

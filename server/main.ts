@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     idleLockMinutes: config.idleLockMinutes,
     staticDir: config.staticDir,
     trustProxy: config.trustProxy,
+    httpLimits: config.httpLimits,
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionMaxHours * 3_600_000
