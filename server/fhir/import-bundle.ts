@@ -167,19 +167,19 @@ export function createFhirImporter(deps: { sync: SyncService; store: FhirStore }
 
         const keep = plan.filter((p) => !p.write && p.entry.type !== 'Patient');
         const keptIndexes = new Set(keep.map((p) => p.entry.index));
-        const kept = deps.store.keep(caller.clinicId, patientId, keep.map((p) => ({ type: p.entry.type, entryId: p.entry.entryId, json: JSON.stringify(p.entry.resource) })));
-        keep.forEach((p, i) => outcomes.set(p.entry.index, kept[i]));
+        const kept = deps.store.keep(caller.clinicId, patientId, source, keep.map((p) => ({ type: p.entry.type, entryId: p.entry.entryId, json: JSON.stringify(p.entry.resource) })));
+        keep.forEach((p, i) => (kept[i] === 'refused' ? refusals.set(p.entry.index, 'other-source') : outcomes.set(p.entry.index, kept[i])));
         deps.store.linkPatient(caller.clinicId, sources, patientId);
 
         const results: EntryResult[] = bundle.entries.map((e) => ({
           entry: e,
           location: e.type === 'Patient' ? `Patient/${patientId}` : `${e.type}/${e.entryId}`,
           created: e.type === 'Patient' ? newPatient : outcomes.get(e.index) === 'created',
-          kept: keptIndexes.has(e.index),
+          kept: keptIndexes.has(e.index) && !refusals.has(e.index),
           ...(refusals.has(e.index) ? { refused: refusals.get(e.index) } : {}),
           ...(e.type === 'Patient' && demographicsProposed ? { demographicsProposed: true } : {})
         }));
-        const summary = summarize(patientId, newPatient, bundle, outcomes, keep.length, { patient: wrotePatient, chart: wroteChart });
+        const summary = summarize(patientId, newPatient, bundle, outcomes, kept.filter((k) => k !== 'refused').length, { patient: wrotePatient, chart: wroteChart });
         return {
           response: transactionResponse(results),
           summary: { ...summary, refused: refusals.size, refusedReasons: countBy([...refusals.values()]), demographicsProposed }

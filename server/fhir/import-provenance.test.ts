@@ -266,5 +266,9 @@ describe('entries from the same source and from another', () => {
     expect(res.entry[i].response).toMatchObject({ status: '409 Conflict', outcome: { issue: [{ code: 'conflict', diagnostics: expect.stringContaining('imported from another source') }] } });
     const chart = await stored('chart', patientId);
     expect((chart.getMap('observations').get(firstObservation(bundle).resource.id) as Y.Map<unknown>).get('valueQuantity')).toMatchObject({ value: 77.7 });
+    // Resources kept beside the chart (a claim) are the first source's too.
+    const claim = other.entry.findIndex((e: Json) => e.resource.resourceType === 'Claim');
+    expect(res.entry[claim].response.status).toBe('409 Conflict');
+    expect(res.entry.filter((e: Json) => e.response.status !== '409 Conflict')).toHaveLength(1);
   });
 });
