@@ -16,7 +16,7 @@ const desk = { id: 'u-desk', name: 'Desk Person' };
 
 function patientDoc(): Y.Doc {
   const doc = new Y.Doc();
-  initPatientDoc(doc, 'p1', { family: 'Okafor', given: ['Ada'], birthDate: '1961-07-14', gender: 'female', city: 'Enugu' }, importer, 'MRN-1');
+  initPatientDoc(doc, 'p1', { family: 'Okafor', given: ['Ada'], birthDate: '1961-07-14', gender: 'female', city: 'Enugu', phone: '555-0100' }, importer, 'MRN-1');
   return doc;
 }
 
@@ -35,13 +35,13 @@ const codeOf = (f: () => void): string => {
 };
 
 describe('demographics review', () => {
-  it('proposes only the fields that differ, and leaves the record as it is', () => {
+  it('proposes only the fields that differ (an empty one never clears the record), and leaves the record as it is', () => {
     const doc = patientDoc();
     expect(propose(doc)).toBe(true);
     const [review] = listDemographicsReviews(doc);
     expect(review).toMatchObject({ id: 'r1', status: 'pending', proposed: { birthDate: '1990-01-01', city: 'Lagos' }, source: 'http://ehr.example', proposedBy: 'Dr. Importer', proposedById: 'u-import' });
     expect(Object.keys(review.proposed).sort()).toEqual(['birthDate', 'city']);
-    expect(readPatient(doc)).toMatchObject({ birthDate: '1961-07-14', city: 'Enugu' });
+    expect(readPatient(doc)).toMatchObject({ birthDate: '1961-07-14', city: 'Enugu', phone: '555-0100' });
   });
 
   it('adds nothing for a proposal it already has, nor for one without differences', () => {

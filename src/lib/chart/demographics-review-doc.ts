@@ -57,12 +57,16 @@ function reviews(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
   return doc.getMap(DEMOGRAPHICS_REVIEW_MAP) as Y.Map<Y.Map<unknown>>;
 }
 
-/** The fields of `incoming` whose value differs from the record; empty when the import brings nothing new. */
+/**
+ * The fields of `incoming` whose value differs from the record; empty when
+ * the import brings nothing new. A field the sender left empty says nothing
+ * about the patient, so it never proposes clearing what the clinic recorded.
+ */
 export function demographicsDiff(current: PatientRecord, incoming: Partial<PatientInput>): PatientChanges {
   const diff: Record<string, unknown> = {};
   for (const field of REVIEWABLE_FIELDS) {
     const value = incoming[field];
-    if (value === undefined) continue;
+    if (value === undefined || value === '' || (Array.isArray(value) && !value.length)) continue;
     if (JSON.stringify(current[field] ?? '') !== JSON.stringify(value)) diff[field] = value;
   }
   return diff as PatientChanges;
