@@ -8,6 +8,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'sync server', load: () => import('./sync-server.bench') },
   { name: 'client', load: () => import('./client.bench') },
   { name: 'drug checks', load: () => import('./drug-checks.bench') },
+  { name: 'cds checks', load: () => import('./cds-checks.bench') },
   { name: 'reminders', load: () => import('./reminders.bench') },
   { name: 'fhir import', load: () => import('./fhir-import.bench') },
   { name: 'chart open', load: () => import('./chart-open.bench') },

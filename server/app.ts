@@ -13,6 +13,7 @@ import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
 import { clientIp, type Route } from './http/context';
+import { applyServerLimits, clientErrorResponse, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './http/http-limits';
 import { createRequestHandler } from './http/request-handler';
 import { createUpgradeHandler } from './http/upgrade-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
@@ -70,6 +71,8 @@ export interface AppOptions {
   auditCheckpoints?: AuditCheckpointOptions;
   /** Window of the summary of unauthenticated API requests (default a minute). */
   unauthenticatedWindowMs?: number;
+  /** Timeouts and the connection cap (default DEFAULT_HTTP_LIMITS); tests shorten them. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface App {
@@ -189,6 +192,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const clinicFacts = () => countClinics.get() as { n: number; demo: number | null; name: string | null };
 
   const telehealth = opts.telehealth ?? telehealthConfigFromEnv();
+  const httpLimits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.httpLimits };
 
   const allowedOrigins = opts.allowedOrigins ?? [];
   const routes: Route[] = [
@@ -206,7 +210,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
-    ...cdsRoutes(),
+    ...cdsRoutes(audit),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({
       db,
@@ -225,13 +229,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
     logger,
     trustProxy: opts.trustProxy ?? false,
     onSignInRequired: (ip, route) => unauthenticated.note(ip, route),
-    allowedOrigins
+    allowedOrigins,
+    bodyIdleTimeoutMs: httpLimits.bodyIdleTimeoutMs
   });
 
-  const server = http.createServer(handler);
+  const server = http.createServer(serverOptions(httpLimits), handler);
+  applyServerLimits(server, httpLimits);
   server.on('upgrade', createUpgradeHandler({ sync, audit, allowedOrigins, trustProxy: opts.trustProxy ?? false }));
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(clientErrorResponse(err));
     else socket.destroy(err);
   });
 

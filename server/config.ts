@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseAllowedOrigins } from './http/origin-policy';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits';
 
 /**
  * Server settings from the environment. Read once at start-up by main.ts;
@@ -20,6 +21,10 @@ import { parseAllowedOrigins } from './http/origin-policy';
  *   OUTPOST_AUDIT_CHECKPOINT_SECONDS (60): see audit-checkpoints.ts. Both
  *   paths default to beside ./data, never inside the data directory, so
  *   whoever may only touch the database has neither.
+ * - OUTPOST_HEADERS_TIMEOUT_SECONDS (20), OUTPOST_REQUEST_TIMEOUT_SECONDS
+ *   (120), OUTPOST_BODY_IDLE_TIMEOUT_SECONDS (15),
+ *   OUTPOST_KEEPALIVE_TIMEOUT_SECONDS (5), OUTPOST_MAX_CONNECTIONS (1000):
+ *   see http/http-limits.ts
  */
 export interface ServerConfig {
   port: number;
@@ -32,6 +37,7 @@ export interface ServerConfig {
   trustProxy: boolean;
   allowedOrigins: string[];
   staticDir: string;
+  httpLimits: HttpLimits;
   audit: AuditConfig;
 }
 
@@ -80,7 +86,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     trustProxy: env.OUTPOST_TRUST_PROXY === '1',
     allowedOrigins: parseAllowedOrigins(env.OUTPOST_ALLOWED_ORIGINS),
     staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
-    audit: loadAuditConfig(env, cwd)
+    audit: loadAuditConfig(env, cwd),
+    httpLimits: httpLimitsFrom(env)
   };
 }
 
+
+function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
+  const d = DEFAULT_HTTP_LIMITS;
+  const seconds = (key: string, fallbackMs: number) => positiveNumber(env, key, fallbackMs / 1000, 3600) * 1000;
+  return {
+    headersTimeoutMs: seconds('OUTPOST_HEADERS_TIMEOUT_SECONDS', d.headersTimeoutMs),
+    requestTimeoutMs: seconds('OUTPOST_REQUEST_TIMEOUT_SECONDS', d.requestTimeoutMs),
+    bodyIdleTimeoutMs: seconds('OUTPOST_BODY_IDLE_TIMEOUT_SECONDS', d.bodyIdleTimeoutMs),
+    keepAliveTimeoutMs: seconds('OUTPOST_KEEPALIVE_TIMEOUT_SECONDS', d.keepAliveTimeoutMs),
+    maxConnections: Math.floor(positiveNumber(env, 'OUTPOST_MAX_CONNECTIONS', d.maxConnections, 1_000_000))
+  };
+}

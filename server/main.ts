@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       intervalMs: config.audit.checkpointIntervalMs
     },
     allowedOrigins: config.allowedOrigins,
+    httpLimits: config.httpLimits,
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionMaxHours * 3_600_000

@@ -36,13 +36,16 @@ function sentToday<T>(request: T): T {
 
 let app: TestApp;
 let clinician: string;
+let deskId: string;
 
 beforeAll(async () => {
   app = await startTestApp();
-  await addClinic(app, 'CDS Clinic', [
+  ({
+    ids: { desk: deskId }
+  } = await addClinic(app, 'CDS Clinic', [
     { username: 'doc', roles: ['clinician'] },
     { username: 'desk', roles: ['frontdesk'] }
-  ]);
+  ]));
   clinician = await sessionCookieFor(app.url, 'doc');
 });
 
@@ -137,9 +140,14 @@ describe('POST /cds-services/outpost-drug-checks', () => {
     expect([error.message, ...(error.details ?? []).map((d) => d.path)].some((s) => s?.includes(where))).toBe(true);
   });
 
-  it('needs a clinical session (no JWT verification): 401 without one, 403 for the front desk', async () => {
+  it('needs a clinical session (no JWT verification): 401 without one, 403 for the front desk, audited', async () => {
+    const denials = () => app.db.prepare("SELECT user_id, target, detail FROM audit_log WHERE action = 'authz.denied' AND target = 'cds-services'").all() as { user_id: string; detail: string }[];
     expect((await call(base, null)).status).toBe(401);
+    expect(denials()).toHaveLength(0);
     expect((await call(base, await sessionCookieFor(app.url, 'desk'))).status).toBe(403);
+    expect(denials()).toHaveLength(1);
+    expect(denials()[0].user_id).toBe(deskId);
+    expect(JSON.parse(denials()[0].detail)).toEqual({ service: 'outpost-drug-checks' });
   });
 
   it('answers 404 for an unknown service and 400 for GET on a service', async () => {
@@ -147,5 +155,44 @@ describe('POST /cds-services/outpost-drug-checks', () => {
     const get = await fetch(`${app.url}/cds-services/outpost-drug-checks`, { headers: { cookie: clinician } });
     expect(get.status).toBe(400);
     expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  describe('size limits', () => {
+    const med = (text: string, status = 'active') => ({ resource: { resourceType: 'MedicationRequest', status, medicationCodeableConcept: { text } } });
+    const request = (drafts: number, prefetched: number) => ({
+      hook: 'order-sign',
+      hookInstance: 'size-limit',
+      context: { patientId: 'p1', draftOrders: { resourceType: 'Bundle', entry: Array.from({ length: drafts }, () => med('warfarin 5 mg tablet', 'draft')) } },
+      prefetch: {
+        patient: { resourceType: 'Patient', birthDate: '1950-01-01' },
+        medications: { resourceType: 'Bundle', entry: Array.from({ length: prefetched }, (_, i) => med(`ibuprofen 400 mg tablet (${i})`)) }
+      }
+    });
+
+    it('checks a request of exactly 1,000 resources (positive control)', async () => {
+      const res = await call(request(1, 998));
+      expect(res.status).toBe(200);
+      const { cards } = (await res.json()) as { cards: Card[] };
+      // One warfarin–NSAID card per listed NSAID, each naming ten other NSAIDs and counting the rest.
+      expect(cards.filter((c) => c.summary.startsWith('Potential drug–drug interaction between warfarin'))).toHaveLength(998);
+      expect(cards[0].detail).toContain('and 987 more');
+    });
+
+    it('refuses more than 1,000 resources in draft orders and prefetch with 413 and says what to send', async () => {
+      const res = await call(request(1, 999));
+      expect(res.status).toBe(413);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('too-large');
+      expect(error.message).toBe(
+        "A drug-check request may carry at most 1,000 resources in its draft orders and prefetch together; this one carries 1,001. Prefetch only the patient's active medications, allergies, problems and recent labs."
+      );
+    });
+
+    it('refuses more than 20 draft orders with 413', async () => {
+      const res = await call(request(21, 0));
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain('at most 20 draft orders; this one carries 21');
+      expect((await call(request(20, 0))).status).toBe(200);
+    });
   });
 });

@@ -11,7 +11,8 @@ import type Database from 'better-sqlite3';
  *   explanations of benefit, organizations, practitioners, goals, imaging
  *   studies, …), kept verbatim for export and later use rather than dropped.
  *   They stay out of the chart documents so devices do not carry billing
- *   data offline.
+ *   data offline. Each row records the source system that sent it
+ *   (import-source.ts); another source may not overwrite it.
  */
 export function migrateFhirTables(db: Database.Database): void {
   db.exec(`
@@ -31,16 +32,20 @@ export function migrateFhirTables(db: Database.Database): void {
       PRIMARY KEY (clinic_id, patient_id, resource_type, entry_id)
     );
   `);
+  // Rows kept before sources were recorded have none, and are taken as the next importer's (as chart entries are).
+  const columns = db.prepare('PRAGMA table_info(fhir_kept_resources)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'source_system')) db.exec('ALTER TABLE fhir_kept_resources ADD COLUMN source_system TEXT');
 }
 
-export type KeptOutcome = 'created' | 'updated' | 'unchanged';
+/** `refused`: the row was kept from another source, which this import may not overwrite. */
+export type KeptOutcome = 'created' | 'updated' | 'unchanged' | 'refused';
 
 export interface FhirStore {
   /** The Outpost patient the first of these source keys was linked to in this clinic. */
   findPatient(clinicId: string, sources: readonly string[]): string | null;
   linkPatient(clinicId: string, sources: readonly string[], patientId: string): void;
-  /** Stores each resource verbatim (JSON text); unchanged resources are not rewritten. One transaction. */
-  keep(clinicId: string, patientId: string, resources: readonly { type: string; entryId: string; json: string }[]): KeptOutcome[];
+  /** Stores each resource verbatim (JSON text) with its source; unchanged resources are not rewritten, another source's are refused. One transaction. */
+  keep(clinicId: string, patientId: string, source: string, resources: readonly { type: string; entryId: string; json: string }[]): KeptOutcome[];
   kept(clinicId: string, patientId: string): { type: string; entryId: string; resource: unknown }[];
 }
 
@@ -48,19 +53,24 @@ export function createFhirStore(db: Database.Database, now: () => Date = () => n
   migrateFhirTables(db);
   const find = db.prepare('SELECT patient_id FROM fhir_patient_links WHERE clinic_id = ? AND source = ?');
   const link = db.prepare('INSERT OR IGNORE INTO fhir_patient_links (clinic_id, source, patient_id) VALUES (?, ?, ?)');
-  const current = db.prepare('SELECT resource FROM fhir_kept_resources WHERE clinic_id = ? AND patient_id = ? AND resource_type = ? AND entry_id = ?');
+  const current = db.prepare('SELECT resource, source_system FROM fhir_kept_resources WHERE clinic_id = ? AND patient_id = ? AND resource_type = ? AND entry_id = ?');
   const put = db.prepare(
-    `INSERT INTO fhir_kept_resources (clinic_id, patient_id, resource_type, entry_id, resource, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (clinic_id, patient_id, resource_type, entry_id) DO UPDATE SET resource = excluded.resource, updated_at = excluded.updated_at`
+    `INSERT INTO fhir_kept_resources (clinic_id, patient_id, resource_type, entry_id, resource, updated_at, source_system) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (clinic_id, patient_id, resource_type, entry_id) DO UPDATE SET resource = excluded.resource, updated_at = excluded.updated_at, source_system = excluded.source_system`
   );
+  const stampSource = db.prepare('UPDATE fhir_kept_resources SET source_system = ? WHERE clinic_id = ? AND patient_id = ? AND resource_type = ? AND entry_id = ?');
   const list = db.prepare('SELECT resource_type, entry_id, resource FROM fhir_kept_resources WHERE clinic_id = ? AND patient_id = ? ORDER BY resource_type, entry_id');
 
-  const keepAll = db.transaction((clinicId: string, patientId: string, resources: readonly { type: string; entryId: string; json: string }[]) => {
+  const keepAll = db.transaction((clinicId: string, patientId: string, source: string, resources: readonly { type: string; entryId: string; json: string }[]) => {
     const at = now().toISOString();
     return resources.map(({ type, entryId, json }): KeptOutcome => {
-      const prev = current.get(clinicId, patientId, type, entryId) as { resource: string } | undefined;
-      if (prev?.resource === json) return 'unchanged';
-      put.run(clinicId, patientId, type, entryId, json, at);
+      const prev = current.get(clinicId, patientId, type, entryId) as { resource: string; source_system: string | null } | undefined;
+      if (prev?.source_system && prev.source_system !== source) return 'refused';
+      if (prev?.resource === json) {
+        if (!prev.source_system) stampSource.run(source, clinicId, patientId, type, entryId);
+        return 'unchanged';
+      }
+      put.run(clinicId, patientId, type, entryId, json, at, source);
       return prev ? 'updated' : 'created';
     });
   });
@@ -78,7 +88,7 @@ export function createFhirStore(db: Database.Database, now: () => Date = () => n
         for (const s of sources) link.run(clinicId, s, patientId);
       })();
     },
-    keep: (clinicId, patientId, resources) => keepAll(clinicId, patientId, resources),
+    keep: (clinicId, patientId, source, resources) => keepAll(clinicId, patientId, source, resources),
     kept(clinicId, patientId) {
       return (list.all(clinicId, patientId) as { resource_type: string; entry_id: string; resource: string }[]).map((r) => ({
         type: r.resource_type,

@@ -12,7 +12,7 @@ import type { Logger } from '../http/logger';
  */
 
 /** FHIR issue-type codes used here (http://hl7.org/fhir/valueset-issue-type). */
-export type IssueCode = 'invalid' | 'structure' | 'required' | 'value' | 'not-supported' | 'login' | 'forbidden' | 'not-found' | 'conflict' | 'too-costly' | 'throttled' | 'transient' | 'exception' | 'informational';
+export type IssueCode = 'invalid' | 'structure' | 'required' | 'value' | 'not-supported' | 'login' | 'forbidden' | 'not-found' | 'conflict' | 'too-costly' | 'timeout' | 'throttled' | 'transient' | 'exception' | 'informational';
 
 export interface Issue {
   severity: 'fatal' | 'error' | 'warning' | 'information';
@@ -45,6 +45,7 @@ const ISSUE_CODE: Record<ErrorCode, IssueCode> = {
   'not-found': 'not-found',
   conflict: 'conflict',
   'too-large': 'too-costly',
+  timeout: 'timeout',
   'rate-limited': 'throttled',
   unavailable: 'transient',
   internal: 'exception'
@@ -73,7 +74,7 @@ export function sendOperationOutcome(res: ServerResponse, err: unknown, logger: 
     return;
   }
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  if (status === 413) res.setHeader('Connection', 'close');
+  if (status === 413 || status === 408) res.setHeader('Connection', 'close');
   sendFhir(res, status, body);
 }
 

@@ -1,4 +1,5 @@
 import { outcome, type OperationOutcome } from './operation-outcome';
+import { IMPORT_REFUSALS, type ImportRefusal } from './import-guard';
 import type { BundleEntry } from './validate-bundle';
 
 /**
@@ -6,13 +7,16 @@ import type { BundleEntry } from './validate-bundle';
  * with one entry per request entry, in the same order (FHIR R4 §3.1.0.11):
  * `201 Created` for a record new to Outpost, `200 OK` for one that was
  * already there (updated or unchanged), and where it now lives. Resources
- * Outpost keeps without charting them say so in the entry's outcome.
+ * Outpost keeps without charting them say so in the entry's outcome. An
+ * entry the import may not write (import-guard.ts) is `409 Conflict` with
+ * the reason in its outcome and no location; the Patient entry says when
+ * its demographics were put up for review instead of applied.
  */
 
 export interface TransactionResponse {
   resourceType: 'Bundle';
   type: 'transaction-response';
-  entry: { response: { status: string; location: string; outcome?: OperationOutcome } }[];
+  entry: { response: { status: string; location?: string; outcome?: OperationOutcome } }[];
 }
 
 export interface EntryResult {
@@ -20,24 +24,26 @@ export interface EntryResult {
   location: string;
   created: boolean;
   kept: boolean;
+  refused?: ImportRefusal;
+  demographicsProposed?: boolean;
 }
 
 export function transactionResponse(results: readonly EntryResult[]): TransactionResponse {
+  return { resourceType: 'Bundle', type: 'transaction-response', entry: results.map((r) => ({ response: responseOf(r) })) };
+}
+
+function responseOf(r: EntryResult): TransactionResponse['entry'][number]['response'] {
+  if (r.refused) {
+    return { status: '409 Conflict', outcome: outcome([{ severity: 'error', code: 'conflict', diagnostics: IMPORT_REFUSALS[r.refused], expression: [`Bundle.entry[${r.entry.index}].resource.id`] }]) };
+  }
+  const note = r.kept
+    ? `Kept as received: Outpost stores ${r.entry.type} resources without charting them.`
+    : r.demographicsProposed
+      ? 'The demographics differ from the clinic\u2019s record: they were not changed, and the differences wait on the patient\u2019s record for staff to accept or reject.'
+      : undefined;
   return {
-    resourceType: 'Bundle',
-    type: 'transaction-response',
-    entry: results.map((r) => ({
-      response: {
-        status: r.created ? '201 Created' : '200 OK',
-        location: r.location,
-        ...(r.kept
-          ? {
-              outcome: outcome([
-                { severity: 'information', code: 'informational', diagnostics: `Kept as received: Outpost stores ${r.entry.type} resources without charting them.` }
-              ])
-            }
-          : {})
-      }
-    }))
+    status: r.created ? '201 Created' : '200 OK',
+    location: r.location,
+    ...(note ? { outcome: outcome([{ severity: 'information', code: 'informational', diagnostics: note }]) } : {})
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../http/body';
 import { CHARTED_SCHEMAS, isCharted, type ChartedType } from './fhir-schemas';
 import { entryIdFor } from './ids';
 import { mapPatient, patientProblems, type MappedPatient } from './map-patient';
@@ -35,6 +36,13 @@ export interface ValidBundle {
 }
 
 const MAX_ISSUES = 50;
+
+/**
+ * Most entries one transaction may carry. Synthea writes a few hundred per
+ * patient and a long life a few thousand; this leaves room for those and
+ * keeps one request's validation, mapping and single chart update bounded.
+ */
+export const MAX_BUNDLE_ENTRIES = 10_000;
 const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
 const TYPE_RE = /^[A-Z][A-Za-z]{1,63}$/;
 const REFERENCE_RE =
@@ -75,6 +83,11 @@ export function validateBundle(body: unknown): ValidBundle {
   const bundle = body as Record<string, unknown>;
   if (bundle.type !== 'transaction') issues.add('value', 'Only Bundles of type "transaction" can be imported', 'Bundle.type');
   if (!Array.isArray(bundle.entry) || bundle.entry.length === 0) issues.add('required', 'The Bundle has no entries', 'Bundle.entry');
+  else if (bundle.entry.length > MAX_BUNDLE_ENTRIES) {
+    issues.add('too-costly', `A Bundle may carry at most ${MAX_BUNDLE_ENTRIES.toLocaleString('en')} entries; this one carries ${bundle.entry.length.toLocaleString('en')}. Split the record into several transactions.`, 'Bundle.entry');
+  }
+  // The HTTP body reader refuses deeper bodies already; a bundle handed over in-process gets the same bound before the recursive walks below.
+  if (nestedDeeperThan(bundle, MAX_JSON_DEPTH)) issues.add('too-costly', `The Bundle is nested too deeply (at most ${MAX_JSON_DEPTH} levels of arrays and objects).`, 'Bundle');
   if (issues.list.length) fail();
 
   const entries = readEntries(bundle.entry as unknown[], issues);

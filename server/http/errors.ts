@@ -51,7 +51,8 @@ export function sendError(res: ServerResponse, err: unknown, logger: Logger, whe
     return;
   }
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  if (status === 413) res.setHeader('Connection', 'close');
+  // The rest of the body was not read (too large, or stalled): the socket cannot carry another request.
+  if (status === 413 || status === 408) res.setHeader('Connection', 'close');
   sendJson(res, status, body);
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../src/lib/domain/errors';
 import type { SessionUser } from '../types';
+import { setBodyIdleTimeout } from './body';
 import { clientIp, SignInRequired, type RequestContext, type Route } from './context';
 import { checkOrigin } from './origin-policy';
 import { sendError } from './errors';
@@ -29,6 +30,8 @@ export interface RequestHandlerDeps {
    * audit summary.
    */
   onSignInRequired?(ip: string, route: string): void;
+  /** How long a request body may send nothing before it is abandoned with 408 (default 15 s). */
+  bodyIdleTimeoutMs?: number;
 }
 
 export type ErrorSender = (res: ServerResponse, err: unknown, logger: Logger, where: string) => void;
@@ -60,6 +63,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
     let route = url.pathname;
+    if (deps.bodyIdleTimeoutMs !== undefined) setBodyIdleTimeout(req, deps.bodyIdleTimeoutMs);
     try {
       const found = table.lookup(req.method ?? '', url.pathname);
       if (found.kind === 'wrong-method') {

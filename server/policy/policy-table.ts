@@ -44,9 +44,9 @@ const SEND_TRANSIENT = ['lastError', 'nextAttemptAt', 'permanent', 'pharmacyRefe
 
 const CHART: Record<string, RootPolicy> = {
   meta: META,
-  ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId'] })])),
-  encounters: collection([importRule, notesRule], { immutable: ['sourceId'] }),
-  medications: collection([importRule, prescriptionsRule], { immutable: ['sourceId'] }),
+  ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId', 'sourceSystem'] })])),
+  encounters: collection([importRule, notesRule], { immutable: ['sourceId', 'sourceSystem'] }),
+  medications: collection([importRule, prescriptionsRule], { immutable: ['sourceId', 'sourceSystem'] }),
   orders: collection([ordersRule]),
   pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),
   allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),

@@ -110,6 +110,9 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
         updated: summary.updated,
         unchanged: summary.unchanged,
         kept: summary.kept,
+        refused: summary.refused,
+        refusedReasons: summary.refusedReasons,
+        demographicsProposed: summary.demographicsProposed,
         types: summary.types
       }
     });

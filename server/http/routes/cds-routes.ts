@@ -1,12 +1,14 @@
 import { CdsHooksRequestError, cdsHooksOrderSign, cdsServicesDiscovery, ORDER_SIGN_SERVICE_ID } from '../../../src/lib/domain/drugs';
 import { AppError } from '../../../src/lib/domain/errors';
 import { hasClinicalRole } from '../../../src/lib/domain/roles';
+import { checkCdsRequestSize, createCdsGate, createSerialRunner } from '../../cds/cds-limits';
 import { checkOrderSignRequest } from '../../cds/cds-request';
+import type { Audit } from '../../types';
 import { readJson } from '../body';
 import { requireUser, type Route } from '../context';
 import { sendJson } from '../errors';
 
-/** Prefetched medication, allergy and lab bundles can be large; still bounded. */
+/** Prefetched medication, allergy and lab bundles can be large; still bounded (and counted, see cds-limits.ts). */
 export const CDS_BODY_LIMIT = 4 * 1024 * 1024;
 
 /**
@@ -23,10 +25,14 @@ export const CDS_BODY_LIMIT = 4 * 1024 * 1024;
  * Discovery (`GET /cds-services`) is open, as the spec expects: it describes
  * the service and holds no patient data.
  *
+ * A signed-in user without a clinical role is refused 403 and audited. How
+ * much one call may carry, and how many run at once, is in cds-limits.ts.
+ *
  * Errors use the app's one JSON error shape (AppErrorBody).
  */
-export function cdsRoutes(): Route[] {
+export function cdsRoutes(audit: Audit, gate = createCdsGate()): Route[] {
   const discovery = cdsServicesDiscovery();
+  const checks = createSerialRunner();
   return [
     {
       method: 'GET',
@@ -41,14 +47,26 @@ export function cdsRoutes(): Route[] {
       async handler(ctx) {
         if (ctx.params.id !== ORDER_SIGN_SERVICE_ID) throw new AppError('not-found', 'There is no CDS service with that id.');
         const user = requireUser(ctx);
-        if (!hasClinicalRole(user.roles)) throw new AppError('forbidden', 'Drug checks are for clinicians and nurses.');
-        const body = await readJson(ctx.req, CDS_BODY_LIMIT);
-        checkOrderSignRequest(body);
+        if (!hasClinicalRole(user.roles)) {
+          audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'cds-services', ip: ctx.ip, detail: { service: ORDER_SIGN_SERVICE_ID } });
+          throw new AppError('forbidden', 'Drug checks are for clinicians and nurses.');
+        }
+        const release = gate.enter();
+        if (!release) {
+          ctx.req.resume();
+          throw new AppError('unavailable', 'The drug-check service is busy; try again in a moment.');
+        }
         try {
-          sendJson(ctx.res, 200, cdsHooksOrderSign(body));
+          const body = await readJson(ctx.req, CDS_BODY_LIMIT);
+          checkOrderSignRequest(body);
+          checkCdsRequestSize(body as Record<string, unknown>);
+          const cards = await checks.run(() => cdsHooksOrderSign(body));
+          sendJson(ctx.res, 200, cards);
         } catch (err) {
           if (err instanceof CdsHooksRequestError) throw new AppError('invalid', 'The CDS Hooks request is not valid', err.issues.map((message) => ({ message })));
           throw err;
+        } finally {
+          release();
         }
       }
     }

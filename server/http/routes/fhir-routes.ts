@@ -12,8 +12,12 @@ import { requireUser, type Route } from '../context';
 export const FHIR_BODY_LIMIT = 32 * 1024 * 1024;
 const FHIR_MEDIA_TYPES = ['application/fhir+json', 'application/json'] as const;
 
-/** Importing registers patients and writes their charts in bulk: administrators and clinicians only. */
-const IMPORT_ROLES: readonly Role[] = ['admin', 'clinician'];
+/**
+ * Importing registers patients and writes their charts in bulk: clinicians
+ * only. An administrator has no clinical access, so may not write charts by
+ * way of an import either.
+ */
+const IMPORT_ROLES: readonly Role[] = ['clinician'];
 
 /**
  * The FHIR R4 endpoint. `POST /fhir/R4` takes a transaction Bundle (one
@@ -30,7 +34,7 @@ export function fhirRoutes(importer: FhirImporter, audit: Audit): Route[] {
         const user = requireUser(ctx);
         if (!user.roles.some((r) => IMPORT_ROLES.includes(r))) {
           audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'fhir-import', ip: ctx.ip });
-          throw new AppError('forbidden', 'Only administrators and clinicians may import records.');
+          throw new AppError('forbidden', 'Only clinicians may import records.');
         }
         const body = await readJson(ctx.req, FHIR_BODY_LIMIT, FHIR_MEDIA_TYPES);
         try {
@@ -48,9 +52,23 @@ export function fhirRoutes(importer: FhirImporter, audit: Audit): Route[] {
               updated: summary.updated,
               unchanged: summary.unchanged,
               kept: summary.kept,
+              refused: summary.refused,
+              refusedReasons: summary.refusedReasons,
+              demographicsProposed: summary.demographicsProposed,
               types: summary.types
             }
           });
+          if (summary.refused > 0) {
+            // A bundle that tried to change what it may not is a security event of its own, not only a count.
+            audit.record({
+              action: 'import',
+              outcome: 'failure',
+              userId: user.id,
+              target: docName('patient', summary.patientId),
+              ip: ctx.ip,
+              detail: { reason: 'entries-refused', refused: summary.refused, refusedReasons: summary.refusedReasons }
+            });
+          }
           sendFhir(ctx.res, 200, response);
         } catch (err) {
           if (err instanceof OperationOutcomeError) {

@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'not-found',
   'conflict',
   'too-large',
+  'timeout',
   'rate-limited',
   'unavailable',
   'internal'
@@ -42,6 +43,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   'not-found': 404,
   conflict: 409,
   'too-large': 413,
+  timeout: 408,
   'rate-limited': 429,
   unavailable: 503,
   internal: 500

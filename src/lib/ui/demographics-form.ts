@@ -1,4 +1,5 @@
 import type { PatientInput, PatientRecord } from '../domain/patient';
+import { genderLabel } from './format';
 
 /** The editable demographics as form strings, shared by registration and the chart's edit form. */
 export interface DemographicsForm {
@@ -44,4 +45,25 @@ export function inputFromForm(f: DemographicsForm): PatientInput {
     city: f.city,
     postalCode: f.postalCode
   };
+}
+
+/** What each demographic field is called on screen: the edit form and the review of imported changes say the same. */
+export const DEMOGRAPHIC_LABELS = {
+  family: 'Family name',
+  given: 'Given names',
+  birthDate: 'Birth date',
+  gender: 'Sex',
+  phone: 'Phone',
+  email: 'Email',
+  addressLine: 'Address',
+  city: 'Town / village',
+  postalCode: 'Postal code',
+  deceasedDate: 'Date of death'
+} as const satisfies Record<keyof DemographicsForm | 'deceasedDate', string>;
+
+/** A demographic value as shown: names joined, sex spelled out, an empty value as a dash. */
+export function demographicValue(field: keyof typeof DEMOGRAPHIC_LABELS, value: unknown): string {
+  if (Array.isArray(value)) return value.join(' ') || '\u2014';
+  if (typeof value !== 'string' || value === '') return '\u2014';
+  return field === 'gender' ? genderLabel(value) : value;
 }

@@ -6,10 +6,10 @@
  */
 import { sortAlerts, type Alert } from './alert';
 import { bundledDrugPack } from './drug-pack';
-import type { CheckOrderInput } from './inputs';
-import { knowledgeFor } from './knowledge';
+import type { CheckOrderInput, PatientContext } from './inputs';
+import { knowledgeFor, type DrugKnowledge } from './knowledge';
 import type { DrugPack } from './pack-schema';
-import { resolveMedication } from './resolve';
+import { resolveMedication, type ResolvedAllergy, type ResolvedMedication } from './resolve';
 import type { RuleContext } from './rules/context';
 import { doseRangeOutcome } from './rules/dose-range';
 import { drugAllergyAlerts, resolveAllergies } from './rules/drug-allergy';
@@ -24,12 +24,34 @@ import { activesNotChecked, allergiesNotChecked, componentsNotChecked, doseNotCh
  */
 export function checkOrder(input: CheckOrderInput, pack: DrugPack = bundledDrugPack()): Alert[] {
   const k = knowledgeFor(pack);
-  const order = resolveMedication(k, input.order);
+  return checkResolvedOrder(
+    k,
+    resolveMedication(k, input.order),
+    input.activeMedications.map((m) => resolveMedication(k, m)),
+    resolveAllergies(k, input.allergies),
+    input.patient ?? {},
+    input.now ?? new Date()
+  );
+}
+
+/**
+ * The same checks over medicines and allergies already resolved against the
+ * pack. Resolving (codes, then words of the name) is the costly part of a
+ * check; a caller checking several orders against one list (CDS Hooks
+ * order-sign) resolves each medicine once and calls this per order.
+ */
+export function checkResolvedOrder(
+  k: DrugKnowledge,
+  order: ResolvedMedication,
+  resolvedActives: readonly ResolvedMedication[],
+  allergies: readonly ResolvedAllergy[],
+  patient: PatientContext,
+  now: Date
+): Alert[] {
+  const pack = k.pack;
   if (!order.ingredients.length) return [orderNotChecked(pack, order)];
-  const resolvedActives = input.activeMedications.map((m) => resolveMedication(k, m));
   const actives = resolvedActives.filter((m) => m.ingredients.length);
-  const ctx: RuleContext = { k, order, actives, patient: input.patient ?? {}, now: input.now ?? new Date() };
-  const allergies = resolveAllergies(k, input.allergies);
+  const ctx: RuleContext = { k, order, actives, patient, now };
 
   const alerts: Alert[] = [...drugDrugAlerts(ctx), ...drugAllergyAlerts(ctx, allergies), ...duplicateTherapyAlerts(ctx)];
   const dose = doseRangeOutcome(ctx);

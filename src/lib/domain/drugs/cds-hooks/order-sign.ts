@@ -9,10 +9,13 @@
  */
 import { z } from 'zod';
 import type { Alert } from '../alert';
-import { checkOrder } from '../check-order';
+import { checkResolvedOrder } from '../check-order';
 import { bundledDrugPack } from '../drug-pack';
 import type { AllergyInput, MedicationInput, PatientContext } from '../inputs';
+import { knowledgeFor } from '../knowledge';
 import type { DrugPack } from '../pack-schema';
+import { resolveMedication, type ResolvedMedication } from '../resolve';
+import { resolveAllergies } from '../rules/drug-allergy';
 import { alertToCard, allergiesUnknownCard, type Card } from './cards';
 import { resourcesIn, toAllergyInput, toConditionInput, toMedicationInput, toObservationInput } from './fhir-input';
 
@@ -68,12 +71,19 @@ export function cdsHooksOrderSign(body: unknown, options: OrderSignOptions = {})
     observations: prefetched.map(toObservationInput).filter((o) => o !== undefined)
   };
 
+  // Each medicine and allergy is resolved against the pack once, not once per draft order it is checked with.
+  const k = knowledgeFor(pack);
+  const resolvedActive = active.map((m) => resolveMedication(k, m));
+  const resolvedDrafts = drafts.map(({ input }) => (input ? resolveMedication(k, input) : undefined));
+  const resolvedAllergies = resolveAllergies(k, allergies);
+  const now = options.now ?? new Date();
+
   const cards: Card[] = [];
   const seen = new Set<string>();
-  drafts.forEach(({ input }, i) => {
-    if (!input) return;
-    const others = drafts.filter((_, j) => j !== i).map((d) => d.input).filter((m): m is MedicationInput => Boolean(m));
-    const alerts = checkOrder({ order: input, activeMedications: [...active, ...others], allergies, patient, now: options.now }, pack);
+  resolvedDrafts.forEach((order, i) => {
+    if (!order) return;
+    const others = resolvedDrafts.filter((d, j): d is ResolvedMedication => j !== i && d !== undefined);
+    const alerts = checkResolvedOrder(k, order, [...resolvedActive, ...others], resolvedAllergies, patient, now);
     for (const alert of alerts) {
       const key = dedupeKey(alert);
       if (seen.has(key)) continue;

@@ -27,3 +27,32 @@ export function ageInYears(birthDate: string | undefined, now: Date): number | u
 }
 
 export const DAY_MS = 86_400_000;
+
+/**
+ * How many medicines a factor's detail names before it only counts the rest.
+ * A chart's list is short; a CDS request may prefetch a thousand, and naming
+ * every other medicine in every alert made the answer grow with the square
+ * of the list (one alert per NSAID, each naming all the others).
+ */
+export const NAMED_AT_MOST = 10;
+
+/** Labels of the first medicines, then "and N more" when `total` exceeds NAMED_AT_MOST. */
+export function namesOf(meds: readonly { label: string }[], total: number = meds.length): string {
+  const shown = meds.slice(0, NAMED_AT_MOST).map((m) => m.label).join(', ');
+  return total > NAMED_AT_MOST ? `${shown} and ${total - NAMED_AT_MOST} more` : shown;
+}
+
+/**
+ * What a rule reads from the whole patient (co-medications, labs, history)
+ * is the same for every hit of one check: computed on the first hit and
+ * kept for the others, so a check stays linear in the medication list
+ * however many of its medicines hit the rule.
+ */
+export function perCheck<T>(cache: WeakMap<RuleContext, T>, ctx: RuleContext, build: (ctx: RuleContext) => T): T {
+  let value = cache.get(ctx);
+  if (value === undefined) {
+    value = build(ctx);
+    cache.set(ctx, value);
+  }
+  return value;
+}

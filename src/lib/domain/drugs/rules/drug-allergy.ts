@@ -17,7 +17,7 @@ export function isDrugAllergyCandidate(a: AllergyInput): boolean {
   return a.category !== 'food' && a.category !== 'environment' && a.verificationStatus !== 'refuted' && a.verificationStatus !== 'entered-in-error';
 }
 
-export function drugAllergyAlerts(ctx: RuleContext, allergies: ResolvedAllergy[]): Alert[] {
+export function drugAllergyAlerts(ctx: RuleContext, allergies: readonly ResolvedAllergy[]): Alert[] {
   const alerts: Alert[] = [];
   for (const allergy of allergies) {
     if (!allergy.resolved) continue;

@@ -11,29 +11,49 @@
 import type { Alert, AlertFactor } from '../alert';
 import type { ObservationInput } from '../inputs';
 import type { Severity } from '../pack-schema';
-import { DAY_MS, involvedMed, type RuleContext } from './context';
+import type { ResolvedMedication } from '../resolve';
+import { DAY_MS, involvedMed, namesOf, perCheck, type RuleContext } from './context';
 import type { RuleHit } from './drug-drug';
 
 type Indicator = 'info' | 'warning' | 'critical';
 const SEVERITY: Record<Indicator, Severity> = { critical: 'serious', warning: 'moderate', info: 'info' };
 const worst = (xs: Indicator[]): Indicator => (xs.includes('critical') ? 'critical' : xs.includes('warning') ? 'warning' : 'info');
 
+/** The patient's labs and co-medications, the same for every hit of one check. */
+interface DigoxinFacts {
+  activeIngredients: ReadonlySet<string>;
+  level?: ObservationInput;
+  potassium?: ObservationInput;
+  magnesium?: ObservationInput;
+  calcium?: ObservationInput;
+  creatinine?: ObservationInput;
+  diuretics: ResolvedMedication[];
+}
+
+const factsCache = new WeakMap<RuleContext, DigoxinFacts>();
+
+function digoxinFacts(ctx: RuleContext): DigoxinFacts {
+  const { k, actives } = ctx;
+  return {
+    activeIngredients: new Set(actives.flatMap((m) => m.ingredients)),
+    level: latest(ctx, k.pack.context.loinc.digoxin, 30, (o) => inRange(o, ['ng/ml'], -Infinity, 0.9) || inRange(o, ['nmol/l'], -Infinity, 1.2)),
+    potassium: latest(ctx, k.pack.context.loinc.potassium, 365, (o) => inRange(o, ['meq/l', 'mmol/l'], 3.5, 5.0)),
+    magnesium: latest(ctx, k.pack.context.loinc.magnesium, 365, (o) => inRange(o, ['mmol/l'], 0.7, 1.1)),
+    calcium: latest(ctx, k.pack.context.loinc.calcium, 365, (o) => inRange(o, ['mg/dl'], 8.5, 10.2)),
+    creatinine: latest(ctx, k.pack.context.loinc.creatinine, 365, (o) => inRange(o, ['mg/dl'], 0.6, 1.2)),
+    diuretics: actives.filter((m) => m.ingredients.some((i) => k.inClass(i, 'loop-diuretic') || k.inClass(i, 'aldosterone-antagonist')))
+  };
+}
+
 export function digoxinCyclosporineAlert(ctx: RuleContext, hit: RuleHit): Alert {
-  const { k, order, actives } = ctx;
+  const { order } = ctx;
   const orderIsDigoxin = hit.orderIngredient === 'digoxin';
   const digoxin = orderIsDigoxin ? order : hit.active;
   const cyclosporine = orderIsDigoxin ? hit.active : order;
-  const activeHas = (ingredient: string) => actives.some((m) => m.ingredients.includes(ingredient));
-  const continuation = activeHas(hit.orderIngredient);
+  const { activeIngredients, level, potassium, magnesium, calcium, creatinine, diuretics } = perCheck(factsCache, ctx, digoxinFacts);
+  const continuation = activeIngredients.has(hit.orderIngredient);
   const newCyclosporine = !orderIsDigoxin && !continuation;
-
-  const level = latest(ctx, k.pack.context.loinc.digoxin, 30, (o) => inRange(o, ['ng/ml'], -Infinity, 0.9) || inRange(o, ['nmol/l'], -Infinity, 1.2));
-  const potassium = latest(ctx, k.pack.context.loinc.potassium, 365, (o) => inRange(o, ['meq/l', 'mmol/l'], 3.5, 5.0));
-  const magnesium = latest(ctx, k.pack.context.loinc.magnesium, 365, (o) => inRange(o, ['mmol/l'], 0.7, 1.1));
-  const calcium = latest(ctx, k.pack.context.loinc.calcium, 365, (o) => inRange(o, ['mg/dl'], 8.5, 10.2));
-  const creatinine = latest(ctx, k.pack.context.loinc.creatinine, 365, (o) => inRange(o, ['mg/dl'], 0.6, 1.2));
   const labsNormal = Boolean(potassium && magnesium && calcium && creatinine);
-  const diuretics = actives.filter((m) => m.ingredients.some((i) => k.inClass(i, 'loop-diuretic') || k.inClass(i, 'aldosterone-antagonist')));
 
   const base: Indicator = continuation && level && !(diuretics.length || !labsNormal) ? 'info' : 'warning';
   const levelCard: Indicator = newCyclosporine ? (level ? 'warning' : 'critical') : level ? 'info' : 'warning';
@@ -46,7 +66,7 @@ export function digoxinCyclosporineAlert(ctx: RuleContext, hit: RuleHit): Alert 
     { label: 'Digoxin level below 0.9 ng/mL within 30 days', present: Boolean(level), ...(level ? { detail: show(level) } : {}) },
     { label: 'Normal potassium, magnesium, calcium and serum creatinine within 365 days', present: labsNormal,
       detail: [['K', potassium], ['Mg', magnesium], ['Ca', calcium], ['Creatinine', creatinine]].map(([n, o]) => `${n}: ${show(o as ObservationInput | undefined) ?? 'none normal on record'}`).join('; ') },
-    { label: 'Loop diuretic or aldosterone antagonist', present: diuretics.length > 0, ...(diuretics.length ? { detail: diuretics.map((m) => m.label).join(', ') } : {}) }
+    { label: 'Loop diuretic or aldosterone antagonist', present: diuretics.length > 0, ...(diuretics.length ? { detail: namesOf(diuretics) } : {}) }
   ];
   const detail = [
     hit.rule.consequence,

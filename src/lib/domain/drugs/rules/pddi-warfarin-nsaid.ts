@@ -16,31 +16,65 @@
 import type { Alert, AlertFactor } from '../alert';
 import type { Severity } from '../pack-schema';
 import type { ResolvedMedication } from '../resolve';
-import { ageInYears, involvedMed, type RuleContext } from './context';
+import { ageInYears, involvedMed, NAMED_AT_MOST, namesOf, perCheck, type RuleContext } from './context';
 import type { RuleHit } from './drug-drug';
 
 const NO_PRECAUTIONS = 'No special precautions.';
 const ASSESS = 'Assess risk and take action if necessary.';
 const BENEFIT = 'Use only if benefit outweighs risk.';
 
-export function warfarinNsaidAlert(ctx: RuleContext, hit: RuleHit): Alert {
+/** The patient's side of the decision tree, the same for every NSAID hit of one check. */
+interface WarfarinFacts {
+  ppi: ResolvedMedication[];
+  age: number | undefined;
+  giBleed: string | undefined;
+  steroids: ResolvedMedication[];
+  aldosterone: ResolvedMedication[];
+  /** Every systemic NSAID of the order and the active list, in list order. */
+  nsaids: ResolvedMedication[];
+  nsaidSet: ReadonlySet<ResolvedMedication>;
+}
+
+const factsCache = new WeakMap<RuleContext, WarfarinFacts>();
+
+function warfarinFacts(ctx: RuleContext): WarfarinFacts {
   const { k, order, actives, patient, now } = ctx;
+  const everyone = [order, ...actives];
+  const systemicWith = (test: (ingredient: string) => boolean) => everyone.filter((m) => m.systemic && m.ingredients.some(test));
+  const nsaids = systemicWith((i) => k.inClass(i, 'nsaid'));
+  return {
+    ppi: systemicWith((i) => k.inClass(i, 'ppi') || i === 'misoprostol'),
+    age: ageInYears(patient.birthDate, now),
+    giBleed: giBleedHistory(ctx),
+    steroids: systemicWith((i) => k.inClass(i, 'corticosteroid-systemic')),
+    aldosterone: systemicWith((i) => k.inClass(i, 'aldosterone-antagonist')),
+    nsaids,
+    nsaidSet: new Set(nsaids)
+  };
+}
+
+/** The systemic NSAIDs other than `nsaid`: how many, and the first few (enough to name). */
+function otherNsaids({ nsaids, nsaidSet }: WarfarinFacts, nsaid: ResolvedMedication): { first: ResolvedMedication[]; total: number } {
+  const first: ResolvedMedication[] = [];
+  for (const m of nsaids) {
+    if (first.length >= NAMED_AT_MOST) break;
+    if (m !== nsaid) first.push(m);
+  }
+  return { first, total: nsaids.length - (nsaidSet.has(nsaid) ? 1 : 0) };
+}
+
+export function warfarinNsaidAlert(ctx: RuleContext, hit: RuleHit): Alert {
+  const { k, order } = ctx;
   const orderIsNsaid = k.inClass(hit.orderIngredient, 'nsaid');
   const nsaid = orderIsNsaid ? order : hit.active;
   const warfarin = orderIsNsaid ? hit.active : order;
-  const everyone = [order, ...actives];
-  const systemicWith = (test: (ingredient: string) => boolean) => everyone.filter((m) => m.systemic && m.ingredients.some(test));
+  const facts = perCheck(factsCache, ctx, warfarinFacts);
+  const { ppi, age, giBleed, steroids, aldosterone } = facts;
 
   const topical = !nsaid.systemic;
-  const ppi = systemicWith((i) => k.inClass(i, 'ppi') || i === 'misoprostol');
-  const age = ageInYears(patient.birthDate, now);
   const over65 = age !== undefined && age > 65;
-  const giBleed = giBleedHistory(ctx);
-  const steroids = systemicWith((i) => k.inClass(i, 'corticosteroid-systemic'));
-  const aldosterone = systemicWith((i) => k.inClass(i, 'aldosterone-antagonist'));
-  const nsaids = systemicWith((i) => k.inClass(i, 'nsaid'));
-  const secondNsaid = nsaids.filter((m) => m !== nsaid);
-  const riskFactor = over65 || giBleed !== undefined || steroids.length > 0 || aldosterone.length > 0 || secondNsaid.length > 0;
+  const secondNsaid = otherNsaids(facts, nsaid);
+  const riskFactor = over65 || giBleed !== undefined || steroids.length > 0 || aldosterone.length > 0 || secondNsaid.total > 0;
 
   const [recommendation, severity]: [string, Severity] = topical
     ? [NO_PRECAUTIONS, 'info']
@@ -50,15 +84,14 @@ export function warfarinNsaidAlert(ctx: RuleContext, hit: RuleHit): Alert {
         ? [BENEFIT, 'serious']
         : [ASSESS, 'moderate'];
 
-  const names = (ms: ResolvedMedication[]) => ms.map((m) => m.label).join(', ');
   const factors: AlertFactor[] = [
     { label: 'NSAID is topical (low systemic absorption)', present: topical, ...(topical ? { detail: 'Topical diclofenac gel (16 g/day) produced about 6% of the absorption of 150 mg/day systemic diclofenac.' } : {}) },
-    { label: 'Taking a proton pump inhibitor or misoprostol (protective)', present: ppi.length > 0, ...(ppi.length ? { detail: names(ppi) } : {}) },
+    { label: 'Taking a proton pump inhibitor or misoprostol (protective)', present: ppi.length > 0, ...(ppi.length ? { detail: namesOf(ppi) } : {}) },
     { label: 'Age over 65 years', present: over65, detail: age === undefined ? 'Age unknown' : `Age ${age}` },
     { label: 'History of upper GI bleeding or peptic ulcer', present: giBleed !== undefined, ...(giBleed ? { detail: giBleed } : {}) },
-    { label: 'Systemic corticosteroid', present: steroids.length > 0, ...(steroids.length ? { detail: names(steroids) } : {}) },
-    { label: 'Aldosterone antagonist', present: aldosterone.length > 0, ...(aldosterone.length ? { detail: names(aldosterone) } : {}) },
-    { label: 'Another NSAID', present: secondNsaid.length > 0, ...(secondNsaid.length ? { detail: names(secondNsaid) } : {}) }
+    { label: 'Systemic corticosteroid', present: steroids.length > 0, ...(steroids.length ? { detail: namesOf(steroids) } : {}) },
+    { label: 'Aldosterone antagonist', present: aldosterone.length > 0, ...(aldosterone.length ? { detail: namesOf(aldosterone) } : {}) },
+    { label: 'Another NSAID', present: secondNsaid.total > 0, ...(secondNsaid.total ? { detail: namesOf(secondNsaid.first, secondNsaid.total) } : {}) }
   ];
   const detail = topical
     ? 'Topical NSAIDs have relatively low systemic absorption; the IG gives no special precautions for topical diclofenac.'
