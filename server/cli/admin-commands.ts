@@ -38,6 +38,8 @@ Commands:
   enable-user     --username <name>
   reset-password  --username <name> [--password <pw>]   (also ends the user's sessions)
   revoke-sessions --username <name>     (a running server closes their open connections within seconds)
+  list-quarantined                       documents set aside because they could not be loaded
+  release-document --document <name>     let a quarantined document be loaded again (after a repair or restore)
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -58,6 +60,7 @@ const OPTIONS = {
   username: { type: 'string' },
   roles: { type: 'string' },
   password: { type: 'string' },
+  document: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -94,7 +97,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -188,6 +191,22 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const ended = createSessionStore(db).revokeAllForUser(user.id, 'revoked');
       audit.record({ action: 'sessions.revoke', outcome: 'success', target: user.username, detail: { count: ended } });
       io.out(`Ended ${ended} session(s) of ${user.username}`);
+      return;
+    }
+    case 'list-quarantined': {
+      migrateSyncTables(db);
+      const rows = db.prepare('SELECT name, reason, at FROM doc_quarantine ORDER BY at').all() as { name: string; reason: string; at: string }[];
+      if (rows.length === 0) io.out('No document is quarantined.');
+      for (const r of rows) io.out(`${r.name}  ${r.reason}  since ${r.at}`);
+      return;
+    }
+    case 'release-document': {
+      migrateSyncTables(db);
+      const name = required(values, 'document');
+      const released = db.prepare('DELETE FROM doc_quarantine WHERE name = ?').run(name).changes;
+      if (released === 0) throw new UsageError(`${name} is not quarantined.`);
+      audit.record({ action: 'doc.quarantined', outcome: 'success', target: name, detail: { released: true } });
+      io.out(`Released ${name}: the server loads it again on its next open`);
       return;
     }
     default:

@@ -43,7 +43,11 @@ export class DocRegistry {
 
   /** True for a document set aside after a failed load; it is not loaded again until an administrator releases it. */
   isQuarantined(name: string): boolean {
-    return this.quarantined.has(name);
+    if (!this.quarantined.has(name)) return false;
+    // An administrator may have released it from another process (the admin CLI).
+    if (this.store.quarantined().includes(name)) return true;
+    this.quarantined.delete(name);
+    return false;
   }
 
   /** Sets a document aside after it failed to load (here or in a reader that skips loading it whole). */
@@ -99,7 +103,7 @@ export class DocRegistry {
   acquire(name: string, parsed: DocName, clinicId: string): LiveDoc {
     let doc = this.live.get(name);
     if (!doc) {
-      if (this.quarantined.has(name)) throw new QuarantinedError();
+      if (this.isQuarantined(name)) throw new QuarantinedError();
       const owner = clinicOfName(parsed) ?? this.boundClinic(name, parsed) ?? clinicId;
       if (owner !== clinicId) throw new OtherClinicError();
       // A clinic-level document has no patient; the column keeps '' rather than a made-up id.

@@ -224,3 +224,23 @@ describe('a document that cannot be loaded', () => {
     expect(await upgradeStatus(server.wsBase, CHART, 'clinician')).toBe(101);
   });
 });
+
+describe('releasing a quarantined document', () => {
+  it('an administrator releases it from another process (the admin CLI); the running server loads it again', async () => {
+    const { runAdmin } = await import('../cli/admin-commands');
+    server = await startTestServer();
+    const name = docName('chart', '8d3e0f5a-4b6c-4d7e-9f80-a1b2c3d4e5f6');
+    server.db.prepare('INSERT INTO documents (name, clinic_id, kind, patient_id, created_at, last_seq) VALUES (?, ?, ?, ?, ?, 0)').run(name, 'clinic-a', 'chart', name.slice(6), new Date().toISOString());
+    const bad = server.db.prepare('INSERT INTO doc_updates (name, "update", user_id, created_at) VALUES (?, ?, ?, ?)').run(name, new Uint8Array([1, 1, 200, 200, 200, 3, 9, 9]), 'u-x', new Date().toISOString());
+    expect(await upgradeStatus(server.wsBase, name, 'clinician')).toBe(503);
+    // Repaired (the damaged row removed, as after a restore), then released by the CLI on the same file.
+    server.db.prepare('DELETE FROM doc_updates WHERE seq = ?').run(bad.lastInsertRowid);
+    const out: string[] = [];
+    const io = { out: (l: string) => void out.push(l), askPassword: async () => '' };
+    expect(await runAdmin(['list-quarantined'], server.dataDir, io)).toBe(0);
+    expect(out.at(-1)?.startsWith(`${name}  `)).toBe(true);
+    expect(await runAdmin(['release-document', '--document', name], server.dataDir, io)).toBe(0);
+    expect(out.at(-1)).toBe(`Released ${name}: the server loads it again on its next open`);
+    expect(await upgradeStatus(server.wsBase, name, 'clinician')).toBe(101);
+  });
+});
