@@ -244,3 +244,25 @@ describe('releasing a quarantined document', () => {
     expect(await upgradeStatus(server.wsBase, name, 'clinician')).toBe(101);
   });
 });
+
+describe('honest resends are not taken for a client-id collision', () => {
+  it('a device resending its overwrite of a field (an item located by its origin, not its key) is an echo', async () => {
+    server = await startTestServer();
+    const device = new Y.Doc();
+    typeInto(device, 'x');
+    const visit = device.getMap('encounters').get('7e57e57e-0000-4000-8000-00000000a11c') as Y.Map<unknown>;
+    const first = Y.encodeStateAsUpdate(device);
+    await server.service.handleBatch(USERS.clinician, { updates: [{ name: CHART, update: b64(first) }] });
+    const sv = Y.encodeStateVector(device);
+    device.transact(() => {
+      visit.set('reason', 'Cough');
+      visit.set('reason', 'Cough and fever');
+    });
+    const overwrite = Y.encodeStateAsUpdate(device, sv);
+    const once = await server.service.handleBatch(USERS.clinician, { updates: [{ name: CHART, update: b64(overwrite) }] });
+    expect(once.docs[0].error).toBeUndefined();
+    // The same rows sent again merged with earlier ones, as a device does after a lost answer.
+    const again = await server.service.handleBatch(USERS.clinician, { updates: [{ name: CHART, update: b64(Y.mergeUpdates([first, overwrite])) }] });
+    expect(again.docs[0].error).toBeUndefined();
+  });
+});

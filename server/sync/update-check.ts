@@ -100,7 +100,10 @@ export function clientIdCollision(update: CheckedUpdate, doc: Y.Doc): { client: 
       const theirs = contentSignature(s, from - s.id.clock, to - from);
       const ours = contentSignature(mine, from - mine.id.clock, to - from);
       if (theirs === null || ours === null) continue;
-      if (theirs !== ours || (s.parentSub ?? null) !== (mine.parentSub ?? null)) return { client, clock: from };
+      // An update names an item's key only when the item has no neighbours to locate it by (an item that
+      // overwrites a map key carries the previous value as its origin, not the key).
+      const keyed = s.origin === null && s.rightOrigin === null;
+      if (theirs !== ours || (keyed && (s.parentSub ?? null) !== (mine.parentSub ?? null))) return { client, clock: from };
     }
   }
   return null;
