@@ -27,6 +27,7 @@ import { recordVitals } from '../../src/lib/chart/vitals-doc';
 import { canTransition, mayMoveOrder, ORDER_STATUSES } from '../../src/lib/domain/orders';
 import type { Role } from '../../src/lib/domain/roles';
 import { mulberry32, pick, type Random } from '../seed/prng';
+import { checkUpdate, clientIdCollision } from '../sync/update-check';
 import { PolicyGate, type Gated } from './policy-gate';
 import type { Author } from './policy-types';
 
@@ -129,6 +130,10 @@ function runScenario(seed: number, steps: number): { refusals: string[]; correct
   const corrections = new Map<string, number>();
   let accepted = 0;
   const sync = (d: Device) => {
+    // Devices often resend what the server has (rows whose answer was lost, merged with new ones): never a collision.
+    const full = Y.encodeStateAsUpdate(d.doc);
+    const collision = clientIdCollision(checkUpdate(full), server.doc);
+    if (collision) refusals.push(`${d.author.name}: client-id collision reported for an honest resend at ${collision.client}:${collision.clock}`);
     const update = Y.encodeStateAsUpdate(d.doc, Y.encodeStateVector(server.doc));
     const r = gate.admit(server, update, d.author);
     if (r.kind === 'refused') refusals.push(`${d.author.name}: ${r.verdict.violations.filter((v) => v.action === 'refuse').map((v) => `${v.rule} at ${v.at}: ${v.message}`).join('; ')}`);
