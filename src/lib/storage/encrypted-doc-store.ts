@@ -181,6 +181,23 @@ export class EncryptedDocStore {
   }
 
   /**
+   * Replaces every row of a document by one pending row holding `state`
+   * (the whole document, rewritten): used when the device's copy had to be
+   * re-expressed (see client-id-reissue.ts). Pending, so it is sent; the
+   * server takes what it already has as an echo.
+   */
+  async replaceAll(doc: string, state: Uint8Array): Promise<void> {
+    const rowId = crypto.randomUUID();
+    const sealed = await this.#keys.seal(state, recordKey('update', doc, rowId));
+    const row: UpdateRow = { doc, rowId, kind: 'update', pending: 1, ...sealed, createdAt: new Date().toISOString() };
+    await this.#db.transaction('rw', this.#db.updates, this.#db.docs, async () => {
+      await this.#db.updates.where('doc').equals(doc).delete();
+      await this.#db.updates.add(row);
+      await this.#db.docs.update(doc, { rows: 1, pending: 1, stateVector: Y.encodeStateVectorFromUpdate(state) });
+    });
+  }
+
+  /**
    * Replaces a document's rows by at most two: one snapshot of confirmed
    * history and one row of pending edits. Decrypts and re-seals in memory,
    * then swaps rows in one transaction that first checks no row it merged

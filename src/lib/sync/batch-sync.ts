@@ -5,6 +5,7 @@ import type { EncryptedDocStore } from '../storage/encrypted-doc-store';
 import { isEmptyUpdate } from '../storage/state-vector';
 import type { VaultMetaStore } from '../storage/vault-meta-store';
 import * as Y from 'yjs';
+import { freshClientId, reissueClient } from './client-id-reissue';
 import {
   BATCH_MAX_BODY_CHARS,
   BATCH_MAX_DOCS,
@@ -40,6 +41,9 @@ export interface DocFailure {
   stateVector?: Uint8Array;
   /** Write-policy rules a refused change broke. */
   rules?: string[];
+  /** For `client-id-conflict`: the Yjs client id the server holds other edits under, and from which clock. */
+  clientId?: number;
+  clock?: number;
 }
 
 export interface BatchDeps {
@@ -69,7 +73,8 @@ async function applyResults(deps: BatchDeps, res: BatchResponse): Promise<{ chan
         code: r.error.code,
         message: r.error.message,
         ...(r.stateVector ? { stateVector: fromBase64(r.stateVector) } : {}),
-        ...(r.error.rules ? { rules: r.error.rules } : {})
+        ...(r.error.rules ? { rules: r.error.rules } : {}),
+        ...(r.error.clientId !== undefined && r.error.clock !== undefined ? { clientId: r.error.clientId, clock: r.error.clock } : {})
       });
       continue;
     }
@@ -283,4 +288,17 @@ export async function pullDocs(deps: BatchDeps, names: readonly string[]): Promi
     updates: []
   });
   return applyResults(deps, res);
+}
+
+/**
+ * Re-expresses a document this device holds so that its edits under a
+ * client id another device also used move to a fresh one (see
+ * client-id-reissue.ts), and marks the whole copy pending so it is sent.
+ * Only for a document that is not open: an open one keeps its in-memory
+ * copy and is repaired once closed.
+ */
+export async function reissueDocument(docs: EncryptedDocStore, name: string, client: number, clock: number): Promise<void> {
+  const state = await docs.load(name);
+  if (!state) return;
+  await docs.replaceAll(name, reissueClient(state, client, clock, freshClientId(state)));
 }

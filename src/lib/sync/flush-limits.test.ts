@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { startTestApp, type TestApp } from '../../../server/http/test-app';
 import type { SyncServer } from '../../../server/sync/sync-service';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
-import { addEncounter, listEncounters, noteSection } from '../chart/chart-doc';
+import { addAllergy, addEncounter, listAllergies, listEncounters, noteSection } from '../chart/chart-doc';
 import { docName } from '../domain/doc-names';
 import { openRecord } from '../services/chart.service';
 import { refusedDocs } from './batch-sync';
@@ -181,5 +181,40 @@ describe('a live connection the server ends', () => {
     expect(peers(name)).toBe(0);
     expect(again.chartDoc).not.toBeNull();
     again.close();
+  });
+});
+
+describe('two devices that wrote under one Yjs client id', () => {
+  test('the second device’s edits are re-expressed under a new id and reach the server, with the first’s kept', async () => {
+    const a = await device('dr.demo');
+    const b = await device('dr.demo');
+    await Promise.all([a.engine.syncNow(), b.engine.syncNow()]);
+    const pid = await firstPatient(a);
+    const name = docName('chart', pid);
+    const me = { id: a.user.id, name: a.user.name };
+    // Device A charts an allergy under client id C.
+    const onA = new Y.Doc();
+    await a.vault.docs.loadInto(name, onA, null);
+    const client = 0x5eed_1234;
+    onA.clientID = client;
+    let sv = Y.encodeStateVector(onA);
+    addAllergy(onA, { substance: 'Penicillin', category: 'medication' }, me);
+    await a.vault.docs.append(name, Y.encodeStateAsUpdate(onA, sv), { pending: true, stateVector: Y.encodeStateVector(onA) });
+    await a.engine.flushNow();
+    expect(a.status.snapshot.error).toBeNull();
+    // Device B, restored from the same backup, charts another allergy under the same id and clocks.
+    const onB = new Y.Doc();
+    await b.vault.docs.loadInto(name, onB, null);
+    onB.clientID = client;
+    sv = Y.encodeStateVector(onB);
+    addAllergy(onB, { substance: 'Latex', category: 'environment' }, me);
+    await b.vault.docs.append(name, Y.encodeStateAsUpdate(onB, sv), { pending: true, stateVector: Y.encodeStateVector(onB) });
+    await b.engine.flushNow();
+    expect(b.status.snapshot.error).toBeNull();
+    expect(await b.vault.docs.pendingCount()).toBe(0);
+    const stored = await serverDoc(name, a.user.clinicId);
+    expect(listAllergies(stored).map((x) => x.code.text).sort()).toEqual(expect.arrayContaining(['Latex', 'Penicillin']));
+    const refusals = app.db.prepare("SELECT detail FROM audit_log WHERE action = 'doc.update.refused' AND target = ?").all(name) as { detail: string }[];
+    expect(refusals.map((r) => JSON.parse(r.detail).rules)).toEqual([['sync.client-id-collision']]);
   });
 });

@@ -3,7 +3,7 @@ import { AppError } from '../domain/errors';
 import type { PatientSummary } from '../domain/patient';
 import type { ApiClient } from '../services/api-client';
 import type { UserVault } from '../storage/user-vault';
-import { catchUp, flushPending, markRefused, pullDocs, refusedDocs, type DocFailure, type RemoteDiff } from './batch-sync';
+import { catchUp, flushPending, markRefused, pullDocs, refusedDocs, reissueDocument, type DocFailure, type RemoteDiff } from './batch-sync';
 import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
 import { refreshPatientRows, summaryOf } from './projection-refresh';
 import { changedChartIds, projectedCharts, rebuildChartProjections } from './chart-projection-refresh';
@@ -58,6 +58,8 @@ export class SyncEngine {
   /** Charts whose summary projection sync made stale, rebuilt in the background. */
   readonly #staleCharts = new Set<string>();
   #chartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Open documents waiting to be re-expressed under a new client id once closed: name → where the server parted from them. */
+  readonly #reissue = new Map<string, { client: number; clock: number }>();
   /** The last background failure, for tests and diagnostics. */
   lastError: unknown = null;
 
@@ -171,6 +173,27 @@ export class SyncEngine {
     if (entry && entry.live === live && --entry.refs > 0) return;
     if (entry?.live === live) this.#open.delete(live.name);
     await live.close();
+    const wait = this.#reissue.get(live.name);
+    if (wait && !this.#open.has(live.name)) {
+      this.#reissue.delete(live.name);
+      await reissueDocument(this.#o.vault.docs, live.name, wait.client, wait.clock);
+      this.flushSoon();
+    }
+  }
+
+  /**
+   * The server holds other edits under a client id this device wrote under
+   * (a restored backup, a copied device, or a chance draw of the same id).
+   * A closed document is re-expressed under a new id at once and sent
+   * again; an open one when it is closed. Returns true when it was repaired now.
+   */
+  async #clientIdConflict(name: string, client: number, clock: number): Promise<boolean> {
+    if (this.#open.has(name)) {
+      this.#reissue.set(name, { client, clock });
+      return false;
+    }
+    await reissueDocument(this.#o.vault.docs, name, client, clock);
+    return true;
   }
 
   /** Fetches documents this device does not hold yet (a record found on the server). */
@@ -237,7 +260,17 @@ export class SyncEngine {
     let progress = { done: 0, total: 0 };
     try {
       const flushed = await flushPending({ ...this.#deps(), meta: this.#o.vault.meta });
-      failed.push(...flushed.failed);
+      let repaired = false;
+      for (const f of flushed.failed) {
+        if (f.code === 'client-id-conflict' && f.clientId !== undefined && f.clock !== undefined && (await this.#clientIdConflict(f.name, f.clientId, f.clock))) repaired = true;
+        else failed.push(f);
+      }
+      if (repaired) {
+        // Sent again at once, under the new id.
+        const again = await flushPending({ ...this.#deps(), meta: this.#o.vault.meta });
+        failed.push(...again.failed);
+        flushed.changed.push(...again.changed);
+      }
       await this.#refreshPending();
       const changed = [...flushed.changed];
       if (full) {
@@ -327,7 +360,9 @@ export class SyncEngine {
       return;
     }
     if (close.code === 4409) {
-      this.#o.status?.update({ error: 'This device’s copy of a record conflicts with the server’s (a restored backup or a copied device). Its changes are kept here.' });
+      const m = /client id in use: (\d+) from (\d+)/.exec(close.reason);
+      if (m) await this.#clientIdConflict(name, Number(m[1]), Number(m[2]));
+      this.#o.status?.update({ error: 'Changes to a record open here are kept on this device and will be sent once it is closed (another device wrote under the same identity).' });
       return;
     }
     this.#o.status?.update({ error: `The clinic server closed a record’s live connection (${close.code}). Your work is saved on this device.` });
