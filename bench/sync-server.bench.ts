@@ -37,6 +37,7 @@ import type { AuditEvent, SessionUser } from '../server/types';
 import { applyPragmas, SYNCHRONOUS, type SynchronousMode } from '../server/store/db';
 import { DocStore, migrateSyncTables } from '../server/store/doc-store';
 import { SyncServer } from '../server/sync/sync-service';
+import { typeInto } from '../server/sync/sync-test-server';
 
 const DOCS = 100;
 const WARMUP_MS = 1000;
@@ -88,12 +89,16 @@ function readUpdate(m: Uint8Array): Uint8Array | null {
   return decoding.readVarUint8Array(d);
 }
 
+/**
+ * One insert into a visit note, as the app types it: the first client of a
+ * document creates the visit (the server's write policy takes only what the
+ * app writes), the other types into it once it has received it.
+ */
 function edit(doc: Y.Doc): Uint8Array {
   let out: Uint8Array | null = null;
-  const capture = (u: Uint8Array) => (out = u);
+  const capture = (u: Uint8Array) => (out = out ? Y.mergeUpdates([out, u]) : u);
   doc.on('update', capture);
-  const text = doc.getText('note');
-  text.insert(text.length, INSERT);
+  typeInto(doc, INSERT);
   doc.off('update', capture);
   return out as unknown as Uint8Array;
 }

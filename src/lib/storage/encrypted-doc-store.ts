@@ -181,19 +181,25 @@ export class EncryptedDocStore {
   }
 
   /**
-   * Replaces every row of a document by one pending row holding `state`
-   * (the whole document, rewritten): used when the device's copy had to be
-   * re-expressed (see client-id-reissue.ts). Pending, so it is sent; the
-   * server takes what it already has as an echo.
+   * Replaces every row of a document by the rewritten copy `state` (used
+   * when the device's copy had to be re-expressed, see
+   * client-id-reissue.ts). With `unsent` (what of `state` the server lacks)
+   * the copy is kept as confirmed history and only `unsent` is pending, so
+   * a large record is not sent whole; without it the whole copy is pending
+   * and the server takes what it already has as an echo.
    */
-  async replaceAll(doc: string, state: Uint8Array): Promise<void> {
-    const rowId = crypto.randomUUID();
-    const sealed = await this.#keys.seal(state, recordKey('update', doc, rowId));
-    const row: UpdateRow = { doc, rowId, kind: 'update', pending: 1, ...sealed, createdAt: new Date().toISOString() };
+  async replaceAll(doc: string, state: Uint8Array, unsent?: Uint8Array): Promise<void> {
+    const at = new Date().toISOString();
+    const rowOf = async (bytes: Uint8Array, pending: 0 | 1): Promise<UpdateRow> => {
+      const rowId = crypto.randomUUID();
+      const sealed = await this.#keys.seal(bytes, recordKey('update', doc, rowId));
+      return { doc, rowId, kind: 'update', pending, ...sealed, createdAt: at };
+    };
+    const rows = unsent ? [await rowOf(state, 0), await rowOf(unsent, 1)] : [await rowOf(state, 1)];
     await this.#db.transaction('rw', this.#db.updates, this.#db.docs, async () => {
       await this.#db.updates.where('doc').equals(doc).delete();
-      await this.#db.updates.add(row);
-      await this.#db.docs.update(doc, { rows: 1, pending: 1, stateVector: Y.encodeStateVectorFromUpdate(state) });
+      for (const row of rows) await this.#db.updates.add(row);
+      await this.#db.docs.update(doc, { rows: rows.length, pending: 1, stateVector: Y.encodeStateVectorFromUpdate(state) });
     });
   }
 

@@ -293,12 +293,14 @@ export async function pullDocs(deps: BatchDeps, names: readonly string[]): Promi
 /**
  * Re-expresses a document this device holds so that its edits under a
  * client id another device also used move to a fresh one (see
- * client-id-reissue.ts), and marks the whole copy pending so it is sent.
- * Only for a document that is not open: an open one keeps its in-memory
- * copy and is repaired once closed.
+ * client-id-reissue.ts). Given the server's state vector, only what the
+ * server lacks is marked pending (the rewritten edits and anything else
+ * unsent); without it the whole copy is. Only for a document that is not
+ * open: an open one keeps its in-memory copy and is repaired once closed.
  */
-export async function reissueDocument(docs: EncryptedDocStore, name: string, client: number, clock: number): Promise<void> {
+export async function reissueDocument(docs: EncryptedDocStore, name: string, client: number, clock: number, serverStateVector?: Uint8Array): Promise<void> {
   const state = await docs.load(name);
   if (!state) return;
-  await docs.replaceAll(name, reissueClient(state, client, clock, freshClientId(state)));
+  const rewritten = reissueClient(state, client, clock, freshClientId(state));
+  await docs.replaceAll(name, rewritten, serverStateVector ? Y.diffUpdate(rewritten, serverStateVector) : undefined);
 }

@@ -8,6 +8,7 @@ import { addAllergy, addEncounter, listAllergies, listEncounters, noteSection } 
 import { docName } from '../domain/doc-names';
 import { openRecord } from '../services/chart.service';
 import { refusedDocs } from './batch-sync';
+import { BATCH_MAX_UPDATE_BYTES } from './batch-protocol';
 import { nodeDevice, type NodeDevice } from './test-client';
 
 /**
@@ -189,9 +190,24 @@ describe('two devices that wrote under one Yjs client id', () => {
     const a = await device('dr.demo');
     const b = await device('dr.demo');
     await Promise.all([a.engine.syncNow(), b.engine.syncNow()]);
-    const pid = await firstPatient(a);
+    const { patients } = await a.api.request<{ patients: { id: string }[] }>('/api/patients');
+    const pid = patients[1].id;
     const name = docName('chart', pid);
     const me = { id: a.user.id, name: a.user.name };
+    // A record larger than one exchange may carry, so that sending it whole again would not do.
+    a.api.setBase('http://127.0.0.1:9'); // offline while it is written
+    const big = await openRecord(pid, a);
+    const paragraph = 'Reviewed home readings and diet; plan discussed with the patient. '.repeat(1_500);
+    for (let i = 0; i < 24; i++) {
+      const v = addEncounter(big.chartDoc!, { class: 'home', type: 'Home visit', reason: `Visit ${i}` }, me);
+      noteSection(big.chartDoc!, v, 'subjective').insert(0, paragraph);
+    }
+    await closed(big, a);
+    await waitFor(async () => (await a.vault.docs.pendingParts(name, Number.MAX_SAFE_INTEGER)).reduce((n, p) => n + p.update.byteLength, 0) > 2.2 * 1024 * 1024);
+    a.api.setBase(app.url);
+    await a.engine.flushNow();
+    await b.engine.syncNow();
+    expect(Y.encodeStateAsUpdate(await serverDoc(name, a.user.clinicId)).byteLength).toBeGreaterThan(BATCH_MAX_UPDATE_BYTES * 1.3);
     // Device A charts an allergy under client id C.
     const onA = new Y.Doc();
     await a.vault.docs.loadInto(name, onA, null);

@@ -59,7 +59,7 @@ export class SyncEngine {
   readonly #staleCharts = new Set<string>();
   #chartTimer: ReturnType<typeof setTimeout> | null = null;
   /** Open documents waiting to be re-expressed under a new client id once closed: name → where the server parted from them. */
-  readonly #reissue = new Map<string, { client: number; clock: number }>();
+  readonly #reissue = new Map<string, { client: number; clock: number; stateVector?: Uint8Array }>();
   /** The last background failure, for tests and diagnostics. */
   lastError: unknown = null;
 
@@ -176,7 +176,7 @@ export class SyncEngine {
     const wait = this.#reissue.get(live.name);
     if (wait && !this.#open.has(live.name)) {
       this.#reissue.delete(live.name);
-      await reissueDocument(this.#o.vault.docs, live.name, wait.client, wait.clock);
+      await reissueDocument(this.#o.vault.docs, live.name, wait.client, wait.clock, wait.stateVector);
       this.flushSoon();
     }
   }
@@ -187,12 +187,12 @@ export class SyncEngine {
    * A closed document is re-expressed under a new id at once and sent
    * again; an open one when it is closed. Returns true when it was repaired now.
    */
-  async #clientIdConflict(name: string, client: number, clock: number): Promise<boolean> {
+  async #clientIdConflict(name: string, client: number, clock: number, stateVector?: Uint8Array): Promise<boolean> {
     if (this.#open.has(name)) {
-      this.#reissue.set(name, { client, clock });
+      this.#reissue.set(name, { client, clock, ...(stateVector ? { stateVector } : {}) });
       return false;
     }
-    await reissueDocument(this.#o.vault.docs, name, client, clock);
+    await reissueDocument(this.#o.vault.docs, name, client, clock, stateVector);
     return true;
   }
 
@@ -262,7 +262,7 @@ export class SyncEngine {
       const flushed = await flushPending({ ...this.#deps(), meta: this.#o.vault.meta });
       let repaired = false;
       for (const f of flushed.failed) {
-        if (f.code === 'client-id-conflict' && f.clientId !== undefined && f.clock !== undefined && (await this.#clientIdConflict(f.name, f.clientId, f.clock))) repaired = true;
+        if (f.code === 'client-id-conflict' && f.clientId !== undefined && f.clock !== undefined && (await this.#clientIdConflict(f.name, f.clientId, f.clock, f.stateVector))) repaired = true;
         else failed.push(f);
       }
       if (repaired) {
