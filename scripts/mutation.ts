@@ -1,0 +1,120 @@
+/**
+ * Mutation testing of the safety-critical modules, one target at a time,
+ * with StrykerJS (Vitest runner, TypeScript checker; stryker.config.mjs).
+ *
+ *   npm run test:mutation                 every target
+ *   npm run test:mutation -- drugs audit  some targets
+ *
+ * Prints, per target, the mutation score (killed and timed-out mutants over
+ * every mutant that compiled: survivors and mutants no test reached count
+ * against it), the survivors by file and line, the mutants marked
+ * equivalent in the source (`// Stryker disable … : reason`) with their
+ * reasons, and how long the target took. Writes reports/mutation/<target>.json
+ * (Stryker's report) and reports/mutation/summary.json. Exits 1 when a
+ * target scores under MIN_SCORE.
+ */
+import { Stryker } from '@stryker-mutator/core';
+import type { MutantResult } from '@stryker-mutator/api/core';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+
+export const MIN_SCORE = 85;
+
+const NOT_SOURCE = ['!**/*.test.ts', '!**/__fixtures__/**', '!**/test-factories.ts'];
+
+/** The modules where a silent bug harms a patient or leaks data. */
+export const TARGETS: Record<string, string[]> = {
+  drugs: ['src/lib/domain/drugs/**/*.ts', ...NOT_SOURCE],
+  'note-state': ['src/lib/domain/note-state.ts'],
+  vitals: ['src/lib/domain/vitals.ts'],
+  reminders: ['src/lib/domain/reminders/**/*.ts', ...NOT_SOURCE],
+  'crypto-box': ['src/lib/storage/crypto-box.ts'],
+  audit: ['server/audit/**/*.ts', ...NOT_SOURCE],
+  auth: ['server/auth/**/*.ts', ...NOT_SOURCE],
+  'livekit-tokens': ['server/telehealth/livekit-tokens.ts'],
+  policy: ['server/policy/**/*.ts', ...NOT_SOURCE]
+};
+
+interface TargetSummary {
+  target: string;
+  score: number;
+  killed: number;
+  timeout: number;
+  survived: number;
+  noCoverage: number;
+  compileErrors: number;
+  equivalent: { file: string; line: number; mutator: string; reason: string }[];
+  survivors: { file: string; line: number; mutator: string; replacement: string }[];
+  seconds: number;
+}
+
+function summarise(target: string, results: MutantResult[], seconds: number): TargetSummary {
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const killed = count('Killed');
+  const timeout = count('Timeout');
+  const survived = count('Survived');
+  const noCoverage = count('NoCoverage');
+  const detected = killed + timeout;
+  const valid = detected + survived + noCoverage;
+  return {
+    target,
+    score: valid === 0 ? 100 : Math.round((detected / valid) * 10_000) / 100,
+    killed,
+    timeout,
+    survived,
+    noCoverage,
+    compileErrors: count('CompileError'),
+    equivalent: results
+      .filter((r) => r.status === 'Ignored')
+      .map((r) => ({ file: r.fileName, line: r.location.start.line, mutator: r.mutatorName, reason: r.statusReason ?? '' })),
+    survivors: results
+      .filter((r) => r.status === 'Survived' || r.status === 'NoCoverage')
+      .map((r) => ({ file: r.fileName, line: r.location.start.line, mutator: r.mutatorName, replacement: (r.replacement ?? '').slice(0, 80) })),
+    seconds
+  };
+}
+
+async function runTarget(target: string): Promise<TargetSummary> {
+  const started = Date.now();
+  const stryker = new Stryker({
+    configFile: 'stryker.config.mjs',
+    mutate: TARGETS[target],
+    jsonReporter: { fileName: `reports/mutation/${target}.json` },
+    htmlReporter: { fileName: `reports/mutation/${target}.html` }
+  });
+  const results = await stryker.runMutationTest();
+  return summarise(target, results, Math.round((Date.now() - started) / 1000));
+}
+
+function print(s: TargetSummary): void {
+  console.log(`\n== ${s.target}: ${s.score}% (killed ${s.killed}, timed out ${s.timeout}, survived ${s.survived}, no coverage ${s.noCoverage}; ${s.compileErrors} did not compile) in ${s.seconds} s`);
+  for (const m of s.survivors) console.log(`   survived  ${m.file}:${m.line} ${m.mutator} → ${m.replacement}`);
+  for (const m of s.equivalent) console.log(`   equivalent ${m.file}:${m.line} ${m.mutator}: ${m.reason}`);
+}
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((t) => !(t in TARGETS));
+  if (unknown.length > 0) {
+    console.error(`Unknown target(s): ${unknown.join(', ')}. Targets: ${Object.keys(TARGETS).join(', ')}`);
+    process.exit(2);
+  }
+  const targets = asked.length > 0 ? asked : Object.keys(TARGETS);
+  mkdirSync('reports/mutation', { recursive: true });
+  const summaryFile = 'reports/mutation/summary.json';
+  const all: Record<string, TargetSummary> = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : {};
+  for (const target of targets) {
+    const s = await runTarget(target);
+    all[target] = s;
+    writeFileSync(summaryFile, JSON.stringify(all, null, 2));
+    print(s);
+  }
+  console.log('\nMutation score per target (this run):');
+  for (const t of targets) console.log(`  ${t.padEnd(16)} ${String(all[t].score).padStart(6)}%  ${String(all[t].seconds).padStart(5)} s`);
+  const low = targets.filter((t) => all[t].score < MIN_SCORE);
+  if (low.length > 0) {
+    console.error(`\nUnder ${MIN_SCORE}%: ${low.join(', ')}`);
+    process.exit(1);
+  }
+}
+
+await main();
