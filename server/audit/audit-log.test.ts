@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,13 +69,40 @@ describe('audit log', () => {
 
   it('detects an edited entry whose hash was recomputed, at the next link', () => {
     const { db, dir } = logWithEntries(8);
-    // The row is rewritten and its own hash recomputed correctly, so only
-    // the next entry's link to it can tell.
-    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 3').get() as Parameters<typeof entryHash>[1] & { prev_hash: string };
-    const edited = { ...row, user_id: 'someone-else' };
-    tamper(dir, 'UPDATE audit_log SET user_id = ?, hash = ? WHERE seq = 3', 'someone-else', entryHash(row.prev_hash, edited));
-    expect(db.prepare('SELECT user_id FROM audit_log WHERE seq = 3').get()).toEqual({ user_id: 'someone-else' });
-    expect(verifyAuditChain(db)).toEqual({ ok: false, firstBrokenSeq: 4, reason: 'link to the previous entry does not match' });
+    type Row = Parameters<typeof entryHash>[1] & { prev_hash: string; hash: string };
+    const rowAt = (seq: number) => db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as Row;
+    // The hash is computed here by hand (sha256 of the previous hash, then the
+    // entry's fields as JSON with sorted keys), not with the code's entryHash,
+    // so a change to what the code hashes cannot make the forgery miss.
+    const handHash = (prevHash: string, r: Row) =>
+      createHash('sha256')
+        .update(prevHash)
+        .update(
+          JSON.stringify({ action: r.action, detail: r.detail, ip: r.ip, outcome: r.outcome, seq: r.seq, target: r.target, ts: r.ts, userId: r.user_id })
+        )
+        .digest('hex');
+    const original = rowAt(3);
+    // Positive control: the hand hash reproduces what the log stored.
+    expect(handHash(original.prev_hash, original)).toBe(original.hash);
+    expect(original.user_id).toBe('user-2');
+
+    const forgedHash = handHash(original.prev_hash, { ...original, user_id: 'someone-else' });
+    expect(forgedHash).not.toBe(original.hash);
+    tamper(dir, 'UPDATE audit_log SET user_id = ?, hash = ? WHERE seq = 3', 'someone-else', forgedHash);
+    expect(rowAt(3)).toMatchObject({ user_id: 'someone-else', hash: forgedHash, prev_hash: original.prev_hash });
+    // Entry 4 still points at the hash entry 3 had before the edit.
+    expect(rowAt(4).prev_hash).toBe(original.hash);
+
+    const accepted: { seq: number; hash: string }[] = [];
+    expect(verifyAuditChain(db, (e) => accepted.push(e))).toEqual({
+      ok: false,
+      firstBrokenSeq: 4,
+      reason: 'link to the previous entry does not match'
+    });
+    // The edited entry itself passed the per-entry check (it was accepted
+    // with its forged hash): only the link from entry 4 caught the edit.
+    expect(accepted.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(accepted[2].hash).toBe(forgedHash);
     db.close();
   });
 

@@ -77,6 +77,20 @@ async function stored(name: string): Promise<Y.Doc> {
 /** Waits until the server closed `doc`'s connection for a refusal. */
 const refusedConnection = (doc: Y.Doc) => waitFor(() => (closes.get(doc) ?? []).includes(4403));
 
+/**
+ * A later, allowed write (a clinician's own prescription, from a connection
+ * of its own), waited for until `observer` has it. The server broadcasts to
+ * a connection in the order it handled the writes, so whatever it would have
+ * sent `observer` of an earlier, refused write has arrived by then: only
+ * after this is the absence of that write on `observer` meaningful.
+ */
+async function laterAllowedWriteSeenBy(observer: Y.Doc, name: string): Promise<string> {
+  const writer = await openChart('doc', name);
+  const markerId = prescribe(writer, ibuprofen([]), { id: ids.doc, name: 'doc' });
+  await waitFor(() => listMedicationRecords(observer).some((m) => m.id === markerId));
+  return markerId;
+}
+
 async function waitFor(check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
@@ -161,8 +175,10 @@ describe('prescribing audit from chart updates', () => {
     await refusedConnection(doc);
     expect(auditRows('prescription.sign', name)).toMatchObject([{ outcome: 'failure', user_id: ids.doc2, detail: { refused: 'requester-is-not-the-author' } }]);
     expect(auditRows('doc.update.refused', name)).toMatchObject([{ outcome: 'failure', user_id: ids.doc2, detail: { via: 'websocket', rules: ['provenance.forged-id'] } }]);
-    expect(listMedicationRecords(await stored(name)).find((m) => m.id === medId)).toBeUndefined();
-    expect(listMedicationRecords(watcher)).toEqual([]);
+    const marker = await laterAllowedWriteSeenBy(watcher, name);
+    expect(listMedicationRecords(await stored(name)).map((m) => m.id)).toEqual([marker]);
+    expect(listMedicationRecords(watcher).map((m) => m.id)).toEqual([marker]);
+    expect(medId).not.toBe(marker);
   });
 
   it('records an override given when a held send is released, with the send it belongs to', async () => {
@@ -279,8 +295,9 @@ describe('signed prescriptions stay as signed', () => {
     nurseDoc.getMap('medications').delete(medId);
     await refusedConnection(nurseDoc);
     expect(auditRows('doc.update.refused', name)).toMatchObject([{ outcome: 'failure', user_id: ids.nurse, detail: { rules: ['record.no-delete'] } }]);
+    const marker = await laterAllowedWriteSeenBy(docClient, name);
     expect(med(await stored(name), medId)).toMatchObject({ status: 'active', requester: { reference: `Practitioner/${ids.doc}` } });
-    expect(med(docClient, medId)).toMatchObject({ status: 'active' });
+    expect(listMedicationRecords(docClient).map((m) => [m.id, m.status]).sort()).toEqual([[medId, 'active'], [marker, 'active']].sort());
   });
 
   it('treats a client-written sourceId as no exemption: a nurse’s “imported” signed request is refused; the server’s own import is not', async () => {
@@ -340,6 +357,7 @@ describe('overrides belong to their author and their prescription or send', () =
     expect(auditRows('prescription.override', name).filter((r) => r.detail.context === 'send')).toMatchObject([
       { outcome: 'failure', user_id: ids.nurse, detail: { sendId, refused: 'not-a-clinician' } }
     ]);
+    await laterAllowedWriteSeenBy(docClient, name);
     expect(readSend(await stored(name), sendId).state).toBe('held');
     expect(readSend(docClient, sendId).state).toBe('held');
   });

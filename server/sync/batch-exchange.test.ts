@@ -83,11 +83,13 @@ describe('batch catch-up', () => {
 
   it('refuses per document and serves the rest', async () => {
     server = await startTestServer();
-    await seed(PATIENT, 'ours');
+    const ours = await seed(PATIENT, 'ours');
     const foreign = docName('patient', '9b2c6f4e-1d3a-4e5b-8c7d-6e5f4a3b2c1d');
     await seed(foreign, 'theirs', 'clinic-b');
     const badUpdateDoc = docName('patient', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
     const updateOnly = docName('patient', 'cccccccc-bbbb-4ccc-8ddd-eeeeeeeeeeee');
+    const newDevice = new Y.Doc();
+    newDevice.clientID = 4242;
 
     const answer = await server.service.handleBatch(USERS.frontdesk, {
       docs: [
@@ -99,19 +101,38 @@ describe('batch catch-up', () => {
       updates: [
         { name: badUpdateDoc, update: b64(demographicsEdit(new Y.Doc(), 'ok')) },
         { name: badUpdateDoc, update: b64(new Uint8Array([5, 200, 1, 9, 9, 9])) },
-        { name: updateOnly, update: b64(demographicsEdit(new Y.Doc(), 'new')) }
+        { name: updateOnly, update: b64(demographicsEdit(newDevice, 'new')) }
       ]
     });
     const byName = new Map(answer.docs.map((d) => [d.name, d]));
-    expect(byName.get(CHART)?.error?.code).toBe('forbidden');
-    expect(byName.get(foreign)?.error?.code).toBe('forbidden');
+    expect([...byName.keys()].sort()).toEqual([CHART, PATIENT, foreign, badUpdateDoc, updateOnly].sort());
+    expect(byName.get(CHART)).toEqual({ name: CHART, error: { code: 'forbidden', message: 'Your role may not open this document.' } });
+    expect(byName.get(foreign)).toEqual({ name: foreign, error: { code: 'forbidden', message: 'This document belongs to another clinic.' } });
     expect(byName.get(badUpdateDoc)?.error?.code).toBe('invalid');
-    expect(byName.get(PATIENT)?.update).toBeDefined();
-    expect(byName.get(updateOnly)).toMatchObject({ name: updateOnly, stateVector: expect.any(String) });
-    expect(byName.get(updateOnly)?.update).toBeUndefined();
+
+    // Served: the whole patient document (the client sent an empty state vector), and the server's state vector.
+    const patient = byName.get(PATIENT)!;
+    expect(patient.error).toBeUndefined();
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, bytes(patient.update!));
+    expect(copy.getMap('patient').toJSON()).toEqual({ family: 'ours' });
+    expect(bytes(patient.stateVector!)).toEqual(Y.encodeStateVector(ours));
+    expect(Y.decodeStateVector(bytes(patient.stateVector!))).toEqual(new Map([[ours.clientID, 1]]));
+
+    // A document only written to: stored, answered with the server's state vector (the one edit), no diff.
+    const written = byName.get(updateOnly)!;
+    expect(written.error).toBeUndefined();
+    expect(written.update).toBeUndefined();
+    expect(Y.decodeStateVector(bytes(written.stateVector!))).toEqual(new Map([[4242, 1]]));
+    const stored = new Y.Doc();
+    Y.applyUpdate(stored, (await server.service.readState(updateOnly, 'clinic-a'))!);
+    expect(stored.getMap('patient').toJSON()).toEqual({ family: 'new' });
+
     expect(rowCount(server.db, badUpdateDoc)).toBe(0);
     expect(rowCount(server.db, updateOnly)).toBe(1);
     expect(server.audit.of('authz.denied').map((e) => e.target).sort()).toEqual([CHART, foreign].sort());
+    const detail = server.audit.of('doc.batch').at(-1)?.detail as { served: string[] };
+    expect({ ...detail, served: [...detail.served].sort() }).toEqual({ docs: 5, updates: 3, written: 1, errors: 3, served: [PATIENT, updateOnly].sort() });
   });
 
   it('drops writes from a read-only role and says so', async () => {

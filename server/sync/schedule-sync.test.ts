@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { addAppointment, initScheduleDoc, listAppointments, setAppointmentType } from '../../src/lib/chart/schedule-doc';
+import { addAppointment, initScheduleDoc, listAppointments, listAppointmentTypes, setAppointmentType } from '../../src/lib/chart/schedule-doc';
 import { scheduleName } from '../../src/lib/domain/doc-names';
 import { addClinic, getJson, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 
@@ -132,14 +132,44 @@ describe('schedule document', () => {
     await synced(provider);
     expect(listAppointments(doc)).toHaveLength(1);
     const before = app.db.prepare('SELECT count(*) AS n FROM doc_updates WHERE name = ?').get(scheduleName(clinicA));
-    doc.getMap('appointments').clear();
+    // A write the rules of the record would accept from the desk, so only the role stops it.
+    setAppointmentType(doc, { id: 'admin-type', name: 'Admin', mode: 'in-person', minutes: 5 });
     const write = new Y.Doc();
     write.getMap('meta').set('x', 1);
     const res = await batch(cookie, { docs: [], updates: [{ name: scheduleName(clinicA), update: b64(Y.encodeStateAsUpdate(write)) }] });
     const body = (await res.json()) as { docs: { error?: { code: string } }[] };
     expect(body.docs[0].error?.code).toBe('forbidden');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(app.db.prepare('SELECT count(*) AS n FROM doc_updates WHERE name = ?').get(scheduleName(clinicA))).toEqual(before);
+    // The write sent over the socket had its chance: the server looked at it
+    // and recorded the refusal...
+    const alexId = (app.db.prepare("SELECT id FROM users WHERE username = 'alex'").get() as { id: string }).id;
+    const rejected = () =>
+      (app.db.prepare("SELECT user_id, detail FROM audit_log WHERE action = 'doc.update.rejected' AND target = ? ORDER BY seq").all(scheduleName(clinicA)) as { user_id: string; detail: string }[]).map(
+        (r): Record<string, unknown> => ({ userId: r.user_id, ...(JSON.parse(r.detail) as Record<string, unknown>) })
+      );
+    await waitFor(() => rejected().some((r) => r.via === undefined));
+    expect(rejected()).toEqual(
+      expect.arrayContaining([
+        { userId: alexId, reason: 'read-only', via: 'batch', updates: 1 },
+        { userId: alexId, reason: 'read-only', bytes: expect.any(Number) }
+      ])
+    );
+    expect(rejected()).toHaveLength(2);
+    // ...and a later, allowed write from the desk has been stored since, so
+    // anything the server had queued for storage before it is stored too.
+    const desk = openProvider(scheduleName(clinicA), await sessionCookieFor(app.url, 'priya'));
+    await synced(desk.provider);
+    setAppointmentType(desk.doc, { id: 'follow-up', name: 'Follow-up', mode: 'in-person', minutes: 15 });
+    const since = (before as { n: number }).n;
+    const authorsSince = () =>
+      (app.db.prepare('SELECT coalesce(u.username, d.user_id) AS username FROM doc_updates d LEFT JOIN users u ON u.id = d.user_id WHERE d.name = ? ORDER BY d.seq').all(scheduleName(clinicA)) as { username: string }[])
+        .slice(since)
+        .map((r) => r.username);
+    await waitFor(() => authorsSince().includes('priya'));
+    expect(authorsSince()).toEqual(['priya']);
+    const state = new Y.Doc();
+    Y.applyUpdate(state, (await app.sync.readState(scheduleName(clinicA), clinicA))!);
+    expect(listAppointmentTypes(state).map((t) => t.id).sort()).toEqual(['consult', 'follow-up']);
+    expect(listAppointments(state).map((a) => a.patientId)).toEqual([PATIENT]);
   });
 
   it('is in the change list for the desk and clinicians, so the batch catch-up brings it to the device', async () => {

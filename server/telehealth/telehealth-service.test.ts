@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { MAX_BIRTH_DATE_ATTEMPTS } from './join-links';
 import { createTelehealthService, type TelehealthService } from './telehealth-service';
 import { auditRows, KEYS, openTestStore, staffUser, type TestStore } from './telehealth-test-support';
 import { WAITING_STALE_MS } from './waiting-room';
@@ -75,17 +74,46 @@ describe('join links', () => {
     expect(() => service.createLink(desk, { scope: 'patient', visitId, patientId: randomUUID() }, IP)).toThrow(/another patient/);
   });
 
-  test('wrong date of birth counts down, then locks the link; even the right date then gets nothing', async () => {
+  test('five wrong dates of birth: counts down 4, 3, 2, 1, then locks the link; even the right date then gets nothing', async () => {
     const link = patientLink();
-    for (let left = MAX_BIRTH_DATE_ATTEMPTS - 1; left > 0; left--) {
-      await expect(service.enter(link.token, '1961-04-03', IP)).rejects.toThrow(`${left} ${left === 1 ? 'try' : 'tries'} left`);
+    const wrong = () => service.enter(link.token, '1961-04-03', IP);
+    for (const message of [
+      'That date of birth does not match our records. 4 tries left.',
+      'That date of birth does not match our records. 3 tries left.',
+      'That date of birth does not match our records. 2 tries left.',
+      'That date of birth does not match our records. 1 try left.'
+    ]) {
+      await expect(wrong()).rejects.toMatchObject({ code: 'forbidden', message });
     }
-    await expect(service.enter(link.token, '1961-04-03', IP)).rejects.toThrow(/locked/);
-    await expect(service.enter(link.token, DOB, IP)).rejects.toMatchObject({ code: 'not-found' });
+    await expect(wrong()).rejects.toMatchObject({ code: 'forbidden', message: 'This link is locked after too many tries. Contact the clinic for a new one.' });
+    expect(store.db.prepare('SELECT failed_attempts, revoked_reason FROM telehealth_join_links WHERE id = ?').get(link.linkId)).toEqual({
+      failed_attempts: 5,
+      revoked_reason: 'too-many-attempts'
+    });
+    await expect(service.enter(link.token, DOB, IP)).rejects.toMatchObject({ code: 'not-found', message: 'This link is not valid or has expired. Contact the clinic for a new one.' });
+    expect(() => service.check(link.token, IP)).toThrow('This link is not valid or has expired. Contact the clinic for a new one.');
     const verify = auditRows(store.db, 'telehealth.verify');
-    // Five wrong dates, then the try on the locked link.
-    expect(verify.map((r) => (JSON.parse(r.detail) as { reason: string }).reason)).toEqual([...Array(MAX_BIRTH_DATE_ATTEMPTS).fill('birth-date'), 'link-revoked']);
+    // Five wrong dates, then the two tries on the locked link (enter, then check).
+    expect(verify.map((r) => JSON.parse(r.detail) as { reason: string; triesLeft?: number }).map((d) => [d.reason, d.triesLeft])).toEqual([
+      ['birth-date', 4],
+      ['birth-date', 3],
+      ['birth-date', 2],
+      ['birth-date', 1],
+      ['birth-date', 0],
+      ['link-revoked', undefined],
+      ['link-revoked', undefined]
+    ]);
     expect(verify.every((r) => r.outcome === 'failure' && !r.detail.includes(DOB) && !r.detail.includes('1961'))).toBe(true);
+  });
+
+  test('four wrong dates of birth, then the right one: the patient is in the waiting room', async () => {
+    const link = patientLink();
+    for (let i = 0; i < 4; i++) await expect(service.enter(link.token, '1961-04-03', IP)).rejects.toMatchObject({ code: 'forbidden' });
+    expect(store.db.prepare('SELECT failed_attempts, revoked_at FROM telehealth_join_links WHERE id = ?').get(link.linkId)).toEqual({ failed_attempts: 4, revoked_at: null });
+    const entered = await service.enter(link.token, DOB, IP);
+    expect(entered.status).toBe('waiting');
+    expect(service.poll(entered.ticket)).toEqual({ status: 'waiting' });
+    expect(auditRows(store.db, 'telehealth.verify').map((r) => r.outcome)).toEqual(['failure', 'failure', 'failure', 'failure', 'success']);
   });
 
   test('a revoked link gets nothing', async () => {

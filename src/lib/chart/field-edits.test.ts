@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
 import {
   addAllergy,
@@ -12,7 +12,7 @@ import {
   updateAllergy,
   updateCondition
 } from './chart-doc';
-import { conflictOf, fieldHeads, type FieldEdit } from './field-edits';
+import { conflictOf, fieldHeads, readEdits, type FieldEdit } from './field-edits';
 
 const dr = { id: 'u1', name: 'Dr. Okafor' };
 const nurse = { id: 'u2', name: 'Nurse Reyes' };
@@ -49,11 +49,22 @@ describe.each([
   ['doctor first', true],
   ['nurse first', false]
 ])('two devices change the same allergy field while apart (%s)', (_label, doctorFirst) => {
+  // Fixed clock times, so who-and-when in the history can be stated literally.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   function apart() {
+    vi.setSystemTime(new Date('2026-11-01T08:00:00.000Z'));
     const { seed, allergy } = seedChart();
     const a = copyOf(seed);
     const b = copyOf(seed);
+    vi.setSystemTime(new Date('2026-11-01T09:00:00.000Z'));
     updateAllergy(a, allergy, { reaction: 'Anaphylaxis', severity: 'severe' }, dr);
+    vi.setSystemTime(new Date('2026-11-01T09:05:00.000Z'));
     updateAllergy(b, allergy, { reaction: 'Rash', severity: 'moderate' }, nurse);
     const merged = doctorFirst ? mergeInto(a, b, seed) : mergeInto(b, a, seed);
     send(b, a);
@@ -66,11 +77,10 @@ describe.each([
     const conflicts = conflictsOf(merged, 'allergies', allergy);
     expect(conflicts.map((c) => c.field).sort()).toEqual(['reaction', 'severity']);
     const reaction = conflicts.find((c) => c.field === 'reaction')!;
-    expect(reaction.candidates.map((c) => [c.value, c.by]).sort()).toEqual([
-      ['Anaphylaxis', 'Dr. Okafor'],
-      ['Rash', 'Nurse Reyes']
+    expect(reaction.candidates.map((c) => [c.value, c.by, c.at]).sort()).toEqual([
+      ['Anaphylaxis', 'Dr. Okafor', '2026-11-01T09:00:00.000Z'],
+      ['Rash', 'Nurse Reyes', '2026-11-01T09:05:00.000Z']
     ]);
-    for (const c of reaction.candidates) expect(c.at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(chartConflicts(merged)).toHaveLength(1);
   });
 
@@ -86,13 +96,29 @@ describe.each([
     const { allergy, a, b } = apart();
     const reaction = conflictsOf(b, 'allergies', allergy).find((c) => c.field === 'reaction')!;
     const keep = reaction.candidates.find((c) => c.value === 'Anaphylaxis')!;
+    const other = reaction.candidates.find((c) => c.value === 'Rash')!;
+    vi.setSystemTime(new Date('2026-11-02T10:00:00.000Z'));
     resolveConflict(b, 'allergies', allergy, 'reaction', keep.id, nurse);
     const severity = conflictsOf(b, 'allergies', allergy).find((c) => c.field === 'severity')!;
+    vi.setSystemTime(new Date('2026-11-02T10:01:00.000Z'));
     resolveConflict(b, 'allergies', allergy, 'severity', severity.candidates.find((c) => c.value === 'severe')!.id, nurse);
     send(b, a);
     for (const d of [a, b]) {
       expect(conflictsOf(d, 'allergies', allergy)).toEqual([]);
       expect(listAllergies(d)[0]).toMatchObject({ reaction: 'Anaphylaxis', severity: 'severe', updatedBy: 'Nurse Reyes' });
+      // The entry's history still holds every value of the field, the one
+      // not kept included, with who and when, then the resolution.
+      const history = readEdits(d.getMap('allergies').get(allergy) as Y.Map<unknown>)
+        .filter((x) => x.field === 'reaction')
+        .sort((x, y) => x.at.localeCompare(y.at))
+        .map(({ value, by, byId, at, kind }) => ({ value, by, byId, at, kind }));
+      expect(history).toEqual([
+        { value: 'Anaphylaxis', by: 'Dr. Okafor', byId: 'u1', at: '2026-11-01T09:00:00.000Z', kind: 'edit' },
+        { value: 'Rash', by: 'Nurse Reyes', byId: 'u2', at: '2026-11-01T09:05:00.000Z', kind: 'edit' },
+        { value: 'Anaphylaxis', by: 'Nurse Reyes', byId: 'u2', at: '2026-11-02T10:00:00.000Z', kind: 'resolution' }
+      ]);
+      const resolution = readEdits(d.getMap('allergies').get(allergy) as Y.Map<unknown>).find((x) => x.kind === 'resolution' && x.field === 'reaction')!;
+      expect([...resolution.supersedes].sort()).toEqual([keep.id, other.id].sort());
     }
     expect(chartConflicts(a)).toEqual([]);
   });

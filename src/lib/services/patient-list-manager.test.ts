@@ -29,12 +29,55 @@ test('sorted by family then given; upsert replaces by id', () => {
 });
 
 // Its speed (the < 30 ms per keystroke target) is measured in bench/patient-search.bench.ts, not here.
+/**
+ * The plain scan the index must agree with, written here without the code's
+ * helpers: fold accents and case, split names into words, and require every
+ * query word to start a name word, the MRN or the birth date.
+ */
+function scan(rows: readonly PatientSummary[], query: string): string[] {
+  const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const words = fold(query).split(/[\s,]+/).filter(Boolean);
+  return rows
+    .filter((r) => {
+      const tokens = [...fold(`${r.name.family} ${r.name.given.join(' ')}`).split(/[^a-z0-9]+/), r.mrn.toLowerCase(), r.birthDate].filter(Boolean);
+      return words.every((w) => tokens.some((t) => t.startsWith(w)));
+    })
+    .map((r) => r.id)
+    .sort();
+}
+
 test('search over 20,000 patients finds exactly the matching ones, accents folded', () => {
+  const rows = Array.from({ length: 20_000 }, (_, i) => row(i));
   const list = new PatientListManager();
-  list.load(Array.from({ length: 20_000 }, (_, i) => row(i)));
+  list.load(rows);
+  const ids = (query: string) => list.search(query).map((h) => h.id).sort();
+
+  // 'nunez1 mar': family Núñez1, Núñez10–19 or Núñez100–199 (111 blocks of
+  // 100 rows), given name María: one row per block (the one ending in 21).
   const hits = list.search('nunez1 mar');
-  expect(hits.length).toBeGreaterThan(0);
-  expect(hits.every((h) => h.name.family.startsWith('Núñez1') && h.name.given[0].startsWith('Mar'))).toBe(true);
+  expect(hits).toHaveLength(111);
+  expect(ids('nunez1 mar')).toEqual(scan(rows, 'nunez1 mar'));
+  expect(ids('nunez1 mar')).toEqual(
+    [1, ...Array.from({ length: 10 }, (_, k) => 10 + k), ...Array.from({ length: 100 }, (_, k) => 100 + k)].map((block) => row(block * 100 + 21).id).sort()
+  );
+  expect(hits.every((h) => h.name.family.startsWith('Núñez1') && h.name.given[0] === 'María')).toBe(true);
+
+  // Recall and precision over other shapes of query, against the plain scan.
+  const expectedCounts: [string, number][] = [
+    ['GARCÍA', 2000], // every tenth row
+    ['garcia lucia', 200], // one row in each block of 100
+    ['mrn0123', 100], // MRN012300–MRN012399
+    ['mrn012345', 1],
+    ['1999-09', 111], // i ≡ 59 (mod 60) and i ≡ 8 (mod 9): one row in 180
+    ['okafor19 ada', 11], // blocks 19 and 190–199
+    ['kenji tanaka7', 11], // blocks 7 and 70–79
+    ['nobody', 0]
+  ];
+  for (const [query, count] of expectedCounts) {
+    const expected = scan(rows, query);
+    expect(expected, `plain scan for ${query}`).toHaveLength(count);
+    expect(ids(query), query).toEqual(expected);
+  }
 });
 
 test.each([

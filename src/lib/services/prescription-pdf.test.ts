@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,11 +93,22 @@ describe('printable prescription', () => {
     expect(drawn).toEqual(modules);
   });
 
-  it('renders to an image with pdftoppm', async () => {
-    if (!existsSync('/usr/bin/pdftoppm')) return; // poppler-utils is not on every machine; the checks above still ran
+  // poppler-utils is not on every machine: without it this test is reported
+  // as skipped (with the reason), never as passed; the checks above still run.
+  const poppler = existsSync('/usr/bin/pdftoppm') && existsSync('/usr/bin/pdftotext');
+  it('a real PDF reader (poppler) renders it to an image and extracts its text', async (ctx) => {
+    ctx.skip(!poppler, 'poppler-utils (pdftoppm, pdftotext) is not installed');
     const dir = mkdtempSync(join(tmpdir(), 'rx-pdf-'));
     writeFileSync(join(dir, 'rx.pdf'), await prescriptionPdf(signedRequest(), { clinicName: 'Outpost Demo Clinic', printedBy: actor.name }));
-    execFileSync('/usr/bin/pdftoppm', ['-png', '-r', '100', join(dir, 'rx.pdf'), join(dir, 'rx')]);
-    expect(readdirSync(dir).some((f) => f.endsWith('.png'))).toBe(true);
+    execFileSync('/usr/bin/pdftoppm', ['-png', '-r', '100', '-singlefile', join(dir, 'rx.pdf'), join(dir, 'rx')]);
+    expect(readdirSync(dir).sort()).toEqual(['rx.pdf', 'rx.png']);
+    const png = readFileSync(join(dir, 'rx.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    // IHDR: the 420 × 595 pt (A5) page at 100 dpi.
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([584, 827]);
+    const text = execFileSync('/usr/bin/pdftotext', ['-enc', 'UTF-8', join(dir, 'rx.pdf'), '-'], { encoding: 'utf8' });
+    for (const expected of ['Prescription', 'Ana María Rivera', '1950-02-03 · MRN-000123', 'ibuprofen 400 MG Oral Tablet', 'RxNorm 5640']) {
+      expect(text).toContain(expected);
+    }
   });
 });

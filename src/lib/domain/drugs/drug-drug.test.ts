@@ -9,43 +9,62 @@ const k = knowledgeFor(pack);
 const ddi = (order: string, active: string) => checkOrder(input(med(order), [med(active)])).filter((a) => a.kind === 'drug-drug');
 const ruleIds = (order: string, active: string) => ddi(order, active).map((a) => a.ruleId);
 
-/** One representative pair per rule, with the severity expected for that pair. */
-const PAIRS: [string, string, string, string][] = [
-  ['onc-amphetamine-maoi', 'lisdexamfetamine', 'phenelzine', 'contraindicated'],
-  ['onc-atazanavir-ppi', 'atazanavir', 'omeprazole', 'serious'],
-  ['onc-febuxostat-thiopurine', 'febuxostat', 'azathioprine', 'contraindicated'],
-  ['onc-serotonergic-maoi', 'sertraline', 'tranylcypromine', 'contraindicated'],
-  ['onc-irinotecan-cyp3a4', 'irinotecan', 'ketoconazole', 'serious'],
-  ['onc-opioid-maoi', 'meperidine', 'selegiline', 'contraindicated'],
-  ['onc-tca-maoi', 'amitriptyline', 'isocarboxazid', 'contraindicated'],
-  ['onc-qt-qt', 'amiodarone', 'haloperidol', 'serious'],
-  ['onc-ramelteon-cyp1a2', 'ramelteon', 'fluvoxamine', 'contraindicated'],
-  ['onc-ramelteon-cyp1a2', 'ramelteon', 'ciprofloxacin', 'serious'],
-  ['onc-protease-inhibitor-inducer', 'darunavir', 'rifampin', 'contraindicated'],
-  ['onc-statin-cyp3a4', 'simvastatin', 'clarithromycin', 'contraindicated'],
-  ['onc-statin-cyp3a4', 'atorvastatin', 'itraconazole', 'serious'],
-  ['onc-ergot-cyp3a4', 'ergotamine', 'ritonavir', 'contraindicated'],
-  ['onc-tizanidine-cyp1a2', 'tizanidine', 'ciprofloxacin', 'contraindicated'],
-  ['onc-tranylcypromine-procarbazine', 'tranylcypromine', 'procarbazine', 'contraindicated'],
-  ['onc-triptan-maoi', 'sumatriptan', 'phenelzine', 'contraindicated'],
-  ['onc-triptan-maoi', 'eletriptan', 'phenelzine', 'serious'],
-  ['pddi-warfarin-nsaid', 'warfarin', 'ibuprofen', 'moderate'],
-  ['pddi-digoxin-cyclosporine', 'cyclosporine', 'digoxin', 'serious'],
-  ['fda-pde5-nitrate', 'sildenafil', 'isosorbide mononitrate', 'contraindicated'],
-  ['fda-allopurinol-thiopurine', 'allopurinol', 'mercaptopurine', 'serious'],
-  ['fda-methotrexate-trimethoprim', 'methotrexate', 'trimethoprim', 'serious']
+/**
+ * One representative pair per rule: rule id, drug ordered, drug already active,
+ * the severity expected with that pair in that order, and the severity
+ * expected in reverse (the second drug ordered while the first is active).
+ * Only digoxin + cyclosporine differs by direction: the HL7 PDDI-CDS
+ * digoxin-level card is critical (serious) for a new cyclosporine order with
+ * no normal digoxin level, and a warning (moderate) for a new digoxin order.
+ */
+const PAIRS: [string, string, string, string, string][] = [
+  ['onc-amphetamine-maoi', 'lisdexamfetamine', 'phenelzine', 'contraindicated', 'contraindicated'],
+  ['onc-atazanavir-ppi', 'atazanavir', 'omeprazole', 'serious', 'serious'],
+  ['onc-febuxostat-thiopurine', 'febuxostat', 'azathioprine', 'contraindicated', 'contraindicated'],
+  ['onc-serotonergic-maoi', 'sertraline', 'tranylcypromine', 'contraindicated', 'contraindicated'],
+  ['onc-irinotecan-cyp3a4', 'irinotecan', 'ketoconazole', 'serious', 'serious'],
+  ['onc-opioid-maoi', 'meperidine', 'selegiline', 'contraindicated', 'contraindicated'],
+  ['onc-tca-maoi', 'amitriptyline', 'isocarboxazid', 'contraindicated', 'contraindicated'],
+  ['onc-qt-qt', 'amiodarone', 'haloperidol', 'serious', 'serious'],
+  ['onc-ramelteon-cyp1a2', 'ramelteon', 'fluvoxamine', 'contraindicated', 'contraindicated'],
+  ['onc-ramelteon-cyp1a2', 'ramelteon', 'ciprofloxacin', 'serious', 'serious'],
+  ['onc-protease-inhibitor-inducer', 'darunavir', 'rifampin', 'contraindicated', 'contraindicated'],
+  ['onc-statin-cyp3a4', 'simvastatin', 'clarithromycin', 'contraindicated', 'contraindicated'],
+  ['onc-statin-cyp3a4', 'atorvastatin', 'itraconazole', 'serious', 'serious'],
+  ['onc-ergot-cyp3a4', 'ergotamine', 'ritonavir', 'contraindicated', 'contraindicated'],
+  ['onc-tizanidine-cyp1a2', 'tizanidine', 'ciprofloxacin', 'contraindicated', 'contraindicated'],
+  ['onc-tranylcypromine-procarbazine', 'tranylcypromine', 'procarbazine', 'contraindicated', 'contraindicated'],
+  ['onc-triptan-maoi', 'sumatriptan', 'phenelzine', 'contraindicated', 'contraindicated'],
+  ['onc-triptan-maoi', 'eletriptan', 'phenelzine', 'serious', 'serious'],
+  ['pddi-warfarin-nsaid', 'warfarin', 'ibuprofen', 'moderate', 'moderate'],
+  ['pddi-digoxin-cyclosporine', 'cyclosporine', 'digoxin', 'serious', 'moderate'],
+  ['fda-pde5-nitrate', 'sildenafil', 'isosorbide mononitrate', 'contraindicated', 'contraindicated'],
+  ['fda-allopurinol-thiopurine', 'allopurinol', 'mercaptopurine', 'serious', 'serious'],
+  ['fda-methotrexate-trimethoprim', 'methotrexate', 'trimethoprim', 'serious', 'serious']
 ];
 
 describe('every interaction rule fires in both directions', () => {
-  test.each(PAIRS)('%s: %s + %s', (ruleId, a, b, severity) => {
+  test.each(PAIRS)('%s: %s + %s', (ruleId, a, b, severity, reverseSeverity) => {
     const forward = ddi(a, b).find((x) => x.ruleId === ruleId);
     const backward = ddi(b, a).find((x) => x.ruleId === ruleId);
     expect(forward?.severity).toBe(severity);
-    expect(backward, 'reverse direction').toBeDefined();
+    expect(forward?.ruleId).toBe(ruleId);
+    // The reverse direction (b is the new order, a is already active) is the
+    // same interaction: same rule, the severity stated above, roles swapped.
+    expect(backward?.ruleId, 'reverse direction rule').toBe(ruleId);
+    expect(backward?.severity, 'reverse direction severity').toBe(reverseSeverity);
+    expect(backward!.involved.map((i) => [i.role, i.name])).toEqual([
+      ['order', b],
+      ['active-medication', a]
+    ]);
+    expect(backward!.source.citation).toBe(forward!.source.citation);
     expect(forward!.source.citation.length).toBeGreaterThan(20);
     expect(forward!.action.length).toBeGreaterThan(10);
     expect(forward!.mechanism).toBeTruthy();
-    expect(forward!.involved.map((i) => i.role)).toEqual(['order', 'active-medication']);
+    expect(forward!.involved.map((i) => [i.role, i.name])).toEqual([
+      ['order', a],
+      ['active-medication', b]
+    ]);
   });
 
   test('every rule in the pack has a representative pair above', () => {

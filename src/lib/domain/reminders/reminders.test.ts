@@ -99,9 +99,29 @@ describe('preventive care rules (USPSTF subset)', () => {
   });
 
   it('every preventive and immunization reminder cites a year', () => {
-    for (const r of evaluateReminders(ctx({ gender: 'female', observations: [bmi(31)] }))) {
-      if (r.category !== 'vitals') expect(r.source.citation).toMatch(/20\d\d/);
-    }
+    // A 55-year-old woman with a BMI of 31 and nothing else recorded: one
+    // vitals reminder and fifteen preventive and immunization reminders.
+    const all = evaluateReminders(ctx({ gender: 'female', observations: [bmi(31)] }));
+    expect(all.filter((r) => r.category === 'vitals')).toHaveLength(1);
+    const cited = all.filter((r) => r.category !== 'vitals');
+    expect(cited).toHaveLength(15);
+    expect(Object.fromEntries(cited.map((r) => [r.id, r.source.citation.match(/\b20\d\d\b/)?.[0]]))).toEqual({
+      'cdc-influenza': '2025',
+      'cdc-tetanus': '2025',
+      'cdc-pneumococcal': '2025',
+      'cdc-zoster': '2025',
+      'cdc-hepatitis-b': '2025',
+      'uspstf-colorectal-cancer': '2021',
+      'uspstf-breast-cancer': '2024',
+      'uspstf-cervical-cancer': '2018',
+      'uspstf-hypertension': '2021',
+      'uspstf-prediabetes-diabetes': '2021',
+      'uspstf-statin-lipids': '2022',
+      'uspstf-depression-adults': '2023',
+      'uspstf-tobacco': '2021',
+      'uspstf-hepatitis-c': '2020',
+      'uspstf-hiv': '2019'
+    });
   });
 });
 
