@@ -103,11 +103,24 @@ async function runTarget(target: string): Promise<TargetSummary> {
       exclude: globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1))
     })
   );
+  // The target's own tests, chosen by a Vitest config of its own rather than
+  // Stryker's `testFiles`: with `testFiles`, Stryker 9.6 activates mutants of
+  // module-level values (static mutants) after the module has loaded, so they
+  // would survive whatever the tests check (stryker-js#6144).
+  const vitestConfig = `.stryker-vitest.${target}.config.ts`;
+  writeFileSync(
+    vitestConfig,
+    [
+      `import base from './vite.config';`,
+      `export default { ...base, test: { ...base.test, include: ${JSON.stringify(TARGETS[target].tests)} } };`,
+      ''
+    ].join('\n')
+  );
   const stryker = new Stryker({
     tsconfigFile,
+    vitest: { configFile: vitestConfig, related: false },
     configFile: 'stryker.config.mjs',
     mutate: TARGETS[target].mutate,
-    testFiles: TARGETS[target].tests,
     jsonReporter: { fileName: `reports/mutation/${target}.json` },
     htmlReporter: { fileName: `reports/mutation/${target}.html` }
   });
