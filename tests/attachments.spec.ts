@@ -1,6 +1,7 @@
 import { deflateSync, crc32 } from 'node:zlib';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { Device, startClinic, type Clinic } from './support/clinic';
+import { dumpIndexedDb, plantDumpControl, removeDumpControl, splitControl, storesHolding } from './support/indexeddb-dump';
 
 /**
  * A nurse photographs a wound in a home visit with no network: the photo is
@@ -53,38 +54,6 @@ function woundPhoto(marker: string): Buffer {
   ]);
 }
 
-/** Every record of every IndexedDB store, bytes decoded as Latin-1, as someone copying the disk would see it. */
-function dumpIndexedDb(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const toText = (v: unknown): string => {
-      if (v instanceof ArrayBuffer) return new TextDecoder('latin1').decode(new Uint8Array(v));
-      if (ArrayBuffer.isView(v)) return new TextDecoder('latin1').decode(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-      if (v instanceof Blob) return '[blob]';
-      if (Array.isArray(v)) return v.map(toText).join('\n');
-      if (v && typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${toText(x)}`).join('\n');
-      return String(v);
-    };
-    const out: string[] = [];
-    for (const info of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open(info.name!);
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-      for (const store of Array.from(db.objectStoreNames)) {
-        const all = await new Promise<unknown[]>((resolve, reject) => {
-          const req = db.transaction(store).objectStore(store).getAll();
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
-        });
-        out.push(`## ${info.name}/${store} (${all.length})`, toText(all));
-      }
-      db.close();
-    }
-    return out.join('\n');
-  });
-}
-
 test('a photo attached offline is encrypted on the device, uploads on reconnect and opens on a second device', async ({ browser }) => {
   test.setTimeout(120_000);
   const marker = 'Xq-wound-bytes-7731';
@@ -107,10 +76,17 @@ test('a photo attached offline is encrypted on the device, uploads on reconnect 
   await card.screenshot({ path: '/tmp/attachments-offline.png' });
 
   // At rest the photo is ciphertext: neither the marker nor the PNG chunks are in a raw dump.
-  const dump = await dumpIndexedDb(laptop.page);
-  expect(dump).toContain('/attachments (1)');
-  expect(dump).not.toContain(marker);
-  expect(dump).not.toContain('IHDR');
+  // Positive control: the same photo kept in the clear as a Blob, and accented text in every
+  // form a record can hold, are found by the same dump.
+  const planted = await plantDumpControl(laptop.page, 'Zoë Ñúñez', photo);
+  const { control, app: dump } = splitControl(await dumpIndexedDb(laptop.page));
+  await removeDumpControl(laptop.page);
+  expect(storesHolding(control, 'Zoë Ñúñez')).toEqual(planted);
+  expect(storesHolding(control, marker)).toEqual(['outpost-dump-control/bytes']);
+  expect(storesHolding(control, 'IHDR')).toEqual(['outpost-dump-control/bytes']);
+  expect(dump.filter((s) => s.store === 'attachments').map((s) => s.records)).toEqual([1]);
+  expect(storesHolding(dump, marker)).toEqual([]);
+  expect(storesHolding(dump, 'IHDR')).toEqual([]);
   expect(clinic.db.prepare('SELECT count(*) AS n FROM attachments').get()).toEqual({ n: 0 });
 
   await laptop.online();
@@ -131,7 +107,9 @@ test('a photo attached offline is encrypted on the device, uploads on reconnect 
   await desk.page.getByTestId('attachments').screenshot({ path: '/tmp/attachments-second-device.png' });
 
   // Fetched once, it is kept encrypted: it opens again with the second device offline.
-  expect(await dumpIndexedDb(desk.page)).not.toContain(marker);
+  const deskDump = await dumpIndexedDb(desk.page);
+  expect(deskDump.filter((s) => s.store === 'attachments').map((s) => s.records)).toEqual([1]);
+  expect(storesHolding(deskDump, marker)).toEqual([]);
   await desk.offline();
   await desk.openPatient(name);
   const offlineCopy = desk.page.getByTestId('attachment').filter({ hasText: 'left heel wound' }).getByRole('img');

@@ -23,7 +23,6 @@ test('offline: reload a chart deep link, register a patient, add an allergy; all
   const { page } = device;
   await device.signIn('dr.demo');
   await device.waitForServiceWorker();
-  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await device.unlock();
   await device.waitSynced();
 
   // Open a chart online, remember its deep link.

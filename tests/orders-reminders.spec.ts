@@ -39,7 +39,6 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
   const { page } = device;
   await device.signIn('dr.demo');
   await device.waitForServiceWorker();
-  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await device.unlock();
   await device.waitSynced();
   const patientId = await openPatient(page);
 

@@ -65,7 +65,6 @@ test('offline send waits in the outbox, is re-checked on reconnect, held for a n
   const { page } = a;
   await a.signIn('dr.demo');
   await a.waitForServiceWorker();
-  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await a.unlock();
   await a.waitSynced();
   const patientId = await openFirstPatient(page);
   await expect(page.getByTestId('allergy').filter({ hasText: /aspirin|nsaid|ibuprofen/i })).toHaveCount(0);

@@ -55,7 +55,6 @@ test('offline: amoxicillin against a penicillin allergy needs an override reason
   const { page } = device;
   await device.signIn('dr.demo');
   await device.waitForServiceWorker();
-  if (await page.getByRole('heading', { name: 'Outpost is locked' }).isVisible()) await device.unlock();
   await device.waitSynced();
   const patientId = await openFirstPatient(page);
 

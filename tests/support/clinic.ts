@@ -143,14 +143,21 @@ export class Device {
 
   /** Waits until the service worker controls the page, so the app shell is cached for offline use. */
   async waitForServiceWorker(): Promise<void> {
-    await this.page.waitForFunction(async () => {
-      const reg = await navigator.serviceWorker.ready;
-      return !!reg.active && !!navigator.serviceWorker.controller;
-    }, undefined, { timeout: 30_000 }).catch(async () => {
-      // First load is not controlled until a reload (clients.claim may be off).
-      await this.page.reload();
-      await this.page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
-    });
+    // Installed and active: the app shell is precached. (waitForFunction would take the
+    // promise an async predicate returns for a truthy answer, so this is awaited here.)
+    await this.page.evaluate(() =>
+      Promise.race([
+        navigator.serviceWorker.ready,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no service worker became active in 30 s')), 30_000))
+      ]).then(() => undefined)
+    );
+    // The worker does not claim open pages: the load that installed it is not controlled until a reload.
+    if (await this.page.evaluate(() => !!navigator.serviceWorker.controller)) return;
+    const unlocked = await this.page.getByRole('button', { name: 'Lock', exact: true }).isVisible();
+    await this.page.reload();
+    await this.page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
+    // The reload dropped the key (it lives in memory only): unlock again where the app was unlocked.
+    if (unlocked) await this.unlock();
   }
 
   /**
