@@ -14,6 +14,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'chart open', load: () => import('./chart-open.bench') },
   { name: 'patient search', load: () => import('./patient-search.bench') },
   { name: 'session check', load: () => import('./session-check.bench') },
+  { name: 'write policy', load: () => import('./write-policy.bench') },
   // Needs Chromium and the built app; says so and skips otherwise.
   { name: 'chart render', load: () => import('./chart-render.bench') }
 ];
