@@ -4,6 +4,8 @@
  *
  *   npm run test:mutation                 every target
  *   npm run test:mutation -- drugs audit  some targets
+ *   npm run test:mutation -- --force      every mutant again (not only those
+ *                                         whose code or tests changed)
  *
  * Prints, per target, the mutation score (killed and timed-out mutants over
  * every mutant that compiled: survivors and mutants no test reached count
@@ -122,6 +124,12 @@ async function runTarget(target: string): Promise<TargetSummary> {
     configFile: 'stryker.config.mjs',
     mutate: TARGETS[target].mutate,
     jsonReporter: { fileName: `reports/mutation/${target}.json` },
+    // A rerun reuses the last report: mutants whose code and covering tests
+    // are unchanged keep their result; the rest run again. `-- --force` (or
+    // deleting reports/mutation) runs every mutant.
+    incremental: true,
+    incrementalFile: `reports/mutation/${target}.json`,
+    force: FORCE,
     htmlReporter: { fileName: `reports/mutation/${target}.html` }
   });
   const results = await stryker.runMutationTest();
@@ -134,8 +142,10 @@ function print(s: TargetSummary): void {
   for (const m of s.equivalent) console.log(`   equivalent ${m.file}:${m.line} ${m.mutator}: ${m.reason}`);
 }
 
+const FORCE = process.argv.includes('--force');
+
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2);
+  const asked = process.argv.slice(2).filter((a) => a !== '--force');
   const unknown = asked.filter((t) => !(t in TARGETS));
   if (unknown.length > 0) {
     console.error(`Unknown target(s): ${unknown.join(', ')}. Targets: ${Object.keys(TARGETS).join(', ')}`);
