@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { USERS } from '../sync/sync-test-server';
-import { CASES, type Case } from './hostile-cases';
+import { CASES, type Base, type Case } from './hostile-cases';
 import { PolicyGate, type Gated } from './policy-gate';
 import type { Author } from './policy-types';
 
@@ -79,8 +79,12 @@ const VERDICTS: [name: string, violations: string[], notes: string[]][] = [
 const NOW = new Date('2026-12-04T10:00:00.000Z');
 const gate = new PolicyGate(() => NOW);
 
+/** Each base record is built once and copied for every case (building it is most of a case's time). */
+const built = new Map<Case['build'], Base>();
+
 function run(c: Case) {
-  const base = c.build();
+  const base = built.get(c.build) ?? c.build();
+  built.set(c.build, base);
   const clinicId = base.kind === 'schedule' ? base.ids.clinicId : 'clinic-a';
   const patientId = base.kind === 'schedule' ? '' : base.name.slice(base.name.indexOf(':') + 1);
   const live: Gated = { identity: { name: base.name, clinicId, kind: base.kind, patientId }, doc: new Y.Doc(), shadow: null, unapplied: [] };
