@@ -28,7 +28,8 @@ import { mulberry32, pick, uuidFrom, type Random } from './prng';
  * The demo clinic's appointment book: four appointment types, two providers
  * with working hours, and appointments from yesterday to the day after
  * tomorrow (a little over half the slots taken, so there is room to book).
- * Built relative to the day the server seeds, so "today" is never empty.
+ * Built relative to the day the server seeds, so "today" has appointments
+ * on every clinic day (Monday to Saturday; the clinic is closed on Sundays).
  */
 
 export const DEMO_APPOINTMENT_TYPES: readonly AppointmentType[] = [
