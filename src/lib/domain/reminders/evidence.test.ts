@@ -111,6 +111,8 @@ describe('hasProblem: an active problem on the list', () => {
     ['in remission', problem('T2DM', '44054006', { clinicalStatus: 'remission' }), false],
     ['entered in error', problem('T2DM', '44054006', { verificationStatus: 'entered-in-error' }), false],
     ['entered in error, by name', problem('Type 2 diabetes', '', { verificationStatus: 'entered-in-error' }), false],
+    ['refuted (ruled out)', problem('T2DM', '44054006', { verificationStatus: 'refuted' }), false],
+    ['refuted, by name', problem('Type 2 diabetes', '', { verificationStatus: 'refuted' }), false],
     ['unconfirmed', problem('T2DM', '44054006', { verificationStatus: 'unconfirmed' }), true]
   ])('%s', (_, p, expected) => {
     expect(hasProblem(ctx({ conditions: [p] }), diabetes)).toBe(expected);

@@ -25,7 +25,8 @@ interface Coded {
 }
 
 function matches(e: Coded, q: EvidenceQuery): boolean {
-  if (VOID.includes(e.status ?? '') || e.verificationStatus === 'entered-in-error') return false;
+  // A refuted problem was ruled out: it is not the patient's problem (as with refuted allergies in the drug checks).
+  if (VOID.includes(e.status ?? '') || e.verificationStatus === 'entered-in-error' || e.verificationStatus === 'refuted') return false;
   const codes = (e.code.coding ?? []).map((c) => c.code ?? '');
   if (q.codes?.some((c) => codes.includes(c))) return true;
   if (q.codePrefixes?.some((p) => codes.some((c) => c.startsWith(p)))) return true;

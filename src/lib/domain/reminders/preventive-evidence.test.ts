@@ -162,6 +162,15 @@ describe('diabetes screening: who already has diabetes, and who counts as overwe
     expect(diabetic('44054006', 'T2DM', { verificationStatus: 'entered-in-error' })).toBe('due');
   });
 
+  test('a diabetes diagnosis that was ruled out (refuted) does not stop screening', () => {
+    expect(diabetic('44054006', 'T2DM', { verificationStatus: 'refuted' })).toBe('due');
+    expect(diabetic('', 'Type 2 diabetes mellitus', { verificationStatus: 'refuted' })).toBe('due');
+  });
+
+  test('without a BMI, a ruled-out (refuted) obesity does not make screening due', () => {
+    expect(statusOf('uspstf-prediabetes-diabetes', { conditions: [problem('Obesity (disorder)', '414916001', { verificationStatus: 'refuted' })] })).toBe('not-evaluated');
+  });
+
   test('the latest BMI decides: 25 is overweight, 24.9 is not', () => {
     expect(statusOf('uspstf-prediabetes-diabetes', { observations: [bmi(25)] })).toBe('due');
     expect(statusOf('uspstf-prediabetes-diabetes', { observations: [bmi(24.9)] })).toBe('none');
