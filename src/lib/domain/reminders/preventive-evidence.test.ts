@@ -109,10 +109,18 @@ describe('a recent result known by its name only meets the rule', () => {
     expect(statusOf(id, { ...patient, observations: [named(text, recent)] })).toBe('none');
   });
 
+  test('a PHQ-A, the screen the adolescent reminder asks for, meets it when recorded under that name', () => {
+    const teenager = { birthDate: '2011-06-01' };
+    expect(find(evaluateReminders(ctx(teenager)), 'uspstf-depression-adolescents')).toMatchObject({ action: { kind: 'review', label: 'Screen with PHQ-A' } });
+    expect(statusOf('uspstf-depression-adolescents', { ...teenager, observations: [named('PHQ-A', recent)] })).toBe('none');
+    expect(statusOf('uspstf-depression-adolescents', { ...teenager, observations: [named('PHQ-A (modified PHQ-9 for adolescents)', recent)] })).toBe('none');
+  });
+
   test.each<[string, string, Partial<ReminderContext>]>([
     ['uspstf-colorectal-cancer', 'Fitness assessment', {}],
     ['uspstf-cervical-cancer', 'Papillary thyroid biopsy', { gender: 'female' }],
     ['uspstf-depression-adults', 'PHQ-15 somatic symptoms', {}],
+    ['uspstf-depression-adults', 'PHQ-Anything else', {}],
     ['uspstf-hiv', 'Archived HIVE sample', {}]
   ])('%s: "%s" is not the screening', (id, text, patient) => {
     expect(statusOf(id, { ...patient, observations: [named(text, recent)] })).toBe('due');
