@@ -198,8 +198,8 @@ describe('diabetes screening: who already has diabetes, and who counts as overwe
   });
 
   test.each([
-    ['238131007', 'Overweight (finding)'],
-    ['414916001', 'Obesity (disorder)'],
+    ['238131007', 'Excess weight (finding)'],
+    ['414916001', 'Adiposity (disorder)'],
     ['162864005', 'BMI 30+'],
     ['162863004', 'BMI 25-29'],
     ['E66.9', 'E66.9'],
