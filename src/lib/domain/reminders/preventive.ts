@@ -68,7 +68,8 @@ const HPV_TEST = { codes: ['21440-3', '30167-1'], text: /\bHPV\b|papillomavirus/
 const BLOOD_PRESSURE = { codes: ['85354-9', '55284-4'] };
 const GLYCAEMIA = { codes: ['4548-4', '17856-6', '1558-6', '2339-0', '2345-7'] };
 const LIPIDS = { codes: ['57698-3', '24331-1', '2093-3', '18262-6', '13457-7', '2089-1'] };
-const DEPRESSION_SCREEN = { codes: ['55757-9', '55758-7', '44249-1', '44261-6'], text: /PHQ-?[29]|patient health questionnaire/i };
+/** PHQ-2, PHQ-9, and the PHQ-A the adolescent rule asks for. */
+const DEPRESSION_SCREEN = { codes: ['55757-9', '55758-7', '44249-1', '44261-6'], text: /PHQ-?(?:[29]|A\b)|patient health questionnaire/i };
 const TOBACCO_STATUS = { codes: ['72166-2', '11367-0'], text: /tobacco|smoking status/i };
 const HCV_TEST = { codes: ['13955-0', '16128-1', '11259-9'], text: /hepatitis C|\bHCV\b/i };
 const HIV_TEST = { codes: ['75622-1', '56888-1', '7917-8'], text: /\bHIV\b/i };
