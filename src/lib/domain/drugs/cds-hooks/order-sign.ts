@@ -97,5 +97,6 @@ export function cdsHooksOrderSign(body: unknown, options: OrderSignOptions = {})
 
 /** Same rule over the same set of items, whichever draft order raised it. */
 function dedupeKey(alert: Alert): string {
+  // Stryker disable next-line EqualityOperator: swapping the A and M tags keeps equal keys equal and different keys different
   return `${alert.ruleId}|${alert.involved.map((i) => `${i.role === 'allergy' ? 'A' : 'M'}:${i.name}`).sort().join('|')}`;
 }
