@@ -20,6 +20,8 @@ test('write and sign a note offline, add an addendum; the worklist follows and t
   const dr = await Device.open(browser, clinic);
   const { page } = dr;
   await dr.signIn('dr.demo');
+  // Offline next: the worker must control the page, or a screen not yet loaded cannot be.
+  await dr.waitForServiceWorker();
   const name = (await page.getByTestId('patient-link').first().textContent())!.trim();
   const chartPath = new URL(await dr.openPatient(name)).pathname;
   const patientId = chartPath.split('/patients/')[1];
