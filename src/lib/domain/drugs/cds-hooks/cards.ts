@@ -67,6 +67,18 @@ export function allergiesUnknownCard(pack: DrugPack): Card {
   };
 }
 
+/** A draft order no drug check could be run on (fhir-input.ts `isUncheckedDraft`): shown as not checked, never passed over in silence. */
+export function draftNotCheckedCard(index: number, resourceType: string | undefined, pack: DrugPack): Card {
+  const what = resourceType ? `a ${resourceType}` : 'not a FHIR resource';
+  return {
+    uuid: stableUuid(`not-checked-draft:${index}:${resourceType ?? ''}`),
+    summary: `Draft order ${index + 1} not checked: it could not be read as a medication request`,
+    indicator: 'warning',
+    detail: `Draft order ${index + 1} is ${what} that this service cannot read as a medication request, so no drug–drug, drug–allergy, duplicate-therapy or dose checks were done for it.`,
+    source: { label: `Outpost drug knowledge pack ${pack.version}` }
+  };
+}
+
 function sourceLabel(alert: Alert): string {
   const c = alert.source.citation;
   if (alert.ruleId.startsWith('onc-')) return 'ONC high-priority DDI list (Phansalkar et al., JAMIA 2012)';

@@ -345,9 +345,9 @@ describe('resourcesIn', () => {
     expect(resourcesIn(a)).toStrictEqual([a]);
   });
 
-  test('a bare array is not unpacked (it is passed on as one value, which no mapper accepts)', () => {
-    expect(resourcesIn([a, b])).toStrictEqual([[a, b]]);
-    expect(toMedicationInput([a, b])).toBeUndefined();
+  test('a bare array where a Bundle belongs is read resource by resource, empty slots left out', () => {
+    expect(resourcesIn([a, null, b])).toStrictEqual([a, b]);
+    expect(resourcesIn([])).toStrictEqual([]);
   });
 
   test.each([[null], [undefined], [''], ['Bundle'], [0], [7], [true], [false]])('%j yields nothing', (value) => {

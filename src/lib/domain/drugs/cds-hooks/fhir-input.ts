@@ -141,7 +141,28 @@ export function toObservationInput(resource: unknown): ObservationInput | undefi
 /** Every resource in a prefetch value: a Bundle's entries, or a single resource. */
 export function resourcesIn(value: unknown): unknown[] {
   if (!value || typeof value !== 'object') return [];
+  // A list of resources where a Bundle belongs (a common client slip): read each, rather than none.
+  if (Array.isArray(value)) return value.filter(Boolean);
   const v = value as { resourceType?: string; entry?: { resource?: unknown }[] };
   if (v.resourceType === 'Bundle') return (v.entry ?? []).map((e) => e?.resource).filter(Boolean);
   return [value];
+}
+
+/** FHIR order resources that are not medicines: drug checks do not apply to them. */
+const NON_DRUG_ORDERS = new Set(['ServiceRequest', 'NutritionOrder', 'DeviceRequest', 'VisionPrescription', 'SupplyRequest', 'CommunicationRequest']);
+const MEDICATION_TYPES = new Set(['MedicationRequest', 'MedicationStatement', 'MedicationAdministration', 'MedicationDispense']);
+
+/**
+ * A draft order that may be a medicine but cannot be read as one (a bare
+ * Medication, a malformed MedicationRequest, something without a type): no
+ * drug check runs on it, so the response must say so. Orders that are not
+ * medicines (a lab ServiceRequest) and stopped or cancelled medicine orders
+ * need no such notice.
+ */
+export function isUncheckedDraft(resource: unknown): boolean {
+  if (toMedicationInput(resource) !== undefined) return false;
+  const r = resource && typeof resource === 'object' && !Array.isArray(resource) ? (resource as { resourceType?: unknown; status?: unknown }) : {};
+  if (typeof r.resourceType === 'string' && NON_DRUG_ORDERS.has(r.resourceType)) return false;
+  if (typeof r.resourceType === 'string' && MEDICATION_TYPES.has(r.resourceType) && typeof r.status === 'string' && INACTIVE.has(r.status)) return false;
+  return true;
 }

@@ -257,12 +257,35 @@ describe('several draft orders', () => {
     expect(penicillinCards[1].detail).toContain('Recorded allergy: amoxicillin. Ordered: ampicillin (ampicillin).');
   });
 
-  test('a draft that is not a medication resource is skipped; the others are still checked', () => {
+  test('a draft that is not a medication request is shown as not checked; the others are still checked', () => {
     const body = {
       hook: 'order-sign',
       context: { draftOrders: bundle({ resourceType: 'Medication', code: { text: 'ibuprofen' } }, dosed('ibuprofen 400 mg tablet', 400, 3)) },
       prefetch: { medications: mr('warfarin 5 mg tablet', 'active'), allergies: bundle(allergy('latex')) }
     };
+    expect(summaries(body)).toStrictEqual([
+      ['Potential drug–drug interaction between warfarin (warfarin 5 mg tablet) and NSAID (ibuprofen 400 mg tablet)', 'warning'],
+      ['Allergy not checked: latex', 'info'],
+      ['Draft order 1 not checked: it could not be read as a medication request', 'warning']
+    ]);
+  });
+
+  test('drafts no drug check can read are never passed over in silence; orders that are not medicines and stopped ones need no notice', () => {
+    const body = (...drafts: unknown[]) => ({ hook: 'order-sign', context: { draftOrders: bundle(...drafts) }, prefetch: { medications: mr('warfarin 5 mg tablet', 'active'), allergies: bundle(allergy('latex')) } });
+    const notice = (n: number) => [`Draft order ${n} not checked: it could not be read as a medication request`, 'warning'];
+    // A MedicationRequest whose medicine is not a concept, and a resource without a type.
+    expect(summaries(body({ resourceType: 'MedicationRequest', medicationCodeableConcept: 'ibuprofen' }, { code: { text: 'ibuprofen' } }))).toStrictEqual([notice(1), notice(2)]);
+    // A lab order and a stopped medicine order: nothing to say.
+    expect(summaries(body({ resourceType: 'ServiceRequest', code: { text: 'HbA1c' } }, { ...mr('ibuprofen 400 mg tablet', 'stopped') }))).toStrictEqual([]);
+    const [card] = cdsHooksOrderSign(body({ resourceType: 'Medication', code: { text: 'ibuprofen' } })).cards.filter((c) => c.summary.startsWith('Draft order'));
+    expect(card.detail).toBe('Draft order 1 is a Medication that this service cannot read as a medication request, so no drug–drug, drug–allergy, duplicate-therapy or dose checks were done for it.');
+    expect(card.source.label).toMatch(/^Outpost drug knowledge pack \d+\.\d+\.\d+$/);
+    // Deterministic: the same unread draft gives the same card id on every call.
+    expect(card.uuid).toBe('80fb81f3-7edf-54aa-997c-a0d56f66e7dc');
+  });
+
+  test('draft orders sent as a bare list instead of a Bundle are read and checked', () => {
+    const body = { hook: 'order-sign', context: { draftOrders: [dosed('ibuprofen 400 mg tablet', 400, 3)] }, prefetch: { medications: mr('warfarin 5 mg tablet', 'active'), allergies: bundle(allergy('latex')) } };
     expect(summaries(body)).toStrictEqual([
       ['Potential drug–drug interaction between warfarin (warfarin 5 mg tablet) and NSAID (ibuprofen 400 mg tablet)', 'warning'],
       ['Allergy not checked: latex', 'info']

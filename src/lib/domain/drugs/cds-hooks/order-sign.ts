@@ -16,8 +16,8 @@ import { knowledgeFor } from '../knowledge';
 import type { DrugPack } from '../pack-schema';
 import { resolveMedication, type ResolvedMedication } from '../resolve';
 import { resolveAllergies } from '../rules/drug-allergy';
-import { alertToCard, allergiesUnknownCard, type Card } from './cards';
-import { resourcesIn, toAllergyInput, toConditionInput, toMedicationInput, toObservationInput } from './fhir-input';
+import { alertToCard, allergiesUnknownCard, draftNotCheckedCard, type Card } from './cards';
+import { isUncheckedDraft, resourcesIn, toAllergyInput, toConditionInput, toMedicationInput, toObservationInput } from './fhir-input';
 
 export const ORDER_SIGN_SERVICE_ID = 'outpost-drug-checks';
 
@@ -90,6 +90,11 @@ export function cdsHooksOrderSign(body: unknown, options: OrderSignOptions = {})
       seen.add(key);
       cards.push(alertToCard(alert, pack));
     }
+  });
+  drafts.forEach(({ resource }, i) => {
+    if (!isUncheckedDraft(resource)) return;
+    const type = resource && typeof resource === 'object' ? (resource as { resourceType?: unknown }).resourceType : undefined;
+    cards.push(draftNotCheckedCard(i, typeof type === 'string' ? type.slice(0, 64) : undefined, pack));
   });
   if (drafts.length && !allergyResources.length) cards.push(allergiesUnknownCard(pack));
   return { cards };
