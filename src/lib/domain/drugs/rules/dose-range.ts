@@ -81,6 +81,7 @@ export function singleDoseMg(dose: NonNullable<MedicationInput['dose']>, product
   if (TO_MG[unit] !== undefined) return dose.value * TO_MG[unit];
   const seen = new Set<string>();
   const strengths = [...productText.matchAll(/(\d+(?:\.\d+)?)\s*(MG|MCG|G)\b(\s*\/\s*(ML|ACTUAT|HR|MG))?/gi)].filter((m) => {
+    // Stryker disable next-line MethodExpression: the key only de-duplicates; folding to upper case groups the same strengths as folding to lower case.
     const key = `${Number(m[1])} ${m[2].toLowerCase()} ${(m[4] ?? '').toLowerCase()}`;
     return seen.has(key) ? false : (seen.add(key), true);
   });
