@@ -41,8 +41,10 @@ export function matchPhrases<T>(index: PhraseIndex<T>, text: string): { phrase: 
   const words = normalizeText(text).split(' ').filter(Boolean);
   const found: { phrase: string; value: T }[] = [];
   let i = 0;
+  // Stryker disable next-line EqualityOperator: one more pass at i = words.length tries no phrase (len starts at 0) and only steps past the end
   while (i < words.length) {
     let matched = 0;
+    // Stryker disable next-line ArithmeticOperator: a length past the end of the text slices to the same remaining words, so only the phrases already tried are looked up again
     for (let len = Math.min(index.maxWords, words.length - i); len > 0; len--) {
       const phrase = words.slice(i, i + len).join(' ');
       const value = index.phrases.get(phrase);
