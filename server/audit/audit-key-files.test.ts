@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadOrCreateSigningKey, loadTrustedKey, publicKeyFileFor, verifySignature } from './audit-key';
 
 const dirs: string[] = [];
-let oldUmask = 0;
+let oldUmask: number | null = 0;
 
 function freshDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-audit-key-'));
@@ -16,11 +16,16 @@ function freshDir(): string {
 
 beforeEach(() => {
   // No umask, so the modes seen are exactly the modes the code asks for.
-  oldUmask = process.umask(0);
+  // Worker threads (the mutation runner's pool) cannot set it; the usual 022 leaves these modes as they are.
+  try {
+    oldUmask = process.umask(0);
+  } catch {
+    oldUmask = null;
+  }
 });
 
 afterEach(() => {
-  process.umask(oldUmask);
+  if (oldUmask !== null) process.umask(oldUmask);
   vi.restoreAllMocks();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });

@@ -25,7 +25,7 @@ function freshDir(): string {
 
 let key: AuditSigningKey;
 let trusted: TrustedKey[];
-let oldUmask = 0;
+let oldUmask: number | null = 0;
 
 beforeAll(() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-cp-key-'));
@@ -35,11 +35,16 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  oldUmask = process.umask(0);
+  // Worker threads (the mutation runner's pool) cannot set it; the usual 022 leaves these modes as they are.
+  try {
+    oldUmask = process.umask(0);
+  } catch {
+    oldUmask = null;
+  }
 });
 
 afterEach(() => {
-  process.umask(oldUmask);
+  if (oldUmask !== null) process.umask(oldUmask);
   vi.restoreAllMocks();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
