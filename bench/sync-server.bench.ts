@@ -196,7 +196,8 @@ async function startSyncTarget(
       authenticate: (req) => (req.headers['x-bench-user'] === 'bench' ? BENCH_USER : null),
       audit: { record: (_e: AuditEvent) => void (audited += 1) }
     },
-    { idleEvictMs: 10 * 60_000 }
+    // Every bench client signs in as one user; in a clinic they are many, so the per-user connection cap is lifted here.
+    { idleEvictMs: 10 * 60_000, maxConnectionsPerUser: 1_000 }
   );
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', (req, socket, head) => service.handleUpgrade(req, socket, head));
