@@ -91,8 +91,9 @@ export function cdsHooksOrderSign(body: unknown, options: OrderSignOptions = {})
       cards.push(alertToCard(alert, pack));
     }
   });
-  drafts.forEach(({ resource }, i) => {
-    if (!isUncheckedDraft(resource)) return;
+  drafts.forEach(({ resource, input }, i) => {
+    // Read drafts were checked above; only an unread one can need the notice.
+    if (input || !isUncheckedDraft(resource)) return;
     const type = resource && typeof resource === 'object' ? (resource as { resourceType?: unknown }).resourceType : undefined;
     cards.push(draftNotCheckedCard(i, typeof type === 'string' ? type.slice(0, 64) : undefined, pack));
   });
