@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAllergy } from '../chart/chart-doc';
+import { recordNoKnownAllergies } from '../chart/allergy-status';
 import { listMedicationRecords } from '../chart/medication-doc';
 import { initPatientDoc } from '../chart/patient-doc';
 import { changeAlerts, changePrescription, currentChange } from './medication-change.service';
@@ -12,6 +13,7 @@ function chartWithAmoxicillin() {
   const patientDoc = new Y.Doc();
   initPatientDoc(patientDoc, 'p1', { family: 'Doe', given: ['Jo'], birthDate: '1980-03-04', gender: 'female' }, who.actor, 'MRN1');
   const docs = { chartDoc: new Y.Doc(), patientDoc };
+  recordNoKnownAllergies(docs.chartDoc, who.actor, 0);
   const r = signPrescription(
     docs,
     { ...emptyDraft(), drugId: 'amoxicillin', strength: '500 mg', form: 'capsule', doseValue: 1, doseUnit: 'capsule', frequency: 'three-times-daily', durationDays: 7, quantity: 21, quantityUnit: 'capsule' },

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addClinic, startTestApp, TEST_PASSWORD, type TestApp } from '../../../server/http/test-app';
 import { addAllergy } from '../chart/chart-doc';
+import { recordNoKnownAllergies } from '../chart/allergy-status';
 import { listMedicationRecords } from '../chart/medication-doc';
 import { initPatientDoc, readPatient } from '../chart/patient-doc';
 import { docName } from '../domain/doc-names';
@@ -61,6 +62,8 @@ function chartWithIbuprofen() {
   const patientDoc = new Y.Doc();
   initPatientDoc(patientDoc, crypto.randomUUID(), { family: 'Rivera', given: ['Ana'], birthDate: '1950-02-03', gender: 'female' }, who.actor, 'MRN-7');
   const docs = { chartDoc: new Y.Doc(), patientDoc };
+  // Allergies asked: the patient has none (an unasked list raises its own alert, tested in prescribe.service.test.ts).
+  recordNoKnownAllergies(docs.chartDoc, who.actor, 0);
   expect(signPrescription(docs, draft('warfarin'), {}, who)).toMatchObject({ ok: true });
   const [ddi] = checkDraft(docs, draft('ibuprofen'));
   expect(ddi).toMatchObject({ ruleId: 'pddi-warfarin-nsaid', severity: 'serious' });

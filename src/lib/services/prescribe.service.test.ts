@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAllergy, markEnteredInError } from '../chart/chart-doc';
+import { endNoKnownAllergies, recordNoKnownAllergies } from '../chart/allergy-status';
 import { listMedicationRecords } from '../chart/medication-doc';
 import { initPatientDoc } from '../chart/patient-doc';
 import {
@@ -23,7 +24,10 @@ const nurse = { actor: { id: 'u2', name: 'Nurse Test' }, roles: ['nurse' as cons
 function chart(birthDate = '1980-03-04') {
   const patientDoc = new Y.Doc();
   initPatientDoc(patientDoc, 'p1', { family: 'Doe', given: ['Jo'], birthDate, gender: 'female' }, actor, 'MRN1');
-  return { chartDoc: new Y.Doc(), patientDoc };
+  const chartDoc = new Y.Doc();
+  // Allergies asked: none known. The unasked case has tests of its own below.
+  recordNoKnownAllergies(chartDoc, actor, 0);
+  return { chartDoc, patientDoc };
 }
 
 const amox = (extra: Partial<PrescriptionDraft> = {}): PrescriptionDraft => ({
@@ -124,5 +128,78 @@ describe('prescribing', () => {
     if (!signed.ok) throw new Error(signed.message);
     expect(stopPrescription(docs.chartDoc, signed.id, 'Course finished', clinician).ok).toBe(true);
     expect(checkDraft(docs, amox()).map((a) => a.kind)).not.toContain('duplicate-therapy');
+  });
+});
+
+describe('allergies not yet asked', () => {
+  /** A chart on which nobody has recorded an allergy or "no known allergies". */
+  function unasked() {
+    const patientDoc = new Y.Doc();
+    initPatientDoc(patientDoc, 'p2', { family: 'Roe', given: ['Sam'], birthDate: '1975-01-02', gender: 'male' }, actor, 'MRN2');
+    return { chartDoc: new Y.Doc(), patientDoc };
+  }
+  const TITLE = 'Allergies not yet asked: this order was not checked against allergies';
+
+  it('is a serious alert that needs the answer or a reason before signing', () => {
+    const docs = unasked();
+    const alerts = checkDraft(docs, amox());
+    expect(alerts.map((a) => [a.ruleId, a.severity, a.kind, a.title])).toEqual([['allergies-not-asked', 'serious', 'not-checked', TITLE]]);
+    expect(alerts[0].action).toBe(
+      'Ask the patient and record their allergies, or \u201cNo known allergies\u201d, before signing. If they cannot be asked now, give the reason to go ahead.'
+    );
+    expect(alerts[0].source.url).toBe('https://hl7.org/fhir/R4/allergyintolerance.html');
+    const refused = signPrescription(docs, amox(), {}, clinician);
+    expect(refused).toMatchObject({ ok: false, message: 'Give a reason for each serious alert before signing' });
+    expect(listMedicationRecords(docs.chartDoc)).toEqual([]);
+  });
+
+  it('a reason to go ahead is stored with the prescription as an override (which the server audits)', () => {
+    const docs = unasked();
+    const signed = signPrescription(docs, amox(), { [`allergies-not-asked|${TITLE}`]: 'Patient unconscious, no family present' }, clinician);
+    expect(signed.ok).toBe(true);
+    const [m] = listMedicationRecords(docs.chartDoc);
+    expect(m.detectedIssues.map((i) => [i.ruleId, i.severity, i.override?.reason, i.override?.byId])).toEqual([
+      ['allergies-not-asked', 'serious', 'Patient unconscious, no family present', 'u1']
+    ]);
+  });
+
+  it('goes away once "no known allergies" or an allergy is recorded, and comes back when the statement ends', () => {
+    const docs = unasked();
+    expect(checkDraft(docs, amox()).map((a) => a.ruleId)).toEqual(['allergies-not-asked']);
+    recordNoKnownAllergies(docs.chartDoc, actor, 0);
+    expect(checkDraft(docs, amox())).toEqual([]);
+    endNoKnownAllergies(docs.chartDoc, actor, 'Asked again: unsure');
+    const back = checkDraft(docs, amox());
+    expect(back.map((a) => a.ruleId)).toEqual(['allergies-not-asked']);
+    expect(back[0].detail).toBe(
+      'The chart records no allergy and no \u201cno known allergies\u201d statement, and an empty list does not mean the patient has none. An earlier \u201cno known allergies\u201d statement ended: Asked again: unsure.'
+    );
+    addAllergy(docs.chartDoc, { substance: 'Latex', category: 'environment' } as Parameters<typeof addAllergy>[1], actor);
+    expect(checkDraft(docs, amox())).toEqual([]);
+  });
+
+  it('leads the less severe alerts of the same order', () => {
+    const docs = unasked();
+    expect(signPrescription(docs, amox(), { [`allergies-not-asked|${TITLE}`]: 'Patient unable to answer now' }, clinician).ok).toBe(true);
+    const alerts = checkDraft(docs, amox());
+    expect(alerts.map((a) => a.ruleId)).toEqual(['allergies-not-asked', ...alerts.slice(1).map((a) => a.ruleId)]);
+    expect(alerts.slice(1).map((a) => a.kind)).toEqual(['duplicate-therapy']);
+  });
+
+  it('a renewal keeps the reason given at signing; a prescription signed before the question needs the full form', () => {
+    const docs = unasked();
+    expect(signPrescription(docs, amox(), { [`allergies-not-asked|${TITLE}`]: 'Patient unable to answer now' }, clinician).ok).toBe(true);
+    const [m] = listMedicationRecords(docs.chartDoc);
+    expect(renewPrescription(docs, m, clinician).ok).toBe(true);
+
+    const other = unasked();
+    recordNoKnownAllergies(other.chartDoc, actor, 0);
+    expect(signPrescription(other, amox(), {}, clinician).ok).toBe(true);
+    endNoKnownAllergies(other.chartDoc, actor, 'Recorded on the wrong chart');
+    const [n] = listMedicationRecords(other.chartDoc);
+    expect(renewPrescription(other, n, clinician)).toMatchObject({
+      ok: false,
+      message: 'Renewing raises a new serious alert; prescribe it again from the Prescribe page'
+    });
   });
 });

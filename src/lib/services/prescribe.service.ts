@@ -1,5 +1,7 @@
 import type * as Y from 'yjs';
 import { listAllergies } from '../chart/chart-doc';
+import { listNoKnownAllergyStatements } from '../chart/allergy-status';
+import { allergyStatus } from '../domain/allergy-status';
 import {
   listMedicationRecords,
   missingOverrides,
@@ -214,13 +216,57 @@ function patientContext(patientDoc: Y.Doc | null | undefined): PatientContext {
 export function checkDraft(docs: ChartDocs, draft: PrescriptionDraft, opts: { exceptId?: string; now?: Date } = {}): Alert[] {
   const order = orderInput(draft);
   if (!order) return [];
-  return checkOrder({
-    order,
-    activeMedications: activeMedicationInputs(listMedicationRecords(docs.chartDoc), opts.exceptId),
-    allergies: allergyInputs(docs.chartDoc),
-    patient: patientContext(docs.patientDoc),
-    now: opts.now
-  });
+  return withAllergyQuestion(
+    docs.chartDoc,
+    checkOrder({
+      order,
+      activeMedications: activeMedicationInputs(listMedicationRecords(docs.chartDoc), opts.exceptId),
+      allergies: allergyInputs(docs.chartDoc),
+      patient: patientContext(docs.patientDoc),
+      now: opts.now
+    })
+  );
+}
+
+/** The rule id of the "allergies not yet asked" alert (the prescribe page offers to record them). */
+export const ALLERGIES_NOT_ASKED = 'allergies-not-asked';
+
+/**
+ * The drug–allergy check needs to know the patient's allergies, and an empty
+ * list does not say the patient has none: nobody may have asked. When the
+ * chart holds neither an allergy nor a "no known allergies" statement, the
+ * order cannot be checked against allergies. That is said as a serious alert,
+ * so the prescriber records the answer first (the alert then goes away) or
+ * gives the reason for going ahead without it, which is stored with the
+ * prescription and audited as an override like any other.
+ */
+export function allergyQuestion(chartDoc: Y.Doc): Alert | null {
+  const status = allergyStatus(listNoKnownAllergyStatements(chartDoc), listAllergies(chartDoc));
+  if (status.kind !== 'not-asked') return null;
+  return {
+    kind: 'not-checked',
+    severity: 'serious',
+    title: 'Allergies not yet asked: this order was not checked against allergies',
+    detail:
+      'The chart records no allergy and no \u201cno known allergies\u201d statement, and an empty list does not mean the patient has none.' +
+      (status.lastEnded ? ` An earlier \u201cno known allergies\u201d statement ended: ${status.lastEnded.endedReason ?? 'no reason given'}.` : ''),
+    action: 'Ask the patient and record their allergies, or \u201cNo known allergies\u201d, before signing. If they cannot be asked now, give the reason to go ahead.',
+    source: {
+      citation:
+        'HL7 FHIR R4 AllergyIntolerance (the absence of allergy records is not a statement of no known allergies); ISMP Medication Safety Self-Assessment, Key Element I: patient information such as allergies is available to prescribers before ordering',
+      url: 'https://hl7.org/fhir/R4/allergyintolerance.html'
+    },
+    ruleId: ALLERGIES_NOT_ASKED,
+    involved: []
+  };
+}
+
+function withAllergyQuestion(chartDoc: Y.Doc, alerts: Alert[]): Alert[] {
+  const question = allergyQuestion(chartDoc);
+  if (!question) return alerts;
+  // Serious alerts lead the list; this one follows any contraindication.
+  const at = alerts.findIndex((a) => a.severity !== 'contraindicated');
+  return at === -1 ? [...alerts, question] : [...alerts.slice(0, at), question, ...alerts.slice(at)];
 }
 
 /** Identifies one alert across re-runs of the checks, so a typed override reason stays with its alert. */
@@ -322,7 +368,7 @@ export function signPrescription(
 export function renewalAlerts(docs: ChartDocs, med: MedicationRecord): Alert[] {
   const active = activeMedicationInputs(listMedicationRecords(docs.chartDoc), med.id);
   const [order] = activeMedicationInputs([{ ...med, status: 'active' }]);
-  return checkOrder({ order, activeMedications: active, allergies: allergyInputs(docs.chartDoc), patient: patientContext(docs.patientDoc) });
+  return withAllergyQuestion(docs.chartDoc, checkOrder({ order, activeMedications: active, allergies: allergyInputs(docs.chartDoc), patient: patientContext(docs.patientDoc) }));
 }
 
 /**
