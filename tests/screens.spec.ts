@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { Device, startClinic, type Clinic } from './support/clinic';
 
 /**
- * The main screens at laptop and tablet widths: saved as screenshots under
+ * The main screens at laptop, tablet and phone widths: saved as screenshots under
  * test-results/screens/ for a person to look at, and checked for the one
  * layout fault a machine can see — content wider than the screen.
  */
@@ -16,7 +16,9 @@ test.afterAll(async () => {
 
 const widths = [
   { name: 'laptop', width: 1280, height: 860 },
-  { name: 'tablet', width: 820, height: 1180 }
+  { name: 'tablet', width: 820, height: 1180 },
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'small-phone', width: 360, height: 740 }
 ];
 
 for (const size of widths) {
@@ -25,7 +27,14 @@ for (const size of widths) {
     const { page } = device;
     const shot = async (name: string) => {
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, `${name} overflows horizontally`).toBeLessThanOrEqual(0);
+      // The innermost elements that stick out past the right edge, named so a failure says where to look.
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1))
+          .slice(0, 5)
+          .map((e) => `${e.tagName.toLowerCase()}${e.className ? '.' + String(e.className).split(' ').join('.') : ''} (${Math.round(e.getBoundingClientRect().right)}px)`)
+      );
+      expect(overflow, `${name} overflows horizontally: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
       await page.screenshot({ path: `test-results/screens/${size.name}-${name}.png`, fullPage: true });
     };
 
@@ -39,11 +48,24 @@ for (const size of widths) {
     // A Synthea patient with allergies and problems.
     await device.openPatient('Hermiston, Asa');
     await expect(page.getByTestId('allergy').first()).toBeVisible();
+    // The allergies are in the banner, above everything else on the chart.
+    await expect(page.getByTestId('allergy-strip-item').first()).toBeVisible();
     await shot('chart');
+
+    await page.getByTestId('chart-prescribe').click();
+    await expect(page.getByRole('heading', { name: 'New prescription' })).toBeVisible();
+    await expect(page.getByTestId('allergy-strip-item').first()).toBeVisible();
+    await shot('prescribe');
+    await page.goBack();
 
     await page.getByTestId('visit').first().getByRole('link').click();
     await expect(page.getByLabel('Subjective')).toBeVisible();
+    await expect(page.getByTestId('visit-context').getByTestId('allergy-strip-item').first()).toBeVisible();
     await shot('visit');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Schedule' }).click();
+    await expect(page.getByRole('heading', { name: /Schedule/ })).toBeVisible();
+    await shot('schedule');
 
     await page.getByRole('button', { name: 'Lock' }).click();
     await expect(page.getByRole('heading', { name: 'Outpost is locked' })).toBeVisible();
