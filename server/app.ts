@@ -15,6 +15,7 @@ import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './auth/sessions';
 import { clientIp, type Route } from './http/context';
 import { applyServerLimits, clientErrorResponse, DEFAULT_HTTP_LIMITS, serverOptions, type HttpLimits } from './http/http-limits';
 import { createRequestHandler } from './http/request-handler';
+import { liveKitConnectSources } from './http/security-headers';
 import { createUpgradeHandler } from './http/upgrade-handler';
 import { describeError, toLogger, type LogFn, type Logger } from './http/logger';
 import { createFhirStore } from './fhir/fhir-store';
@@ -230,6 +231,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     trustProxy: opts.trustProxy ?? false,
     onSignInRequired: (ip, route) => unauthenticated.note(ip, route),
     allowedOrigins,
+    // The browser connects to LiveKit itself (another origin): without it in connect-src no call connects.
+    connectSources: telehealth.configured ? liveKitConnectSources(telehealth.url) : [],
     bodyIdleTimeoutMs: httpLimits.bodyIdleTimeoutMs
   });
 

@@ -5,6 +5,7 @@ import { telehealthConfigFromEnv, type TelehealthConfig } from '../server/telehe
 import { listClinics } from '../server/store/users';
 import { noteText } from '../src/lib/chart/chart-doc';
 import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
+import { LiveKitStandIn } from './support/livekit-stand-in';
 
 /**
  * Journey: a video visit. The clinician creates the patient's join link;
@@ -13,22 +14,25 @@ import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
  * the server mints the video tokens at that moment.
  *
  * What is simulated: no LiveKit server can run on these machines, so the
- * clinic is configured with a LiveKit address where nothing listens
- * (ws://127.0.0.1:1) and test keys. Everything up to and including the
- * token hand-over is real; the token is checked with LiveKit's own
- * TokenVerifier; the connection attempt then fails for real, and the test
+ * first journey's clinic is configured with a stand-in (a real websocket
+ * listener on its own loopback port, another origin than the app, see
+ * tests/support/livekit-stand-in.ts) and test keys. Everything up to and
+ * including the token hand-over is real; the token is checked with
+ * LiveKit's own TokenVerifier; both browsers, under the app's real
+ * Content-Security-Policy, then open the signalling socket, which the test
+ * sees arrive at the stand-in; the stand-in refuses the call, and the test
  * asserts that both sides show the lost-connection state with Rejoin.
  * Camera and microphone are Chromium's fake devices. The in-call test
  * simulates the call itself (see there). The last test runs against a real
  * LiveKit server only when LIVEKIT_URL is set.
  */
 
-const FAKE_LIVEKIT: TelehealthConfig = {
-  configured: true,
-  url: 'ws://127.0.0.1:1',
+const LIVEKIT_KEYS = {
   apiKey: 'APIe2etestkey',
   apiSecret: 'e2e-secret-that-is-long-enough-for-hs256-0123456789'
 };
+/** For the simulated call, which never connects anywhere: a LiveKit address where nothing listens. */
+const NOWHERE_LIVEKIT: TelehealthConfig = { configured: true, url: 'ws://127.0.0.1:1', ...LIVEKIT_KEYS };
 const PHONE = { width: 390, height: 844 };
 
 function demoPatient(clinic: Clinic): { id: string; birthDate: string } {
@@ -58,24 +62,41 @@ function captureAdmittedPoll(page: Page): Promise<{ serverUrl: string; token: st
   });
 }
 
-test.describe('with a LiveKit address where no server listens', () => {
+/** Console messages in which the browser reports blocking a connection by the page's CSP (connect-src). */
+function connectSrcViolations(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (text.includes('Content Security Policy') && text.includes('connect-src')) seen.push(text);
+  });
+  return seen;
+}
+
+test.describe('with a stand-in LiveKit listener on another origin, which refuses calls', () => {
   let clinic: Clinic;
+  let livekit: LiveKitStandIn;
   test.beforeAll(async () => {
-    clinic = await startClinic({ telehealth: FAKE_LIVEKIT });
+    // A real LiveKit server cannot run here: a websocket listener on its own loopback port stands in for it.
+    livekit = await new LiveKitStandIn().start();
+    clinic = await startClinic({ telehealth: { configured: true, url: livekit.url, ...LIVEKIT_KEYS } });
   });
   test.afterAll(async () => {
-    await clinic.stop();
+    await clinic?.stop();
+    await livekit?.close();
   });
 
-  test('link → date of birth → device check → waiting room → admit → token → Rejoin offered', async ({ browser }) => {
+  test('link → date of birth → device check → waiting room → admit → token → both browsers reach LiveKit → Rejoin offered', async ({ browser }) => {
     const patient = demoPatient(clinic);
+    const visitId = randomUUID();
     const clinician = await Device.open(browser, clinic);
+    const clinicianViolations = connectSrcViolations(clinician.page);
     await clinician.signIn('dr.demo');
-    const joinPath = await clinicianCreatesLink(clinician, randomUUID(), patient.id);
+    const joinPath = await clinicianCreatesLink(clinician, visitId, patient.id);
     expect(joinPath).toMatch(/^\/join\/[A-Za-z0-9_-]{43}$/);
 
     const phone = await Device.open(browser, clinic, PHONE);
     const p = phone.page;
+    const patientViolations = connectSrcViolations(p);
     await p.goto(joinPath);
     // The secret leaves the address bar at once.
     await expect(p).toHaveURL(/\/join$/);
@@ -103,12 +124,14 @@ test.describe('with a LiveKit address where no server listens', () => {
     const c = clinician.page;
     await expect(c.getByTestId('waiting-entry')).toContainText('Patient');
     await expect(c.getByTestId('waiting-entry')).toContainText(/waiting \d+:\d\d/);
+    expect(livekit.received).toEqual([]);
     await c.getByRole('button', { name: 'Admit Patient' }).click();
 
     // The token the patient's page picked up: least privilege, checked with LiveKit's own verifier.
+    const verifier = new TokenVerifier(LIVEKIT_KEYS.apiKey, LIVEKIT_KEYS.apiSecret);
     const answer = await admitted;
-    expect(answer.serverUrl).toBe(FAKE_LIVEKIT.url);
-    const claims = await new TokenVerifier(FAKE_LIVEKIT.apiKey, FAKE_LIVEKIT.apiSecret).verify(answer.token);
+    expect(answer.serverUrl).toBe(livekit.url);
+    const claims = await verifier.verify(answer.token);
     expect(claims.sub).toMatch(/^patient-/);
     expect(claims.name ?? '').toBe('');
     expect(claims.video?.roomJoin).toBe(true);
@@ -117,7 +140,41 @@ test.describe('with a LiveKit address where no server listens', () => {
     // No patient data in the room's name either.
     expect(claims.video?.room).not.toContain(patient.id);
 
-    // Simulated network: nothing listens at the LiveKit address, so the connection fails and both sides offer Rejoin.
+    // Both real browsers, under the app's real CSP, open LiveKit's signalling socket at the stand-in (another
+    // origin). A socket the CSP blocks never arrives here; a refused one (the stand-in's answer) does.
+    const { room } = clinic.db.prepare('SELECT room_name AS room FROM telehealth_visits WHERE visit_id = ?').get(visitId) as { room: string };
+    const identityOf = (role: string, userId: string | null) =>
+      (
+        clinic.db
+          .prepare('SELECT identity FROM telehealth_participants WHERE visit_id = ? AND role = ? AND user_id IS ?')
+          .get(visitId, role, userId) as { identity: string }
+      ).identity;
+    const drDemo = (clinic.db.prepare("SELECT id FROM users WHERE username = 'dr.demo'").get() as { id: string }).id;
+    const sides = [
+      { who: 'patient', device: phone, identity: identityOf('patient', null) },
+      { who: 'clinician', device: clinician, identity: identityOf('clinician', drDemo) }
+    ];
+    for (const side of sides) {
+      await expect.poll(() => livekit.upgradesFrom(side.device.cable.url).length, { message: `${side.who}'s /rtc upgrade at the stand-in`, timeout: 30_000 }).toBeGreaterThan(0);
+      const upgrade = livekit.upgradesFrom(side.device.cable.url)[0];
+      expect(upgrade.method).toBe('GET');
+      expect(upgrade.path).toMatch(/^\/rtc(\/v1)?$/);
+      const token = upgrade.query.get('access_token') ?? '';
+      const sent = await verifier.verify(token);
+      expect(sent.sub).toBe(side.identity);
+      expect(sent.video?.room).toBe(room);
+      expect(sent.video?.roomJoin).toBe(true);
+      // After the refused upgrade livekit-client asks LiveKit's http side why: that origin is allowed too.
+      await expect
+        .poll(() => livekit.received.filter((r) => r.kind === 'http' && r.origin === side.device.cable.url).map((r) => r.path), {
+          message: `${side.who}'s validate request at the stand-in`
+        })
+        .toContain(`${upgrade.path}/validate`);
+    }
+    expect(sides[0].identity).toBe(claims.sub);
+    expect(sides[0].identity).not.toBe(sides[1].identity);
+
+    // The stand-in refused the call, so both sides offer Rejoin.
     await expect(p.getByTestId('call-banner')).toContainText('could not be restored', { timeout: 30_000 });
     await expect(p.getByRole('button', { name: 'Rejoin' })).toBeVisible();
     await expect(p.getByTestId('emergency-notice')).toBeVisible();
@@ -126,9 +183,21 @@ test.describe('with a LiveKit address where no server listens', () => {
     await expect(c.getByRole('button', { name: 'Share screen' })).toBeVisible();
     await expect(p.getByRole('button', { name: 'Share screen' })).toHaveCount(0);
 
-    // Rejoin tries again with the same token (and fails the same way here).
+    // Rejoin tries again with the same token: it reaches the stand-in again (and is refused the same way).
+    const patientUpgrades = livekit.upgradesFrom(phone.cable.url).length;
     await p.getByRole('button', { name: 'Rejoin' }).click();
+    await expect.poll(() => livekit.upgradesFrom(phone.cable.url).length, { timeout: 30_000 }).toBeGreaterThan(patientUpgrades);
+    const again = livekit.upgradesFrom(phone.cable.url).at(-1)!;
+    expect((await verifier.verify(again.query.get('access_token') ?? '')).sub).toBe(sides[0].identity);
     await expect(p.getByRole('button', { name: 'Rejoin' })).toBeVisible({ timeout: 30_000 });
+
+    // No connection was blocked by the CSP on either side.
+    expect(patientViolations).toEqual([]);
+    expect(clinicianViolations).toEqual([]);
+    // Positive control: a connection to an origin the CSP does not list is blocked, and the console says so.
+    await p.evaluate(() => fetch('http://127.0.0.1:1/csp-control').catch(() => null));
+    await expect.poll(() => patientViolations.length).toBe(1);
+    expect(patientViolations[0]).toContain('http://127.0.0.1:1/csp-control');
 
     c.once('dialog', (d) => void d.accept());
     await c.getByRole('button', { name: 'End visit for everyone' }).click();
@@ -186,7 +255,7 @@ test.describe('the in-call screen over a simulated LiveKit room, with the chart 
    */
   let clinic: Clinic;
   test.beforeAll(async () => {
-    clinic = await startClinic({ telehealth: { ...FAKE_LIVEKIT, callSimulation: true } });
+    clinic = await startClinic({ telehealth: { ...NOWHERE_LIVEKIT, callSimulation: true } });
   });
   test.afterAll(async () => {
     await clinic.stop();

@@ -30,6 +30,11 @@ export interface RequestHandlerDeps {
    * audit summary.
    */
   onSignInRequired?(ip: string, route: string): void;
+  /**
+   * Origins besides this one that the app's pages may connect to, for the
+   * CSP's connect-src (the LiveKit server's, from liveKitConnectSources).
+   */
+  connectSources?: readonly string[];
   /** How long a request body may send nothing before it is abandoned with 408 (default 15 s). */
   bodyIdleTimeoutMs?: number;
 }
@@ -105,7 +110,7 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
       const ms = (performance.now() - started).toFixed(1);
       deps.logger.info(`${req.method} ${loggablePath(pathname)} ${res.statusCode} ${ms}ms`);
     });
-    applySecurityHeaders(req, res, deps.site.scriptHashes);
+    applySecurityHeaders(req, res, deps.site.scriptHashes, deps.connectSources);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');

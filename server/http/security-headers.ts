@@ -24,8 +24,46 @@ export function inlineScriptHashes(html: string): string[] {
 /** A Host header we are willing to echo into the policy; anything odd is left out. */
 const SAFE_HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
-export function contentSecurityPolicy(scriptHashes: readonly string[], host: string | undefined): string {
+/**
+ * The connect-src sources a LiveKit server at `url` needs: its origin in the
+ * websocket form (the signalling socket, `<url>/rtc`) and in the http form
+ * (livekit-client's `<url>/rtc/validate` after a failed connect, its HEAD
+ * probes of the server, and LiveKit Cloud's `/settings/regions`). LiveKit
+ * maps http→ws and https→wss, so `wss://lk.example.org` gives
+ * `wss://lk.example.org https://lk.example.org`. Only the origin is allowed,
+ * never a wildcard: LiveKit Cloud's fallback to another region's host is
+ * therefore blocked, and calls use the configured host only.
+ *
+ * Anything but a ws:, wss:, http: or https: URL with a plain host (no user
+ * or password, no odd characters) gives no sources, so nothing from the
+ * setting is echoed into the header unless it is safe to.
+ */
+export function liveKitConnectSources(url: string | undefined): string[] {
+  if (!url) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const secure = parsed.protocol === 'wss:' || parsed.protocol === 'https:';
+  if (!secure && parsed.protocol !== 'ws:' && parsed.protocol !== 'http:') return [];
+  if (parsed.username || parsed.password || !parsed.hostname || !SAFE_HOST.test(parsed.host)) return [];
+  return secure ? [`wss://${parsed.host}`, `https://${parsed.host}`] : [`ws://${parsed.host}`, `http://${parsed.host}`];
+}
+
+/**
+ * The policy for a response. `connectSources` are further origins the app
+ * may connect to (the LiveKit server's, see liveKitConnectSources); they
+ * must already be checked, as they go into the header as they are.
+ */
+export function contentSecurityPolicy(
+  scriptHashes: readonly string[],
+  host: string | undefined,
+  connectSources: readonly string[] = []
+): string {
   const sockets = host && SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  const others = connectSources.map((s) => ` ${s}`).join('');
   return [
     "default-src 'self'",
     `script-src 'self'${scriptHashes.map((h) => ` ${h}`).join('')}`,
@@ -34,7 +72,7 @@ export function contentSecurityPolicy(scriptHashes: readonly string[], host: str
     "img-src 'self' data: blob:",
     "font-src 'self'",
     "media-src 'self' blob:",
-    `connect-src 'self'${sockets}`,
+    `connect-src 'self'${sockets}${others}`,
     "worker-src 'self'",
     "manifest-src 'self'",
     "frame-ancestors 'none'",
@@ -44,8 +82,13 @@ export function contentSecurityPolicy(scriptHashes: readonly string[], host: str
   ].join('; ');
 }
 
-export function applySecurityHeaders(req: IncomingMessage, res: ServerResponse, scriptHashes: readonly string[]): void {
-  res.setHeader('Content-Security-Policy', contentSecurityPolicy(scriptHashes, req.headers.host));
+export function applySecurityHeaders(
+  req: IncomingMessage,
+  res: ServerResponse,
+  scriptHashes: readonly string[],
+  connectSources: readonly string[] = []
+): void {
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy(scriptHashes, req.headers.host, connectSources));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=(), payment=(), usb=()');
