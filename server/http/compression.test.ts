@@ -5,6 +5,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { addAttachment } from '../../src/lib/chart/attachment-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { buildPatientDocs } from '../seed/build-docs';
 import { generatePatients } from '../seed/generated-patients';
@@ -217,10 +219,12 @@ const CHARTS = 40;
 let api: TestApp;
 let cookie: string;
 let docNames: string[];
+let clinicA: string;
 
 beforeAll(async () => {
   api = await startTestApp();
   const { clinicId, ids } = await addClinic(api, 'Clinic A', [{ username: 'amara', roles: ['clinician'] }]);
+  clinicA = clinicId;
   const actor = { id: ids.amara, name: 'amara' };
   docNames = [];
   for (const p of generatePatients(CHARTS, 7, new Date('2026-05-01T00:00:00Z'))) {
@@ -300,5 +304,29 @@ describe('API compression', () => {
     const patients = (b: Buffer): unknown => (JSON.parse(b.toString()) as { patients: unknown[] }).patients;
     expect(patients(decode(refused))).toEqual(patients(none.body));
     expect(patients(none.body)).toHaveLength(CHARTS);
+  });
+
+  it('sends a stored attachment (a PDF) as it is, even when the client accepts brotli', async () => {
+    // Compresses to a few per cent: it would be compressed if attachments went through the JSON path.
+    const pdf = Buffer.from(`%PDF-1.4\n${'1 0 obj << /Type /Page >> endobj\n'.repeat(200)}trailer <<>>\n%%EOF\n`);
+    const sha256 = createHash('sha256').update(pdf).digest('hex');
+    const chart = docNames.find((n) => n.startsWith('chart:'))!;
+    const patientId = chart.slice('chart:'.length);
+    const id = crypto.randomUUID();
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, (await api.sync.readState(chart, clinicA))!);
+    const before = Y.encodeStateVector(doc);
+    addAttachment(doc, { title: 'Referral letter', contentType: 'application/pdf', size: pdf.length, sha256 }, { id: 'u', name: 'Nurse' }, id);
+    await api.sync.applyServerUpdate(chart, clinicA, Y.encodeStateAsUpdate(doc, before), 'seed');
+    const url = `${api.url}/api/charts/${patientId}/attachments/${id}`;
+    const up = await fetch(url, { method: 'POST', headers: { cookie, 'content-type': 'application/pdf', 'x-content-sha256': sha256 }, body: new Uint8Array(pdf) });
+    expect(up.status).toBe(201);
+
+    const res = await request(url, { headers: { cookie, 'accept-encoding': 'gzip, deflate, br' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/pdf');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.headers['content-length']).toBe(String(pdf.length));
+    expect(res.body.equals(pdf)).toBe(true);
   });
 });
