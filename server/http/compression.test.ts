@@ -10,7 +10,7 @@ import { addAttachment } from '../../src/lib/chart/attachment-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { buildPatientDocs } from '../seed/build-docs';
 import { generatePatients } from '../seed/generated-patients';
-import { negotiateEncoding } from './compression';
+import { acceptedEncodings, negotiateEncoding } from './compression';
 import { precompressDir } from './precompress';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from './test-app';
 
@@ -55,6 +55,15 @@ const varyNames = (r: Raw): string[] =>
     .filter(Boolean);
 
 describe('negotiateEncoding', () => {
+  it.each([
+    ['gzip, deflate, br', ['br', 'gzip']],
+    ['gzip;q=0.9, br;q=0.1', ['gzip', 'br']],
+    ['br', ['br']],
+    ['deflate', []]
+  ] as const)('acceptedEncodings(%j) is %j', (header, expected) => {
+    expect(acceptedEncodings(header)).toEqual(expected);
+  });
+
   it.each([
     ['gzip, deflate, br', 'br'],
     ['gzip, deflate, br, zstd', 'br'],
@@ -139,6 +148,18 @@ describe('static app compression', () => {
     // Each encoding is its own representation: its own validator.
     expect(packed.headers.etag).toBeTruthy();
     expect(packed.headers.etag).not.toBe(plain.headers.etag);
+  });
+
+  it.each([
+    ['br;q=0, gzip', 'gzip'],
+    ['gzip;q=0.5, br;q=0.2', 'gzip'],
+    ['br;q=0, gzip;q=0', undefined],
+    ['deflate', undefined]
+  ])('honours the q-values of Accept-Encoding: %s for a script', async (accept, encoding) => {
+    const res = await request(`${site.url}${JS}`, { headers: { 'accept-encoding': accept } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe(encoding);
+    expect(decode(res).toString()).toBe(SCRIPT);
   });
 
   it('sends the script as it is without Accept-Encoding, still with Vary', async () => {

@@ -27,6 +27,11 @@ const GZIP_LEVEL = 6;
  * Honours q-values (`br;q=0` refuses brotli) and `*`.
  */
 export function negotiateEncoding(header: string | string[] | undefined): Encoding {
+  return acceptedEncodings(header)[0] ?? 'identity';
+}
+
+/** The compressed encodings the client accepts, preferred first (brotli before gzip at equal q). */
+export function acceptedEncodings(header: string | string[] | undefined): ('br' | 'gzip')[] {
   const value = Array.isArray(header) ? header.join(',') : (header ?? '');
   const q = new Map<string, number>();
   for (const part of value.split(',')) {
@@ -44,9 +49,11 @@ export function negotiateEncoding(header: string | string[] | undefined): Encodi
   const weight = (name: string): number => q.get(name) ?? q.get('*') ?? 0;
   const br = weight('br');
   const gz = Math.max(weight('gzip'), q.get('x-gzip') ?? 0);
-  if (br > 0 && br >= gz) return 'br';
-  if (gz > 0) return 'gzip';
-  return 'identity';
+  const out: ('br' | 'gzip')[] = [];
+  if (br > 0 && br >= gz) out.push('br');
+  if (gz > 0) out.push('gzip');
+  if (br > 0 && br < gz) out.push('br');
+  return out;
 }
 
 export function compress(body: Buffer, encoding: Exclude<Encoding, 'identity'>): Buffer {

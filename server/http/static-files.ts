@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import sirv from 'sirv';
-import { negotiateEncoding, type Encoding } from './compression';
+import { acceptedEncodings, negotiateEncoding, type Encoding } from './compression';
 import { brotli, gzip } from './precompress';
 import { inlineScriptHashes } from './security-headers';
 
@@ -75,6 +75,11 @@ export function createStaticSite(dir: string): StaticSite {
         return;
       }
       const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+      // sirv only looks for the names in Accept-Encoding, brotli first, and
+      // ignores q-values: hand it what the client really accepts (`br;q=0`
+      // refuses brotli), and only gzip when the client prefers gzip.
+      const accepted = acceptedEncodings(req.headers['accept-encoding']);
+      req.headers['accept-encoding'] = (accepted[0] === 'gzip' ? ['gzip'] : accepted).join(', ');
       serveFile(req, res, () => fallback(req, res, pathname));
     }
   };
