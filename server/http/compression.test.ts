@@ -177,6 +177,8 @@ describe('static app compression', () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
+    expect(again.headers.vary).toBe('Accept-Encoding');
+    expect(again.headers['cache-control']).toBe('public, max-age=31536000, immutable');
   });
 
   it('sends a PNG as it is even to a client that accepts brotli', async () => {

@@ -24,6 +24,10 @@ export interface StaticSite {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+function cacheControl(pathname: string): string {
+  return pathname.startsWith('/_app/immutable/') ? IMMUTABLE : 'no-cache';
+}
+
 export function createStaticSite(dir: string): StaticSite {
   const indexFile = path.join(dir, 'index.html');
   if (!fs.existsSync(indexFile)) return missingBuild(dir);
@@ -38,7 +42,7 @@ export function createStaticSite(dir: string): StaticSite {
     brotli: true,
     gzip: true,
     setHeaders(res, pathname) {
-      res.setHeader('Cache-Control', pathname.startsWith('/_app/immutable/') ? IMMUTABLE : 'no-cache');
+      res.setHeader('Cache-Control', cacheControl(pathname));
     }
   });
 
@@ -80,6 +84,9 @@ export function createStaticSite(dir: string): StaticSite {
       // refuses brotli), and only gzip when the client prefers gzip.
       const accepted = acceptedEncodings(req.headers['accept-encoding']);
       req.headers['accept-encoding'] = (accepted[0] === 'gzip' ? ['gzip'] : accepted).join(', ');
+      // Set ahead of sirv too, so that its 304 answers carry them.
+      res.setHeader('Vary', 'Accept-Encoding');
+      res.setHeader('Cache-Control', cacheControl(pathname));
       serveFile(req, res, () => fallback(req, res, pathname));
     }
   };
