@@ -15,6 +15,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'patient search', load: () => import('./patient-search.bench') },
   { name: 'session check', load: () => import('./session-check.bench') },
   { name: 'write policy', load: () => import('./write-policy.bench') },
+  { name: 'wire bytes', load: () => import('./wire-bytes.bench') },
   // Needs Chromium and the built app; says so and skips otherwise.
   { name: 'chart render', load: () => import('./chart-render.bench') }
 ];

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorCode } from '../../src/lib/domain/errors';
+import { sendText } from '../http/compression';
 import { toErrorResponse } from '../http/errors';
 import type { Logger } from '../http/logger';
 
@@ -80,10 +81,6 @@ export function sendOperationOutcome(res: ServerResponse, err: unknown, logger: 
 
 /** Writes a FHIR JSON resource with the FHIR media type. */
 export function sendFhir(res: ServerResponse, status: number, resource: unknown): void {
-  const text = JSON.stringify(resource);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+  sendText(res, status, 'application/fhir+json; charset=utf-8', JSON.stringify(resource));
 }
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
 import { AppError, HTTP_STATUS, type AppErrorBody } from '../../src/lib/domain/errors';
 import { RateLimitedError } from '../auth/auth-service';
+import { sendText } from './compression';
 import { describeError, type Logger } from './logger';
 
 /**
@@ -57,9 +58,5 @@ export function sendError(res: ServerResponse, err: unknown, logger: Logger, whe
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+  sendText(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 }

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import sirv from 'sirv';
+import { acceptedEncodings, negotiateEncoding, type Encoding } from './compression';
+import { brotli, gzip } from './precompress';
 import { inlineScriptHashes } from './security-headers';
 
 /**
@@ -21,16 +24,25 @@ export interface StaticSite {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+function cacheControl(pathname: string): string {
+  return pathname.startsWith('/_app/immutable/') ? IMMUTABLE : 'no-cache';
+}
+
 export function createStaticSite(dir: string): StaticSite {
   const indexFile = path.join(dir, 'index.html');
   if (!fs.existsSync(indexFile)) return missingBuild(dir);
 
   const index = fs.readFileSync(indexFile);
+  const fallbackBodies = indexVariants(dir, index);
   const serveFile = sirv(dir, {
     etag: true,
     dotfiles: false,
+    // Sends `<file>.br` or `<file>.gz` (written by the build) to clients that
+    // accept them, with Content-Encoding and Vary: Accept-Encoding.
+    brotli: true,
+    gzip: true,
     setHeaders(res, pathname) {
-      res.setHeader('Cache-Control', pathname.startsWith('/_app/immutable/') ? IMMUTABLE : 'no-cache');
+      res.setHeader('Cache-Control', cacheControl(pathname));
     }
   });
 
@@ -40,11 +52,21 @@ export function createStaticSite(dir: string): StaticSite {
       plain(res, 404, 'Not found');
       return;
     }
+    const encoding = negotiateEncoding(req.headers['accept-encoding']);
+    const variant = (encoding !== 'identity' && fallbackBodies[encoding]) || fallbackBodies.identity;
+    res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('ETag', variant.etag);
+    if (req.headers['if-none-match'] === variant.etag) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Content-Length', index.length);
-    res.end(req.method === 'HEAD' ? undefined : index);
+    if (variant.encoding !== 'identity') res.setHeader('Content-Encoding', variant.encoding);
+    res.setHeader('Content-Length', variant.body.length);
+    res.end(req.method === 'HEAD' ? undefined : variant.body);
   }
 
   return {
@@ -57,8 +79,43 @@ export function createStaticSite(dir: string): StaticSite {
         return;
       }
       const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+      // sirv only looks for the names in Accept-Encoding, brotli first, and
+      // ignores q-values: hand it what the client really accepts (`br;q=0`
+      // refuses brotli), and only gzip when the client prefers gzip.
+      const accepted = acceptedEncodings(req.headers['accept-encoding']);
+      req.headers['accept-encoding'] = (accepted[0] === 'gzip' ? ['gzip'] : accepted).join(', ');
+      // Set ahead of sirv too, so that its 304 answers carry them.
+      res.setHeader('Vary', 'Accept-Encoding');
+      res.setHeader('Cache-Control', cacheControl(pathname));
       serveFile(req, res, () => fallback(req, res, pathname));
     }
+  };
+}
+
+interface IndexVariant {
+  encoding: Encoding;
+  body: Buffer;
+  etag: string;
+}
+
+/**
+ * index.html as sent for deep links: as it is, and brotli- and
+ * gzip-compressed (the build's index.html.br/.gz when they are there,
+ * otherwise compressed here once). Each has its own ETag, as a cache must
+ * not answer a request for one encoding with another.
+ */
+function indexVariants(dir: string, index: Buffer): Record<Encoding, IndexVariant | undefined> & { identity: IndexVariant } {
+  const tag = createHash('sha256').update(index).digest('base64url').slice(0, 22);
+  const read = (ext: string, make: () => Buffer): Buffer => {
+    const file = path.join(dir, `index.html${ext}`);
+    return fs.existsSync(file) ? fs.readFileSync(file) : make();
+  };
+  const variant = (encoding: 'br' | 'gzip', body: Buffer): IndexVariant | undefined =>
+    body.length < index.length ? { encoding, body, etag: `"${tag}-${encoding}"` } : undefined;
+  return {
+    identity: { encoding: 'identity', body: index, etag: `"${tag}"` },
+    br: variant('br', read('.br', () => brotli(index))),
+    gzip: variant('gzip', read('.gz', () => gzip(index)))
   };
 }
 
