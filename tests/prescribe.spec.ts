@@ -28,11 +28,10 @@ async function openFirstPatient(page: Page): Promise<string> {
   return page.url().split('/patients/')[1];
 }
 
-/** Goes to the prescribe page: through the chart's Prescribe link when the chart shows the medication card, else by address (which locks, so unlock). */
+/** Goes to the prescribe page the way a clinician does: the Prescribe button in the chart's section bar (an in-app navigation, so the app stays unlocked). */
 async function openPrescribe(device: Device, patientId: string): Promise<void> {
-  const link = device.page.getByRole('link', { name: 'Prescribe', exact: true });
-  if (await link.count()) await link.first().click();
-  else await device.visit(`/patients/${patientId}/prescribe`);
+  expect(device.page.url()).toContain(`/patients/${patientId}`);
+  await device.page.getByTestId('chart-prescribe').click();
   await expect(device.page.getByRole('heading', { name: 'New prescription' })).toBeVisible();
 }
 
@@ -137,5 +136,56 @@ test('a nurse sees the checks but cannot sign a prescription', async ({ browser 
   await expect(page.getByTestId('check-alert').first()).toBeVisible();
   await expect(page.getByTestId('sign-bar')).toContainText('A clinician signs prescriptions');
   await expect(page.getByRole('button', { name: 'Sign prescription' })).toBeDisabled();
+  await device.close();
+});
+
+test('allergies not yet asked: the banner says so, prescribing asks for them first, and going ahead without them needs a reason the server audits', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await device.waitSynced();
+
+  // A newly registered patient: nobody has asked about allergies yet.
+  await page.getByRole('link', { name: 'Register patient' }).click();
+  await page.getByLabel('Family name').fill('Unasked');
+  await page.getByLabel('Given names').fill('Robin');
+  await page.getByLabel('Birth date').fill('1985-06-01');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await expect(page.getByTestId('patient-name')).toHaveText('Unasked, Robin');
+  const patientId = page.url().split('/patients/')[1];
+  await expect(page.getByTestId('allergy-strip-not-asked')).toHaveText('Not yet asked');
+  await expect(page.getByTestId('allergy-ask-now')).toHaveAttribute('href', `/patients/${patientId}#allergies`);
+
+  await openPrescribe(device, patientId);
+  await expect(page.getByTestId('allergies-ask')).toContainText('Nobody has recorded this patient’s allergies');
+  await chooseAmoxicillin(page);
+  const question = page.getByTestId('check-alert').filter({ hasText: 'Allergies not yet asked: this order was not checked against allergies' });
+  await expect(question).toHaveAttribute('data-severity', 'serious');
+  const signButton = page.getByRole('button', { name: 'Sign prescription' });
+  await expect(signButton).toBeDisabled();
+  const reason = 'Patient confused after fall; no family present to ask';
+  await question.getByLabel('Override reason (required to sign)').fill(reason);
+  await expect(signButton).toBeEnabled();
+  await signButton.click();
+  await expect(page.getByTestId('signed-notice')).toContainText('amoxicillin');
+  await device.waitSynced();
+
+  // The server derived the override from the signed request and audited it with its rule.
+  await expect
+    .poll(() =>
+      (clinic.db.prepare("SELECT detail FROM audit_log WHERE action = 'prescription.override' ORDER BY seq").all() as { detail: string }[])
+        .map((r) => JSON.parse(r.detail) as { ruleId?: string; medicationId?: string })
+        .filter((d) => d.ruleId === 'allergies-not-asked').length
+    )
+    .toBe(1);
+
+  // Asked at last: "no known allergies" ends the question on this screen and in the banner.
+  await page.getByRole('button', { name: 'Patient has no known allergies' }).click();
+  await expect(page.getByTestId('allergies-ask')).toHaveCount(0);
+  await expect(page.getByTestId('allergy-strip')).toContainText('No known allergies');
+  await chooseAmoxicillin(page);
+  await expect(page.getByTestId('check-alert').filter({ hasText: 'Allergies not yet asked' })).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/prescribe-allergies-asked.png', fullPage: true });
   await device.close();
 });
