@@ -90,9 +90,9 @@ function readUpdate(m: Uint8Array): Uint8Array | null {
 }
 
 /**
- * One insert into a visit note, as the app types it: the first client of a
- * document creates the visit (the server's write policy takes only what the
- * app writes), the other types into it once it has received it.
+ * One insert into a visit note, as the app types it. The documents are
+ * prepared with the visit, and each client has received the document before
+ * it types, so every edit is an insert into the existing note.
  */
 function edit(doc: Y.Doc): Uint8Array {
   let out: Uint8Array | null = null;
@@ -108,23 +108,58 @@ interface Client {
   doc: Y.Doc;
 }
 
-async function connect(url: string): Promise<Client> {
+/**
+ * Connects as the app does: sends its state vector (sync step 1) and waits
+ * for the server's answer (step 2, the document as stored) before it edits.
+ * A client that typed before it had the document would create a visit the
+ * document already has, which the server's write policy refuses (a
+ * replacement), as it should.
+ */
+async function connect(url: string, handshake: boolean): Promise<Client> {
   const ws = new WebSocket(url, { headers: { 'x-bench-user': 'bench' }, perMessageDeflate: false });
+  const doc = new Y.Doc();
+  if (!handshake) {
+    // The bare relay holds no document and answers nothing: the first client of a pair creates the visit.
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return { ws, doc };
+  }
   await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
+    const onMessage = (data: Buffer) => {
+      const m = new Uint8Array(data);
+      const d = decoding.createDecoder(m);
+      if (decoding.readVarUint(d) !== 0 || decoding.readVarUint(d) !== 1) return;
+      Y.applyUpdate(doc, decoding.readVarUint8Array(d));
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      resolve();
+    };
+    const onClose = (code: number, reason: Buffer) => reject(new Error(`the server closed the connection before sending the document: ${code} ${reason.toString()}`));
+    ws.on('message', onMessage);
+    ws.once('close', onClose);
     ws.once('error', reject);
+    ws.once('open', () => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint8Array(e, Y.encodeStateVector(doc));
+      ws.send(encoding.toUint8Array(e));
+    });
   });
-  return { ws, doc: new Y.Doc() };
+  return { ws, doc };
 }
 
 /** Runs the ping-pong on every document for `ms`, recording latencies after the warm-up. */
-async function pingPong(label: string, base: string, ms: number): Promise<{ figures: Figures; clients: Client[] }> {
+async function pingPong(label: string, base: string, ms: number, handshake = true): Promise<{ figures: Figures; clients: Client[] }> {
   const clients: Client[] = [];
   for (let i = 0; i < DOCS; i++) {
     const url = `${base}/${docNameFor(i)}`;
-    clients.push(...(await Promise.all([connect(url), connect(url)])));
+    clients.push(...(await Promise.all([connect(url, handshake), connect(url, handshake)])));
   }
   const latencies: number[] = [];
+  const refused: string[] = [];
   let running = true;
   let measuring = false;
   let inFlight = 0;
@@ -139,6 +174,10 @@ async function pingPong(label: string, base: string, ms: number): Promise<{ figu
       from.ws.send(updateMessage(edit(from.doc)));
     };
     for (const me of pair) {
+      // A refused update closes the connection: the run stops with the server's reason instead of waiting forever.
+      me.ws.once('close', (code: number, reason: Buffer) => {
+        if (running) refused.push(`${code} ${reason.toString()}`);
+      });
       me.ws.on('message', (data: Buffer) => {
         const update = readUpdate(new Uint8Array(data));
         if (!update) return;
@@ -159,6 +198,7 @@ async function pingPong(label: string, base: string, ms: number): Promise<{ figu
   running = false;
   const drainUntil = Date.now() + 2000;
   while (inFlight > 0 && Date.now() < drainUntil) await sleep(5);
+  if (refused.length > 0) throw new Error(`${label}: ${refused.length} connection(s) closed during the run, first: ${refused[0]}`);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { figures: { label, updates: latencies.length, seconds, p50: at(0.5), p99: at(0.99) }, clients };
@@ -169,6 +209,7 @@ async function closeClients(clients: Client[]): Promise<void> {
     clients.map(
       (c) =>
         new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
           c.ws.once('close', () => resolve());
           c.ws.close();
         })
@@ -276,7 +317,7 @@ export async function run(): Promise<void> {
     const perDoc = await memoryPerOpenDocument(reopened.url);
     await reopened.stop();
     const relayForMemory = await startRelayTarget();
-    const perRelayConn = await memoryPerOpenDocument(relayForMemory.url);
+    const perRelayConn = await memoryPerOpenDocument(relayForMemory.url, false);
     await relayForMemory.stop();
 
     const durability: Record<SynchronousMode, Figures[]> = { FULL: [], NORMAL: [] };
@@ -301,7 +342,7 @@ export async function run(): Promise<void> {
     await memory.stop();
 
     const relay = await startRelayTarget();
-    const bare = await pingPong('baseline: bare ws relay', relay.url, 4000);
+    const bare = await pingPong('baseline: bare ws relay', relay.url, 4000, false);
     await closeClients(bare.clients);
     await relay.stop();
 
@@ -339,10 +380,10 @@ export async function run(): Promise<void> {
  * Opens one connection to each document and measures what the process grew
  * by, per document (both ends of the connection live in this process).
  */
-async function memoryPerOpenDocument(base: string): Promise<{ rss: number; heap: number }> {
+async function memoryPerOpenDocument(base: string, handshake = true): Promise<{ rss: number; heap: number }> {
   gc();
   const before = process.memoryUsage();
-  const clients = await Promise.all(Array.from({ length: DOCS }, (_, i) => connect(`${base}/${docNameFor(i)}`)));
+  const clients = await Promise.all(Array.from({ length: DOCS }, (_, i) => connect(`${base}/${docNameFor(i)}`, handshake)));
   await sleep(200);
   gc();
   const after = process.memoryUsage();
