@@ -35,7 +35,13 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api/, /^\/fhir/, /^\/sync/, /^\/healthz/, /^\/cds-services/],
-        cleanupOutdatedCaches: true
+        cleanupOutdatedCaches: true,
+        // The first worker takes charge of the page that installed it, so a
+        // clinician who loses the network right after signing in can still
+        // open screens not loaded yet (served from the precache). Updates
+        // still wait for the user's "Update now" (registerType 'prompt'
+        // leaves skipWaiting off).
+        clientsClaim: true
       },
       devOptions: { enabled: false }
     })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { Device, startClinic, type Clinic } from './support/clinic';
+import { brotli, gzip } from '../server/http/precompress';
 
 /**
  * Journey: the clinic deploys a new version. A device that has the app
@@ -34,6 +35,11 @@ function deploy(label: string): string {
   const worker = readFileSync(sw, 'utf8').replace(/(\{url:"index\.html",revision:")[0-9a-f]+"/, `$1${revision}"`);
   if (!worker.includes(revision)) throw new Error('sw.js precaches no index.html');
   writeFileSync(sw, worker);
+  // The server sends the precompressed copies to browsers that accept them: they must say the same.
+  for (const file of [index, sw]) {
+    writeFileSync(`${file}.br`, brotli(readFileSync(file)));
+    writeFileSync(`${file}.gz`, gzip(readFileSync(file)));
+  }
   return dir;
 }
 

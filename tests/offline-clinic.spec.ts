@@ -75,3 +75,24 @@ test('offline: reload a chart deep link, register a patient, add an allergy; all
   expect(row?.family).toBe('Offlineton');
   await device.close();
 });
+
+test('the network drops right after the first sign-in: screens never opened on this device still open offline', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await device.waitSynced();
+  // The worker that this very page installed takes charge of it, with no reload.
+  await page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
+  await device.offline();
+
+  // The schedule's code was never loaded on this page: it comes from the precache.
+  await page.getByRole('navigation').getByRole('link', { name: 'Schedule' }).click();
+  await expect(page.getByRole('heading', { name: 'Schedule', level: 1 })).toBeVisible();
+  await expect(page.getByText('Internal Error')).toHaveCount(0);
+  // And a chart's prescribe screen.
+  await page.getByRole('navigation').getByRole('link', { name: 'Patients' }).click();
+  await page.getByTestId('patient-link').first().click();
+  await page.getByTestId('chart-prescribe').click();
+  await expect(page.getByRole('heading', { name: 'New prescription' })).toBeVisible();
+  await device.close();
+});

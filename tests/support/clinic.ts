@@ -151,13 +151,8 @@ export class Device {
         new Promise((_, reject) => setTimeout(() => reject(new Error('no service worker became active in 30 s')), 30_000))
       ]).then(() => undefined)
     );
-    // The worker does not claim open pages: the load that installed it is not controlled until a reload.
-    if (await this.page.evaluate(() => !!navigator.serviceWorker.controller)) return;
-    const unlocked = await this.page.getByRole('button', { name: 'Lock', exact: true }).isVisible();
-    await this.page.reload();
-    await this.page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 30_000 });
-    // The reload dropped the key (it lives in memory only): unlock again where the app was unlocked.
-    if (unlocked) await this.unlock();
+    // The first worker claims the page that installed it (workbox clientsClaim): no reload needed.
+    await this.page.waitForFunction(() => !!navigator.serviceWorker.controller, undefined, { timeout: 10_000 });
   }
 
   /**
@@ -181,7 +176,8 @@ export class Device {
     // In-app navigation: a full page load would lock the app (the key lives in memory only).
     await page.getByRole('link', { name: 'Patients', exact: true }).click();
     await page.getByLabel('Search patients').fill(displayName.split(',')[0]);
-    await page.getByRole('link', { name: displayName }).first().click();
+    // The patient list's link (the unsigned-notes worklist above it links names to visits).
+    await page.getByTestId('patient-link').filter({ hasText: displayName }).first().click();
     await expect(page.getByTestId('patient-name')).toHaveText(displayName);
     return page.url();
   }
