@@ -55,6 +55,9 @@ test('offline: reload a chart deep link, register a patient, add an allergy; all
   await page.getByLabel('Birth date').fill('1990-04-12');
   await page.getByLabel('Sex').selectOption('female');
   await page.getByRole('button', { name: 'Register patient' }).click();
+  // The confirmation offers booking first; the chart is one click away.
+  await expect(page.getByTestId('registered')).toContainText('Offlineton, Wren');
+  await page.getByRole('link', { name: 'Open chart' }).click();
   await expect(page.getByTestId('patient-name')).toHaveText('Offlineton, Wren');
   const newId = page.url().split('/patients/')[1];
   await expect(page.getByTestId('sync-indicator')).toContainText(/pending/);

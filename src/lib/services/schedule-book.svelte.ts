@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors';
 import {
   dayBoard,
   dayOf,
+  firstAvailable,
   freeSlots,
   type Appointment,
   type AppointmentType,
@@ -103,6 +104,22 @@ export class LiveSchedule {
     if (!availability || !minutes) return [];
     const others = sched.listAppointments(this.#live.doc).filter((a) => a.id !== opts.ignoring);
     return freeSlots(availability, others, day, { minutes }, { stepMinutes: SLOT_STEP_MINUTES, notBefore: opts.now ?? Date.now() });
+  }
+
+  /**
+   * The next free slot from now for one provider and type, on the same
+   * quarter-hour grid, skipping times the patient (when given) is already
+   * booked with anyone. Null when nothing is free in the next 60 days.
+   */
+  firstAvailable(providerId: string, typeId: string, opts: { patientId?: string; now?: number } = {}): Slot | null {
+    void this.#version;
+    const availability = this.availability(providerId);
+    const type = this.types.find((t) => t.id === typeId);
+    if (!availability || !type) return null;
+    return firstAvailable(availability, sched.listAppointments(this.#live.doc), type, opts.now ?? Date.now(), {
+      stepMinutes: SLOT_STEP_MINUTES,
+      patientId: opts.patientId || undefined
+    });
   }
 
   // Intents.

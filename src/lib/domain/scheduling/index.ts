@@ -8,3 +8,5 @@ export * from './time-zone';
 export * from './provider';
 export * from './calendar';
 export * from './day-board';
+export * from './first-available';
+export * from './today';
