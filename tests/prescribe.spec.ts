@@ -152,6 +152,7 @@ test('allergies not yet asked: the banner says so, prescribing asks for them fir
   await page.getByLabel('Birth date').fill('1985-06-01');
   await page.getByLabel('Sex').selectOption('female');
   await page.getByRole('button', { name: 'Register patient' }).click();
+  await page.getByRole('link', { name: 'Open chart' }).click();
   await expect(page.getByTestId('patient-name')).toHaveText('Unasked, Robin');
   const patientId = page.url().split('/patients/')[1];
   await expect(page.getByTestId('allergy-strip-not-asked')).toHaveText('Not yet asked');
