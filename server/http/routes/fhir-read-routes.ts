@@ -174,6 +174,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       path: '/fhir/R4/:type/:id',
       async handler(ctx) {
         const { type, id } = ctx.params;
+        requireUser(ctx);
         knownType(type);
         const user = authorize(ctx, type);
         if (type === 'Patient') {
@@ -194,6 +195,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       path: '/fhir/R4/:type',
       async handler(ctx) {
         const { type } = ctx.params;
+        requireUser(ctx);
         knownType(type);
         const user = authorize(ctx, type);
         const q = parseSearch(type, ctx.url.searchParams);
