@@ -31,6 +31,8 @@ import { attachmentRoutes } from './attachments/attachment-routes';
 import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
+import { fhirReadRoutes } from './http/routes/fhir-read-routes';
+import { createResourceIndex } from './fhir/export/resource-index';
 import { healthRoutes } from './http/routes/health-routes';
 import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
@@ -164,7 +166,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   // A sign-out here closes that session's sockets at once; ends from elsewhere (admin CLI, expiry) within sessionCheckMs.
   auth.onSessionEnded((sessionId, reason) => sync.endSession(sessionId, reason));
 
-  const fhirImporter = createFhirImporter({ sync, store: createFhirStore(db) });
+  const fhirStore = createFhirStore(db);
+  const fhirImporter = createFhirImporter({ sync, store: fhirStore });
 
   let seeded: SeedResult | null = null;
   try {
@@ -211,6 +214,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
+    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION }),
     ...cdsRoutes(audit),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({

@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'sessions.revoke',
   'clinic.create',
   'import',
+  'fhir.read',
   'pharmacy.send',
   'prescription.sign',
   'prescription.override',

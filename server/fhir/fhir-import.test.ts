@@ -278,7 +278,7 @@ describe('POST /fhir/R4 refusals', () => {
   });
 
   it('answers unknown FHIR paths and methods with OperationOutcomes', async () => {
-    const missing = await fetch(`${app.url}/fhir/R4/Patient`, { headers: { cookie: clinician } });
+    const missing = await fetch(`${app.url}/fhir/R4/Patient/x/_history/1`, { headers: { cookie: clinician } });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as Json).resourceType).toBe('OperationOutcome');
     const wrong = await fetch(`${app.url}/fhir/R4`, { headers: { cookie: clinician } });

@@ -103,7 +103,7 @@ describe('static app', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not-found');
     }
     // FHIR clients read errors as OperationOutcomes.
-    const fhir = await fetch(`${app.url}/fhir/R4/Patient`);
+    const fhir = await fetch(`${app.url}/fhir/R4/Patient/x/_history/1`);
     expect(fhir.status).toBe(404);
     expect(await fhir.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
   });

@@ -84,22 +84,32 @@ export function toFhirMedicationRequest(med: MedicationRecord, patient: Pick<Pat
     medicationCodeableConcept: med.medicationCodeableConcept,
     authoredOn: med.authoredOn,
     requester: med.requester,
-    dosageInstruction: [
-      {
-        text: med.dosage.text,
-        route: { text: med.dosage.route.text },
-        asNeededBoolean: med.dosage.asNeeded,
-        timing: { repeat: { frequency: med.dosage.timing.frequency, period: med.dosage.timing.period, periodUnit: med.dosage.timing.periodUnit } },
-        doseAndRate: [{ doseQuantity: med.dosage.doseQuantity }]
-      }
-    ],
-    dispenseRequest: {
-      quantity: { value: med.dispense.quantity.value, ...(med.dispense.quantity.unit ? { unit: med.dispense.quantity.unit } : {}) },
-      numberOfRepeatsAllowed: med.dispense.numberOfRepeatsAllowed,
-      ...(med.dispense.expectedSupplyDuration ? { expectedSupplyDuration: { value: med.dispense.expectedSupplyDuration, unit: 'days' as const } } : {})
-    },
+    dosageInstruction: dosageInstructionOf(med.dosage),
+    dispenseRequest: dispenseRequestOf(med.dispense),
     ...(med.priorPrescription ? { priorPrescription: { reference: `MedicationRequest/${med.priorPrescription}` } } : {}),
     ...(overridden.length ? { detectedIssue: overridden.map((i) => ({ display: `${i.severity} ${i.ruleId} overridden by prescriber` })) } : {})
+  };
+}
+
+/** Structured directions as FHIR Dosage: the same in the pharmacy request and in the chart's FHIR export. */
+export function dosageInstructionOf(dosage: NonNullable<MedicationRecord['dosage']>): FhirMedicationRequest['dosageInstruction'] {
+  return [
+    {
+      text: dosage.text,
+      route: { text: dosage.route.text },
+      asNeededBoolean: dosage.asNeeded,
+      timing: { repeat: { frequency: dosage.timing.frequency, period: dosage.timing.period, periodUnit: dosage.timing.periodUnit } },
+      doseAndRate: [{ doseQuantity: dosage.doseQuantity }]
+    }
+  ];
+}
+
+/** What to dispense, as FHIR MedicationRequest.dispenseRequest (pharmacy request and FHIR export alike). */
+export function dispenseRequestOf(dispense: NonNullable<MedicationRecord['dispense']>): FhirMedicationRequest['dispenseRequest'] {
+  return {
+    quantity: { value: dispense.quantity.value, ...(dispense.quantity.unit ? { unit: dispense.quantity.unit } : {}) },
+    numberOfRepeatsAllowed: dispense.numberOfRepeatsAllowed,
+    ...(dispense.expectedSupplyDuration ? { expectedSupplyDuration: { value: dispense.expectedSupplyDuration, unit: 'days' as const } } : {})
   };
 }
 

@@ -1,0 +1,59 @@
+import { US_CORE } from '../../../src/lib/fhir/export/chart-to-fhir';
+import { SEARCH_PARAMS } from './search';
+
+/**
+ * The CapabilityStatement of `GET /fhir/R4/metadata`: exactly what the
+ * server does. US Core profiles are claimed only for Patient,
+ * AllergyIntolerance and Condition, whose every required element the export
+ * always fills; the other types are shaped after US Core but may miss a
+ * required element (an imported medication without a requester, a vaccine
+ * without primarySource, a result coded by text only), so none is claimed.
+ */
+const COMMON = [
+  { name: '_id', type: 'token', documentation: 'Resource id (the chart entry id)' },
+  { name: '_count', type: 'number', documentation: 'Page size (default 50, at most 500); Bundle.link next pages on' }
+];
+const PATIENT_SCOPED = [
+  { name: 'patient', type: 'reference', documentation: 'Patient/<id> or <id>; one patient per search (required unless _id is given)' },
+  { name: 'subject', type: 'reference', documentation: 'Same as patient' }
+];
+
+export function capabilityStatement(base: string, version: string): Record<string, unknown> {
+  const resource = Object.entries(SEARCH_PARAMS).map(([type, params]) => ({
+    type,
+    ...(type in US_CORE ? { supportedProfile: [US_CORE[type as keyof typeof US_CORE]] } : {}),
+    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    ...(type === 'Patient' ? {} : { searchInclude: [`${type}:patient`] }),
+    searchParam: [
+      ...COMMON,
+      ...(type === 'Patient' ? [] : PATIENT_SCOPED),
+      ...Object.entries(params).map(([name, def]) => ({
+        name,
+        type: def.kind,
+        documentation: def.kind === 'date' ? `${def.doc}; prefixes eq (default), gt, lt, ge, le` : `${def.doc}; system|code or code`
+      }))
+    ],
+    ...(type === 'Patient'
+      ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', documentation: 'Every exported resource of the patient plus resources kept verbatim from imports; no parameters' }] }
+      : {})
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-12-06',
+    kind: 'instance',
+    software: { name: 'Outpost', version },
+    implementation: { description: 'Outpost clinic server', url: base },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation: 'Signed-in staff sessions only. Patient: front desk, administrators and clinical staff; every other type: clinicians and nurses. Reads are audited.',
+        security: { description: 'Session cookie from /api/auth/login; no SMART on FHIR.' },
+        resource,
+        interaction: [{ code: 'transaction', documentation: 'POST /fhir/R4: import of one patient\'s transaction Bundle (clinicians)' }]
+      }
+    ]
+  };
+}
