@@ -1,10 +1,13 @@
 import { expect, test } from '@playwright/test';
+import { expectAccessible } from './support/axe';
 import { Device, startClinic, type Clinic } from './support/clinic';
 
 /**
  * The main screens at laptop, tablet and phone widths: saved as screenshots under
- * test-results/screens/ for a person to look at, and checked for the one
- * layout fault a machine can see — content wider than the screen.
+ * test-results/screens/ for a person to look at, and checked for what a machine
+ * can see — content wider than the screen, and serious or critical WCAG 2.1 A/AA
+ * violations found by axe-core (reported per screen; every screen is checked
+ * before the test fails).
  */
 let clinic: Clinic;
 test.beforeAll(async () => {
@@ -36,6 +39,7 @@ for (const size of widths) {
       );
       expect(overflow, `${name} overflows horizontally: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
       await page.screenshot({ path: `test-results/screens/${size.name}-${name}.png`, fullPage: true });
+      await expectAccessible(page, `${name} at ${size.width}px`);
     };
 
     await page.goto('/');
