@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible } from './support/axe';
+import { expectAccessible, seriousViolations } from './support/axe';
 import { Device, startClinic, type Clinic } from './support/clinic';
 
 /**
@@ -77,3 +77,20 @@ for (const size of widths) {
     await device.close();
   });
 }
+
+test('control: the accessibility check finds violations planted in a screen, under the real CSP', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  // A field without a label, light grey text on white, an image without a text alternative.
+  await page.evaluate(() => {
+    const box = document.createElement('div');
+    box.innerHTML = '<input type="text"><p style="color:#bbbbbb;background:#ffffff">faint</p><img src="/icons/favicon.svg">';
+    document.querySelector('main')!.append(box);
+  });
+  const ids = (await seriousViolations(page)).map((v) => v.id).sort();
+  expect(ids).toEqual(['color-contrast', 'image-alt', 'label']);
+  await device.close();
+});
