@@ -78,6 +78,37 @@ for (const size of widths) {
   });
 }
 
+for (const size of [widths[0], widths[3]]) {
+  test(`more screens pass the accessibility check at ${size.width}px: sign-in error, register patient, timeline, unlock error`, async ({ browser }) => {
+    const device = await Device.open(browser, clinic, { width: size.width, height: size.height });
+    const { page } = device;
+    await page.goto('/');
+    await page.getByLabel('Username').fill('dr.demo');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toBeVisible();
+    await expectAccessible(page, `sign-in error at ${size.width}px`);
+
+    await device.signIn('dr.demo');
+    await page.getByRole('link', { name: 'Register patient' }).click();
+    await expect(page.getByRole('heading', { name: 'Register a patient' })).toBeVisible();
+    await expectAccessible(page, `register patient at ${size.width}px`);
+
+    await device.openPatient('Hermiston, Asa');
+    await page.getByRole('link', { name: 'Timeline' }).first().click();
+    await expect(page.getByRole('heading', { name: 'Timeline' })).toBeVisible();
+    await expect(page.getByTestId('timeline')).toBeVisible();
+    await expectAccessible(page, `timeline at ${size.width}px`);
+
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.getByRole('alert')).toBeVisible();
+    await expectAccessible(page, `unlock error at ${size.width}px`);
+    await device.close();
+  });
+}
+
 test('control: the accessibility check finds violations planted in a screen, under the real CSP', async ({ browser }) => {
   const device = await Device.open(browser, clinic);
   const { page } = device;
