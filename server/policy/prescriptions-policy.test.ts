@@ -9,6 +9,7 @@ import { doctor, doctor2, entryMap, entryOf, importer, liveDoc, NOW, nurse, seed
  * the server's corrections read back from the stored document.
  */
 
+const messages = (o: { verdict: { violations: { message: string }[] } | null }) => o.verdict!.violations.map((v) => v.message);
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const TARGET = 'chart:p-0001';
 const EARLIER = '2026-12-04T09:00:00.000Z';
@@ -65,6 +66,7 @@ describe('signing a prescription', () => {
     const o = write(live, nurse, addRx(rx({ detectedIssues: [issue({ override: docOverride('Checked with patient', nurse) })] }, nurse)));
     expect(o.kind).toBe('accepted');
     expect(o.violations).toEqual(['correct:prescription.sign-role@medications/rx1']);
+    expect(messages(o)).toEqual(['Only a clinician signs a prescription']);
     expect(o.verdict!.notes).toEqual([
       { action: 'prescription.sign', outcome: 'failure', userId: 'u-nurse', target: TARGET, detail: { medicationId: 'rx1', requester: 'Practitioner/u-nurse', status: 'active', alerts: 1, overridden: 1, refused: 'not-a-clinician' } },
       {
@@ -233,6 +235,7 @@ describe('changing a signed prescription', () => {
     const live = signedChart({ status: from });
     const o = write(live, doctor, setFields({ status: to }));
     expect(o.violations).toEqual(['correct:prescription.frozen@medications/rx1']);
+    expect(messages(o)).toEqual(['A signed prescription changes only by a clinician stopping, completing or marking it entered in error']);
     expect(o.verdict!.notes).toEqual([
       { action: 'prescription.change', outcome: 'failure', userId: 'u-doc', target: TARGET, detail: { medicationId: 'rx1', fields: ['status'], from, to, refused: 'status-change-not-allowed' } }
     ]);
@@ -335,6 +338,7 @@ describe('pharmacy sends', () => {
     const live = sendChart();
     const o = write(live, doctor, setSend({ state: 'queued', heldAlerts: [] }));
     expect(o.violations).toEqual(['correct:send.held@pharmacySends/s1']);
+    expect(messages(o)).toEqual(['A send held by an alert moves on only with a clinician’s override']);
     expect(o.verdict!.corrections).toEqual([
       { root: 'pharmacySends', key: 's1', path: ['state'], value: 'held' },
       { root: 'pharmacySends', key: 's1', path: ['heldAlerts'], value: [HELD] },
@@ -373,6 +377,7 @@ describe('pharmacy sends', () => {
     const live = sendChart();
     const o = write(live, nurse, setSend({ state: 'queued', sendOverrides: [{ ...HELD, override: docOverride('Checked with patient', nurse) }], updatedBy: 'Nurse Njeri', updatedAt: EARLIER }));
     expect(o.violations).toEqual(['correct:send.override-role@pharmacySends/s1']);
+    expect(messages(o)).toEqual(['Only a clinician overrides an alert']);
     expect(o.verdict!.notes).toEqual([sendNote('u-nurse', 'Checked with patient', 'not-a-clinician')]);
     expect(entryOf(live, 'pharmacySends', 's1')).toMatchObject({ state: 'cancelled', cancelReason: 'Refused by the server: only a clinician overrides alerts', updatedAt: NOW, updatedBy: 'Outpost server' });
   });

@@ -197,7 +197,9 @@ describe('nothing recorded disappears', () => {
   it('an entry replaced by a plain value: the wrong shape and a replacement', () => {
     const o = write(member(), nurse, (doc) => doc.getMap('careTeam').set('c1', 'x'));
     expect(o.violations).toEqual(['refuse:structure.shape@careTeam/c1', 'refuse:record.no-replace@careTeam/c1']);
-    expect(write(member(), nurse, (doc) => doc.getMap('careTeam').delete('c1')).violations).toEqual(['refuse:record.no-delete@careTeam/c1']);
+    const del = write(member(), nurse, (doc) => doc.getMap('careTeam').delete('c1'));
+    expect(del.violations).toEqual(['refuse:record.no-delete@careTeam/c1']);
+    expect(messages(del)).toEqual(['Recorded entries are never deleted; mark them entered in error']);
   });
 
   it('an entry replaced by another map', () => {
@@ -222,7 +224,9 @@ describe('nothing recorded disappears', () => {
 
   it('a field removed is refused; a nested value removed too; a value changed is not', () => {
     const live = member({ nested: ymap({ k: 1 }) });
-    expect(write(live, nurse, (doc) => entryMap(doc, 'careTeam', 'c1').delete('role')).violations).toEqual(['refuse:record.no-field-delete@careTeam/c1/role']);
+    const del = write(live, nurse, (doc) => entryMap(doc, 'careTeam', 'c1').delete('role'));
+    expect(del.violations).toEqual(['refuse:record.no-field-delete@careTeam/c1/role']);
+    expect(messages(del)).toEqual(['A recorded field is never removed']);
     expect(write(live, nurse, (doc) => (entryMap(doc, 'careTeam', 'c1').get('nested') as Y.Map<unknown>).delete('k')).violations).toEqual(['refuse:record.no-field-delete@careTeam/c1/nested/k']);
     expect(write(live, nurse, (doc) => (entryMap(doc, 'careTeam', 'c1').get('nested') as Y.Map<unknown>).set('k', 2)).violations).toEqual([]);
     expect(entryOf(live, 'careTeam', 'c1')).toMatchObject({ role: 'clinician', nested: { k: 2 } });
