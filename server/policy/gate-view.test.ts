@@ -103,8 +103,10 @@ describe('the gate', () => {
     live.unapplied.splice(0);
     live.unapplied.push(...rows);
     live.shadow = new Y.Doc();
-    gate.dropUnapplied(live, [rows[1], new Uint8Array([9])]);
-    expect(live.unapplied).toEqual([rows[0], rows[2]]);
+    gate.dropUnapplied(live, [rows[0], new Uint8Array([9])]);
+    expect(live.unapplied).toEqual([rows[1], rows[2]]);
+    gate.dropUnapplied(live, [rows[2]]);
+    expect(live.unapplied).toEqual([rows[1]]);
     expect(live.shadow).toBeNull();
   });
 

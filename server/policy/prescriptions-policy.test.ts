@@ -189,6 +189,26 @@ describe('signing a prescription', () => {
     expect(o.violations).toEqual([]);
   });
 
+  it('a nurse’s prescription claiming to be imported: still refused, the claim noted, marked entered in error', () => {
+    const live = liveDoc();
+    const o = write(live, nurse, addRx(rx({ sourceId: 'MedicationRequest/ext-1' }, nurse)));
+    expect(o.violations).toEqual(['correct:prescription.sign-role@medications/rx1']);
+    expect(o.verdict!.notes[0].detail).toEqual({ medicationId: 'rx1', requester: 'Practitioner/u-nurse', status: 'active', alerts: 0, overridden: 0, claimsImport: true, refused: 'not-a-clinician' });
+    expect((entryOf(live, 'medications', 'rx1') as Record<string, unknown>).status).toBe('entered-in-error');
+  });
+
+  it('a nurse setting her refused prescription active again: entered in error put back, the change noted as refused', () => {
+    const live = liveDoc();
+    write(live, nurse, addRx(rx({}, nurse)));
+    const o = write(live, nurse, (doc) => entryMap(doc, 'medications', 'rx1').set('status', 'active'));
+    // The server named itself last editor: the nurse's edit is stamped, and the prescription rule's own stamp, written after, stands.
+    expect(o.violations).toEqual(['correct:record.entered-in-error-final@medications/rx1/status', 'correct:provenance.stamp@medications/rx1/updatedBy', 'correct:prescription.frozen@medications/rx1']);
+    expect(o.verdict!.notes).toEqual([
+      { action: 'prescription.change', outcome: 'failure', userId: 'u-nurse', target: TARGET, detail: { medicationId: 'rx1', fields: ['status'], from: 'entered-in-error', to: 'active', refused: 'not-a-clinician' } }
+    ]);
+    expect(entryOf(live, 'medications', 'rx1')).toMatchObject({ status: 'entered-in-error', updatedBy: 'Outpost server' });
+  });
+
   it('a plan becoming an order is a new signature', () => {
     const live = signedChart({ intent: 'plan' });
     const o = write(live, nurse, (doc) => entryMap(doc, 'medications', 'rx1').set('intent', 'order'));
@@ -389,6 +409,15 @@ describe('pharmacy sends', () => {
     expect(cancelled.verdict!.notes).toHaveLength(1);
     const delivered = write(sendChart(), nurse, setSend({ state: 'delivered', sendOverrides: over, updatedBy: 'Nurse Njeri', updatedAt: EARLIER }));
     expect(delivered.violations).toEqual(['correct:send.held@pharmacySends/s1']);
+  });
+
+  it('a nurse copying a clinician’s override into a held send: refused, noted as not a clinician; the send stays held', () => {
+    const live = sendChart();
+    const o = write(live, nurse, setSend({ state: 'queued', sendOverrides: [{ ...HELD, override: docOverride('Checked with patient') }], updatedBy: 'Nurse Njeri', updatedAt: EARLIER }));
+    expect(o.kind).toBe('refused');
+    expect(o.violations).toContain('refuse:provenance.forged-id@pharmacySends/s1/sendOverrides/0/override/byId');
+    expect(o.verdict!.notes).toEqual([sendNote('u-nurse', 'Checked with patient', 'not-a-clinician')]);
+    expect((entryOf(live, 'pharmacySends', 's1') as Record<string, unknown>).state).toBe('held');
   });
 
   it('a clinician’s override in another’s name: refused, noted; the send is not cancelled', () => {

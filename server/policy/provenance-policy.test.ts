@@ -53,6 +53,15 @@ describe('user ids', () => {
     expect(stored(live).history).toEqual([{ byId: 'u-doc', by: 'Dr Amani', at: EARLIER }, { byId: 'u-nurse', by: 'Nurse Njeri', at: EARLIER }]);
   });
 
+  it('a new value with lists inside objects and nothing to fix is kept as written, uncorrected', () => {
+    const live = member();
+    const value = { a: { tags: ['x', 'y'], rows: [[1], [{ by: 'Nurse Njeri' }]] } };
+    const o = write(live, nurse, set({ history: value }));
+    expect(o.violations).toEqual([]);
+    expect(o.verdict!.corrections).toEqual([]);
+    expect(stored(live).history).toEqual(value);
+  });
+
   it('a forged id wins over a name to correct in the same field', () => {
     const o = write(member(), nurse, set({ history: [{ byId: 'u-doc', by: 'Dr Amani' }] }));
     expect(o.violations).toEqual(['refuse:provenance.forged-id@careTeam/c1/history/0/byId']);
