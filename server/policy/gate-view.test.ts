@@ -163,6 +163,19 @@ describe('how a transaction is read', () => {
     expect(write(liveDoc(), nurse, arr([new Y.Map()])).violations).toEqual(['refuse:structure.value@observations/x1', 'refuse:structure.field-type@observations/x1/basedOn']);
   });
 
+  it('shared texts and maps in a new entry are read as their plain values for the field types', () => {
+    const entry = (fields: Record<string, unknown>) => (doc: Y.Doc) => doc.getMap('allergies').set('a1', ymap({ id: 'a1', ...fields }));
+    const text = (s: string) => {
+      const t = new Y.Text();
+      t.insert(0, s);
+      return t;
+    };
+    expect(write(liveDoc(), nurse, entry({ reaction: text('Hives'), code: ymap({ text: 'Penicillin' }) })).violations).toEqual([]);
+    expect(write(liveDoc(), nurse, entry({ code: ymap({ coding: [] }) })).violations).toEqual(['refuse:structure.field-type@allergies/a1/code']);
+    expect(write(liveDoc(), nurse, entry({ category: text('food') })).violations).toEqual([]);
+    expect(write(liveDoc(), nurse, entry({ category: text('drink') })).violations).toEqual(['refuse:structure.field-type@allergies/a1/category']);
+  });
+
   it('a field named __proto__ is judged like any other, and refused', () => {
     const o = write(liveDoc(), nurse, (doc) => {
       const m = new Y.Map<unknown>();
