@@ -89,11 +89,37 @@ describe('the shape of a note', () => {
   });
 });
 
+describe('a note replaced', () => {
+  it('by a plain value: refused as a replacement and as no note', () => {
+    const o = write(signedVisit(), doctor, (doc) => (doc.getMap('encounters').get('e1') as Y.Map<unknown>).set('note', 'Feels well.'));
+    expect(o.violations).toEqual(['refuse:record.no-replace@encounters/e1/note', 'refuse:note.shape@encounters/e1/note']);
+  });
+
+  it('a note kept as a plain value by an older app may become a map, which is judged as a note', () => {
+    const live = liveDoc();
+    seed(live, (doc) => doc.getMap('encounters').set('e1', encounter('legacy text')));
+    const bad = write(live, doctor, (doc) => (doc.getMap('encounters').get('e1') as Y.Map<unknown>).set('note', noteMap({ status: 'final' })));
+    expect(bad.violations).toEqual(['refuse:note.shape@encounters/e1/note']);
+    const ok = write(live, doctor, (doc) => (doc.getMap('encounters').get('e1') as Y.Map<unknown>).set('note', noteMap()));
+    expect(ok.violations).toEqual([]);
+  });
+});
+
 describe('who signs a note', () => {
   const sign = (by: Author, extra: Record<string, unknown> = {}) => {
     const id = by.kind === 'user' ? by.userId : '';
     return setNote({ status: 'signed', signature: { ...SIG, byId: id, by: by.name, at: EARLIER }, signedBy: by.name, signedAt: EARLIER, ...extra });
   };
+
+  it('a nurse editing a draft note is not signing it', () => {
+    const live = visit();
+    const o = write(live, nurse, (doc) => {
+      (noteOf(doc).get('plan') as Y.Text).insert(0, 'Fluids.');
+      noteOf(doc).set('status', 'draft');
+    });
+    expect(o.violations).toEqual([]);
+    expect(stored(live)).toMatchObject({ plan: 'Fluids.', status: 'draft' });
+  });
 
   it('a clinician signs: kept as written', () => {
     const live = visit();
