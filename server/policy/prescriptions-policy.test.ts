@@ -124,6 +124,17 @@ describe('signing a prescription', () => {
     ]);
   });
 
+  it('one override of two in another clinician’s name is enough to refuse the signature', () => {
+    const live = liveDoc();
+    const o = write(live, doctor, addRx(rx({ detectedIssues: [issue({ override: docOverride() }), issue({ ruleId: 'dup', override: docOverride('x', doctor2) })] })));
+    expect(o.kind).toBe('refused');
+    expect(o.verdict!.notes.map((n) => [n.action, n.outcome, (n.detail as Record<string, unknown>).refused])).toEqual([
+      ['prescription.sign', 'failure', 'override-is-not-the-author'],
+      ['prescription.override', 'success', undefined],
+      ['prescription.override', 'failure', 'override-is-not-the-author']
+    ]);
+  });
+
   it('cuts long values in the notes: requester to 200, status to 40, reason to 500 characters; absent issue facts are empty', () => {
     const live = liveDoc();
     const reason = 'r'.repeat(499) + 'XY';
