@@ -63,6 +63,13 @@ describe('fields that never change', () => {
     expect(o.violations.filter((v) => v.includes('record.immutable'))).toEqual([`refuse:record.immutable@${root}/x1/${field}`]);
   });
 
+  it('an immutable field rewritten with an equal value (a new object, same content) is no change', () => {
+    const live = liveDoc();
+    seed(live, (doc) => doc.getMap('allergies').set('x1', ymap({ id: 'x1', sourceId: 's-1', sourceSystem: { system: 'ehr', version: 2 } })));
+    expect(write(live, importer, (doc) => entryMap(doc, 'allergies', 'x1').set('sourceSystem', { version: 2, system: 'ehr' })).violations).toEqual([]);
+    expect(write(live, importer, (doc) => entryMap(doc, 'allergies', 'x1').set('sourceSystem', { version: 3, system: 'ehr' })).violations).toEqual(['refuse:record.immutable@allergies/x1/sourceSystem']);
+  });
+
   it('other fields of those entries change (positive control)', () => {
     const live = liveDoc('schedule');
     seed(live, (doc) => doc.getMap('appointments').set('x1', ymap({ id: 'x1', patientId: 'p-1', mode: 'in-person' })));

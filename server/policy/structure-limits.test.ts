@@ -174,6 +174,14 @@ describe('storable values and their limits', () => {
     expect(messages(o)).toEqual(['The entry is too large']);
   });
 
+  it('an entry both too large and holding a value it may not: reported once, as the value', () => {
+    const o = write(liveDoc(), nurse, newEntry((e) => {
+      for (let i = 0; i < 6; i++) e.set(`t${i}`, ytext('t'.repeat(200_000)));
+      e.set('b', 1n);
+    }));
+    expect(o.violations).toEqual(['refuse:structure.value@careTeam/c1']);
+  });
+
   it('the entry size counts numbers as 8, booleans as 4, and field names of values', () => {
     // 2 (id) + 199 999 × 5 = 999 997; + 'n' key (1) ... values count their keys, entries do not.
     const base = (e: Y.Map<unknown>) => {
@@ -214,11 +222,12 @@ describe('nothing recorded disappears', () => {
     ['a nested map replaced by a value', (e: Y.Map<unknown>) => e.set('nested', { k: 1 })],
     ['a text replaced by another', (e: Y.Map<unknown>) => e.set('text', ytext('x'))],
     ['a text replaced by a map', (e: Y.Map<unknown>) => e.set('text', new Y.Map())],
-    ['a text removed', (e: Y.Map<unknown>) => e.delete('text')]
+    ['a text removed', (e: Y.Map<unknown>) => e.delete('text')],
+    ['a shared list (written by the server) replaced by a value', (e: Y.Map<unknown>) => e.set('list', ['x'])]
   ])('%s: refused', (what, change) => {
-    const live = member({ nested: ymap({ k: 1 }), text: ytext('x') });
+    const live = member({ nested: ymap({ k: 1 }), text: ytext('x'), list: Y.Array.from(['x']) });
     const o = write(live, nurse, (doc) => change(entryMap(doc, 'careTeam', 'c1')));
-    const field = what.includes('text') ? 'text' : 'nested';
+    const field = what.includes('list') ? 'list' : what.includes('text') ? 'text' : 'nested';
     expect(o.verdict!.violations.filter((v) => v.rule.startsWith('record.'))).toEqual([{ rule: 'record.no-replace', action: 'refuse', at: `careTeam/c1/${field}`, message: 'A recorded part of an entry cannot be removed or replaced' }]);
   });
 
@@ -243,6 +252,10 @@ describe('nothing recorded disappears', () => {
     const o = write(live, nurse, (doc) => (entryMap(doc, 'pharmacySends', 's1').get('extra') as Y.Map<unknown>).delete('lastError'));
     expect(o.violations).toEqual(['refuse:record.no-field-delete@pharmacySends/s1/extra/lastError']);
     expect(write(live, nurse, (doc) => entryMap(doc, 'pharmacySends', 's1').delete('state')).violations).toEqual(['refuse:record.no-field-delete@pharmacySends/s1/state']);
+    // A field inside a map kept under a transient name is not transient itself.
+    const nested = liveDoc();
+    seed(nested, (doc) => doc.getMap('pharmacySends').set('s1', ymap({ id: 's1', lastError: ymap({ code: 'x' }) })));
+    expect(write(nested, nurse, (doc) => (entryMap(doc, 'pharmacySends', 's1').get('lastError') as Y.Map<unknown>).delete('code')).violations).toEqual(['refuse:record.no-field-delete@pharmacySends/s1/lastError/code']);
   });
 });
 
