@@ -62,6 +62,21 @@ describe('user ids', () => {
     expect(stored(live).history).toEqual(value);
   });
 
+  it('objects nested inside an older object are older too, and left alone', () => {
+    const old = { log: { first: { by: 'Dr Amani', at: '2030-01-01' } } };
+    const live = member({ history: old });
+    const o = write(live, nurse, set({ history: { ...old, extra: 1 } }));
+    expect(o.violations).toEqual([]);
+    expect(stored(live).history).toEqual({ log: { first: { by: 'Dr Amani', at: '2030-01-01' } }, extra: 1 });
+  });
+
+  it('ids, names and times inside a new value that are not text, and a requester without a display, are left alone', () => {
+    const live = member();
+    const value = [{ byId: 7, by: 7, at: 7, requester: { reference: 'Practitioner/u-nurse' } }];
+    expect(write(live, nurse, set({ history: value })).violations).toEqual([]);
+    expect(stored(live).history).toEqual(value);
+  });
+
   it('a forged id wins over a name to correct in the same field', () => {
     const o = write(member(), nurse, set({ history: [{ byId: 'u-doc', by: 'Dr Amani' }] }));
     expect(o.violations).toEqual(['refuse:provenance.forged-id@careTeam/c1/history/0/byId']);
