@@ -109,6 +109,8 @@ describe('demographics', () => {
     const o = write(live, importer, setPatient({ family: 'Other', given: ['Zawadi'], phone: '0711' }));
     expect(o.violations).toEqual(['refuse:import.demographics@patient/given', 'refuse:import.demographics@patient/family', 'refuse:import.demographics@patient/phone']);
     expect(messages(o)[0]).toBe('An import does not rewrite demographics; the change goes to review');
+    // Writing back the same names is no rewrite.
+    expect(write(live, importer, setPatient({ given: ['Amina'], family: 'Otieno' })).violations).toEqual([]);
     // The same change by a user is an edit.
     expect(write(live, desk, setPatient({ family: 'Other' })).violations).toEqual([]);
   });
