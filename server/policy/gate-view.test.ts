@@ -161,6 +161,10 @@ describe('how a transaction is read', () => {
     expect(write(liveDoc(), nurse, arr(['o-1', 'o-2'])).violations).toEqual(['refuse:structure.value@observations/x1']);
     expect(write(liveDoc(), nurse, arr(['o-1', 2])).violations).toEqual(['refuse:structure.value@observations/x1', 'refuse:structure.field-type@observations/x1/basedOn']);
     expect(write(liveDoc(), nurse, arr([new Y.Map()])).violations).toEqual(['refuse:structure.value@observations/x1', 'refuse:structure.field-type@observations/x1/basedOn']);
+    // A shared text in the list reads as its text.
+    const t = new Y.Text();
+    t.insert(0, 'o-1');
+    expect(write(liveDoc(), nurse, arr([t])).violations).toEqual(['refuse:structure.value@observations/x1']);
   });
 
   it('shared texts and maps in a new entry are read as their plain values for the field types', () => {
@@ -228,6 +232,7 @@ describe('corrections written back', () => {
         { root: 'careTeam', key: 'c1', path: ['nested', 'b'], value: 3 },
         { root: 'careTeam', key: 'c1', path: ['nested', 'c'], value: { d: 4 } },
         { root: 'careTeam', key: 'c1', path: ['a', 'x'], value: 5 },
+        { root: 'careTeam', key: 'c1', path: ['id', 'x'], value: 5 },
         { root: 'careTeam', key: 'gone', path: ['a'], value: 5 },
         { root: 'meta', key: null, path: ['v'], value: 2 }
       ],
