@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
@@ -39,6 +40,7 @@ const DOWN_BYTES_PER_S = SLOW.downloadThroughput;
 const JOIN_TARGET_MS = 6_000;
 const SIGN_IN_TARGET_MS = 20_000;
 const TIMEOUT_MS = 180_000;
+const TYPING_MS = 8_000;
 const FAKE_LIVEKIT: TelehealthConfig = {
   configured: true,
   url: 'ws://127.0.0.1:1',
@@ -46,6 +48,67 @@ const FAKE_LIVEKIT: TelehealthConfig = {
   apiSecret: 'bench-secret-that-is-long-enough-for-hs256-0123456789'
 };
 const PHONE = { width: 390, height: 844 };
+
+/**
+ * A slow link for a whole device: a loopback TCP proxy in front of the server
+ * through which every connection of one browser context goes (page, service
+ * worker, websockets), sharing one downlink and one uplink of the given
+ * rates, each byte delayed by half the round trip, and a round trip for each
+ * new connection's handshake. Unlike CDP's emulation, which applies to the
+ * page's own requests only, the service worker's fetches compete here.
+ */
+class SlowCable {
+  private server!: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly down = { freeAt: 0 };
+  private readonly up = { freeAt: 0 };
+  /** Bytes sent from the server to the device. */
+  downBytes = 0;
+  port = 0;
+
+  constructor(private readonly target: number) {}
+
+  async start(): Promise<this> {
+    const half = SLOW.latency / 2;
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.target, '127.0.0.1');
+      for (const sock of [client, upstream]) {
+        this.sockets.add(sock);
+        sock.on('close', () => this.sockets.delete(sock));
+        sock.on('error', () => sock.destroy());
+      }
+      const opened = performance.now() + SLOW.latency; // the handshake's round trip
+      const pipe = (from: net.Socket, to: net.Socket, link: { freeAt: number }, bytesPerS: number, count: boolean) => {
+        let last = 0;
+        from.on('data', (chunk: Buffer) => {
+          const now = performance.now();
+          link.freeAt = Math.max(now, link.freeAt, opened - half) + (chunk.length / bytesPerS) * 1000;
+          last = link.freeAt + half;
+          if (count) this.downBytes += chunk.length;
+          setTimeout(() => {
+            if (!to.destroyed) to.write(chunk);
+          }, last - now);
+        });
+        from.on('end', () => setTimeout(() => to.end(), Math.max(0, last - performance.now()) + 1));
+        from.on('close', () => setTimeout(() => to.destroy(), Math.max(0, last - performance.now()) + 5));
+      };
+      pipe(client, upstream, this.up, SLOW.uploadThroughput, false);
+      pipe(upstream, client, this.down, SLOW.downloadThroughput, true);
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const sock of [...this.sockets]) sock.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
 
 interface Traffic {
   /** Page target: bytes received per request id, with its URL. */
@@ -140,9 +203,9 @@ interface JoinFigures {
   swBytes: number;
 }
 
-async function measureJoin(browser: Browser, clinic: Clinic, emulate: boolean): Promise<JoinFigures> {
+async function measureJoin(browser: Browser, clinic: Clinic, emulate: boolean, baseURL = clinic.url): Promise<JoinFigures> {
   const joinPath = await joinLink(clinic);
-  const context = await browser.newContext({ baseURL: clinic.url, viewport: PHONE });
+  const context = await browser.newContext({ baseURL, viewport: PHONE });
   try {
     const page = await context.newPage();
     const { traffic } = await watch(context, page, emulate);
@@ -176,8 +239,15 @@ interface SignInFigures {
   clickAt: number;
 }
 
-async function measureSignIn(browser: Browser, clinic: Clinic, patients: number, emulate: boolean): Promise<SignInFigures> {
-  const context = await browser.newContext({ baseURL: clinic.url, viewport: { width: 1280, height: 860 } });
+async function measureSignIn(
+  browser: Browser,
+  clinic: Clinic,
+  patients: number,
+  emulate: boolean,
+  opts: { baseURL?: string; serviceWorkers?: 'allow' | 'block'; typingMs?: number } = {}
+): Promise<SignInFigures> {
+  const serviceWorkers = opts.serviceWorkers ?? 'allow';
+  const context = await browser.newContext({ baseURL: opts.baseURL ?? clinic.url, viewport: { width: 1280, height: 860 }, serviceWorkers });
   try {
     const page = await context.newPage();
     const { traffic } = await watch(context, page, emulate);
@@ -188,6 +258,8 @@ async function measureSignIn(browser: Browser, clinic: Clinic, patients: number,
     await page.goto('/', { waitUntil: 'commit' });
     const formMs = await until(page, '__form');
     const formBytes = pageBytes(traffic);
+    // A person takes a while to type; meanwhile the service worker, registered with the page, installs.
+    if (opts.typingMs) await page.waitForTimeout(opts.typingMs);
     await page.getByLabel('Username').fill('dr.demo');
     await page.getByLabel('Password').fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -201,7 +273,8 @@ async function measureSignIn(browser: Browser, clinic: Clinic, patients: number,
     await page.getByTestId('sync-indicator').filter({ hasText: 'All changes synced' }).waitFor({ timeout: TIMEOUT_MS });
     const syncedMs = Date.now() - clickAt;
     // The worker's install finishes in the background: wait for it (bounded) so its bytes are all counted.
-    await page
+    if (serviceWorkers === 'allow')
+      await page
       .evaluate(`Promise.race([navigator.serviceWorker.ready.then(() => true), new Promise((r) => setTimeout(() => r(false), ${TIMEOUT_MS / 2}))])`)
       .catch(() => false);
     await page.waitForTimeout(500);
@@ -255,6 +328,15 @@ export async function run(): Promise<void> {
     listFiles(joinSlow.files);
     console.log(`  and after it, in the background (${joinSlow.later.length} requests, ${kib(joinSlow.totalBytes - joinSlow.bytes)}; ${kib(joinSlow.totalBytes)} in all):`);
     listFiles(joinSlow.later);
+    {
+      const cable = await new SlowCable(clinic.port).start();
+      try {
+        const f = await measureJoin(browser, clinic, false, cable.url);
+        console.log(`  the same over a whole-device slow link (the proxy described in (c)): ${secs(f.ms)}, ${kib(f.bytes)} until usable; down the link in all ${kib(cable.downBytes)}`);
+      } finally {
+        await cable.close();
+      }
+    }
 
     // (b) A clinician's first sign-in on a fresh device.
     const inFast = await measureSignIn(browser, clinic, patients, false);
@@ -281,6 +363,20 @@ export async function run(): Promise<void> {
         `    CDP emulates the link for the page only, so these ran at loopback speed here; on the real link they would hold ${secs((swBytes / DOWN_BYTES_PER_S) * 1000)} of the 400 kbit/s downlink, competing with the first use for whatever overlaps it.`
       );
     } else console.log('  service worker install: no requests seen');
+
+    // (c) The same first sign-in with the whole device on one slow link (the worker's install shares it), with the worker and without.
+    console.log(`(c) clinician's first sign-in with every connection of the device on one slow link (a loopback proxy: 400 kbit/s down, 200 kbit/s up shared, ${SLOW.latency} ms round trip), click → all ${patients} listed:`);
+    for (const [serviceWorkers, typingMs] of [['allow', 0], ['allow', TYPING_MS], ['block', 0]] as const) {
+      const cable = await new SlowCable(clinic.port).start();
+      try {
+        const f = await measureSignIn(browser, clinic, patients, false, { baseURL: cable.url, serviceWorkers, typingMs });
+        console.log(
+          `  service worker ${serviceWorkers === 'allow' ? 'installing' : 'blocked   '}, Sign in clicked ${typingMs ? `${secs(typingMs)} after` : 'as soon as'} the form shows:  ${secs(f.listMs).padStart(9)} (first row ${secs(f.firstRowMs)}; all synced ${secs(f.syncedMs)}); sign-in form ${secs(f.formMs)}; form + list ${secs(f.formMs + f.listMs)}; down the link in all ${kib(cable.downBytes)}${f.sw.length ? ` (worker: ${f.sw.length} requests, ${kib(sum(f.sw.map((x) => x.bytes)))}, from ${secs(Math.min(...f.sw.map((x) => x.start)) - f.clickAt)} to ${secs(Math.max(...f.sw.map((x) => x.end)) - f.clickAt)} after the click, ${kib(sum(f.sw.filter((x) => x.start < f.listAt).map((x) => x.bytes)))} of it asked for before the list showed)` : ''}`
+        );
+      } finally {
+        await cable.close();
+      }
+    }
   } finally {
     await browser.close();
     await clinic.stop();
