@@ -151,7 +151,8 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const pageBytes = (t: Traffic, until = Infinity) => sum([...t.files.values()].filter((f) => f.at <= until).map((f) => f.bytes));
-const path = (url: string) => new URL(url).pathname;
+// The join link's secret is not printed.
+const path = (url: string) => new URL(url).pathname.replace(/^\/join\/[^/]+$/, '/join/<secret>');
 
 /** An init script: records (page clock) when the selector first matches an enabled element, as window[key]. */
 function markWhen(key: string, selector: string, min = 1): string {
