@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
 import { docAccess, docName, isUuid } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
+import { patientSummary } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
 import { matches, parseSearch, RESOURCE_TYPES, searchBundle, sortResources } from '../../fhir/export/search';
@@ -20,6 +22,9 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * - `GET /fhir/R4/<Type>?…` — search within one patient (search.ts).
  * - `GET /fhir/R4/Patient/<id>/$everything` — the whole record plus the
  *   resources kept verbatim from imports.
+ * - `GET /fhir/R4/Patient/<id>/$summary` — the International Patient Summary
+ *   (IPS IG 2.0.0) as a document Bundle (patient-summary.ts), authored by
+ *   the clinic.
  *
  * Signed-in staff only: Patient for anyone who may open `patient:` documents
  * (front desk, administrators, clinical staff), every other type for those
@@ -35,6 +40,8 @@ export interface FhirReadDeps {
   index: ResourceIndex;
   audit: Audit;
   version: string;
+  /** The clinic's name, for the Organization that authors a patient summary. */
+  clinicName(clinicId: string): string | null;
 }
 
 const notFound = (what: string) => new OperationOutcomeError(404, [{ severity: 'error', code: 'not-found', diagnostics: what }]);
@@ -167,6 +174,36 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
           detail: { interaction: 'everything', resourceType: 'Patient', count: entry.length, kept: kept.length }
         });
         sendFhir(ctx.res, 200, body);
+      }
+    },
+    {
+      method: 'GET',
+      path: '/fhir/R4/Patient/:id/$summary',
+      async handler(ctx) {
+        const user = authorize(ctx, 'Patient', 'chart');
+        for (const [name] of ctx.url.searchParams) {
+          if (name !== '_format') throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: `$summary takes no parameter ${name}`, expression: [name] }]);
+        }
+        const patientId = ctx.params.id;
+        const { patient, chart } = await record(ctx, user, patientId, 'Patient', true);
+        const bundle = patientSummary({
+          patient,
+          chart,
+          organization: { id: user.clinicId, name: deps.clinicName(user.clinicId) ?? 'Clinic' },
+          base: baseUrl(ctx),
+          bundleId: randomUUID(),
+          compositionId: randomUUID(),
+          now: new Date()
+        });
+        audit.record({
+          action: 'fhir.read',
+          outcome: 'success',
+          userId: user.id,
+          target: docName('chart', patientId),
+          ip: ctx.ip,
+          detail: { interaction: 'summary', resourceType: 'Patient', count: (bundle.entry as unknown[]).length }
+        });
+        sendFhir(ctx.res, 200, bundle);
       }
     },
     {
