@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
@@ -136,10 +137,8 @@ class NdjsonWriter {
       this.files.push(file);
     }
     cur.file.count++;
-    if (!cur.stream.write(`${JSON.stringify(resource)}\n`)) await new Promise<void>((resolve, reject) => {
-      cur.stream.once('drain', resolve);
-      cur.stream.once('error', reject);
-    });
+    // Full buffer: wait until it drains (events.once rejects on 'error' and removes both listeners).
+    if (!cur.stream.write(`${JSON.stringify(resource)}\n`)) await once(cur.stream, 'drain');
   }
 
   async close(): Promise<void> {

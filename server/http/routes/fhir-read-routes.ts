@@ -6,6 +6,7 @@ import { docAccess, docName, isUuid } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
 import { patientSummary } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
+import { createRecordCache } from '../../fhir/export/record-cache';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
 import { matches, parseSearch, RESOURCE_TYPES, searchBundle, sortResources } from '../../fhir/export/search';
 import type { FhirStore } from '../../fhir/fhir-store';
@@ -53,6 +54,7 @@ function baseUrl(ctx: RequestContext): string {
 
 export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   const { sync, index, audit } = deps;
+  const cache = createRecordCache();
 
   /** Signed in with access to this type; refusals audited. */
   function authorize(ctx: RequestContext, type: string, kind: 'patient' | 'chart' = type === 'Patient' ? 'patient' : 'chart'): SessionUser {
@@ -70,10 +72,10 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     }
   }
 
-  async function load(name: string, user: SessionUser, ctx: RequestContext, type: string): Promise<Y.Doc | null> {
-    let state: Uint8Array | null;
+  /** The document's stored state; a document of another clinic is answered 404 (and audited). */
+  async function loadState(name: string, user: SessionUser, ctx: RequestContext, type: string): Promise<Uint8Array | null> {
     try {
-      state = await sync.readState(name, user.clinicId);
+      return await sync.readState(name, user.clinicId);
     } catch (err) {
       if (err instanceof AppError && err.code === 'forbidden') {
         audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: name, ip: ctx.ip, detail: { reason: 'other-clinic', resourceType: type } });
@@ -81,25 +83,28 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       }
       throw err;
     }
-    if (!state) return null;
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, state);
-    return doc;
   }
 
   /** The patient's resources of the types the user may read; 404 for a patient this clinic does not have. */
   async function record(ctx: RequestContext, user: SessionUser, patientId: string, type: string, clinical: boolean): Promise<{ patient: FhirResource; chart: FhirResource[] }> {
     if (!isUuid(patientId)) throw notFound('No such patient in this clinic');
-    const patientDoc = await load(docName('patient', patientId), user, ctx, type);
-    const patient = patientDoc ? patientToFhir(patientDoc) : null;
-    patientDoc?.destroy();
+    const patientState = await loadState(docName('patient', patientId), user, ctx, type);
+    let patient: FhirResource | null = null;
+    if (patientState) {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, patientState);
+      patient = patientToFhir(doc);
+      doc.destroy();
+    }
     if (!patient) throw notFound('No such patient in this clinic');
     if (!clinical) return { patient, chart: [] };
-    const chartDoc = await load(docName('chart', patientId), user, ctx, type);
-    const chart = chartDoc ? chartToFhir(chartDoc, patientId) : [];
-    chartDoc?.destroy();
-    index.record(user.clinicId, patientId, chart);
-    return { patient, chart };
+    const name = docName('chart', patientId);
+    const chartState = await loadState(name, user, ctx, type);
+    if (!chartState) return { patient, chart: [] };
+    const { resources, fresh } = cache.get(`${user.clinicId}/${name}`, chartState, (doc) => chartToFhir(doc, patientId));
+    // A cached mapping was indexed when it was made.
+    if (fresh) index.record(user.clinicId, patientId, resources);
+    return { patient, chart: resources };
   }
 
   /** Brings the index up to the charts changed since it was last brought up to date. */
