@@ -46,7 +46,7 @@ function smallChart(patientId: string, actor: { id: string; name: string }, i: n
   initChartDoc(chart, patientId);
   addAllergy(chart, { substance: i % 2 ? 'Penicillin' : 'Peanut', category: i % 2 ? 'medication' : 'food', recordedDate: '2024-01-05' }, actor);
   putEntry(chart, 'conditions', crypto.randomUUID(), { resourceType: 'Condition', code: { text: 'Hypertension', coding: [{ system: 'http://snomed.info/sct', code: '38341003' }] }, clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: '2020-03-01', abatementDate: '', note: '', recordedDate: '2024-01-05' }, actor);
-  for (let v = 0; v < 3; v++) recordVitals(chart, { systolic: 120 + v + (i % 20), diastolic: 80, heartRate: 70 + v, weightKg: 70 + (i % 30) }, actor, `202${3 + v}-02-01T09:00:00.000Z`);
+  for (let v = 0; v < 3; v++) recordVitals(chart, { systolic: 120 + v + (i % 20), diastolic: 80, heartRate: 70 + v, weight: 70 + (i % 30) }, actor, `202${3 + v}-02-01T09:00:00.000Z`);
   putClinical(chart, 'observations', crypto.randomUUID(), { status: 'final', category: 'laboratory', code: { text: 'HbA1c', coding: [{ system: 'http://loinc.org', code: '4548-4' }] }, effectiveDateTime: '2025-02-03T08:00:00.000Z', valueQuantity: { value: 5 + (i % 30) / 10, unit: '%' } }, actor);
   recordVaccination(chart, { cvx: '140', date: '2025-10-01', lotNumber: `LOT${i}`, site: 'LD', route: 'IM' }, actor);
   prescribe(chart, { medicationCodeableConcept: { text: 'Amlodipine 5 mg tablet', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] }, dosage: { text: '1 tablet once daily', route: { text: 'Oral' }, doseQuantity: { value: 1, unit: 'tablet' }, timing: { frequency: 1, period: 1, periodUnit: 'd' }, asNeeded: false }, dispense: { quantity: { value: 30, unit: 'tablet' }, numberOfRepeatsAllowed: 2, expectedSupplyDuration: 30 } }, actor);
@@ -156,7 +156,7 @@ export async function run(): Promise<void> {
     const kick = await get(`${app.url}/fhir/R4/$export`, { headers: { cookie: bulkCookie, prefer: 'respond-async' } });
     if (kick.status !== 202) throw new Error(`kick-off answered ${kick.status}`);
     const statusUrl = kick.headers.get('content-location')!;
-    let manifest: { output: { type: string; url: string; count: number }[] } | null = null;
+    let manifest = null as { output: { type: string; url: string; count: number }[] } | null;
     let polls = 0;
     const pollMs: number[] = [];
     while (!manifest) {
