@@ -179,7 +179,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
-        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType } });
+        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
       }
     },
     { ...DEFAULT_BULK_EXPORT, ...opts.bulkExport, dir: path.join(opts.dataDir, 'fhir-export') }

@@ -39,6 +39,12 @@ import { RESOURCE_TYPES } from './search';
  *   next start. Finished files are deleted after `retainMs` (24 h) or when
  *   the client DELETEs the status URL, whichever comes first.
  * - At most `maxRunningPerClinic` jobs run at once per clinic.
+ * - A patient whose stored documents cannot be read or mapped (a damaged
+ *   record) does not stop the export: the others are exported and an
+ *   OperationOutcome naming that patient's id goes to the manifest's `error`
+ *   file (`OperationOutcome-errors.ndjson`).
+ * - `transactionTime` is when the job started; documents are read as the job
+ *   reaches them, so a write made to a record during the export may be in it.
  */
 
 export interface BulkExportOptions {
@@ -83,6 +89,8 @@ export interface ExportJob extends ExportRequest {
   patientsDone: number;
   patientsTotal: number;
   files: ExportFile[];
+  /** The OperationOutcome file of patients that could not be exported, if any. */
+  errors: ExportFile | null;
   /** When the files go (ms since epoch), once done. */
   expiresAt: number | null;
 }
@@ -117,7 +125,9 @@ class NdjsonWriter {
 
   constructor(
     private readonly dir: string,
-    private readonly maxPerFile: number
+    private readonly maxPerFile: number,
+    /** Names files `<Type><suffix>.ndjson` (one file) instead of `<Type>-<n>.ndjson`. */
+    private readonly suffix?: string
   ) {}
 
   async write(resource: { resourceType: string }): Promise<void> {
@@ -131,7 +141,7 @@ class NdjsonWriter {
     if (!cur) {
       const part = (this.parts.get(type) ?? 0) + 1;
       this.parts.set(type, part);
-      const file: ExportFile = { type, name: `${type}-${part}.ndjson`, count: 0 };
+      const file: ExportFile = { type, name: this.suffix ? `${type}${this.suffix}.ndjson` : `${type}-${part}.ndjson`, count: 0 };
       cur = { stream: fs.createWriteStream(path.join(this.dir, file.name), { flags: 'wx' }), file };
       this.open.set(type, cur);
       this.files.push(file);
@@ -202,31 +212,47 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
       p[row.kind as 'patient' | 'chart'] = row.updated_at ?? row.created_at;
       patients.set(row.patient_id, p);
     }
+    /** One patient's resources that this job wants. */
+    async function collect(patientId: string, times: { patient?: string | null; chart?: string | null }): Promise<unknown[]> {
+      const out: unknown[] = [];
+      if (wants('Patient') && changed(times.patient)) {
+        const doc = await load(docName('patient', patientId), job.clinicId);
+        const p = doc ? patientToFhir(doc) : null;
+        doc?.destroy();
+        if (p) out.push(p);
+      }
+      if (wantsChart && times.chart !== undefined && changed(times.chart)) {
+        const doc = await load(docName('chart', patientId), job.clinicId);
+        if (doc) {
+          for (const r of chartToFhir(doc, patientId)) if (wants(r.resourceType)) out.push(r);
+          doc.destroy();
+        }
+      }
+      for (const k of keptOf.iterate(job.clinicId, patientId)) {
+        if (!wants(k.resource_type) || !changed(k.updated_at)) continue;
+        if (job.level !== 'system' && NOT_IN_PATIENT_COMPARTMENT.has(k.resource_type)) continue;
+        out.push(JSON.parse(k.resource));
+      }
+      return out;
+    }
+
     const ids = [...patients.entries()].filter(([, p]) => p.patient !== undefined);
     job.patientsTotal = ids.length;
     const writer = new NdjsonWriter(dirOf(job.id), opts.maxPerFile);
+    const errors = new NdjsonWriter(dirOf(job.id), Number.MAX_SAFE_INTEGER, '-errors');
     try {
       for (const [patientId, times] of ids) {
         if (opts.beforePatient) await opts.beforePatient();
         if (state.cancelled) break;
-        const out: unknown[] = [];
-        if (wants('Patient') && changed(times.patient)) {
-          const doc = await load(docName('patient', patientId), job.clinicId);
-          const p = doc ? patientToFhir(doc) : null;
-          doc?.destroy();
-          if (p) out.push(p);
-        }
-        if (wantsChart && times.chart !== undefined && changed(times.chart)) {
-          const doc = await load(docName('chart', patientId), job.clinicId);
-          if (doc) {
-            for (const r of chartToFhir(doc, patientId)) if (wants(r.resourceType)) out.push(r);
-            doc.destroy();
-          }
-        }
-        for (const k of keptOf.iterate(job.clinicId, patientId)) {
-          if (!wants(k.resource_type) || !changed(k.updated_at)) continue;
-          if (job.level !== 'system' && NOT_IN_PATIENT_COMPARTMENT.has(k.resource_type)) continue;
-          out.push(JSON.parse(k.resource));
+        let out: unknown[];
+        try {
+          out = await collect(patientId, times);
+        } catch {
+          out = [];
+          await errors.write({
+            resourceType: 'OperationOutcome',
+            issue: [{ severity: 'error', code: 'exception', diagnostics: `The record of Patient/${patientId} could not be read; it is not in this export` }]
+          });
         }
         if (state.cancelled) break;
         for (const r of out as FhirResource[]) await writer.write(r);
@@ -234,11 +260,14 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
         await yieldToLoop();
       }
       await writer.close();
+      await errors.close();
     } catch (err) {
       writer.destroy();
+      errors.destroy();
       throw err;
     }
     job.files = writer.files;
+    job.errors = errors.files[0] ?? null;
   }
 
   async function load(name: string, clinicId: string): Promise<Y.Doc | null> {
@@ -274,7 +303,7 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
     start(req) {
       const running = [...jobs.values()].filter((j) => j.job.clinicId === req.clinicId && j.job.state === 'running' && !j.cancelled).length;
       if (running >= opts.maxRunningPerClinic) throw new TooManyExports();
-      const job: ExportJob = { ...req, id: randomUUID(), transactionTime: new Date().toISOString(), state: 'running', patientsDone: 0, patientsTotal: 0, files: [], expiresAt: null };
+      const job: ExportJob = { ...req, id: randomUUID(), transactionTime: new Date().toISOString(), state: 'running', patientsDone: 0, patientsTotal: 0, files: [], errors: null, expiresAt: null };
       fs.mkdirSync(dirOf(job.id), { mode: 0o700 });
       const state: Internal = { job, cancelled: false, run: Promise.resolve() };
       jobs.set(job.id, state);
@@ -307,7 +336,7 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
     file(id, userId, name) {
       const s = jobs.get(id);
       if (!s || s.cancelled || s.job.userId !== userId || s.job.state !== 'done') return null;
-      const file = s.job.files.find((f) => f.name === name);
+      const file = [...s.job.files, ...(s.job.errors ? [s.job.errors] : [])].find((f) => f.name === name);
       return file ? { path: path.join(dirOf(id), file.name), file } : null;
     },
     async close() {

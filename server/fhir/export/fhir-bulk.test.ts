@@ -469,3 +469,29 @@ describe('_since', () => {
     expect(later.manifest.output).toEqual([]);
   });
 });
+
+describe('a damaged record', () => {
+  it('does not stop the export: the others are exported and the manifest error file names that patient (run last: it adds a patient)', async () => {
+    const P4 = '4fbc5d7e-9061-4c23-9e5f-6a7b8c9deab4';
+    const patient = new Y.Doc();
+    initPatientDoc(patient, P4, { family: 'Damaged', given: ['Dana'], birthDate: '1985-05-05', gender: 'female' }, { id: ids.doc, name: 'Dr Doc' }, 'OP-4');
+    await app.sync.applyServerUpdate(`patient:${P4}`, clinicId, Y.encodeStateAsUpdate(patient), ids.doc, 'seed');
+    // A chart whose stored bytes are not a Yjs update.
+    const at = new Date().toISOString();
+    app.db.prepare("INSERT INTO documents (name, clinic_id, kind, patient_id, created_at, last_seq) VALUES (?, ?, 'chart', ?, ?, 0)").run(`chart:${P4}`, clinicId, P4, at);
+    const seq = app.db.prepare('INSERT INTO doc_updates (name, "update", user_id, created_at) VALUES (?, ?, ?, ?)').run(`chart:${P4}`, Buffer.from([0xff, 0xfe, 0x01, 0x02, 0x03]), ids.doc, at).lastInsertRowid;
+    app.db.prepare('UPDATE documents SET last_seq = ? WHERE name = ?').run(seq, `chart:${P4}`);
+
+    const { manifest, resources } = await runExport('/fhir/R4/$export?_type=Patient,Condition');
+    // P4's Patient is lost with its chart: the record is exported whole or not at all.
+    expect(countByType(resources)).toEqual({ Patient: 3, Condition: 4 });
+    expect(manifest.error).toHaveLength(1);
+    expect(manifest.error[0]).toMatchObject({ type: 'OperationOutcome', count: 1 });
+    const res = await fetch(manifest.error[0].url, { headers: { cookie: doc } });
+    expect(res.status).toBe(200);
+    const outcomes = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Json);
+    expect(outcomes).toEqual([
+      { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `The record of Patient/${P4} could not be read; it is not in this export` }] }
+    ]);
+  });
+});

@@ -148,7 +148,7 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
           request: job.request,
           requiresAccessToken: true,
           output: job.files.map((f) => ({ type: f.type, url: `${base}/$export-file/${job.id}/${f.name}`, count: f.count })),
-          error: []
+          error: job.errors ? [{ type: 'OperationOutcome', url: `${base}/$export-file/${job.id}/${job.errors.name}`, count: job.errors.count }] : []
         };
         ctx.res.statusCode = 200;
         ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
