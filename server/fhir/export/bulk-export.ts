@@ -130,7 +130,7 @@ class NdjsonWriter {
     private readonly suffix?: string
   ) {}
 
-  async write(resource: { resourceType: string }): Promise<void> {
+  async write(resource: { resourceType: string } & Record<string, unknown>): Promise<void> {
     const type = resource.resourceType;
     let cur = this.open.get(type);
     if (cur && cur.file.count >= this.maxPerFile) {
