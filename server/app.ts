@@ -33,6 +33,8 @@ import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
+import { createBulkExporter, DEFAULT_BULK_EXPORT, type BulkExportOptions } from './fhir/export/bulk-export';
+import { fhirBulkRoutes } from './http/routes/fhir-bulk-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
@@ -41,7 +43,7 @@ import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
 import { migrateSyncTables } from './store/doc-store';
 import { migratePlatformTables, openDatabase } from './store/db';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
-import { listClinics } from './store/users';
+import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
 import type { Audit, SyncOptions, SyncService } from './types';
 
@@ -76,6 +78,8 @@ export interface AppOptions {
   unauthenticatedWindowMs?: number;
   /** Timeouts and the connection cap (default DEFAULT_HTTP_LIMITS); tests shorten them. */
   httpLimits?: Partial<HttpLimits>;
+  /** Bulk $export limits (files per N resources, retention, jobs per clinic); tests shorten them. Files go under <dataDir>/fhir-export. */
+  bulkExport?: Partial<Omit<BulkExportOptions, 'dir'>>;
 }
 
 export interface App {
@@ -168,6 +172,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const fhirStore = createFhirStore(db);
   const fhirImporter = createFhirImporter({ sync, store: fhirStore });
+  const bulkExporter = createBulkExporter(
+    {
+      db,
+      sync,
+      onFinished: (job, outcome) => {
+        const perType: Record<string, number> = {};
+        for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
+        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
+      }
+    },
+    { ...DEFAULT_BULK_EXPORT, ...opts.bulkExport, dir: path.join(opts.dataDir, 'fhir-export') }
+  );
 
   let seeded: SeedResult | null = null;
   try {
@@ -214,7 +230,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
-    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION }),
+    // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
+    ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
+    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, clinicName: (id) => findClinic(db, id)?.name ?? null }),
     ...cdsRoutes(audit),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({
@@ -271,6 +289,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await bulkExporter.close();
     await sync.close();
     server.closeAllConnections();
     await stopped;

@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'clinic.create',
   'import',
   'fhir.read',
+  'fhir.export',
   'pharmacy.send',
   'prescription.sign',
   'prescription.override',
