@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { DEMO_PASSWORD, Device, startClinic, type Clinic } from './support/clinic';
 import { addDays, isoWeekday } from '../src/lib/domain/scheduling';
+import { unsignedNotes } from '../src/lib/chart/note-worklist';
+import { serverDoc } from './support/clinic';
 
 /**
  * Journey: the front desk registers a patient and books their first
@@ -118,6 +120,13 @@ test('a new device shows the day once its first catch-up brings the appointment 
     await expect(today.getByTestId('today-empty')).toHaveCount(0);
   }
   await dr.waitSynced();
+
+  // The unsigned-notes worklist, built after the catch-up too: as many notes as the server's charts hold unsigned.
+  const charts = (clinic.db.prepare("SELECT name, patient_id FROM documents WHERE kind = 'chart'").all() as { name: string; patient_id: string }[]);
+  let expected = 0;
+  for (const c of charts) expected += unsignedNotes((await serverDoc(clinic, c.name))!, c.patient_id).length;
+  expect(expected).toBeGreaterThan(0);
+  await expect(page.getByTestId('unsigned-count')).toHaveText(String(expected));
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   await page.screenshot({ path: 'test-results/today-fresh-device-1280.png', fullPage: true });
   await dr.close();
