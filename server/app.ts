@@ -33,6 +33,8 @@ import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
+import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
+import { createSmartService, type SmartOptions } from './smart/smart-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
@@ -76,6 +78,8 @@ export interface AppOptions {
   unauthenticatedWindowMs?: number;
   /** Timeouts and the connection cap (default DEFAULT_HTTP_LIMITS); tests shorten them. */
   httpLimits?: Partial<HttpLimits>;
+  /** SMART Backend Services: token lifetime, public URL, clock and limits of the token endpoint (smart/smart-routes.ts). */
+  smart?: SmartOptions;
 }
 
 export interface App {
@@ -89,6 +93,8 @@ export interface App {
   auditCheckpoints: AuditCheckpoints;
   auth: AuthService;
   patients: PatientProjection;
+  /** Registered API clients (SMART Backend Services). */
+  apiClients: ApiClientStore;
   /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
   seeded: SeedResult | null;
   /** False when the app has not been built (the server answers / with a 503 page saying so). */
@@ -199,6 +205,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const httpLimits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.httpLimits };
 
   const allowedOrigins = opts.allowedOrigins ?? [];
+  const apiClients = createApiClientStore(db);
+  const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
   const routes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -214,8 +222,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
-    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION }),
-    ...cdsRoutes(audit),
+    ...smart.routes,
+    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, bearer: smart.bearer }),
+    ...cdsRoutes(audit, undefined, smart.bearer),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({
       db,
@@ -289,6 +298,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     auditCheckpoints: checkpoints,
     auth,
     patients,
+    apiClients,
     seeded,
     staticAvailable: site.available,
     routes,

@@ -49,8 +49,19 @@ export function capabilityStatement(base: string, version: string): Record<strin
     rest: [
       {
         mode: 'server',
-        documentation: 'Signed-in staff sessions only. Patient: front desk, administrators and clinical staff; every other type: clinicians and nurses. Reads are audited.',
-        security: { description: 'Session cookie from /api/auth/login; no SMART on FHIR.' },
+        documentation:
+          'Signed-in staff sessions: Patient for front desk, administrators and clinical staff; every other type for clinicians and nurses. Registered systems: SMART Backend Services bearer tokens, limited to their clinic and their granted system scopes. Reads are audited.',
+        security: {
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: [{ url: 'token', valueUri: base.replace(/\/fhir\/R4$/, '/auth/token') }]
+            }
+          ],
+          service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }], text: 'SMART Backend Services (client credentials, private_key_jwt)' }],
+          description:
+            'Staff: session cookie from /api/auth/login. Systems: OAuth 2.0 client credentials with a private_key_jwt assertion (RS384 or ES384) at the token endpoint, then Authorization: Bearer; see /.well-known/smart-configuration.'
+        },
         resource,
         interaction: [{ code: 'transaction', documentation: 'POST /fhir/R4: import of one patient\'s transaction Bundle (clinicians)' }]
       }
