@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addAllergy, initChartDoc } from '../../src/lib/chart/chart-doc';
@@ -293,6 +293,14 @@ describe('token requests that are refused', () => {
     refusedAs(await requestToken(await assertion(full, { alg: 'HS256', key: new TextEncoder().encode(publicJwk) })), 401, 'invalid_client');
     const none = new UnsecuredJWT({ jti: randomUUID() }).setIssuer(full).setSubject(full).setAudience(tokenUrl).setExpirationTime(nowSec() + 60).encode();
     refusedAs(await requestToken(none), 401, 'invalid_client');
+  });
+
+  it('RS256 with a registered RSA key that names no alg: invalid_client (RS384 with the same key works)', async () => {
+    const { alg: _alg, ...bare } = (await jwks()).keys[0];
+    const id = app.apiClients.add({ clinicId: northId, name: 'No alg on key', jwks: { keys: [bare] }, scopes: ['system/*.rs'], createdBy: 'test' }).id;
+    expect((await requestToken(await assertion(id))).status).toBe(200);
+    const rs256 = await importJWK(await exportJWK(rsKey.privateKey), 'RS256');
+    refusedAs(await requestToken(await assertion(id, { alg: 'RS256', key: rs256 as CryptoKey })), 401, 'invalid_client');
   });
 
   it('scopes the client is not registered for: invalid_scope; a partial overlap grants the intersection', async () => {
