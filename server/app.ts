@@ -223,7 +223,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
     ...smart.routes,
-    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, bearer: smart.bearer }),
+    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, bearer: smart.bearer, tokenEndpoint: smart.tokenEndpoint }),
     ...cdsRoutes(audit, undefined, smart.bearer),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({

@@ -358,6 +358,34 @@ describe('what a token may read', () => {
   });
 });
 
+describe('behind a proxy', () => {
+  it('with a public URL the assertion must name that token endpoint, and discovery and metadata say so', async () => {
+    const proxied = await startTestApp({ smart: { publicUrl: 'https://outpost.clinic.example' } });
+    try {
+      const { clinicId } = await addClinic(proxied, 'Proxied Clinic', [{ username: 'pdoc', roles: ['clinician'] }]);
+      const id = proxied.apiClients.add({ clinicId, name: 'Feed', jwks: await jwks(), scopes: ['system/*.rs'], createdBy: 'test' }).id;
+      const config = (await (await fetch(`${proxied.url}/.well-known/smart-configuration`)).json()) as Json;
+      expect(config.token_endpoint).toBe('https://outpost.clinic.example/auth/token');
+      const post = async (aud: string) => {
+        const a = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'RS384', kid: 'rs1' }).setIssuer(id).setSubject(id).setAudience(aud).setExpirationTime('2m').sign(rsKey.privateKey);
+        const res = await fetch(`${proxied.url}/auth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: a, scope: 'system/*.rs' })
+        });
+        return { status: res.status, body: (await res.json()) as Json };
+      };
+      refusedAs(await post(`${proxied.url}/auth/token`), 401, 'invalid_client');
+      const ok = await post('https://outpost.clinic.example/auth/token');
+      expect(ok.status).toBe(200);
+      const meta = (await (await fetch(`${proxied.url}/fhir/R4/metadata`, { headers: { authorization: `Bearer ${ok.body.access_token}` } })).json()) as Json;
+      expect(meta.rest[0].security.extension[0].extension).toEqual([{ url: 'token', valueUri: 'https://outpost.clinic.example/auth/token' }]);
+    } finally {
+      await proxied.stop();
+    }
+  });
+});
+
 describe('rate limit of the token endpoint', () => {
   it('too many requests from one address: 429 with Retry-After', async () => {
     const limited = await startTestApp({ smart: { requestsPerMinute: 2 } });

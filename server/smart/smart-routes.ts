@@ -67,6 +67,8 @@ export type BearerResult = { kind: 'none' } | { kind: 'invalid' } | { kind: 'cli
 
 export interface SmartService {
   routes: Route[];
+  /** The token endpoint's URL as clients must name it (for the CapabilityStatement). */
+  tokenEndpoint(req: IncomingMessage): string;
   /** The client behind `Authorization: Bearer …`; `none` without such a header. */
   bearer(req: IncomingMessage): BearerResult;
 }
@@ -231,6 +233,7 @@ export function createSmartService(deps: { clients: ApiClientStore; audit: Audit
       { method: 'GET', path: '/fhir/R4/.well-known/smart-configuration', handler: (ctx) => sendJson(ctx.res, 200, configuration(ctx)) },
       { method: 'POST', path: '/auth/token', handler: token }
     ],
+    tokenEndpoint: (req) => `${originOf(req, opts.publicUrl)}/auth/token`,
     bearer(req) {
       const header = req.headers.authorization;
       if (!header || !/^bearer\s/i.test(header)) return { kind: 'none' };

@@ -18,7 +18,7 @@ const PATIENT_SCOPED = [
   { name: 'subject', type: 'reference', documentation: 'Same as patient' }
 ];
 
-export function capabilityStatement(base: string, version: string): Record<string, unknown> {
+export function capabilityStatement(base: string, version: string, tokenUrl = base.replace(/\/fhir\/R4$/, '/auth/token')): Record<string, unknown> {
   const resource = Object.entries(SEARCH_PARAMS).map(([type, params]) => ({
     type,
     ...(type in US_CORE ? { supportedProfile: [US_CORE[type as keyof typeof US_CORE]] } : {}),
@@ -55,7 +55,7 @@ export function capabilityStatement(base: string, version: string): Record<strin
           extension: [
             {
               url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-              extension: [{ url: 'token', valueUri: base.replace(/\/fhir\/R4$/, '/auth/token') }]
+              extension: [{ url: 'token', valueUri: tokenUrl }]
             }
           ],
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }], text: 'SMART Backend Services (client credentials, private_key_jwt)' }],

@@ -50,6 +50,8 @@ export interface FhirReadDeps {
   version: string;
   /** Resolves `Authorization: Bearer` (smart-routes.ts); without it only sessions are accepted. */
   bearer?: (req: RequestContext['req']) => BearerResult;
+  /** The SMART token endpoint's URL, for the CapabilityStatement. */
+  tokenEndpoint?: (req: RequestContext['req']) => string;
 }
 
 /**
@@ -204,7 +206,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       path: '/fhir/R4/metadata',
       handler(ctx) {
         reader(ctx);
-        sendFhir(ctx.res, 200, capabilityStatement(baseUrl(ctx), deps.version));
+        sendFhir(ctx.res, 200, capabilityStatement(baseUrl(ctx), deps.version, deps.tokenEndpoint?.(ctx.req)));
       }
     },
     {
