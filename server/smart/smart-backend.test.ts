@@ -251,6 +251,14 @@ describe('token requests that are refused', () => {
   it('the wrong audience: invalid_client', async () => {
     refusedAs(await requestToken(await assertion(full, { aud: `${app.url}/auth/token/` })), 401, 'invalid_client');
     refusedAs(await requestToken(await assertion(full, { aud: 'https://elsewhere.example/auth/token' })), 401, 'invalid_client');
+    const both = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: 'RS384', kid: 'rs1' })
+      .setIssuer(full)
+      .setSubject(full)
+      .setAudience([tokenUrl, 'https://elsewhere.example/auth/token'])
+      .setExpirationTime(nowSec() + 60)
+      .sign(rsKey.privateKey);
+    refusedAs(await requestToken(both), 401, 'invalid_client');
   });
 
   it('a replayed jti: the first use works, the second is invalid_client', async () => {
@@ -355,6 +363,32 @@ describe('what a token may read', () => {
   it('an unknown bearer token is 401 even beside a valid session; the session alone still reads', async () => {
     expect((await fhir(`Patient/${PID}`, 'garbage', doc)).status).toBe(401);
     expect((await fhir(`Patient/${PID}`, null, doc)).status).toBe(200);
+  });
+});
+
+describe('admin CLI refusals', () => {
+  it('refuses unknown scopes, a JWKS holding a private key, a key without kid, an unknown clinic and an unknown client', async () => {
+    const run = async (args: string[]) => {
+      const lines: string[] = [];
+      const code = await runAdmin(args, app.dataDir, { out: (l) => lines.push(l), askPassword: async () => '' });
+      return { code, text: lines.join('\n') };
+    };
+    const write = (name: string, value: unknown) => {
+      const f = path.join(app.dataDir, name);
+      fs.writeFileSync(f, JSON.stringify(value));
+      return f;
+    };
+    const pub = write('pub.json', await jwks());
+    const add = (file: string, scopes = 'system/*.rs', clinic = 'North Clinic') => run(['add-api-client', '--clinic', clinic, '--name', 'X', '--jwks-file', file, '--scopes', scopes]);
+    expect(await add(pub, 'user/*.rs')).toEqual({ code: 2, text: 'Error: Scopes are SMART system scopes such as "system/*.rs", "system/Patient.rs" or "system/*.read", separated by spaces' });
+    const priv = write('priv.json', { keys: [{ ...(await exportJWK(rsKey.privateKey)), kid: 'rs1' }] });
+    expect(await add(priv)).toEqual({ code: 2, text: 'Error: The JWKS holds a private key; register only the public keys' });
+    const noKid = write('nokid.json', { keys: [await exportJWK(rsKey.publicKey)] });
+    expect(await add(noKid)).toEqual({ code: 2, text: 'Error: Each key needs a "kid"' });
+    expect(await add(pub, 'system/*.rs', 'Nowhere')).toEqual({ code: 2, text: 'Error: No clinic "Nowhere"' });
+    expect(await run(['disable-api-client', '--client', randomUUID()])).toMatchObject({ code: 2 });
+    // Positive control: the same public JWKS and scopes register.
+    expect((await add(pub)).code).toBe(0);
   });
 });
 

@@ -156,6 +156,8 @@ export function createSmartService(deps: { clients: ApiClientStore; audit: Audit
         : 'invalid';
       throw Object.assign(invalidClient('The client assertion was not accepted', reason), { clientId: client.id });
     }
+    // jose accepts an aud array that contains the URL; SMART names one audience, the token endpoint.
+    if (payload.aud !== tokenUrl) throw Object.assign(invalidClient('The client assertion was not accepted', 'claim-aud'), { clientId: client.id });
     const nowSec = Math.floor(now() / 1000);
     const exp = payload.exp as number;
     if (exp - nowSec > MAX_ASSERTION_SECONDS) {
