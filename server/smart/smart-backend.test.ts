@@ -338,6 +338,17 @@ describe('what a token may read', () => {
     expect(all.body.entry.map((e: Json) => e.resource.resourceType)).toEqual(['Patient']);
   });
 
+  it('system/Observation.rs searches Observations but may not _include the Patient, nor read it', async () => {
+    const id = app.apiClients.add({ clinicId: northId, name: 'Vitals feed', jwks: await jwks(), scopes: ['system/Observation.rs'], createdBy: 'test' }).id;
+    const token = await tokenFor(id, 'system/Observation.rs');
+    const plain = await fhir(`Observation?patient=${PID}`, token);
+    expect(plain.status).toBe(200);
+    expect(plain.body.entry.map((e: Json) => e.resource.resourceType)).toEqual(['Observation']);
+    expect((await fhir(`Observation?patient=${PID}&_include=Observation:patient`, token)).status).toBe(403);
+    expect((await fhir(`Patient/${PID}`, token)).status).toBe(403);
+    expect((await fhir(`Patient/${PID}/$everything`, token)).status).toBe(403);
+  });
+
   it("a token of clinic South: its own patient yes, North's patient 404 as unknown", async () => {
     const token = await tokenFor(south);
     expect((await fhir(`Patient/${SOUTH_PID}`, token)).status).toBe(200);
