@@ -17,7 +17,9 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'write policy', load: () => import('./write-policy.bench') },
   { name: 'wire bytes', load: () => import('./wire-bytes.bench') },
   // Needs Chromium and the built app; says so and skips otherwise.
-  { name: 'chart render', load: () => import('./chart-render.bench') }
+  { name: 'chart render', load: () => import('./chart-render.bench') },
+  // Chromium on an emulated slow rural link; needs the built app, skips otherwise.
+  { name: 'slow link', load: () => import('./slow-link.bench') }
 ];
 
 const only = process.argv[2];

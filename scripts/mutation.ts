@@ -47,7 +47,18 @@ export const TARGETS: Record<string, { mutate: string[]; tests: string[] }> = {
   'livekit-tokens': { mutate: ['server/telehealth/livekit-tokens.ts'], tests: ['server/telehealth/livekit-tokens*.test.ts'] },
   policy: {
     mutate: ['server/policy/**/*.ts', ...NOT_SOURCE, '!server/policy/hostile-cases.ts'],
-    tests: ['server/policy/policy-gate.test.ts', 'server/policy/policy-rules.test.ts', 'server/policy/hostile-cases.test.ts']
+    tests: [
+      'server/policy/policy-gate.test.ts',
+      'server/policy/policy-rules.test.ts',
+      'server/policy/hostile-cases.test.ts',
+      'server/policy/prescriptions-policy.test.ts',
+      'server/policy/notes-policy.test.ts',
+      'server/policy/structure-limits.test.ts',
+      'server/policy/provenance-policy.test.ts',
+      'server/policy/records-policy.test.ts',
+      'server/policy/gate-view.test.ts',
+      'server/policy/policy-table.test.ts'
+    ]
   }
 };
 

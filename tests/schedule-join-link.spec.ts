@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import type { TelehealthConfig } from '../server/telehealth/telehealth-config';
+import { expectAccessible } from './support/axe';
 import { Device, startClinic, type Clinic } from './support/clinic';
 
 /**
@@ -55,6 +56,7 @@ test('the desk creates, copies and revokes a video appointment’s join link fro
   const check = () => page.request.post('/api/telehealth/join/check', { data: { token } }).then(async (r) => ({ status: r.status(), body: await r.json() }));
   expect(await check()).toMatchObject({ status: 200, body: { scope: 'patient', needsBirthDate: true } });
   await page.screenshot({ path: '/tmp/schedule-join-link.png', fullPage: true });
+  await expectAccessible(page, 'schedule with a join link shown');
 
   page.once('dialog', (d) => void d.accept());
   await links.getByRole('button', { name: 'Revoke patient link' }).click();
@@ -65,5 +67,6 @@ test('the desk creates, copies and revokes a video appointment’s join link fro
   await desk.offline();
   await links.getByRole('button', { name: 'Create a new join link' }).click();
   await expect(links.getByRole('alert')).toContainText(/network/i);
+  await expectAccessible(page, 'schedule offline, join link refused');
   await desk.close();
 });

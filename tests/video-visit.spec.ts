@@ -4,6 +4,7 @@ import { TokenVerifier } from 'livekit-server-sdk';
 import { telehealthConfigFromEnv, type TelehealthConfig } from '../server/telehealth/telehealth-config';
 import { listClinics } from '../server/store/users';
 import { noteText } from '../src/lib/chart/chart-doc';
+import { expectAccessible } from './support/axe';
 import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 import { LiveKitStandIn } from './support/livekit-stand-in';
 
@@ -93,6 +94,7 @@ test.describe('with a stand-in LiveKit listener on another origin, which refuses
     await clinician.signIn('dr.demo');
     const joinPath = await clinicianCreatesLink(clinician, visitId, patient.id);
     expect(joinPath).toMatch(/^\/join\/[A-Za-z0-9_-]{43}$/);
+    await expectAccessible(clinician.page, 'video visit console with a join link');
 
     const phone = await Device.open(browser, clinic, PHONE);
     const p = phone.page;
@@ -101,10 +103,12 @@ test.describe('with a stand-in LiveKit listener on another origin, which refuses
     // The secret leaves the address bar at once.
     await expect(p).toHaveURL(/\/join$/);
     await expect(p.getByTestId('emergency-notice')).toContainText('In an emergency call your local emergency number');
+    await expectAccessible(p, 'join page: date of birth');
 
     await p.getByLabel('Date of birth').fill('1900-01-01');
     await p.getByRole('button', { name: 'Continue' }).click();
     await expect(p.getByRole('alert')).toContainText('does not match our records');
+    await expectAccessible(p, 'join page: date of birth does not match');
     await p.getByLabel('Date of birth').fill(patient.birthDate);
     await p.getByRole('button', { name: 'Continue' }).click();
 
@@ -114,16 +118,19 @@ test.describe('with a stand-in LiveKit listener on another origin, which refuses
     await expect.poll(() => preview.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);
     await expect(p.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
     await expect(p.getByTestId('emergency-notice')).toBeVisible();
+    await expectAccessible(p, 'join page: device check');
     await p.getByRole('button', { name: 'Continue', exact: true }).click();
 
     await expect(p.getByRole('heading', { name: 'Your clinician knows you are here' })).toBeVisible();
     await expect(p.getByTestId('waiting-time')).toHaveText(/^\d+:\d\d$/);
     await expect(p.getByTestId('emergency-notice')).toBeVisible();
+    await expectAccessible(p, 'join page: waiting room');
 
     const admitted = captureAdmittedPoll(p);
     const c = clinician.page;
     await expect(c.getByTestId('waiting-entry')).toContainText('Patient');
     await expect(c.getByTestId('waiting-entry')).toContainText(/waiting \d+:\d\d/);
+    await expectAccessible(c, 'video visit console with a patient waiting');
     expect(livekit.received).toEqual([]);
     await c.getByRole('button', { name: 'Admit Patient' }).click();
 

@@ -75,7 +75,8 @@ export function typeNode(type: AnyType, vis: Visible, depth = 0): PolicyNode {
   if (type instanceof Y.Text) return textNode(type, vis);
   if (type instanceof Y.Array) return arrayNode(type, vis, depth);
   // A Y.Map, or a root that nothing on the server has typed yet (read as a map: roots are maps here).
-  const fields: Record<string, PolicyNode> = {};
+  // Without a prototype, so a field named `__proto__` is a field like any other (and is judged), not the object's prototype.
+  const fields: Record<string, PolicyNode> = Object.create(null);
   for (const key of type._map.keys()) {
     const item = keyItem(type, key, vis);
     if (item) fields[key] = itemNode(item, vis, depth);

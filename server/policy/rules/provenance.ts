@@ -127,7 +127,8 @@ export function provenanceRule(input: RuleInput): RuleOutput {
     } else if (kind === 'time' && typeof value === 'string') {
       if (badTime(value, nowMs)) [fixed, ctx.fixes, timeOnly] = [input.now, 1, true];
     } else if (field === 'requester') {
-      fixed = (checkValue({ requester: value }, ctx, where) as Record<string, unknown>).requester;
+      // Wrapped so the requester check below applies; it names the place as `<parent>/requester`.
+      fixed = (checkValue({ requester: value }, ctx, locate(change.root, change.key, path.slice(0, -1))) as Record<string, unknown>).requester;
     } else {
       fixed = checkValue(value, ctx, where);
     }

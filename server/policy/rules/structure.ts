@@ -33,6 +33,7 @@ function nodeProblem(node: PolicyNode, size: { chars: number }): string | null {
       if (keys.length > VALUE_LIMITS.maxItems) return 'a map has too many fields';
       for (const k of keys) {
         if (k.length > VALUE_LIMITS.maxKey) return 'a field name is too long';
+        if (k === '__proto__') return 'a field name that is not allowed';
         const p = nodeProblem(node.fields[k], size);
         if (p) return p;
       }

@@ -3,7 +3,22 @@ import { secretSchema } from '../domain/telehealth/join';
 import type { RunningLate } from '../domain/telehealth/running-late';
 import { messageOf } from '../ui/handle-error';
 import { checkJoinLink, enterWaitingRoom, isVideoNotConfigured, pollWaitingRoom, VIDEO_NOT_CONFIGURED } from './telehealth.service';
-import { VideoCall, type CallCredentials } from './video-call.svelte';
+import type { CallCredentials, VideoCall } from './video-call.svelte';
+
+/**
+ * The call's code (LiveKit, most of the page's weight) is not needed to open
+ * the page: it is fetched in the background once the link checks out, while
+ * the person confirms who they are and checks their devices. A failed fetch
+ * (a dropped link) is tried again when the call starts.
+ */
+let callCode: Promise<typeof import('./video-call.svelte')> | null = null;
+function loadCallCode(): Promise<typeof import('./video-call.svelte')> {
+  callCode ??= import('./video-call.svelte').catch((e: unknown) => {
+    callCode = null;
+    throw e;
+  });
+  return callCode;
+}
 
 /**
  * The patient's (or guest's) way into a video visit, one step at a time:
@@ -69,6 +84,7 @@ export class JoinVisit {
       const link = await checkJoinLink(this.#token);
       this.#role = link.scope;
       this.#step = { step: 'identity', needsBirthDate: link.needsBirthDate, guestLabel: link.guestLabel };
+      loadCallCode().catch(() => {});
     } catch (e) {
       this.#step = { step: 'invalid', message: isVideoNotConfigured(e) ? `${VIDEO_NOT_CONFIGURED} Please call the clinic.` : messageOf(e) };
     }
@@ -152,7 +168,19 @@ export class JoinVisit {
   }
 
   async #enterCall(credentials: CallCredentials): Promise<void> {
-    const call = new VideoCall({ role: this.#role });
+    let code: typeof import('./video-call.svelte');
+    try {
+      code = await loadCallCode();
+    } catch {
+      // Shown in the waiting room, which tries again (its timer, so leaving stops it).
+      this.#error = 'The video call could not be loaded.';
+      if (this.#step.step !== 'waiting') this.#step = { step: 'waiting', since: this.#enteredAt };
+      this.#stopPolling();
+      this.#timer = setTimeout(() => void this.#enterCall(credentials), POLL_MS);
+      return;
+    }
+    this.#error = null;
+    const call = new code.VideoCall({ role: this.#role });
     if (this.#audioOnly) await call.setAudioOnly(true);
     this.#call = call;
     this.#step = { step: 'call', since: Date.now() };

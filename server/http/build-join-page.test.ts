@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The patient's join page is opened on phones over poor links: what it
+ * loads before it can be used must not hold the clinician app. Reads the
+ * Vite manifest of the last `npm run build`: the chunks each route's page
+ * and layout import statically (what the browser fetches to show it).
+ * Without a build the check is skipped and says why.
+ */
+const OUTPUT = path.resolve(import.meta.dirname, '../../.svelte-kit');
+const MANIFEST = path.join(OUTPUT, 'output/client/.vite/manifest.json');
+const NODES = path.join(OUTPUT, 'generated/client-optimized/nodes');
+const built = fs.existsSync(MANIFEST) && fs.existsSync(NODES);
+
+type Manifest = Record<string, { name?: string; imports?: string[]; dynamicImports?: string[] }>;
+
+describe.skipIf(!built)('join page bundle (skipped: no build — run `npm run build` first)', () => {
+  const manifest: Manifest = built ? JSON.parse(fs.readFileSync(MANIFEST, 'utf8')) : {};
+
+  /** The manifest key of the node whose component is the given route file. */
+  function nodeOf(routeFile: string): string {
+    const file = fs.readdirSync(NODES).find((f) => fs.readFileSync(path.join(NODES, f), 'utf8').includes(`src/routes/${routeFile}"`));
+    if (!file) throw new Error(`no node for ${routeFile}`);
+    return `.svelte-kit/generated/client-optimized/nodes/${file}`;
+  }
+
+  /** Names of the chunks loaded with the node before it runs (static imports, transitively). */
+  function staticChunks(key: string, seen = new Set<string>()): string[] {
+    for (const dep of manifest[key]?.imports ?? []) {
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      staticChunks(dep, seen);
+    }
+    return [...seen].map((k) => manifest[k]?.name ?? k);
+  }
+
+  const CLINICIAN_APP = ['session-manager.svelte', 'chart.service', 'video-call.svelte'];
+
+  it('the join page and the root layout load none of the session, chart or LiveKit code before the page is usable', () => {
+    const join = [...staticChunks(nodeOf('join/[token]/+page.svelte')), ...staticChunks(nodeOf('+layout.svelte'))];
+    // Positive control: the join page does load its own telehealth client.
+    expect(join).toContain('telehealth.service');
+    expect(join.filter((n) => CLINICIAN_APP.includes(n))).toEqual([]);
+    // The call's code is there, fetched later.
+    expect(manifest[nodeOf('join/[token]/+page.svelte')].dynamicImports?.map((k) => manifest[k]?.name)).toContain('video-call.svelte');
+  });
+
+  it('the clinician app layout does load the session code (the names above are the real chunks)', () => {
+    expect(staticChunks(nodeOf('(app)/+layout.svelte'))).toContain('session-manager.svelte');
+    expect(staticChunks(nodeOf('(app)/patients/[id]/+layout.svelte'))).toContain('chart.service');
+  });
+});
