@@ -11,6 +11,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'cds checks', load: () => import('./cds-checks.bench') },
   { name: 'reminders', load: () => import('./reminders.bench') },
   { name: 'fhir import', load: () => import('./fhir-import.bench') },
+  { name: 'fhir export', load: () => import('./fhir-export.bench') },
   { name: 'chart open', load: () => import('./chart-open.bench') },
   { name: 'patient search', load: () => import('./patient-search.bench') },
   { name: 'session check', load: () => import('./session-check.bench') },

@@ -35,6 +35,8 @@ import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
 import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
 import { createSmartService, type SmartOptions } from './smart/smart-routes';
+import { createBulkExporter, DEFAULT_BULK_EXPORT, type BulkExportOptions } from './fhir/export/bulk-export';
+import { fhirBulkRoutes } from './http/routes/fhir-bulk-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
@@ -43,7 +45,7 @@ import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
 import { migrateSyncTables } from './store/doc-store';
 import { migratePlatformTables, openDatabase } from './store/db';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
-import { listClinics } from './store/users';
+import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
 import type { Audit, SyncOptions, SyncService } from './types';
 
@@ -80,6 +82,8 @@ export interface AppOptions {
   httpLimits?: Partial<HttpLimits>;
   /** SMART Backend Services: token lifetime, public URL, clock and limits of the token endpoint (smart/smart-routes.ts). */
   smart?: SmartOptions;
+  /** Bulk $export limits (files per N resources, retention, jobs per clinic); tests shorten them. Files go under <dataDir>/fhir-export. */
+  bulkExport?: Partial<Omit<BulkExportOptions, 'dir'>>;
 }
 
 export interface App {
@@ -174,6 +178,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const fhirStore = createFhirStore(db);
   const fhirImporter = createFhirImporter({ sync, store: fhirStore });
+  const bulkExporter = createBulkExporter(
+    {
+      db,
+      sync,
+      onFinished: (job, outcome) => {
+        const perType: Record<string, number> = {};
+        for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
+        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
+      }
+    },
+    { ...DEFAULT_BULK_EXPORT, ...opts.bulkExport, dir: path.join(opts.dataDir, 'fhir-export') }
+  );
 
   let seeded: SeedResult | null = null;
   try {
@@ -223,7 +239,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
     ...smart.routes,
-    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, bearer: smart.bearer, tokenEndpoint: smart.tokenEndpoint }),
+    // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
+    ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
+    ...fhirReadRoutes({
+      sync,
+      store: fhirStore,
+      index: createResourceIndex(db),
+      audit,
+      version: VERSION,
+      clinicName: (id) => findClinic(db, id)?.name ?? null,
+      bearer: smart.bearer,
+      tokenEndpoint: smart.tokenEndpoint
+    }),
     ...cdsRoutes(audit, undefined, smart.bearer),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({
@@ -280,6 +307,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await bulkExporter.close();
     await sync.close();
     server.closeAllConnections();
     await stopped;

@@ -43,6 +43,7 @@ export const AUDIT_ACTIONS = [
   'api-client.create',
   'api-client.disable',
   'cds.call',
+  'fhir.export',
   'pharmacy.send',
   'prescription.sign',
   'prescription.override',

@@ -34,7 +34,7 @@ export function requireUser(ctx: RequestContext): SessionUser {
 export type RouteHandler = (ctx: RequestContext) => void | Promise<void>;
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** An exact path, or one with `:name` segments that each match one path segment. */
   path: string;
   handler: RouteHandler;

@@ -349,6 +349,52 @@ describe('what a token may read', () => {
     expect((await fhir(`Patient/${PID}/$everything`, token)).status).toBe(403);
   });
 
+  it('$summary: system/*.rs gets the whole summary, audited with the client id', async () => {
+    const token = await tokenFor(full);
+    const r = await fhir(`Patient/${PID}/$summary`, token);
+    expect(r.status).toBe(200);
+    expect(r.body.type).toBe('document');
+    expect(r.body.entry.map((e: Json) => e.resource.resourceType).sort()).toEqual(['AllergyIntolerance', 'Composition', 'Observation', 'Organization', 'Patient']);
+    const allergies = r.body.entry[0].resource.section.find((s: Json) => s.code.coding[0].code === '48765-2');
+    expect(allergies.entry).toEqual([{ reference: `AllergyIntolerance/${ALLERGY}` }]);
+    const row = app.db.prepare("SELECT user_id, target, detail FROM audit_log WHERE action = 'fhir.read' ORDER BY seq DESC LIMIT 1").get() as { user_id: string | null; target: string; detail: string };
+    expect({ user: row.user_id, target: row.target, detail: JSON.parse(row.detail) }).toEqual({
+      user: null,
+      target: `chart:${PID}`,
+      detail: { interaction: 'summary', resourceType: 'Patient', count: 5, clientId: full }
+    });
+  });
+
+  it('$summary: scopes short of a type the summary may list are 403, not a summary with a section left out', async () => {
+    const scopes = 'system/Patient.rs system/AllergyIntolerance.rs';
+    const id = app.apiClients.add({ clinicId: northId, name: 'Allergy feed', jwks: await jwks(), scopes: scopes.split(' '), createdBy: 'test' }).id;
+    const token = await tokenFor(id, scopes);
+    expect((await fhir(`Patient/${PID}`, token)).status).toBe(200);
+    expect((await fhir(`AllergyIntolerance/${ALLERGY}`, token)).status).toBe(200);
+    const r = await fhir(`Patient/${PID}/$summary`, token);
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden' }] });
+    const denied = app.db.prepare("SELECT user_id, target, detail FROM audit_log WHERE action = 'authz.denied' ORDER BY seq DESC LIMIT 1").get() as { user_id: string | null; target: string; detail: string };
+    expect({ user: denied.user_id, target: denied.target, detail: JSON.parse(denied.detail) }).toEqual({
+      user: null,
+      target: 'fhir:Condition',
+      detail: { reason: 'scope', resourceType: 'Condition', interaction: 'read', clientId: id }
+    });
+    const patientOnlyToken = await tokenFor(patientOnly, 'system/Patient.rs');
+    expect((await fhir(`Patient/${PID}/$summary`, patientOnlyToken)).status).toBe(403);
+  });
+
+  it('bulk $export takes staff sessions only: a bearer token alone is 401, the session 202', async () => {
+    const token = await tokenFor(full);
+    const headers = { prefer: 'respond-async', accept: 'application/fhir+json' };
+    const byToken = await fetch(`${app.url}/fhir/R4/Patient/$export`, { headers: { ...headers, authorization: `Bearer ${token}` } });
+    expect(byToken.status).toBe(401);
+    await byToken.body?.cancel();
+    const bySession = await fetch(`${app.url}/fhir/R4/Patient/$export`, { headers: { ...headers, cookie: doc } });
+    expect(bySession.status).toBe(202);
+    await bySession.body?.cancel();
+  });
+
   it("a token of clinic South: its own patient yes, North's patient 404 as unknown", async () => {
     const token = await tokenFor(south);
     expect((await fhir(`Patient/${SOUTH_PID}`, token)).status).toBe(200);

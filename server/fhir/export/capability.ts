@@ -18,6 +18,9 @@ const PATIENT_SCOPED = [
   { name: 'subject', type: 'reference', documentation: 'Same as patient' }
 ];
 
+const BULK_DOC =
+  'Bulk Data Access IG 2.0.0: Prefer: respond-async required; _outputFormat (application/fhir+ndjson), _type, _since; signed-in clinicians and administrators (session cookie; not available to SMART bearer tokens); one running export per clinic; files kept 24 hours or until the status URL is DELETEd';
+
 export function capabilityStatement(base: string, version: string, tokenUrl = base.replace(/\/fhir\/R4$/, '/auth/token')): Record<string, unknown> {
   const resource = Object.entries(SEARCH_PARAMS).map(([type, params]) => ({
     type,
@@ -34,9 +37,18 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
       }))
     ],
     ...(type === 'Patient'
-      ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', documentation: 'Every exported resource of the patient plus resources kept verbatim from imports; no parameters' }] }
+      ? {
+          operation: [
+            { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', documentation: 'Every exported resource of the patient plus resources kept verbatim from imports; no parameters' },
+            // International Patient Summary IG 2.0.0 (http://hl7.org/fhir/uv/ips/STU2/).
+            { name: 'summary', definition: 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary', documentation: 'International Patient Summary (IPS IG 2.0.0) document Bundle; no parameters' },
+            { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export', documentation: BULK_DOC }
+          ]
+        }
       : {})
   }));
+  // The clinic is the one Group, served only for $export.
+  resource.push({ type: 'Group', interaction: [], searchParam: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export', documentation: `Group/<clinic id>/$export. ${BULK_DOC}` }] } as (typeof resource)[number]);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -44,6 +56,7 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
     kind: 'instance',
     software: { name: 'Outpost', version },
     implementation: { description: 'Outpost clinic server', url: base },
+    instantiates: ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'],
     fhirVersion: '4.0.1',
     format: ['application/fhir+json'],
     rest: [
@@ -63,6 +76,7 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
             'Staff: session cookie from /api/auth/login. Systems: OAuth 2.0 client credentials with a private_key_jwt assertion (RS384 or ES384) at the token endpoint, then Authorization: Bearer; see /.well-known/smart-configuration.'
         },
         resource,
+        operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: `System level: every patient of the caller's clinic. ${BULK_DOC}` }],
         interaction: [{ code: 'transaction', documentation: 'POST /fhir/R4: import of one patient\'s transaction Bundle (clinicians)' }]
       }
     ]

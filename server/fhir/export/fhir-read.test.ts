@@ -416,13 +416,21 @@ describe('metadata', () => {
     expect(cs).toMatchObject({ resourceType: 'CapabilityStatement', status: 'active', kind: 'instance', fhirVersion: '4.0.1', format: ['application/fhir+json'] });
     const res = cs.rest[0].resource as Json[];
     expect(res.map((x) => x.type).sort()).toEqual(
-      ['AllergyIntolerance', 'CarePlan', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Encounter', 'Immunization', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'Procedure', 'ServiceRequest'].sort()
+      ['AllergyIntolerance', 'CarePlan', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Encounter', 'Group', 'Immunization', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'Procedure', 'ServiceRequest'].sort()
     );
+    // Group is there for $export only.
+    expect(res.find((x) => x.type === 'Group')).toMatchObject({ interaction: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }] });
+    expect(cs.rest[0].operation).toMatchObject([{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);
+    expect(cs.instantiates).toEqual(['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data']);
     expect(res.filter((x) => x.supportedProfile).map((x) => x.type).sort()).toEqual(['AllergyIntolerance', 'Condition', 'Patient']);
     const obs = res.find((x) => x.type === 'Observation')!;
     expect(obs.searchParam.map((p: Json) => p.name).sort()).toEqual(['_count', '_id', 'category', 'code', 'date', 'patient', 'status', 'subject']);
     expect(obs.searchInclude).toEqual(['Observation:patient']);
-    expect(res.find((x) => x.type === 'Patient')!.operation[0].name).toBe('everything');
+    expect(res.find((x) => x.type === 'Patient')!.operation.map((o: Json) => [o.name, o.definition])).toEqual([
+      ['everything', 'http://hl7.org/fhir/OperationDefinition/Patient-everything'],
+      ['summary', 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary'],
+      ['export', 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export']
+    ]);
   });
 });
 

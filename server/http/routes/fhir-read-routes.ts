@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
 import { docAccess, docName, isUuid } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
+import { patientSummary, SUMMARY_TYPES } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
+import { createRecordCache } from '../../fhir/export/record-cache';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
 import { matches, parseSearch, RESOURCE_TYPES, searchBundle, sortResources } from '../../fhir/export/search';
 import type { FhirStore } from '../../fhir/fhir-store';
@@ -23,6 +26,9 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * - `GET /fhir/R4/<Type>?…` — search within one patient (search.ts).
  * - `GET /fhir/R4/Patient/<id>/$everything` — the whole record plus the
  *   resources kept verbatim from imports.
+ * - `GET /fhir/R4/Patient/<id>/$summary` — the International Patient Summary
+ *   (IPS IG 2.0.0) as a document Bundle (patient-summary.ts), authored by
+ *   the clinic.
  *
  * Signed-in staff only: Patient for anyone who may open `patient:` documents
  * (front desk, administrators, clinical staff), every other type for those
@@ -37,8 +43,10 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * clinic's patients only (another clinic's patient is 404, as for staff),
  * and their scopes decide the types: a read needs `r` on the type, a search
  * `s`, `_include` of the Patient `r` on Patient; `$everything` needs `r` on
- * Patient and holds only the types the client may read. A type outside the
- * scopes is 403. Their reads are audited with the client id (no user id). A
+ * Patient and holds only the types the client may read; `$summary` needs `r`
+ * on Patient and on every type a summary may list (SUMMARY_TYPES), else 403,
+ * so that no section is left out unnoticed. A type outside the scopes is 403.
+ * Bulk `$export` (fhir-bulk-routes.ts) takes staff sessions only. Their reads are audited with the client id (no user id). A
  * bearer token that is unknown, expired or of a disabled client is 401
  * (`WWW-Authenticate: Bearer error="invalid_token"`), even with a session.
  */
@@ -52,6 +60,8 @@ export interface FhirReadDeps {
   bearer?: (req: RequestContext['req']) => BearerResult;
   /** The SMART token endpoint's URL, for the CapabilityStatement. */
   tokenEndpoint?: (req: RequestContext['req']) => string;
+  /** The clinic's name, for the Organization that authors a patient summary. */
+  clinicName(clinicId: string): string | null;
 }
 
 /**
@@ -78,6 +88,7 @@ function baseUrl(ctx: RequestContext): string {
 
 export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   const { sync, index, audit } = deps;
+  const cache = createRecordCache();
 
   /** The staff member or API client behind the request; 401 without either, or with a bearer token not (or no longer) valid. */
   function reader(ctx: RequestContext): Reader {
@@ -133,10 +144,10 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     }
   }
 
-  async function load(name: string, user: Reader, ctx: RequestContext, type: string): Promise<Y.Doc | null> {
-    let state: Uint8Array | null;
+  /** The document's stored state; a document of another clinic is answered 404 (and audited). */
+  async function loadState(name: string, user: Reader, ctx: RequestContext, type: string): Promise<Uint8Array | null> {
     try {
-      state = await sync.readState(name, user.clinicId);
+      return await sync.readState(name, user.clinicId);
     } catch (err) {
       if (err instanceof AppError && err.code === 'forbidden') {
         audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.userId, target: name, ip: ctx.ip, detail: { reason: 'other-clinic', resourceType: type, ...who(user).clientDetail } });
@@ -144,25 +155,28 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       }
       throw err;
     }
-    if (!state) return null;
-    const doc = new Y.Doc();
-    Y.applyUpdate(doc, state);
-    return doc;
   }
 
   /** The patient's resources of the types the user may read; 404 for a patient this clinic does not have. */
   async function record(ctx: RequestContext, user: Reader, patientId: string, type: string, clinical: boolean): Promise<{ patient: FhirResource; chart: FhirResource[] }> {
     if (!isUuid(patientId)) throw notFound('No such patient in this clinic');
-    const patientDoc = await load(docName('patient', patientId), user, ctx, type);
-    const patient = patientDoc ? patientToFhir(patientDoc) : null;
-    patientDoc?.destroy();
+    const patientState = await loadState(docName('patient', patientId), user, ctx, type);
+    let patient: FhirResource | null = null;
+    if (patientState) {
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, patientState);
+      patient = patientToFhir(doc);
+      doc.destroy();
+    }
     if (!patient) throw notFound('No such patient in this clinic');
     if (!clinical) return { patient, chart: [] };
-    const chartDoc = await load(docName('chart', patientId), user, ctx, type);
-    const chart = chartDoc ? chartToFhir(chartDoc, patientId) : [];
-    chartDoc?.destroy();
-    index.record(user.clinicId, patientId, chart);
-    return { patient, chart };
+    const name = docName('chart', patientId);
+    const chartState = await loadState(name, user, ctx, type);
+    if (!chartState) return { patient, chart: [] };
+    const { resources, fresh } = cache.get(`${user.clinicId}/${name}`, chartState, (doc) => chartToFhir(doc, patientId));
+    // A cached mapping was indexed when it was made.
+    if (fresh) index.record(user.clinicId, patientId, resources);
+    return { patient, chart: resources };
   }
 
   /** Brings the index up to the charts changed since it was last brought up to date. */
@@ -245,6 +259,39 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
           }
         });
         sendFhir(ctx.res, 200, body);
+      }
+    },
+    {
+      method: 'GET',
+      path: '/fhir/R4/Patient/:id/$summary',
+      async handler(ctx) {
+        const user = authorize(ctx, 'Patient', 'read', 'chart');
+        // A client needs `r` on every type the summary may list: a section left out
+        // for want of a scope would read as "No information recorded".
+        for (const type of SUMMARY_TYPES) if (!allows(user, type, 'read')) authorize(ctx, type, 'read');
+        for (const [name] of ctx.url.searchParams) {
+          if (name !== '_format') throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: `$summary takes no parameter ${name}`, expression: [name] }]);
+        }
+        const patientId = ctx.params.id;
+        const { patient, chart } = await record(ctx, user, patientId, 'Patient', true);
+        const bundle = patientSummary({
+          patient,
+          chart,
+          organization: { id: user.clinicId, name: deps.clinicName(user.clinicId) ?? 'Clinic' },
+          base: baseUrl(ctx),
+          bundleId: randomUUID(),
+          compositionId: randomUUID(),
+          now: new Date()
+        });
+        audit.record({
+          action: 'fhir.read',
+          outcome: 'success',
+          userId: user.userId,
+          target: docName('chart', patientId),
+          ip: ctx.ip,
+          detail: { interaction: 'summary', resourceType: 'Patient', count: (bundle.entry as unknown[]).length, ...who(user).clientDetail }
+        });
+        sendFhir(ctx.res, 200, bundle);
       }
     },
     {

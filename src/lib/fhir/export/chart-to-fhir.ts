@@ -104,13 +104,28 @@ function observationCode(c: CodeableConcept | undefined): Record<string, unknown
 const ref = (type: string, id: string | undefined) => (id ? { reference: `${type}/${id}` } : undefined);
 const pick = <T extends string>(v: unknown, allowed: readonly T[], fallback: T): T => (typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback);
 
-/** The raw stored fields of an entry (links the typed readers do not return). */
-function raw(doc: Y.Doc, collection: string, id: string): Record<string, unknown> {
+/**
+ * One raw stored field of an entry (links the typed readers do not return),
+ * read on demand: converting the whole entry to JSON for one field cost a
+ * long chart tens of milliseconds.
+ */
+type Raw = (field: string) => unknown;
+function raw(doc: Y.Doc, collection: string, id: string): Raw {
   const e = doc.getMap(collection).get(id);
-  return e instanceof Y.Map ? (e.toJSON() as Record<string, unknown>) : {};
+  return (field) => {
+    if (!(e instanceof Y.Map)) return undefined;
+    const v = e.get(field);
+    return v instanceof Y.AbstractType ? v.toJSON() : v;
+  };
 }
-const rawString = (r: Record<string, unknown>, k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
-const rawArray = (r: Record<string, unknown>, k: string) => (Array.isArray(r[k]) ? (r[k] as unknown[]) : undefined);
+const rawString = (r: Raw, k: string) => {
+  const v = r(k);
+  return typeof v === 'string' ? v : undefined;
+};
+const rawArray = (r: Raw, k: string) => {
+  const v = r(k);
+  return Array.isArray(v) ? (v as unknown[]) : undefined;
+};
 
 // ── Patient ─────────────────────────────────────────────────────────────
 
@@ -350,7 +365,7 @@ const MED_REQUEST_STATUS = ['active', 'on-hold', 'cancelled', 'completed', 'ente
 const MED_STATEMENT_STATUS = ['active', 'completed', 'entered-in-error', 'intended', 'stopped', 'on-hold', 'unknown', 'not-taken'] as const;
 
 /** A medication entry: a prescription signed here gets the same structured directions the pharmacy receives (prescription-fhir.ts). */
-function medicationToFhir(m: MedicationRecord, r: Record<string, unknown>, subject: { reference: string }): Record<string, unknown> {
+function medicationToFhir(m: MedicationRecord, r: Raw, subject: { reference: string }): Record<string, unknown> {
   const reasonCode = (rawArray(r, 'reasonCode') as CodeableConcept[] | undefined)?.map(concept);
   const encounter = ref('Encounter', rawString(r, 'encounterId'));
   if (m.resourceType === 'MedicationStatement') {
