@@ -33,6 +33,8 @@ import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
+import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
+import { createSmartService, type SmartOptions } from './smart/smart-routes';
 import { createBulkExporter, DEFAULT_BULK_EXPORT, type BulkExportOptions } from './fhir/export/bulk-export';
 import { fhirBulkRoutes } from './http/routes/fhir-bulk-routes';
 import { healthRoutes } from './http/routes/health-routes';
@@ -78,6 +80,8 @@ export interface AppOptions {
   unauthenticatedWindowMs?: number;
   /** Timeouts and the connection cap (default DEFAULT_HTTP_LIMITS); tests shorten them. */
   httpLimits?: Partial<HttpLimits>;
+  /** SMART Backend Services: token lifetime, public URL, clock and limits of the token endpoint (smart/smart-routes.ts). */
+  smart?: SmartOptions;
   /** Bulk $export limits (files per N resources, retention, jobs per clinic); tests shorten them. Files go under <dataDir>/fhir-export. */
   bulkExport?: Partial<Omit<BulkExportOptions, 'dir'>>;
 }
@@ -93,6 +97,8 @@ export interface App {
   auditCheckpoints: AuditCheckpoints;
   auth: AuthService;
   patients: PatientProjection;
+  /** Registered API clients (SMART Backend Services). */
+  apiClients: ApiClientStore;
   /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
   seeded: SeedResult | null;
   /** False when the app has not been built (the server answers / with a 503 page saying so). */
@@ -215,6 +221,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const httpLimits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...opts.httpLimits };
 
   const allowedOrigins = opts.allowedOrigins ?? [];
+  const apiClients = createApiClientStore(db);
+  const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
   const routes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -230,10 +238,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit),
+    ...smart.routes,
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
     ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
-    ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, clinicName: (id) => findClinic(db, id)?.name ?? null }),
-    ...cdsRoutes(audit),
+    ...fhirReadRoutes({
+      sync,
+      store: fhirStore,
+      index: createResourceIndex(db),
+      audit,
+      version: VERSION,
+      clinicName: (id) => findClinic(db, id)?.name ?? null,
+      bearer: smart.bearer,
+      tokenEndpoint: smart.tokenEndpoint
+    }),
+    ...cdsRoutes(audit, undefined, smart.bearer),
     ...pharmacyRoutes(db, audit, sync),
     ...telehealthRoutes({
       db,
@@ -308,6 +326,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     auditCheckpoints: checkpoints,
     auth,
     patients,
+    apiClients,
     seeded,
     staticAvailable: site.available,
     routes,

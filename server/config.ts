@@ -15,6 +15,10 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits';
  * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that appends the client to X-Forwarded-For)
  * - OUTPOST_ALLOWED_ORIGINS (none): comma-separated origins, besides the
  *   one the request was sent to, whose pages may post and open sync sockets
+ * - OUTPOST_PUBLIC_URL (none): the origin clients reach the server at
+ *   (`https://outpost.clinic.example`) when a proxy sits in front; SMART
+ *   client assertions must name its /auth/token as their audience. Without
+ *   it the token endpoint is named after the request's Host.
  * - OUTPOST_STATIC_DIR (./build): the built app
  * - OUTPOST_AUDIT_CHECKPOINT_DIR (./audit-checkpoints), OUTPOST_AUDIT_KEY_FILE
  *   (./audit-signing-key.pem), OUTPOST_AUDIT_CHECKPOINT_EVERY (100 entries),
@@ -36,6 +40,7 @@ export interface ServerConfig {
   sessionMaxHours: number;
   trustProxy: boolean;
   allowedOrigins: string[];
+  publicUrl?: string;
   staticDir: string;
   httpLimits: HttpLimits;
   audit: AuditConfig;
@@ -85,12 +90,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     sessionMaxHours: positiveNumber(env, 'OUTPOST_SESSION_MAX_HOURS', 12, 24 * 7),
     trustProxy: env.OUTPOST_TRUST_PROXY === '1',
     allowedOrigins: parseAllowedOrigins(env.OUTPOST_ALLOWED_ORIGINS),
+    publicUrl: publicUrlFrom(env.OUTPOST_PUBLIC_URL),
     staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
     audit: loadAuditConfig(env, cwd),
     httpLimits: httpLimitsFrom(env)
   };
 }
 
+/** OUTPOST_PUBLIC_URL: one plain http(s) origin, or none. */
+function publicUrlFrom(raw: string | undefined): string | undefined {
+  if (!raw?.trim()) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new Error(`OUTPOST_PUBLIC_URL: "${raw}" is not an origin (e.g. https://outpost.clinic.example)`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw new Error(`OUTPOST_PUBLIC_URL: "${raw}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return url.origin;
+}
 
 function httpLimitsFrom(env: NodeJS.ProcessEnv): HttpLimits {
   const d = DEFAULT_HTTP_LIMITS;

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       intervalMs: config.audit.checkpointIntervalMs
     },
     allowedOrigins: config.allowedOrigins,
+    smart: { publicUrl: config.publicUrl },
     httpLimits: config.httpLimits,
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,

@@ -39,6 +39,10 @@ export const AUDIT_ACTIONS = [
   'clinic.create',
   'import',
   'fhir.read',
+  'auth.token',
+  'api-client.create',
+  'api-client.disable',
+  'cds.call',
   'fhir.export',
   'pharmacy.send',
   'prescription.sign',
@@ -129,7 +133,7 @@ export interface SyncService {
   /** POST /api/sync/batch — body validated inside; throws AppError for a malformed request. */
   handleBatch(user: SessionUser, body: unknown): Promise<{ docs: BatchDocResult[] }>;
   /** GET /api/sync/changes — names of readable documents changed after `since`. */
-  changes(user: SessionUser, since: string | undefined): { docs: string[]; cursor: string };
+  changes(user: Pick<SessionUser, 'roles' | 'clinicId'>, since: string | undefined): { docs: string[]; cursor: string };
   /**
    * Server-side write: persisted, attributed to `userId`, broadcast. An
    * `import` (the default) passes the write policy like a client's update;

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type Database from 'better-sqlite3';
 import { isRole, ROLES, type Role } from '../../src/lib/domain/roles';
@@ -5,6 +7,8 @@ import { createAuditLog } from '../audit/audit-log';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
 import { createSessionStore } from '../auth/sessions';
 import { migratePlatformTables, openDatabase } from '../store/db';
+import { createApiClientStore } from '../smart/api-clients';
+import { allValid } from '../smart/scopes';
 import { migrateSyncTables } from '../store/doc-store';
 import {
   createClinic,
@@ -40,6 +44,12 @@ Commands:
   revoke-sessions --username <name>     (a running server closes their open connections within seconds)
   list-quarantined                       documents set aside because they could not be loaded
   release-document --document <name>     let a quarantined document be loaded again (after a repair or restore)
+  add-api-client  --clinic <id|name> --name "System name" --jwks-file key.json --scopes "system/*.rs" [--by <admin>]
+                  registers a system for SMART Backend Services (its public keys, the scopes it may be granted);
+                  prints the client id it signs its token requests with
+  list-api-clients
+  disable-api-client --client <id>      refuses its token requests and ends its access tokens at once
+  enable-api-client  --client <id>
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -61,6 +71,10 @@ const OPTIONS = {
   roles: { type: 'string' },
   password: { type: 'string' },
   document: { type: 'string' },
+  'jwks-file': { type: 'string' },
+  scopes: { type: 'string' },
+  client: { type: 'string' },
+  by: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -97,7 +111,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -207,6 +221,47 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       if (released === 0) throw new UsageError(`${name} is not quarantined.`);
       audit.record({ action: 'doc.quarantined', outcome: 'success', target: name, detail: { released: true } });
       io.out(`Released ${name}: the server loads it again on its next open`);
+      return;
+    }
+    case 'add-api-client': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const name = required(values, 'name');
+      const scopes = [...new Set(required(values, 'scopes').split(/\s+/).filter(Boolean))];
+      if (!allValid(scopes)) throw new UsageError('Scopes are SMART system scopes such as "system/*.rs", "system/Patient.rs" or "system/*.read", separated by spaces');
+      let jwks: unknown;
+      try {
+        jwks = JSON.parse(fs.readFileSync(required(values, 'jwks-file'), 'utf8'));
+      } catch (err) {
+        throw new UsageError(`Could not read the JWKS file: ${(err as Error).message}`);
+      }
+      const store = createApiClientStore(db);
+      let client;
+      try {
+        client = store.add({ clinicId: clinic.id, name, jwks, scopes, createdBy: values.by?.trim() || `admin-cli:${os.userInfo().username}` });
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      audit.record({ action: 'api-client.create', outcome: 'success', target: `api-client:${client.id}`, detail: { clientId: client.id, clinicId: clinic.id, scopes, keys: client.jwks.keys.length, via: 'admin-cli' } });
+      io.out(`Registered API client "${name}" for "${clinic.name}" with scopes ${scopes.join(' ')}`);
+      io.out(`Client id: ${client.id}`);
+      return;
+    }
+    case 'list-api-clients': {
+      const clients = createApiClientStore(db).list();
+      if (clients.length === 0) io.out('No API clients registered.');
+      for (const c of clients) {
+        io.out(`${c.id}  ${(c.disabled ? 'disabled' : 'active').padEnd(8)} ${c.clinicId}  ${c.scopes.join(' ')}  ${c.name}  (by ${c.createdBy}, ${c.createdAt})`);
+      }
+      return;
+    }
+    case 'disable-api-client':
+    case 'enable-api-client': {
+      const id = required(values, 'client');
+      const disable = command === 'disable-api-client';
+      if (!createApiClientStore(db).setDisabled(id, disable)) throw new UsageError(`No API client "${id}"`);
+      audit.record({ action: 'api-client.disable', outcome: 'success', target: `api-client:${id}`, detail: { clientId: id, disabled: disable, via: 'admin-cli' } });
+      io.out(`API client ${id} is now ${disable ? 'disabled' : 'enabled'}`);
       return;
     }
     default:

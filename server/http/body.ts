@@ -69,6 +69,25 @@ export async function readJson(
   return value;
 }
 
+/**
+ * Reads an `application/x-www-form-urlencoded` body (the OAuth token
+ * endpoint's), refusing more than `limit` bytes before buffering them.
+ */
+export async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise<URLSearchParams> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    req.resume();
+    throw new AppError('invalid', 'Send the request body form-encoded (Content-Type: application/x-www-form-urlencoded).');
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  const chunks = await collect(req, limit, bodyIdleMs.get(req) ?? DEFAULT_BODY_IDLE_MS);
+  return new URLSearchParams(chunks.toString('utf8'));
+}
+
 /** True when arrays and objects nest more than `max` levels. Iterative, so no input can overflow the stack. */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];

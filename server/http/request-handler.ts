@@ -50,9 +50,9 @@ export function loggablePath(pathname: string): string {
   return pathname.startsWith('/join/') ? '/join/…' : pathname;
 }
 
-/** Paths the app never renders: API, FHIR, CDS Hooks, sync and the health probe. They answer JSON, never index.html. */
+/** Paths the app never renders: API, FHIR, CDS Hooks, sync, the health probe and the SMART token endpoint and configuration. They answer JSON, never index.html. */
 export function isApiPath(pathname: string): boolean {
-  return /^\/(api|fhir|sync|cds-services)(\/|$)/.test(pathname) || pathname === '/healthz';
+  return /^\/(api|fhir|sync|cds-services)(\/|$)/.test(pathname) || pathname === '/healthz' || pathname === '/auth/token' || pathname === '/.well-known/smart-configuration';
 }
 
 /**

@@ -301,9 +301,12 @@ describe('an ended session closes its sync sockets (4401) and stores nothing mor
 });
 
 describe('every API refuses an ended session', () => {
-  /** Routes anyone may call: sign-in, the app's public settings, the patient's join page and the video service's webhooks. */
+  /** Routes anyone may call: sign-in, the app's public settings, the patient's join page, the video service's webhooks and SMART discovery and token endpoint (clients authenticate by assertion). */
   const PUBLIC = new Set([
     'GET /healthz',
+    'GET /.well-known/smart-configuration',
+    'GET /fhir/R4/.well-known/smart-configuration',
+    'POST /auth/token',
     'GET /api/config',
     'POST /api/auth/login',
     'POST /api/auth/logout',

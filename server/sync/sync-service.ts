@@ -239,7 +239,7 @@ export class SyncServer implements SyncService {
    * after `since` (a cursor from a previous answer). The cursor is the highest
    * update sequence number seen, so no write between two calls is missed.
    */
-  changes(user: SessionUser, since: string | undefined): { docs: string[]; cursor: string } {
+  changes(user: Pick<SessionUser, 'roles' | 'clinicId'>, since: string | undefined): { docs: string[]; cursor: string } {
     if (since !== undefined && since !== '' && !CURSOR_RE.test(since)) {
       throw new AppError('invalid', 'The changes cursor is not valid.', [{ path: 'since', message: 'Use a cursor from a previous answer' }]);
     }

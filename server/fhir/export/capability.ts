@@ -19,9 +19,9 @@ const PATIENT_SCOPED = [
 ];
 
 const BULK_DOC =
-  'Bulk Data Access IG 2.0.0: Prefer: respond-async required; _outputFormat (application/fhir+ndjson), _type, _since; clinicians and administrators; one running export per clinic; files kept 24 hours or until the status URL is DELETEd';
+  'Bulk Data Access IG 2.0.0: Prefer: respond-async required; _outputFormat (application/fhir+ndjson), _type, _since; signed-in clinicians and administrators (session cookie; not available to SMART bearer tokens); one running export per clinic; files kept 24 hours or until the status URL is DELETEd';
 
-export function capabilityStatement(base: string, version: string): Record<string, unknown> {
+export function capabilityStatement(base: string, version: string, tokenUrl = base.replace(/\/fhir\/R4$/, '/auth/token')): Record<string, unknown> {
   const resource = Object.entries(SEARCH_PARAMS).map(([type, params]) => ({
     type,
     ...(type in US_CORE ? { supportedProfile: [US_CORE[type as keyof typeof US_CORE]] } : {}),
@@ -62,8 +62,19 @@ export function capabilityStatement(base: string, version: string): Record<strin
     rest: [
       {
         mode: 'server',
-        documentation: 'Signed-in staff sessions only. Patient: front desk, administrators and clinical staff; every other type: clinicians and nurses. Reads are audited.',
-        security: { description: 'Session cookie from /api/auth/login; no SMART on FHIR.' },
+        documentation:
+          'Signed-in staff sessions: Patient for front desk, administrators and clinical staff; every other type for clinicians and nurses. Registered systems: SMART Backend Services bearer tokens, limited to their clinic and their granted system scopes. Reads are audited.',
+        security: {
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: [{ url: 'token', valueUri: tokenUrl }]
+            }
+          ],
+          service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }], text: 'SMART Backend Services (client credentials, private_key_jwt)' }],
+          description:
+            'Staff: session cookie from /api/auth/login. Systems: OAuth 2.0 client credentials with a private_key_jwt assertion (RS384 or ES384) at the token endpoint, then Authorization: Bearer; see /.well-known/smart-configuration.'
+        },
         resource,
         operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: `System level: every patient of the caller's clinic. ${BULK_DOC}` }],
         interaction: [{ code: 'transaction', documentation: 'POST /fhir/R4: import of one patient\'s transaction Bundle (clinicians)' }]

@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { CdsHooksRequestError, cdsHooksOrderSign, cdsServicesDiscovery, ORDER_SIGN_SERVICE_ID } from '../../../src/lib/domain/drugs';
 import { AppError } from '../../../src/lib/domain/errors';
 import { hasClinicalRole } from '../../../src/lib/domain/roles';
 import { checkCdsRequestSize, createCdsGate, createSerialRunner } from '../../cds/cds-limits';
 import { checkOrderSignRequest } from '../../cds/cds-request';
+import type { BearerResult } from '../../smart/smart-routes';
 import type { Audit } from '../../types';
 import { readJson } from '../body';
 import { requireUser, type Route } from '../context';
@@ -25,12 +27,18 @@ export const CDS_BODY_LIMIT = 4 * 1024 * 1024;
  * Discovery (`GET /cds-services`) is open, as the spec expects: it describes
  * the service and holds no patient data.
  *
+ * An API client registered for SMART Backend Services may call the service
+ * instead with `Authorization: Bearer <token>` (smart/smart-routes.ts): any
+ * valid token of an enabled client will do, since the service reads nothing
+ * from the clinic's records (the request carries what is checked). Each such
+ * call is audited with the client id; an invalid token is 401.
+ *
  * A signed-in user without a clinical role is refused 403 and audited. How
  * much one call may carry, and how many run at once, is in cds-limits.ts.
  *
  * Errors use the app's one JSON error shape (AppErrorBody).
  */
-export function cdsRoutes(audit: Audit, gate = createCdsGate()): Route[] {
+export function cdsRoutes(audit: Audit, gate = createCdsGate(), bearer?: (req: IncomingMessage) => BearerResult): Route[] {
   const discovery = cdsServicesDiscovery();
   const checks = createSerialRunner();
   return [
@@ -46,8 +54,14 @@ export function cdsRoutes(audit: Audit, gate = createCdsGate()): Route[] {
       path: '/cds-services/:id',
       async handler(ctx) {
         if (ctx.params.id !== ORDER_SIGN_SERVICE_ID) throw new AppError('not-found', 'There is no CDS service with that id.');
-        const user = requireUser(ctx);
-        if (!hasClinicalRole(user.roles)) {
+        const viaToken = bearer?.(ctx.req) ?? { kind: 'none' };
+        if (viaToken.kind === 'invalid') {
+          ctx.res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+          throw new AppError('unauthenticated', 'The access token is not valid (unknown, expired or revoked).');
+        }
+        const clientId = viaToken.kind === 'client' ? viaToken.client.clientId : null;
+        const user = clientId ? null : requireUser(ctx);
+        if (user && !hasClinicalRole(user.roles)) {
           audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'cds-services', ip: ctx.ip, detail: { service: ORDER_SIGN_SERVICE_ID } });
           throw new AppError('forbidden', 'Drug checks are for clinicians and nurses.');
         }
@@ -61,6 +75,7 @@ export function cdsRoutes(audit: Audit, gate = createCdsGate()): Route[] {
           checkOrderSignRequest(body);
           checkCdsRequestSize(body as Record<string, unknown>);
           const cards = await checks.run(() => cdsHooksOrderSign(body));
+          if (clientId) audit.record({ action: 'cds.call', outcome: 'success', userId: null, target: 'cds-services', ip: ctx.ip, detail: { service: ORDER_SIGN_SERVICE_ID, clientId } });
           sendJson(ctx.res, 200, cards);
         } catch (err) {
           if (err instanceof CdsHooksRequestError) throw new AppError('invalid', 'The CDS Hooks request is not valid', err.issues.map((message) => ({ message })));

@@ -4,14 +4,17 @@ import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
 import { docAccess, docName, isUuid } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
-import { patientSummary } from '../../../src/lib/fhir/export/patient-summary';
+import { patientSummary, SUMMARY_TYPES } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
 import { createRecordCache } from '../../fhir/export/record-cache';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
 import { matches, parseSearch, RESOURCE_TYPES, searchBundle, sortResources } from '../../fhir/export/search';
 import type { FhirStore } from '../../fhir/fhir-store';
 import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
+import type { BearerResult } from '../../smart/smart-routes';
+import { permits } from '../../smart/scopes';
 import type { Audit, SessionUser, SyncService } from '../../types';
+import type { Role } from '../../../src/lib/domain/roles';
 import { requireUser, type RequestContext, type Route } from '../context';
 
 /**
@@ -34,6 +37,18 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * across clinics (the refusal is audited as authz.denied). Every answered
  * read is audited as `fhir.read` with the resource type, the interaction and
  * a count, against the patient's document name; never with content.
+ *
+ * API clients (SMART Backend Services, smart/smart-routes.ts) read with
+ * `Authorization: Bearer <token>` instead of a session: they see their own
+ * clinic's patients only (another clinic's patient is 404, as for staff),
+ * and their scopes decide the types: a read needs `r` on the type, a search
+ * `s`, `_include` of the Patient `r` on Patient; `$everything` needs `r` on
+ * Patient and holds only the types the client may read; `$summary` needs `r`
+ * on Patient and on every type a summary may list (SUMMARY_TYPES), else 403,
+ * so that no section is left out unnoticed. A type outside the scopes is 403.
+ * Bulk `$export` (fhir-bulk-routes.ts) takes staff sessions only. Their reads are audited with the client id (no user id). A
+ * bearer token that is unknown, expired or of a disabled client is 401
+ * (`WWW-Authenticate: Bearer error="invalid_token"`), even with a session.
  */
 export interface FhirReadDeps {
   sync: Pick<SyncService, 'readState' | 'changes'>;
@@ -41,9 +56,28 @@ export interface FhirReadDeps {
   index: ResourceIndex;
   audit: Audit;
   version: string;
+  /** Resolves `Authorization: Bearer` (smart-routes.ts); without it only sessions are accepted. */
+  bearer?: (req: RequestContext['req']) => BearerResult;
+  /** The SMART token endpoint's URL, for the CapabilityStatement. */
+  tokenEndpoint?: (req: RequestContext['req']) => string;
   /** The clinic's name, for the Organization that authors a patient summary. */
   clinicName(clinicId: string): string | null;
 }
+
+/**
+ * Who reads: a signed-in staff member, or an API client with its granted
+ * scopes. `roles` decide a staff member's access; for a client they only
+ * let the resource index catch up on the clinic's charts (ids, no content).
+ */
+interface Reader {
+  clinicId: string;
+  roles: Role[];
+  userId: string | null;
+  clientId?: string;
+  scopes?: string[];
+}
+
+type Interaction = 'read' | 'search';
 
 const notFound = (what: string) => new OperationOutcomeError(404, [{ severity: 'error', code: 'not-found', diagnostics: what }]);
 
@@ -56,14 +90,52 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   const { sync, index, audit } = deps;
   const cache = createRecordCache();
 
-  /** Signed in with access to this type; refusals audited. */
-  function authorize(ctx: RequestContext, type: string, kind: 'patient' | 'chart' = type === 'Patient' ? 'patient' : 'chart'): SessionUser {
-    const user = requireUser(ctx);
-    if (docAccess(user.roles, kind) === 'none') {
-      audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: `fhir:${type}`, ip: ctx.ip, detail: { reason: 'role', resourceType: type } });
+  /** The staff member or API client behind the request; 401 without either, or with a bearer token not (or no longer) valid. */
+  function reader(ctx: RequestContext): Reader {
+    const bearer = deps.bearer?.(ctx.req) ?? { kind: 'none' };
+    if (bearer.kind === 'invalid') {
+      ctx.res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new OperationOutcomeError(401, [{ severity: 'error', code: 'login', diagnostics: 'The access token is not valid (unknown, expired or revoked)' }]);
+    }
+    if (bearer.kind === 'client') {
+      const c = bearer.client;
+      // Index catch-up only: reads are decided by the scopes (allows()).
+      return { clinicId: c.clinicId, roles: ['clinician'], userId: null, clientId: c.clientId, scopes: c.scopes };
+    }
+    const user: SessionUser = requireUser(ctx);
+    return { clinicId: user.clinicId, roles: user.roles, userId: user.id };
+  }
+
+  /** Whether a client's scopes allow this interaction on this type (staff: always; their roles are checked in authorize). */
+  function allows(r: Reader, type: string, interaction: Interaction): boolean {
+    return r.scopes === undefined || permits(r.scopes, type, interaction);
+  }
+
+  /** Audit fields naming who read: the user, or the client (by id, with no user). */
+  function who(r: Reader): { userId: string | null; clientDetail: Record<string, string> } {
+    return { userId: r.userId, clientDetail: r.clientId ? { clientId: r.clientId } : {} };
+  }
+
+  /** Signed in (or a client's token) with access to this type; refusals audited. */
+  function authorize(
+    ctx: RequestContext,
+    type: string,
+    interaction: Interaction,
+    kind: 'patient' | 'chart' = type === 'Patient' ? 'patient' : 'chart'
+  ): Reader {
+    const r = reader(ctx);
+    if (r.scopes !== undefined) {
+      if (!allows(r, type, interaction)) {
+        audit.record({ action: 'authz.denied', outcome: 'failure', userId: null, target: `fhir:${type}`, ip: ctx.ip, detail: { reason: 'scope', resourceType: type, interaction, clientId: r.clientId } });
+        throw new AppError('forbidden', `The granted scopes do not allow ${interaction === 'read' ? 'reading' : 'searching'} ${type} resources.`);
+      }
+      return r;
+    }
+    if (docAccess(r.roles, kind) === 'none') {
+      audit.record({ action: 'authz.denied', outcome: 'failure', userId: r.userId, target: `fhir:${type}`, ip: ctx.ip, detail: { reason: 'role', resourceType: type } });
       throw new AppError('forbidden', kind === 'patient' ? 'Your role does not give access to patient records.' : 'Only clinicians and nurses may read clinical records.');
     }
-    return user;
+    return r;
   }
 
   function knownType(type: string): void {
@@ -73,12 +145,12 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   }
 
   /** The document's stored state; a document of another clinic is answered 404 (and audited). */
-  async function loadState(name: string, user: SessionUser, ctx: RequestContext, type: string): Promise<Uint8Array | null> {
+  async function loadState(name: string, user: Reader, ctx: RequestContext, type: string): Promise<Uint8Array | null> {
     try {
       return await sync.readState(name, user.clinicId);
     } catch (err) {
       if (err instanceof AppError && err.code === 'forbidden') {
-        audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: name, ip: ctx.ip, detail: { reason: 'other-clinic', resourceType: type } });
+        audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.userId, target: name, ip: ctx.ip, detail: { reason: 'other-clinic', resourceType: type, ...who(user).clientDetail } });
         throw notFound('No such patient in this clinic');
       }
       throw err;
@@ -86,7 +158,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   }
 
   /** The patient's resources of the types the user may read; 404 for a patient this clinic does not have. */
-  async function record(ctx: RequestContext, user: SessionUser, patientId: string, type: string, clinical: boolean): Promise<{ patient: FhirResource; chart: FhirResource[] }> {
+  async function record(ctx: RequestContext, user: Reader, patientId: string, type: string, clinical: boolean): Promise<{ patient: FhirResource; chart: FhirResource[] }> {
     if (!isUuid(patientId)) throw notFound('No such patient in this clinic');
     const patientState = await loadState(docName('patient', patientId), user, ctx, type);
     let patient: FhirResource | null = null;
@@ -108,7 +180,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   }
 
   /** Brings the index up to the charts changed since it was last brought up to date. */
-  async function catchUp(user: SessionUser): Promise<void> {
+  async function catchUp(user: Reader): Promise<void> {
     const { docs, cursor } = sync.changes(user, index.cursor(user.clinicId));
     for (const name of docs) {
       if (!name.startsWith('chart:')) continue;
@@ -123,21 +195,21 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     index.setCursor(user.clinicId, cursor);
   }
 
-  async function patientOf(user: SessionUser, type: string, id: string): Promise<string | null> {
+  async function patientOf(user: Reader, type: string, id: string): Promise<string | null> {
     const hit = index.find(user.clinicId, type, id);
     if (hit) return hit;
     await catchUp(user);
     return index.find(user.clinicId, type, id);
   }
 
-  function done(ctx: RequestContext, user: SessionUser, patientId: string, type: string, interaction: string, count: number, body: unknown): void {
+  function done(ctx: RequestContext, user: Reader, patientId: string, type: string, interaction: string, count: number, body: unknown): void {
     audit.record({
       action: 'fhir.read',
       outcome: 'success',
-      userId: user.id,
+      userId: user.userId,
       target: docName(type === 'Patient' ? 'patient' : 'chart', patientId),
       ip: ctx.ip,
-      detail: { interaction, resourceType: type, count }
+      detail: { interaction, resourceType: type, count, ...who(user).clientDetail }
     });
     sendFhir(ctx.res, 200, body);
   }
@@ -147,25 +219,27 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       method: 'GET',
       path: '/fhir/R4/metadata',
       handler(ctx) {
-        requireUser(ctx);
-        sendFhir(ctx.res, 200, capabilityStatement(baseUrl(ctx), deps.version));
+        reader(ctx);
+        sendFhir(ctx.res, 200, capabilityStatement(baseUrl(ctx), deps.version, deps.tokenEndpoint?.(ctx.req)));
       }
     },
     {
       method: 'GET',
       path: '/fhir/R4/Patient/:id/$everything',
       async handler(ctx) {
-        const user = authorize(ctx, 'Patient', 'chart');
+        const user = authorize(ctx, 'Patient', 'read', 'chart');
         for (const [name] of ctx.url.searchParams) {
           if (name !== '_format') throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: `$everything takes no parameter ${name}`, expression: [name] }]);
         }
         const patientId = ctx.params.id;
         const { patient, chart } = await record(ctx, user, patientId, 'Patient', true);
         const base = baseUrl(ctx);
-        const kept = deps.store.kept(user.clinicId, patientId);
+        // A client gets the types its scopes let it read; staff (chart access checked above) everything.
+        const readable = (r: { resourceType: string }) => allows(user, r.resourceType, 'read');
+        const kept = deps.store.kept(user.clinicId, patientId).filter((k) => readable(k.resource as { resourceType: string }));
         const entry = [
           { fullUrl: `${base}/Patient/${patient.id}`, resource: patient, search: { mode: 'match' } },
-          ...chart.map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+          ...chart.filter(readable).map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
           // Kept verbatim as imported: they are not served by read, so they are named by their import entry id.
           ...kept.map((k) => ({ fullUrl: `urn:uuid:${k.entryId}`, resource: k.resource, search: { mode: 'match' } }))
         ];
@@ -173,10 +247,16 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         audit.record({
           action: 'fhir.read',
           outcome: 'success',
-          userId: user.id,
+          userId: user.userId,
           target: docName('chart', patientId),
           ip: ctx.ip,
-          detail: { interaction: 'everything', resourceType: 'Patient', count: entry.length, kept: kept.length }
+          detail: {
+            interaction: 'everything',
+            resourceType: 'Patient',
+            count: entry.length,
+            kept: kept.length,
+            ...(user.clientId ? { clientId: user.clientId, resourceTypes: [...new Set(entry.map((e) => (e.resource as { resourceType: string }).resourceType))].sort() } : {})
+          }
         });
         sendFhir(ctx.res, 200, body);
       }
@@ -185,7 +265,10 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       method: 'GET',
       path: '/fhir/R4/Patient/:id/$summary',
       async handler(ctx) {
-        const user = authorize(ctx, 'Patient', 'chart');
+        const user = authorize(ctx, 'Patient', 'read', 'chart');
+        // A client needs `r` on every type the summary may list: a section left out
+        // for want of a scope would read as "No information recorded".
+        for (const type of SUMMARY_TYPES) if (!allows(user, type, 'read')) authorize(ctx, type, 'read');
         for (const [name] of ctx.url.searchParams) {
           if (name !== '_format') throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: `$summary takes no parameter ${name}`, expression: [name] }]);
         }
@@ -203,10 +286,10 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         audit.record({
           action: 'fhir.read',
           outcome: 'success',
-          userId: user.id,
+          userId: user.userId,
           target: docName('chart', patientId),
           ip: ctx.ip,
-          detail: { interaction: 'summary', resourceType: 'Patient', count: (bundle.entry as unknown[]).length }
+          detail: { interaction: 'summary', resourceType: 'Patient', count: (bundle.entry as unknown[]).length, ...who(user).clientDetail }
         });
         sendFhir(ctx.res, 200, bundle);
       }
@@ -216,9 +299,9 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       path: '/fhir/R4/:type/:id',
       async handler(ctx) {
         const { type, id } = ctx.params;
-        requireUser(ctx);
+        reader(ctx);
         knownType(type);
-        const user = authorize(ctx, type);
+        const user = authorize(ctx, type, 'read');
         if (type === 'Patient') {
           const { patient } = await record(ctx, user, id, type, false);
           done(ctx, user, id, type, 'read', 1, patient);
@@ -237,10 +320,11 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
       path: '/fhir/R4/:type',
       async handler(ctx) {
         const { type } = ctx.params;
-        requireUser(ctx);
+        reader(ctx);
         knownType(type);
-        const user = authorize(ctx, type);
+        const user = authorize(ctx, type, 'search');
         const q = parseSearch(type, ctx.url.searchParams);
+        if (q.includePatient && !allows(user, 'Patient', 'read')) authorize(ctx, 'Patient', 'read');
         let patientId = q.patient;
         if (!patientId) {
           // Only _id given: the ids must all be one patient's.

@@ -85,6 +85,22 @@ function concept(c: { text?: string; coding?: { system?: string; code?: string; 
   return { coding: (c.coding ?? []).map((x) => ({ system: x.system, code: x.code, display: x.display })), text: c.text };
 }
 const codeConcept = (system: string, code: string, display?: string) => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
+/**
+ * An Observation's code. FHIR R4's oxygen saturation profile (which every
+ * Observation coded 59408-5 or 2708-6 must meet) requires the LOINC code
+ * 2708-6; pulse oximetry (59408-5, what the vitals form records) is a more
+ * specific code of it, so 2708-6 is added beside it, as US Core's pulse
+ * oximetry profile does too.
+ */
+function observationCode(c: CodeableConcept | undefined): Record<string, unknown> | undefined {
+  const out = concept(c);
+  const codings = (out?.coding ?? []) as { system?: string; code?: string }[];
+  const loinc = (code: string) => codings.some((x) => x.system === 'http://loinc.org' && x.code === code);
+  if (out && loinc('59408-5') && !loinc('2708-6')) {
+    out.coding = [...codings, { system: 'http://loinc.org', code: '2708-6', display: 'Oxygen saturation in Arterial blood' }];
+  }
+  return out;
+}
 const ref = (type: string, id: string | undefined) => (id ? { reference: `${type}/${id}` } : undefined);
 const pick = <T extends string>(v: unknown, allowed: readonly T[], fallback: T): T => (typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback);
 
@@ -204,7 +220,7 @@ export function chartToFhir(chart: Y.Doc, patientId: string): FhirResource[] {
       id: o.id,
       status: o.status,
       category: o.category ? [{ coding: [{ system: OBSERVATION_CATEGORY, code: o.category, display: CATEGORY_DISPLAY[o.category] }] }] : undefined,
-      code: concept(o.code),
+      code: observationCode(o.code),
       subject,
       encounter: ref('Encounter', o.encounterId),
       effectiveDateTime: o.effectiveDateTime,

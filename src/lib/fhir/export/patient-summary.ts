@@ -130,6 +130,9 @@ function sectionDiv(key: SectionKey, resources: Json[], emptyText: string): stri
   return `<div xmlns="${XHTML}"><table><thead>${head}</thead><tbody>${rows}</tbody></table></div>`;
 }
 
+/** Every resource type selectSections may list (besides the Patient and the authoring Organization). */
+export const SUMMARY_TYPES = ['AllergyIntolerance', 'Condition', 'Immunization', 'MedicationRequest', 'MedicationStatement', 'Observation'] as const;
+
 /** Which of the record's resources each section lists. */
 export function selectSections(record: readonly FhirResource[]): Record<SectionKey, Json[]> {
   const live = record.filter((r) => !inError(r));
