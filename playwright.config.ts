@@ -29,6 +29,8 @@ export default defineConfig({
     browserName: 'chromium',
     headless: true,
     viewport: { width: 1280, height: 860 },
+    // The browser's language decides the app's when no one has chosen: English, as the specs read it.
+    locale: 'en-US',
     screenshot: 'only-on-failure',
     trace: 'off',
     launchOptions: { executablePath, args: chromiumArgs }

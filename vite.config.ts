@@ -1,3 +1,4 @@
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { SvelteKitPWA } from '@vite-pwa/sveltekit';
 import { defineConfig } from 'vitest/config';
@@ -6,6 +7,10 @@ const api = process.env.OUTPOST_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   plugins: [
+    // Messages (messages/<locale>.json) compile to one small function each, so a page carries only the texts it shows.
+    // The locale is set at run time (src/lib/i18n/locale.svelte.ts): no locale in the URL, no cookie.
+    // Under Vitest the plugin's watcher keeps the test server from exiting: the tests compile once instead (scripts/compile-messages.ts).
+    ...(process.env.VITEST ? [] : [paraglideVitePlugin({ project: './project.inlang', outdir: './src/lib/paraglide', strategy: ['globalVariable', 'baseLocale'] })]),
     sveltekit(),
     SvelteKitPWA({
       registerType: 'prompt',
@@ -58,6 +63,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'server/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['./scripts/compile-messages.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks'

@@ -70,3 +70,50 @@ test('the desk creates, copies and revokes a video appointment’s join link fro
   await expectAccessible(page, 'schedule offline, join link refused');
   await desk.close();
 });
+
+test('a join link made in Swahili opens the patient’s page in Swahili; the patient switches to Spanish and it stays so', async ({ browser }) => {
+  const desk = await Device.open(browser, clinic);
+  const { page } = desk;
+  await desk.signIn('desk.demo');
+  await page.getByRole('link', { name: 'Schedule', exact: true }).click();
+  await expect(page.getByTestId('day-view')).toBeVisible();
+  let toggle = page.getByRole('button', { name: 'Join link…' });
+  if ((await toggle.count()) === 0) {
+    await page.getByRole('button', { name: 'Next day' }).click();
+    toggle = page.getByRole('button', { name: 'Join link…' });
+  }
+  const id = await page.getByTestId('appointment').filter({ has: toggle }).first().getAttribute('data-appointment-id');
+  const card = page.locator(`[data-testid="appointment"][data-appointment-id="${id}"]`);
+  await card.getByRole('button', { name: 'Join link…' }).click();
+  const links = card.getByTestId('appointment-join-links');
+  await links.getByLabel('Join page language').selectOption('sw');
+  await links.getByRole('button', { name: 'Create join link' }).click();
+  const joinPath = new URL(await links.getByTestId('join-link').inputValue()).pathname;
+  await desk.close();
+
+  // The patient's phone speaks English (the context's locale): the link's language wins over it.
+  const phone = await Device.open(browser, clinic, { width: 390, height: 844 });
+  const p = phone.page;
+  await p.goto(joinPath);
+  await expect(p.getByRole('heading', { level: 1 })).toHaveText('Jiunge na mashauriano yako ya video');
+  await expect(p.getByText('Ili kulinda faragha yako, tafadhali thibitisha tarehe yako ya kuzaliwa.')).toBeVisible();
+  await expect(p.getByLabel('Tarehe ya kuzaliwa')).toBeVisible();
+  await expect(p.getByRole('button', { name: 'Endelea' })).toBeVisible();
+  await expect(p.locator('html')).toHaveAttribute('lang', 'sw');
+
+  await p.getByLabel('Lugha').selectOption({ label: 'Español' });
+  await expect(p.getByRole('heading', { level: 1 })).toHaveText('Entre a su consulta por video');
+  await expect(p.getByLabel('Fecha de nacimiento')).toBeVisible();
+  await expect(p.getByRole('button', { name: 'Continuar' })).toBeVisible();
+  await expectAccessible(p, 'join page in Spanish');
+
+  // A reload lands on /join (the link is not kept): still Spanish.
+  await expect(p).toHaveURL(/\/join$/);
+  await p.reload();
+  await expect(p.getByTestId('join-reopen').getByRole('heading', { level: 1 })).toHaveText('Vuelva a abrir el enlace de su consulta');
+  // Opening the Swahili link again keeps the patient's own choice.
+  await p.goto(joinPath);
+  await expect(p.getByRole('heading', { level: 1 })).toHaveText('Entre a su consulta por video');
+  await expect(p.getByLabel('Idioma')).toHaveValue('es');
+  await phone.close();
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { GuestKind } from '../../src/lib/domain/telehealth/participants';
+import type { Language } from '../../src/lib/domain/languages';
 import type { JoinScope } from '../../src/lib/domain/telehealth/join';
 import { hashSecret, newSecret } from './secrets';
 
@@ -24,6 +25,8 @@ export interface LinkRow {
   revoked_at: string | null;
   revoked_reason: string | null;
   failed_attempts: number;
+  /** The language the join page opens in; null: the browser's. */
+  language: Language | null;
 }
 
 /** One message for unknown, expired and revoked links, so a probe learns nothing about which it hit. */
@@ -31,8 +34,8 @@ export const LINK_INVALID = 'This link is not valid or has expired. Contact the 
 
 export function createJoinLinkStore(db: Database.Database, now: () => number) {
   const insert = db.prepare(
-    `INSERT INTO telehealth_join_links (id, token_hash, visit_id, scope, guest_kind, created_by, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT INTO telehealth_join_links (id, token_hash, visit_id, scope, guest_kind, created_by, created_at, expires_at, language)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
   );
   const byHash = db.prepare('SELECT * FROM telehealth_join_links WHERE token_hash = ?');
   const byId = db.prepare('SELECT * FROM telehealth_join_links WHERE id = ?');
@@ -48,11 +51,11 @@ export function createJoinLinkStore(db: Database.Database, now: () => number) {
   return {
     isUsable,
 
-    issue(visitId: string, scope: JoinScope, guestKind: GuestKind | null, createdBy: string, minutes: number) {
+    issue(visitId: string, scope: JoinScope, guestKind: GuestKind | null, createdBy: string, minutes: number, language: Language | null = null) {
       const secret = newSecret();
       const id = randomUUID();
       const expiresAt = new Date(now() + minutes * 60_000).toISOString();
-      insert.run(id, hashSecret(secret), visitId, scope, guestKind, createdBy, iso(), expiresAt);
+      insert.run(id, hashSecret(secret), visitId, scope, guestKind, createdBy, iso(), expiresAt, language);
       return { linkId: id, secret, expiresAt };
     },
 

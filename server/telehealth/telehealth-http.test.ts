@@ -59,6 +59,18 @@ describe('video visit journey over HTTP', () => {
     expect((await postJson(`${app.url}/api/telehealth/admit`, { visitId: randomUUID() })).status).toBe(401);
     expect((await postJson(`${app.url}/api/telehealth/join/enter`, { token: 'short' })).status).toBe(400);
   });
+
+  test('a link may carry one of the five languages; any other is refused', async () => {
+    const patientId = randomUUID();
+    app = await startTelehealthServer([{ username: 'desk', roles: ['frontdesk'] }]);
+    const desk = await app.cookieFor('desk');
+    const refused = await postJson(`${app.url}/api/telehealth/links`, { scope: 'patient', visitId: randomUUID(), patientId, language: 'de' }, desk);
+    expect(refused.status).toBe(400);
+    const created = await postJson(`${app.url}/api/telehealth/links`, { scope: 'patient', visitId: randomUUID(), patientId, language: 'fr' }, desk);
+    expect(created.status).toBe(201);
+    const { token } = (await created.json()) as { token: string };
+    expect(await (await postJson(`${app.url}/api/telehealth/join/check`, { token })).json()).toEqual({ scope: 'patient', needsBirthDate: true, guestLabel: null, language: 'fr' });
+  });
 });
 
 describe('without LiveKit settings', () => {

@@ -60,9 +60,17 @@ describe('join links', () => {
 
   test('a patient link asks for the date of birth; a guest link does not', () => {
     const link = patientLink();
-    expect(service.check(link.token, IP)).toEqual({ scope: 'patient', needsBirthDate: true, guestLabel: null });
+    expect(service.check(link.token, IP)).toEqual({ scope: 'patient', needsBirthDate: true, guestLabel: null, language: null });
     const guest = service.createLink(desk, { scope: 'guest', visitId, guestKind: 'interpreter' }, IP);
-    expect(service.check(guest.token, IP)).toEqual({ scope: 'guest', needsBirthDate: false, guestLabel: 'Interpreter' });
+    expect(service.check(guest.token, IP)).toEqual({ scope: 'guest', needsBirthDate: false, guestLabel: 'Interpreter', language: null });
+  });
+
+  test('the language the clinic chose for a link comes back with the link check', () => {
+    const link = service.createLink(desk, { scope: 'patient', visitId, patientId, language: 'sw' }, IP);
+    expect(link.language).toBe('sw');
+    expect(service.check(link.token, IP)).toEqual({ scope: 'patient', needsBirthDate: true, guestLabel: null, language: 'sw' });
+    const guest = service.createLink(desk, { scope: 'guest', visitId, guestKind: 'family', language: 'pt' }, IP);
+    expect(service.check(guest.token, IP)).toMatchObject({ scope: 'guest', language: 'pt' });
   });
 
   test('a guest link needs the visit to exist first', () => {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../src/lib/domain/errors';
+import { isLanguage } from '../../src/lib/domain/languages';
 import type { Role } from '../../src/lib/domain/roles';
 import type { CreateLinkInput, PollAnswer } from '../../src/lib/domain/telehealth/join';
 import type { RunningLate } from '../../src/lib/domain/telehealth/running-late';
@@ -121,16 +122,17 @@ export function createTelehealthService(deps: TelehealthDeps) {
       if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
       const guestKind: GuestKind | null = input.scope === 'guest' ? input.guestKind : null;
       const minutes = input.expiresInMinutes ?? (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
-      const link = links.issue(v.visit_id, input.scope, guestKind, user.id, minutes);
+      const language = input.language ?? null;
+      const link = links.issue(v.visit_id, input.scope, guestKind, user.id, minutes, language);
       audit.record({
         action: 'telehealth.link.create',
         outcome: 'success',
         userId: user.id,
         target: target(v.visit_id),
-        detail: { linkId: link.linkId, scope: input.scope, guestKind, expiresAt: link.expiresAt },
+        detail: { linkId: link.linkId, scope: input.scope, guestKind, expiresAt: link.expiresAt, language },
         ip
       });
-      return { linkId: link.linkId, path: `/join/${link.secret}`, token: link.secret, expiresAt: link.expiresAt };
+      return { linkId: link.linkId, path: `/join/${link.secret}`, token: link.secret, expiresAt: link.expiresAt, language };
     },
 
     revokeLink(user: SessionUser, linkId: string, ip: string): void {
@@ -142,10 +144,15 @@ export function createTelehealthService(deps: TelehealthDeps) {
       audit.record({ action: 'telehealth.link.revoke', outcome: 'success', userId: user.id, target: target(link.visit_id), detail: { linkId, changed }, ip });
     },
 
-    /** What the join page shows before asking anything: whether a date of birth is needed. */
+    /** What the join page shows before asking anything: whether a date of birth is needed, and the language the clinic chose for the page (null: the browser's). */
     check(secret: string, ip: string) {
       const { link } = joinTarget(secret, ip, 'check');
-      return { scope: link.scope, needsBirthDate: link.scope === 'patient', guestLabel: link.guest_kind ? GUEST_LABELS[link.guest_kind] : null };
+      return {
+        scope: link.scope,
+        needsBirthDate: link.scope === 'patient',
+        guestLabel: link.guest_kind ? GUEST_LABELS[link.guest_kind] : null,
+        language: isLanguage(link.language) ? link.language : null
+      };
     },
 
     /** Confirms identity (patient: date of birth, with an attempt limit) and puts the person in the waiting room. */

@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
  *
  * - telehealth_visits: one row per video visit (the appointment's id), with
  *   the opaque room name and the status derived from video events.
- * - telehealth_join_links: only the SHA-256 of each link's secret.
+ * - telehealth_join_links: only the SHA-256 of each link's secret, and the
+ *   language the join page opens in (added later: older files get the column).
  * - telehealth_waiting: who is in the waiting room (ticket hashed too).
  * - telehealth_participants: opaque identities minted at admit, so webhooks
  *   can be attributed (a clinician's identity maps to their user id).
@@ -41,7 +42,8 @@ export function migrateTelehealthTables(db: Database.Database): void {
       expires_at TEXT NOT NULL,
       revoked_at TEXT,
       revoked_reason TEXT,
-      failed_attempts INTEGER NOT NULL DEFAULT 0
+      failed_attempts INTEGER NOT NULL DEFAULT 0,
+      language TEXT
     );
     CREATE INDEX IF NOT EXISTS telehealth_join_links_visit ON telehealth_join_links(visit_id);
     CREATE TABLE IF NOT EXISTS telehealth_waiting (
@@ -81,4 +83,6 @@ export function migrateTelehealthTables(db: Database.Database): void {
       sent_at TEXT NOT NULL
     );
   `);
+  const linkColumns = db.prepare('PRAGMA table_info(telehealth_join_links)').all() as { name: string }[];
+  if (!linkColumns.some((c) => c.name === 'language')) db.exec('ALTER TABLE telehealth_join_links ADD COLUMN language TEXT');
 }

@@ -1,8 +1,10 @@
 import { AppError } from '../domain/errors';
+import type { Language } from '../domain/languages';
 import { secretSchema } from '../domain/telehealth/join';
 import type { RunningLate } from '../domain/telehealth/running-late';
-import { messageOf } from '../ui/handle-error';
-import { checkJoinLink, enterWaitingRoom, isVideoNotConfigured, pollWaitingRoom, VIDEO_NOT_CONFIGURED } from './telehealth.service';
+import { joinErrorText, type Text } from '../i18n/patient-texts';
+import { m } from '../paraglide/messages';
+import { checkJoinLink, enterWaitingRoom, pollWaitingRoom } from './telehealth.service';
 import type { CallCredentials, VideoCall } from './video-call.svelte';
 
 /**
@@ -25,23 +27,25 @@ function loadCallCode(): Promise<typeof import('./video-call.svelte')> {
  * confirm who they are → check camera and sound → wait → the call. The
  * link's secret lives only in this object's memory; the waiting room is
  * polled so the clinician keeps seeing them, and the video token handed
- * over at admit is used at once.
+ * over at admit is used at once. Messages are kept as texts to say (in
+ * whatever language the page speaks when they are shown).
  */
 export type JoinStep =
   | { step: 'checking' }
-  | { step: 'invalid'; message: string }
+  | { step: 'invalid'; message: Text }
   | { step: 'identity'; needsBirthDate: boolean; guestLabel: string | null }
   | { step: 'devices' }
   | { step: 'waiting'; since: number }
   | { step: 'call'; since: number }
-  | { step: 'closed'; message: string };
+  | { step: 'closed'; message: Text };
 
 export const POLL_MS = 3000;
 
 export class JoinVisit {
   #step = $state.raw<JoinStep>({ step: 'checking' });
   #busy = $state(false);
-  #error = $state<string | null>(null);
+  #error = $state.raw<Text | null>(null);
+  #language = $state<Language | null>(null);
   #call = $state.raw<VideoCall | null>(null);
   #runningLate = $state.raw<RunningLate | null>(null);
   readonly #token: string;
@@ -64,7 +68,11 @@ export class JoinVisit {
     return this.#busy;
   }
   get error(): string | null {
-    return this.#error;
+    return this.#error?.() ?? null;
+  }
+  /** The language the clinic chose when it made the link; null when none (or not known yet). */
+  get linkLanguage(): Language | null {
+    return this.#language;
   }
   get call(): VideoCall | null {
     return this.#call;
@@ -77,16 +85,17 @@ export class JoinVisit {
   /** Looks the link up; a malformed one is refused without asking the server. */
   async start(): Promise<void> {
     if (!secretSchema.safeParse(this.#token).success) {
-      this.#step = { step: 'invalid', message: 'This visit link is not complete. Open the link from your message again.' };
+      this.#step = { step: 'invalid', message: () => m.join_link_incomplete() };
       return;
     }
     try {
       const link = await checkJoinLink(this.#token);
       this.#role = link.scope;
+      this.#language = link.language ?? null;
       this.#step = { step: 'identity', needsBirthDate: link.needsBirthDate, guestLabel: link.guestLabel };
       loadCallCode().catch(() => {});
     } catch (e) {
-      this.#step = { step: 'invalid', message: isVideoNotConfigured(e) ? `${VIDEO_NOT_CONFIGURED} Please call the clinic.` : messageOf(e) };
+      this.#step = { step: 'invalid', message: joinErrorText(e) };
     }
   }
 
@@ -100,8 +109,8 @@ export class JoinVisit {
       this.#step = { step: 'devices' };
       this.#schedulePoll(0);
     } catch (e) {
-      this.#error = messageOf(e);
-      if (e instanceof AppError && /locked/.test(e.message)) this.#step = { step: 'invalid', message: e.message };
+      this.#error = joinErrorText(e);
+      if (e instanceof AppError && /locked/.test(e.message)) this.#step = { step: 'invalid', message: this.#error };
     } finally {
       this.#busy = false;
     }
@@ -117,11 +126,11 @@ export class JoinVisit {
 
   async hangUp(): Promise<void> {
     await this.#call?.leave();
-    this.#finish('You have left the call. You can close this page.');
+    this.#finish(() => m.join_left_call());
   }
 
   leaveWaitingRoom(): void {
-    this.#finish('You have left the waiting room. To join again, open the link from your message.');
+    this.#finish(() => m.join_left_waiting_room());
   }
 
   async destroy(): Promise<void> {
@@ -129,7 +138,7 @@ export class JoinVisit {
     await this.#call?.destroy();
   }
 
-  #finish(message: string): void {
+  #finish(message: Text): void {
     this.#stopPolling();
     this.#step = { step: 'closed', message };
   }
@@ -149,7 +158,7 @@ export class JoinVisit {
     try {
       const answer = await pollWaitingRoom(this.#ticket);
       if (answer.status === 'closed') {
-        this.#finish('This visit has ended or the link is no longer valid. If you still need to be seen, please call the clinic.');
+        this.#finish(() => m.join_visit_over());
         return;
       }
       if (answer.status === 'admitted') {
@@ -162,7 +171,7 @@ export class JoinVisit {
       this.#error = null;
     } catch (e) {
       // A dropped connection while waiting is normal on a weak link: say so and keep trying.
-      this.#error = messageOf(e);
+      this.#error = joinErrorText(e);
     }
     this.#schedulePoll();
   }
@@ -173,7 +182,7 @@ export class JoinVisit {
       code = await loadCallCode();
     } catch {
       // Shown in the waiting room, which tries again (its timer, so leaving stops it).
-      this.#error = 'The video call could not be loaded.';
+      this.#error = () => m.join_call_not_loaded();
       if (this.#step.step !== 'waiting') this.#step = { step: 'waiting', since: this.#enteredAt };
       this.#stopPolling();
       this.#timer = setTimeout(() => void this.#enterCall(credentials), POLL_MS);

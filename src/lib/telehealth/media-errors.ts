@@ -1,5 +1,6 @@
 /**
- * Plain-language messages for camera and microphone failures. Browsers
+ * Camera and microphone failures, sorted into the few kinds a person can
+ * act on (the words are in messages/, see mediaProblemText). Browsers
  * report them as DOMExceptions with a name; the name is all we read.
  */
 export type MediaProblem = 'blocked' | 'missing' | 'busy' | 'insecure' | 'unknown';
@@ -12,11 +13,3 @@ export function mediaProblemOf(error: unknown): MediaProblem {
   if (name === 'TypeError') return 'insecure';
   return 'unknown';
 }
-
-export const MEDIA_PROBLEM_TEXT: Record<MediaProblem, string> = {
-  blocked: 'Your browser is not allowing this page to use your camera or microphone.',
-  missing: 'We could not find a camera or microphone on this device.',
-  busy: 'Your camera or microphone is being used by another app. Close other video apps and try again.',
-  insecure: 'This page cannot use your camera here. Open the link from your message again.',
-  unknown: 'Your camera or microphone could not be started.'
-};

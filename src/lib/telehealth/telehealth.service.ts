@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
+import { LANGUAGES, type Language } from '../domain/languages';
 import type { PollAnswer } from '../domain/telehealth/join';
 import type { GuestKind } from '../domain/telehealth/participants';
 import { runningLateAnswerSchema, type RunningLate } from '../domain/telehealth/running-late';
@@ -27,7 +28,13 @@ const credentialsSchema = z.object({ serverUrl: z.string(), token: z.string(), e
 const admitSchema = credentialsSchema.extend({ admitted: z.number() });
 export type AdmitAnswer = z.infer<typeof admitSchema>;
 
-const checkSchema = z.object({ scope: z.enum(['patient', 'guest']), needsBirthDate: z.boolean(), guestLabel: z.string().nullable() });
+const checkSchema = z.object({
+  scope: z.enum(['patient', 'guest']),
+  needsBirthDate: z.boolean(),
+  guestLabel: z.string().nullable(),
+  /** The language the clinic chose for the page; an unknown one (a newer server) counts as none. */
+  language: z.enum(LANGUAGES).nullable().optional().catch(null)
+});
 export type LinkCheck = z.infer<typeof checkSchema>;
 
 const enterSchema = z.object({ ticket: z.string(), status: z.literal('waiting') });
@@ -51,9 +58,9 @@ export function isVideoNotConfigured(error: unknown): boolean {
 
 export const VIDEO_NOT_CONFIGURED = 'Video is not configured on this server.';
 
-/** The patient's link; `expiresInMinutes` (5 min to 7 days) overrides the server's default of 24 hours. */
-export async function createPatientLink(visitId: string, patientId: string, expiresInMinutes?: number): Promise<JoinLink> {
-  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'patient', visitId, patientId, expiresInMinutes } }));
+/** The patient's link; `expiresInMinutes` (5 min to 7 days) overrides the server's default of 24 hours; `language` is the one its page opens in. */
+export async function createPatientLink(visitId: string, patientId: string, expiresInMinutes?: number, language?: Language): Promise<JoinLink> {
+  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'patient', visitId, patientId, expiresInMinutes, language } }));
 }
 
 /**
@@ -67,8 +74,8 @@ export function linkMinutesForAppointment(appointmentEnd: string, now = Date.now
 }
 
 /** A separate, shorter-lived link for an interpreter or family member; it joins the same visit with the patient's rights. */
-export async function createGuestLink(visitId: string, guestKind: GuestKind): Promise<JoinLink> {
-  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'guest', visitId, guestKind } }));
+export async function createGuestLink(visitId: string, guestKind: GuestKind, language?: Language): Promise<JoinLink> {
+  return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'guest', visitId, guestKind, language } }));
 }
 
 /** Stops a link working at once; whoever holds it sees the clinic's "not valid" message. */

@@ -12,7 +12,9 @@ import {
 } from 'livekit-client';
 import { roleOfIdentity, type ParticipantRole } from '../domain/telehealth/participants';
 import { callEndFor, CHAT_TOPIC, decodeChat, encodeChat, isPoor, shouldDropVideo, type CallEnd, type CallQuality } from './call-policy';
-import { MEDIA_PROBLEM_TEXT, mediaProblemOf } from './media-errors';
+import { mediaProblemText, type Text } from '../i18n/patient-texts';
+import { m } from '../paraglide/messages';
+import { mediaProblemOf } from './media-errors';
 
 /**
  * The one place the app talks to LiveKit. Components read this class's
@@ -99,7 +101,7 @@ export class VideoCall {
   #screenSharing = $state(false);
   #canPlayAudio = $state(true);
   #chat = $state.raw<ChatLine[]>([]);
-  #problem = $state<string | null>(null);
+  #problem = $state.raw<Text | null>(null);
   #quality = new Map<string, CallQuality>();
   #poorSince: number | null = null;
   #qualityTimer: ReturnType<typeof setInterval> | null = null;
@@ -154,7 +156,7 @@ export class VideoCall {
   }
   /** A problem worth telling the person about (camera blocked, rejoin impossible); null when all is well. */
   get problem(): string | null {
-    return this.#problem;
+    return this.#problem?.() ?? null;
   }
   /** True while the join credentials can still open the room (Rejoin is possible). */
   get canRejoin(): boolean {
@@ -180,7 +182,7 @@ export class VideoCall {
   /** One tap after a dropped connection: the same credentials, while they last. */
   async rejoin(): Promise<void> {
     if (!this.#credentials || !this.canRejoin) {
-      this.#problem = 'This call link has expired. Ask the clinic to let you in again.';
+      this.#problem = () => m.error_call_link_expired();
       return;
     }
     await this.join(this.#credentials);
@@ -221,7 +223,7 @@ export class VideoCall {
       this.#screenSharing = next;
     } catch (e) {
       // Closing the browser's picker without choosing is not a problem to report.
-      if (mediaProblemOf(e) !== 'blocked') this.#problem = 'Screen sharing could not start.';
+      if (mediaProblemOf(e) !== 'blocked') this.#problem = () => m.error_screen_share();
     }
     this.#refresh();
   }
@@ -383,7 +385,8 @@ export class VideoCall {
     try {
       await action();
     } catch (e) {
-      this.#problem = MEDIA_PROBLEM_TEXT[mediaProblemOf(e)];
+      const problem = mediaProblemOf(e);
+      this.#problem = () => mediaProblemText(problem);
     }
   }
 

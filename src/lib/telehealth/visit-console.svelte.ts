@@ -1,3 +1,4 @@
+import type { Language } from '../domain/languages';
 import { AppError } from '../domain/errors';
 import { messageOf } from '../ui/handle-error';
 import { GUEST_LABELS, type GuestKind } from '../domain/telehealth/participants';
@@ -106,19 +107,20 @@ export class VisitConsole {
     this.#makeCall = make;
   }
 
-  async createLink(): Promise<void> {
+  /** The patient's join link; `language` is the one its page opens in (absent: the patient's browser's). */
+  async createLink(language?: Language): Promise<void> {
     if (!this.patientId) return;
     await this.#act(async () => {
-      const link = await createPatientLink(this.visitId, this.patientId!);
+      const link = await createPatientLink(this.visitId, this.patientId!, undefined, language);
       this.#link = { ...link, label: 'Patient', guestKind: null, revoked: false };
       this.#schedule(0);
     });
   }
 
   /** A separate, shorter-lived link for an interpreter or family member. */
-  async inviteGuest(kind: GuestKind): Promise<void> {
+  async inviteGuest(kind: GuestKind, language?: Language): Promise<void> {
     await this.#act(async () => {
-      const link = await createGuestLink(this.visitId, kind);
+      const link = await createGuestLink(this.visitId, kind, language);
       this.#guests = [...this.#guests, { ...link, label: GUEST_LABELS[kind], guestKind: kind, revoked: false }];
     });
   }

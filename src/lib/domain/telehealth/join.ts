@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { languageSchema } from '../languages';
 import { GUEST_KINDS } from './participants';
 import type { RunningLate } from './running-late';
 
@@ -19,13 +20,16 @@ export const createLinkSchema = z.discriminatedUnion('scope', [
     scope: z.literal('patient'),
     visitId: z.uuid(),
     patientId: z.uuid(),
-    expiresInMinutes: z.number().int().min(5).max(7 * 24 * 60).optional()
+    expiresInMinutes: z.number().int().min(5).max(7 * 24 * 60).optional(),
+    /** The language the join page opens in (the patient can still switch); absent: the browser's. */
+    language: languageSchema.optional()
   }),
   z.object({
     scope: z.literal('guest'),
     visitId: z.uuid(),
     guestKind: z.enum(GUEST_KINDS),
-    expiresInMinutes: z.number().int().min(5).max(24 * 60).optional()
+    expiresInMinutes: z.number().int().min(5).max(24 * 60).optional(),
+    language: languageSchema.optional()
   })
 ]);
 export type CreateLinkInput = z.infer<typeof createLinkSchema>;
