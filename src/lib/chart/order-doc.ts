@@ -248,7 +248,7 @@ export function recordPointOfCare(doc: Y.Doc, input: PointOfCareInput, who: Orde
     : [{ code: test.code, display: test.display, short: test.short, fields: resultFields(test.spec!, test.spec!.kind === 'qualitative' ? 'answer' : 'value', o) }];
   const orderId = newId();
   const observationIds = parts.map(() => newId());
-  const performer = { reference: `Practitioner/${who.actor.id}`, display: who.actor.name };
+  const performer = [{ reference: `Practitioner/${who.actor.id}`, display: who.actor.name }];
   migrate(doc);
   doc.transact(() => {
     const now = nowIso();
@@ -372,7 +372,7 @@ export function recordFreeTextResult(doc: Y.Doc, orderId: string, input: FreeTex
         issued: now,
         ...(r.kind === 'text' ? { valueString: r.text } : { valueQuantity: r.unit ? { value: r.value, unit: r.unit } : { value: r.value } }),
         basedOn: [orderId],
-        performer: { reference: `Practitioner/${who.actor.id}`, display: who.actor.name },
+        performer: [{ reference: `Practitioner/${who.actor.id}`, display: who.actor.name }],
         notInCatalogue: true
       },
       who.actor

@@ -116,7 +116,7 @@ export function resultRow(o: Observation): ResultRow {
     range: rangeText(o),
     flag: o.notInCatalogue ? { status: 'no-range' } : resultFlag(o),
     notInCatalogue: o.notInCatalogue === true,
-    performer: o.performer?.display,
+    performer: o.performer?.map((p) => p.display).join(', ') || undefined,
     kitLotNumber: o.kitLotNumber
   };
 }
