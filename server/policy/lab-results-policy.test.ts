@@ -85,7 +85,7 @@ describe('point-of-care tests through the policy', () => {
     ['a haemoglobin that is text', { code: hb, valueQuantity: { value: '9.1', unit: 'g/dL' } }, 'refuse:structure.field-type@observations/o1/valueQuantity'],
     ['a haemoglobin with no value', { code: hb, valueString: 'low' }, 'refuse:lab.result-value@observations/o1/valueQuantity'],
     ['a haemoglobin of 91 (a typo)', { code: hb, valueQuantity: { value: 91, unit: 'g/dL' } }, 'refuse:lab.result-value@observations/o1/valueQuantity'],
-    ['a haemoglobin in g/L', { code: hb, valueQuantity: { value: 91, unit: 'g/L' } }, 'refuse:lab.result-value@observations/o1/valueQuantity'],
+    ['a haemoglobin in g/L', { code: hb, valueQuantity: { value: 9.1, unit: 'g/L' } }, 'refuse:lab.result-value@observations/o1/valueQuantity'],
     ['an unknown malaria answer', { code: malaria, valueCodeableConcept: { text: 'Maybe', coding: [{ system: ANSWER, code: 'maybe' }] } }, 'refuse:lab.result-value@observations/o1/valueCodeableConcept'],
     ['a malaria answer with no coded answer', { code: malaria, valueCodeableConcept: { text: 'Positive' } }, 'refuse:lab.result-value@observations/o1/valueCodeableConcept']
   ])('%s is refused', (_, fields, violation) => {

@@ -151,7 +151,7 @@ export const freeTextOrderSchema = z.object({
 export type FreeTextOrderInput = z.input<typeof freeTextOrderSchema>;
 
 /** The result of a test not in the catalogue: free text, or a number with a unit; never flagged. */
-export const freeTextResultSchema = z.union([
+export const freeTextResultSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('text'),
     text: z.string().trim().min(1, 'Write the result').max(FREE_TEXT_LIMITS.resultText, `Keep the result under ${FREE_TEXT_LIMITS.resultText} characters`)
