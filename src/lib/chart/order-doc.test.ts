@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { completeOrderByResult, listOrders, moveOrder, placeFreeTextOrder, placeOrder, recordFreeTextResult, recordPointOfCare } from './order-doc';
-import { groupResults, prominentPositives } from '../domain/lab-results';
+import { groupResults, latestGroups, prominentPositives } from '../domain/lab-results';
 import { listObservations, listReports, putClinical } from './clinical-doc';
 import { autoCompletingResult, resultsForOrder } from '../domain/orders';
 
@@ -206,5 +206,15 @@ describe('orders by name (not in the catalogue)', () => {
     const catalogued = placeOrder(doc, { code: '4548-4' }, doctor);
     expect(() => recordFreeTextResult(doc, catalogued, { kind: 'text', text: '6.1%' }, doctor)).toThrow('This order is from the catalogue');
     expect(doc.getMap('observations').size).toBe(0);
+  });
+});
+
+describe('point-of-care results in the results list', () => {
+  it('each test done on the spot is its own group, so the latest of each shows first', () => {
+    const doc = new Y.Doc();
+    recordPointOfCare(doc, { code: '70569-9', answer: 'pf' }, nurse);
+    recordPointOfCare(doc, { code: '718-7', value: 9.1, population: 'woman' }, nurse);
+    const groups = groupResults(listObservations(doc), listReports(doc));
+    expect(latestGroups(groups).map((g) => g.title).sort()).toEqual(['Haemoglobin (point of care)', 'Malaria RDT']);
   });
 });

@@ -125,7 +125,9 @@ const when = (o: { effectiveDateTime: string; createdAt: string }) => o.effectiv
 
 /**
  * Lab results grouped by report, newest report first. Results no report
- * points to are grouped by the time they were taken, as "Other results".
+ * points to are grouped by the time they were taken, as "Other results";
+ * a point-of-care result or one of a test ordered by name is grouped under
+ * its test's name.
  */
 export function groupResults(observations: Observation[], reports: Report[]): ResultGroup[] {
   const labs = new Map(observations.filter(isLaboratory).map((o) => [o.id, o]));
@@ -141,13 +143,18 @@ export function groupResults(observations: Observation[], reports: Report[]): Re
     rows.forEach((row) => claimed.add(row.observation.id));
     groups.push({ reportId: r.id, title: r.code.text, at: when(r), rows });
   }
-  const loose = new Map<string, ResultRow[]>();
+  const loose = new Map<string, { title: string; at: string; rows: ResultRow[] }>();
   for (const o of labs.values()) {
     if (claimed.has(o.id)) continue;
     const at = when(o);
-    loose.set(at, [...(loose.get(at) ?? []), resultRow(o)]);
+    // A test done on the spot, or ordered by name, is its own group: the latest of each test shows first.
+    const title = o.performer?.some((p) => p.reference) || o.notInCatalogue ? o.code.text : 'Other results';
+    const key = `${title}\u0000${at}`;
+    const g = loose.get(key) ?? { title, at, rows: [] };
+    g.rows.push(resultRow(o));
+    loose.set(key, g);
   }
-  for (const [at, rows] of loose) groups.push({ title: 'Other results', at, rows });
+  groups.push(...loose.values());
   return groups.sort((a, b) => b.at.localeCompare(a.at));
 }
 
