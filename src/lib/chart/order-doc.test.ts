@@ -101,6 +101,7 @@ describe('point-of-care tests: ordered and resulted in one step', () => {
       category: 'laboratory',
       valueCodeableConcept: { text: 'Positive — P. falciparum', coding: [{ system: 'urn:outpost:poc-answer', code: 'pf' }] },
       interpretation: [{ text: 'Positive', coding: [{ code: 'POS' }] }],
+      referenceRange: [{ text: 'Negative' }],
       basedOn: [orderId],
       performer: [{ reference: 'Practitioner/n1', display: 'Nurse Test' }],
       kitLotNumber: 'LOT-42'

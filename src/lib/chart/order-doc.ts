@@ -215,6 +215,7 @@ function resultFields(spec: ResultSpec, path: string, input: { value?: number; a
     if (!a) throw invalid(path, 'Choose the result');
     return {
       valueCodeableConcept: { text: a.display, coding: [{ system: POC_ANSWER_SYSTEM, code: a.code, display: a.display }] },
+      referenceRange: [{ text: 'Negative' }],
       interpretation: [{ text: a.interpretation === 'NEG' ? 'Negative' : a.interpretation === 'POS' ? 'Positive' : a.interpretation === 'IND' ? 'Invalid — repeat' : 'Abnormal', coding: [{ system: INTERPRETATION_SYSTEM, code: a.interpretation }] }]
     };
   }
