@@ -96,6 +96,16 @@ describe('point-of-care tests through the policy', () => {
     expect(live.doc.getMap('observations').has('o1')).toBe(false);
   });
 
+  it('a refusal names the test and what it admits, never the value written (refusals are audited and sent back)', () => {
+    const o = write(liveDoc(), nurse, observation({ code: hb, valueQuantity: { value: 91.37, unit: 'g/dL' } }));
+    const text = JSON.stringify(o.verdict);
+    expect(o.verdict!.violations.map((v) => v.message)).toEqual(['A Haemoglobin (point of care) result is between 1 and 25 g/dL']);
+    expect(text).not.toContain('91.37');
+    const m = write(liveDoc(), nurse, observation({ code: malaria, valueCodeableConcept: { text: 'Positive maybe', coding: [{ system: ANSWER, code: 'maybe-pos' }] } }));
+    expect(m.verdict!.violations.map((v) => v.message)).toEqual(['A Malaria RDT result is one of: pf, pan, pf-pan, negative, invalid']);
+    expect(JSON.stringify(m.verdict)).not.toContain('maybe');
+  });
+
   it('positive controls: a well-formed haemoglobin and malaria answer written by hand are admitted', () => {
     expect(write(liveDoc(), nurse, observation({ code: hb, valueQuantity: { value: 9.1, unit: 'g/dL' } })).violations).toEqual([]);
     expect(write(liveDoc(), nurse, observation({ code: malaria, valueCodeableConcept: { text: 'Negative', coding: [{ system: ANSWER, code: 'negative' }] } })).violations).toEqual([]);
