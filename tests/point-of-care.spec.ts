@@ -101,3 +101,42 @@ test('offline: a nurse records a positive malaria RDT and a haemoglobin of 9.1 g
   );
   await device.close();
 });
+
+test('a test not in the catalogue: ordered by name, its result entered as written and shown as not range-checked', async ({ browser }) => {
+  const device = await Device.open(browser, clinic, { width: 390, height: 844 });
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await page.getByRole('link', { name: 'Register patient' }).click();
+  await page.getByLabel('Family name').fill('Byname');
+  await page.getByLabel('Given names').fill('Zawadi');
+  await page.getByLabel('Birth date').fill('1988-07-01');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await page.getByRole('link', { name: 'Open chart' }).click();
+  await expect(page.getByTestId('patient-name')).toHaveText('Byname, Zawadi');
+
+  const orders = page.getByTestId('orders');
+  await orders.getByTestId('free-open').click();
+  const form = page.getByTestId('free-form');
+  // An empty name is refused with a clear message.
+  await form.getByRole('button', { name: 'Sign order' }).click();
+  await expect(form.getByRole('alert')).toHaveText('Write the name of the test');
+  await form.getByLabel('Test name').fill('Sickle cell screen');
+  await form.getByLabel('Code (optional)').fill('local-17');
+  await form.getByRole('button', { name: 'Sign order' }).click();
+  await expect(page.getByTestId('order-notice')).toHaveText('Ordered Sickle cell screen (not in catalogue).');
+
+  const order = orders.getByTestId('order').filter({ hasText: 'Sickle cell screen' });
+  await expect(order.getByTestId('not-in-catalogue')).toHaveText('Not in catalogue');
+  await order.getByRole('button', { name: 'Enter result' }).click();
+  await page.getByTestId('free-result-form').getByLabel('Result').fill('HbAS (trait)');
+  await page.getByTestId('free-result-form').getByRole('button', { name: 'Save result' }).click();
+
+  const row = page.getByTestId('results').getByTestId('result-row').filter({ hasText: 'Sickle cell screen' });
+  await expect(row).toContainText('HbAS (trait)');
+  await expect(row.getByTestId('result-not-in-catalogue')).toHaveText('Not in catalogue · not range-checked');
+  await expect(row).toContainText('None (not in catalogue)');
+  await expect(row.getByTestId('flag')).toHaveCount(0);
+  await expect(orders.getByTestId('order').filter({ hasText: 'Sickle cell screen' })).toHaveCount(0);
+  await device.close();
+});
