@@ -56,6 +56,7 @@ export const TARGETS: Record<string, { mutate: string[]; tests: string[] }> = {
       'server/policy/structure-limits.test.ts',
       'server/policy/provenance-policy.test.ts',
       'server/policy/records-policy.test.ts',
+      'server/policy/lab-results-policy.test.ts',
       'server/policy/gate-view.test.ts',
       'server/policy/policy-table.test.ts'
     ]

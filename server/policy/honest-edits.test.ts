@@ -21,7 +21,7 @@ import {
   updateCondition
 } from '../../src/lib/chart/chart-doc';
 import { listMedicationRecords, prescribe, stopMedication } from '../../src/lib/chart/medication-doc';
-import { listOrders, moveOrder, placeOrder } from '../../src/lib/chart/order-doc';
+import { listOrders, moveOrder, placeFreeTextOrder, placeOrder, recordFreeTextResult, recordPointOfCare } from '../../src/lib/chart/order-doc';
 import { dismissReminder } from '../../src/lib/chart/reminder-doc';
 import { recordVitals } from '../../src/lib/chart/vitals-doc';
 import { canTransition, mayMoveOrder, ORDER_STATUSES } from '../../src/lib/domain/orders';
@@ -70,8 +70,25 @@ function act(rand: Random, d: Device): string | null {
     ['vitals', () => recordVitals(doc, { systolic: 110 + Math.floor(rand() * 40), diastolic: 70, heartRate: 72 }, me)],
     ['care team', () => addCareTeamMember(doc, { name: 'Community health worker', role: 'CHW', since: '2026-01-01' }, me)],
     ['dismiss reminder', () => dismissReminder(doc, pick(rand, ['uspstf-bp', 'flu']), 'Declined after discussion', me)],
-    ['order', () => placeOrder(doc, { code: pick(rand, ['58410-2', '51990-0']) }, { actor: me, roles: d.author.roles })]
+    ['order', () => placeOrder(doc, { code: pick(rand, ['58410-2', '51990-0']) }, { actor: me, roles: d.author.roles })],
+    [
+      'point-of-care test',
+      () =>
+        recordPointOfCare(
+          doc,
+          pick(rand, [
+            { code: '70569-9', answer: pick(rand, ['pf', 'negative', 'invalid']), kitLotNumber: 'LOT-1' },
+            { code: '718-7', value: Math.round((6 + rand() * 9) * 10) / 10, population: pick(rand, ['woman', 'pregnant', 'man'] as const) },
+            { code: '24357-6', answers: { '20454-5': 'trace', '25428-4': 'negative', '5799-2': '1+', '5802-4': 'negative', '5794-3': 'negative', '2514-8': 'negative' } }
+          ]),
+          { actor: me, roles: d.author.roles }
+        )
+    ],
+    ['order by name', () => placeFreeTextOrder(doc, { text: pick(rand, ['Blood film', 'Sickle cell screen']), category: 'laboratory' }, { actor: me, roles: d.author.roles })]
   ];
+  for (const o of listOrders(doc).filter((x) => x.notInCatalogue && x.status === 'active')) {
+    choices.push(['result by name', () => recordFreeTextResult(doc, o.id, pick(rand, [{ kind: 'text', text: 'Normal' }, { kind: 'quantity', value: 8, unit: 'ng/mL' }] as const), { actor: me, roles: d.author.roles })]);
+  }
   if (allergies.length) {
     const a = pick(rand, allergies);
     choices.push(['edit allergy', () => updateAllergy(doc, a.id, pick(rand, [{ reaction: `Hives ${Math.floor(rand() * 9)}` }, { severity: pick(rand, ['mild', 'moderate', 'severe'] as const) }]), me)]);

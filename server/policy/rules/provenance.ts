@@ -6,7 +6,8 @@ import { plain, type PolicyNode } from '../yjs-view';
  * Provenance names the connected user, never a name written by the client.
  *
  * - `provenance.forged-id` (refuse): a user id written into the record
- *   (`…ById`, `byId`, a requester `Practitioner/<id>`) must be the author's.
+ *   (`…ById`, `byId`, a requester's or a result performer's
+ *   `Practitioner/<id>`) must be the author's.
  *   The app always writes the signed-in user's id (an offline session is
  *   the user who unlocked the device), so another id is a forgery and
  *   refusing cannot wedge an honest client.
@@ -126,6 +127,11 @@ export function provenanceRule(input: RuleInput): RuleOutput {
       if (value !== author.name) [fixed, ctx.fixes] = [author.name, 1];
     } else if (kind === 'time' && typeof value === 'string') {
       if (badTime(value, nowMs)) [fixed, ctx.fixes, timeOnly] = [input.now, 1, true];
+    } else if (field === 'performer' && Array.isArray(value)) {
+      // FHIR Observation.performer: who did a test on the spot names the author (vitals name no reference).
+      value.forEach((p, i) => {
+        if (isRecord(p) && typeof p.reference === 'string' && p.reference !== `Practitioner/${author.userId}` && !ctx.old.has(canonical(p))) ctx.ids.push(`${where}/${i}`);
+      });
     } else if (field === 'requester') {
       // Wrapped so the requester check below applies; it names the place as `<parent>/requester`.
       fixed = (checkValue({ requester: value }, ctx, locate(change.root, change.key, path.slice(0, -1))) as Record<string, unknown>).requester;

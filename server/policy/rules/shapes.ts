@@ -67,7 +67,10 @@ const CHART_SHAPES: Record<string, Shape> = {
     component: list,
     referenceRange: list,
     interpretation: list,
-    basedOn: strings
+    basedOn: strings,
+    performer: z.array(z.object({ reference: z.string().optional(), display: z.string() })),
+    kitLotNumber: z.string().max(60),
+    notInCatalogue: z.boolean()
   },
   medications: {
     medicationCodeableConcept: concept,
@@ -100,7 +103,9 @@ const CHART_SHAPES: Record<string, Shape> = {
     statusReason: str,
     statusChangedAt: str,
     statusChangedBy: str,
-    completedByResult: str
+    completedByResult: str,
+    notInCatalogue: z.boolean(),
+    pointOfCare: z.boolean()
   },
   pharmacySends: {
     medicationId: str,

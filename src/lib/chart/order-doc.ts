@@ -3,17 +3,35 @@ import type { Actor } from '../domain/chart';
 import { AppError } from '../domain/errors';
 import {
   assertTransition,
+  freeTextOrderSchema,
+  freeTextResultSchema,
   LOINC_SYSTEM,
+  pointOfCareInputSchema,
   mayMoveOrder,
   mayPlaceOrder,
   orderableByCode,
   orderInputSchema,
   orderRecordSchema,
+  type FreeTextOrderInput,
+  type FreeTextResultInput,
   type OrderInput,
+  type PointOfCareInput,
   type OrderRecord,
   type OrderStatus
 } from '../domain/orders';
 import type { Role } from '../domain/roles';
+import type { ObservationInput } from '../domain/clinical';
+import {
+  flagQuantity,
+  INTERPRETATION_SYSTEM,
+  POC_ANSWER_SYSTEM,
+  pointOfCareTest,
+  rangeFor,
+  UCUM_SYSTEM,
+  type Population,
+  type ResultSpec
+} from '../domain/point-of-care';
+import { putClinical } from './clinical-doc';
 import { migrate, newId, nowIso, str } from './schema';
 
 /**
@@ -169,4 +187,198 @@ export function listOrders(doc: Y.Doc): OrderRecord[] {
   });
   const when = (o: OrderRecord) => o.authoredOn || o.createdAt;
   return out.sort((a, b) => when(b).localeCompare(when(a)) || a.id.localeCompare(b.id));
+}
+
+// ── Point-of-care tests and tests not in the catalogue ──────────────────
+
+const invalid = (path: string, message: string) => new AppError('invalid', message, [{ path, message }]);
+
+function assertClinical(who: OrderActor): 'sign' | 'draft' {
+  const may = mayPlaceOrder(who.roles);
+  if (may === 'none') throw new AppError('forbidden', 'Only clinicians and nurses place orders');
+  return may;
+}
+
+function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, input: unknown, message: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    throw new AppError('invalid', details[0]?.message ?? message, details);
+  }
+  return parsed.data;
+}
+
+/** One result's stored value, range and flag, from the test's spec; throws AppError('invalid') for a value the spec does not admit. */
+function resultFields(spec: ResultSpec, path: string, input: { value?: number; answer?: string; population?: Population }): Partial<ObservationInput> {
+  if (spec.kind === 'qualitative') {
+    const a = spec.answers.find((x) => x.code === input.answer);
+    if (!a) throw invalid(path, 'Choose the result');
+    return {
+      valueCodeableConcept: { text: a.display, coding: [{ system: POC_ANSWER_SYSTEM, code: a.code, display: a.display }] },
+      referenceRange: [{ text: 'Negative' }],
+      interpretation: [{ text: a.interpretation === 'NEG' ? 'Negative' : a.interpretation === 'POS' ? 'Positive' : a.interpretation === 'IND' ? 'Invalid — repeat' : 'Abnormal', coding: [{ system: INTERPRETATION_SYSTEM, code: a.interpretation }] }]
+    };
+  }
+  const v = input.value;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(path, 'Enter the value read');
+  if (v < spec.min || v > spec.max) throw invalid(path, `A reading is between ${spec.min} and ${spec.max} ${spec.unit}`);
+  const range = rangeFor(spec, input.population);
+  if (!range) throw invalid('population', 'Say whose range applies (woman, pregnant woman or man)');
+  const flag = flagQuantity(range, v);
+  const q = (value: number) => ({ value, unit: spec.unit, system: UCUM_SYSTEM, code: spec.ucum });
+  return {
+    valueQuantity: q(v),
+    referenceRange: [{ ...(range.low !== undefined ? { low: q(range.low) } : {}), ...(range.high !== undefined ? { high: q(range.high) } : {}), text: range.text }],
+    interpretation: [{ text: flag.code === 'N' ? 'Normal' : flag.label, coding: [{ system: INTERPRETATION_SYSTEM, code: flag.code }] }]
+  };
+}
+
+/**
+ * A point-of-care test done now (by a nurse or clinician): the order,
+ * completed, and its result (one observation, or one per pad of a panel
+ * under a report) in one chart edit, naming who did it and the kit's lot.
+ * Returns the order's and the observations' ids.
+ */
+export function recordPointOfCare(doc: Y.Doc, input: PointOfCareInput, who: OrderActor): { orderId: string; observationIds: string[] } {
+  const may = assertClinical(who);
+  const o = parseOrThrow(pointOfCareInputSchema, input, 'The test result is not valid');
+  const test = pointOfCareTest(o.code);
+  if (!test) throw invalid('code', 'Choose a test from the list');
+  const parts: { code: string; display: string; short: string; fields: Partial<ObservationInput> }[] = test.components
+    ? test.components.map((c) => ({ code: c.code, display: c.display, short: c.short, fields: resultFields(c.spec, `answers.${c.code}`, { answer: o.answers?.[c.code] }) }))
+    : [{ code: test.code, display: test.display, short: test.short, fields: resultFields(test.spec!, test.spec!.kind === 'qualitative' ? 'answer' : 'value', o) }];
+  const orderId = newId();
+  const observationIds = parts.map(() => newId());
+  const performer = [{ reference: `Practitioner/${who.actor.id}`, display: who.actor.name }];
+  migrate(doc);
+  doc.transact(() => {
+    const now = nowIso();
+    const e = new Y.Map<unknown>();
+    orders(doc).set(orderId, e);
+    e.set('resourceType', 'ServiceRequest');
+    e.set('id', orderId);
+    e.set('status', 'completed');
+    e.set('intent', 'order');
+    e.set('category', test.category);
+    e.set('code', { text: test.short, coding: [{ system: LOINC_SYSTEM, code: test.code, display: test.display }] });
+    e.set('priority', 'routine');
+    e.set('reasonText', o.reason);
+    e.set('note', '');
+    e.set('authoredOn', now);
+    if (may === 'sign') e.set('requester', { reference: `Practitioner/${who.actor.id}`, display: who.actor.name });
+    e.set('pointOfCare', true);
+    e.set('statusReason', 'Done at the point of care');
+    e.set('completedByResult', observationIds[0]);
+    e.set('statusChangedAt', now);
+    e.set('statusChangedBy', who.actor.name);
+    e.set('createdAt', now);
+    e.set('createdBy', who.actor.name);
+    e.set('updatedAt', now);
+    e.set('updatedBy', who.actor.name);
+    parts.forEach((p, i) => {
+      putClinical(
+        doc,
+        'observations',
+        observationIds[i],
+        {
+          status: 'final',
+          category: 'laboratory',
+          code: { text: p.short, coding: [{ system: LOINC_SYSTEM, code: p.code, display: p.display }] },
+          effectiveDateTime: now,
+          issued: now,
+          ...p.fields,
+          basedOn: [orderId],
+          performer,
+          ...(o.kitLotNumber ? { kitLotNumber: o.kitLotNumber } : {})
+        },
+        who.actor
+      );
+    });
+    if (test.components) {
+      putClinical(
+        doc,
+        'reports',
+        newId(),
+        {
+          status: 'final',
+          category: [{ text: 'Laboratory', coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'LAB' }] }],
+          code: { text: test.short, coding: [{ system: LOINC_SYSTEM, code: test.code, display: test.display }] },
+          effectiveDateTime: now,
+          issued: now,
+          result: observationIds,
+          basedOn: [orderId]
+        },
+        who.actor
+      );
+    }
+  }, 'local');
+  return { orderId, observationIds };
+}
+
+/**
+ * Orders a test the catalogue lacks, by name: signed by a clinician, a
+ * nurse's a draft, like any order; marked not in the catalogue.
+ */
+export function placeFreeTextOrder(doc: Y.Doc, input: FreeTextOrderInput, who: OrderActor, id: string = newId()): string {
+  const may = assertClinical(who);
+  const o = parseOrThrow(freeTextOrderSchema, input, 'The order is not valid');
+  migrate(doc);
+  doc.transact(() => {
+    const now = nowIso();
+    const e = new Y.Map<unknown>();
+    orders(doc).set(id, e);
+    e.set('resourceType', 'ServiceRequest');
+    e.set('id', id);
+    e.set('status', may === 'sign' ? 'active' : 'draft');
+    e.set('intent', 'order');
+    e.set('category', o.category);
+    e.set('code', o.code ? { text: o.text, coding: [{ code: o.code }] } : { text: o.text });
+    e.set('priority', o.priority);
+    e.set('reasonText', o.reason);
+    e.set('note', '');
+    e.set('authoredOn', now);
+    if (may === 'sign') e.set('requester', { reference: `Practitioner/${who.actor.id}`, display: who.actor.name });
+    e.set('notInCatalogue', true);
+    e.set('createdAt', now);
+    e.set('createdBy', who.actor.name);
+    e.set('updatedAt', now);
+    e.set('updatedBy', who.actor.name);
+  }, 'local');
+  return id;
+}
+
+/**
+ * The result of an active order placed by name: free text or a value with
+ * its unit, with no reference range or flag (the chart has none for a test
+ * it does not know). Completes the order. Returns the observation's id.
+ */
+export function recordFreeTextResult(doc: Y.Doc, orderId: string, input: FreeTextResultInput, who: OrderActor): string {
+  assertClinical(who);
+  const order = readOne(orderId, entryOrThrow(doc, orderId));
+  if (!order.notInCatalogue) throw new AppError('invalid', 'This order is from the catalogue: its result comes from the laboratory');
+  if (order.status !== 'active') throw new AppError('conflict', 'Only an active (signed) order takes a result');
+  const r = parseOrThrow(freeTextResultSchema, input, 'The result is not valid');
+  const id = newId();
+  doc.transact(() => {
+    const now = nowIso();
+    putClinical(
+      doc,
+      'observations',
+      id,
+      {
+        status: 'final',
+        category: order.category === 'imaging' ? 'imaging' : 'laboratory',
+        code: order.code,
+        effectiveDateTime: now,
+        issued: now,
+        ...(r.kind === 'text' ? { valueString: r.text } : { valueQuantity: r.unit ? { value: r.value, unit: r.unit } : { value: r.value } }),
+        basedOn: [orderId],
+        performer: [{ reference: `Practitioner/${who.actor.id}`, display: who.actor.name }],
+        notInCatalogue: true
+      },
+      who.actor
+    );
+    completeOrderByResult(doc, orderId, id, who.actor);
+  }, 'local');
+  return id;
 }

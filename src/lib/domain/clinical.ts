@@ -55,6 +55,12 @@ export const observationInputSchema = z.object({
   interpretation: z.array(conceptSchema).optional(),
   /** Chart entry ids of the orders (ServiceRequest) this result answers. */
   basedOn: z.array(z.string()).optional(),
+  /** Who did the test (FHIR Observation.performer), for a test done on the spot. */
+  performer: z.array(z.object({ reference: z.string().optional(), display: z.string() })).optional(),
+  /** The test kit's lot number, for a point-of-care test. */
+  kitLotNumber: z.string().optional(),
+  /** The result of a test not in the catalogue: shown as such and never range-checked. */
+  notInCatalogue: z.boolean().optional(),
   ...common
 });
 export type ObservationInput = z.input<typeof observationInputSchema>;

@@ -27,6 +27,11 @@ export interface ResultRow {
   unit: string;
   range: string;
   flag: ResultFlag;
+  /** A test ordered by name: not in the catalogue, never range-checked. */
+  notInCatalogue: boolean;
+  /** Who did a test on the spot, and the kit's lot. */
+  performer?: string;
+  kitLotNumber?: string;
 }
 
 export interface ResultGroup {
@@ -46,7 +51,11 @@ const INTERPRETATION: Record<string, ResultFlag> = {
   LL: { status: 'abnormal', level: 'danger', label: 'Critically low' },
   AA: { status: 'abnormal', level: 'danger', label: 'Critically abnormal' },
   HU: { status: 'abnormal', level: 'danger', label: 'Significantly high' },
-  LU: { status: 'abnormal', level: 'danger', label: 'Significantly low' }
+  LU: { status: 'abnormal', level: 'danger', label: 'Significantly low' },
+  // Qualitative answers of point-of-care tests: a positive is shown prominently; invalid means repeat.
+  POS: { status: 'abnormal', level: 'danger', label: 'Positive' },
+  NEG: { status: 'normal' },
+  IND: { status: 'abnormal', level: 'warn', label: 'Invalid — repeat' }
 };
 
 export function isLaboratory(o: Observation): boolean {
@@ -61,7 +70,10 @@ export function testKeyOf(o: Observation): string {
 export function resultFlag(o: Observation): ResultFlag {
   for (const i of o.interpretation ?? []) {
     const code = i.coding?.find((c) => c.code && INTERPRETATION[c.code])?.code;
-    if (code) return INTERPRETATION[code];
+    if (!code) continue;
+    const flag = INTERPRETATION[code];
+    // The interpretation's own words (e.g. "Moderate anaemia") say more than the code's.
+    return flag.status === 'abnormal' && i.text.trim() ? { ...flag, label: i.text.trim() } : flag;
   }
   const value = o.valueQuantity?.value;
   const range = o.referenceRange?.[0];
@@ -102,7 +114,10 @@ export function resultRow(o: Observation): ResultRow {
     numeric: o.valueQuantity?.value ?? o.valueInteger,
     unit: o.valueQuantity?.unit ?? '',
     range: rangeText(o),
-    flag: resultFlag(o)
+    flag: o.notInCatalogue ? { status: 'no-range' } : resultFlag(o),
+    notInCatalogue: o.notInCatalogue === true,
+    performer: o.performer?.map((p) => p.display).join(', ') || undefined,
+    kitLotNumber: o.kitLotNumber
   };
 }
 
@@ -110,7 +125,9 @@ const when = (o: { effectiveDateTime: string; createdAt: string }) => o.effectiv
 
 /**
  * Lab results grouped by report, newest report first. Results no report
- * points to are grouped by the time they were taken, as "Other results".
+ * points to are grouped by the time they were taken, as "Other results";
+ * a point-of-care result or one of a test ordered by name is grouped under
+ * its test's name.
  */
 export function groupResults(observations: Observation[], reports: Report[]): ResultGroup[] {
   const labs = new Map(observations.filter(isLaboratory).map((o) => [o.id, o]));
@@ -126,14 +143,31 @@ export function groupResults(observations: Observation[], reports: Report[]): Re
     rows.forEach((row) => claimed.add(row.observation.id));
     groups.push({ reportId: r.id, title: r.code.text, at: when(r), rows });
   }
-  const loose = new Map<string, ResultRow[]>();
+  const loose = new Map<string, { title: string; at: string; rows: ResultRow[] }>();
   for (const o of labs.values()) {
     if (claimed.has(o.id)) continue;
     const at = when(o);
-    loose.set(at, [...(loose.get(at) ?? []), resultRow(o)]);
+    // A test done on the spot, or ordered by name, is its own group: the latest of each test shows first.
+    const title = o.performer?.some((p) => p.reference) || o.notInCatalogue ? o.code.text : 'Other results';
+    const key = `${title}\u0000${at}`;
+    const g = loose.get(key) ?? { title, at, rows: [] };
+    g.rows.push(resultRow(o));
+    loose.set(key, g);
   }
-  for (const [at, rows] of loose) groups.push({ title: 'Other results', at, rows });
+  groups.push(...loose.values());
   return groups.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/** LOINC codes of tests whose positive result the chart shows at the top: malaria RDT, HIV rapid test, urine pregnancy test. */
+export const PROMINENT_CODES = ['70569-9', '76772-3', '80387-4', '2106-3'];
+
+/** Positive results of those tests (newest first): shown above the results list. */
+export function prominentPositives(observations: Observation[]): ResultRow[] {
+  return observations
+    .filter((o) => isLaboratory(o) && !o.notInCatalogue && PROMINENT_CODES.includes(testKeyOf(o)))
+    .map(resultRow)
+    .filter((r) => r.flag.status === 'abnormal' && r.flag.level === 'danger')
+    .sort((a, b) => when(b.observation).localeCompare(when(a.observation)));
 }
 
 /** The latest group of each report title: what the Results section shows first. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from './errors';
 import type { Role } from './roles';
 import type { Observation, Report } from './clinical';
+import { POINT_OF_CARE_TESTS, POPULATIONS } from './point-of-care';
 
 /**
  * Laboratory and imaging orders (CPOE), shaped as FHIR R4 ServiceRequest:
@@ -56,7 +57,9 @@ export const ORDER_CATALOGUE: readonly OrderableTest[] = [
   { code: '2857-1', display: 'Prostate specific Ag [Mass/volume] in Serum or Plasma', short: 'PSA', category: 'laboratory' },
   { code: '57905-2', display: 'Hemoglobin.gastrointestinal [Presence] in Stool by Immunologic method', short: 'FIT', category: 'laboratory', alsoAnsweredBy: ['29771-3'] },
   { code: '36643-5', display: 'XR Chest 2 Views', short: 'Chest X-ray', category: 'imaging' },
-  { code: '24606-6', display: 'MG Breast Screening', short: 'Screening mammogram', category: 'imaging' }
+  { code: '24606-6', display: 'MG Breast Screening', short: 'Screening mammogram', category: 'imaging' },
+  // Point-of-care tests, INR and PT, with how their results are entered and flagged: see point-of-care.ts.
+  ...POINT_OF_CARE_TESTS.map(({ code, display, short, category, alsoAnsweredBy }) => ({ code, display, short, category, alsoAnsweredBy }))
 ];
 
 export function orderableByCode(code: string): OrderableTest | undefined {
@@ -126,6 +129,58 @@ export const orderInputSchema = z.object({
 });
 export type OrderInput = z.input<typeof orderInputSchema>;
 
+/** Limits on a test ordered by name because the catalogue lacks it. */
+export const FREE_TEXT_LIMITS = { text: 200, code: 40, resultText: 1000, unit: 30, lot: 60 } as const;
+
+/**
+ * A test not in the catalogue: its name as written, a code if the clinician
+ * knows one (not checked), and a category. Stored marked `notInCatalogue`,
+ * and its result is never range-checked.
+ */
+export const freeTextOrderSchema = z.object({
+  text: z
+    .string()
+    .trim()
+    .min(1, 'Write the name of the test')
+    .max(FREE_TEXT_LIMITS.text, `Keep the test name under ${FREE_TEXT_LIMITS.text} characters`),
+  code: z.string().trim().max(FREE_TEXT_LIMITS.code, `Keep the code under ${FREE_TEXT_LIMITS.code} characters`).default(''),
+  category: z.enum(ORDER_CATEGORIES, { message: 'Choose laboratory or imaging' }),
+  priority: z.enum(ORDER_PRIORITIES).default('routine'),
+  reason: z.string().trim().max(300, 'Keep the reason under 300 characters').default('')
+});
+export type FreeTextOrderInput = z.input<typeof freeTextOrderSchema>;
+
+/** The result of a test not in the catalogue: free text, or a number with a unit; never flagged. */
+export const freeTextResultSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('text'),
+    text: z.string().trim().min(1, 'Write the result').max(FREE_TEXT_LIMITS.resultText, `Keep the result under ${FREE_TEXT_LIMITS.resultText} characters`)
+  }),
+  z.object({
+    kind: z.literal('quantity'),
+    value: z.number({ message: 'The value is a number' }).finite('The value is a number'),
+    unit: z.string().trim().max(FREE_TEXT_LIMITS.unit, `Keep the unit under ${FREE_TEXT_LIMITS.unit} characters`).default('')
+  })
+]);
+export type FreeTextResultInput = z.input<typeof freeTextResultSchema>;
+
+/**
+ * A point-of-care test done now: the order and its result in one step. For
+ * a panel (urine dipstick) `answers` holds one answer per component code;
+ * otherwise `value` is the number read or `answer` the qualitative answer.
+ */
+export const pointOfCareInputSchema = z.object({
+  code: z.string(),
+  value: z.number().finite().optional(),
+  answer: z.string().optional(),
+  answers: z.record(z.string(), z.string()).optional(),
+  /** Whose range applies, for a test whose range differs by sex or pregnancy. */
+  population: z.enum(POPULATIONS).optional(),
+  kitLotNumber: z.string().trim().max(FREE_TEXT_LIMITS.lot, `Keep the lot number under ${FREE_TEXT_LIMITS.lot} characters`).default(''),
+  reason: z.string().trim().max(300, 'Keep the reason under 300 characters').default('')
+});
+export type PointOfCareInput = z.input<typeof pointOfCareInputSchema>;
+
 const conceptSchema = z.object({ text: z.string(), coding: z.array(z.object({ system: z.string().optional(), code: z.string().optional(), display: z.string().optional() })).optional() });
 
 /** An order as read back from the chart; unreadable fields fall back rather than hide the order. */
@@ -143,7 +198,11 @@ export const orderRecordSchema = z.object({
   statusChangedAt: z.string().optional().catch(undefined),
   statusChangedBy: z.string().optional().catch(undefined),
   /** Set when a result marked the order completed without a person doing it. */
-  completedByResult: z.string().optional().catch(undefined)
+  completedByResult: z.string().optional().catch(undefined),
+  /** A test ordered by name: not in the catalogue, its result not range-checked. */
+  notInCatalogue: z.boolean().optional().catch(undefined),
+  /** Done on the spot: ordered and resulted in one step. */
+  pointOfCare: z.boolean().optional().catch(undefined)
 });
 export type OrderRecord = z.infer<typeof orderRecordSchema> & {
   id: string;

@@ -7,7 +7,8 @@ import { AppError } from '../domain/errors';
  */
 export function messageOf(error: unknown): string {
   if (error instanceof AppError) {
-    const detail = error.details?.map((d) => d.message).filter(Boolean);
+    // A detail that only repeats the message is not said twice.
+    const detail = error.details?.map((d) => d.message).filter((m) => m && m !== error.message);
     return detail && detail.length > 0 && error.code === 'invalid' ? `${error.message}: ${detail.join('; ')}` : error.message;
   }
   console.error('Unexpected error', error instanceof Error ? error.name : typeof error);
