@@ -71,6 +71,8 @@ export class FullIcd10Index {
   readonly assetCount: number;
   readonly #rows: Row[];
   readonly #byBare = new Map<string, Row>();
+  /** Rows (indices in scan order) with a title or synonym word starting with each two-letter prefix. */
+  readonly #byPrefix = new Map<string, Int32Array>();
 
   /**
    * The asset's codes merged with the subset: a subset code absent from the
@@ -105,6 +107,17 @@ export class FullIcd10Index {
     });
     this.#rows.sort((a, b) => a.title.length - b.title.length || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
     for (const r of this.#rows) this.#byBare.set(r.bareCode, r);
+    const lists = new Map<string, number[]>();
+    this.#rows.forEach((r, i) => {
+      const keys = new Set<string>();
+      for (const hay of [r.hay, ...(r.synonyms ?? []).map((s) => s.hay)]) for (const w of hay.split(' ')) if (w.length >= 2) keys.add(w.slice(0, 2));
+      for (const k of keys) {
+        const list = lists.get(k);
+        if (list) list.push(i);
+        else lists.set(k, [i]);
+      }
+    });
+    for (const [k, list] of lists) this.#byPrefix.set(k, Int32Array.from(list));
   }
 
   get size(): number {
@@ -130,7 +143,18 @@ export class FullIcd10Index {
       for (const w of qWords) if (!hay.includes(w)) return false;
       return true;
     };
-    for (const row of this.#rows) {
+    // A code query scans every row; a word query only the rows holding a word
+    // with its rarest word's first two letters.
+    let candidates: Int32Array | undefined;
+    if (!qCode && qWords.every((w) => w.length >= 3)) {
+      for (const w of qWords) {
+        const list = this.#byPrefix.get(w.slice(1, 3)) ?? new Int32Array(0);
+        if (!candidates || list.length < candidates.length) candidates = list;
+      }
+    }
+    const n = candidates ? candidates.length : this.#rows.length;
+    for (let k = 0; k < n; k++) {
+      const row = this.#rows[candidates ? candidates[k] : k];
       if (row === exact) continue;
       let tier: number;
       let matched: string | undefined;
