@@ -73,6 +73,8 @@ export class FullIcd10Index {
   readonly #byBare = new Map<string, Row>();
   /** Rows (indices in scan order) with a title or synonym word starting with each two-letter prefix. */
   readonly #byPrefix = new Map<string, Int32Array>();
+  /** Row indices sorted by bare code, for code-prefix ranges. */
+  readonly #byCodeOrder: Int32Array;
 
   /**
    * The asset's codes merged with the subset: a subset code absent from the
@@ -118,6 +120,24 @@ export class FullIcd10Index {
       }
     });
     for (const [k, list] of lists) this.#byPrefix.set(k, Int32Array.from(list));
+    const rows = this.#rows;
+    this.#byCodeOrder = Int32Array.from(rows.keys()).sort((a, b) => (rows[a].bareCode < rows[b].bareCode ? -1 : rows[a].bareCode > rows[b].bareCode ? 1 : 0));
+  }
+
+  /** Scan-order indices of the rows whose bare code starts with `prefix`. */
+  #codeRange(prefix: string): Int32Array {
+    const order = this.#byCodeOrder;
+    const rows = this.#rows;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[order[mid]].bareCode < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < order.length && rows[order[end]].bareCode.startsWith(prefix)) end++;
+    return order.slice(lo, end).sort();
   }
 
   get size(): number {
@@ -134,7 +154,6 @@ export class FullIcd10Index {
     const q = normalizeForSearch(query).trim();
     if (!q || limit <= 0) return [];
     const qWords = words(q).map((w) => ' ' + w);
-    const first = qWords[0] ?? '';
     const qCode = /^[a-z][0-9]/.test(q) ? bare(q.replace(/\s+/g, '')) : '';
     const buckets: { row: Row; matched?: string }[][] = Array.from({ length: BUCKETS }, () => []);
     const exact = qCode ? this.#byBare.get(qCode) : undefined;
@@ -143,41 +162,44 @@ export class FullIcd10Index {
       for (const w of qWords) if (!hay.includes(w)) return false;
       return true;
     };
-    // A code query scans every row; a word query only the rows holding a word
-    // with its rarest word's first two letters.
+    const first = qWords[0] ?? '';
+    const starts = (row: Row) => !!first && (row.hay.startsWith(first) || !!row.synonyms?.some((s) => s.hay.startsWith(first)));
+    const push = (b: number, row: Row, matched?: string) => {
+      if (buckets[b].length < limit) buckets[b].push({ row, matched });
+    };
+    // Codes the query starts: a range of the code-sorted rows.
+    if (qCode) for (const i of this.#codeRange(qCode)) if (this.#rows[i] !== exact) push(bucketOf(1, false, this.#rows[i].boost, starts(this.#rows[i])), this.#rows[i]);
+    if (!qWords.length) return flatten(buckets, limit);
+    // Words: only the rows holding a word with the first two letters of the
+    // query's rarest word (every row when no query word has two letters).
     let candidates: Int32Array | undefined;
-    if (!qCode && qWords.every((w) => w.length >= 3)) {
-      for (const w of qWords) {
-        const list = this.#byPrefix.get(w.slice(1, 3)) ?? new Int32Array(0);
-        if (!candidates || list.length < candidates.length) candidates = list;
-      }
+    for (const w of qWords) {
+      if (w.length < 3) continue;
+      const list = this.#byPrefix.get(w.slice(1, 3)) ?? new Int32Array(0);
+      if (!candidates || list.length < candidates.length) candidates = list;
     }
     const n = candidates ? candidates.length : this.#rows.length;
     for (let k = 0; k < n; k++) {
       const row = this.#rows[candidates ? candidates[k] : k];
-      if (row === exact) continue;
-      let tier: number;
+      if (row === exact || (qCode && row.bareCode.startsWith(qCode))) continue;
       let matched: string | undefined;
-      if (qCode && row.bareCode.startsWith(qCode)) tier = 1;
-      else {
-        if (!qWords.length) continue;
-        if (row.synonyms) matched = row.synonyms.find((s) => all(s.hay))?.text;
-        if (!matched && !all(row.hay)) continue;
-        tier = 2;
-      }
-      const starts = !!first && (row.hay.startsWith(first) || !!row.synonyms?.some((s) => s.hay.startsWith(first)));
-      const bucket = buckets[bucketOf(tier, !!matched, row.boost, starts)];
-      if (bucket.length < limit) bucket.push({ row, matched });
+      if (row.synonyms) matched = row.synonyms.find((s) => all(s.hay))?.text;
+      if (!matched && !all(row.hay)) continue;
+      push(bucketOf(2, !!matched, row.boost, starts(row)), row, matched);
     }
-    const out: Icd10Match[] = [];
-    for (const bucket of buckets) {
-      for (const { row, matched } of bucket) {
-        if (out.length === limit) return out;
-        out.push({ code: row.code, title: row.title, ...(matched ? { matched } : {}) });
-      }
-    }
-    return out;
+    return flatten(buckets, limit);
   }
+}
+
+function flatten(buckets: { row: Row; matched?: string }[][], limit: number): Icd10Match[] {
+  const out: Icd10Match[] = [];
+  for (const bucket of buckets) {
+    for (const { row, matched } of bucket) {
+      if (out.length === limit) return out;
+      out.push({ code: row.code, title: row.title, ...(matched ? { matched } : {}) });
+    }
+  }
+  return out;
 }
 
 let loading: Promise<FullIcd10Index> | undefined;
