@@ -37,7 +37,12 @@ export default defineConfig({
       },
       kit: { adapterFallback: 'index.html', spa: true },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2}'],
+        // tsv: the full ICD-10-CM code set (static/icd10cm), fetched after the
+        // first screen and kept for offline search.
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest,woff2,tsv}'],
+        // That file is about 6 MB raw (about 0.4 MB over the wire with
+        // brotli); workbox's default limit (2 MiB) would leave it out.
+        maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/api/, /^\/fhir/, /^\/sync/, /^\/healthz/, /^\/cds-services/],
         cleanupOutdatedCaches: true,

@@ -14,6 +14,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'fhir export', load: () => import('./fhir-export.bench') },
   { name: 'chart open', load: () => import('./chart-open.bench') },
   { name: 'patient search', load: () => import('./patient-search.bench') },
+  { name: 'icd10 search', load: () => import('./icd10-search.bench') },
   { name: 'session check', load: () => import('./session-check.bench') },
   { name: 'write policy', load: () => import('./write-policy.bench') },
   { name: 'wire bytes', load: () => import('./wire-bytes.bench') },

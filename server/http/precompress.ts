@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
  */
 
 /** Text-like files worth compressing; images, fonts and archives already are. */
-const COMPRESSIBLE = /\.(html|js|mjs|css|json|map|svg|webmanifest|txt|xml|wasm|ico)$/i;
+const COMPRESSIBLE = /\.(html|js|mjs|css|json|map|svg|webmanifest|txt|tsv|xml|wasm|ico)$/i;
 
 export function isCompressible(name: string): boolean {
   return COMPRESSIBLE.test(name);

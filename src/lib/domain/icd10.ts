@@ -4,10 +4,13 @@ import type { CodeableConcept, Coding } from './chart';
 import { normalizeForSearch } from './patient';
 
 /**
- * ICD-10-CM code search for the problem list, over the bundled subset of
- * common primary-care diagnoses (knowledge/icd10cm, FY2025 release of the
- * US National Center for Health Statistics, public domain). Pure and
- * synchronous: it answers while typing, offline.
+ * ICD-10-CM code search for the problem list. The bundled subset of common
+ * primary-care diagnoses (knowledge/icd10cm, FY2025 release of the US
+ * National Center for Health Statistics, public domain) answers at once;
+ * the full billable code set (./icd10-full, a static asset fetched after the
+ * first screen and precached for offline use) takes over once loaded, with
+ * the subset's synonyms as boosts. Both are pure and synchronous once
+ * loaded: they answer while typing, offline.
  */
 
 export const ICD10CM_SYSTEM = 'http://hl7.org/fhir/sid/icd-10-cm';
@@ -132,9 +135,17 @@ function allStart(haystack: readonly string[], needles: readonly string[]): bool
 
 let bundled: Icd10Index | undefined;
 
+let subset: Icd10Subset | undefined;
+
+/** The bundled primary-care subset, validated on first use. */
+export function bundledIcd10Subset(): Icd10Subset {
+  subset ??= parseIcd10Subset(subsetJson);
+  return subset;
+}
+
 /** The index over the bundled primary-care subset, built on first use. */
 export function bundledIcd10(): Icd10Index {
-  bundled ??= new Icd10Index(parseIcd10Subset(subsetJson));
+  bundled ??= new Icd10Index(bundledIcd10Subset());
   return bundled;
 }
 
