@@ -89,5 +89,13 @@ export const SOURCES: CuratedSource[] = [
     citation: 'National Center for Health Statistics. ICD-10-CM (public domain).',
     url: 'https://www.cdc.gov/nchs/icd/icd-10-cm/',
     use: 'Codes for a history of upper gastrointestinal bleeding or peptic ulcer (K25–K28, K92.0–K92.2).'
+  },
+  {
+    id: 'fda-dsc-2011-mao-serotonergic',
+    title: 'FDA Drug Safety Communications on linezolid and methylene blue with serotonergic psychiatric medications (2011)',
+    citation:
+      'U.S. Food and Drug Administration. Drug Safety Communication: Serious CNS reactions possible when methylene blue is given to patients taking certain psychiatric medications (26 July 2011; updated 20 October 2011); and Drug Safety Communication: Serious CNS reactions possible when linezolid (Zyvox) is given to patients taking certain psychiatric medications (26 July 2011; updated 20 October 2011).',
+    url: 'https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-updated-information-about-drug-interaction-between-linezolid-zyvox-and',
+    use: 'Linezolid and methylene blue counted as MAO inhibitors against serotonergic drugs (serotonin syndrome).'
   }
 ];
