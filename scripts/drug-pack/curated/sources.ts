@@ -97,5 +97,19 @@ export const SOURCES: CuratedSource[] = [
       'U.S. Food and Drug Administration. Drug Safety Communication: Serious CNS reactions possible when methylene blue is given to patients taking certain psychiatric medications (26 July 2011; updated 20 October 2011); and Drug Safety Communication: Serious CNS reactions possible when linezolid (Zyvox) is given to patients taking certain psychiatric medications (26 July 2011; updated 20 October 2011).',
     url: 'https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-updated-information-about-drug-interaction-between-linezolid-zyvox-and',
     use: 'Linezolid and methylene blue counted as MAO inhibitors against serotonergic drugs (serotonin syndrome).'
+  },
+  {
+    id: 'who-pocket-book-2013',
+    title: 'WHO Pocket book of hospital care for children (2nd ed., 2013)',
+    citation: 'World Health Organization. Pocket book of hospital care for children: guidelines for the management of common childhood illnesses, 2nd ed. Geneva: WHO; 2013.',
+    url: 'https://www.who.int/publications/i/item/978-92-4-154837-3',
+    use: 'Paracetamol (acetaminophen) dose for children in mg/kg.'
+  },
+  {
+    id: 'aap-aom-2013',
+    title: 'AAP clinical practice guideline: acute otitis media (2013)',
+    citation: 'Lieberthal AS, Carroll AE, Chonmaitree T, et al. The diagnosis and management of acute otitis media. Pediatrics. 2013;131(3):e964-e999. doi:10.1542/peds.2012-3488',
+    url: 'https://doi.org/10.1542/peds.2012-3488',
+    use: 'Upper bound of oral amoxicillin for children from 3 months (high-dose amoxicillin, 80–90 mg/kg/day).'
   }
 ];

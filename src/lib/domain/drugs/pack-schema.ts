@@ -34,6 +34,24 @@ export const doseRangeSchema = z.object({
 });
 export type DoseRange = z.infer<typeof doseRangeSchema>;
 
+/**
+ * A weight-based range for children, in mg per kg of body weight, for an age
+ * band [minAgeMonths, maxAgeMonths). Every band names the source it is taken
+ * from; a drug without a band for the child's age is reported as not checked.
+ */
+export const pediatricDoseSchema = z.object({
+  route: routeSchema,
+  minAgeMonths: z.number().int().nonnegative(),
+  /** Exclusive upper bound; absent = up to the 18th birthday. */
+  maxAgeMonths: z.number().int().positive().optional(),
+  maxMgPerKgDose: z.number().positive(),
+  maxMgPerKgDay: z.number().positive(),
+  sourceId: z.string(),
+  citation: z.string(),
+  note: z.string().optional()
+});
+export type PediatricDose = z.infer<typeof pediatricDoseSchema>;
+
 export const drugSchema = z.object({
   id,
   name: z.string().min(1),
@@ -45,6 +63,8 @@ export const drugSchema = z.object({
   routes: z.array(routeSchema).min(1),
   doses: z.array(doseRangeSchema),
   doseSourceId: z.string().nullable(),
+  /** Weight-based ranges for children; absent or empty = none in the pack. */
+  pediatricDoses: z.array(pediatricDoseSchema).optional(),
   note: z.string().optional()
 });
 export type Drug = z.infer<typeof drugSchema>;
