@@ -120,7 +120,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
   };
   const interactions = INTERACTIONS.map((r) => ({
     id: r.id, title: r.title, logic: r.logic ?? ('pair' as const), a: sideOf(r.a, r.id), b: sideOf(r.b, r.id),
-    severity: r.severity, overrides: (r.overrides ?? []).map((o) => ({ ...o, ingredients: o.ingredients.map(slug) })),
+    severity: r.severity, ...(r.tier ? { tier: r.tier } : {}), overrides: (r.overrides ?? []).map((o) => ({ ...o, ingredients: o.ingredients.map(slug) })),
     consequence: r.consequence, mechanism: r.mechanism, action: r.action, sourceId: r.sourceId, citation: r.citation,
     ...(r.url ? { url: r.url } : {})
   }));

@@ -12,6 +12,7 @@ export const COVERAGE = {
   notCovered: [
     'Interactions outside the rules listed: most pharmacokinetic interactions, drug–food, drug–disease, pregnancy and lactation, renal and hepatic dose adjustment.',
     'Children’s doses of every other drug, other routes and other ages than those listed, combination products (co-trimoxazole, artemether–lumefantrine and others), doses below the usual range, and neonatal dosing: reported as "dose not checked".',
+    'Low-priority interactions shown without interrupting (Phansalkar et al., JAMIA 2013): the tier is in place (such alerts are listed apart as "Also noted", need no override reason and may only be graded minor or info), but the pack lists none of the paper’s pairs yet, so those combinations produce no alert at all.',
     'Other drugs with some MAO-inhibiting activity (for example isoniazid, whose inhibition is weak) are not counted as MAO inhibitors: no cited source lists them. Rasagiline is not in the Phansalkar MAO inhibitor membership.',
     'Medicines not in the dictionary and ingredients of combination products the dictionary does not list: these are reported as "not checked", never passed silently.',
     'Topical, ophthalmic and otic forms are not checked for systemic interactions or duplicate therapy.',

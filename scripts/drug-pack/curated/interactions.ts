@@ -28,6 +28,34 @@ const FDA_DSC_2011 =
 const FDA_DSC_2011_URL = 'https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-updated-information-about-drug-interaction-between-linezolid-zyvox-and';
 const WASHOUT = 'Do not combine; allow at least 14 days between stopping the MAO inhibitor and starting the other drug (5 weeks after stopping fluoxetine).';
 
+/**
+ * Low-priority pairs shown without interrupting (tier `non-interruptive`,
+ * graded minor): Phansalkar S, van der Sijs H, Tucker AD, et al.
+ * Drug-drug interactions that should be non-interruptive in order to reduce
+ * alert fatigue in electronic health records. JAMIA 2013;20(3):489-493,
+ * Table 2 (33 class-based pairs).
+ *
+ * | Rule id | Paper's wording (object – precipitant) | Pack members |
+ * |---------|----------------------------------------|--------------|
+ * | (none yet) | | |
+ *
+ * A row is added only with the paper's own wording for the pair, copied
+ * from its table, and only where both classes have members in this pack.
+ * The table could not be checked against the paper's text when the tier was
+ * built, so no pair is listed: none is guessed. The tier itself (schema,
+ * alert, prescribe page) is in place for the rows.
+ */
+/** What every row of NON_INTERRUPTIVE spreads in: source, grade and tier. */
+export const PHANSALKAR_2013 = {
+  sourceId: 'phansalkar-2013',
+  citation:
+    'Phansalkar S, van der Sijs H, Tucker AD, et al. Drug-drug interactions that should be non-interruptive in order to reduce alert fatigue in electronic health records. JAMIA 2013;20(3):489-493.',
+  url: 'https://doi.org/10.1136/amiajnl-2012-001089',
+  severity: 'minor',
+  tier: 'non-interruptive'
+} as const;
+export const NON_INTERRUPTIVE: CuratedInteraction[] = [];
+
 export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: string[]; severity: CuratedInteraction['severity']; reason: string }[] })[] = [
   {
     id: 'onc-amphetamine-maoi', title: 'Amphetamine derivative + MAO inhibitor', ...onc, severity: 'contraindicated',
@@ -219,5 +247,6 @@ export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: st
     consequence: 'Bone marrow suppression and pancytopenia.',
     mechanism: 'Both are antifolates, and trimethoprim reduces renal clearance of methotrexate.',
     action: 'Avoid; choose another antibiotic. If unavoidable, monitor blood counts closely.'
-  }
+  },
+  ...NON_INTERRUPTIVE
 ];

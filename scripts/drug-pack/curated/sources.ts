@@ -18,6 +18,14 @@ export const SOURCES: CuratedSource[] = [
     use: 'The 15 class pairs and their suggested class membership.'
   },
   {
+    id: 'phansalkar-2013',
+    title: 'Drug–drug interactions that should be non-interruptive',
+    citation:
+      'Phansalkar S, van der Sijs H, Tucker AD, et al. Drug-drug interactions that should be non-interruptive in order to reduce alert fatigue in electronic health records. J Am Med Inform Assoc. 2013;20(3):489-493. doi:10.1136/amiajnl-2012-001089',
+    url: 'https://doi.org/10.1136/amiajnl-2012-001089',
+    use: 'Low-priority pairs shown without interrupting the prescriber (non-interruptive tier).'
+  },
+  {
     id: 'hl7-pddi-cds',
     title: 'HL7 Potential Drug-Drug Interaction (PDDI) CDS Implementation Guide',
     citation:

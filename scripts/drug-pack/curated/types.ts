@@ -88,4 +88,5 @@ export interface CuratedInteraction {
   citation: string;
   url?: string;
   logic?: 'pair' | 'pddi-warfarin-nsaid' | 'pddi-digoxin-cyclosporine';
+  tier?: 'interruptive' | 'non-interruptive';
 }

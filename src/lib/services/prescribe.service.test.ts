@@ -8,6 +8,8 @@ import { markObservationsEnteredInError, recordVitals } from '../chart/vitals-do
 import {
   alertKey,
   checkDraft,
+  detectedIssues,
+  needsOverride,
   draftProblems,
   emptyDraft,
   generatedSig,
@@ -125,6 +127,15 @@ describe('prescribing', () => {
     expect(signed.ok).toBe(true);
     const [m] = listMedicationRecords(docs.chartDoc);
     expect(m.detectedIssues.find((i) => i.kind === 'drug-allergy')?.override).toMatchObject({ reason: 'Tolerated amoxicillin in 2023', by: 'Dr. Test', byId: 'u1' });
+  });
+
+  it('never asks a reason for an alert shown without interrupting, whatever its grade', () => {
+    expect(needsOverride({ severity: 'serious' })).toBe(true);
+    expect(needsOverride({ severity: 'serious', interrupt: false })).toBe(false);
+    expect(needsOverride({ severity: 'minor', interrupt: false })).toBe(false);
+    const quiet = { kind: 'drug-drug' as const, severity: 'minor' as const, title: 'Low', detail: 'd', action: 'a', source: { citation: 'c' }, ruleId: 'r', involved: [], interrupt: false as const };
+    const [issue] = detectedIssues([quiet], { [alertKey(quiet)]: 'A reason typed anyway' }, actor, '2026-01-15T12:00:00Z');
+    expect(issue).toEqual({ kind: 'drug-drug', severity: 'minor', title: 'Low', detail: 'd', action: 'a', ruleId: 'r', source: { citation: 'c' } });
   });
 
   it('a nurse cannot sign, renew or stop', () => {

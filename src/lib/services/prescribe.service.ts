@@ -18,7 +18,7 @@ import { readPatient } from '../chart/patient-doc';
 import { listObservations } from '../chart/clinical-doc';
 import { vitalSeries } from '../domain/vitals';
 import type { Actor } from '../domain/chart';
-import { bundledDrugPack, checkOrder, type Alert, type Drug, type Route } from '../domain/drugs';
+import { bundledDrugPack, checkOrder, isInterruptive, type Alert, type Drug, type Route } from '../domain/drugs';
 import type { AllergyInput, MedicationInput, PatientContext } from '../domain/drugs';
 import { RXNORM_SYSTEM } from '../domain/drugs/inputs';
 import type { Role } from '../domain/roles';
@@ -283,8 +283,9 @@ export function alertKey(a: Pick<Alert, 'ruleId' | 'title'>): string {
   return `${a.ruleId}|${a.title}`;
 }
 
-export function needsOverride(a: Pick<Alert, 'severity'>): boolean {
-  return (OVERRIDE_REQUIRED as readonly string[]).includes(a.severity);
+/** Whether signing needs a reason for this alert: interrupting alerts of override-required severity only. */
+export function needsOverride(a: Pick<Alert, 'severity' | 'interrupt'>): boolean {
+  return isInterruptive(a) && (OVERRIDE_REQUIRED as readonly string[]).includes(a.severity);
 }
 
 export function overrideComplete(reason: string | undefined): boolean {

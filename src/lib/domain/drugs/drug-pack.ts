@@ -38,6 +38,8 @@ export function parseDrugPack(json: unknown): DrugPack {
     checkSide(`rule ${r.id}.a`, r.a);
     checkSide(`rule ${r.id}.b`, r.b);
     if (!sources.has(r.sourceId)) problems.push(`rule ${r.id}: unknown source ${r.sourceId}`);
+    if (r.tier === 'non-interruptive' && [r.severity, ...r.overrides.map((o) => o.severity)].some((x) => x !== 'minor' && x !== 'info'))
+      problems.push(`rule ${r.id}: a non-interruptive rule may only be graded minor or info`);
   }
   for (const r of pack.allergyRules) {
     checkSide(`allergy rule ${r.id}`, r.allergen);

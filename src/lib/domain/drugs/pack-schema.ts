@@ -115,6 +115,13 @@ export const interactionRuleSchema = citedSchema.extend({
   a: ruleSideSchema,
   b: ruleSideSchema,
   severity: severitySchema,
+  /**
+   * `non-interruptive`: shown with the checks but never interrupting the
+   * prescriber or asking for an override reason (low-priority pairs of
+   * Phansalkar et al., JAMIA 2013;20(3):489-493). Such a rule may only be
+   * graded minor or info. Absent = interruptive as graded.
+   */
+  tier: z.enum(['interruptive', 'non-interruptive']).optional(),
   overrides: z.array(z.object({ ingredients: z.array(id), severity: severitySchema, reason: z.string() })),
   consequence: z.string(),
   mechanism: z.string(),
