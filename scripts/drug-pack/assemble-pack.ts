@@ -13,6 +13,7 @@ import { COMBINATIONS } from './curated/combinations';
 import { COVERAGE } from './curated/coverage';
 import { ALL_DRUGS } from './curated/drugs';
 import { INTERACTIONS } from './curated/interactions';
+import { PEDIATRIC_DOSES } from './curated/pediatric-doses';
 import { SOURCES } from './curated/sources';
 import type { PddiSources, SyntheaCodes } from './extract-sources';
 
@@ -47,9 +48,13 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
       routes: d.routes,
       doses: (d.doses ?? []).map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined))) as DrugPack['drugs'][number]['doses'],
       doseSourceId: d.doses?.length ? 'fda-labels' : null,
+      ...(PEDIATRIC_DOSES[d.name]?.length ? { pediatricDoses: PEDIATRIC_DOSES[d.name] } : {}),
       ...(d.note ? { note: d.note } : {})
     };
   });
+  for (const name of Object.keys(PEDIATRIC_DOSES)) if (!ALL_DRUGS.some((d) => d.name === name)) throw new Error(`pediatric doses for unknown drug ${name}`);
+  for (const [name, bands] of Object.entries(PEDIATRIC_DOSES))
+    for (const b of bands) if (!SOURCES.some((x) => x.id === b.sourceId)) throw new Error(`pediatric dose for ${name}: unknown source ${b.sourceId}`);
   const byId = new Map(drugs.map((d) => [d.id, d]));
   if (byId.size !== drugs.length) throw new Error('duplicate drug ids');
 
@@ -115,7 +120,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
   };
   const interactions = INTERACTIONS.map((r) => ({
     id: r.id, title: r.title, logic: r.logic ?? ('pair' as const), a: sideOf(r.a, r.id), b: sideOf(r.b, r.id),
-    severity: r.severity, overrides: (r.overrides ?? []).map((o) => ({ ...o, ingredients: o.ingredients.map(slug) })),
+    severity: r.severity, ...(r.tier ? { tier: r.tier } : {}), overrides: (r.overrides ?? []).map((o) => ({ ...o, ingredients: o.ingredients.map(slug) })),
     consequence: r.consequence, mechanism: r.mechanism, action: r.action, sourceId: r.sourceId, citation: r.citation,
     ...(r.url ? { url: r.url } : {})
   }));
@@ -145,6 +150,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
     ingredientsWithRxcui: withCode,
     ingredientsWithoutRxcui: drugs.length - withCode,
     drugsWithDoseRange: drugs.filter((d) => d.doses.length).length,
+    drugsWithPediatricDoseRange: drugs.filter((d) => d.pediatricDoses?.length).length,
     combinations: combinations.length,
     productCodes: Object.keys(products).length,
     classes: CLASSES.length,

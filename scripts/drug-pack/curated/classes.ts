@@ -156,6 +156,7 @@ export const CLASSES: CuratedClass[] = [
   t('immunosuppressant', 'Other immunosuppressants', ['L04AA', 'L04AX']),
   t('antimetabolite', 'Antimetabolites', ['L01BA', 'L01BB']),
   t('antineoplastic', 'Antineoplastic agents', ['L01']),
+  t('antidote-methemoglobinemia', 'Antidotes for methemoglobinemia', ['V03AB17']),
   t('hormone-antagonist', 'Hormone antagonists (oncology)', ['L02B']),
   // Genitourinary and other
   t('urinary-antispasmodic', 'Urinary antispasmodics', ['G04BD'], true),
@@ -177,6 +178,7 @@ export const CLASSES: CuratedClass[] = [
   g('qt-high-risk', 'High-risk QT-prolonging agents', 'Drugs whose FDA labeling warns of QT prolongation and torsades de pointes; Outpost list, not exhaustive.'),
   g('serotonergic', 'Serotonergic agents (SSRIs, SNRIs and related)', 'Phansalkar 2012, Table 2: SSRI object class expanded to serotonergic agents.'),
   g('amphetamine-derivative', 'Amphetamine and derivatives', 'Phansalkar 2012, Table 2 suggested membership.'),
+  g('mao-inhibiting-other', 'Non-antidepressant drugs with MAO-inhibiting activity (linezolid, methylene blue)', 'FDA Drug Safety Communications (26 July 2011, updated 20 October 2011) on linezolid and on methylene blue with serotonergic psychiatric medications; Zyvox (linezolid) labeling, Contraindications: monoamine oxidase inhibitors.'),
   g('opioid-serotonergic', 'Narcotic analgesics that interact with MAO inhibitors', 'Opioids whose labeling contraindicates or warns against MAO inhibitors.'),
   g('sulfonamide-non-antibiotic', 'Non-antibiotic sulfonamides', 'Sulfonamide-containing drugs without the arylamine group of sulfonamide antibiotics.'),
   g('statin-cyp3a4', 'Statins metabolised by CYP3A4', 'Simvastatin, lovastatin and atorvastatin.')

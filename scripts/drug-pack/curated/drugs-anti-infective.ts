@@ -51,7 +51,7 @@ export const ANTI_INFECTIVE: CuratedDrug[] = [
   { name: 'fosfomycin', classes: ['antibacterial-other'], routes: ['oral'], brands: ['Monurol'], doses: [oral(3000, 3000, 3000)] },
   { name: 'metronidazole', classes: ['antibacterial-other'], routes: ['oral', 'iv', 'topical', 'vaginal'], brands: ['Flagyl', 'MetroGel', 'Noritate'], doses: [oral(250, 2000, 4000)] },
   { name: 'tinidazole', classes: ['antibacterial-other'], routes: ['oral'], brands: ['Tindamax'], doses: [oral(500, 2000, 2000)] },
-  { name: 'linezolid', classes: ['antibacterial-other'], routes: ['oral', 'iv'], brands: ['Zyvox'], doses: [oral(600, 600, 1200)], note: 'Reversible non-selective MAO inhibitor; not in the Phansalkar MAO inhibitor membership.' },
+  { name: 'linezolid', classes: ['antibacterial-other', 'mao-inhibiting-other'], routes: ['oral', 'iv'], brands: ['Zyvox'], doses: [oral(600, 600, 1200)], note: 'Reversible non-selective MAO inhibitor. Not in the Phansalkar 2012 MAO inhibitor membership; checked against serotonergic drugs and MAO inhibitors by the FDA-cited rules for MAO-inhibiting non-antidepressants.' },
   { name: 'vancomycin', classes: ['antibacterial-other'], routes: ['oral', 'iv'], brands: ['Vancocin', 'Firvanq'], doses: [oral(125, 500, 2000)] },
   { name: 'rifampin', classes: ['antimycobacterial', 'cyp3a4-strong-inducer'], routes: ['oral', 'iv'], synonyms: ['rifampicin'], brands: ['Rifadin'], doses: [oral(300, 600, 1200)] },
   { name: 'rifabutin', classes: ['antimycobacterial'], routes: ['oral'], brands: ['Mycobutin'], doses: [oral(150, 300, 300)] },

@@ -61,5 +61,10 @@ export const OTHER: CuratedDrug[] = [
   { name: 'meprednisone', classes: ['corticosteroid-systemic'], routes: ['oral'] },
   { name: 'paramethasone', classes: ['corticosteroid-systemic'], routes: ['oral'] },
   { name: 'prednylidene', classes: ['corticosteroid-systemic'], routes: ['oral'] },
-  { name: 'rimexolone', classes: ['corticosteroid-topical', 'ophthalmic'], routes: ['ophthalmic'] }
+  { name: 'rimexolone', classes: ['corticosteroid-topical', 'ophthalmic'], routes: ['ophthalmic'] },
+  {
+    name: 'methylene blue', classes: ['antidote-methemoglobinemia', 'mao-inhibiting-other'], routes: ['iv'],
+    synonyms: ['methylthioninium chloride', 'methylthioninium'], brands: ['ProvayBlue'],
+    note: 'A dye and antidote with MAO-A-inhibiting activity (FDA Drug Safety Communication, 2011). Dosed by weight (mg/kg), so the pack holds no fixed adult range.'
+  }
 ];

@@ -8,7 +8,13 @@
  *   contraindicates the combination and `serious` otherwise.
  * - `pddi-*`: the two HL7 PDDI-CDS worked rules; their context logic lives in
  *   src/lib/domain/drugs/rules/pddi-*.ts.
- * - `fda-*`: a few further label contraindications common in outpatient care.
+ * - `fda-*`: a few further label contraindications common in outpatient care,
+ *   and the MAO-inhibiting non-antidepressants (linezolid, methylene blue)
+ *   against serotonergic drugs and MAO inhibitors (FDA Drug Safety
+ *   Communications, 2011; linezolid and methylene blue labeling). Procarbazine
+ *   is an MAO inhibitor in the Phansalkar membership (class `maoi`). Isoniazid
+ *   is not counted: its MAO inhibition is weak and none of the cited sources
+ *   lists it.
  */
 import type { CuratedInteraction } from './types';
 
@@ -17,7 +23,38 @@ const PHANSALKAR_URL = 'https://doi.org/10.1136/amiajnl-2011-000612';
 const PDDI = 'HL7 PDDI-CDS Implementation Guide (CC0)';
 const PDDI_URL = 'http://hl7.org/fhir/uv/pddi/';
 const onc = { sourceId: 'phansalkar-2012', citation: PHANSALKAR, url: PHANSALKAR_URL } as const;
+const FDA_DSC_2011 =
+  'FDA Drug Safety Communications (26 July 2011, updated 20 October 2011): serious CNS reactions possible when linezolid (Zyvox) or methylene blue is given to patients taking serotonergic psychiatric medications.';
+const FDA_DSC_2011_URL = 'https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-updated-information-about-drug-interaction-between-linezolid-zyvox-and';
 const WASHOUT = 'Do not combine; allow at least 14 days between stopping the MAO inhibitor and starting the other drug (5 weeks after stopping fluoxetine).';
+
+/**
+ * Low-priority pairs shown without interrupting (tier `non-interruptive`,
+ * graded minor): Phansalkar S, van der Sijs H, Tucker AD, et al.
+ * Drug-drug interactions that should be non-interruptive in order to reduce
+ * alert fatigue in electronic health records. JAMIA 2013;20(3):489-493,
+ * Table 2 (33 class-based pairs).
+ *
+ * | Rule id | Paper's wording (object – precipitant) | Pack members |
+ * |---------|----------------------------------------|--------------|
+ * | (none yet) | | |
+ *
+ * A row is added only with the paper's own wording for the pair, copied
+ * from its table, and only where both classes have members in this pack.
+ * The table could not be checked against the paper's text when the tier was
+ * built, so no pair is listed: none is guessed. The tier itself (schema,
+ * alert, prescribe page) is in place for the rows.
+ */
+/** What every row of NON_INTERRUPTIVE spreads in: source, grade and tier. */
+export const PHANSALKAR_2013 = {
+  sourceId: 'phansalkar-2013',
+  citation:
+    'Phansalkar S, van der Sijs H, Tucker AD, et al. Drug-drug interactions that should be non-interruptive in order to reduce alert fatigue in electronic health records. JAMIA 2013;20(3):489-493.',
+  url: 'https://doi.org/10.1136/amiajnl-2012-001089',
+  severity: 'minor',
+  tier: 'non-interruptive'
+} as const;
+export const NON_INTERRUPTIVE: CuratedInteraction[] = [];
 
 export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: string[]; severity: CuratedInteraction['severity']; reason: string }[] })[] = [
   {
@@ -144,6 +181,26 @@ export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: st
     overrides: [{ ingredients: ['sumatriptan', 'rizatriptan', 'zolmitriptan'], severity: 'contraindicated', reason: 'Labeling contraindicates MAO-A inhibitors with these triptans.' }]
   },
   {
+    id: 'fda-mao-inhibiting-serotonergic', title: 'Linezolid or methylene blue + serotonergic drug', sourceId: 'fda-dsc-2011-mao-serotonergic', severity: 'serious',
+    citation: FDA_DSC_2011, url: FDA_DSC_2011_URL,
+    a: { label: 'SSRIs, SNRIs and other serotonergic agents; tricyclic antidepressants', classes: ['serotonergic', 'tca'] },
+    b: { label: 'MAO-inhibiting non-antidepressants (linezolid, methylene blue)', classes: ['mao-inhibiting-other'] },
+    consequence: 'Serotonin syndrome (mental status changes, neuromuscular hyperactivity, autonomic instability), which can be fatal.',
+    mechanism: 'Linezolid and methylene blue inhibit monoamine oxidase A, the enzyme that breaks down serotonin, while the other drug increases synaptic serotonin.',
+    action:
+      'Linezolid or methylene blue should generally not be given to a patient taking a serotonergic psychiatric drug. If one is needed urgently, stop the serotonergic drug and monitor for serotonin toxicity for 2 weeks (5 weeks after fluoxetine) or until 24 hours after the last dose of linezolid or methylene blue, whichever comes first. Do not start a serotonergic drug until 24 hours after the last dose of linezolid or methylene blue.'
+  },
+  {
+    id: 'fda-mao-inhibiting-maoi', title: 'Linezolid or methylene blue + MAO inhibitor', sourceId: 'fda-labels', severity: 'serious',
+    citation: 'FDA-approved labeling for linezolid (Zyvox; Contraindications: monoamine oxidase inhibitors) and methylene blue (ProvayBlue; Boxed Warning: serotonin syndrome with serotonergic drugs, including MAO inhibitors).', url: 'https://dailymed.nlm.nih.gov/',
+    a: { label: 'MAO inhibitors', classes: ['maoi'] },
+    b: { label: 'MAO-inhibiting non-antidepressants (linezolid, methylene blue)', classes: ['mao-inhibiting-other'] },
+    consequence: 'Additive MAO inhibition: serotonin syndrome and hypertensive reactions.',
+    mechanism: 'Both drugs inhibit monoamine oxidase.',
+    action: 'Linezolid labeling: do not use during or within 2 weeks of an MAO inhibitor. Methylene blue labeling: avoid concomitant use with MAO inhibitors. If the combination cannot be avoided, monitor closely for serotonin toxicity and blood pressure rises.',
+    overrides: [{ ingredients: ['linezolid'], severity: 'contraindicated', reason: 'Linezolid labeling contraindicates use with, or within 2 weeks of, an MAO inhibitor.' }]
+  },
+  {
     id: 'pddi-warfarin-nsaid', title: 'Warfarin + NSAID', logic: 'pddi-warfarin-nsaid', sourceId: 'hl7-pddi-cds',
     citation: `${PDDI}: Warfarin + NSAIDs knowledge artifact (Malone, Horn, Hansten; AHRQ R21-HS023826).`, url: PDDI_URL, severity: 'serious',
     a: { label: 'Warfarin', ingredients: ['warfarin'] },
@@ -190,5 +247,6 @@ export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: st
     consequence: 'Bone marrow suppression and pancytopenia.',
     mechanism: 'Both are antifolates, and trimethoprim reduces renal clearance of methotrexate.',
     action: 'Avoid; choose another antibiotic. If unavoidable, monitor blood counts closely.'
-  }
+  },
+  ...NON_INTERRUPTIVE
 ];

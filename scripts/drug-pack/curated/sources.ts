@@ -18,6 +18,14 @@ export const SOURCES: CuratedSource[] = [
     use: 'The 15 class pairs and their suggested class membership.'
   },
   {
+    id: 'phansalkar-2013',
+    title: 'Drug–drug interactions that should be non-interruptive',
+    citation:
+      'Phansalkar S, van der Sijs H, Tucker AD, et al. Drug-drug interactions that should be non-interruptive in order to reduce alert fatigue in electronic health records. J Am Med Inform Assoc. 2013;20(3):489-493. doi:10.1136/amiajnl-2012-001089',
+    url: 'https://doi.org/10.1136/amiajnl-2012-001089',
+    use: 'Low-priority pairs shown without interrupting the prescriber (non-interruptive tier).'
+  },
+  {
     id: 'hl7-pddi-cds',
     title: 'HL7 Potential Drug-Drug Interaction (PDDI) CDS Implementation Guide',
     citation:
@@ -89,5 +97,27 @@ export const SOURCES: CuratedSource[] = [
     citation: 'National Center for Health Statistics. ICD-10-CM (public domain).',
     url: 'https://www.cdc.gov/nchs/icd/icd-10-cm/',
     use: 'Codes for a history of upper gastrointestinal bleeding or peptic ulcer (K25–K28, K92.0–K92.2).'
+  },
+  {
+    id: 'fda-dsc-2011-mao-serotonergic',
+    title: 'FDA Drug Safety Communications on linezolid and methylene blue with serotonergic psychiatric medications (2011)',
+    citation:
+      'U.S. Food and Drug Administration. Drug Safety Communication: Serious CNS reactions possible when methylene blue is given to patients taking certain psychiatric medications (26 July 2011; updated 20 October 2011); and Drug Safety Communication: Serious CNS reactions possible when linezolid (Zyvox) is given to patients taking certain psychiatric medications (26 July 2011; updated 20 October 2011).',
+    url: 'https://www.fda.gov/drugs/drug-safety-and-availability/fda-drug-safety-communication-updated-information-about-drug-interaction-between-linezolid-zyvox-and',
+    use: 'Linezolid and methylene blue counted as MAO inhibitors against serotonergic drugs (serotonin syndrome).'
+  },
+  {
+    id: 'who-pocket-book-2013',
+    title: 'WHO Pocket book of hospital care for children (2nd ed., 2013)',
+    citation: 'World Health Organization. Pocket book of hospital care for children: guidelines for the management of common childhood illnesses, 2nd ed. Geneva: WHO; 2013.',
+    url: 'https://www.who.int/publications/i/item/978-92-4-154837-3',
+    use: 'Paracetamol (acetaminophen) dose for children in mg/kg.'
+  },
+  {
+    id: 'aap-aom-2013',
+    title: 'AAP clinical practice guideline: acute otitis media (2013)',
+    citation: 'Lieberthal AS, Carroll AE, Chonmaitree T, et al. The diagnosis and management of acute otitis media. Pediatrics. 2013;131(3):e964-e999. doi:10.1542/peds.2012-3488',
+    url: 'https://doi.org/10.1542/peds.2012-3488',
+    use: 'Upper bound of oral amoxicillin for children from 3 months (high-dose amoxicillin, 80–90 mg/kg/day).'
   }
 ];

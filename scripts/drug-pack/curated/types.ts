@@ -15,6 +15,18 @@ export interface CuratedDose {
   note?: string;
 }
 
+/** A cited weight-based range for children (see PediatricDose in the pack schema). */
+export interface CuratedPediatricDose {
+  route: Route;
+  minAgeMonths: number;
+  maxAgeMonths?: number;
+  maxMgPerKgDose: number;
+  maxMgPerKgDay: number;
+  sourceId: string;
+  citation: string;
+  note?: string;
+}
+
 export interface CuratedDrug {
   name: string;
   classes: string[];
@@ -76,4 +88,5 @@ export interface CuratedInteraction {
   citation: string;
   url?: string;
   logic?: 'pair' | 'pddi-warfarin-nsaid' | 'pddi-digoxin-cyclosporine';
+  tier?: 'interruptive' | 'non-interruptive';
 }

@@ -4,9 +4,12 @@ import { addAllergy, markEnteredInError } from '../chart/chart-doc';
 import { endNoKnownAllergies, recordNoKnownAllergies } from '../chart/allergy-status';
 import { listMedicationRecords } from '../chart/medication-doc';
 import { initPatientDoc } from '../chart/patient-doc';
+import { markObservationsEnteredInError, recordVitals } from '../chart/vitals-doc';
 import {
   alertKey,
   checkDraft,
+  detectedIssues,
+  needsOverride,
   draftProblems,
   emptyDraft,
   generatedSig,
@@ -76,9 +79,42 @@ describe('prescribing', () => {
     expect(alerts.map((a) => a.kind)).toContain('dose-range');
   });
 
-  it('says a child is not dose-checked against adult ranges', () => {
+  it('says a child without a recorded weight is not dose-checked', () => {
     const alerts = checkDraft(chart(new Date(Date.now() - 5 * 365 * 864e5).toISOString().slice(0, 10)), amox());
-    expect(alerts.some((a) => a.kind === 'not-checked' && /adult dose ranges/.test(a.detail + a.title))).toBe(true);
+    expect(alerts.filter((a) => a.kind === 'not-checked' || a.kind === 'dose-range').map((a) => [a.ruleId, a.title])).toEqual([
+      ['not-checked-dose-weight', 'Dose not checked: no weight recorded for a child']
+    ]);
+  });
+
+  describe('a child\'s dose per kg of the weight recorded in the chart\'s vitals', () => {
+    const NOW = new Date('2026-01-15T12:00:00Z');
+    /** A 5-year-old (born 2020-06-01) with allergies asked. */
+    const child = () => chart('2020-06-01');
+    const pediatric = (alerts: ReturnType<typeof checkDraft>) =>
+      alerts.filter((a) => a.kind === 'dose-range' || a.ruleId.startsWith('not-checked-dose')).map((a) => [a.ruleId, a.severity, a.title]);
+
+    it('reads the latest weight from the vitals: 20 kg, amoxicillin 600 mg twice daily is 60 mg/kg/day, within range', () => {
+      const docs = child();
+      recordVitals(docs.chartDoc, { weight: 12 }, actor, '2025-12-20T09:00:00Z');
+      recordVitals(docs.chartDoc, { weight: 20 }, actor, '2026-01-10T09:00:00Z');
+      const draft = amox({ strength: '', doseValue: 600, doseUnit: 'mg', frequency: 'twice-daily' });
+      expect(pediatric(checkDraft(docs, draft, { now: NOW }))).toEqual([]);
+      // Positive control: 1000 mg twice daily at 20 kg is 100 mg/kg/day, over the 90 mg/kg/day ceiling.
+      expect(pediatric(checkDraft(docs, { ...draft, doseValue: 1000 }, { now: NOW }))).toEqual([
+        ['dose-range-pediatric', 'serious', 'Dose above the pediatric range: amoxicillin 1000 mg (50 mg/kg per dose, 100 mg/kg/day)']
+      ]);
+    });
+
+    it('a weight entered in error is not used', () => {
+      const docs = child();
+      const ids = recordVitals(docs.chartDoc, { weight: 20 }, actor, '2026-01-10T09:00:00Z');
+      const draft = amox({ strength: '', doseValue: 600, doseUnit: 'mg', frequency: 'twice-daily' });
+      expect(pediatric(checkDraft(docs, draft, { now: NOW }))).toEqual([]);
+      markObservationsEnteredInError(docs.chartDoc, ids, 'Wrong patient', actor);
+      expect(pediatric(checkDraft(docs, draft, { now: NOW }))).toEqual([
+        ['not-checked-dose-weight', 'info', 'Dose not checked: no weight recorded for a child']
+      ]);
+    });
   });
 
   it('signs only with an override reason for a serious alert, and stores the reason', () => {
@@ -91,6 +127,15 @@ describe('prescribing', () => {
     expect(signed.ok).toBe(true);
     const [m] = listMedicationRecords(docs.chartDoc);
     expect(m.detectedIssues.find((i) => i.kind === 'drug-allergy')?.override).toMatchObject({ reason: 'Tolerated amoxicillin in 2023', by: 'Dr. Test', byId: 'u1' });
+  });
+
+  it('never asks a reason for an alert shown without interrupting, whatever its grade', () => {
+    expect(needsOverride({ severity: 'serious' })).toBe(true);
+    expect(needsOverride({ severity: 'serious', interrupt: false })).toBe(false);
+    expect(needsOverride({ severity: 'minor', interrupt: false })).toBe(false);
+    const quiet = { kind: 'drug-drug' as const, severity: 'minor' as const, title: 'Low', detail: 'd', action: 'a', source: { citation: 'c' }, ruleId: 'r', involved: [], interrupt: false as const };
+    const [issue] = detectedIssues([quiet], { [alertKey(quiet)]: 'A reason typed anyway' }, actor, '2026-01-15T12:00:00Z');
+    expect(issue).toEqual({ kind: 'drug-drug', severity: 'minor', title: 'Low', detail: 'd', action: 'a', ruleId: 'r', source: { citation: 'c' } });
   });
 
   it('a nurse cannot sign, renew or stop', () => {

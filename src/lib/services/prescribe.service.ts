@@ -15,8 +15,10 @@ import {
   type PrescriptionInput
 } from '../chart/medication-doc';
 import { readPatient } from '../chart/patient-doc';
+import { listObservations } from '../chart/clinical-doc';
+import { vitalSeries } from '../domain/vitals';
 import type { Actor } from '../domain/chart';
-import { bundledDrugPack, checkOrder, type Alert, type Drug, type Route } from '../domain/drugs';
+import { bundledDrugPack, checkOrder, isInterruptive, type Alert, type Drug, type Route } from '../domain/drugs';
 import type { AllergyInput, MedicationInput, PatientContext } from '../domain/drugs';
 import { RXNORM_SYSTEM } from '../domain/drugs/inputs';
 import type { Role } from '../domain/roles';
@@ -207,9 +209,16 @@ export interface ChartDocs {
   patientDoc?: Y.Doc | null;
 }
 
-function patientContext(patientDoc: Y.Doc | null | undefined): PatientContext {
+/**
+ * What the checks read about the patient: the birth date (adult or
+ * pediatric dose checks) and the most recent body weight from the chart's
+ * vitals (children's doses are checked per kg). Entered-in-error readings
+ * and weights in units that cannot be read as kg are left out.
+ */
+function patientContext(patientDoc: Y.Doc | null | undefined, chartDoc: Y.Doc): PatientContext {
   const birthDate = patientDoc ? readPatient(patientDoc)?.birthDate : undefined;
-  return birthDate ? { birthDate } : {};
+  const weight = vitalSeries(listObservations(chartDoc)).weight.at(-1);
+  return { ...(birthDate ? { birthDate } : {}), ...(weight ? { weight: { kg: weight.value, at: weight.at } } : {}) };
 }
 
 /** Runs the checks for a draft against the chart; empty before a drug is chosen. */
@@ -222,7 +231,7 @@ export function checkDraft(docs: ChartDocs, draft: PrescriptionDraft, opts: { ex
       order,
       activeMedications: activeMedicationInputs(listMedicationRecords(docs.chartDoc), opts.exceptId),
       allergies: allergyInputs(docs.chartDoc),
-      patient: patientContext(docs.patientDoc),
+      patient: patientContext(docs.patientDoc, docs.chartDoc),
       now: opts.now
     })
   );
@@ -274,8 +283,9 @@ export function alertKey(a: Pick<Alert, 'ruleId' | 'title'>): string {
   return `${a.ruleId}|${a.title}`;
 }
 
-export function needsOverride(a: Pick<Alert, 'severity'>): boolean {
-  return (OVERRIDE_REQUIRED as readonly string[]).includes(a.severity);
+/** Whether signing needs a reason for this alert: interrupting alerts of override-required severity only. */
+export function needsOverride(a: Pick<Alert, 'severity' | 'interrupt'>): boolean {
+  return isInterruptive(a) && (OVERRIDE_REQUIRED as readonly string[]).includes(a.severity);
 }
 
 export function overrideComplete(reason: string | undefined): boolean {
@@ -368,7 +378,7 @@ export function signPrescription(
 export function renewalAlerts(docs: ChartDocs, med: MedicationRecord): Alert[] {
   const active = activeMedicationInputs(listMedicationRecords(docs.chartDoc), med.id);
   const [order] = activeMedicationInputs([{ ...med, status: 'active' }]);
-  return withAllergyQuestion(docs.chartDoc, checkOrder({ order, activeMedications: active, allergies: allergyInputs(docs.chartDoc), patient: patientContext(docs.patientDoc) }));
+  return withAllergyQuestion(docs.chartDoc, checkOrder({ order, activeMedications: active, allergies: allergyInputs(docs.chartDoc), patient: patientContext(docs.patientDoc, docs.chartDoc) }));
 }
 
 /**

@@ -40,6 +40,17 @@ export interface Alert {
   ruleId: string;
   involved: InvolvedItem[];
   factors?: AlertFactor[];
+  /**
+   * false: shown, not interrupting. The prescribe page lists such alerts
+   * collapsed under "Also noted (no action needed)" and never asks for an
+   * override reason. Absent = interrupting as its severity says.
+   */
+  interrupt?: false;
+}
+
+/** Whether an alert belongs in the interrupting list (everything not marked `interrupt: false`). */
+export function isInterruptive(a: Pick<Alert, 'interrupt'>): boolean {
+  return a.interrupt !== false;
 }
 
 const RANK: Record<Severity, number> = { contraindicated: 0, serious: 1, moderate: 2, minor: 3, info: 4 };

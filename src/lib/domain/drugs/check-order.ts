@@ -15,7 +15,7 @@ import { doseRangeOutcome } from './rules/dose-range';
 import { drugAllergyAlerts, resolveAllergies } from './rules/drug-allergy';
 import { drugDrugAlerts } from './rules/drug-drug';
 import { duplicateTherapyAlerts } from './rules/duplicate-therapy';
-import { activesNotChecked, allergiesNotChecked, componentsNotChecked, doseNotChecked, orderNotChecked } from './rules/not-checked';
+import { activesNotChecked, allergiesNotChecked, componentsNotChecked, doseNoWeight, doseNotChecked, orderNotChecked } from './rules/not-checked';
 
 /**
  * Checks one new order. Returns every finding, most severe first; an empty
@@ -57,6 +57,7 @@ export function checkResolvedOrder(
   const dose = doseRangeOutcome(ctx);
   if (dose.kind === 'alert') alerts.push(dose.alert);
   if (dose.kind === 'not-checked') alerts.push(doseNotChecked(pack, order, dose.reason));
+  if (dose.kind === 'no-weight') alerts.push(doseNoWeight(pack, order, dose.reason, dose.stale));
   if (order.unknownComponents.length) alerts.push(componentsNotChecked(pack, order));
   const unresolvedActives = resolvedActives.filter((m) => !m.ingredients.length);
   if (unresolvedActives.length) alerts.push(activesNotChecked(pack, order, unresolvedActives));

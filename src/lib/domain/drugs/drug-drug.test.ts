@@ -40,7 +40,10 @@ const PAIRS: [string, string, string, string, string][] = [
   ['pddi-digoxin-cyclosporine', 'cyclosporine', 'digoxin', 'serious', 'moderate'],
   ['fda-pde5-nitrate', 'sildenafil', 'isosorbide mononitrate', 'contraindicated', 'contraindicated'],
   ['fda-allopurinol-thiopurine', 'allopurinol', 'mercaptopurine', 'serious', 'serious'],
-  ['fda-methotrexate-trimethoprim', 'methotrexate', 'trimethoprim', 'serious', 'serious']
+  ['fda-methotrexate-trimethoprim', 'methotrexate', 'trimethoprim', 'serious', 'serious'],
+  ['fda-mao-inhibiting-serotonergic', 'linezolid', 'sertraline', 'serious', 'serious'],
+  ['fda-mao-inhibiting-maoi', 'linezolid', 'phenelzine', 'contraindicated', 'contraindicated'],
+  ['fda-mao-inhibiting-maoi', 'methylene blue', 'phenelzine', 'serious', 'serious']
 ];
 
 describe('every interaction rule fires in both directions', () => {
@@ -131,5 +134,54 @@ describe('non-interacting negatives', () => {
   test('topical and ophthalmic forms do not trigger systemic pair rules', () => {
     const alerts = checkOrder(input(med('ketoconazole 2% cream', { route: 'topical' }), [med('simvastatin 20 mg')]));
     expect(alerts.filter((a) => a.kind === 'drug-drug')).toEqual([]);
+  });
+});
+
+describe('MAO-inhibiting drugs outside the antidepressants', () => {
+  const DSC =
+    'FDA Drug Safety Communications (26 July 2011, updated 20 October 2011): serious CNS reactions possible when linezolid (Zyvox) or methylene blue is given to patients taking serotonergic psychiatric medications.';
+
+  test('linezolid ordered for a patient on sertraline: the serotonin-syndrome alert, serious, citing the FDA communication', () => {
+    const alerts = ddi('linezolid 600 mg', 'sertraline 50 mg');
+    expect(alerts.map((a) => [a.ruleId, a.severity, a.title])).toEqual([
+      ['fda-mao-inhibiting-serotonergic', 'serious', 'Linezolid or methylene blue + serotonergic drug: linezolid with sertraline']
+    ]);
+    expect(alerts[0].detail).toMatch(/^Serotonin syndrome/);
+    expect(alerts[0].source.citation).toBe(DSC);
+  });
+
+  test('methylene blue (methylthioninium chloride) ordered for a patient on fluoxetine: the same alert', () => {
+    for (const name of ['methylene blue 1 mg/kg IV', 'methylthioninium chloride injection', 'ProvayBlue']) {
+      const alerts = ddi(name, 'Prozac 20 mg');
+      expect(alerts.map((a) => [a.ruleId, a.severity, a.title]), name).toEqual([
+        ['fda-mao-inhibiting-serotonergic', 'serious', 'Linezolid or methylene blue + serotonergic drug: methylene blue with fluoxetine']
+      ]);
+      expect(alerts[0].source.citation).toBe(DSC);
+    }
+  });
+
+  test('linezolid with non-serotonergic drugs: no drug–drug alert (positive control: with sertraline it alerts)', () => {
+    expect(ruleIds('linezolid', 'sertraline')).toEqual(['fda-mao-inhibiting-serotonergic']);
+    for (const other of ['amlodipine', 'acetaminophen', 'metformin', 'omeprazole']) {
+      expect(ddi('linezolid', other), other).toEqual([]);
+      expect(ddi(other, 'linezolid'), other).toEqual([]);
+    }
+  });
+
+  test('linezolid is not a duplicate of an MAO-inhibitor antidepressant, it is a contraindicated interaction', () => {
+    const all = checkOrder(input(med('linezolid 600 mg'), [med('phenelzine 15 mg')]));
+    expect(all.filter((a) => a.kind !== 'not-checked').map((a) => [a.kind, a.ruleId, a.severity])).toEqual([
+      ['drug-drug', 'fda-mao-inhibiting-maoi', 'contraindicated']
+    ]);
+  });
+
+  test('procarbazine counts as an MAO inhibitor (Phansalkar 2012 membership): with sertraline the ONC serotonergic rule fires', () => {
+    expect(ddi('procarbazine', 'sertraline').map((a) => [a.ruleId, a.severity])).toEqual([['onc-serotonergic-maoi', 'contraindicated']]);
+  });
+
+  test('isoniazid is not counted as an MAO inhibitor (no cited source lists it)', () => {
+    expect(ddi('isoniazid', 'sertraline')).toEqual([]);
+    // Positive control: the same antidepressant with a listed MAO inhibitor alerts.
+    expect(ruleIds('phenelzine', 'sertraline')).toEqual(['onc-serotonergic-maoi']);
   });
 });

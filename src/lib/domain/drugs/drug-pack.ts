@@ -28,13 +28,18 @@ export function parseDrugPack(json: unknown): DrugPack {
     for (const i of side.ingredients) if (!drugs.has(i)) problems.push(`${where}: unknown ingredient ${i}`);
   };
   for (const c of pack.classes) if (c.parent && !classes.has(c.parent)) problems.push(`class ${c.id}: unknown parent ${c.parent}`);
-  for (const d of pack.drugs) checkSide(`drug ${d.id}`, { classes: d.classes, ingredients: [] });
+  for (const d of pack.drugs) {
+    checkSide(`drug ${d.id}`, { classes: d.classes, ingredients: [] });
+    for (const r of d.pediatricDoses ?? []) if (!sources.has(r.sourceId)) problems.push(`drug ${d.id}: pediatric dose: unknown source ${r.sourceId}`);
+  }
   for (const c of pack.combinations) checkSide(`combination ${c.id}`, { classes: [], ingredients: c.ingredients });
   for (const [code, p] of Object.entries(pack.products)) checkSide(`product ${code}`, { classes: [], ingredients: p.ingredients });
   for (const r of pack.interactions) {
     checkSide(`rule ${r.id}.a`, r.a);
     checkSide(`rule ${r.id}.b`, r.b);
     if (!sources.has(r.sourceId)) problems.push(`rule ${r.id}: unknown source ${r.sourceId}`);
+    if (r.tier === 'non-interruptive' && [r.severity, ...r.overrides.map((o) => o.severity)].some((x) => x !== 'minor' && x !== 'info'))
+      problems.push(`rule ${r.id}: a non-interruptive rule may only be graded minor or info`);
   }
   for (const r of pack.allergyRules) {
     checkSide(`allergy rule ${r.id}`, r.allergen);

@@ -6,5 +6,6 @@ export { cdsHooksOrderSign, CdsHooksRequestError, ORDER_SIGN_SERVICE_ID } from '
 export { cdsServicesDiscovery } from './cds-hooks/discovery';
 export type { Card } from './cds-hooks/cards';
 export type { Alert, AlertKind, AlertFactor, InvolvedItem } from './alert';
+export { isInterruptive } from './alert';
 export type { CheckOrderInput, MedicationInput, AllergyInput, PatientContext, ConditionInput, ObservationInput } from './inputs';
 export type { DrugPack, Drug, Severity, Route } from './pack-schema';

@@ -53,6 +53,14 @@ export interface ObservationInput {
 export interface PatientContext {
   /** ISO date; used for age-dependent factors and adult dose ranges. */
   birthDate?: string;
+  /**
+   * The most recent body weight recorded, in kg, and when (ISO date or
+   * date-time). Children's doses are checked per kg; without it (or when it
+   * is older than the check allows) a child's dose is reported as not checked.
+   * When absent, a body-weight Observation (LOINC 29463-7) among
+   * `observations` is used instead.
+   */
+  weight?: { kg: number; at: string };
   conditions?: ConditionInput[];
   observations?: ObservationInput[];
 }

@@ -34,6 +34,24 @@ export const doseRangeSchema = z.object({
 });
 export type DoseRange = z.infer<typeof doseRangeSchema>;
 
+/**
+ * A weight-based range for children, in mg per kg of body weight, for an age
+ * band [minAgeMonths, maxAgeMonths). Every band names the source it is taken
+ * from; a drug without a band for the child's age is reported as not checked.
+ */
+export const pediatricDoseSchema = z.object({
+  route: routeSchema,
+  minAgeMonths: z.number().int().nonnegative(),
+  /** Exclusive upper bound; absent = up to the 18th birthday. */
+  maxAgeMonths: z.number().int().positive().optional(),
+  maxMgPerKgDose: z.number().positive(),
+  maxMgPerKgDay: z.number().positive(),
+  sourceId: z.string(),
+  citation: z.string(),
+  note: z.string().optional()
+});
+export type PediatricDose = z.infer<typeof pediatricDoseSchema>;
+
 export const drugSchema = z.object({
   id,
   name: z.string().min(1),
@@ -45,6 +63,8 @@ export const drugSchema = z.object({
   routes: z.array(routeSchema).min(1),
   doses: z.array(doseRangeSchema),
   doseSourceId: z.string().nullable(),
+  /** Weight-based ranges for children; absent or empty = none in the pack. */
+  pediatricDoses: z.array(pediatricDoseSchema).optional(),
   note: z.string().optional()
 });
 export type Drug = z.infer<typeof drugSchema>;
@@ -95,6 +115,13 @@ export const interactionRuleSchema = citedSchema.extend({
   a: ruleSideSchema,
   b: ruleSideSchema,
   severity: severitySchema,
+  /**
+   * `non-interruptive`: shown with the checks but never interrupting the
+   * prescriber or asking for an override reason (low-priority pairs of
+   * Phansalkar et al., JAMIA 2013;20(3):489-493). Such a rule may only be
+   * graded minor or info. Absent = interruptive as graded.
+   */
+  tier: z.enum(['interruptive', 'non-interruptive']).optional(),
   overrides: z.array(z.object({ ingredients: z.array(id), severity: severitySchema, reason: z.string() })),
   consequence: z.string(),
   mechanism: z.string(),

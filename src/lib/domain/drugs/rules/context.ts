@@ -26,6 +26,16 @@ export function ageInYears(birthDate: string | undefined, now: Date): number | u
   return age;
 }
 
+/** Whole months between an ISO birth date and `now` (a month is complete on the same day of the month); undefined when unknown or malformed. */
+export function ageInMonths(birthDate: string | undefined, now: Date): number | undefined {
+  const m = birthDate?.match(/^(\d{4})-(\d{2})-(\d{2})/);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  let months = (now.getUTCFullYear() - y) * 12 + (now.getUTCMonth() + 1 - mo);
+  if (now.getUTCDate() < d) months--;
+  return months;
+}
+
 export const DAY_MS = 86_400_000;
 
 /**

@@ -233,18 +233,18 @@ describe('what is not checked, with the exact reason', () => {
   });
 });
 
-describe('adult ranges only (checked on 2026-01-15)', () => {
+describe('adult ranges from the 18th birthday (checked on 2026-01-15)', () => {
   const over = { severity: 'moderate', title: 'Dose outside the usual adult range: lisinopril 81 mg', detail: 'Single dose 81 mg exceeds the usual maximum single dose of 80 mg. Usual adult oral range: 2.5–80 mg per dose, at most 80 mg/day.' };
   test.each([
     ['18th birthday today', '2008-01-15', over],
     ['18th birthday yesterday', '2008-01-14', over],
     ['18 since last month', '2007-12-31', over],
     ['18 since a year-and-a-bit', '2007-01-16', over],
-    ['18th birthday tomorrow', '2008-01-16', because('the pack holds adult dose ranges only and the patient is 17')],
-    ['18th birthday next month', '2008-02-01', because('the pack holds adult dose ranges only and the patient is 17')],
-    ['18th birthday late next month', '2008-02-20', because('the pack holds adult dose ranges only and the patient is 17')],
-    ['17th birthday today', '2009-01-15', because('the pack holds adult dose ranges only and the patient is 17')],
-    ['a date-time birth date is read by its date', '2008-01-16T00:00:00Z', because('the pack holds adult dose ranges only and the patient is 17')],
+    ['18th birthday tomorrow', '2008-01-16', because('the pack has no pediatric dose range for lisinopril, and adult ranges do not apply to a child (the patient is 17)')],
+    ['18th birthday next month', '2008-02-01', because('the pack has no pediatric dose range for lisinopril, and adult ranges do not apply to a child (the patient is 17)')],
+    ['18th birthday late next month', '2008-02-20', because('the pack has no pediatric dose range for lisinopril, and adult ranges do not apply to a child (the patient is 17)')],
+    ['17th birthday today', '2009-01-15', because('the pack has no pediatric dose range for lisinopril, and adult ranges do not apply to a child (the patient is 17)')],
+    ['a date-time birth date is read by its date', '2008-01-16T00:00:00Z', because('the pack has no pediatric dose range for lisinopril, and adult ranges do not apply to a child (the patient is 17)')],
     ['a malformed birth date counts as unknown age', '12008-01-16', over],
     ['a birth date with a one-digit day is malformed', '2015-01-1', over],
     ['no birth date counts as unknown age', undefined, over]

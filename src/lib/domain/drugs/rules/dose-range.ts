@@ -1,5 +1,6 @@
 /**
- * Dose outside the usual adult range (FDA labeling, per route). The single
+ * Dose outside the usual adult range (FDA labeling, per route); for a child
+ * (under 18), the weight-based check in pediatric-dose.ts instead. The single
  * dose comes from the order in mg, mcg or g, or from a count (tablets,
  * capsules) or volume (mL) times the strength named in the product
  * ("Ketorolac Tromethamine 10 MG Oral Tablet"). The daily dose uses the order's
@@ -10,20 +11,26 @@ import type { Alert } from '../alert';
 import type { MedicationInput } from '../inputs';
 import type { DoseRange, Severity } from '../pack-schema';
 import { ageInYears, involvedMed, type RuleContext } from './context';
+import { pediatricDoseOutcome } from './pediatric-dose';
 
 const EPS = 1e-9;
-const TO_MG: Record<string, number> = { mg: 1, milligram: 1, milligrams: 1, mcg: 0.001, ug: 0.001, 'µg': 0.001, microgram: 0.001, micrograms: 0.001, g: 1000, gram: 1000, grams: 1000 };
+export const TO_MG: Record<string, number> = { mg: 1, milligram: 1, milligrams: 1, mcg: 0.001, ug: 0.001, 'µg': 0.001, microgram: 0.001, micrograms: 0.001, g: 1000, gram: 1000, grams: 1000 };
 const COUNT_UNITS = new Set(['tablet', 'tablets', 'tab', 'tabs', 'capsule', 'capsules', 'cap', 'caps', 'pill', 'pills', '{pill}', '{tbl}', '{tablet}', '{capsule}', 'each', 'ea', '1', 'patch', 'suppository', 'troche', 'lozenge']);
 const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
 
-export type DoseOutcome = { kind: 'alert'; alert: Alert } | { kind: 'not-checked'; reason: string } | { kind: 'ok' };
+export type DoseOutcome =
+  | { kind: 'alert'; alert: Alert }
+  | { kind: 'not-checked'; reason: string }
+  /** A child's dose, which is checked per kg, with no usable weight: `stale` when the only weight is too old. */
+  | { kind: 'no-weight'; stale: boolean; reason: string }
+  | { kind: 'ok' };
 
 export function doseRangeOutcome(ctx: RuleContext): DoseOutcome {
   const { k, order, patient, now } = ctx;
   if (order.ingredients.length !== 1) return order.input.dose ? { kind: 'not-checked', reason: 'dose ranges are not checked for combination products' } : { kind: 'ok' };
   const drug = k.drugs.get(order.ingredients[0])!;
   const age = ageInYears(patient.birthDate, now);
-  if (age !== undefined && age < 18) return { kind: 'not-checked', reason: `the pack holds adult dose ranges only and the patient is ${age}` };
+  if (age !== undefined && age < 18) return pediatricDoseOutcome(ctx, drug, age);
   if (!drug.doses.length) return { kind: 'not-checked', reason: `the pack has no usual dose range for ${drug.name}${drug.note ? ` (${drug.note})` : ''}` };
   const route = order.route ?? (drug.routes.length === 1 ? drug.routes[0] : undefined);
   const range = drug.doses.find((d) => d.route === route);

@@ -65,6 +65,7 @@ function pairAlert({ k, order }: RuleContext, { rule, active, orderIngredient, a
     action: rule.action,
     source: { citation: rule.citation, ...(rule.url ? { url: rule.url } : {}) },
     ruleId: rule.id,
-    involved: [involvedMed(order, 'order'), involvedMed(active, 'active-medication')]
+    involved: [involvedMed(order, 'order'), involvedMed(active, 'active-medication')],
+    ...(rule.tier === 'non-interruptive' ? { interrupt: false as const } : {})
   };
 }

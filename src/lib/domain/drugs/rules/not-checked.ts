@@ -73,3 +73,17 @@ export function doseNotChecked(pack: DrugPack, order: ResolvedMedication, reason
     involved: [involvedMed(order, 'order')]
   };
 }
+
+/** A child's dose could not be checked per kg: no weight recorded, or only one too old to use. */
+export function doseNoWeight(pack: DrugPack, order: ResolvedMedication, reason: string, stale: boolean): Alert {
+  return {
+    kind: 'not-checked',
+    severity: 'info',
+    title: stale ? 'Dose not checked: no recent weight recorded for a child' : 'Dose not checked: no weight recorded for a child',
+    detail: `The dose of ${order.label} was not checked because ${reason}.`,
+    action: 'Weigh the child and record the weight, or check the dose per kg by hand against a pediatric formulary.',
+    source: source(pack),
+    ruleId: 'not-checked-dose-weight',
+    involved: [involvedMed(order, 'order')]
+  };
+}
