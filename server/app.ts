@@ -31,6 +31,8 @@ import { attachmentRoutes } from './attachments/attachment-routes';
 import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
+import { createTransferStore } from './transfer/transfer-store';
+import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
 import { createBulkExporter, DEFAULT_BULK_EXPORT, type BulkExportOptions } from './fhir/export/bulk-export';
@@ -171,7 +173,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   auth.onSessionEnded((sessionId, reason) => sync.endSession(sessionId, reason));
 
   const fhirStore = createFhirStore(db);
-  const fhirImporter = createFhirImporter({ sync, store: fhirStore });
+  const fhirImporter = createFhirImporter({ sync, store: fhirStore, patients });
+  const transferStore = createTransferStore(db);
   const bulkExporter = createBulkExporter(
     {
       db,
@@ -229,7 +232,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...authRoutes(auth),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
-    ...fhirRoutes(fhirImporter, audit),
+    ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
     ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
     ...fhirReadRoutes({ sync, store: fhirStore, index: createResourceIndex(db), audit, version: VERSION, clinicName: (id) => findClinic(db, id)?.name ?? null }),
@@ -242,7 +245,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       birthDateOf: birthDateFromSync(sync),
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
     }),
-    ...attachmentRoutes(createAttachmentStore(db), audit, sync)
+    ...attachmentRoutes(createAttachmentStore(db), audit, sync),
+    ...transferRoutes({ sync, store: transferStore, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
   const handler = createRequestHandler({
     routes,

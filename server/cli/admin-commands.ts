@@ -6,6 +6,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
 import { createSessionStore } from '../auth/sessions';
 import { migratePlatformTables, openDatabase } from '../store/db';
 import { migrateSyncTables } from '../store/doc-store';
+import { createTransferStore } from '../transfer/transfer-store';
 import {
   createClinic,
   createUser,
@@ -40,6 +41,11 @@ Commands:
   revoke-sessions --username <name>     (a running server closes their open connections within seconds)
   list-quarantined                       documents set aside because they could not be loaded
   release-document --document <name>     let a quarantined document be loaded again (after a repair or restore)
+  add-destination --clinic <id|name> --name "Clinic name" --url https://other.example/fhir/R4 [--key <key they issued>]
+                                         a clinic this clinic may transfer or refer patients to
+  list-destinations --clinic <id|name>
+  issue-transfer-key --clinic <id|name> --name "Sending clinic"
+                                         a key another clinic uses to send records here (shown once)
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -61,6 +67,8 @@ const OPTIONS = {
   roles: { type: 'string' },
   password: { type: 'string' },
   document: { type: 'string' },
+  url: { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -97,7 +105,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'url'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -207,6 +215,35 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       if (released === 0) throw new UsageError(`${name} is not quarantined.`);
       audit.record({ action: 'doc.quarantined', outcome: 'success', target: name, detail: { released: true } });
       io.out(`Released ${name}: the server loads it again on its next open`);
+      return;
+    }
+    case 'add-destination': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      let dest;
+      try {
+        dest = createTransferStore(db).addDestination(clinic.id, required(values, 'name'), required(values, 'url'), values.key?.trim() || undefined);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `destination:${dest.id}`, detail: { via: 'admin-cli', kind: 'transfer-destination' } });
+      io.out(`Added destination "${dest.name}" (${dest.url}) for "${clinic.name}"${values.key ? '' : ' without a key: ask the destination for one (issue-transfer-key) and add it again with --key'}`);
+      return;
+    }
+    case 'list-destinations': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const list = createTransferStore(db).destinations(clinic.id);
+      if (list.length === 0) io.out('No destinations yet.');
+      for (const d of list) io.out(`${d.name.padEnd(30)} ${d.url}`);
+      return;
+    }
+    case 'issue-transfer-key': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const { id, key } = createTransferStore(db).issueKey(clinic.id, required(values, 'name'));
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `transfer-key:${id}`, detail: { via: 'admin-cli', kind: 'transfer-key' } });
+      io.out(`Transfer key for "${values.name}" sending to "${clinic.name}" (shown once; give it to that clinic's administrator):\n${key}`);
       return;
     }
     default:
