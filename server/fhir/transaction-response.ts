@@ -38,6 +38,9 @@ function responseOf(r: EntryResult): TransactionResponse['entry'][number]['respo
   if (r.refused) {
     return { status: '409 Conflict', outcome: outcome([{ severity: 'error', code: 'conflict', diagnostics: IMPORT_REFUSALS[r.refused], expression: [`Bundle.entry[${r.entry.index}].resource.id`] }]) };
   }
+  if (r.staged && !r.created) {
+    return { status: '200 OK', location: r.location, outcome: outcome([{ severity: 'information', code: 'informational', diagnostics: 'Already received from this clinic: nothing new to reconcile.' }]) };
+  }
   if (r.staged) {
     return {
       status: '202 Accepted',
