@@ -53,6 +53,8 @@ const CHART: Record<string, RootPolicy> = {
   allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),
   careTeam: collection(),
   reminderDismissals: collection([], { immutable: ['reminderId', 'dismissedAt', 'dismissedBy', 'dismissedById'] }),
+  /** Transfers and referrals queued to be sent (transfer-outbox-doc.ts); the server checks the sender's role when it sends. */
+  transfers: collection([], { clearable: ['lastError'], immutable: ['destinationId', 'destinationName', 'reason', 'noteIds', 'queuedAt', 'queuedBy', 'queuedById'] }),
   /** Records from a transfer awaiting reconciliation (incoming-doc.ts). */
   incoming: collection([incomingRule], {
     immutable: ['collection', 'targetId', 'fields', 'display', 'sourceSystem', 'sourceName', 'sourceDate', 'sourceAuthor', 'receivedAt', 'decidedAt', 'decidedBy', 'decidedById', 'rejectReason']

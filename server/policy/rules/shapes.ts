@@ -125,6 +125,19 @@ const CHART_SHAPES: Record<string, Shape> = {
   attachments: { title: str, contentType: str, size: z.number().int().min(0), sha256: str, uploaded: z.boolean(), uploadedAt: str },
   allergyStatements: { recordedAt: str, recordedBy: str, recordedById: str, endedAt: str, endedBy: str, endedReason: str },
   careTeam: { name: str, role: str, userId: str, since: str, addedAt: str, addedBy: str, endedAt: str, endedBy: str },
+  transfers: {
+    destinationId: str,
+    destinationName: str,
+    reason: str,
+    noteIds: strings,
+    state: z.enum(['queued', 'sending', 'delivered', 'review', 'failed']),
+    queuedAt: str,
+    queuedBy: str,
+    queuedById: str,
+    attempts: z.number().int().min(0),
+    lastError: str,
+    sentAt: str
+  },
   incoming: {
     collection: z.enum(['allergies', 'conditions', 'medications']),
     targetId: str,
