@@ -35,6 +35,7 @@ export function entrySource(doc: Y.Doc, collection: string, id: string): EntrySo
   return { from, date, ...(s('sourceAuthor') ? { author: s('sourceAuthor') } : {}) };
 }
 
-export function sourceLine(src: EntrySource): string {
-  return `From ${src.from}${src.date ? `, ${src.date}` : ''}${src.author ? ` (recorded by ${src.author})` : ''}`;
+/** The line as shown; `formatDate` turns the ISO day into the app's date format. */
+export function sourceLine(src: EntrySource, formatDate: (isoDay: string) => string = (d) => d): string {
+  return `From ${src.from}${src.date ? `, ${formatDate(src.date)}` : ''}${src.author ? ` (recorded by ${src.author})` : ''}`;
 }
