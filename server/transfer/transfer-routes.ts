@@ -86,6 +86,8 @@ async function loadRecord(sync: TransferDeps['sync'], clinicId: string, patientI
 }
 
 interface TransferRequest {
+  /** The chart's outbox entry this request carries out (transfer-outbox-doc.ts), for the audit trail. */
+  transferId?: string;
   destinationId?: string;
   reason: string;
   noteIds: string[];
@@ -104,7 +106,8 @@ function parseRequest(body: unknown): TransferRequest {
   const destinationId = typeof b.destinationId === 'string' ? b.destinationId : undefined;
   if (!download && !destinationId) details.push({ path: 'destinationId', message: 'Choose a destination' });
   if (details.length) throw new AppError('invalid', 'The transfer request is not complete', details);
-  return { destinationId, reason, noteIds: noteIds as string[], download };
+  const transferId = typeof b.transferId === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(b.transferId) ? b.transferId : undefined;
+  return { destinationId, reason, noteIds: noteIds as string[], download, ...(transferId ? { transferId } : {}) };
 }
 
 function counts(bundle: Record<string, unknown>): Record<string, number> {
@@ -147,7 +150,7 @@ export function transferRoutes(deps: TransferDeps): Route[] {
           now: new Date(),
           requester: { name: user.name }
         });
-        const detail = { resources: counts(bundle), notes: req.noteIds.length };
+        const detail = { resources: counts(bundle), notes: req.noteIds.length, ...(req.transferId ? { transferId: req.transferId } : {}) };
         if (req.download || !destination) {
           audit.record({ action: 'transfer.download', outcome: 'success', userId: user.id, target: docName('chart', patientId), ip: ctx.ip, detail });
           ctx.res.setHeader('Content-Disposition', `attachment; filename="patient-record-${new Date().toISOString().slice(0, 10)}.json"`);

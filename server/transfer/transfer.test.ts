@@ -95,7 +95,10 @@ function clinicalContent(everything: Json): Record<string, string[]> {
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startTestApp(), startTestApp()]);
-  const ca = await addClinic(a, 'Hill Clinic', [{ username: 'doc-a', roles: ['clinician'] }]);
+  const ca = await addClinic(a, 'Hill Clinic', [
+    { username: 'doc-a', roles: ['clinician'] },
+    { username: 'nurse-a', roles: ['nurse'] }
+  ]);
   const cb = await addClinic(b, 'Valley Clinic', [{ username: 'doc-b', roles: ['clinician'] }]);
   clinicB = cb.clinicId;
   docB = { id: cb.ids['doc-b'], name: 'doc-b' };
@@ -224,6 +227,17 @@ describe('transfer between two clinics', () => {
     const wrong = await fetch(`${b.url}/fhir/R4`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${key.slice(0, -2)}xx` }, body: '{}' });
     expect(wrong.status).toBe(401);
     expect(b.patients.list(clinicB)).toHaveLength(1);
+  });
+
+  it('only a clinician transfers', async () => {
+    const nurse = await sessionCookieFor(a.url, 'nurse-a');
+    const before = audited(a, 'transfer.send').length;
+    const res = await post(a.url, `/api/patients/${patientA}/transfer`, nurse, { destinationId: await destination('Valley Clinic'), reason: 'x', noteIds: [] });
+    expect(res.status).toBe(403);
+    expect(audited(a, 'transfer.send')).toHaveLength(before);
+    expect((await get(a.url, '/api/transfer/destinations', nurse)).status).toBe(403);
+    // Positive control: the clinician's list answers.
+    expect((await get(a.url, '/api/transfer/destinations', cookieA)).status).toBe(200);
   });
 
   it('download gives the same document as a file', async () => {
