@@ -31,6 +31,8 @@ import { attachmentRoutes } from './attachments/attachment-routes';
 import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
+import { createTransferStore } from './transfer/transfer-store';
+import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
 import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
@@ -177,7 +179,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   auth.onSessionEnded((sessionId, reason) => sync.endSession(sessionId, reason));
 
   const fhirStore = createFhirStore(db);
-  const fhirImporter = createFhirImporter({ sync, store: fhirStore });
+  const fhirImporter = createFhirImporter({ sync, store: fhirStore, patients });
+  const transferStore = createTransferStore(db);
   const bulkExporter = createBulkExporter(
     {
       db,
@@ -237,7 +240,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...authRoutes(auth),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
-    ...fhirRoutes(fhirImporter, audit),
+    ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
     ...smart.routes,
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
     ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
@@ -260,7 +263,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       birthDateOf: birthDateFromSync(sync),
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
     }),
-    ...attachmentRoutes(createAttachmentStore(db), audit, sync)
+    ...attachmentRoutes(createAttachmentStore(db), audit, sync),
+    ...transferRoutes({ sync, store: transferStore, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
   const handler = createRequestHandler({
     routes,

@@ -10,6 +10,7 @@ import { migratePlatformTables, openDatabase } from '../store/db';
 import { createApiClientStore } from '../smart/api-clients';
 import { allValid } from '../smart/scopes';
 import { migrateSyncTables } from '../store/doc-store';
+import { createTransferStore } from '../transfer/transfer-store';
 import {
   createClinic,
   createUser,
@@ -50,6 +51,11 @@ Commands:
   list-api-clients
   disable-api-client --client <id>      refuses its token requests and ends its access tokens at once
   enable-api-client  --client <id>
+  add-destination --clinic <id|name> --name "Clinic name" --url https://other.example/fhir/R4 [--key <key they issued>]
+                                         a clinic this clinic may transfer or refer patients to
+  list-destinations --clinic <id|name>
+  issue-transfer-key --clinic <id|name> --name "Sending clinic"
+                                         a key another clinic uses to send records here (shown once)
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -75,6 +81,8 @@ const OPTIONS = {
   scopes: { type: 'string' },
   client: { type: 'string' },
   by: { type: 'string' },
+  url: { type: 'string' },
+  key: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -111,7 +119,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -262,6 +270,35 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       if (!createApiClientStore(db).setDisabled(id, disable)) throw new UsageError(`No API client "${id}"`);
       audit.record({ action: 'api-client.disable', outcome: 'success', target: `api-client:${id}`, detail: { clientId: id, disabled: disable, via: 'admin-cli' } });
       io.out(`API client ${id} is now ${disable ? 'disabled' : 'enabled'}`);
+      return;
+    }
+    case 'add-destination': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      let dest;
+      try {
+        dest = createTransferStore(db).addDestination(clinic.id, required(values, 'name'), required(values, 'url'), values.key?.trim() || undefined);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `destination:${dest.id}`, detail: { via: 'admin-cli', kind: 'transfer-destination' } });
+      io.out(`Added destination "${dest.name}" (${dest.url}) for "${clinic.name}"${values.key ? '' : ' without a key: ask the destination for one (issue-transfer-key) and add it again with --key'}`);
+      return;
+    }
+    case 'list-destinations': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const list = createTransferStore(db).destinations(clinic.id);
+      if (list.length === 0) io.out('No destinations yet.');
+      for (const d of list) io.out(`${d.name.padEnd(30)} ${d.url}`);
+      return;
+    }
+    case 'issue-transfer-key': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const { id, key } = createTransferStore(db).issueKey(clinic.id, required(values, 'name'));
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `transfer-key:${id}`, detail: { via: 'admin-cli', kind: 'transfer-key' } });
+      io.out(`Transfer key for "${values.name}" sending to "${clinic.name}" (shown once; give it to that clinic's administrator):\n${key}`);
       return;
     }
     default:

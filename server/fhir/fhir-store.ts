@@ -13,6 +13,10 @@ import type Database from 'better-sqlite3';
  *   They stay out of the chart documents so devices do not carry billing
  *   data offline. Each row records the source system that sent it
  *   (import-source.ts); another source may not overwrite it.
+ * - `fhir_match_reviews`: records sent by another clinic whose patient
+ *   could not be matched with certainty (patient-match.ts), held whole
+ *   until a clinician picks the patient or a new one. Nothing of them is
+ *   in any chart meanwhile.
  */
 export function migrateFhirTables(db: Database.Database): void {
   db.exec(`
@@ -31,6 +35,20 @@ export function migrateFhirTables(db: Database.Database): void {
       updated_at TEXT NOT NULL,
       PRIMARY KEY (clinic_id, patient_id, resource_type, entry_id)
     );
+    CREATE TABLE IF NOT EXISTS fhir_match_reviews (
+      id TEXT PRIMARY KEY,
+      clinic_id TEXT NOT NULL,
+      status TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      candidates TEXT NOT NULL,
+      source TEXT NOT NULL,
+      bundle TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      created_by TEXT NOT NULL,
+      resolved_at TEXT,
+      resolved_by TEXT,
+      patient_id TEXT
+    );
   `);
   // Rows kept before sources were recorded have none, and are taken as the next importer's (as chart entries are).
   const columns = db.prepare('PRAGMA table_info(fhir_kept_resources)').all() as { name: string }[];
@@ -47,6 +65,23 @@ export interface FhirStore {
   /** Stores each resource verbatim (JSON text) with its source; unchanged resources are not rewritten, another source's are refused. One transaction. */
   keep(clinicId: string, patientId: string, source: string, resources: readonly { type: string; entryId: string; json: string }[]): KeptOutcome[];
   kept(clinicId: string, patientId: string): { type: string; entryId: string; resource: unknown }[];
+  /** Every patient any of these keys is linked to in this clinic (distinct). */
+  linkedPatients(clinicId: string, sources: readonly string[]): string[];
+  /** Holds a record for match review; a pending review of the same id gets the newer record. */
+  holdForReview(review: { id: string; clinicId: string; reason: string; candidates: string[]; source: string; bundle: string; userId: string }): void;
+  pendingReviews(clinicId: string): MatchReview[];
+  review(clinicId: string, id: string): (MatchReview & { bundle: string }) | null;
+  resolveReview(clinicId: string, id: string, userId: string, patientId: string): void;
+}
+
+export interface MatchReview {
+  id: string;
+  status: 'pending' | 'resolved';
+  reason: string;
+  candidates: string[];
+  source: string;
+  createdAt: string;
+  patientId: string | null;
 }
 
 export function createFhirStore(db: Database.Database, now: () => Date = () => new Date()): FhirStore {
@@ -75,7 +110,43 @@ export function createFhirStore(db: Database.Database, now: () => Date = () => n
     });
   });
 
+  const hold = db.prepare(
+    `INSERT INTO fhir_match_reviews (id, clinic_id, status, reason, candidates, source, bundle, created_at, created_by) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET reason = excluded.reason, candidates = excluded.candidates, bundle = excluded.bundle, created_at = excluded.created_at, created_by = excluded.created_by
+     WHERE fhir_match_reviews.status = 'pending'`
+  );
+  const reviewRow = (r: Record<string, string | null>): MatchReview => ({
+    id: r.id!,
+    status: r.status === 'resolved' ? 'resolved' : 'pending',
+    reason: r.reason!,
+    candidates: JSON.parse(r.candidates!) as string[],
+    source: r.source!,
+    createdAt: r.created_at!,
+    patientId: r.patient_id
+  });
+
   return {
+    linkedPatients(clinicId, sources) {
+      const out = new Set<string>();
+      for (const s of sources) {
+        const row = find.get(clinicId, s) as { patient_id: string } | undefined;
+        if (row) out.add(row.patient_id);
+      }
+      return [...out];
+    },
+    holdForReview(r) {
+      hold.run(r.id, r.clinicId, r.reason, JSON.stringify(r.candidates), r.source, r.bundle, now().toISOString(), r.userId);
+    },
+    pendingReviews(clinicId) {
+      return (db.prepare("SELECT * FROM fhir_match_reviews WHERE clinic_id = ? AND status = 'pending' ORDER BY created_at").all(clinicId) as Record<string, string | null>[]).map(reviewRow);
+    },
+    review(clinicId, id) {
+      const r = db.prepare('SELECT * FROM fhir_match_reviews WHERE clinic_id = ? AND id = ?').get(clinicId, id) as Record<string, string | null> | undefined;
+      return r ? { ...reviewRow(r), bundle: r.bundle! } : null;
+    },
+    resolveReview(clinicId, id, userId, patientId) {
+      db.prepare("UPDATE fhir_match_reviews SET status = 'resolved', resolved_at = ?, resolved_by = ?, patient_id = ? WHERE clinic_id = ? AND id = ?").run(now().toISOString(), userId, patientId, clinicId, id);
+    },
     findPatient(clinicId, sources) {
       for (const s of sources) {
         const row = find.get(clinicId, s) as { patient_id: string } | undefined;

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
+import { stageIncoming, type IncomingCollection } from '../../src/lib/chart/incoming-doc';
+import type { PatientSummary } from '../../src/lib/domain/patient';
 import { initChartDoc } from '../../src/lib/chart/chart-doc';
 import { clinicalFields, putEntry, type PutOutcome } from '../../src/lib/chart/clinical-doc';
 import { demographicsDiff, proposeDemographics } from '../../src/lib/chart/demographics-review-doc';
@@ -15,6 +18,7 @@ import { importRefusal, type ImportRefusal } from './import-guard';
 import { importSource } from './import-source';
 import type { Identifier } from './map-patient';
 import { KeyedQueue } from './keyed-queue';
+import { matchPatient, sameNameAndBirth, transferKeys, type MatchReason } from './patient-match';
 import { mapEntry, type ChartWrite } from './map-chart';
 import { validateBundle, type BundleEntry, type ValidBundle } from './validate-bundle';
 import { transactionResponse, type EntryResult, type TransactionResponse } from './transaction-response';
@@ -41,7 +45,31 @@ import { transactionResponse, type EntryResult, type TransactionResponse } from 
  *    overwritten: different values become a proposal that staff accept or
  *    reject on the record (demographics-review-doc.ts). Identifiers are only
  *    added to.
+ * 6. A document or collection Bundle is a record another clinic sent
+ *    (transfer or referral). Its patient is matched by identifiers, else by
+ *    name and birth date (patient-match.ts); when that is not certain the
+ *    whole record is held for a clinician's match review and nothing is
+ *    written (MatchReviewPending). Its allergies, problems and medications
+ *    are staged as incoming records for reconciliation, never written into
+ *    the active lists (incoming-doc.ts); everything it writes records where
+ *    it came from: the sending system, organization, date and author.
  */
+
+/** A transferred record whose patient could not be matched with certainty: held for review, nothing written. */
+export class MatchReviewPending extends Error {
+  constructor(
+    readonly reviewId: string,
+    readonly reason: MatchReason,
+    readonly candidates: number
+  ) {
+    super('The record awaits a match review');
+  }
+}
+
+export interface ImportOptions {
+  /** A match review's decision: this patient of the clinic, or a new one. */
+  patient?: { id: string } | 'new';
+}
 
 export interface ImportCaller {
   userId: string;
@@ -67,10 +95,14 @@ export interface ImportSummary {
   types: Record<string, number>;
   /** Whether each document received an update. */
   wrote: { patient: boolean; chart: boolean };
+  /** Records staged for reconciliation (sent by another clinic), by chart collection. */
+  staged: Partial<Record<IncomingCollection, number>>;
+  /** How the patient was found (transfers): by identifier, by name and birth date, a new patient, or chosen in a match review. */
+  matchedBy?: 'identifier' | 'name-birthdate' | 'new' | 'chosen';
 }
 
 export interface FhirImporter {
-  importBundle(caller: ImportCaller, body: unknown): Promise<{ response: TransactionResponse; summary: ImportSummary }>;
+  importBundle(caller: ImportCaller, body: unknown, options?: ImportOptions): Promise<{ response: TransactionResponse; summary: ImportSummary }>;
 }
 
 interface Planned {
@@ -79,8 +111,56 @@ interface Planned {
   fields?: Record<string, unknown>;
 }
 
-export function createFhirImporter(deps: { sync: SyncService; store: FhirStore }): FhirImporter {
+const STAGED = new Set<string>(['allergies', 'conditions', 'medications']);
+const TRANSFER_PROVENANCE = ['sourceName', 'sourceDate', 'sourceAuthor'] as const;
+
+export function createFhirImporter(deps: { sync: SyncService; store: FhirStore; patients?: { list(clinicId: string): PatientSummary[] } }): FhirImporter {
   const queue = new KeyedQueue();
+
+  /** The patient of a transfer (document or collection Bundle); throws MatchReviewPending when not certain. */
+  async function resolveTransfer(caller: ImportCaller, bundle: ValidBundle, source: string, body: unknown, options: ImportOptions | undefined) {
+    const { resource, mapped, fullUrl } = bundle.patient;
+    const sources = transferKeys(source, resource.id, mapped.identifiers);
+    const clinicId = caller.clinicId;
+    const chosen = options?.patient;
+    if (chosen === 'new') return { id: randomUUID(), sources, matchedBy: 'chosen' as const };
+    if (chosen) {
+      if (!(await exists(chosen.id, clinicId))) throw new AppError('not-found', 'No such patient in this clinic');
+      return { id: chosen.id, sources, matchedBy: 'chosen' as const };
+    }
+    // The clinic's own patient coming back (sent here before, then returned): its id names it.
+    const own = resource.id?.toLowerCase();
+    if (own && isUuid(own) && (await exists(own, clinicId))) return { id: own, sources, matchedBy: 'identifier' as const };
+    const linked = deps.store.linkedPatients(clinicId, sources);
+    const alike = linked.length ? [] : (deps.patients?.list(clinicId) ?? []).filter((p) => sameNameAndBirth(mapped.input, { family: p.name.family, given: p.name.given, birthDate: p.birthDate }));
+    const candidates = [];
+    for (const p of alike) candidates.push({ id: p.id, identifiers: await identifiersOf(p.id, clinicId) });
+    const match = matchPatient({ ...mapped.input, identifiers: mapped.identifiers }, linked, candidates);
+    if (match.kind === 'matched') return { id: match.patientId, sources, matchedBy: match.by };
+    if (match.kind === 'new') return { id: nameUuid(`${clinicId}|${sources[0] ?? fullUrl ?? JSON.stringify(mapped.input)}`), sources, matchedBy: 'new' as const };
+    const reviewId = nameUuid(`match-review|${clinicId}|${sources[0] ?? fullUrl ?? JSON.stringify(mapped.input)}`);
+    deps.store.holdForReview({ id: reviewId, clinicId, reason: match.reason, candidates: match.candidates, source, bundle: JSON.stringify(body), userId: caller.userId });
+    throw new MatchReviewPending(reviewId, match.reason, match.candidates.length);
+  }
+
+  async function exists(patientId: string, clinicId: string): Promise<boolean> {
+    try {
+      return (await deps.sync.readState(docName('patient', patientId), clinicId)) !== null;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'forbidden') return false;
+      throw err;
+    }
+  }
+
+  async function identifiersOf(patientId: string, clinicId: string): Promise<Identifier[]> {
+    const state = await deps.sync.readState(docName('patient', patientId), clinicId);
+    if (!state) return [];
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, state);
+    const stored = patientMap(doc).get('identifier');
+    doc.destroy();
+    return Array.isArray(stored) ? (stored as Identifier[]) : [];
+  }
 
   async function resolvePatient(clinicId: string, bundle: ValidBundle): Promise<{ id: string; sources: string[] }> {
     const { resource, mapped, fullUrl } = bundle.patient;
@@ -119,16 +199,19 @@ export function createFhirImporter(deps: { sync: SyncService; store: FhirStore }
   }
 
   return {
-    async importBundle(caller, body) {
+    async importBundle(caller, body, options) {
       const bundle = validateBundle(body);
       const source = importSource(body, bundle.patient.mapped);
+      const transfer = bundle.type !== 'transaction';
+      const sent = transfer ? transferProvenance(body, bundle) : {};
       const plan = bundle.entries.map((entry): Planned => {
         const write = entry.type === 'Patient' ? null : mapEntry(entry, bundle);
         if (!write) return { entry, write };
         const fields = isClinical(write.collection) ? clinicalFields(write.collection, write.fields as never) : (write.fields as Record<string, unknown>);
-        return { entry, write, fields: { ...fields, sourceSystem: source } };
+        const author = transfer ? authorOf(entry.resource) : undefined;
+        return { entry, write, fields: { ...fields, sourceSystem: source, ...sent, ...(author ? { sourceAuthor: author } : {}) } };
       });
-      const { id: patientId, sources } = await resolvePatient(caller.clinicId, bundle);
+      const { id: patientId, sources, matchedBy } = transfer ? await resolveTransfer(caller, bundle, source, body, options) : { ...(await resolvePatient(caller.clinicId, bundle)), matchedBy: undefined };
       const actor: Actor = { id: caller.userId, name: caller.name };
 
       return queue.run(patientId, async () => {
@@ -147,11 +230,24 @@ export function createFhirImporter(deps: { sync: SyncService; store: FhirStore }
         const refusedIds = new Set(plan.filter((p) => refusals.has(p.entry.index)).map((p) => p.entry.entryId));
 
         const outcomes = new Map<number, PutOutcome | KeptOutcome>();
+        const staged = new Set<number>();
         chart.doc.transact(() => {
           if (metaOf(chart.doc).get('kind') !== 'chart') initChartDoc(chart.doc, patientId);
           for (const p of plan) {
             if (!p.write || !p.fields || refusals.has(p.entry.index)) continue;
-            const fields = withoutLinksTo(p.fields, refusedIds);
+            let fields = withoutLinksTo(p.fields, refusedIds);
+            if (transfer && STAGED.has(p.write.collection)) {
+              const { sourceName, sourceDate, sourceAuthor, ...clinical } = fields as Record<string, string | undefined>;
+              const collection = p.write.collection as IncomingCollection;
+              // Named by the record and its content: the same record sent again stages nothing; a changed one is offered anew.
+              const stagedId = nameUuid(`incoming|${collection}|${p.entry.entryId}|${canonicalJson(clinical)}`);
+              const o = stageIncoming(chart.doc, stagedId, { collection, targetId: p.entry.entryId, fields: clinical, sourceSystem: source, sourceName, sourceDate, sourceAuthor });
+              staged.add(p.entry.index);
+              outcomes.set(p.entry.index, o === 'staged' ? 'created' : 'unchanged');
+              continue;
+            }
+            // Where an entry came from is recorded when it is created; a later transfer's date does not rewrite it.
+            if (transfer && chart.doc.getMap(p.write.collection).has(p.entry.entryId)) fields = omit(fields, TRANSFER_PROVENANCE);
             outcomes.set(p.entry.index, putEntry(chart.doc, p.write.collection, p.entry.entryId, fields, actor, p.write.collection === 'encounters' ? addNote : undefined));
           }
         }, 'local');
@@ -177,12 +273,14 @@ export function createFhirImporter(deps: { sync: SyncService; store: FhirStore }
           created: e.type === 'Patient' ? newPatient : outcomes.get(e.index) === 'created',
           kept: keptIndexes.has(e.index) && !refusals.has(e.index),
           ...(refusals.has(e.index) ? { refused: refusals.get(e.index) } : {}),
+          ...(staged.has(e.index) ? { staged: true } : {}),
           ...(e.type === 'Patient' && demographicsProposed ? { demographicsProposed: true } : {})
         }));
         const summary = summarize(patientId, newPatient, bundle, outcomes, kept.filter((k) => k !== 'refused').length, { patient: wrotePatient, chart: wroteChart });
+        const stagedBy = countBy(plan.filter((p) => staged.has(p.entry.index) && outcomes.get(p.entry.index) === 'created').map((p) => p.write!.collection as IncomingCollection));
         return {
           response: transactionResponse(results),
-          summary: { ...summary, refused: refusals.size, refusedReasons: countBy([...refusals.values()]), demographicsProposed }
+          summary: { ...summary, refused: refusals.size, refusedReasons: countBy([...refusals.values()]), demographicsProposed, staged: stagedBy, ...(matchedBy ? { matchedBy } : {}) }
         };
       });
     }
@@ -261,5 +359,37 @@ function summarize(
   const count = (o: string) => [...outcomes.values()].filter((x) => x === o).length;
   const types: Record<string, number> = {};
   for (const e of bundle.entries) types[e.type] = (types[e.type] ?? 0) + 1;
-  return { patientId, newPatient, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), kept, types, wrote, refused: 0, refusedReasons: {}, demographicsProposed: false };
+  return { patientId, newPatient, created: count('created'), updated: count('updated'), unchanged: count('unchanged'), kept, types, wrote, refused: 0, refusedReasons: {}, demographicsProposed: false, staged: {} };
+}
+
+function omit(fields: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out = { ...fields };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
+function canonicalJson(v: unknown): string {
+  const canon = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(canon) : x && typeof x === 'object' ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canon((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(canon(v));
+}
+
+const TEXT = /^[^\u0000-\u001f]{1,200}$/;
+const text = (v: unknown): string | undefined => (typeof v === 'string' && TEXT.test(v.trim()) ? v.trim() : undefined);
+const displayOf = (ref: unknown): string | undefined => text((ref as { display?: unknown } | null | undefined)?.display);
+
+/** Who recorded an entry at the sender, when the resource names them (by display: references do not cross clinics). */
+function authorOf(r: Record<string, unknown>): string | undefined {
+  return displayOf(r.recorder) ?? displayOf(r.asserter) ?? displayOf(r.requester) ?? displayOf(r.informationSource) ?? displayOf(r.performer);
+}
+
+/** The sending organization and the date the record was put together: the Composition's custodian or author, else the bundle's one Organization; the Bundle's timestamp, else the Composition's date. */
+function transferProvenance(body: unknown, bundle: ValidBundle): { sourceName?: string; sourceDate?: string } {
+  const composition = bundle.entries.find((e) => e.type === 'Composition')?.resource as Record<string, unknown> | undefined;
+  const authors = Array.isArray(composition?.author) ? composition.author : [];
+  const organizations = bundle.entries.filter((e) => e.type === 'Organization');
+  const sourceName = displayOf(composition?.custodian) ?? authors.map(displayOf).find(Boolean) ?? (organizations.length === 1 ? text(organizations[0].resource.name) : undefined);
+  const stamp = (body as { timestamp?: unknown }).timestamp ?? composition?.date;
+  const sourceDate = typeof stamp === 'string' && /^\d{4}-\d{2}-\d{2}/.test(stamp) ? stamp.slice(0, 40) : undefined;
+  return { ...(sourceName ? { sourceName } : {}), ...(sourceDate ? { sourceDate } : {}) };
 }

@@ -26,6 +26,8 @@ export interface EntryResult {
   kept: boolean;
   refused?: ImportRefusal;
   demographicsProposed?: boolean;
+  /** Sent by another clinic: waits in the chart's incoming records for a clinician to reconcile (incoming-doc.ts). */
+  staged?: boolean;
 }
 
 export function transactionResponse(results: readonly EntryResult[]): TransactionResponse {
@@ -35,6 +37,16 @@ export function transactionResponse(results: readonly EntryResult[]): Transactio
 function responseOf(r: EntryResult): TransactionResponse['entry'][number]['response'] {
   if (r.refused) {
     return { status: '409 Conflict', outcome: outcome([{ severity: 'error', code: 'conflict', diagnostics: IMPORT_REFUSALS[r.refused], expression: [`Bundle.entry[${r.entry.index}].resource.id`] }]) };
+  }
+  if (r.staged && !r.created) {
+    return { status: '200 OK', location: r.location, outcome: outcome([{ severity: 'information', code: 'informational', diagnostics: 'Already received from this clinic: nothing new to reconcile.' }]) };
+  }
+  if (r.staged) {
+    return {
+      status: '202 Accepted',
+      location: r.location,
+      outcome: outcome([{ severity: 'information', code: 'informational', diagnostics: 'Received from another clinic: it waits on the chart for a clinician to accept or reject it before it joins the active list.' }])
+    };
   }
   const note = r.kept
     ? `Kept as received: Outpost stores ${r.entry.type} resources without charting them.`

@@ -6,7 +6,7 @@ import { mapPatient, patientProblems, type MappedPatient } from './map-patient';
 import { OperationOutcomeError, type Issue } from './operation-outcome';
 
 /**
- * Checks a whole transaction Bundle before anything is written, so a bad
+ * Checks a whole Bundle (transaction, document or collection) before anything is written, so a bad
  * bundle changes nothing. Every problem found is reported at once (up to a
  * cap), each with the FHIRPath of the element, e.g.
  * `Bundle.entry[12].resource.effectiveDateTime`. Diagnostics name what is
@@ -28,7 +28,13 @@ export interface BundleEntry {
   parsed?: unknown;
 }
 
+/** Bundle types that can be imported: a record (transaction) or a record sent by another clinic (document, collection). */
+export const IMPORTABLE_TYPES = ['transaction', 'document', 'collection'] as const;
+export type ImportableType = (typeof IMPORTABLE_TYPES)[number];
+
 export interface ValidBundle {
+  /** `transaction`: a record brought in whole; `document`/`collection`: a transfer or referral, reconciled on arrival. */
+  type: ImportableType;
   patient: BundleEntry & { mapped: MappedPatient };
   entries: BundleEntry[];
   /** Resolves a reference string (urn:uuid fullUrl or `Type/id`) to the bundle entry it names. */
@@ -81,7 +87,7 @@ export function validateBundle(body: unknown): ValidBundle {
     fail();
   }
   const bundle = body as Record<string, unknown>;
-  if (bundle.type !== 'transaction') issues.add('value', 'Only Bundles of type "transaction" can be imported', 'Bundle.type');
+  if (!(IMPORTABLE_TYPES as readonly unknown[]).includes(bundle.type)) issues.add('value', 'Only Bundles of type "transaction", "document" or "collection" can be imported', 'Bundle.type');
   if (!Array.isArray(bundle.entry) || bundle.entry.length === 0) issues.add('required', 'The Bundle has no entries', 'Bundle.entry');
   else if (bundle.entry.length > MAX_BUNDLE_ENTRIES) {
     issues.add('too-costly', `A Bundle may carry at most ${MAX_BUNDLE_ENTRIES.toLocaleString('en')} entries; this one carries ${bundle.entry.length.toLocaleString('en')}. Split the record into several transactions.`, 'Bundle.entry');
@@ -100,6 +106,9 @@ export function validateBundle(body: unknown): ValidBundle {
   }
   const resolve = (ref: string | undefined) => (ref ? byRef.get(ref) : undefined);
 
+  // FHIR bdl-11: a document's first entry is its Composition.
+  if (bundle.type === 'document' && entries[0]?.type !== 'Composition') issues.add('required', 'A document Bundle starts with its Composition', 'Bundle.entry[0]');
+
   const patients = entries.filter((e) => e.type === 'Patient');
   if (patients.length === 0) issues.add('required', 'The Bundle must carry the Patient its records belong to', 'Bundle.entry');
   for (const extra of patients.slice(1)) issues.add('not-supported', 'Only one Patient per Bundle can be imported', `Bundle.entry[${extra.index}]`);
@@ -115,7 +124,7 @@ export function validateBundle(body: unknown): ValidBundle {
     for (const p of patientProblems(mapped.input)) issues.add('value', p.message, `Bundle.entry[${patient.index}].resource.${p.path}`);
   }
   if (issues.list.length || !patient || !mapped) return fail();
-  return { patient: { ...patient, mapped }, entries, resolve };
+  return { type: bundle.type as ImportableType, patient: { ...patient, mapped }, entries, resolve };
 }
 
 function readEntries(raw: unknown[], issues: Issues): BundleEntry[] {

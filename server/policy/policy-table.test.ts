@@ -15,7 +15,7 @@ const EARLIER = '2026-12-04T09:00:00.000Z';
 
 describe('roots each document holds', () => {
   const ROOTS: Record<DocKind, string[]> = {
-    chart: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals'],
+    chart: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming'],
     patient: ['meta', 'patient', 'demographicsReview'],
     schedule: ['meta', 'appointments', 'availability', 'appointmentTypes', 'providers']
   };

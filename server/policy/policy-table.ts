@@ -8,6 +8,7 @@ import { ordersRule } from './rules/orders';
 import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
 import { provenanceRule } from './rules/provenance';
 import { importRule, metaRule, patientRule } from './rules/records';
+import { incomingRule } from './rules/incoming';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -53,7 +54,13 @@ const CHART: Record<string, RootPolicy> = {
   pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),
   allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),
   careTeam: collection(),
-  reminderDismissals: collection([], { immutable: ['reminderId', 'dismissedAt', 'dismissedBy', 'dismissedById'] })
+  reminderDismissals: collection([], { immutable: ['reminderId', 'dismissedAt', 'dismissedBy', 'dismissedById'] }),
+  /** Transfers and referrals queued to be sent (transfer-outbox-doc.ts); the server checks the sender's role when it sends. */
+  transfers: collection([], { clearable: ['lastError'], immutable: ['destinationId', 'destinationName', 'reason', 'noteIds', 'queuedAt', 'queuedBy', 'queuedById'] }),
+  /** Records from a transfer awaiting reconciliation (incoming-doc.ts). */
+  incoming: collection([incomingRule], {
+    immutable: ['collection', 'targetId', 'fields', 'display', 'sourceSystem', 'sourceName', 'sourceDate', 'sourceAuthor', 'receivedAt', 'decidedAt', 'decidedBy', 'decidedById', 'rejectReason']
+  })
 };
 
 const PATIENT: Record<string, RootPolicy> = {

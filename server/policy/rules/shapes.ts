@@ -31,6 +31,9 @@ const COMMON: Record<string, z.ZodType> = {
   verificationStatus: str,
   clinicalStatus: str,
   sourceId: str,
+  sourceName: str,
+  sourceDate: str,
+  sourceAuthor: str,
   encounterId: str,
   createdAt: str,
   createdBy: str,
@@ -127,6 +130,35 @@ const CHART_SHAPES: Record<string, Shape> = {
   attachments: { title: str, contentType: str, size: z.number().int().min(0), sha256: str, uploaded: z.boolean(), uploadedAt: str },
   allergyStatements: { recordedAt: str, recordedBy: str, recordedById: str, endedAt: str, endedBy: str, endedReason: str },
   careTeam: { name: str, role: str, userId: str, since: str, addedAt: str, addedBy: str, endedAt: str, endedBy: str },
+  transfers: {
+    destinationId: str,
+    destinationName: str,
+    reason: str,
+    noteIds: strings,
+    state: z.enum(['queued', 'sending', 'delivered', 'review', 'failed']),
+    queuedAt: str,
+    queuedBy: str,
+    queuedById: str,
+    attempts: z.number().int().min(0),
+    lastError: str,
+    sentAt: str
+  },
+  incoming: {
+    collection: z.enum(['allergies', 'conditions', 'medications']),
+    targetId: str,
+    fields: obj,
+    display: str,
+    sourceSystem: str,
+    sourceName: str,
+    sourceDate: str,
+    sourceAuthor: str,
+    status: z.enum(['pending', 'accepted', 'rejected']),
+    receivedAt: str,
+    decidedAt: str,
+    decidedBy: str,
+    decidedById: str,
+    rejectReason: str
+  },
   reminderDismissals: { reminderId: str, reason: str, dismissedAt: str, dismissedBy: str, dismissedById: str, until: str, withdrawnAt: str, withdrawnBy: str }
 };
 
