@@ -49,7 +49,6 @@ export const TARGETS: Record<string, { mutate: string[]; tests: string[] }> = {
     mutate: ['server/policy/**/*.ts', ...NOT_SOURCE, '!server/policy/hostile-cases.ts'],
     tests: [
       'server/policy/policy-gate.test.ts',
-      'server/policy/policy-rules.test.ts',
       'server/policy/hostile-cases.test.ts',
       'server/policy/prescriptions-policy.test.ts',
       'server/policy/notes-policy.test.ts',
@@ -58,7 +57,8 @@ export const TARGETS: Record<string, { mutate: string[]; tests: string[] }> = {
       'server/policy/records-policy.test.ts',
       'server/policy/lab-results-policy.test.ts',
       'server/policy/gate-view.test.ts',
-      'server/policy/policy-table.test.ts'
+      'server/policy/policy-table.test.ts',
+      'server/policy/incoming-policy.test.ts'
     ]
   }
 };
