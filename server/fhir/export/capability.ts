@@ -77,7 +77,13 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
         },
         resource,
         operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export', documentation: `System level: every patient of the caller's clinic. ${BULK_DOC}` }],
-        interaction: [{ code: 'transaction', documentation: 'POST /fhir/R4: import of one patient\'s transaction Bundle (clinicians)' }]
+        interaction: [
+          {
+            code: 'transaction',
+            documentation:
+              "POST /fhir/R4: import of one patient's transaction Bundle (clinicians). The same endpoint takes a document or collection Bundle sent by another clinic (a transfer or referral: clinicians, or a clinic holding a transfer key): the patient is matched by identifiers, else name and birth date, an uncertain match waits for a person (202), and incoming allergies, problems and medications wait for a clinician to reconcile them."
+          }
+        ]
       }
     ]
   };

@@ -422,6 +422,8 @@ describe('metadata', () => {
     expect(res.find((x) => x.type === 'Group')).toMatchObject({ interaction: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }] });
     expect(cs.rest[0].operation).toMatchObject([{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' }]);
     expect(cs.instantiates).toEqual(['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data']);
+    expect(cs.rest[0].interaction.map((i: Json) => i.code)).toEqual(['transaction']);
+    expect(cs.rest[0].interaction[0].documentation).toContain('document or collection Bundle sent by another clinic');
     expect(res.filter((x) => x.supportedProfile).map((x) => x.type).sort()).toEqual(['AllergyIntolerance', 'Condition', 'Patient']);
     const obs = res.find((x) => x.type === 'Observation')!;
     expect(obs.searchParam.map((p: Json) => p.name).sort()).toEqual(['_count', '_id', 'category', 'code', 'date', 'patient', 'status', 'subject']);
