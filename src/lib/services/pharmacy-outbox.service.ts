@@ -7,6 +7,7 @@ import { AppError } from '../domain/errors';
 import type { Role } from '../domain/roles';
 import { hasClinicalRole } from '../domain/roles';
 import { messageOf } from '../ui/handle-error';
+import { runOutbox } from './outbox-runner';
 import type { ApiClient } from './api-client';
 import { pharmacyById, pharmacyEndpoint, type PharmacyReceipt } from './pharmacy-directory';
 import { alertKey, canPrescribe, detectedIssues, needsOverride, overrideComplete, renewalAlerts, type ChartDocs } from './prescribe.service';
@@ -201,15 +202,12 @@ export function startOutbox(opts: {
   intervalMs?: number;
   onError: (err: unknown) => void;
 }): { kick(): void; stop(): void } {
-  let running = false;
-  const kick = () => {
-    const docs = opts.docs();
-    if (running || !docs || !opts.isLive()) return;
-    running = true;
-    processOutbox(docs, opts.api, opts.who())
-      .catch(opts.onError)
-      .finally(() => (running = false));
-  };
-  const timer = setInterval(kick, opts.intervalMs ?? 5_000);
-  return { kick, stop: () => clearInterval(timer) };
+  return runOutbox(
+    () => {
+      const docs = opts.docs();
+      return docs && opts.isLive() ? processOutbox(docs, opts.api, opts.who()) : null;
+    },
+    opts.intervalMs ?? 5_000,
+    opts.onError
+  );
 }

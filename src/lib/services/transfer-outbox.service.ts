@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors';
 import type { Role } from '../domain/roles';
 import { messageOf } from '../ui/handle-error';
 import type { ApiClient } from './api-client';
+import { runOutbox } from './outbox-runner';
 import { backoffMs } from './pharmacy-outbox.service';
 
 /**
@@ -79,15 +80,12 @@ export function startTransferOutbox(opts: {
   intervalMs?: number;
   onError: (err: unknown) => void;
 }): { kick(): void; stop(): void } {
-  let running = false;
-  const kick = () => {
-    const doc = opts.chartDoc();
-    if (running || !doc || !opts.isLive()) return;
-    running = true;
-    processTransfers(doc, opts.patientId(), opts.api, opts.who())
-      .catch(opts.onError)
-      .finally(() => (running = false));
-  };
-  const timer = setInterval(kick, opts.intervalMs ?? 5_000);
-  return { kick, stop: () => clearInterval(timer) };
+  return runOutbox(
+    () => {
+      const doc = opts.chartDoc();
+      return doc && opts.isLive() ? processTransfers(doc, opts.patientId(), opts.api, opts.who()) : null;
+    },
+    opts.intervalMs ?? 5_000,
+    opts.onError
+  );
 }
