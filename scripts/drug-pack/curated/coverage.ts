@@ -16,7 +16,7 @@ export const COVERAGE = {
     'Other drugs with some MAO-inhibiting activity (for example isoniazid, whose inhibition is weak) are not counted as MAO inhibitors: no cited source lists them. Rasagiline is not in the Phansalkar MAO inhibitor membership.',
     'Medicines not in the dictionary and ingredients of combination products the dictionary does not list: these are reported as "not checked", never passed silently.',
     'Topical, ophthalmic and otic forms are not checked for systemic interactions or duplicate therapy.',
-    'Many ingredients have no RxNorm code in the pack (rxcui null) because no bundled source confirmed one; they are matched by name.',
+    'Every ingredient carries its RxNorm ingredient (TTY=IN) code except saquinavir, indinavir and St. John\u2019s wort, which no bundled RxNorm source lists; they are matched by name only. Ten codes (sulfisoxazole, tenofovir and eight corticosteroids no longer marketed in the US) come from CPIC or the PDDI-CDS value sets and could not be cross-checked against the RxNorm prescribable content, which leaves out products no longer marketed.',
     'Class membership of the ONC pairs was reconstructed from the paper and FDA labeling for the ingredients in this pack; verify against the source before relying on completeness.',
     'The PDDI-CDS systemic corticosteroid value set also names aldosterone and trilostane; they are not in this dictionary.'
   ]
