@@ -12,10 +12,11 @@ import { CLASSES } from './curated/classes';
 import { COMBINATIONS } from './curated/combinations';
 import { COVERAGE } from './curated/coverage';
 import { ALL_DRUGS } from './curated/drugs';
-import { INTERACTIONS } from './curated/interactions';
+import { INTERACTIONS, LOW_PRIORITY_NOT_MAPPED } from './curated/interactions';
 import { PEDIATRIC_DOSES } from './curated/pediatric-doses';
 import { RXCUI_EXCEPTIONS, RXNORM_ALIASES, type RxNormAlias } from './curated/rxnorm';
 import { SOURCES } from './curated/sources';
+import type { LowPriorityList } from './extract-low-priority';
 import type { PrescribeIngredients, RxTermsIngredients } from './extract-rxnorm';
 import type { PddiSources, SyntheaCodes } from './extract-sources';
 
@@ -33,12 +34,14 @@ export interface AssembleInput {
   synthea: SyntheaCodes;
   /** RxNorm ingredient tables (TTY=IN); see extract-rxnorm.ts. */
   rxnorm: { prescribe: PrescribeIngredients; rxterms: RxTermsIngredients };
+  /** The 33 low-priority class pairs of Phansalkar et al. 2013; see extract-low-priority.ts. */
+  lowPriority: LowPriorityList;
   builtAt: string;
 }
 
 type RxcuiSource = DrugPack['drugs'][number]['rxcuiSource'];
 
-export function assemblePack({ pddi, synthea, rxnorm, builtAt }: AssembleInput): { pack: DrugPack; warnings: string[] } {
+export function assemblePack({ pddi, synthea, rxnorm, lowPriority, builtAt }: AssembleInput): { pack: DrugPack; warnings: string[] } {
   const warnings: string[] = [];
   const classIds = new Set(CLASSES.map((c) => c.id));
   const drugs = ALL_DRUGS.map((d) => {
@@ -131,6 +134,7 @@ export function assemblePack({ pddi, synthea, rxnorm, builtAt }: AssembleInput):
     consequence: r.consequence, mechanism: r.mechanism, action: r.action, sourceId: r.sourceId, citation: r.citation,
     ...(r.url ? { url: r.url } : {})
   }));
+  checkLowPriorityRows(interactions, lowPriority, LOW_PRIORITY_NOT_MAPPED);
   const allergyRules = ALLERGY_RULES.map((r) => {
     const allergen = sideOf(r.allergen, r.id);
     return {
@@ -163,6 +167,7 @@ export function assemblePack({ pddi, synthea, rxnorm, builtAt }: AssembleInput):
     classes: CLASSES.length,
     interactionRules: interactions.length,
     oncHighPriorityPairs: interactions.filter((r) => r.id.startsWith('onc-')).length,
+    lowPriorityPairs: interactions.filter((r) => r.tier === 'non-interruptive').length,
     allergyRules: allergyRules.length
   };
   const pack = drugPackSchema.parse({
@@ -185,6 +190,40 @@ export function assemblePack({ pddi, synthea, rxnorm, builtAt }: AssembleInput):
     }
   });
   return { pack, warnings };
+}
+
+/**
+ * Each Phansalkar 2013 row (id `low-NN-…`) must be non-interruptive,
+ * cite the 2013 paper and carry the list's own wording for item NN as its
+ * title (`<object> + <precipitant>`); every item of the list must be a row or
+ * a reasoned entry in `notMapped`, never both.
+ */
+export function checkLowPriorityRows(
+  rules: { id: string; title: string; tier?: string; sourceId: string }[],
+  list: LowPriorityList,
+  notMapped: Record<number, string>
+): void {
+  const problems: string[] = [];
+  const items = new Map(list.pairs.map(([n, o, p]) => [n, `${o} + ${p}`]));
+  const mapped = new Set<number>();
+  for (const r of rules) {
+    const m = /^low-(\d{2})-/.exec(r.id);
+    if (!m) {
+      if (r.tier === 'non-interruptive' && r.sourceId === 'phansalkar-2013') problems.push(`${r.id}: a 2013 low-priority row needs a low-NN- id`);
+      continue;
+    }
+    const n = Number(m[1]);
+    if (!items.has(n)) problems.push(`${r.id}: no item ${n} in the 2013 list`);
+    else if (items.get(n) !== r.title) problems.push(`${r.id}: title "${r.title}" is not the list's "${items.get(n)}"`);
+    if (r.tier !== 'non-interruptive' || r.sourceId !== 'phansalkar-2013') problems.push(`${r.id}: must be non-interruptive and cite phansalkar-2013`);
+    if (mapped.has(n)) problems.push(`${r.id}: item ${n} has two rows`);
+    mapped.add(n);
+  }
+  for (const n of items.keys()) {
+    if (mapped.has(n) && n in notMapped) problems.push(`item ${n}: both a row and listed as not mapped`);
+    if (!mapped.has(n) && !(n in notMapped)) problems.push(`item ${n} (${items.get(n)}): neither a row nor listed as not mapped`);
+  }
+  if (problems.length) throw new Error(`Phansalkar 2013 low-priority rows:\n  ${problems.join('\n  ')}`);
 }
 
 /**
