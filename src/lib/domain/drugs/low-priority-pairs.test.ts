@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { checkLowPriorityRows } from '../../../../scripts/drug-pack/assemble-pack';
+import { checkLowPriorityRows } from '../../../../scripts/drug-pack/check-low-priority';
 import type { LowPriorityList } from '../../../../scripts/drug-pack/extract-low-priority';
 import { isInterruptive } from './alert';
 import { checkOrder } from './check-order';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { attachRxNormCodes } from '../../../../scripts/drug-pack/assemble-pack';
+import { attachRxNormCodes } from '../../../../scripts/drug-pack/attach-rxnorm';
 import { RXCUI_EXCEPTIONS, RXNORM_ALIASES } from '../../../../scripts/drug-pack/curated/rxnorm';
 import type { PrescribeIngredients, RxTermsIngredients } from '../../../../scripts/drug-pack/extract-rxnorm';
 import type { PddiSources } from '../../../../scripts/drug-pack/extract-sources';
