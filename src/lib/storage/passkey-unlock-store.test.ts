@@ -15,7 +15,7 @@ import { testVault } from './test-vault';
 const PRF_OUTPUT = new Uint8Array(32).fill(7);
 const OTHER_PRF_OUTPUT = new Uint8Array(32).fill(8);
 const CREDENTIAL_ID = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
-const patient = { id: 'p1', name: { family: 'Okafor', given: ['Ada'] }, birthDate: '1980-02-03', gender: 'female', mrn: 'MRN-1', updatedAt: '' };
+const patient = { id: 'p1', name: { family: 'Okafor', given: ['Ada'] }, birthDate: '1980-02-03', gender: 'female' as const, mrn: 'MRN-1', updatedAt: '' };
 
 async function vaultWithPatient() {
   const vault = await testVault(undefined, 'correct horse');
