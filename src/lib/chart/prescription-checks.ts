@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import { allergyStatus } from '../domain/allergy-status';
 import { checkOrder, isInterruptive, type Alert } from '../domain/drugs';
 import type { AllergyInput, MedicationInput, PatientContext } from '../domain/drugs';
+import { ageInYears, PEDIATRIC_UNDER_YEARS } from '../domain/drugs/rules/context';
 import { vitalSeries } from '../domain/vitals';
 import { listNoKnownAllergyStatements } from './allergy-status';
 import { listAllergies } from './chart-doc';
@@ -54,14 +55,18 @@ export function allergyInputs(chartDoc: Y.Doc): AllergyInput[] {
 
 /**
  * What the checks read about the patient: the birth date (adult or
- * pediatric dose checks; without it the checks assume an adult) and the
- * most recent body weight from the chart's vitals (children's doses are
- * checked per kg). Entered-in-error readings and weights in units that
- * cannot be read as kg are left out.
+ * pediatric dose checks; without it the checks assume an adult) and, for a
+ * child, the most recent body weight from the chart's vitals (children's
+ * doses are checked per kg; no check reads an adult's weight, and reading
+ * every observation of a long chart is the costliest part of a check).
+ * Entered-in-error readings and weights in units that cannot be read as kg
+ * are left out.
  */
-export function patientContext(chartDoc: Y.Doc, birthDate: string | null | undefined): PatientContext {
-  const weight = vitalSeries(listObservations(chartDoc)).weight.at(-1);
-  return { ...(birthDate ? { birthDate } : {}), ...(weight ? { weight: { kg: weight.value, at: weight.at } } : {}) };
+export function patientContext(chartDoc: Y.Doc, birthDate: string | null | undefined, now: Date = new Date()): PatientContext {
+  if (!birthDate) return {};
+  const age = ageInYears(birthDate, now);
+  const weight = age !== undefined && age < PEDIATRIC_UNDER_YEARS ? vitalSeries(listObservations(chartDoc)).weight.at(-1) : undefined;
+  return { birthDate, ...(weight ? { weight: { kg: weight.value, at: weight.at } } : {}) };
 }
 
 /** The rule id of the "allergies not yet asked" alert (the prescribe page offers to record them). */
@@ -122,7 +127,7 @@ export function checkOrderAgainstChart(chartDoc: Y.Doc, order: MedicationInput, 
       order,
       activeMedications: activeMedicationInputs(listMedicationRecords(chartDoc), opts.exceptId),
       allergies: allergyInputs(chartDoc),
-      patient: patientContext(chartDoc, opts.birthDate),
+      patient: patientContext(chartDoc, opts.birthDate, opts.now),
       now: opts.now
     })
   );
