@@ -44,10 +44,10 @@ import type { Author } from './policy-types';
 /**
  * Corrections that honest concurrent work can call for (see each rule's
  * comment). `prescription.unanswered-alert`: a device signs offline against
- * its own copy, and the server's chart may by then hold what raises another
- * serious alert (a penicillin allergy recorded on another device, the same
- * drug prescribed there, the only allergy marked in error so allergies are
- * no longer asked).
+ * its own copy, and the server's chart may hold, from before the signature,
+ * what raises another serious alert (a penicillin allergy recorded on
+ * another device while this one was offline, the same drug prescribed
+ * there).
  */
 const HONEST_CORRECTIONS = new Set(['note.signature-frozen', 'order.transition', 'provenance.stamp', 'prescription.frozen', 'record.entered-in-error-final', 'prescription.unanswered-alert']);
 

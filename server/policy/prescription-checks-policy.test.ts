@@ -54,8 +54,7 @@ function wsAs(user: string): typeof globalThis.WebSocket {
   } as unknown as typeof globalThis.WebSocket;
 }
 
-async function open(user: string, name: string): Promise<Y.Doc> {
-  const doc = new Y.Doc();
+async function open(user: string, name: string, doc: Y.Doc = new Y.Doc()): Promise<Y.Doc> {
   const provider = new WebsocketProvider(`${app.url.replace('http', 'ws')}/sync`, name, doc, { WebSocketPolyfill: wsAs(user), disableBc: true, maxBackoffTime: 200 });
   providers.push(provider);
   if (!provider.synced) await new Promise<void>((resolve) => provider.once('sync', (s: boolean) => s && resolve()));
@@ -178,6 +177,27 @@ describe('a signature that leaves out an alert the server finds', () => {
     const med = await signedOnServer(name, 'crafted-1');
     expect(med.status).toBe('entered-in-error');
     expect(audit('prescription.recheck', name).map((r) => r.detail.unanswered)).toEqual([[{ ruleId: 'fda-pde5-nitrate', severity: 'contraindicated', kind: 'drug-drug' }]]);
+  });
+});
+
+describe('a device that signed offline', () => {
+  it('before a clashing medicine was recorded on another device: taken as signed (its pharmacy send is checked again when it goes out)', async () => {
+    const { name, doc } = await chart(nka);
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, Y.encodeStateAsUpdate(doc));
+    const medId = prescribe(offline, oralRx('isosorbide mononitrate 30 MG Oral Tablet', 1, 'tablet', 1), doc1());
+    // Meanwhile, online, another clinician prescribes sildenafil: recorded after the offline signature.
+    const other = await open('doc2', name);
+    const sildenafilId = prescribe(other, oralRx('sildenafil 50 MG Oral Tablet', 1, 'tablet', 1), { id: ids.doc2, name: 'doc2' });
+    expect((await signedOnServer(name, sildenafilId)).status).toBe('active');
+    // Back online, the device's signature arrives after it.
+    await open('doc', name, offline);
+    const med = await signedOnServer(name, medId);
+    expect(med.status).toBe('active');
+    expect(audit('prescription.recheck', name)).toEqual([]);
+    expect(audit('doc.update.corrected', name)).toEqual([]);
+    // The current chart does raise the contraindication: the prescribe page and the pharmacy outbox see it now.
+    expect(checkDraft({ chartDoc: offline }, { ...emptyDraft(), drugId: 'isosorbide-mononitrate', strength: '30 mg', doseValue: 1, quantity: 30 }).map((a) => a.ruleId)).toContain('fda-pde5-nitrate');
   });
 });
 

@@ -20,11 +20,23 @@ import { isPrescription, SERVER_NAME } from './prescriptions';
  * (src/lib/chart/prescription-checks.ts: drug–drug against the active
  * list, drug–allergy against recorded allergies, duplicate therapy, adult
  * and children's dose limits, and "allergies not yet asked"), over the
- * chart as the server holds it with the update applied, and the same pack
- * (knowledge/drug-pack/drug-pack.json, loaded through drug-pack.ts by the
- * app and the server alike). The patient's age comes from the server's
- * patient list (kept in step with the patient's record), the weight from
- * the chart's vitals, the time is the server's.
+ * chart as the server holds it with the update applied, as it stood when
+ * the prescription was signed (its `authoredOn`; the server's clock when
+ * unreadable), and the same pack (knowledge/drug-pack/drug-pack.json,
+ * loaded through drug-pack.ts by the app and the server alike). The
+ * patient's age comes from the server's patient list (kept in step with the
+ * patient's record), the weight from the chart's vitals.
+ *
+ * As it stood when signed: a medicine, allergy, "no known allergies"
+ * statement or weight recorded after the signature (by its own recorded
+ * time) is left out. A device that signed offline could not have known it,
+ * and the app already handles that case where it matters: the pharmacy
+ * send is checked again against the current chart when it goes out and is
+ * held until a clinician answers the new alert (pharmacy-outbox.service.ts,
+ * `send.held`). The cost: a client that backdates `authoredOn` escapes the
+ * alerts raised by records made after the date it claims. Records made
+ * before it, which is everything a chart held when a device last synced,
+ * are judged.
  *
  * Which alerts need an answer: those the prescribe page asks a reason for
  * (`needsOverride`: interrupting alerts graded contraindicated or serious).
@@ -39,8 +51,9 @@ import { isPrescription, SERVER_NAME } from './prescriptions';
  * newer pack), and an extra alert with its reason is no harm.
  *
  * Corrected, not refused: a device that signed offline may honestly have
- * lacked what the server now holds (an allergy recorded on another device
- * meanwhile, or an older cached build of the app and its pack). Refusing
+ * lacked what the server holds (an allergy recorded on another device
+ * while it was offline but before it signed, or an older cached build of
+ * the app and its pack). Refusing
  * would set the whole chart aside on that device; marking the one
  * prescription entered-in-error, with the reason in its status, keeps it
  * out of force while the rest of the chart syncs, and the prescriber sees
@@ -88,7 +101,10 @@ export function prescriptionChecksRule(input: RuleInput): RuleOutput {
       notes: [note({ unreadable: true })]
     };
   }
-  const alerts = checkOrderAgainstChart(state.doc, orderOfRecord(med), { exceptId: id, birthDate: state.birthDate(), now: new Date(now) });
+  // A signing time in the future only makes the view larger (stricter); an unreadable one counts as now.
+  const signed = Date.parse(med.authoredOn);
+  const asOf = new Date(Number.isNaN(signed) ? Date.parse(now) : signed);
+  const alerts = checkOrderAgainstChart(state.doc, orderOfRecord(med), { exceptId: id, birthDate: state.birthDate(), now: new Date(now), asOf });
   const issues = Array.isArray(after.detectedIssues) ? after.detectedIssues.filter(isRecord) : [];
   const missing = unansweredAlerts(alerts, issues, author.userId);
   if (!missing.length) return {};

@@ -19,6 +19,13 @@ import { listMedicationRecords, MIN_OVERRIDE_REASON, OVERRIDE_REQUIRED, type Det
  * document (Yjs) and pure rules: no browser API.
  */
 
+/** Whether a record made at `at` was in the chart at `asOf` (always, without `asOf`; a record with no readable time counts). */
+function recordedBy(at: string | undefined, asOf: number | undefined): boolean {
+  if (asOf === undefined) return true;
+  const t = at ? Date.parse(at) : NaN;
+  return Number.isNaN(t) || t <= asOf;
+}
+
 /** Active medications of the chart as check inputs (stopped, completed and entered-in-error ones are not). */
 export function activeMedicationInputs(meds: readonly MedicationRecord[], exceptId?: string): MedicationInput[] {
   return meds
@@ -39,8 +46,9 @@ export function orderOfRecord(med: MedicationRecord): MedicationInput {
 }
 
 /** Recorded allergies as check inputs; entered-in-error and refuted ones are left out. */
-export function allergyInputs(chartDoc: Y.Doc): AllergyInput[] {
+export function allergyInputs(chartDoc: Y.Doc, asOf?: number): AllergyInput[] {
   return listAllergies(chartDoc)
+    .filter((a) => recordedBy(a.createdAt, asOf))
     .filter((a) => a.verificationStatus !== 'entered-in-error' && a.verificationStatus !== 'refuted' && a.clinicalStatus === 'active')
     .map((a) => ({
       id: a.id,
@@ -62,10 +70,10 @@ export function allergyInputs(chartDoc: Y.Doc): AllergyInput[] {
  * Entered-in-error readings and weights in units that cannot be read as kg
  * are left out.
  */
-export function patientContext(chartDoc: Y.Doc, birthDate: string | null | undefined, now: Date = new Date()): PatientContext {
+export function patientContext(chartDoc: Y.Doc, birthDate: string | null | undefined, now: Date = new Date(), asOf?: number): PatientContext {
   if (!birthDate) return {};
   const age = ageInYears(birthDate, now);
-  const weight = age !== undefined && age < PEDIATRIC_UNDER_YEARS ? vitalSeries(listObservations(chartDoc)).weight.at(-1) : undefined;
+  const weight = age !== undefined && age < PEDIATRIC_UNDER_YEARS ? vitalSeries(listObservations(chartDoc)).weight.filter((w) => recordedBy(w.at, asOf)).at(-1) : undefined;
   return { birthDate, ...(weight ? { weight: { kg: weight.value, at: weight.at } } : {}) };
 }
 
@@ -81,8 +89,9 @@ export const ALLERGIES_NOT_ASKED = 'allergies-not-asked';
  * gives the reason for going ahead without it, which is stored with the
  * prescription and audited as an override like any other.
  */
-export function allergyQuestion(chartDoc: Y.Doc): Alert | null {
-  const status = allergyStatus(listNoKnownAllergyStatements(chartDoc), listAllergies(chartDoc));
+export function allergyQuestion(chartDoc: Y.Doc, asOf?: number): Alert | null {
+  const statements = listNoKnownAllergyStatements(chartDoc).filter((st) => recordedBy(st.recordedAt, asOf));
+  const status = allergyStatus(statements, listAllergies(chartDoc).filter((a) => recordedBy(a.createdAt, asOf)));
   if (status.kind !== 'not-asked') return null;
   return {
     kind: 'not-checked',
@@ -102,8 +111,8 @@ export function allergyQuestion(chartDoc: Y.Doc): Alert | null {
   };
 }
 
-function withAllergyQuestion(chartDoc: Y.Doc, alerts: Alert[]): Alert[] {
-  const question = allergyQuestion(chartDoc);
+function withAllergyQuestion(chartDoc: Y.Doc, alerts: Alert[], asOf?: number): Alert[] {
+  const question = allergyQuestion(chartDoc, asOf);
   if (!question) return alerts;
   // Serious alerts lead the list; this one follows any contraindication.
   const at = alerts.findIndex((a) => a.severity !== 'contraindicated');
@@ -117,19 +126,31 @@ export interface OrderCheckOptions {
   birthDate?: string | null;
   /** Reference time for age and look-back windows; defaults to the current time. */
   now?: Date;
+  /**
+   * Count only what the chart held at this time, by each record's own time
+   * (medicines and allergies by `createdAt`, "no known allergies" by
+   * `recordedAt`, weights by when they were taken): the chart as a device
+   * that signed then could have known it. The prescribe page leaves it out.
+   */
+  asOf?: Date;
 }
 
 /** Every check of one order against the chart: drug–drug, drug–allergy, duplicate therapy, dose, and whether allergies were asked. */
 export function checkOrderAgainstChart(chartDoc: Y.Doc, order: MedicationInput, opts: OrderCheckOptions = {}): Alert[] {
+  const asOf = opts.asOf?.getTime();
   return withAllergyQuestion(
     chartDoc,
     checkOrder({
       order,
-      activeMedications: activeMedicationInputs(listMedicationRecords(chartDoc), opts.exceptId),
-      allergies: allergyInputs(chartDoc),
-      patient: patientContext(chartDoc, opts.birthDate, opts.now),
+      activeMedications: activeMedicationInputs(
+        listMedicationRecords(chartDoc).filter((m) => recordedBy(m.createdAt, asOf)),
+        opts.exceptId
+      ),
+      allergies: allergyInputs(chartDoc, asOf),
+      patient: patientContext(chartDoc, opts.birthDate, opts.now, asOf),
       now: opts.now
-    })
+    }),
+    asOf
   );
 }
 
