@@ -10,6 +10,7 @@ import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
 import { provenanceRule } from './rules/provenance';
 import { importRule, metaRule, patientRule } from './rules/records';
 import { incomingRule } from './rules/incoming';
+import { templateEntryRule, templatesRoleRule } from './rules/templates';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -78,10 +79,17 @@ const SCHEDULE: Record<string, RootPolicy> = {
   providers: { shape: 'values' }
 };
 
+/** A clinic's own visit templates (templates-doc.ts): written by its clinicians and administrators only. */
+const TEMPLATES: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [templatesRoleRule, metaRule] },
+  templates: collection([templatesRoleRule, templateEntryRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
+};
+
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
   patient: PATIENT,
-  schedule: SCHEDULE
+  schedule: SCHEDULE,
+  templates: TEMPLATES
 };
 
 /** Roots whose whole map is one record (the rest hold entries by key). */
