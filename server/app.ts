@@ -188,7 +188,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
-        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
+        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', ...(job.clientId ? { clientId: job.clientId } : {}), patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
       }
     },
     { ...DEFAULT_BULK_EXPORT, ...opts.bulkExport, dir: path.join(opts.dataDir, 'fhir-export') }
@@ -243,7 +243,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
     ...smart.routes,
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
-    ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
+    ...fhirBulkRoutes({ exporter: bulkExporter, audit, bearer: smart.bearer }),
     ...fhirReadRoutes({
       sync,
       store: fhirStore,

@@ -46,7 +46,7 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * Patient and holds only the types the client may read; `$summary` needs `r`
  * on Patient and on every type a summary may list (SUMMARY_TYPES), else 403,
  * so that no section is left out unnoticed. A type outside the scopes is 403.
- * Bulk `$export` (fhir-bulk-routes.ts) takes staff sessions only. Their reads are audited with the client id (no user id). A
+ * Bulk `$export` (fhir-bulk-routes.ts) takes the same tokens. Their reads are audited with the client id (no user id). A
  * bearer token that is unknown, expired or of a disabled client is 401
  * (`WWW-Authenticate: Bearer error="invalid_token"`), even with a session.
  */
