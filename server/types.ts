@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS = [
   'pharmacy.send',
   'transfer.send',
   'transfer.download',
+  'transfer.print',
+  'transfer.link',
   'transfer.match-review',
   'transfer.configure',
   'prescription.sign',
