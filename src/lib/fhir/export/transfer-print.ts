@@ -78,7 +78,7 @@ export function printedTransfer(bundle: Json): PrintedTransfer {
       name: humanName(patient),
       birthDate: String(patient.birthDate ?? ''),
       gender: String(patient.gender ?? ''),
-      identifiers: ((patient.identifier as Json[] | undefined) ?? []).map((i) => String(i.value ?? '')).filter(Boolean)
+      identifiers: [...new Set(((patient.identifier as Json[] | undefined) ?? []).map((i) => String(i.value ?? '')).filter(Boolean))]
     },
     from: String(author?.name ?? composition.author?.[0]?.display ?? ''),
     date: String(composition.date ?? bundle.timestamp ?? ''),
