@@ -18,7 +18,8 @@ import type { FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
  * So every answer reflects every write stored before the read, and right
  * after a write a long chart is not decoded again (megabytes, hundreds of
  * milliseconds), only mapped. Bounded by the number of resources held and
- * by `keepDocs` decoded documents (least recently used dropped first).
+ * by `keepDocs` charts (32; a long chart holds thousands of resources, so the
+ * resource bound keeps only a few of those), least recently used first.
  * Callers must treat the resources as read-only: they are shared.
  */
 export interface RecordCache {
@@ -38,7 +39,7 @@ interface Entry {
   doc: Y.Doc;
 }
 
-export function createRecordCache(maxResources = 20_000, keepDocs = 4): RecordCache {
+export function createRecordCache(maxResources = 20_000, keepDocs = 32): RecordCache {
   const entries = new Map<string, Entry>();
   let held = 0;
 
