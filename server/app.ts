@@ -32,6 +32,7 @@ import { createAttachmentStore, migrateAttachmentTables } from './attachments/at
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { createTransferStore } from './transfer/transfer-store';
+import { createHealthLinks, type HealthLinkOptions } from './transfer/health-links';
 import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
 import { createResourceIndex } from './fhir/export/resource-index';
@@ -84,6 +85,8 @@ export interface AppOptions {
   httpLimits?: Partial<HttpLimits>;
   /** SMART Backend Services: token lifetime, public URL, clock and limits of the token endpoint (smart/smart-routes.ts). */
   smart?: SmartOptions;
+  /** Printed transfers' health links: lifetime and clock (transfer/health-links.ts). */
+  healthLinks?: HealthLinkOptions;
   /** Bulk $export limits (files per N resources, retention, jobs per clinic); tests shorten them. Files go under <dataDir>/fhir-export. */
   bulkExport?: Partial<Omit<BulkExportOptions, 'dir'>>;
 }
@@ -181,6 +184,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const fhirStore = createFhirStore(db);
   const fhirImporter = createFhirImporter({ sync, store: fhirStore, patients });
   const transferStore = createTransferStore(db);
+  const healthLinks = createHealthLinks(db, audit, opts.healthLinks);
   const bulkExporter = createBulkExporter(
     {
       db,
@@ -188,7 +192,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
-        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
+        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', ...(job.clientId ? { clientId: job.clientId } : {}), patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
       }
     },
     { ...DEFAULT_BULK_EXPORT, ...opts.bulkExport, dir: path.join(opts.dataDir, 'fhir-export') }
@@ -243,7 +247,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
     ...smart.routes,
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
-    ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
+    ...fhirBulkRoutes({ exporter: bulkExporter, audit, bearer: smart.bearer }),
     ...fhirReadRoutes({
       sync,
       store: fhirStore,
@@ -264,7 +268,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
-    ...transferRoutes({ sync, store: transferStore, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
+    ...healthLinks.routes,
+    ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
   const handler = createRequestHandler({
     routes,

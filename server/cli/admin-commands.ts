@@ -54,8 +54,13 @@ Commands:
   add-destination --clinic <id|name> --name "Clinic name" --url https://other.example/fhir/R4 [--key <key they issued>]
                                          a clinic this clinic may transfer or refer patients to
   list-destinations --clinic <id|name>
+  remove-destination --clinic <id|name> --destination <id|name>
+                                         transfers to it are refused from then on (queued ones too)
   issue-transfer-key --clinic <id|name> --name "Sending clinic"
                                          a key another clinic uses to send records here (shown once)
+  list-transfer-keys --clinic <id|name>  the keys this clinic issued (id, sender, issued, revoked)
+  revoke-transfer-key --clinic <id|name> --key-id <id>
+                                         records sent with that key are refused from the next request on
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -83,6 +88,8 @@ const OPTIONS = {
   by: { type: 'string' },
   url: { type: 'string' },
   key: { type: 'string' },
+  'key-id': { type: 'string' },
+  destination: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -119,7 +126,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url' | 'key-id' | 'destination'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -290,7 +297,33 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
       const list = createTransferStore(db).destinations(clinic.id);
       if (list.length === 0) io.out('No destinations yet.');
-      for (const d of list) io.out(`${d.name.padEnd(30)} ${d.url}`);
+      for (const d of list) io.out(`${d.id}  ${d.name.padEnd(30)} ${d.url}`);
+      return;
+    }
+    case 'remove-destination': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const removed = createTransferStore(db).removeDestination(clinic.id, required(values, 'destination'));
+      if (!removed) throw new UsageError(`No destination "${values.destination}" for "${clinic.name}" (see list-destinations)`);
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `destination:${removed.id}`, detail: { via: 'admin-cli', kind: 'transfer-destination', removed: true } });
+      io.out(`Removed destination "${removed.name}" (${removed.url}) of "${clinic.name}"`);
+      return;
+    }
+    case 'list-transfer-keys': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const keys = createTransferStore(db).keys(clinic.id);
+      if (keys.length === 0) io.out('No transfer keys issued.');
+      for (const k of keys) io.out(`${k.id}  ${(k.revokedAt ? 'revoked' : 'active').padEnd(7)}  ${k.name}  (issued ${k.createdAt}${k.revokedAt ? `, revoked ${k.revokedAt}` : ''})`);
+      return;
+    }
+    case 'revoke-transfer-key': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const id = required(values, 'key-id');
+      if (!createTransferStore(db).revokeKey(clinic.id, id)) throw new UsageError(`No active transfer key "${id}" of "${clinic.name}" (see list-transfer-keys)`);
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `transfer-key:${id}`, detail: { via: 'admin-cli', kind: 'transfer-key', revoked: true } });
+      io.out(`Revoked transfer key ${id} of "${clinic.name}": records sent with it are refused from now on`);
       return;
     }
     case 'issue-transfer-key': {
@@ -299,6 +332,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const { id, key } = createTransferStore(db).issueKey(clinic.id, required(values, 'name'));
       audit.record({ action: 'transfer.configure', outcome: 'success', target: `transfer-key:${id}`, detail: { via: 'admin-cli', kind: 'transfer-key' } });
       io.out(`Transfer key for "${values.name}" sending to "${clinic.name}" (shown once; give it to that clinic's administrator):\n${key}`);
+      io.out(`Key id: ${id} (for revoke-transfer-key)`);
       return;
     }
     default:

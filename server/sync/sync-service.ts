@@ -298,6 +298,19 @@ export class SyncServer implements SyncService {
     return this.store.load(name)?.update ?? null;
   }
 
+  /**
+   * The stored document unmerged, or only its log rows after `afterSeq`
+   * (DocStore.loadSince). Read from the store even when the document is
+   * open: every update is appended before it is applied, so the store is
+   * never behind the live document.
+   */
+  async readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number } | null> {
+    const owner = this.registry.clinicOf(name);
+    if (owner === null) return null;
+    if (owner !== clinicId) throw new AppError('forbidden', 'This document belongs to another clinic.');
+    return this.store.loadSince(name, afterSeq);
+  }
+
   stats(): { openDocs: number; connections: number } {
     return { openDocs: this.registry.size, connections: this.connections.size };
   }

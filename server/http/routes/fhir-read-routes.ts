@@ -46,12 +46,12 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * Patient and holds only the types the client may read; `$summary` needs `r`
  * on Patient and on every type a summary may list (SUMMARY_TYPES), else 403,
  * so that no section is left out unnoticed. A type outside the scopes is 403.
- * Bulk `$export` (fhir-bulk-routes.ts) takes staff sessions only. Their reads are audited with the client id (no user id). A
+ * Bulk `$export` (fhir-bulk-routes.ts) takes the same tokens. Their reads are audited with the client id (no user id). A
  * bearer token that is unknown, expired or of a disabled client is 401
  * (`WWW-Authenticate: Bearer error="invalid_token"`), even with a session.
  */
 export interface FhirReadDeps {
-  sync: Pick<SyncService, 'readState' | 'changes'>;
+  sync: Pick<SyncService, 'readState' | 'readStoredSince' | 'changes'>;
   store: Pick<FhirStore, 'kept'>;
   index: ResourceIndex;
   audit: Audit;
@@ -146,8 +146,13 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
 
   /** The document's stored state; a document of another clinic is answered 404 (and audited). */
   async function loadState(name: string, user: Reader, ctx: RequestContext, type: string): Promise<Uint8Array | null> {
+    return refuseOtherClinic(name, user, ctx, type, () => sync.readState(name, user.clinicId));
+  }
+
+  /** Runs a read of a stored document; a document of another clinic is answered 404 (and audited). */
+  async function refuseOtherClinic<T>(name: string, user: Reader, ctx: RequestContext, type: string, read: () => Promise<T>): Promise<T> {
     try {
-      return await sync.readState(name, user.clinicId);
+      return await read();
     } catch (err) {
       if (err instanceof AppError && err.code === 'forbidden') {
         audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.userId, target: name, ip: ctx.ip, detail: { reason: 'other-clinic', resourceType: type, ...who(user).clientDetail } });
@@ -171,9 +176,12 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     if (!patient) throw notFound('No such patient in this clinic');
     if (!clinical) return { patient, chart: [] };
     const name = docName('chart', patientId);
-    const chartState = await loadState(name, user, ctx, type);
-    if (!chartState) return { patient, chart: [] };
-    const { resources, fresh } = cache.get(`${user.clinicId}/${name}`, chartState, (doc) => chartToFhir(doc, patientId));
+    // Only the rows written since this chart was last decoded are read and applied (record-cache.ts).
+    const mapped = await refuseOtherClinic(name, user, ctx, type, () =>
+      cache.get(`${user.clinicId}/${name}`, (afterSeq) => sync.readStoredSince(name, user.clinicId, afterSeq), (doc) => chartToFhir(doc, patientId))
+    );
+    if (!mapped) return { patient, chart: [] };
+    const { resources, fresh } = mapped;
     // A cached mapping was indexed when it was made.
     if (fresh) index.record(user.clinicId, patientId, resources);
     return { patient, chart: resources };
