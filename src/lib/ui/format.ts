@@ -10,9 +10,17 @@ import { m } from '../paraglide/messages';
  * Each call reads the language afresh, so a switch re-renders every date.
  */
 export function formatLocale(language: string = currentLanguage(), browser: readonly string[] = browserLanguages()): string {
-  const regional = browser.find((tag) => tag.toLowerCase().split(/[-_]/)[0] === language && isValidTag(tag));
-  return regional ?? language;
+  const key = `${language}|${browser.join(',')}`;
+  let tag = chosen.get(key);
+  if (tag === undefined) {
+    tag = browser.find((t) => t.toLowerCase().split(/[-_]/)[0] === language && isValidTag(t)) ?? language;
+    chosen.set(key, tag);
+  }
+  return tag;
 }
+
+/** Chosen tags by language and browser list: a long chart formats thousands of dates per render. */
+const chosen = new Map<string, string>();
 
 function isValidTag(tag: string): boolean {
   try {
