@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import * as Y from 'yjs';
 import { listMedicationRecords } from '../src/lib/chart/medication-doc';
+import { expectAccessible } from './support/axe';
 import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
 /**
@@ -33,6 +34,21 @@ async function openPrescribe(device: Device, patientId: string): Promise<void> {
   expect(device.page.url()).toContain(`/patients/${patientId}`);
   await device.page.getByTestId('chart-prescribe').click();
   await expect(device.page.getByRole('heading', { name: 'New prescription' })).toBeVisible();
+}
+
+/** Fills the order form for a once-daily tablet of the drug found by `search`. */
+async function chooseDailyTablet(page: Page, search: string, drug: string, strength: string): Promise<void> {
+  await page.getByLabel('Drug', { exact: true }).fill(search);
+  await page.getByRole('button', { name: new RegExp(`^${drug}`) }).first().click();
+  await expect(page.getByTestId('chosen-drug')).toContainText(drug);
+  await page.getByLabel('Strength').fill(strength);
+  await page.getByLabel('Form').selectOption('tablet');
+  await page.getByLabel('Dose', { exact: true }).fill('1');
+  await page.getByLabel('Dose unit').selectOption('tablet');
+  await page.getByLabel('Frequency').selectOption('once-daily');
+  await page.getByLabel('Duration (days)').fill('30');
+  await page.getByLabel('Quantity', { exact: true }).fill('30');
+  await page.getByLabel('Quantity unit').selectOption('tablet');
 }
 
 async function chooseAmoxicillin(page: Page): Promise<void> {
@@ -188,5 +204,57 @@ test('allergies not yet asked: the banner says so, prescribing asks for them fir
   await chooseAmoxicillin(page);
   await expect(page.getByTestId('check-alert').filter({ hasText: 'Allergies not yet asked' })).toHaveCount(0);
   await page.screenshot({ path: 'test-results/prescribe-allergies-asked.png', fullPage: true });
+  await device.close();
+});
+
+test('a low-priority pair (Phansalkar 2013: thyroid hormones + calcium salts) is noted without interrupting and signs without a reason', async ({ browser }) => {
+  const device = await Device.open(browser, clinic);
+  const { page } = device;
+  await device.signIn('dr.demo');
+  await device.waitSynced();
+  const patientId = await openFirstPatient(page);
+
+  // Calcium carbonate first, so it is on the active list when levothyroxine is ordered.
+  await openPrescribe(device, patientId);
+  // Allergies not yet asked (the seeded patient): record none known, so no allergy question stands in the way.
+  const noneKnown = page.getByRole('button', { name: 'Patient has no known allergies' });
+  if (await noneKnown.count()) {
+    await noneKnown.click();
+    await expect(noneKnown).toHaveCount(0);
+  }
+  await chooseDailyTablet(page, 'calcium carb', 'calcium carbonate', '500 mg');
+  await page.getByRole('button', { name: 'Sign prescription' }).click();
+  await expect(page.getByTestId('signed-notice')).toContainText('calcium carbonate');
+
+  // The page is ready for the next prescription.
+  await chooseDailyTablet(page, 'levothyrox', 'levothyroxine', '50 mcg');
+  const checks = page.getByTestId('checks');
+  const noted = page.getByTestId('checks-noted');
+  await expect(noted.locator('summary')).toHaveText('Also noted (no action needed) (1)');
+  await expect(checks.getByRole('status')).toContainText('1 also noted, no action needed');
+  // Listed under the note only, not among the interrupting alerts; signing is open without any reason.
+  await expect(noted.getByTestId('check-alert').filter({ hasText: 'Thyroid hormones + Calcium salts' })).toHaveCount(1);
+  await expect(checks.locator(':scope > ul').getByTestId('check-alert').filter({ hasText: 'Thyroid hormones + Calcium salts' })).toHaveCount(0);
+  await noted.locator('summary').click();
+  const note = noted.getByTestId('check-alert').filter({ hasText: 'Thyroid hormones + Calcium salts: levothyroxine with calcium carbonate' });
+  await expect(note).toBeVisible();
+  await expect(note).toHaveAttribute('data-severity', 'minor');
+  await expect(note.getByTestId('alert-source')).toContainText('Phansalkar S, van der Sijs H');
+  await expect(note.getByLabel(/Override reason/)).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Sign prescription' })).toBeEnabled();
+  await expectAccessible(page, 'prescribe with a low-priority note open');
+  await checks.screenshot({ path: '/tmp/low-priority-checks-1280.png' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await checks.screenshot({ path: '/tmp/low-priority-checks-390.png' });
+  await expectAccessible(page, 'prescribe with a low-priority note open, 390 px');
+
+  await page.getByRole('button', { name: 'Sign prescription' }).click();
+  await expect(page.getByTestId('signed-notice')).toContainText('levothyroxine');
+  await device.waitSynced();
+  const chart = await serverDoc(clinic, `chart:${patientId}`);
+  const levo = listMedicationRecords(chart!).find((m) => m.medicationCodeableConcept.text?.startsWith('levothyroxine'));
+  expect(levo?.detectedIssues.filter((i) => i.kind === 'drug-drug').map((i) => [i.ruleId, i.severity, i.override])).toEqual([
+    ['low-06-thyroid-calcium', 'minor', undefined]
+  ]);
   await device.close();
 });

@@ -12,9 +12,13 @@ import { CLASSES } from './curated/classes';
 import { COMBINATIONS } from './curated/combinations';
 import { COVERAGE } from './curated/coverage';
 import { ALL_DRUGS } from './curated/drugs';
-import { INTERACTIONS } from './curated/interactions';
+import { INTERACTIONS, LOW_PRIORITY_NOT_MAPPED } from './curated/interactions';
 import { PEDIATRIC_DOSES } from './curated/pediatric-doses';
 import { SOURCES } from './curated/sources';
+import { attachRxNormCodes } from './attach-rxnorm';
+import { checkLowPriorityRows } from './check-low-priority';
+import type { LowPriorityList } from './extract-low-priority';
+import type { PrescribeIngredients, RxTermsIngredients } from './extract-rxnorm';
 import type { PddiSources, SyntheaCodes } from './extract-sources';
 
 export const PACK_VERSION = '1.0.0';
@@ -29,10 +33,16 @@ export const slug = (name: string) => normalizeText(name).replace(/ /g, '-');
 export interface AssembleInput {
   pddi: PddiSources;
   synthea: SyntheaCodes;
+  /** RxNorm ingredient tables (TTY=IN); see extract-rxnorm.ts. */
+  rxnorm: { prescribe: PrescribeIngredients; rxterms: RxTermsIngredients };
+  /** The 33 low-priority class pairs of Phansalkar et al. 2013; see extract-low-priority.ts. */
+  lowPriority: LowPriorityList;
   builtAt: string;
 }
 
-export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack: DrugPack; warnings: string[] } {
+type RxcuiSource = DrugPack['drugs'][number]['rxcuiSource'];
+
+export function assemblePack({ pddi, synthea, rxnorm, lowPriority, builtAt }: AssembleInput): { pack: DrugPack; warnings: string[] } {
   const warnings: string[] = [];
   const classIds = new Set(CLASSES.map((c) => c.id));
   const drugs = ALL_DRUGS.map((d) => {
@@ -41,7 +51,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
       id: slug(d.name),
       name: d.name,
       rxcui: d.cpicRxcui ?? null,
-      rxcuiSource: (d.cpicRxcui ? 'cpic-drug-table' : null) as 'cpic-drug-table' | 'hl7-pddi-cds' | null,
+      rxcuiSource: (d.cpicRxcui ? 'cpic-drug-table' : null) as RxcuiSource,
       synonyms: d.synonyms ?? [],
       brands: d.brands ?? [],
       classes: d.classes,
@@ -110,6 +120,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
   for (const [code, display] of synthea.medications) {
     if (!addProduct(code, display, [])) warnings.push(`Synthea code ${code} "${display}": no pack ingredient matched`);
   }
+  for (const [code, name] of attachRxNormCodes(drugs, rxnorm, pddi)) products[code] = { ingredients: [slug(name)] };
   for (const d of drugs) if (d.rxcui) delete products[d.rxcui];
 
   const sideOf = (s: { label: string; classes?: string[]; ingredients?: string[] }, ruleId: string) => {
@@ -124,6 +135,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
     consequence: r.consequence, mechanism: r.mechanism, action: r.action, sourceId: r.sourceId, citation: r.citation,
     ...(r.url ? { url: r.url } : {})
   }));
+  checkLowPriorityRows(interactions, lowPriority, LOW_PRIORITY_NOT_MAPPED);
   const allergyRules = ALLERGY_RULES.map((r) => {
     const allergen = sideOf(r.allergen, r.id);
     return {
@@ -156,6 +168,7 @@ export function assemblePack({ pddi, synthea, builtAt }: AssembleInput): { pack:
     classes: CLASSES.length,
     interactionRules: interactions.length,
     oncHighPriorityPairs: interactions.filter((r) => r.id.startsWith('onc-')).length,
+    lowPriorityPairs: interactions.filter((r) => r.tier === 'non-interruptive').length,
     allergyRules: allergyRules.length
   };
   const pack = drugPackSchema.parse({

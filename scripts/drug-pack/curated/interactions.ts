@@ -16,7 +16,7 @@
  *   is not counted: its MAO inhibition is weak and none of the cited sources
  *   lists it.
  */
-import type { CuratedInteraction } from './types';
+import type { CuratedInteraction, CuratedRuleSide } from './types';
 
 const PHANSALKAR = 'Phansalkar S, et al. High-priority drug-drug interactions for use in electronic health records. JAMIA 2012;19(5):735-743.';
 const PHANSALKAR_URL = 'https://doi.org/10.1136/amiajnl-2011-000612';
@@ -32,18 +32,17 @@ const WASHOUT = 'Do not combine; allow at least 14 days between stopping the MAO
  * Low-priority pairs shown without interrupting (tier `non-interruptive`,
  * graded minor): Phansalkar S, van der Sijs H, Tucker AD, et al.
  * Drug-drug interactions that should be non-interruptive in order to reduce
- * alert fatigue in electronic health records. JAMIA 2013;20(3):489-493,
- * Table 2 (33 class-based pairs).
+ * alert fatigue in electronic health records. JAMIA 2013;20(3):489-493: 33
+ * class-based pairs, object class – precipitant class.
  *
- * | Rule id | Paper's wording (object – precipitant) | Pack members |
- * |---------|----------------------------------------|--------------|
- * | (none yet) | | |
- *
- * A row is added only with the paper's own wording for the pair, copied
- * from its table, and only where both classes have members in this pack.
- * The table could not be checked against the paper's text when the tier was
- * built, so no pair is listed: none is guessed. The tier itself (schema,
- * alert, prescribe page) is in place for the rows.
+ * The paper's own table could not be read here; the pairs and their wording
+ * come from the list as imported by the Public PDDI analysis project
+ * (knowledge/drug-pack/sources/phansalkar-2013-low-priority.json, see
+ * scripts/drug-pack/extract-low-priority.ts). The build checks each row's
+ * title against that list (`<object> + <precipitant>`, by the item number in the
+ * id) and that every item is either a row here or in LOW_PRIORITY_NOT_MAPPED.
+ * Class membership is Outpost's mapping onto the pack's own classes and
+ * ingredients, noted per row where it narrows or widens the paper's class.
  */
 /** What every row of NON_INTERRUPTIVE spreads in: source, grade and tier. */
 export const PHANSALKAR_2013 = {
@@ -54,7 +53,78 @@ export const PHANSALKAR_2013 = {
   severity: 'minor',
   tier: 'non-interruptive'
 } as const;
-export const NON_INTERRUPTIVE: CuratedInteraction[] = [];
+
+const low = (item: number, slugText: string, object: string, precipitant: string, a: CuratedRuleSide, b: CuratedRuleSide): CuratedInteraction => ({
+  id: `low-${String(item).padStart(2, '0')}-${slugText}`,
+  title: `${object} + ${precipitant}`,
+  ...PHANSALKAR_2013,
+  citation: `${PHANSALKAR_2013.citation} Low-priority pair ${item}: ${object} \u2013 ${precipitant}.`,
+  a,
+  b,
+  consequence: `Low-priority interaction: the expert panel of Phansalkar et al. (2013) judged that ${object.toLowerCase()} with ${precipitant.toLowerCase()} need not interrupt the prescriber.`,
+  mechanism: 'Not stated in the source list.',
+  action: 'No action needed to sign. Shown for information; review if it matters for this patient.'
+});
+
+const ACEI: CuratedRuleSide = { label: 'ACE inhibitors', classes: ['ace-inhibitor'] };
+const BETA: CuratedRuleSide = { label: '\u03b2-Adrenergic blockers', classes: ['beta-blocker'] };
+const THYROID: CuratedRuleSide = { label: 'Thyroid hormones', classes: ['thyroid-hormone'] };
+const STATINS: CuratedRuleSide = { label: 'Statins', classes: ['statin'] };
+const THIAZIDES: CuratedRuleSide = { label: 'Thiazide-type diuretics', classes: ['thiazide-diuretic'] };
+const NSAIDS: CuratedRuleSide = { label: 'NSAIDs', classes: ['nsaid'] };
+const PPIS: CuratedRuleSide = { label: 'Proton pump inhibitors', classes: ['ppi'] };
+/** Pack members: warfarin, the direct oral anticoagulants, heparin and enoxaparin. */
+const ANTICOAGULANTS: CuratedRuleSide = { label: 'Anticoagulants', classes: ['anticoagulant-oral', 'heparin'] };
+/** Systemic corticosteroids only: inhaled, nasal and topical forms are left out. */
+const CORTICOSTEROIDS: CuratedRuleSide = { label: 'Corticosteroids (systemic)', classes: ['corticosteroid-systemic'] };
+/** The only calcium salt in the pack. */
+const CALCIUM: CuratedRuleSide = { label: 'Calcium salts (calcium carbonate)', ingredients: ['calcium carbonate'] };
+/** Oral iron in the pack. */
+const IRON: CuratedRuleSide = { label: 'Iron salts (ferrous sulfate)', classes: ['iron'] };
+/** Antacids in the pack; aluminium hydroxide and sodium bicarbonate are not in the dictionary. */
+const ANTACIDS: CuratedRuleSide = { label: 'Antacids (calcium carbonate, magnesium oxide)', ingredients: ['calcium carbonate', 'magnesium oxide'] };
+/** Systemic salicylates; mesalamine (an aminosalicylate acting in the gut) is left out. */
+const SALICYLATES: CuratedRuleSide = { label: 'Salicylates (aspirin, diflunisal)', ingredients: ['aspirin', 'diflunisal'] };
+
+export const NON_INTERRUPTIVE: CuratedInteraction[] = [
+  low(1, 'acei-salicylate', 'ACE inhibitors', 'Salicylates', ACEI, SALICYLATES),
+  low(3, 'beta-blocker-ssri', '\u03b2-Adrenergic blockers', 'Serotonin reuptake blockers', BETA, { label: 'Serotonin reuptake blockers (SSRIs)', classes: ['ssri'] }),
+  low(4, 'iron-ppi', 'Iron salts', 'Proton pump inhibitors', IRON, PPIS),
+  low(5, 'thiazide-acei', 'Thiazide-type diuretics', 'ACE inhibitors', THIAZIDES, ACEI),
+  low(6, 'thyroid-calcium', 'Thyroid hormones', 'Calcium salts', THYROID, CALCIUM),
+  low(7, 'thyroid-statin', 'Thyroid hormones', 'Statins', THYROID, STATINS),
+  low(8, 'thiazide-nsaid', 'Thiazide-type diuretics', 'NSAID', THIAZIDES, NSAIDS),
+  low(9, 'beta-blocker-thyroid', '\u03b2-Adrenergic blockers', 'Thyroid hormones', BETA, THYROID),
+  low(10, 'macrolide-immunosuppressant-corticosteroid', 'Macrolide immunosuppressives', 'Corticosteroids', { label: 'Macrolide immunosuppressives (tacrolimus, sirolimus)', ingredients: ['tacrolimus', 'sirolimus'] }, CORTICOSTEROIDS),
+  low(11, 'antacid-corticosteroid', 'Antacids', 'Corticosteroids(oral)', ANTACIDS, CORTICOSTEROIDS),
+  low(12, 'bisphosphonate-calcium', 'Bisphosphonates', 'Calcium salts', { label: 'Bisphosphonates', classes: ['bisphosphonate'] }, CALCIUM),
+  low(13, 'vitamin-b12-omeprazole', 'Vitamin B12', 'Omeprazole', { label: 'Vitamin B12 (cyanocobalamin)', ingredients: ['cyanocobalamin'] }, { label: 'Omeprazole', ingredients: ['omeprazole'] }),
+  low(14, 'folic-acid-methotrexate', 'Folic Acid', 'Methotrexate', { label: 'Folic acid', ingredients: ['folic acid'] }, { label: 'Methotrexate', ingredients: ['methotrexate'] }),
+  low(15, 'sulfonylurea-acei', 'Sulfonylureas', 'ACE inhibitors', { label: 'Sulfonylureas', classes: ['sulfonylurea'] }, ACEI),
+  low(16, 'iron-thyroid', 'Iron salts', 'Thyroid hormones', IRON, THYROID),
+  low(17, 'anticoagulant-corticosteroid', 'Anticoagulants', 'Corticosteroids', ANTICOAGULANTS, CORTICOSTEROIDS),
+  low(18, 'anticoagulant-acetaminophen', 'Anticoagulants', 'Acetaminophen', ANTICOAGULANTS, { label: 'Acetaminophen', ingredients: ['acetaminophen'] }),
+  low(19, 'antacid-iron', 'Antacids', 'Iron salts (oral)', ANTACIDS, IRON),
+  low(20, 'anticoagulant-ppi', 'Anticoagulants', 'Proton pump inhibitors', ANTICOAGULANTS, PPIS),
+  low(21, 'ppi-imidazole', 'Proton pump inhibitors', 'Imidazoles', PPIS, { label: 'Imidazole antifungals (ketoconazole, clotrimazole)', ingredients: ['ketoconazole', 'clotrimazole'] }),
+  low(22, 'beta-blocker-calcium', '\u03b2-Adrenergic blockers', 'Calcium salts (oral)', BETA, CALCIUM),
+  low(23, 'acei-arb', 'ACE inhibitors', 'Angiotensin II receptor antagonists', ACEI, { label: 'Angiotensin II receptor antagonists', classes: ['arb'] }),
+  low(24, 'anticoagulant-statin', 'Anticoagulants', 'Statins', ANTICOAGULANTS, STATINS),
+  low(25, 'omeprazole-benzodiazepine', 'Omeprazole', 'Benzodiazepines', { label: 'Omeprazole', ingredients: ['omeprazole'] }, { label: 'Benzodiazepines', classes: ['benzodiazepine'] }),
+  low(28, 'nsaid-beta-blocker', 'NSAIDS', '\u03b2-Adrenergic blockers', NSAIDS, BETA),
+  low(29, 'clopidogrel-salicylate', 'Clopidogrel', 'Salicylates', { label: 'Clopidogrel', ingredients: ['clopidogrel'] }, SALICYLATES),
+  low(30, 'oral-contraceptive-corticosteroid', 'Oral contraceptives', 'Corticosteroids', { label: 'Hormonal contraceptives', classes: ['hormonal-contraceptive'] }, CORTICOSTEROIDS),
+  low(31, 'beta-blocker-dihydropyridine', '\u03b2-Adrenergic blockers', 'Nifedipine and derivatives', BETA, { label: 'Nifedipine and derivatives (dihydropyridines)', classes: ['ccb-dihydropyridine'] }),
+  low(33, 'acei-nsaid', 'ACE inhibitors', 'NSAID', ACEI, NSAIDS)
+];
+
+/** Items of the 2013 list with no row above, and why. */
+export const LOW_PRIORITY_NOT_MAPPED: Record<number, string> = {
+  2: 'Niacin is not in the dictionary.',
+  26: 'Vitamin E is not in the dictionary.',
+  27: 'No zinc salt is in the dictionary.',
+  32: 'The anticholinesterases meant (pyridostigmine, neostigmine and others used for myasthenia) are not in the dictionary; the dementia cholinesterase inhibitors it holds are a different group.'
+};
 
 export const INTERACTIONS: (CuratedInteraction & { overrides?: { ingredients: string[]; severity: CuratedInteraction['severity']; reason: string }[] })[] = [
   {

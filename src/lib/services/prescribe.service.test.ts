@@ -138,6 +138,19 @@ describe('prescribing', () => {
     expect(issue).toEqual({ kind: 'drug-drug', severity: 'minor', title: 'Low', detail: 'd', action: 'a', ruleId: 'r', source: { citation: 'c' } });
   });
 
+  it('a low-priority pair of Phansalkar 2013 is noted without interrupting: no reason asked, signing goes through', () => {
+    const docs = chart();
+    const daily = (drugId: string, strength: string): PrescriptionDraft => ({
+      ...emptyDraft(), drugId, strength, form: 'tablet', doseValue: 1, doseUnit: 'tablet', frequency: 'once-daily', durationDays: 30, quantity: 30, quantityUnit: 'tablet'
+    });
+    expect(signPrescription(docs, daily('calcium-carbonate', '500 mg'), {}, clinician).ok).toBe(true);
+    const alerts = checkDraft(docs, daily('levothyroxine', '50 mcg')).filter((a) => a.kind === 'drug-drug');
+    expect(alerts.map((a) => [a.ruleId, a.severity, a.interrupt, needsOverride(a)])).toEqual([['low-06-thyroid-calcium', 'minor', false, false]]);
+    expect(signPrescription(docs, daily('levothyroxine', '50 mcg'), {}, clinician).ok).toBe(true);
+    const levo = listMedicationRecords(docs.chartDoc).find((m) => m.medicationCodeableConcept.text?.startsWith('levothyroxine'));
+    expect(levo?.detectedIssues.filter((i) => i.kind === 'drug-drug').map((i) => [i.ruleId, i.severity, i.override])).toEqual([['low-06-thyroid-calcium', 'minor', undefined]]);
+  });
+
   it('a nurse cannot sign, renew or stop', () => {
     const docs = chart();
     expect(signPrescription(docs, amox(), {}, nurse)).toEqual({ ok: false, message: 'A clinician signs prescriptions' });

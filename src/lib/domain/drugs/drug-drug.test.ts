@@ -43,7 +43,37 @@ const PAIRS: [string, string, string, string, string][] = [
   ['fda-methotrexate-trimethoprim', 'methotrexate', 'trimethoprim', 'serious', 'serious'],
   ['fda-mao-inhibiting-serotonergic', 'linezolid', 'sertraline', 'serious', 'serious'],
   ['fda-mao-inhibiting-maoi', 'linezolid', 'phenelzine', 'contraindicated', 'contraindicated'],
-  ['fda-mao-inhibiting-maoi', 'methylene blue', 'phenelzine', 'serious', 'serious']
+  ['fda-mao-inhibiting-maoi', 'methylene blue', 'phenelzine', 'serious', 'serious'],
+  // Low-priority pairs of Phansalkar et al. 2013, shown without interrupting (low-priority-pairs.test.ts).
+  ['low-01-acei-salicylate', 'ramipril', 'aspirin', 'minor', 'minor'],
+  ['low-03-beta-blocker-ssri', 'propranolol', 'fluoxetine', 'minor', 'minor'],
+  ['low-04-iron-ppi', 'ferrous sulfate', 'pantoprazole', 'minor', 'minor'],
+  ['low-05-thiazide-acei', 'chlorthalidone', 'enalapril', 'minor', 'minor'],
+  ['low-06-thyroid-calcium', 'levothyroxine', 'calcium carbonate', 'minor', 'minor'],
+  ['low-07-thyroid-statin', 'levothyroxine', 'rosuvastatin', 'minor', 'minor'],
+  ['low-08-thiazide-nsaid', 'hydrochlorothiazide', 'naproxen', 'minor', 'minor'],
+  ['low-09-beta-blocker-thyroid', 'metoprolol', 'levothyroxine', 'minor', 'minor'],
+  ['low-10-macrolide-immunosuppressant-corticosteroid', 'tacrolimus', 'prednisone', 'minor', 'minor'],
+  ['low-11-antacid-corticosteroid', 'magnesium oxide', 'prednisone', 'minor', 'minor'],
+  ['low-12-bisphosphonate-calcium', 'risedronate', 'calcium carbonate', 'minor', 'minor'],
+  ['low-13-vitamin-b12-omeprazole', 'cyanocobalamin', 'omeprazole', 'minor', 'minor'],
+  ['low-14-folic-acid-methotrexate', 'folic acid', 'methotrexate', 'minor', 'minor'],
+  ['low-15-sulfonylurea-acei', 'glipizide', 'lisinopril', 'minor', 'minor'],
+  ['low-16-iron-thyroid', 'ferrous sulfate', 'liothyronine', 'minor', 'minor'],
+  ['low-17-anticoagulant-corticosteroid', 'rivaroxaban', 'dexamethasone', 'minor', 'minor'],
+  ['low-18-anticoagulant-acetaminophen', 'warfarin', 'acetaminophen', 'minor', 'minor'],
+  ['low-19-antacid-iron', 'magnesium oxide', 'ferrous sulfate', 'minor', 'minor'],
+  ['low-20-anticoagulant-ppi', 'dabigatran', 'esomeprazole', 'minor', 'minor'],
+  ['low-21-ppi-imidazole', 'lansoprazole', 'ketoconazole', 'minor', 'minor'],
+  ['low-22-beta-blocker-calcium', 'bisoprolol', 'calcium carbonate', 'minor', 'minor'],
+  ['low-23-acei-arb', 'benazepril', 'valsartan', 'minor', 'minor'],
+  ['low-24-anticoagulant-statin', 'enoxaparin', 'pravastatin', 'minor', 'minor'],
+  ['low-25-omeprazole-benzodiazepine', 'omeprazole', 'lorazepam', 'minor', 'minor'],
+  ['low-28-nsaid-beta-blocker', 'meloxicam', 'carvedilol', 'minor', 'minor'],
+  ['low-29-clopidogrel-salicylate', 'clopidogrel', 'diflunisal', 'minor', 'minor'],
+  ['low-30-oral-contraceptive-corticosteroid', 'levonorgestrel', 'methylprednisolone', 'minor', 'minor'],
+  ['low-31-beta-blocker-dihydropyridine', 'nadolol', 'felodipine', 'minor', 'minor'],
+  ['low-33-acei-nsaid', 'captopril', 'celecoxib', 'minor', 'minor']
 ];
 
 describe('every interaction rule fires in both directions', () => {
@@ -114,17 +144,22 @@ describe('non-interacting negatives', () => {
     ['sertraline', 'omeprazole'],
     ['pravastatin', 'clarithromycin'],
     ['rosuvastatin', 'itraconazole'],
-    ['warfarin', 'acetaminophen'],
     ['tizanidine', 'levofloxacin'],
     ['ramelteon', 'sertraline'],
     ['atazanavir', 'famotidine'],
     ['digoxin', 'tacrolimus'],
     ['amoxicillin', 'cetirizine'],
-    ['rasagiline', 'sertraline'],
-    ['levothyroxine', 'metoprolol']
+    ['rasagiline', 'sertraline']
   ])('%s + %s: no drug–drug alert', (a, b) => {
     expect(ddi(a, b)).toEqual([]);
     expect(ddi(b, a)).toEqual([]);
+  });
+
+  test.each([
+    ['warfarin', 'acetaminophen', 'low-18-anticoagulant-acetaminophen'],
+    ['levothyroxine', 'metoprolol', 'low-09-beta-blocker-thyroid']
+  ])('%s + %s: only a low-priority note (Phansalkar 2013), nothing that interrupts', (a, b, ruleId) => {
+    for (const [x, y] of [[a, b], [b, a]]) expect(ddi(x, y).map((r) => [r.ruleId, r.interrupt])).toEqual([[ruleId, false]]);
   });
 
   test('the same ingredient twice is duplicate therapy, not an interaction', () => {

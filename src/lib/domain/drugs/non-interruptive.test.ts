@@ -2,10 +2,10 @@
  * The non-interruptive tier (Phansalkar et al., JAMIA 2013): a rule marked
  * `tier: 'non-interruptive'` yields an alert with `interrupt: false`, graded
  * minor, which the prescribe page lists under "Also noted" and never asks a
- * reason for. The bundled pack lists no such pair yet (see the table in
- * scripts/drug-pack/curated/interactions.ts), so these tests add one to a
- * copy of the pack: lisinopril + amlodipine, a pair chosen only because
- * neither side has any other rule, not a clinical claim.
+ * reason for. These tests add a made-up row to a copy of the pack:
+ * lisinopril + amlodipine, a pair chosen only because neither side has any
+ * other rule, not a clinical claim. The bundled pairs of the 2013 paper are
+ * tested in low-priority-pairs.test.ts.
  */
 import { describe, expect, test } from 'vitest';
 import { isInterruptive } from './alert';
@@ -64,9 +64,11 @@ describe('non-interruptive tier', () => {
     );
   });
 
-  test('the bundled pack cites the 2013 paper as a source and lists no non-interruptive pair yet', () => {
+  test('the bundled pack cites the 2013 paper as a source; its rows are all non-interruptive, minor and cite it', () => {
     const pack = bundledDrugPack();
     expect(pack.sources.find((s) => s.id === 'phansalkar-2013')?.citation).toMatch(/^Phansalkar S, van der Sijs H, Tucker AD, et al\. Drug-drug interactions that should be non-interruptive/);
-    expect(pack.interactions.filter((r) => r.tier === 'non-interruptive')).toEqual([]);
+    const low = pack.interactions.filter((r) => r.tier === 'non-interruptive');
+    expect(low).toHaveLength(29);
+    for (const r of low) expect([r.severity, r.sourceId, r.citation.startsWith('Phansalkar S, van der Sijs H')], r.id).toEqual(['minor', 'phansalkar-2013', true]);
   });
 });

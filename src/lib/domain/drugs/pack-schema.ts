@@ -56,7 +56,8 @@ export const drugSchema = z.object({
   id,
   name: z.string().min(1),
   rxcui: rxcui.nullable(),
-  rxcuiSource: z.enum(['hl7-pddi-cds', 'cpic-drug-table']).nullable(),
+  /** Where the RxNorm ingredient code comes from (see knowledge/drug-pack/README.md). */
+  rxcuiSource: z.enum(['hl7-pddi-cds', 'cpic-drug-table', 'rxnorm-prescribe', 'nlm-rxterms']).nullable(),
   synonyms: z.array(z.string()),
   brands: z.array(z.string()),
   classes: z.array(id).min(1),

@@ -317,7 +317,11 @@ describe('hooks and request shapes', () => {
         context: { draftOrders: dosed('paracetamol 500 mg tablet', 500, 4), medications: dosed('ibuprofen 400 mg tablet', 400, 3) },
         prefetch: ibuprofenOnWarfarin
       })
-    ).toStrictEqual([['Allergy not checked: latex', 'info']]);
+      // Paracetamol with warfarin is a low-priority pair (Phansalkar 2013): an info card, no override reasons.
+    ).toStrictEqual([
+      ['Anticoagulants + Acetaminophen: acetaminophen with warfarin', 'info'],
+      ['Allergy not checked: latex', 'info']
+    ]);
   });
 
   test('no draft orders and no prefetch: no cards at all', () => {

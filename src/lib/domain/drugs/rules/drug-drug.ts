@@ -19,8 +19,14 @@ export interface RuleHit {
   activeIngredient: string;
 }
 
+/**
+ * One alert per rule hit, except that a low-priority (non-interruptive) hit
+ * is dropped when the same two ingredients of the same active medication
+ * already raise an interrupting alert: that alert says more, and a quiet note
+ * beside it would only suggest the pair is harmless.
+ */
 export function drugDrugAlerts(ctx: RuleContext): Alert[] {
-  const alerts: Alert[] = [];
+  const made: { hit: RuleHit; alert: Alert }[] = [];
   for (const hit of findRuleHits(ctx)) {
     const alert =
       hit.rule.logic === 'pddi-warfarin-nsaid'
@@ -28,9 +34,11 @@ export function drugDrugAlerts(ctx: RuleContext): Alert[] {
         : hit.rule.logic === 'pddi-digoxin-cyclosporine'
           ? digoxinCyclosporineAlert(ctx, hit)
           : pairAlert(ctx, hit);
-    if (alert) alerts.push(alert);
+    if (alert) made.push({ hit, alert });
   }
-  return alerts;
+  const pairOf = ({ active, orderIngredient, activeIngredient }: RuleHit) => `${ctx.actives.indexOf(active)}|${orderIngredient}|${activeIngredient}`;
+  const interrupting = new Set(made.filter((m) => m.alert.interrupt !== false).map((m) => pairOf(m.hit)));
+  return made.filter(({ hit, alert }) => alert.interrupt !== false || !interrupting.has(pairOf(hit))).map((m) => m.alert);
 }
 
 /** One hit per (rule, active medication), whichever ingredients matched first. */
