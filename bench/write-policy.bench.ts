@@ -11,12 +11,18 @@
  * shadow itself: building it for a document (after a server start, an
  * eviction, or a refused update, which drops it).
  *
+ * Signing a prescription costs more: the server runs the drug checks again
+ * against the whole chart (rules/prescription-checks.ts), so signatures made
+ * as the prescribe page makes them (the checks on the device, a reason for
+ * each serious alert) are measured apart, on both charts.
+ *
  *   npm run bench -- "write policy"
  */
 import * as Y from 'yjs';
 import { addAllergy, addCondition, addEncounter, initChartDoc, noteSection } from '../src/lib/chart/chart-doc';
 import { PolicyGate, type Gated } from '../server/policy/policy-gate';
 import type { Author } from '../server/policy/policy-types';
+import { alertKey, checkDraft, emptyDraft, needsOverride, signPrescription, type PrescriptionDraft } from '../src/lib/services/prescribe.service';
 import { twentyYearChart } from './twenty-year-chart';
 
 const PATIENT = '0b9f6c1e-2d3a-4b5c-8d7e-6f5a4b3c2d1e';
@@ -45,8 +51,24 @@ function honestEdits(base: Y.Doc, count: number): Uint8Array[] {
   return out.slice(0, count);
 }
 
-function measure(label: string, base: Y.Doc, count: number): void {
-  const edits = honestEdits(base, count);
+/** A clinician signing `count` prescriptions on a device copy, as the prescribe page signs them: the updates it sends. */
+function signings(base: Y.Doc, count: number): Uint8Array[] {
+  const device = new Y.Doc();
+  Y.applyUpdate(device, Y.encodeStateAsUpdate(base));
+  const out: Uint8Array[] = [];
+  device.on('update', (u: Uint8Array) => out.push(u));
+  const drugs = ['acetaminophen', 'amlodipine', 'metformin', 'ibuprofen'];
+  for (let i = 0; i < count; i++) {
+    const draft: PrescriptionDraft = { ...emptyDraft(), drugId: drugs[i % drugs.length], strength: '500 mg', doseValue: 1, quantity: 30 };
+    const reasons = Object.fromEntries(checkDraft({ chartDoc: device }, draft).filter(needsOverride).map((a) => [alertKey(a), 'Reviewed with the patient']));
+    const r = signPrescription({ chartDoc: device }, draft, reasons, { actor: ACTOR, roles: ['clinician'] });
+    if (!r.ok) throw new Error(r.message);
+  }
+  return out;
+}
+
+function measure(label: string, base: Y.Doc, count: number, make: (base: Y.Doc, count: number) => Uint8Array[] = honestEdits, what = 'honest updates'): void {
+  const edits = make(base, count);
   const state = Y.encodeStateAsUpdate(base);
 
   // Baseline: the live document alone.
@@ -79,7 +101,7 @@ function measure(label: string, base: Y.Doc, count: number): void {
   const b = stats(baseSamples);
   const p = stats(samples.slice(1));
   console.log(
-    `${label}: ${edits.length} honest updates — with the policy p50 ${p.p50.toFixed(3)} ms, p99 ${p.p99.toFixed(3)} ms, mean ${p.mean.toFixed(3)} ms; ` +
+    `${label}: ${edits.length} ${what} — with the policy p50 ${p.p50.toFixed(3)} ms, p99 ${p.p99.toFixed(3)} ms, mean ${p.mean.toFixed(3)} ms; ` +
       `baseline (apply only) p50 ${b.p50.toFixed(3)} ms, p99 ${b.p99.toFixed(3)} ms, mean ${b.mean.toFixed(3)} ms; ratio of means ${(p.mean / b.mean).toFixed(2)}x`
   );
   console.log(`  first update, which builds the shadow: ${shadowBuild.toFixed(1)} ms; refused or corrected: ${refusedOrCorrected} (expected 0)`);
@@ -91,9 +113,11 @@ export async function run(): Promise<void> {
   addAllergy(small, { substance: 'Penicillin', category: 'medication', criticality: 'high', reaction: 'Anaphylaxis', severity: 'severe' }, ACTOR);
   addCondition(small, { text: 'Hypertension', clinicalStatus: 'active' }, ACTOR);
   measure('small chart', small, 2000);
+  measure('small chart', small, 40, signings, 'signed prescriptions');
   const big = twentyYearChart(PATIENT, ACTOR).doc;
   console.log(`20-year chart: ${(Y.encodeStateAsUpdate(big).length / 1048576).toFixed(1)} MiB`);
   measure('20-year chart', big, 2000);
+  measure('20-year chart', big, 40, signings, 'signed prescriptions');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

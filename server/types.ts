@@ -52,6 +52,7 @@ export const AUDIT_ACTIONS = [
   'prescription.sign',
   'prescription.override',
   'prescription.change',
+  'prescription.recheck',
   'prescription.audit',
   'telehealth.link.create',
   'telehealth.link.revoke',

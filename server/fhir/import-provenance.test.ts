@@ -94,7 +94,20 @@ async function outpostPatient(): Promise<{ patientId: string; rxId: string; alle
     {
       medicationCodeableConcept: { text: 'Amoxicillin 500 MG Oral Capsule' },
       dosage: { text: 'Take 1 capsule three times daily', route: { text: 'oral' }, doseQuantity: { value: 1, unit: 'capsule' }, timing: { frequency: 3, period: 1, periodUnit: 'd' }, asNeeded: false },
-      dispense: { quantity: { value: 21, unit: 'capsule' }, numberOfRepeatsAllowed: 0 }
+      dispense: { quantity: { value: 21, unit: 'capsule' }, numberOfRepeatsAllowed: 0 },
+      // As the prescribe page signs it: the allergy alert answered with the clinician's reason (the server checks again).
+      detectedIssues: [
+        {
+          kind: 'drug-allergy',
+          severity: 'serious',
+          title: 'Penicillin allergy: ordered drug is a penicillin',
+          detail: 'The patient has a recorded penicillin allergy and the ordered drug is a penicillin.',
+          action: 'Avoid',
+          ruleId: 'allergy-penicillin',
+          source: { citation: 'Drug allergy practice parameter (2022)' },
+          override: { reason: 'Tolerated amoxicillin since, per patient', by: 'doc', byId: ids.doc, at: new Date().toISOString() }
+        }
+      ]
     },
     doctor
   );

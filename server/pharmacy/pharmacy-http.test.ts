@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
 import { listMedicationRecords, prescribe, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { toFhirMedicationRequest } from '../../src/lib/services/prescription-fhir';
@@ -65,6 +66,8 @@ const input: PrescriptionInput = {
 async function signedOnServer(edit?: (doc: Y.Doc, medId: string) => void) {
   const patientId = crypto.randomUUID();
   const chart = new Y.Doc();
+  // Allergies asked first, as the prescribe page has it (the server runs the drug checks again on signing).
+  recordNoKnownAllergies(chart, { id: ids.doc, name: 'doc' }, 0);
   const medId = prescribe(chart, input, { id: ids.doc, name: 'doc' });
   edit?.(chart, medId);
   const res = await fetch(`${app.url}/api/sync/batch`, {

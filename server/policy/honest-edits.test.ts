@@ -20,7 +20,8 @@ import {
   updateAllergy,
   updateCondition
 } from '../../src/lib/chart/chart-doc';
-import { listMedicationRecords, prescribe, stopMedication } from '../../src/lib/chart/medication-doc';
+import { listMedicationRecords, stopMedication } from '../../src/lib/chart/medication-doc';
+import { alertKey, checkDraft, emptyDraft, needsOverride, signPrescription, type PrescriptionDraft } from '../../src/lib/services/prescribe.service';
 import { listOrders, moveOrder, placeFreeTextOrder, placeOrder, recordFreeTextResult, recordPointOfCare } from '../../src/lib/chart/order-doc';
 import { dismissReminder } from '../../src/lib/chart/reminder-doc';
 import { recordVitals } from '../../src/lib/chart/vitals-doc';
@@ -40,8 +41,15 @@ import type { Author } from './policy-types';
  * each is one of those listed here. Seeded, so a failure replays.
  */
 
-/** Corrections that honest concurrent work can call for (see each rule's comment). */
-const HONEST_CORRECTIONS = new Set(['note.signature-frozen', 'order.transition', 'provenance.stamp', 'prescription.frozen', 'record.entered-in-error-final']);
+/**
+ * Corrections that honest concurrent work can call for (see each rule's
+ * comment). `prescription.unanswered-alert`: a device signs offline against
+ * its own copy, and the server's chart may hold, from before the signature,
+ * what raises another serious alert (a penicillin allergy recorded on
+ * another device while this one was offline, the same drug prescribed
+ * there).
+ */
+const HONEST_CORRECTIONS = new Set(['note.signature-frozen', 'order.transition', 'provenance.stamp', 'prescription.frozen', 'record.entered-in-error-final', 'prescription.unanswered-alert']);
 
 interface Device {
   author: Author & { kind: 'user' };
@@ -111,8 +119,13 @@ function act(rand: Random, d: Device): string | null {
   if (has(d, 'clinician')) {
     choices.push([
       'prescribe',
-      () =>
-        prescribe(doc, { medicationCodeableConcept: { text: 'amlodipine 5 MG Oral Tablet' }, dosage: { text: 'once daily', route: { text: 'oral' }, doseQuantity: { value: 1, unit: 'tablet' }, timing: { frequency: 1, period: 1, periodUnit: 'd' }, asNeeded: false }, dispense: { quantity: { value: 30, unit: 'tablet' }, numberOfRepeatsAllowed: 1 } }, me)
+      () => {
+        // As the prescribe page signs: the checks against this device's copy, a reason for each alert that asks for one.
+        const draft: PrescriptionDraft = { ...emptyDraft(), drugId: pick(rand, ['amlodipine', 'ibuprofen', 'amoxicillin']), strength: '5 mg', doseValue: 1, quantity: 30, refills: 1 };
+        const reasons = Object.fromEntries(checkDraft({ chartDoc: doc }, draft).filter(needsOverride).map((a) => [alertKey(a), 'Discussed with the patient']));
+        const r = signPrescription({ chartDoc: doc }, draft, reasons, { actor: me, roles: d.author.roles });
+        if (!r.ok) throw new Error(r.message);
+      }
     ]);
     const active = listMedicationRecords(doc).filter((m) => m.status === 'active' && m.requester);
     if (active.length) choices.push(['stop medication', () => stopMedication(doc, pick(rand, active).id, 'No longer needed', me)]);

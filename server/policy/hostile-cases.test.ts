@@ -39,6 +39,11 @@ const VERDICTS: [name: string, violations: string[], notes: string[]][] = [
   ["a clinician edits an existing addendum", ["correct:provenance.forged-name", "refuse:note.addendum"], []],
   ["a nurse signs a prescription", ["correct:provenance.time", "correct:prescription.sign-role"], ["prescription.sign"]],
   ["a clinician writes a prescription in another clinician’s name", ["refuse:provenance.forged-id", "correct:provenance.time", "correct:provenance.forged-name"], ["prescription.sign"]],
+  ["a clinician signs a nitrate beside active sildenafil with no alert recorded", ["correct:provenance.time", "correct:prescription.unanswered-alert"], ["prescription.sign", "prescription.recheck"]],
+  ["a clinician signs amoxicillin against a recorded penicillin allergy with no alert recorded", ["correct:provenance.time", "correct:prescription.unanswered-alert"], ["prescription.sign", "prescription.recheck"]],
+  ["a clinician signs for a patient whose allergies were never asked, with no reason", ["correct:provenance.time", "correct:prescription.unanswered-alert"], ["prescription.sign", "prescription.recheck"]],
+  ["a clinician signs ibuprofen 800 mg six times a day with no alert recorded", ["correct:provenance.time", "correct:prescription.unanswered-alert"], ["prescription.sign", "prescription.recheck"]],
+  ["a clinician answers the nitrate alert with an override in another clinician’s name", ["refuse:provenance.forged-id", "correct:provenance.time", "correct:prescription.unanswered-alert"], ["prescription.sign", "prescription.override", "prescription.recheck"]],
   ["a clinician turns a signed amoxicillin prescription into morphine in place", ["correct:prescription.frozen"], ["prescription.change"]],
   ["a nurse stops a prescription", ["correct:provenance.stamp", "correct:prescription.frozen"], ["prescription.change"]],
   ["a nurse places an order as already signed", ["correct:provenance.time", "correct:order.sign-role"], []],
@@ -103,8 +108,8 @@ function run(c: Case) {
 
 describe('the hostile insider’s table, judged by the write policy alone', () => {
   it('holds refused and corrected cases', () => {
-    expect(CASES.filter((c) => 'refused' in c.expect).length).toBe(36);
-    expect(CASES.filter((c) => 'corrected' in c.expect).length).toBe(16);
+    expect(CASES.filter((c) => 'refused' in c.expect).length).toBe(37);
+    expect(CASES.filter((c) => 'corrected' in c.expect).length).toBe(20);
   });
 
   it('names every case once, in the table’s order', () => {

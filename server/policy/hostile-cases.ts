@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import * as Y from 'yjs';
 import { addAddendum, addAllergy, addCondition, addEncounter, initChartDoc, markEnteredInError, noteSection, signNote } from '../../src/lib/chart/chart-doc';
 import { recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
-import { prescribe, type DetectedIssue } from '../../src/lib/chart/medication-doc';
+import { prescribe, type DetectedIssue, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
 import { placeOrder } from '../../src/lib/chart/order-doc';
 import { initPatientDoc } from '../../src/lib/chart/patient-doc';
 import { queueSend, updateSend } from '../../src/lib/chart/pharmacy-send-doc';
@@ -80,6 +80,51 @@ export function buildNkaChart(): Base {
   const ids = { nka: recordNoKnownAllergies(d, N, 0) };
   return { name: docName('chart', patientId), kind: 'chart', ids, doc: d };
 }
+
+/** An oral prescription as the prescribe page writes it, `perDay` doses a day, with the alerts given (none: what a crafted client sends). */
+export function oralRx(text: string, dose: number, unit: string, perDay: number, detectedIssues: DetectedIssue[] = []): PrescriptionInput {
+  return {
+    medicationCodeableConcept: { text },
+    dosage: { text: `${dose} ${unit} ${perDay} times daily`, route: { text: 'oral' }, doseQuantity: { value: dose, unit }, timing: { frequency: perDay, period: 1, periodUnit: 'd' }, asNeeded: false },
+    dispense: { quantity: { value: 30, unit }, numberOfRepeatsAllowed: 0 },
+    detectedIssues
+  };
+}
+
+/** A chart whose allergies were asked ("no known allergies") with sildenafil active: a nitrate ordered now is contraindicated. */
+export function buildSildenafilChart(): Base {
+  const patientId = crypto.randomUUID();
+  const d = new Y.Doc();
+  initChartDoc(d, patientId);
+  const ids: Record<string, string> = { nka: recordNoKnownAllergies(d, C, 0) };
+  ids.med = prescribe(d, oralRx('sildenafil 50 MG Oral Tablet', 1, 'tablet', 1), C);
+  return { name: docName('chart', patientId), kind: 'chart', ids, doc: d };
+}
+
+/** A chart that holds no allergy and no "no known allergies" statement: nobody asked. */
+export function buildUnaskedChart(): Base {
+  const patientId = crypto.randomUUID();
+  const d = new Y.Doc();
+  initChartDoc(d, patientId);
+  return { name: docName('chart', patientId), kind: 'chart', ids: {}, doc: d };
+}
+
+/** The prescriptions of a chart other than those the base record holds, as [status, statusReason]. */
+export function newPrescriptions(d: Y.Doc, b: Base): [unknown, unknown][] {
+  const known = new Set(Object.values(b.ids));
+  return [...d.getMap('medications').entries()].filter(([id]) => !known.has(id)).map(([, m]) => [(m as Y.Map<unknown>).get('status'), (m as Y.Map<unknown>).get('statusReason')]);
+}
+
+/** The contraindication a nitrate raises beside sildenafil, as the prescribe page records it with a reason. */
+export const NITRATE_ALERT: Omit<DetectedIssue, 'override'> = {
+  kind: 'drug-drug',
+  severity: 'contraindicated',
+  title: 'PDE5 inhibitor + nitrate: isosorbide mononitrate with sildenafil',
+  detail: 'Profound, potentially fatal hypotension.',
+  action: 'Contraindicated.',
+  ruleId: 'fda-pde5-nitrate',
+  source: { citation: 'FDA-approved labeling' }
+};
 
 export function buildPatient(): Base {
   const patientId = crypto.randomUUID();
@@ -218,6 +263,61 @@ export const CASES: Case[] = [
     as: 'clinician',
     attack: (d) =>
       prescribe(d, { medicationCodeableConcept: { text: 'oxycodone 10 MG Oral Tablet' }, dosage: { text: 'q4h', route: { text: 'oral' }, doseQuantity: { value: 1, unit: 'tablet' }, timing: { frequency: 6, period: 1, periodUnit: 'd' }, asNeeded: false }, dispense: { quantity: { value: 60, unit: 'tablet' }, numberOfRepeatsAllowed: 0 } }, { id: USERS.otherClinician.id, name: 'Dr Elsewhere' }),
+    expect: { refused: 'provenance.forged-id' }
+  },
+  // ── The drug checks, run again by the server on a signed prescription ──
+  {
+    name: 'a clinician signs a nitrate beside active sildenafil with no alert recorded',
+    build: buildSildenafilChart,
+    as: 'clinician',
+    attack: (d) => prescribe(d, oralRx('isosorbide mononitrate 30 MG Oral Tablet', 1, 'tablet', 1), C),
+    expect: {
+      corrected: 'prescription.unanswered-alert',
+      check: (d, b) => expect(newPrescriptions(d, b)).toEqual([['entered-in-error', 'Refused by the server: signed without a reason for PDE5 inhibitor + nitrate: isosorbide mononitrate with sildenafil']])
+    }
+  },
+  {
+    name: 'a clinician signs amoxicillin against a recorded penicillin allergy with no alert recorded',
+    build: buildChart,
+    as: 'clinician',
+    attack: (d) => prescribe(d, oralRx('amoxicillin 500 MG Oral Capsule', 1, 'capsule', 3), C),
+    expect: {
+      corrected: 'prescription.unanswered-alert',
+      check: (d, b) => expect(newPrescriptions(d, b)).toEqual([['entered-in-error', 'Refused by the server: signed without a reason for Penicillin allergy: ordered drug is a penicillin']])
+    }
+  },
+  {
+    name: 'a clinician signs for a patient whose allergies were never asked, with no reason',
+    build: buildUnaskedChart,
+    as: 'clinician',
+    attack: (d) => prescribe(d, oralRx('acetaminophen 500 MG Oral Tablet', 1, 'tablet', 3), C),
+    expect: {
+      corrected: 'prescription.unanswered-alert',
+      check: (d, b) => expect(newPrescriptions(d, b)).toEqual([['entered-in-error', 'Refused by the server: signed without a reason for Allergies not yet asked: this order was not checked against allergies']])
+    }
+  },
+  {
+    name: 'a clinician signs ibuprofen 800 mg six times a day with no alert recorded',
+    build: buildNkaChart,
+    as: 'clinician',
+    attack: (d) => prescribe(d, oralRx('ibuprofen 800 MG Oral Tablet', 1, 'tablet', 6), C),
+    expect: {
+      corrected: 'prescription.unanswered-alert',
+      check: (d, b) => expect(newPrescriptions(d, b)).toEqual([['entered-in-error', 'Refused by the server: signed without a reason for Dose outside the usual adult range: ibuprofen 800 mg (4800 mg/day)']])
+    }
+  },
+  {
+    name: 'a clinician answers the nitrate alert with an override in another clinician’s name',
+    build: buildSildenafilChart,
+    as: 'clinician',
+    attack: (d) =>
+      prescribe(
+        d,
+        oralRx('isosorbide mononitrate 30 MG Oral Tablet', 1, 'tablet', 1, [
+          { ...NITRATE_ALERT, override: { reason: 'Sildenafil stopped last week', by: 'Dr Elsewhere', byId: USERS.otherClinician.id, at: new Date().toISOString() } }
+        ]),
+        C
+      ),
     expect: { refused: 'provenance.forged-id' }
   },
   {

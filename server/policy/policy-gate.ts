@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import type { DocIdentity } from '../store/doc-store';
 import { applyCorrections } from './corrections';
 import { recordRoots } from './policy-table';
-import type { Author, DocContext, EntryChange, Verdict } from './policy-types';
+import type { Author, DocContext, DocState, EntryChange, Verdict } from './policy-types';
 import { refused } from './policy-types';
 import { evaluate, type ChangeSet } from './write-policy';
 import { entryNode, touchedBy, visibleBefore, visibleNow } from './yjs-view';
@@ -44,8 +44,19 @@ interface Analysis {
   changes: ChangeSet;
 }
 
+/** Facts the server holds outside the document that some rules read. */
+export interface GateFacts {
+  /** A patient's birth date from the server's patient list, or null. */
+  birthDate(clinicId: string, patientId: string): string | null;
+}
+
+const NO_FACTS: GateFacts = { birthDate: () => null };
+
 export class PolicyGate {
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly facts: GateFacts = NO_FACTS
+  ) {}
 
   /**
    * Judges one update for a live document. Trusted server writers (the demo
@@ -84,7 +95,8 @@ export class PolicyGate {
       verdict = { violations: [{ rule: 'policy.checker-error', action: 'refuse', at: live.identity.name.split(':')[0], message: 'The update could not be checked; it is refused' }], corrections: [], notes: [] };
     } else {
       try {
-        verdict = evaluate(doc, author, (analysis as Analysis).changes, now);
+        const state: DocState = { doc: shadow, birthDate: () => (doc.patientId ? this.facts.birthDate(doc.clinicId, doc.patientId) : null) };
+        verdict = evaluate(doc, author, (analysis as Analysis).changes, now, state);
       } catch {
         verdict = { violations: [{ rule: 'policy.checker-error', action: 'refuse', at: doc.kind, message: 'The update could not be checked; it is refused' }], corrections: [], notes: [] };
       }

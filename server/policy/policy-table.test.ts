@@ -129,7 +129,10 @@ describe('rules each entry type gets', () => {
       )
     );
     expect(o.kind).toBe('refused');
-    expect(o.verdict!.violations).toEqual([{ rule: 'policy.checker-error', action: 'refuse', at: 'medications/m1', message: 'The prescriptionsRule check failed (TypeError); the change is refused' }]);
+    expect(o.verdict!.violations).toEqual([
+      { rule: 'policy.checker-error', action: 'refuse', at: 'medications/m1', message: 'The prescriptionsRule check failed (TypeError); the change is refused' },
+      { rule: 'prescription.unanswered-alert', action: 'correct', at: 'medications/m1', message: 'A signed prescription the drug checks cannot read is not taken: it is marked entered in error' }
+    ]);
   });
 
   it('a change to an entry and to a map inside it is judged once', () => {

@@ -5,6 +5,7 @@ import type { Rule, RuleInput, RuleOutput } from './policy-types';
 import { labResultsRule } from './rules/lab-results';
 import { notesRule } from './rules/notes';
 import { ordersRule } from './rules/orders';
+import { prescriptionChecksRule } from './rules/prescription-checks';
 import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
 import { provenanceRule } from './rules/provenance';
 import { importRule, metaRule, patientRule } from './rules/records';
@@ -48,7 +49,7 @@ const CHART: Record<string, RootPolicy> = {
   meta: META,
   ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId', 'sourceSystem'] })])),
   encounters: collection([importRule, notesRule], { immutable: ['sourceId', 'sourceSystem'] }),
-  medications: collection([importRule, prescriptionsRule], { immutable: ['sourceId', 'sourceSystem'] }),
+  medications: collection([importRule, prescriptionsRule, prescriptionChecksRule], { immutable: ['sourceId', 'sourceSystem'] }),
   observations: collection([importRule, labResultsRule], { immutable: ['sourceId', 'sourceSystem'] }),
   orders: collection([ordersRule]),
   pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),

@@ -1,6 +1,7 @@
 import type { DocKind } from '../../src/lib/domain/doc-names';
 import type { Role } from '../../src/lib/domain/roles';
 import type { AuditEvent } from '../types';
+import type * as Y from 'yjs';
 import type { PolicyNode } from './yjs-view';
 
 /**
@@ -82,6 +83,19 @@ export function refused(v: Verdict): boolean {
   return v.violations.some((x) => x.action === 'refuse');
 }
 
+/**
+ * The whole document as it stands with the update applied, for the few
+ * rules that judge an entry against the rest of the record (the drug checks
+ * run again on a signed prescription). The gate gives it on every path;
+ * a rule reads it only, and only when it needs it.
+ */
+export interface DocState {
+  /** The document with the update applied (the gate's shadow). Read only: a rule writes through corrections. */
+  readonly doc: Y.Doc;
+  /** The patient's birth date as the server's patient list holds it, or null. */
+  birthDate(): string | null;
+}
+
 /** Everything a rule sees of one entry change. */
 export interface RuleInput {
   doc: DocContext;
@@ -89,6 +103,8 @@ export interface RuleInput {
   change: EntryChange;
   /** Server time of the write, ISO. */
   now: string;
+  /** The document after the update; absent where a caller judges hand-written entries alone (unit tests). */
+  state?: DocState;
 }
 
 /** What a rule adds to the verdict. */

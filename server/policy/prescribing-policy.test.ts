@@ -5,7 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { listMedicationRecords, prescribe, type DetectedIssue, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
+import { listNoKnownAllergyStatements, recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
+import { listMedicationRecords, prescribe as writePrescription, type DetectedIssue, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
+import type { Actor } from '../../src/lib/domain/chart';
 import { overrideHeldSend, queueSend, updateSend, readSend } from '../../src/lib/chart/pharmacy-send-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
@@ -110,6 +112,21 @@ function auditRows(action: string, target: string): Row[] {
   return (app.db.prepare('SELECT action, outcome, user_id, target, detail FROM audit_log WHERE action = ? AND target = ? ORDER BY seq').all(action, target) as (Omit<Row, 'detail'> & { detail: string })[]).map(
     (r) => ({ ...r, detail: JSON.parse(r.detail) })
   );
+}
+
+/**
+ * Signs as the app does on a chart whose allergies were asked: "no known
+ * allergies" is recorded in the same write unless the chart holds a
+ * statement, so the server's own drug checks (prescription-checks-policy.test.ts)
+ * find nothing unanswered and these tests see the audit trail alone.
+ */
+function prescribe(doc: Y.Doc, input: PrescriptionInput, actor: Actor, id?: string): string {
+  let out = '';
+  doc.transact(() => {
+    if (listNoKnownAllergyStatements(doc).length === 0) recordNoKnownAllergies(doc, actor, 0);
+    out = writePrescription(doc, input, actor, id);
+  });
+  return out;
 }
 
 const issue = (severity: DetectedIssue['severity'], reason?: string, byId = 'x'): DetectedIssue => ({

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
-import { doctor, doctor2, entryMap, entryOf, importer, liveDoc, NOW, nurse, seed, write, ymap } from './test-factories';
+import { recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
+import { doctor, doctor2, entryMap, entryOf, importer, liveDoc as emptyChart, NOW, nurse, seed, write, ymap } from './test-factories';
 
 /**
  * Prescriptions and pharmacy sends through the write policy alone: the audit
@@ -13,6 +14,17 @@ const messages = (o: { verdict: { violations: { message: string }[] } | null }) 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const TARGET = 'chart:p-0001';
 const EARLIER = '2026-12-04T09:00:00.000Z';
+
+/**
+ * A chart whose allergies were asked ("no known allergies" recorded), so the
+ * server's own run of the drug checks (prescription-checks-policy.test.ts)
+ * finds nothing unanswered in these signatures and they show the notes alone.
+ */
+function liveDoc() {
+  const live = emptyChart();
+  seed(live, (d) => recordNoKnownAllergies(d, { id: 'u-doc', name: 'Dr Amani' }, 0, EARLIER));
+  return live;
+}
 
 const issue = (extra: Record<string, unknown> = {}) => ({ kind: 'drug-allergy', severity: 'serious', title: 'NSAID allergy', ruleId: 'allergy-nsaid', ...extra });
 const docOverride = (reason = 'Benefit outweighs risk', by = doctor) => ({ byId: by.kind === 'user' ? by.userId : '', by: by.name, at: EARLIER, reason });

@@ -1,5 +1,5 @@
 import { COMMON_RULES, POLICY_TABLE } from './policy-table';
-import type { Author, DocContext, EntryChange, RuleOutput, Verdict, Violation } from './policy-types';
+import type { Author, DocContext, DocState, EntryChange, RuleOutput, Verdict, Violation } from './policy-types';
 import { locate } from './node-values';
 
 /**
@@ -19,7 +19,7 @@ export interface ChangeSet {
   entries: readonly EntryChange[];
 }
 
-export function evaluate(doc: DocContext, author: Author, changes: ChangeSet, now: string): Verdict {
+export function evaluate(doc: DocContext, author: Author, changes: ChangeSet, now: string, state?: DocState): Verdict {
   const verdict: Verdict = { violations: [], corrections: [], notes: [] };
   const table = POLICY_TABLE[doc.kind];
   const refuse = (rule: string, at: string, message: string): Violation => ({ rule, action: 'refuse', at, message });
@@ -32,7 +32,7 @@ export function evaluate(doc: DocContext, author: Author, changes: ChangeSet, no
   for (const change of changes.entries) {
     if (!Object.hasOwn(table, change.root)) continue;
     const policy = table[change.root];
-    const input = { doc, author, change, now };
+    const input = { doc, author, change, now, ...(state ? { state } : {}) };
     const run = (name: string, rule: () => RuleOutput | void) => {
       try {
         const out = rule();

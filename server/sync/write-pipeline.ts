@@ -27,7 +27,7 @@ const REPEAT_WINDOW_MS = 10 * 60_000;
  * a client that keeps resending it is counted rather than flooding the log.
  */
 export class WritePipeline {
-  readonly gate = new PolicyGate();
+  readonly gate: PolicyGate;
   private readonly userStmt: Database.Statement<[string], { name: string; roles: string; disabled: number }> | null;
   private readonly repeats = new Map<string, { until: number; count: number }>();
 
@@ -38,6 +38,10 @@ export class WritePipeline {
     // A sync server mounted without the platform's user table (its own tests) knows users by their session only.
     const hasUsers = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
     this.userStmt = hasUsers ? db.prepare('SELECT name, roles, disabled FROM users WHERE id = ?') : null;
+    // The patient list (app.ts keeps it in step with every accepted patient document) gives the age the drug checks need.
+    const hasPatients = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'patients'").get() !== undefined;
+    const birthStmt = hasPatients ? db.prepare<[string, string], { birth_date: string }>('SELECT birth_date FROM patients WHERE id = ? AND clinic_id = ?') : null;
+    this.gate = new PolicyGate(undefined, { birthDate: (clinicId, patientId) => birthStmt?.get(patientId, clinicId)?.birth_date || null });
   }
 
   /**

@@ -35,6 +35,9 @@ import { plain } from '../yjs-view';
  * - `send.held` (correct): a send held by an alert moves on only with a
  *   clinician's override written in the same update; otherwise it is held
  *   again.
+ *
+ * The drug checks run again on a new signature in prescription-checks.ts
+ * (`prescription.unanswered-alert`).
  */
 
 /** The fields of a prescription its signature covers. */

@@ -1,12 +1,6 @@
 import type * as Y from 'yjs';
-import { listAllergies } from '../chart/chart-doc';
-import { listNoKnownAllergyStatements } from '../chart/allergy-status';
-import { allergyStatus } from '../domain/allergy-status';
 import {
-  listMedicationRecords,
   missingOverrides,
-  MIN_OVERRIDE_REASON,
-  OVERRIDE_REQUIRED,
   prescribe,
   renewMedication,
   stopMedication,
@@ -15,15 +9,17 @@ import {
   type PrescriptionInput
 } from '../chart/medication-doc';
 import { readPatient } from '../chart/patient-doc';
-import { listObservations } from '../chart/clinical-doc';
-import { vitalSeries } from '../domain/vitals';
+import { alertKey, checkOrderAgainstChart, needsOverride, orderOfRecord } from '../chart/prescription-checks';
 import type { Actor } from '../domain/chart';
-import { bundledDrugPack, checkOrder, isInterruptive, type Alert, type Drug, type Route } from '../domain/drugs';
-import type { AllergyInput, MedicationInput, PatientContext } from '../domain/drugs';
+import { bundledDrugPack, type Alert, type Drug, type Route } from '../domain/drugs';
+import type { MedicationInput } from '../domain/drugs';
 import { RXNORM_SYSTEM } from '../domain/drugs/inputs';
 import type { Role } from '../domain/roles';
 import { AppError } from '../domain/errors';
 import { messageOf } from '../ui/handle-error';
+
+// The checks against the chart live in chart/prescription-checks.ts, shared with the server's write policy.
+export { activeMedicationInputs, alertKey, allergyInputs, allergyQuestion, ALLERGIES_NOT_ASKED, needsOverride, overrideComplete } from '../chart/prescription-checks';
 
 /**
  * Prescribing: turns the form's draft into an order the drug checks read,
@@ -174,122 +170,19 @@ export function orderInput(draft: PrescriptionDraft): MedicationInput | null {
   };
 }
 
-/** Active medications of the chart as check inputs (stopped, completed and entered-in-error ones are not). */
-export function activeMedicationInputs(meds: readonly MedicationRecord[], exceptId?: string): MedicationInput[] {
-  return meds
-    .filter((m) => m.status === 'active' && m.id !== exceptId)
-    .map((m) => ({
-      id: m.id,
-      text: m.medicationCodeableConcept.text,
-      codings: m.medicationCodeableConcept.coding,
-      route: m.dosage?.route.text,
-      dose: m.dosage?.doseQuantity,
-      timing: m.dosage ? { frequency: m.dosage.timing.frequency, period: m.dosage.timing.period, periodUnit: m.dosage.timing.periodUnit } : undefined
-    }));
-}
-
-/** Recorded allergies as check inputs; entered-in-error and refuted ones are left out. */
-export function allergyInputs(chartDoc: Y.Doc): AllergyInput[] {
-  return listAllergies(chartDoc)
-    .filter((a) => a.verificationStatus !== 'entered-in-error' && a.verificationStatus !== 'refuted' && a.clinicalStatus === 'active')
-    .map((a) => ({
-      id: a.id,
-      text: a.code.text,
-      codings: a.code.coding,
-      category: a.category,
-      criticality: a.criticality,
-      reaction: a.reaction || undefined,
-      verificationStatus: a.verificationStatus
-    }));
-}
-
 export interface ChartDocs {
   chartDoc: Y.Doc;
   /** For the patient's age; without it the checks assume an adult. */
   patientDoc?: Y.Doc | null;
 }
 
-/**
- * What the checks read about the patient: the birth date (adult or
- * pediatric dose checks) and the most recent body weight from the chart's
- * vitals (children's doses are checked per kg). Entered-in-error readings
- * and weights in units that cannot be read as kg are left out.
- */
-function patientContext(patientDoc: Y.Doc | null | undefined, chartDoc: Y.Doc): PatientContext {
-  const birthDate = patientDoc ? readPatient(patientDoc)?.birthDate : undefined;
-  const weight = vitalSeries(listObservations(chartDoc)).weight.at(-1);
-  return { ...(birthDate ? { birthDate } : {}), ...(weight ? { weight: { kg: weight.value, at: weight.at } } : {}) };
-}
+const birthDateOf = (docs: ChartDocs) => (docs.patientDoc ? readPatient(docs.patientDoc)?.birthDate : undefined);
 
 /** Runs the checks for a draft against the chart; empty before a drug is chosen. */
 export function checkDraft(docs: ChartDocs, draft: PrescriptionDraft, opts: { exceptId?: string; now?: Date } = {}): Alert[] {
   const order = orderInput(draft);
   if (!order) return [];
-  return withAllergyQuestion(
-    docs.chartDoc,
-    checkOrder({
-      order,
-      activeMedications: activeMedicationInputs(listMedicationRecords(docs.chartDoc), opts.exceptId),
-      allergies: allergyInputs(docs.chartDoc),
-      patient: patientContext(docs.patientDoc, docs.chartDoc),
-      now: opts.now
-    })
-  );
-}
-
-/** The rule id of the "allergies not yet asked" alert (the prescribe page offers to record them). */
-export const ALLERGIES_NOT_ASKED = 'allergies-not-asked';
-
-/**
- * The drug–allergy check needs to know the patient's allergies, and an empty
- * list does not say the patient has none: nobody may have asked. When the
- * chart holds neither an allergy nor a "no known allergies" statement, the
- * order cannot be checked against allergies. That is said as a serious alert,
- * so the prescriber records the answer first (the alert then goes away) or
- * gives the reason for going ahead without it, which is stored with the
- * prescription and audited as an override like any other.
- */
-export function allergyQuestion(chartDoc: Y.Doc): Alert | null {
-  const status = allergyStatus(listNoKnownAllergyStatements(chartDoc), listAllergies(chartDoc));
-  if (status.kind !== 'not-asked') return null;
-  return {
-    kind: 'not-checked',
-    severity: 'serious',
-    title: 'Allergies not yet asked: this order was not checked against allergies',
-    detail:
-      'The chart records no allergy and no \u201cno known allergies\u201d statement, and an empty list does not mean the patient has none.' +
-      (status.lastEnded ? ` An earlier \u201cno known allergies\u201d statement ended: ${status.lastEnded.endedReason ?? 'no reason given'}.` : ''),
-    action: 'Ask the patient and record their allergies, or \u201cNo known allergies\u201d, before signing. If they cannot be asked now, give the reason to go ahead.',
-    source: {
-      citation:
-        'HL7 FHIR R4 AllergyIntolerance (the absence of allergy records is not a statement of no known allergies); ISMP Medication Safety Self-Assessment, Key Element I: patient information such as allergies is available to prescribers before ordering',
-      url: 'https://hl7.org/fhir/R4/allergyintolerance.html'
-    },
-    ruleId: ALLERGIES_NOT_ASKED,
-    involved: []
-  };
-}
-
-function withAllergyQuestion(chartDoc: Y.Doc, alerts: Alert[]): Alert[] {
-  const question = allergyQuestion(chartDoc);
-  if (!question) return alerts;
-  // Serious alerts lead the list; this one follows any contraindication.
-  const at = alerts.findIndex((a) => a.severity !== 'contraindicated');
-  return at === -1 ? [...alerts, question] : [...alerts.slice(0, at), question, ...alerts.slice(at)];
-}
-
-/** Identifies one alert across re-runs of the checks, so a typed override reason stays with its alert. */
-export function alertKey(a: Pick<Alert, 'ruleId' | 'title'>): string {
-  return `${a.ruleId}|${a.title}`;
-}
-
-/** Whether signing needs a reason for this alert: interrupting alerts of override-required severity only. */
-export function needsOverride(a: Pick<Alert, 'severity' | 'interrupt'>): boolean {
-  return isInterruptive(a) && (OVERRIDE_REQUIRED as readonly string[]).includes(a.severity);
-}
-
-export function overrideComplete(reason: string | undefined): boolean {
-  return (reason?.trim().length ?? 0) >= MIN_OVERRIDE_REASON;
+  return checkOrderAgainstChart(docs.chartDoc, order, { ...opts, birthDate: birthDateOf(docs) });
 }
 
 /** The alerts as stored on the request, each serious one with its override reason. */
@@ -376,9 +269,7 @@ export function signPrescription(
 
 /** The checks a renewal would raise now, excluding the prescription being renewed. */
 export function renewalAlerts(docs: ChartDocs, med: MedicationRecord): Alert[] {
-  const active = activeMedicationInputs(listMedicationRecords(docs.chartDoc), med.id);
-  const [order] = activeMedicationInputs([{ ...med, status: 'active' }]);
-  return withAllergyQuestion(docs.chartDoc, checkOrder({ order, activeMedications: active, allergies: allergyInputs(docs.chartDoc), patient: patientContext(docs.patientDoc, docs.chartDoc) }));
+  return checkOrderAgainstChart(docs.chartDoc, orderOfRecord(med), { exceptId: med.id, birthDate: birthDateOf(docs) });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors';
 import type { Actor } from '../domain/chart';
 import { clearLastUnlocked, findAccount, lastUnlockedAccount, rememberAccount, setLastUnlocked } from '../storage/device-database';
+import { unlockVaultWithPasskey } from '../storage/passkey-unlock-store';
 import { openOrCreateVault, unlockVault, type UserVault } from '../storage/user-vault';
 import { SyncEngine } from '../sync/sync-engine';
 import { syncStatus } from '../sync/sync-status-manager.svelte';
@@ -146,6 +147,28 @@ export class SessionManager {
     }
   }
 
+  /**
+   * Unlocks the locked user's store with a passkey's PRF output (see
+   * passkey-unlock.service.ts). Local only: the server session is checked
+   * after, and when the server no longer knows it the app locks again and
+   * asks for the password (a passkey never signs in to the server).
+   */
+  async unlockWithPasskey(prfOutput: Uint8Array): Promise<void> {
+    const locked = this.#lockedUser;
+    this.#error = null;
+    try {
+      if (!locked || this.#signInRequired) throw new AppError('unauthenticated', 'Sign in with your password to continue');
+      await this.#teardown;
+      const account = await findAccount(locked.username);
+      if (!account) throw new AppError('not-found', 'This device holds no records for this account. Sign in with the network.');
+      const vault = await unlockVaultWithPasskey(account.userId, prfOutput);
+      await this.#start(await profileOf(vault), vault, true, null);
+    } catch (err) {
+      this.#error = readable(err);
+      throw err;
+    }
+  }
+
   /** Drops the key and open documents and stops sync; the lock screen shows. */
   lock(): void {
     const ws = this.#workspace;
@@ -233,7 +256,8 @@ export class SessionManager {
     }
   }
 
-  async #start(user: SessionUser, vault: UserVault, reconnect: boolean, password: string): Promise<void> {
+  /** `password` is null after a passkey unlock: the server session cannot be renewed without it. */
+  async #start(user: SessionUser, vault: UserVault, reconnect: boolean, password: string | null): Promise<void> {
     let rows;
     try {
       rows = await vault.patients.all();
@@ -266,26 +290,37 @@ export class SessionManager {
     }
     const started = this.#workspace;
     this.#reestablishSession(user.username, password)
-      .then(() => {
+      .then((alive) => {
         if (this.#workspace !== started) return;
+        // Without a password the ended session cannot be renewed: lock and ask for it, before any sync is tried.
+        if (!alive) {
+          this.#sessionEnded();
+          return;
+        }
         engine.start();
         keepUploading(started);
       })
       .catch((err: unknown) => reportError('Reconnecting', err));
   }
 
-  /** After an offline unlock: make sure the server session exists, so sync does not fail with 401. */
-  async #reestablishSession(username: string, password: string): Promise<void> {
+  /**
+   * After an offline unlock: make sure the server session exists, so sync
+   * does not fail with 401. False when the server answered that the session
+   * is gone and there is no password to sign in again (passkey unlock).
+   */
+  async #reestablishSession(username: string, password: string | null): Promise<boolean> {
     try {
       await apiClient.request('/api/auth/me');
     } catch (err) {
-      if (!(err instanceof AppError && err.code === 'unauthenticated')) return; // offline: sync starts and waits for the network
+      if (!(err instanceof AppError && err.code === 'unauthenticated')) return true; // offline: sync starts and waits for the network
+      if (password === null) return false;
       try {
         await apiClient.request('/api/auth/login', { method: 'POST', body: { username, password } });
       } catch (loginErr) {
         if (loginErr instanceof AppError && loginErr.code !== 'unavailable') syncStatus.update({ error: 'The clinic server did not accept your password — sign out and sign in again to sync' });
       }
     }
+    return true;
   }
 
   #startIdleWatch(): void {

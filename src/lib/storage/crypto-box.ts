@@ -79,6 +79,47 @@ export async function unwrapDataKey(wrappingKey: CryptoKey, wrapped: Sealed, aad
   );
 }
 
+/**
+ * A key-encryption key from a passkey's PRF output (WebAuthn `prf`
+ * extension, 32 bytes from the authenticator's hmac-secret). HKDF-SHA-256
+ * (RFC 5869) turns it into an AES-GCM key that can only wrap and unwrap;
+ * `info` binds it to its use and its user, so the same PRF output never
+ * serves twice.
+ */
+export async function derivePrfWrappingKey(prfOutput: Uint8Array, info: string): Promise<CryptoKey> {
+  const base = await subtle().importKey('raw', buf(prfOutput), 'HKDF', false, ['deriveKey']);
+  return subtle().deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: encoder.encode(info) },
+    base,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['wrapKey', 'unwrapKey']
+  );
+}
+
+/**
+ * Wraps the data key under a second wrapping key, for a second way to
+ * unlock. The data key in use is non-extractable, so the stored copy is
+ * unwrapped once more as extractable; that copy never leaves this function.
+ * Fails (GCM tag mismatch) when `from` is not the key that wrapped `wrapped`.
+ */
+export async function rewrapDataKey(from: CryptoKey, wrapped: Sealed, aad: string, to: CryptoKey, toAad: string): Promise<Sealed> {
+  const extractable = await subtle().unwrapKey(
+    'raw',
+    buf(wrapped.data),
+    from,
+    { name: 'AES-GCM', iv: buf(wrapped.iv), additionalData: encoder.encode(aad) },
+    { name: 'AES-GCM', length: 256 },
+    true,
+    ['encrypt', 'decrypt']
+  );
+  const iv = randomBytes(IV_BYTES);
+  const data = new Uint8Array(
+    await subtle().wrapKey('raw', extractable, to, { name: 'AES-GCM', iv: buf(iv), additionalData: encoder.encode(toAad) })
+  );
+  return { iv, data };
+}
+
 export async function seal(key: CryptoKey, plaintext: Uint8Array, recordKey: string): Promise<Sealed> {
   const iv = randomBytes(IV_BYTES);
   const data = await subtle().encrypt(

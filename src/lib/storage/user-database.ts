@@ -26,6 +26,23 @@ export const keyringRowSchema = z.object({
 });
 export type KeyringRow = z.infer<typeof keyringRowSchema>;
 
+/**
+ * Quick unlock with a passkey: a second wrapped copy of the data key,
+ * wrapped by a key derived (HKDF) from the passkey's PRF output. In the
+ * clear: the credential id and the PRF input, which the lock screen needs
+ * to ask the authenticator before anything is unlocked; neither opens
+ * anything without the authenticator and its user verification.
+ */
+export const passkeyRowSchema = z.object({
+  id: z.literal('unlock'),
+  credentialId: bytes,
+  prfSalt: bytes,
+  iv: bytes,
+  wrapped: bytes,
+  createdAt: z.string()
+});
+export type PasskeyRow = z.infer<typeof passkeyRowSchema>;
+
 /** One encrypted Yjs update of a document, or a compacted snapshot of many. */
 export const updateRowSchema = z.object({
   seq: z.number().int().optional(),
@@ -94,6 +111,7 @@ export class UserDatabase extends Dexie {
   meta!: EntityTable<MetaRow, 'key'>;
   attachments!: EntityTable<AttachmentRow, 'id'>;
   chartSummaries!: EntityTable<ChartSummaryRow, 'id'>;
+  passkeys!: EntityTable<PasskeyRow, 'id'>;
 
   constructor(userId: string) {
     super(userDatabaseName(userId));
@@ -108,6 +126,8 @@ export class UserDatabase extends Dexie {
     this.version(2).stores({ attachments: '&id, doc, pending' });
     // v3 adds the chart-summary projection, a cache rebuilt from the documents: nothing to migrate.
     this.version(3).stores({ chartSummaries: '&id' });
+    // v4 adds the passkey's wrapped copy of the data key (quick unlock); nothing to migrate.
+    this.version(4).stores({ passkeys: '&id' });
   }
 }
 

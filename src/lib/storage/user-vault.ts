@@ -6,7 +6,7 @@ import { createDataKey, deriveWrappingKey, PBKDF2_ITERATIONS, randomBytes, SALT_
 import { EncryptedDocStore } from './encrypted-doc-store';
 import { KeyRing } from './key-ring';
 import { PatientProjectionStore } from './patient-projection-store';
-import { keyringRowSchema, UserDatabase, userDatabaseName } from './user-database';
+import { keyringRowSchema, UserDatabase, userDatabaseName, type KeyringRow } from './user-database';
 import { VaultMetaStore } from './vault-meta-store';
 
 /**
@@ -36,11 +36,12 @@ export interface VaultOptions {
   compactAfterRows?: number;
 }
 
-function keyAad(userId: string): string {
+export function keyAad(userId: string): string {
   return `data-key:${userId}`;
 }
 
-function assemble(userId: string, db: UserDatabase, keys: KeyRing, opts: VaultOptions): UserVault {
+/** The assembled stores over an unwrapped data key (password or passkey unlock). */
+export function assemble(userId: string, db: UserDatabase, keys: KeyRing, opts: VaultOptions): UserVault {
   return {
     userId,
     db,
@@ -105,6 +106,30 @@ export async function unlockVault(userId: string, password: string, opts: VaultO
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/**
+ * The password's wrapping key, checked against this device's wrapped data
+ * key. Non-extractable: it can wrap and unwrap, never be read. Used to add a
+ * second way to unlock (a passkey) after the user proves the password.
+ */
+export async function passwordWrappingKey(userId: string, password: string): Promise<{ wrapping: CryptoKey; row: KeyringRow }> {
+  const db = new UserDatabase(userId);
+  try {
+    const row = await db.keyring.get('data-key');
+    if (!row) throw new AppError('not-found', 'This device holds no records for this account. Sign in with the network first.');
+    const parsed = keyringRowSchema.safeParse(row);
+    if (!parsed.success) throw new AppError('internal', 'The key of this device’s store is damaged. Sign in with the network to set it up again.');
+    const wrapping = await deriveWrappingKey(password, parsed.data.salt, parsed.data.iterations);
+    try {
+      await unwrapDataKey(wrapping, { iv: parsed.data.iv, data: parsed.data.wrapped }, keyAad(userId));
+    } catch {
+      throw new AppError('unauthenticated', 'Wrong password');
+    }
+    return { wrapping, row: parsed.data };
+  } finally {
+    db.close();
   }
 }
 

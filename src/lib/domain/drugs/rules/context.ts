@@ -36,6 +36,9 @@ export function ageInMonths(birthDate: string | undefined, now: Date): number | 
   return months;
 }
 
+/** Children's doses are checked per kg under this age in whole years (dose-range.ts); no check reads an adult's weight. */
+export const PEDIATRIC_UNDER_YEARS = 18;
+
 export const DAY_MS = 86_400_000;
 
 /**

@@ -10,7 +10,7 @@
 import type { Alert } from '../alert';
 import type { MedicationInput } from '../inputs';
 import type { DoseRange, Severity } from '../pack-schema';
-import { ageInYears, involvedMed, type RuleContext } from './context';
+import { ageInYears, involvedMed, PEDIATRIC_UNDER_YEARS, type RuleContext } from './context';
 import { pediatricDoseOutcome } from './pediatric-dose';
 
 const EPS = 1e-9;
@@ -30,7 +30,7 @@ export function doseRangeOutcome(ctx: RuleContext): DoseOutcome {
   if (order.ingredients.length !== 1) return order.input.dose ? { kind: 'not-checked', reason: 'dose ranges are not checked for combination products' } : { kind: 'ok' };
   const drug = k.drugs.get(order.ingredients[0])!;
   const age = ageInYears(patient.birthDate, now);
-  if (age !== undefined && age < 18) return pediatricDoseOutcome(ctx, drug, age);
+  if (age !== undefined && age < PEDIATRIC_UNDER_YEARS) return pediatricDoseOutcome(ctx, drug, age);
   if (!drug.doses.length) return { kind: 'not-checked', reason: `the pack has no usual dose range for ${drug.name}${drug.note ? ` (${drug.note})` : ''}` };
   const route = order.route ?? (drug.routes.length === 1 ? drug.routes[0] : undefined);
   const range = drug.doses.find((d) => d.route === route);
