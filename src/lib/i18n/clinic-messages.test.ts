@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'svelte/compiler';
 import { afterEach, describe, expect, it } from 'vitest';
 import { m } from '$lib/paraglide/messages';
 import { counted, formLabel, frequencyLabel, routeLabel, unitLabel } from './clinic-format';
@@ -8,6 +7,7 @@ import { setLanguage } from './locale.svelte';
 import { dayTitle, shortDayIn, STATUS_LABEL, timeIn, weekdayName } from '$lib/components/schedule/schedule-format';
 import { DOSE_UNITS, FORMS, FREQUENCIES, type FrequencyCode } from '$lib/services/prescribe.service';
 import { ROUTES } from '$lib/domain/drugs/pack-schema';
+import { hardCodedTexts } from './hard-coded-texts';
 
 /**
  * The clinic screens' texts (messages/clinic/<code>.json): every language
@@ -52,87 +52,6 @@ const CLINIC_FILES = [
   'src/lib/components/Icd10Search.svelte',
   'src/lib/i18n/clinic-format.ts'
 ];
-
-/** Attributes a person sees or hears (screen readers read labels and titles). */
-const SHOWN_ATTRIBUTES = new Set(['aria-label', 'aria-description', 'aria-roledescription', 'aria-valuetext', 'aria-placeholder', 'title', 'placeholder', 'alt', 'label']);
-/** Key names compared against in keyboard handlers: code, not text. */
-const KEY_NAMES = new Set(['Enter', 'Escape', 'ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Tab', 'Home', 'End']);
-
-/** Sentence-like English in a string of code: two words or more ("Choose a time."), or one capitalised word ("Patient", "Cancelled"). */
-function looksLikeText(s: string): boolean {
-  const t = s.trim();
-  if (KEY_NAMES.has(t)) return false;
-  return /[A-Za-z]{2,}[ ,.:;!?…]+[A-Za-z]{2,}/.test(t) && /\s/.test(t) ? true : /^[A-Z][a-z]{2,}[.…!?:]?$/.test(t);
-}
-
-type AstNode = { type?: string; [key: string]: unknown };
-
-/**
- * Hard-coded words in a Svelte component (or a TypeScript module, read as a
- * component's script): text between tags, shown attributes written out, and
- * string literals in script and markup expressions that read as words. Not
- * counted: imports, what goes only to the console (reportError, console.*),
- * comments and styles.
- */
-export function hardCodedTexts(source: string, file = 'component.svelte'): string[] {
-  const code = file.endsWith('.ts') ? `<script lang="ts">\n${source}\n</script>` : source;
-  const ast = parse(code, { modern: true }) as unknown as AstNode;
-  const found: string[] = [];
-  const seen = new Set<unknown>();
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object' || seen.has(node)) return;
-    seen.add(node);
-    if (Array.isArray(node)) return node.forEach(walk);
-    const n = node as AstNode;
-    switch (n.type) {
-      case 'ImportDeclaration':
-      case 'Comment':
-      case 'StyleSheet':
-        return;
-      case 'SwitchCase':
-        // case 'oral suspension': a stored code, compared, not shown.
-        walk(n.consequent);
-        return;
-      case 'BinaryExpression':
-        if (['===', '!==', '==', '!='].includes(String(n.operator))) {
-          for (const side of [n.left, n.right] as AstNode[]) if (side?.type !== 'Literal') walk(side);
-          return;
-        }
-        break;
-      case 'CallExpression': {
-        const callee = n.callee as AstNode;
-        const obj = callee.type === 'MemberExpression' ? (callee.object as AstNode) : null;
-        if ((callee.type === 'Identifier' && callee.name === 'reportError') || (obj?.type === 'Identifier' && obj.name === 'console')) return;
-        break;
-      }
-      case 'Text':
-        if (/[A-Za-z]{2,}/.test(String(n.data))) found.push(String(n.data).trim());
-        return;
-      case 'Attribute': {
-        const parts = Array.isArray(n.value) ? (n.value as AstNode[]) : [n.value as AstNode];
-        for (const part of parts) {
-          if (part?.type === 'Text') {
-            if (SHOWN_ATTRIBUTES.has(String(n.name)) && /[A-Za-z]{2,}/.test(String(part.data))) found.push(`${String(n.name)}="${String(part.data)}"`);
-          } else walk(part);
-        }
-        return;
-      }
-      case 'Literal':
-        if (typeof n.value === 'string' && looksLikeText(n.value)) found.push(n.value);
-        return;
-      case 'TemplateLiteral': {
-        const words = (n.quasis as AstNode[]).map((q) => String((q.value as { cooked: string }).cooked)).join(' ');
-        if (looksLikeText(words)) found.push(words);
-        break;
-      }
-    }
-    for (const [key, value] of Object.entries(n)) {
-      if (key !== 'css' && key !== 'comments' && key !== 'leadingComments' && key !== 'trailingComments') walk(value);
-    }
-  };
-  walk(ast);
-  return found;
-}
 
 describe('clinic message files', () => {
   const english = read('en');
