@@ -2,7 +2,7 @@ import { CHART_COLLECTIONS } from '../../src/lib/domain/chart';
 import { CLINICAL_COLLECTIONS } from '../../src/lib/domain/clinical';
 import type { DocKind } from '../../src/lib/domain/doc-names';
 import type { Rule, RuleInput, RuleOutput } from './policy-types';
-import { labResultsRule } from './rules/lab-results';
+import { labResultsRule, resultReviewRule } from './rules/lab-results';
 import { notesRule } from './rules/notes';
 import { ordersRule } from './rules/orders';
 import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
@@ -49,7 +49,7 @@ const CHART: Record<string, RootPolicy> = {
   ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId', 'sourceSystem'] })])),
   encounters: collection([importRule, notesRule], { immutable: ['sourceId', 'sourceSystem'] }),
   medications: collection([importRule, prescriptionsRule], { immutable: ['sourceId', 'sourceSystem'] }),
-  observations: collection([importRule, labResultsRule], { immutable: ['sourceId', 'sourceSystem'] }),
+  observations: collection([importRule, labResultsRule, resultReviewRule], { immutable: ['sourceId', 'sourceSystem', 'reviewedAt', 'reviewedBy', 'reviewedById'] }),
   orders: collection([ordersRule]),
   pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),
   allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),
