@@ -9,6 +9,7 @@ import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
 import { provenanceRule } from './rules/provenance';
 import { importRule, metaRule, patientRule } from './rules/records';
 import { incomingRule } from './rules/incoming';
+import { refillRequestRule } from './rules/refill-requests';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -66,7 +67,9 @@ const CHART: Record<string, RootPolicy> = {
 const PATIENT: Record<string, RootPolicy> = {
   meta: META,
   patient: { shape: 'record', rules: [patientRule] },
-  demographicsReview: collection()
+  demographicsReview: collection(),
+  /** Refill requests taken by the desk or a nurse, closed by a prescriber (refill-request-doc.ts). */
+  refillRequests: collection([refillRequestRule], { immutable: ['medicationText', 'via', 'note', 'requestedAt', 'requestedBy', 'requestedById', 'closedAt', 'closedBy', 'closedById', 'prescriptionId'] })
 };
 
 const SCHEDULE: Record<string, RootPolicy> = {
