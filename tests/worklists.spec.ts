@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { listObservations } from '../src/lib/chart/clinical-doc';
+import { listMedicationRecords } from '../src/lib/chart/medication-doc';
+import { listRefillRequests } from '../src/lib/chart/refill-request-doc';
 import { expectAccessible } from './support/axe';
 import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
 
@@ -100,5 +102,117 @@ test('results to review: abnormal first after sync, marked reviewed in the chart
   await expect(review.getByTestId('result-to-review')).toHaveCount(1);
   await expect(review.getByTestId('result-to-review')).toContainText('Malaria RDT: Negative');
   await nurse.close();
+  await dr.close();
+});
+
+/**
+ * Refills. The doctor prescribes amoxicillin; the patient later phones and
+ * the front desk records a refill request on their record. After the
+ * doctor's next sync it waits under Today's "Refill requests"; one click
+ * opens the prescribe screen prefilled with the same drug, dose and
+ * instructions (in-app, no page load), the checks run again, and signing
+ * completes the earlier prescription and closes the request. The chart's
+ * own "Refill…" on the new prescription opens the same prefilled screen.
+ */
+test('refill requests: taken by the desk, one click from Today to a prefilled prescribe screen, signed and closed', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const dr = await Device.open(browser, clinic);
+  const desk = await Device.open(browser, clinic, { width: 390, height: 844 });
+  await dr.signIn('dr.demo');
+  await desk.signIn('desk.demo');
+  const page = dr.page;
+
+  await page.getByRole('link', { name: 'Register patient' }).click();
+  await page.getByLabel('Family name').fill('Refillson');
+  await page.getByLabel('Given names').fill('Juma');
+  await page.getByLabel('Birth date').fill('1979-11-02');
+  await page.getByLabel('Sex').selectOption('male');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  await page.getByRole('link', { name: 'Open chart' }).click();
+  await expect(page.getByTestId('patient-name')).toHaveText('Refillson, Juma');
+  const patientId = page.url().split('/patients/')[1];
+  await page.getByTestId('chart-prescribe').click();
+  await page.getByRole('button', { name: 'Patient has no known allergies' }).click();
+  await page.getByLabel('Drug', { exact: true }).fill('amoxi');
+  await page.getByRole('button', { name: /^amoxicillin/ }).first().click();
+  await page.getByLabel('Strength').fill('500 mg');
+  await page.getByLabel('Form').selectOption('capsule');
+  await page.getByLabel('Dose', { exact: true }).fill('1');
+  await page.getByLabel('Dose unit').selectOption('capsule');
+  await page.getByLabel('Frequency').selectOption('three-times-daily');
+  await page.getByLabel('Duration (days)').fill('7');
+  await page.getByLabel('Quantity', { exact: true }).fill('21');
+  await page.getByLabel('Quantity unit').selectOption('capsule');
+  await page.getByRole('button', { name: 'Sign prescription' }).click();
+  await expect(page.getByTestId('signed-notice')).toContainText('Signed:');
+  await dr.waitSynced();
+
+  // The desk: the patient phones; the request goes on their record.
+  const d = desk.page;
+  await desk.offline();
+  await desk.online();
+  await d.getByLabel('Search patients').fill('Refillson');
+  await d.getByTestId('patient-link').filter({ hasText: 'Refillson, Juma' }).click({ timeout: 45_000 });
+  const card = d.getByTestId('refill-requests');
+  await card.getByRole('button', { name: 'Record a refill request' }).click();
+  await card.getByLabel('Medicine the patient asks for').fill('Amoxicillin');
+  await card.getByLabel('How the request came').selectOption('phone');
+  await card.getByLabel('Note (optional)').fill('Course not finished, ran out');
+  await card.getByRole('button', { name: 'Save request' }).click();
+  await expect(card.getByTestId('refill-request-saved')).toBeVisible();
+  await expect(card.getByTestId('refill-request')).toContainText('Amoxicillin');
+  await expect(card.getByTestId('refill-request')).toHaveAttribute('data-status', 'open');
+  // The desk cannot prescribe: no link to do so.
+  await expect(card.getByRole('link', { name: 'Prescribe refill' })).toHaveCount(0);
+  await expectAccessible(d, 'refill request recorded by the desk (390 px)');
+  await d.screenshot({ path: test.info().outputPath('refill-request-desk-390.png'), fullPage: true });
+  await desk.waitSynced();
+
+  // The doctor's Today after the next sync round: one click to the prefilled prescribe screen, without a page load.
+  await page.getByRole('link', { name: /^← / }).click();
+  await page.getByRole('link', { name: '← Patients' }).click();
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await dr.offline();
+  await dr.online();
+  const today = page.getByTestId('refills-today');
+  const row = today.getByTestId('refill-today').filter({ hasText: 'Refillson, Juma' });
+  await expect(row).toContainText('Amoxicillin', { timeout: 45_000 });
+  await expect(row).toContainText('by phone · taken by Priya Shah');
+  await expectAccessible(page, 'home with refill requests (1280 px)');
+  await today.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('refills-today-1280.png') });
+  await row.getByRole('link', { name: 'Prescribe refill of Amoxicillin for Refillson, Juma' }).click();
+  await expect(page.getByTestId('refill-request-notice')).toHaveText('Refill request: “Amoxicillin”');
+  await expect(page.getByTestId('refill-notice')).toContainText('Refill of amoxicillin 500 MG Oral Capsule');
+  await expect(page.getByLabel('Strength')).toHaveValue('500 MG');
+  await expect(page.getByLabel('Dose', { exact: true })).toHaveValue('1');
+  await expect(page.getByLabel('Frequency')).toHaveValue('three-times-daily');
+  await expect(page.getByLabel('Quantity', { exact: true })).toHaveValue('21');
+  // The prescription refilled is not counted against its own refill.
+  await expect(page.getByTestId('check-alert').filter({ hasText: 'Already active' })).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  await expectAccessible(page, 'prescribe screen prefilled for a refill');
+  await page.screenshot({ path: test.info().outputPath('refill-prescribe-1280.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Sign prescription' }).click();
+  await expect(page.getByTestId('refill-signed')).toHaveText('Refill signed: amoxicillin 500 MG Oral Capsule. The earlier prescription is marked completed.');
+  await dr.waitSynced();
+
+  const chart = await serverDoc(clinic, `chart:${patientId}`);
+  const meds = listMedicationRecords(chart!);
+  expect(meds.map((m) => m.status).sort()).toEqual(['active', 'completed']);
+  const fresh = meds.find((m) => m.status === 'active')!;
+  expect(fresh).toMatchObject({ priorPrescription: meds.find((m) => m.status === 'completed')!.id, dispense: { quantity: { value: 21, unit: 'capsule' } } });
+  const record = await serverDoc(clinic, `patient:${patientId}`);
+  expect(listRefillRequests(record!)).toMatchObject([{ medicationText: 'Amoxicillin', status: 'done', prescriptionId: fresh.id, closedBy: 'Dr. Amara Okafor' }]);
+
+  // From the chart: "Refill…" on the active prescription opens the same prefilled screen, in-app.
+  await page.getByRole('link', { name: /^← / }).click();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('medications').getByRole('link', { name: 'Refill amoxicillin 500 MG Oral Capsule' }).click();
+  await expect(page.getByTestId('refill-notice')).toContainText('Refill of amoxicillin 500 MG Oral Capsule');
+  await expect(page.getByLabel('Quantity', { exact: true })).toHaveValue('21');
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  await page.screenshot({ path: test.info().outputPath('refill-prescribe-390.png') });
+  await desk.close();
   await dr.close();
 });
