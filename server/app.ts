@@ -27,6 +27,7 @@ import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-route
 import { birthDateFromSync } from './telehealth/patient-birth-date';
 import { telehealthConfigFromEnv, type TelehealthConfig } from './telehealth/telehealth-config';
 import { telehealthRoutes } from './telehealth/telehealth-routes';
+import { createLinkSealer, loadOrCreateLinkKey } from './telehealth/link-seal';
 import { attachmentRoutes } from './attachments/attachment-routes';
 import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
@@ -261,7 +262,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       audit,
       config: telehealth,
       birthDateOf: birthDateFromSync(sync),
-      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
+      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
+      linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key')))
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...transferRoutes({ sync, store: transferStore, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })

@@ -20,6 +20,7 @@ export interface TelehealthRouteDeps {
   patientInClinic: TelehealthDeps['patientInClinic'];
   /** Defaults to LiveKit's RoomServiceClient; tests pass a stub. */
   closeRoom?: TelehealthDeps['closeRoom'];
+  linkSealer?: TelehealthDeps['linkSealer'];
   now?: () => number;
 }
 
@@ -33,7 +34,7 @@ const tokenSchema = z.object({ token: enterWaitingRoomSchema.shape.token });
  * request logs never hold them. Without LiveKit settings every route answers
  * 503 "Video is not configured" and nothing else in the app is affected.
  *
- * Staff (signed in): POST links, POST links/revoke, GET waiting?visitId=,
+ * Staff (signed in): POST links, GET links?visitId= (the visit's working links), POST links/revoke, GET waiting?visitId=,
  * POST running-late, POST admit, POST end, GET call-simulation. Patient and guests (no account): POST join/check,
  * join/enter, join/poll. Video service: POST webhooks/livekit.
  */
@@ -52,6 +53,11 @@ export function telehealthRoutes(deps: TelehealthRouteDeps): Route[] {
       const user = requireUser(ctx);
       const body = parseWith(createLinkSchema, await readJson(ctx.req, JOIN_BODY_LIMIT));
       sendJson(ctx.res, 201, s.createLink(user, body, ctx.ip));
+    }),
+    route('GET', 'links', (s, ctx) => {
+      const user = requireUser(ctx);
+      const { visitId } = parseWith(visitIdSchema, { visitId: ctx.url.searchParams.get('visitId') });
+      sendJson(ctx.res, 200, s.existingLinks(user, visitId, ctx.ip));
     }),
     route('POST', 'links/revoke', async (s, ctx) => {
       const user = requireUser(ctx);

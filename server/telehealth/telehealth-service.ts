@@ -11,6 +11,7 @@ import { JoinThrottle } from './join-throttle';
 import { mintJoinToken } from './livekit-tokens';
 import { createRunningLateStore } from './running-late';
 import { opaqueId } from './secrets';
+import type { LinkSealer } from './link-seal';
 import { migrateTelehealthTables } from './telehealth-tables';
 import { createVisitStore, summarize, type VisitRow, type VisitSummary } from './visits';
 import { createWebhookHandler } from './webhook-handler';
@@ -34,6 +35,8 @@ export interface TelehealthDeps {
   patientInClinic(clinicId: string, patientId: string): boolean;
   /** Closes the room on the video service when a clinician ends the visit; optional (participants are told by polling otherwise). */
   closeRoom?(room: string): Promise<void>;
+  /** Seals link secrets so a link can be shown again (link-seal.ts); without it links are shown once only. */
+  linkSealer?: LinkSealer;
   now?: () => number;
 }
 
@@ -54,7 +57,8 @@ export function createTelehealthService(deps: TelehealthDeps) {
   const { db, audit } = deps;
   migrateTelehealthTables(db);
   const visits = createVisitStore(db, now);
-  const links = createJoinLinkStore(db, now);
+  const sealer = deps.linkSealer ?? null;
+  const links = createJoinLinkStore(db, now, sealer ? (secret) => sealer.seal(secret) : null);
   const room = createWaitingRoom(db, now);
   const late = createRunningLateStore(db, now);
   const throttle = new JoinThrottle(now);
@@ -133,6 +137,39 @@ export function createTelehealthService(deps: TelehealthDeps) {
         ip
       });
       return { linkId: link.linkId, path: `/join/${link.secret}`, token: link.secret, expiresAt: link.expiresAt, language };
+    },
+
+    /**
+     * The visit's links that still work, so whoever opens the visit next (the
+     * clinician's console after the desk booked it) shows the link the
+     * patient already has instead of making another. `path` is null for a
+     * link that cannot be shown again (made before links were sealed). A
+     * visit with no links yet answers an empty list. Audited: it re-discloses
+     * a secret.
+     */
+    existingLinks(user: SessionUser, visitId: string, ip: string) {
+      requireRole(user, LINK_ROLES, ip, visitId);
+      const v = visits.get(visitId);
+      if (!v) return { links: [] };
+      visits.inClinic(visitId, user.clinicId);
+      const rows = links.usableForVisit(v.visit_id);
+      const shown = rows.map((l) => {
+        const secret = l.token_sealed && sealer ? sealer.open(l.token_sealed) : null;
+        return {
+          linkId: l.id,
+          scope: l.scope,
+          guestKind: l.guest_kind,
+          createdAt: l.created_at,
+          expiresAt: l.expires_at,
+          language: isLanguage(l.language) ? l.language : null,
+          path: secret ? `/join/${secret}` : null,
+          token: secret
+        };
+      });
+      if (shown.length > 0) {
+        audit.record({ action: 'telehealth.link.show', outcome: 'success', userId: user.id, target: target(v.visit_id), detail: { linkIds: shown.map((l) => l.linkId), shown: shown.filter((l) => l.path).length }, ip });
+      }
+      return { links: shown };
     },
 
     revokeLink(user: SessionUser, linkId: string, ip: string): void {
