@@ -117,3 +117,50 @@ test('a join link made in Swahili opens the patient’s page in Swahili; the pat
   await expect(p.getByLabel('Idioma')).toHaveValue('es');
   await phone.close();
 });
+
+test('the video console shows the join link the desk already made for the appointment, not a button to make another', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const desk = await Device.open(browser, clinic);
+  const { page } = desk;
+  await desk.signIn('desk.demo');
+  await page.getByRole('link', { name: 'Schedule', exact: true }).click();
+  await expect(page.getByTestId('day-view')).toBeVisible();
+  let toggle = page.getByRole('button', { name: 'Join link…' });
+  const nextDay = (await toggle.count()) === 0;
+  if (nextDay) {
+    await page.getByRole('button', { name: 'Next day' }).click();
+    toggle = page.getByRole('button', { name: 'Join link…' });
+  }
+  // The last video appointment of the day: the tests above use the first.
+  const id = (await page.getByTestId('appointment').filter({ has: toggle }).last().getAttribute('data-appointment-id'))!;
+  const card = page.locator(`[data-testid="appointment"][data-appointment-id="${id}"]`);
+  await card.getByRole('button', { name: 'Join link…' }).click();
+  const links = card.getByTestId('appointment-join-links');
+  await links.getByRole('button', { name: 'Create join link' }).click();
+  const url = await links.getByTestId('join-link').inputValue();
+  expect(new URL(url).pathname).toMatch(/^\/join\/[A-Za-z0-9_-]{30,}$/);
+  await desk.close();
+
+  // The clinician opens the video console for that appointment, on another device.
+  const dr = await Device.open(browser, clinic, { width: 390, height: 844 });
+  await dr.signIn('dr.demo');
+  await dr.page.getByRole('link', { name: 'Schedule', exact: true }).click();
+  await expect(dr.page.getByTestId('day-view')).toBeVisible();
+  if (nextDay) await dr.page.getByRole('button', { name: 'Next day' }).click();
+  const drCard = dr.page.locator(`[data-testid="appointment"][data-appointment-id="${id}"]`);
+  await drCard.getByTestId('video-link').click();
+  const panel = dr.page.getByRole('region', { name: "Patient's join link" });
+  await expect(panel.getByTestId('join-link')).toHaveValue(url);
+  await expect(panel.getByTestId('link-made-earlier')).toContainText('Made ');
+  await expect(panel.getByRole('button', { name: 'Create join link' })).toHaveCount(0);
+  await expectAccessible(dr.page, 'video console showing the link the desk made (390 px)');
+  await panel.scrollIntoViewIfNeeded();
+  await dr.page.screenshot({ path: test.info().outputPath('console-existing-link-390.png') });
+  await dr.page.setViewportSize({ width: 1280, height: 860 });
+  await dr.page.screenshot({ path: test.info().outputPath('console-existing-link-1280.png'), fullPage: true });
+  // Positive control for the check above: once revoked, the console offers a new link again.
+  dr.page.once('dialog', (d) => void d.accept());
+  await panel.getByRole('button', { name: 'Revoke patient link' }).click();
+  await expect(panel.getByRole('button', { name: 'Create a new join link' })).toBeVisible();
+  await dr.close();
+});
