@@ -100,6 +100,13 @@ export async function existingLinks(visitId: string): Promise<ExistingLink[]> {
   return read(existingSchema, await api(`/api/telehealth/links?visitId=${encodeURIComponent(visitId)}`)).links;
 }
 
+const sentSchema = z.object({ sent: z.literal(true), provider: z.string(), to: z.string() });
+
+/** Sends a working link by SMS or e-mail through the clinic's message provider; answers the masked recipient. */
+export async function sendLink(linkId: string, channel: 'sms' | 'email', to: string): Promise<z.infer<typeof sentSchema>> {
+  return read(sentSchema, await api('/api/telehealth/links/send', { body: { linkId, channel, to } }));
+}
+
 /** Stops a link working at once; whoever holds it sees the clinic's "not valid" message. */
 export async function revokeLink(linkId: string): Promise<void> {
   await api('/api/telehealth/links/revoke', { body: { linkId } });
