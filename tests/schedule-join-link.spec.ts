@@ -198,7 +198,7 @@ test('the desk sends the join link by SMS and by e-mail, prefilled from the demo
   await links.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(links.getByTestId('send-error')).toHaveText('Give the number with its country code, e.g. +255 712 345 678');
   await expectAccessible(page, 'send join link by SMS, bad number (390 px)');
-  await page.screenshot({ path: test.info().outputPath('send-link-error-390.png'), fullPage: true });
+  await links.screenshot({ path: test.info().outputPath('send-link-error-390.png') });
   await to.fill('+255 712 345 678');
   await links.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(links.getByTestId('send-done')).toHaveText('Sent to •••••••••••78.');
@@ -209,9 +209,9 @@ test('the desk sends the join link by SMS and by e-mail, prefilled from the demo
   await mail.fill('mphatso.phiri@example.org');
   await links.getByRole('button', { name: 'Send', exact: true }).click();
   await expect(links.getByTestId('send-done')).toHaveText('Sent to m•••@•••.org.');
-  await page.screenshot({ path: test.info().outputPath('send-link-done-390.png'), fullPage: true });
+  await links.screenshot({ path: test.info().outputPath('send-link-done-390.png') });
   await page.setViewportSize({ width: 1280, height: 860 });
-  await page.screenshot({ path: test.info().outputPath('send-link-done-1280.png'), fullPage: true });
+  await links.screenshot({ path: test.info().outputPath('send-link-done-1280.png') });
 
   // The server audited both sends, with the recipient masked.
   const sent = (clinic.db.prepare("SELECT detail FROM audit_log WHERE action = 'telehealth.link.send' AND outcome = 'success' ORDER BY seq").all() as { detail: string }[]).map((r) => JSON.parse(r.detail) as { channel: string; to: string; provider: string });
