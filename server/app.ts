@@ -27,6 +27,9 @@ import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-route
 import { birthDateFromSync } from './telehealth/patient-birth-date';
 import { telehealthConfigFromEnv, type TelehealthConfig } from './telehealth/telehealth-config';
 import { telehealthRoutes } from './telehealth/telehealth-routes';
+import { createLinkSealer, loadOrCreateLinkKey } from './telehealth/link-seal';
+import { messageProviderFromEnv } from './messaging/messaging-config';
+import type { MessageProvider } from './messaging/message-provider';
 import { attachmentRoutes } from './attachments/attachment-routes';
 import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
@@ -72,6 +75,8 @@ export interface AppOptions {
   sync?: SyncOptions;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
+  /** Sends join links by SMS or e-mail; default from OUTPOST_MESSAGE_PROVIDER (messaging-config.ts). */
+  messages?: MessageProvider;
   /**
    * Where the audit log's signed checkpoints and their key live. main.ts
    * passes the configured places outside the data directory; embedders that
@@ -265,7 +270,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
       audit,
       config: telehealth,
       birthDateOf: birthDateFromSync(sync),
-      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
+      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
+      linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))),
+      messages: opts.messages ?? messageProviderFromEnv(process.env, logger),
+      publicUrl: process.env.OUTPOST_PUBLIC_URL || undefined
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...healthLinks.routes,

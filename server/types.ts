@@ -58,6 +58,8 @@ export const AUDIT_ACTIONS = [
   'prescription.audit',
   'telehealth.link.create',
   'telehealth.link.revoke',
+  'telehealth.link.show',
+  'telehealth.link.send',
   'telehealth.verify',
   'telehealth.admit',
   'telehealth.join',

@@ -74,7 +74,10 @@ const CHART_SHAPES: Record<string, Shape> = {
     basedOn: strings,
     performer: z.array(z.object({ reference: z.string().optional(), display: z.string() })),
     kitLotNumber: z.string().max(60),
-    notInCatalogue: z.boolean()
+    notInCatalogue: z.boolean(),
+    reviewedAt: str,
+    reviewedBy: str,
+    reviewedById: str
   },
   medications: {
     medicationCodeableConcept: concept,
