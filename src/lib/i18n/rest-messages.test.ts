@@ -32,7 +32,9 @@ const REST_FILES = [
   'src/lib/components/TransferCard.svelte',
   'src/lib/components/ReconcileCard.svelte',
   'src/lib/components/prescribing/CheckAlert.svelte',
-  'src/lib/components/prescribing/CheckAlerts.svelte'
+  'src/lib/components/prescribing/CheckAlerts.svelte',
+  'src/lib/components/today/TodayView.svelte',
+  'src/lib/components/schedule/AppointmentJoinLinks.svelte'
 ];
 
 /**
@@ -45,9 +47,7 @@ const PENDING = new Set([
   'src/lib/components/chart/RemindersCard.svelte',
   'src/lib/components/prescribing/MedicationItem.svelte',
   'src/lib/components/refills/RefillRequestCard.svelte',
-  'src/lib/components/schedule/AppointmentJoinLinks.svelte',
-  'src/lib/components/telehealth/JoinLinkPanel.svelte',
-  'src/lib/components/today/TodayView.svelte'
+  'src/lib/components/telehealth/JoinLinkPanel.svelte'
 ]);
 
 /**
