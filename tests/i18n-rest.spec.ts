@@ -61,7 +61,13 @@ const LANGUAGES = {
 
 async function look(page: Page, name: string, width: number): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, `${name} at ${width}px overflows`).toBeLessThanOrEqual(0);
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${String(e.className).split(' ').join('.')} (${Math.round(e.getBoundingClientRect().right)}px)`)
+  );
+  expect(overflow, `${name} at ${width}px overflows: ${wide.join(', ')}`).toBeLessThanOrEqual(0);
   await page.screenshot({ path: `test-results/i18n-rest/${width}-${name}.png`, fullPage: true });
   await expectAccessible(page, `${name} at ${width}px`);
 }
@@ -117,9 +123,9 @@ for (const width of [390, 1280]) {
 
       // The drug checks on the prescribe screen, reached from the visit.
       await page.getByTestId('visit-prescribe').click();
-      await expect(page.getByRole('heading', { name: t.checks })).toBeVisible();
       await page.getByLabel(t.drug, { exact: true }).fill('amoxi');
       await page.getByRole('button', { name: /^amoxicillin/ }).first().click();
+      await expect(page.getByRole('heading', { name: t.checks })).toBeVisible();
       const alert = page.locator('[data-testid="check-alert"][data-kind="drug-allergy"]').first();
       await expect(alert).toBeVisible();
       await expect(alert).toContainText(t.severity);
