@@ -20,6 +20,7 @@ export interface TelehealthRouteDeps {
   patientInClinic: TelehealthDeps['patientInClinic'];
   /** Defaults to LiveKit's RoomServiceClient; tests pass a stub. */
   closeRoom?: TelehealthDeps['closeRoom'];
+  linkMinutes?: TelehealthDeps['linkMinutes'];
   now?: () => number;
 }
 

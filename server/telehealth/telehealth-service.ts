@@ -34,6 +34,8 @@ export interface TelehealthDeps {
   patientInClinic(clinicId: string, patientId: string): boolean;
   /** Closes the room on the video service when a clinician ends the visit; optional (participants are told by polling otherwise). */
   closeRoom?(room: string): Promise<void>;
+  /** How long a new link of this clinic stays valid when the request names no lifetime (the clinic's setting); default: the join-link defaults. */
+  linkMinutes?(clinicId: string, scope: 'patient' | 'guest'): number;
   now?: () => number;
 }
 
@@ -121,7 +123,10 @@ export function createTelehealthService(deps: TelehealthDeps) {
       const v = visits.ensure(input.visitId, user.clinicId, input.scope === 'patient' ? input.patientId : null);
       if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
       const guestKind: GuestKind | null = input.scope === 'guest' ? input.guestKind : null;
-      const minutes = input.expiresInMinutes ?? (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
+      const minutes =
+        input.expiresInMinutes ??
+        deps.linkMinutes?.(user.clinicId, input.scope) ??
+        (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
       const language = input.language ?? null;
       const link = links.issue(v.visit_id, input.scope, guestKind, user.id, minutes, language);
       audit.record({
