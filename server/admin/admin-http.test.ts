@@ -179,6 +179,12 @@ describe('users', () => {
     expect(auditRows('user.roles').at(-1)).toEqual({ user_id: ids.ada, target: 'tomas', detail: { userId: ids.tomas, from: ['nurse'], to: ['nurse', 'frontdesk'], via: 'admin-console' } });
   });
 
+  it('a patient’s account cannot be turned into a staff account', async () => {
+    const res = await post(`/api/admin/users/${ids.pat}/roles`, { roles: ['clinician'] }, cookies.ada);
+    expect(res.status).toBe(409);
+    expect(userRow('pat').roles).toBe('["patient"]');
+  });
+
   it('an administrator cannot disable themself or drop their own admin role', async () => {
     const off = await post(`/api/admin/users/${ids.ada}/disabled`, { disabled: true }, cookies.ada);
     expect(off.status).toBe(409);

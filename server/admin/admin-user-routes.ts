@@ -139,6 +139,8 @@ export function adminUserRoutes(deps: AdminUserDeps): Route[] {
         const admin = requireAdmin(ctx, audit);
         const user = userInClinic(admin, ctx.params.id);
         const { roles } = parseWith(rolesBodySchema, await readJson(ctx.req));
+        // A patient's account belongs to their record: making it a staff account here would hand a patient the clinic.
+        if (user.roles.includes('patient')) throw new AppError('conflict', 'This is a patient’s account; its roles are not changed here.');
         if (admin.id === user.id && !roles.includes('admin')) refuseSelf(admin, user, 'remove the administrator role from');
         setUserRoles(db, user.id, roles);
         record(ctx, admin, 'user.roles', user, { from: user.roles, to: roles });
