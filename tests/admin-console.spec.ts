@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { exportJWK, generateKeyPair } from 'jose';
 import { expectAccessible } from './support/axe';
 import { Device, startClinic, type Clinic } from './support/clinic';
 
@@ -121,9 +122,38 @@ test('the idle lock the administrator sets is the one a user’s app applies; th
   await expectNoSideScroll(a);
   await shot(a, 'settings-390');
 
+  // An API client registered with its public keys, then disabled.
+  await a.getByRole('link', { name: 'API clients' }).click();
+  const { publicKey } = await generateKeyPair('ES384', { extractable: true });
+  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'lab-2026', alg: 'ES384' }] });
+  await a.getByLabel('System name').fill('District lab');
+  await a.getByLabel('Public keys (JWKS, as JSON)').fill(jwks);
+  await a.getByRole('button', { name: 'Register client' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'District lab is registered.' })).toBeVisible();
+  const client = a.getByTestId('api-clients').getByRole('listitem').filter({ hasText: 'District lab' });
+  await expect(client).toContainText('keys lab-2026 · scopes system/*.rs');
+  await client.getByRole('button', { name: 'Disable client' }).click();
+  await expect(client.getByRole('button', { name: 'Enable client' })).toBeVisible();
+  await expectAccessible(a, 'API clients 390');
+  await expectNoSideScroll(a);
+  await shot(a, 'api-clients-390');
+
+  // A transfer destination and a key for a clinic that sends here (shown once).
+  await a.getByRole('link', { name: 'Transfers' }).click();
+  await a.getByLabel('Clinic name').fill('District Hospital');
+  await a.getByLabel('FHIR address (https://…)').fill('https://district.example');
+  await a.getByRole('button', { name: 'Add destination' }).click();
+  await expect(a.getByTestId('destinations')).toContainText('https://district.example/fhir/R4');
+  await a.getByLabel('Sending clinic').fill('Hillside Post');
+  await a.getByRole('button', { name: 'Issue key' }).click();
+  await expect(a.getByTestId('issued-transfer-key')).toHaveText(/^otk_/);
+  await expectAccessible(a, 'transfers 390');
+  await expectNoSideScroll(a);
+  await shot(a, 'transfers-390');
+
   // Offline: no stale screens, a plain sentence.
   await admin.offline();
-  await a.getByRole('link', { name: 'API clients' }).click();
+  await a.getByRole('link', { name: 'Users' }).click();
   await expect(a.getByTestId('admin-offline')).toHaveText(/Administration needs the clinic server/);
   await shot(a, 'offline-390');
   await admin.online();

@@ -108,3 +108,19 @@ export async function registerApiClient(input: { name: string; jwks: string; sco
 export async function setApiClientDisabled(id: string, disabled: boolean): Promise<RegisteredClient> {
   return read(z.object({ client: apiClientSchema }), await post(`/api/admin/api-clients/${encodeURIComponent(id)}/disabled`, { disabled })).client;
 }
+
+const destinationSchema = z.object({ id: z.string(), name: z.string(), url: z.string() });
+export type Destination = z.infer<typeof destinationSchema>;
+
+export async function listDestinations(): Promise<Destination[]> {
+  return read(z.object({ destinations: z.array(destinationSchema) }), await api<unknown>('/api/admin/transfer-destinations')).destinations;
+}
+
+export async function addDestination(input: { name: string; url: string; key?: string }): Promise<Destination> {
+  return read(z.object({ destination: destinationSchema }), await post('/api/admin/transfer-destinations', input)).destination;
+}
+
+/** A key for a clinic that will send records here; the answer is the only time it is seen. */
+export async function issueTransferKey(name: string): Promise<{ id: string; key: string }> {
+  return read(z.object({ id: z.string(), key: z.string() }), await post('/api/admin/transfer-keys', { name }));
+}
