@@ -22,6 +22,10 @@ import { createFhirStore } from './fhir/fhir-store';
 import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
+import { adminClinicRoutes } from './admin/admin-clinic-routes';
+import { adminUserRoutes } from './admin/admin-user-routes';
+import { createClinicSettingsStore, type ClinicSettingsStore } from './admin/clinic-settings';
+import { DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES } from './telehealth/join-links';
 import { cdsRoutes } from './http/routes/cds-routes';
 import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
 import { birthDateFromSync } from './telehealth/patient-birth-date';
@@ -109,6 +113,8 @@ export interface App {
   patients: PatientProjection;
   /** Registered API clients (SMART Backend Services). */
   apiClients: ApiClientStore;
+  /** Per-clinic settings set from the admin console, the environment's values as defaults. */
+  clinicSettings: ClinicSettingsStore;
   /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
   seeded: SeedResult | null;
   /** False when the app has not been built (the server answers / with a 503 page saying so). */
@@ -234,6 +240,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const allowedOrigins = opts.allowedOrigins ?? [];
   const apiClients = createApiClientStore(db);
+  const clinicSettings = createClinicSettingsStore(db, {
+    idleLockMinutes: opts.idleLockMinutes ?? 15,
+    patientLinkMinutes: DEFAULT_PATIENT_LINK_MINUTES,
+    guestLinkMinutes: DEFAULT_GUEST_LINK_MINUTES
+  });
+  const singleClinicId = () => {
+    const f = clinicFacts();
+    return f.n === 1 ? (db.prepare('SELECT id FROM clinics').get() as { id: string }).id : null;
+  };
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
   const routes: Route[] = [
     ...healthRoutes({
@@ -242,11 +257,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const f = clinicFacts();
         return f.n === 1 ? f.name : null;
       },
-      idleLockMinutes: opts.idleLockMinutes ?? 15,
+      // Before sign-in the app knows no clinic; a server with one clinic answers with that clinic's setting.
+      idleLockMinutes: () => {
+        const id = singleClinicId();
+        return id ? clinicSettings.effective(id).idleLockMinutes : (opts.idleLockMinutes ?? 15);
+      },
       videoConfigured: telehealth.configured,
       version: VERSION
     }),
-    ...authRoutes(auth),
+    ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
+    ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
+    ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
@@ -273,7 +294,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
       linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))),
       messages: opts.messages ?? messageProviderFromEnv(process.env, logger),
-      publicUrl: process.env.OUTPOST_PUBLIC_URL || undefined
+      publicUrl: process.env.OUTPOST_PUBLIC_URL || undefined,
+      linkMinutes: (clinicId, scope) => {
+        const s = clinicSettings.effective(clinicId);
+        return scope === 'patient' ? s.patientLinkMinutes : s.guestLinkMinutes;
+      }
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...healthLinks.routes,
@@ -344,6 +369,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     auth,
     patients,
     apiClients,
+    clinicSettings,
     seeded,
     staticAvailable: site.available,
     routes,

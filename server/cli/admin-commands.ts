@@ -19,6 +19,7 @@ import {
   listUsers,
   setPasswordHash,
   setUserDisabled,
+  USERNAME_PATTERN,
   type User
 } from '../store/users';
 
@@ -175,7 +176,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const clinic = findClinic(db, required(values, 'clinic'));
       if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
       const username = required(values, 'username');
-      if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) {
+      if (!USERNAME_PATTERN.test(username)) {
         throw new UsageError('Usernames are 2–64 letters, digits, dots, dashes or underscores');
       }
       if (findUserByUsername(db, username)) throw new UsageError(`The username "${username}" is taken`);

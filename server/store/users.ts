@@ -7,6 +7,9 @@ import { isRole, type Role } from '../../src/lib/domain/roles';
  * that clinic's documents; roles decide which kinds of document they open.
  */
 
+/** Usernames are 2–64 letters, digits, dots, dashes or underscores (the CLI and the admin console both check it). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{2,64}$/;
+
 export interface Clinic {
   id: string;
   name: string;
@@ -159,4 +162,13 @@ export function setUserDisabled(db: Database.Database, userId: string, disabled:
 
 export function setPasswordHash(db: Database.Database, userId: string, passwordHash: string): void {
   db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
+}
+
+/** The staff of one clinic, by username: what its administrator manages. */
+export function listUsersOfClinic(db: Database.Database, clinicId: string): User[] {
+  return (db.prepare('SELECT * FROM users WHERE clinic_id = ? ORDER BY username').all(clinicId) as UserRow[]).map(toUser);
+}
+
+export function setUserRoles(db: Database.Database, userId: string, roles: readonly Role[]): void {
+  db.prepare('UPDATE users SET roles = ? WHERE id = ?').run(JSON.stringify([...new Set(roles)]), userId);
 }

@@ -16,7 +16,18 @@ export function publicUser(u: SessionUser) {
   return { id: u.id, username: u.username, name: u.name, roles: u.roles, clinicId: u.clinicId, clinicName: u.clinicName };
 }
 
-export function authRoutes(auth: AuthService): Route[] {
+/** The clinic's settings the app applies while this user is signed in (admin/clinic-settings.ts). */
+export interface UserClinicSettings {
+  idleLockMinutes: number;
+}
+
+/**
+ * Sign-in, who-am-I and sign-out. `clinicSettings` adds the user's clinic's
+ * settings to the answers (the app seals them with the profile, so an
+ * offline unlock applies them too); without it the answer is the user alone.
+ */
+export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string) => UserClinicSettings): Route[] {
+  const withSettings = (u: SessionUser) => ({ ...publicUser(u), ...(clinicSettings ? { clinicSettings: clinicSettings(u.clinicId) } : {}) });
   return [
     {
       method: 'POST',
@@ -25,14 +36,14 @@ export function authRoutes(auth: AuthService): Route[] {
         const body = parseWith(loginSchema, await readJson(req, 16 * 1024));
         const result = await auth.login(body.username, body.password, ip);
         res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
-        sendJson(res, 200, { user: publicUser(result.user) });
+        sendJson(res, 200, { user: withSettings(result.user) });
       }
     },
     {
       method: 'GET',
       path: '/api/auth/me',
       handler(ctx) {
-        sendJson(ctx.res, 200, { user: publicUser(requireUser(ctx)) });
+        sendJson(ctx.res, 200, { user: withSettings(requireUser(ctx)) });
       }
     },
     {

@@ -205,6 +205,22 @@ export class SessionManager {
     this.#state = 'signed-out';
   }
 
+  /** Minutes of inactivity before the app locks: the user's clinic's setting, else the server's. */
+  get idleLockMinutes(): number {
+    return this.#user?.clinicSettings?.idleLockMinutes ?? this.#config.idleLockMinutes;
+  }
+
+  /**
+   * The clinic's idle lock changed while this user is signed in (their
+   * administrator saved it in this app): it applies from now, not only from
+   * the next sign-in.
+   */
+  applyClinicSettings(settings: { idleLockMinutes: number }): void {
+    if (!this.#user || this.#state !== 'unlocked') return;
+    this.#user = { ...this.#user, clinicSettings: settings };
+    this.#startIdleWatch();
+  }
+
   /** User activity (the layout calls it; activity events call it too). */
   touch(): void {
     this.#lastActivity = Date.now();
@@ -326,7 +342,7 @@ export class SessionManager {
   #startIdleWatch(): void {
     this.#stopIdleWatch();
     this.touch();
-    const idleMs = this.#config.idleLockMinutes * 60_000;
+    const idleMs = this.idleLockMinutes * 60_000;
     this.#idleTimer = setInterval(() => {
       if (Date.now() - this.#lastActivity >= idleMs) this.lock();
     }, Math.min(15_000, idleMs / 4));
