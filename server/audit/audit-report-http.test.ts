@@ -147,7 +147,10 @@ describe('audit reports', () => {
       const csv = await getJson(app.url, `/api/audit/report.csv?kind=all`, cookies[who]);
       expect(csv.status).toBe(403);
     }
+    expect((await getJson(app.url, '/api/audit/users', cookies.doc1)).status).toBe(403);
     expect((await getJson(app.url, '/api/audit/report')).status).toBe(401);
+    const users = (await (await getJson(app.url, '/api/audit/users', cookies.admin1)).json()) as { users: { username: string }[] };
+    expect(users.users.map((u) => u.username)).toEqual(['admin1', 'desk1', 'doc1']);
     expect(countLog("action = 'authz.denied' AND target = 'audit-report' AND user_id = ?", ids.doc1)).toBe(1);
     const before = countLog("action = 'audit.report' AND user_id = ?", ids.admin1);
     await report('kind=all');

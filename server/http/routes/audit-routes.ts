@@ -83,6 +83,18 @@ export function auditRoutes(deps: { db: Database.Database; audit: Audit; intake:
       }
     },
     {
+      // The report's user filter: the clinic's users (no other clinic's). The admin console owns user management.
+      method: 'GET',
+      path: '/api/audit/users',
+      handler(ctx) {
+        const user = requireAdmin(ctx, audit, 'audit-users');
+        const users = db
+          .prepare('SELECT id, username, name FROM users WHERE clinic_id = ? ORDER BY name COLLATE NOCASE')
+          .all(user.clinicId) as { id: string; username: string; name: string }[];
+        sendJson(ctx.res, 200, { users });
+      }
+    },
+    {
       method: 'POST',
       path: '/api/audit/device-events',
       async handler(ctx) {
