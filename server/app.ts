@@ -8,6 +8,8 @@ import { readPatient } from '../src/lib/chart/patient-doc';
 import { parseDocName } from '../src/lib/domain/doc-names';
 import { openAuditCheckpoints, withCheckpoints, type AuditCheckpointOptions, type AuditCheckpoints } from './audit/audit-checkpoints';
 import { createAuditLog } from './audit/audit-log';
+import { createOfflineEventIntake, migrateOfflineEventTables } from './audit/offline-events';
+import { auditRoutes } from './http/routes/audit-routes';
 import { createUnauthenticatedSummary } from './audit/unauthenticated-summary';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
@@ -140,6 +142,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migrateTelehealthTables(db);
     migrateAttachmentTables(db);
     migratePharmacyTables(db);
+    migrateOfflineEventTables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -301,6 +304,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       }
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
+    ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
     ...healthLinks.routes,
     ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];

@@ -72,7 +72,12 @@ export const AUDIT_ACTIONS = [
   'attachment.upload',
   'attachment.read',
   'backup.create',
-  'backup.restore'
+  'backup.restore',
+  'audit.report',
+  'audit.export',
+  'audit.upload',
+  'record.view',
+  'record.print'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
