@@ -137,3 +137,48 @@ for (const [width, username] of [
     await device.close();
   });
 }
+
+test('a nurse of the demo clinic (second factor optional) sets one up from Sign-in security, makes new recovery codes, and then signs in with one', async ({ browser }) => {
+  const device = await Device.open(browser, clinic, { width: 1280, height: 860 });
+  const { page } = device;
+  await device.signIn('nurse.demo');
+  await page.getByRole('link', { name: 'Sign-in security' }).click();
+  const status = page.getByTestId('second-factor-status');
+  await expect(status).toHaveText('Two-step sign-in is off. It is optional for your role; it protects your account if your password is ever known to someone else.');
+  await page.getByRole('button', { name: 'Set up an authenticator' }).click();
+  const secret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
+  await look(page, 'optional-enrol-1280');
+  await page.getByLabel('2. Enter the 6-digit code the app shows now.').fill(codeAt(secret, Date.now()));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  const first = await page.getByTestId('recovery-codes').locator('li code').allTextContents();
+  expect(first).toHaveLength(10);
+  await expect(status).toHaveText('Two-step sign-in is on. Recovery codes left: 10. It is optional for your role; it protects your account if your password is ever known to someone else.');
+  await look(page, 'optional-codes-1280');
+  await page.getByRole('button', { name: 'I have saved them — continue' }).click();
+
+  // New recovery codes, confirmed with the next step's code (the setup used this step's).
+  await page.getByLabel('6-digit code').fill(codeAt(secret, Date.now() + 30_000));
+  await page.getByRole('button', { name: 'Make new recovery codes' }).click();
+  await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+  const fresh = await page.getByTestId('recovery-codes').locator('li code').allTextContents();
+  expect(fresh).toHaveLength(10);
+  expect(fresh.filter((c) => first.includes(c))).toEqual([]);
+  await look(page, 'regenerated-1280');
+
+  // The next sign-in asks for the second step: an old recovery code no longer works, a new one does.
+  await signOut(page);
+  await page.getByLabel('Username').fill('nurse.demo');
+  await page.getByLabel('Password').fill('outpost-demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Enter your sign-in code' })).toBeVisible();
+  await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+  await page.getByLabel('Recovery code').fill(first[0]);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('alert')).toHaveText('That recovery code is not right or was already used.');
+  await page.getByLabel('Recovery code').fill(fresh[0]);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  // Signed in where the user was: the security page.
+  await expect(status).toContainText('Recovery codes left: 9.');
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await device.close();
+});
