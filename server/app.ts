@@ -75,6 +75,10 @@ export interface AppOptions {
   logger?: Logger | LogFn;
   sessionLimits?: SessionLimits;
   loginLimits?: LoginLimits;
+  /** Limits on second-factor code attempts (default DEFAULT_CODE_LIMITS); tests shorten them. */
+  codeLimits?: LoginLimits;
+  /** The clock second-factor codes are checked against (tests step it through TOTP time steps). */
+  authClock?: () => number;
   trustProxy?: boolean;
   /** Origins besides the server's own whose pages may post and open sync sockets (OUTPOST_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
@@ -163,7 +167,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const unauthenticated = createUnauthenticatedSummary(audit, { windowMs: opts.unauthenticatedWindowMs });
   const auth = createAuthService(db, audit, {
     sessionLimits: opts.sessionLimits ?? DEFAULT_SESSION_LIMITS,
-    loginLimits: opts.loginLimits
+    loginLimits: opts.loginLimits,
+    codeLimits: opts.codeLimits,
+    now: opts.authClock
   });
   auth.sessions.prune();
   const patients = createPatientProjection(db);

@@ -18,6 +18,11 @@ export interface SessionUser {
 export const AUDIT_ACTIONS = [
   'login.success',
   'login.failure',
+  'login.second-factor',
+  'second-factor.enrol',
+  'second-factor.recovery-codes',
+  'second-factor.reset',
+  'second-factor.policy',
   'logout',
   'session.expired',
   'doc.open',

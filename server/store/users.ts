@@ -73,7 +73,11 @@ function toUser(r: UserRow): User {
   };
 }
 
-export function createClinic(db: Database.Database, input: { name: string; demo?: boolean }): Clinic {
+/**
+ * `secondFactorRoles`: the roles that must use a second factor in this
+ * clinic (default clinician and admin, see auth/second-factor.ts).
+ */
+export function createClinic(db: Database.Database, input: { name: string; demo?: boolean; secondFactorRoles?: readonly Role[] }): Clinic {
   const clinic: Clinic = {
     id: randomUUID(),
     name: input.name.trim(),
@@ -86,6 +90,9 @@ export function createClinic(db: Database.Database, input: { name: string; demo?
     clinic.demo ? 1 : 0,
     clinic.createdAt
   );
+  if (input.secondFactorRoles) {
+    db.prepare('UPDATE clinics SET second_factor_roles = ? WHERE id = ?').run(JSON.stringify(input.secondFactorRoles.filter(isRole)), clinic.id);
+  }
   return clinic;
 }
 
