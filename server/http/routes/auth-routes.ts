@@ -46,7 +46,7 @@ export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string
         const result = await auth.login(body.username, body.password, ip);
         if (result.kind === 'session') {
           res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
-          sendJson(res, 200, { user: publicUser(result.user) });
+          sendJson(res, 200, { user: withSettings(result.user) });
           return;
         }
         // Password accepted; no session yet: the second step (or an enrolment) comes first.
@@ -79,7 +79,7 @@ export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string
         const body = parseWith(pendingCodeSchema, await readJson(req, 4 * 1024));
         const result = auth.confirmPendingEnrolment(body.pendingToken, body.code, ip);
         res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
-        sendJson(res, 200, { user: publicUser(result.user), recoveryCodes: result.recoveryCodes });
+        sendJson(res, 200, { user: withSettings(result.user), recoveryCodes: result.recoveryCodes });
       }
     },
     {
