@@ -79,8 +79,9 @@ describe('statin for adults with diabetes, 40–75', () => {
     for (const id of statinIds()) expect(rule({ medications: [statin(`${id} 10 MG Oral Tablet`)] }), id).toBeUndefined();
   });
 
-  test('without a birth date: not evaluated, with the reason', () => {
+  test('without a birth date: not evaluated, with the reason (with diabetes; without it the rule does not apply)', () => {
     expect(rule({ birthDate: '' })).toMatchObject({ status: 'not-evaluated', reason: 'Birth date unknown' });
+    expect(rule({ birthDate: '', conditions: [] })).toBeUndefined();
   });
 
   test('a recorded statin allergy: not suggested, listed as not evaluated with the reason; another allergy changes nothing', () => {

@@ -79,10 +79,11 @@ export const STATIN_ACTION: Extract<ReminderAction, { kind: 'prescribe' }> = {
  */
 export const statinInDiabetes: ReminderRule = (ctx) => {
   const base = { id: 'ada-statin-diabetes', category: 'preventive' as const, title: 'Statin therapy: diabetes, 40–75 years', source: ADA_2025 };
+  // Without diabetes the rule does not apply at any age, so a missing birth date matters only with it.
+  if (!hasProblem(ctx, DIABETES)) return null;
   const age = ageAt(ctx.birthDate, ctx.now);
   if (age === undefined) return { ...base, status: 'not-evaluated', reason: 'Birth date unknown' };
   if (age < 40 || age > 75) return null;
-  if (!hasProblem(ctx, DIABETES)) return null;
   if (onStatin(ctx)) return null;
   if (statinAllergy(ctx)) return { ...base, status: 'not-evaluated', reason: 'Statin allergy recorded: decide with the patient' };
   return {
