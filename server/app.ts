@@ -44,6 +44,9 @@ import { createTransferStore } from './transfer/transfer-store';
 import { createHealthLinks, type HealthLinkOptions } from './transfer/health-links';
 import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
+import { createAccessGate } from './access/access-gate';
+import { accessRoutes } from './access/access-routes';
+import { AccessStore } from './access/access-store';
 import { createResourceIndex } from './fhir/export/resource-index';
 import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
 import { createSmartService, type SmartOptions } from './smart/smart-routes';
@@ -83,6 +86,10 @@ export interface AppOptions {
   /** Origins besides the server's own whose pages may post and open sync sockets (OUTPOST_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   sync?: SyncOptions;
+  /** How long emergency (break-glass) access lasts, in minutes (OUTPOST_BREAKGLASS_MINUTES, default 60). */
+  breakGlassMinutes?: number;
+  /** The clock of emergency access grants (tests move it). */
+  accessClock?: () => number;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
   /** Sends join links by SMS or e-mail; default from OUTPOST_MESSAGE_PROVIDER (messaging-config.ts). */
@@ -187,9 +194,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
   }
 
+  const accessStore = new AccessStore(db, opts.accessClock);
+  const accessGate = createAccessGate(accessStore, opts.accessClock);
   const sync = createSyncService(
     {
       db,
+      access: accessGate,
       authenticate: (req) => auth.authenticate(req),
       audit,
       onDocChanged,
@@ -259,6 +269,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     return f.n === 1 ? (db.prepare('SELECT id FROM clinics').get() as { id: string }).id : null;
   };
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
+  const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
   const routes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -277,6 +288,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
     ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
     ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
+    ...accessRoutes({
+      db,
+      store: accessStore,
+      audit,
+      grantMinutes: opts.breakGlassMinutes ?? 60,
+      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null
+    }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
@@ -290,6 +308,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       audit,
       version: VERSION,
       clinicName: (id) => findClinic(db, id)?.name ?? null,
+      access: accessGate,
       bearer: smart.bearer,
       tokenEndpoint: smart.tokenEndpoint
     }),
