@@ -8,6 +8,8 @@ import { readPatient } from '../src/lib/chart/patient-doc';
 import { parseDocName } from '../src/lib/domain/doc-names';
 import { openAuditCheckpoints, withCheckpoints, type AuditCheckpointOptions, type AuditCheckpoints } from './audit/audit-checkpoints';
 import { createAuditLog } from './audit/audit-log';
+import { createOfflineEventIntake, migrateOfflineEventTables } from './audit/offline-events';
+import { auditRoutes } from './http/routes/audit-routes';
 import { createUnauthenticatedSummary } from './audit/unauthenticated-summary';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
@@ -22,6 +24,10 @@ import { createFhirStore } from './fhir/fhir-store';
 import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
+import { adminClinicRoutes } from './admin/admin-clinic-routes';
+import { adminUserRoutes } from './admin/admin-user-routes';
+import { createClinicSettingsStore, type ClinicSettingsStore } from './admin/clinic-settings';
+import { DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES } from './telehealth/join-links';
 import { cdsRoutes } from './http/routes/cds-routes';
 import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
 import { birthDateFromSync } from './telehealth/patient-birth-date';
@@ -38,6 +44,9 @@ import { createTransferStore } from './transfer/transfer-store';
 import { createHealthLinks, type HealthLinkOptions } from './transfer/health-links';
 import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
+import { createAccessGate } from './access/access-gate';
+import { accessRoutes } from './access/access-routes';
+import { AccessStore } from './access/access-store';
 import { createResourceIndex } from './fhir/export/resource-index';
 import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
 import { createSmartService, type SmartOptions } from './smart/smart-routes';
@@ -69,10 +78,18 @@ export interface AppOptions {
   logger?: Logger | LogFn;
   sessionLimits?: SessionLimits;
   loginLimits?: LoginLimits;
+  /** Limits on second-factor code attempts (default DEFAULT_CODE_LIMITS); tests shorten them. */
+  codeLimits?: LoginLimits;
+  /** The clock second-factor codes are checked against (tests step it through TOTP time steps). */
+  authClock?: () => number;
   trustProxy?: boolean;
   /** Origins besides the server's own whose pages may post and open sync sockets (OUTPOST_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   sync?: SyncOptions;
+  /** How long emergency (break-glass) access lasts, in minutes (OUTPOST_BREAKGLASS_MINUTES, default 60). */
+  breakGlassMinutes?: number;
+  /** The clock of emergency access grants (tests move it). */
+  accessClock?: () => number;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
   /** Sends join links by SMS or e-mail; default from OUTPOST_MESSAGE_PROVIDER (messaging-config.ts). */
@@ -109,6 +126,8 @@ export interface App {
   patients: PatientProjection;
   /** Registered API clients (SMART Backend Services). */
   apiClients: ApiClientStore;
+  /** Per-clinic settings set from the admin console, the environment's values as defaults. */
+  clinicSettings: ClinicSettingsStore;
   /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
   seeded: SeedResult | null;
   /** False when the app has not been built (the server answers / with a 503 page saying so). */
@@ -134,6 +153,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migrateTelehealthTables(db);
     migrateAttachmentTables(db);
     migratePharmacyTables(db);
+    migrateOfflineEventTables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -154,7 +174,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const unauthenticated = createUnauthenticatedSummary(audit, { windowMs: opts.unauthenticatedWindowMs });
   const auth = createAuthService(db, audit, {
     sessionLimits: opts.sessionLimits ?? DEFAULT_SESSION_LIMITS,
-    loginLimits: opts.loginLimits
+    loginLimits: opts.loginLimits,
+    codeLimits: opts.codeLimits,
+    now: opts.authClock
   });
   auth.sessions.prune();
   const patients = createPatientProjection(db);
@@ -172,9 +194,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
   }
 
+  const accessStore = new AccessStore(db, opts.accessClock);
+  const accessGate = createAccessGate(accessStore, opts.accessClock);
   const sync = createSyncService(
     {
       db,
+      access: accessGate,
       authenticate: (req) => auth.authenticate(req),
       audit,
       onDocChanged,
@@ -234,7 +259,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const allowedOrigins = opts.allowedOrigins ?? [];
   const apiClients = createApiClientStore(db);
+  const clinicSettings = createClinicSettingsStore(db, {
+    idleLockMinutes: opts.idleLockMinutes ?? 15,
+    patientLinkMinutes: DEFAULT_PATIENT_LINK_MINUTES,
+    guestLinkMinutes: DEFAULT_GUEST_LINK_MINUTES
+  });
+  const singleClinicId = () => {
+    const f = clinicFacts();
+    return f.n === 1 ? (db.prepare('SELECT id FROM clinics').get() as { id: string }).id : null;
+  };
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
+  const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
   const routes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -242,11 +277,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const f = clinicFacts();
         return f.n === 1 ? f.name : null;
       },
-      idleLockMinutes: opts.idleLockMinutes ?? 15,
+      // Before sign-in the app knows no clinic; a server with one clinic answers with that clinic's setting.
+      idleLockMinutes: () => {
+        const id = singleClinicId();
+        return id ? clinicSettings.effective(id).idleLockMinutes : (opts.idleLockMinutes ?? 15);
+      },
       videoConfigured: telehealth.configured,
       version: VERSION
     }),
-    ...authRoutes(auth),
+    ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
+    ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
+    ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
+    ...accessRoutes({
+      db,
+      store: accessStore,
+      audit,
+      grantMinutes: opts.breakGlassMinutes ?? 60,
+      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null
+    }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
@@ -260,6 +308,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       audit,
       version: VERSION,
       clinicName: (id) => findClinic(db, id)?.name ?? null,
+      access: accessGate,
       bearer: smart.bearer,
       tokenEndpoint: smart.tokenEndpoint
     }),
@@ -273,9 +322,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
       linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))),
       messages: opts.messages ?? messageProviderFromEnv(process.env, logger),
-      publicUrl: process.env.OUTPOST_PUBLIC_URL || undefined
+      publicUrl: process.env.OUTPOST_PUBLIC_URL || undefined,
+      linkMinutes: (clinicId, scope) => {
+        const s = clinicSettings.effective(clinicId);
+        return scope === 'patient' ? s.patientLinkMinutes : s.guestLinkMinutes;
+      }
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
+    ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
     ...healthLinks.routes,
     ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
@@ -344,6 +398,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     auth,
     patients,
     apiClients,
+    clinicSettings,
     seeded,
     staticAvailable: site.available,
     routes,

@@ -18,6 +18,11 @@ export interface SessionUser {
 export const AUDIT_ACTIONS = [
   'login.success',
   'login.failure',
+  'login.second-factor',
+  'second-factor.enrol',
+  'second-factor.recovery-codes',
+  'second-factor.reset',
+  'second-factor.policy',
   'logout',
   'session.expired',
   'doc.open',
@@ -35,8 +40,10 @@ export const AUDIT_ACTIONS = [
   'user.create',
   'user.disable',
   'user.password-reset',
+  'user.roles',
   'sessions.revoke',
   'clinic.create',
+  'clinic.settings',
   'import',
   'fhir.read',
   'auth.token',
@@ -70,7 +77,19 @@ export const AUDIT_ACTIONS = [
   'attachment.upload',
   'attachment.read',
   'backup.create',
-  'backup.restore'
+  'backup.restore',
+  'audit.report',
+  'audit.export',
+  'audit.upload',
+  'record.view',
+  'record.print',
+  'breakglass.grant',
+  'breakglass.refused',
+  'breakglass.open',
+  'breakglass.expire',
+  'breakglass.review',
+  'restriction.create',
+  'restriction.end'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -115,6 +134,18 @@ export interface SyncDeps {
   endedSessions?(sessionIds: readonly string[]): ReadonlyMap<string, string>;
   /** The client's address for the audit log (behind a trusted proxy, the one it appended); default: the socket's peer. */
   clientIp?(req: IncomingMessage): string;
+  /** Emergency access and patient restrictions (server/access/access-gate.ts); without it neither exists and `restricted:` documents open to clinical roles. */
+  access?: AccessGate;
+}
+
+/** What the sync server and the FHIR API ask about emergency access and restrictions. */
+export interface AccessGate {
+  /** The user's running break-glass grant to this patient: its id and end (epoch ms), or null. */
+  grant(userId: string, patientId: string): { id: string; expiresAt: number } | null;
+  /** Whether the user is named by a restriction of this patient in force. */
+  named(userId: string, patientId: string): boolean;
+  /** Categories of this patient's record hidden from this user (named users and running grants see all). */
+  hiddenCategories(userId: string, patientId: string): readonly import('./access/restriction-categories').RestrictionCategory[];
 }
 
 export interface SyncOptions {

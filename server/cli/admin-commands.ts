@@ -6,6 +6,7 @@ import { isRole, ROLES, type Role } from '../../src/lib/domain/roles';
 import { createAuditLog } from '../audit/audit-log';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
 import { createSessionStore } from '../auth/sessions';
+import { resetSecondFactor, secondFactorRoles, setSecondFactorRoles } from '../auth/second-factor';
 import { migratePlatformTables, openDatabase } from '../store/db';
 import { createApiClientStore } from '../smart/api-clients';
 import { allValid } from '../smart/scopes';
@@ -19,6 +20,7 @@ import {
   listUsers,
   setPasswordHash,
   setUserDisabled,
+  USERNAME_PATTERN,
   type User
 } from '../store/users';
 
@@ -43,6 +45,10 @@ Commands:
   enable-user     --username <name>
   reset-password  --username <name> [--password <pw>]   (also ends the user's sessions)
   revoke-sessions --username <name>     (a running server closes their open connections within seconds)
+  reset-second-factor --username <name>  removes the user's authenticator and recovery codes (lost phone);
+                                         they set up a new one at their next sign-in
+  set-second-factor-policy --clinic <id|name> --roles clinician,admin   roles that must use a second factor
+                                         (--roles none: optional for everyone; new clinics: clinician,admin)
   list-quarantined                       documents set aside because they could not be loaded
   release-document --document <name>     let a quarantined document be loaded again (after a repair or restore)
   add-api-client  --clinic <id|name> --name "System name" --jwks-file key.json --scopes "system/*.rs" [--by <admin>]
@@ -175,7 +181,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const clinic = findClinic(db, required(values, 'clinic'));
       if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
       const username = required(values, 'username');
-      if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) {
+      if (!USERNAME_PATTERN.test(username)) {
         throw new UsageError('Usernames are 2–64 letters, digits, dots, dashes or underscores');
       }
       if (findUserByUsername(db, username)) throw new UsageError(`The username "${username}" is taken`);
@@ -220,6 +226,22 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const ended = createSessionStore(db).revokeAllForUser(user.id, 'revoked');
       audit.record({ action: 'sessions.revoke', outcome: 'success', target: user.username, detail: { count: ended } });
       io.out(`Ended ${ended} session(s) of ${user.username}`);
+      return;
+    }
+    case 'reset-second-factor': {
+      const user = userOrThrow(db, required(values, 'username'));
+      const had = resetSecondFactor(db, audit, user, { via: 'admin-cli' });
+      io.out(had ? `Second factor of ${user.username} removed: they set up a new one at their next sign-in` : `${user.username} had no second factor set up`);
+      return;
+    }
+    case 'set-second-factor-policy': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const raw = required(values, 'roles');
+      const roles = raw.trim().toLowerCase() === 'none' ? [] : parseRoles(raw);
+      setSecondFactorRoles(db, audit, clinic.id, roles, { via: 'admin-cli' });
+      const now = secondFactorRoles(db, clinic.id);
+      io.out(`"${clinic.name}": ${now.length ? `a second factor is required of ${now.join(', ')}` : 'a second factor is optional for everyone'}`);
       return;
     }
     case 'list-quarantined': {

@@ -90,6 +90,8 @@ const TEMPLATES: Record<string, RootPolicy> = {
 
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
+  /** The restricted part of a chart holds the same kinds of entries, under the same rules. */
+  restricted: CHART,
   patient: PATIENT,
   schedule: SCHEDULE,
   templates: TEMPLATES

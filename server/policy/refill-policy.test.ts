@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
 import { prescribe, refillMedication, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
 import type { Author } from './policy-types';
 import { desk, doctor, entryOf, liveDoc, nurse, seed, write } from './test-factories';
@@ -25,10 +26,13 @@ const input: PrescriptionInput = {
 };
 const actor = (a: Author) => ({ id: a.userId, name: a.name });
 
-/** A chart with the doctor's active prescription rx1, already on the server. */
+/** A chart with the doctor's active prescription rx1 and allergies asked ("no known allergies"), already on the server. */
 function chart() {
   const live = liveDoc();
-  seed(live, (doc) => prescribe(doc, input, actor(doctor), 'rx1'));
+  seed(live, (doc) => {
+    recordNoKnownAllergies(doc, actor(doctor), 0);
+    prescribe(doc, input, actor(doctor), 'rx1');
+  });
   return live;
 }
 

@@ -129,6 +129,34 @@ const MIGRATIONS: Migration[] = [
     // Why a session ended (sign-out, revoked, expired…), so the sockets it closes are audited with the cause.
     id: '004-session-end-reason',
     sql: `ALTER TABLE sessions ADD COLUMN end_reason TEXT;`
+  },
+  {
+    // Second factor (TOTP, RFC 6238): one authenticator per user, its recovery codes (hashed, each used once),
+    // sign-ins waiting for their second step, and which roles each clinic requires it of (ONC 170.315(d)(13)).
+    id: '005-second-factor',
+    sql: `
+      ALTER TABLE clinics ADD COLUMN second_factor_roles TEXT NOT NULL DEFAULT '["clinician","admin"]';
+      CREATE TABLE second_factors (
+        user_id TEXT PRIMARY KEY REFERENCES users(id),
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        confirmed_at TEXT,
+        last_step INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE recovery_codes (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        code_hash TEXT NOT NULL,
+        used_at TEXT,
+        PRIMARY KEY (user_id, code_hash)
+      );
+      CREATE TABLE pending_logins (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        purpose TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0
+      );
+    `
   }
 ];
 

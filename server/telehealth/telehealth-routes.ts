@@ -24,6 +24,7 @@ export interface TelehealthRouteDeps {
   messages?: TelehealthDeps['messages'];
   /** The app's public address for links sent by message (OUTPOST_PUBLIC_URL); otherwise the requesting page's origin. */
   publicUrl?: string;
+  linkMinutes?: TelehealthDeps['linkMinutes'];
   now?: () => number;
 }
 

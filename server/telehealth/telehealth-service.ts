@@ -42,6 +42,8 @@ export interface TelehealthDeps {
   linkSealer?: LinkSealer;
   /** Sends join links by SMS or e-mail (server/messaging); without it sending is unavailable. */
   messages?: MessageProvider;
+  /** How long a new link of this clinic stays valid when the request names no lifetime (the clinic's setting); default: the join-link defaults. */
+  linkMinutes?(clinicId: string, scope: 'patient' | 'guest'): number;
   now?: () => number;
 }
 
@@ -131,7 +133,10 @@ export function createTelehealthService(deps: TelehealthDeps) {
       const v = visits.ensure(input.visitId, user.clinicId, input.scope === 'patient' ? input.patientId : null);
       if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
       const guestKind: GuestKind | null = input.scope === 'guest' ? input.guestKind : null;
-      const minutes = input.expiresInMinutes ?? (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
+      const minutes =
+        input.expiresInMinutes ??
+        deps.linkMinutes?.(user.clinicId, input.scope) ??
+        (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
       const language = input.language ?? null;
       const link = links.issue(v.visit_id, input.scope, guestKind, user.id, minutes, language);
       audit.record({

@@ -13,7 +13,8 @@ import type { FhirStore } from '../../fhir/fhir-store';
 import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
 import type { BearerResult } from '../../smart/smart-routes';
 import { permits } from '../../smart/scopes';
-import type { Audit, SessionUser, SyncService } from '../../types';
+import type { AccessGate, Audit, SessionUser, SyncService } from '../../types';
+import { resourceInCategories } from '../../access/restriction-categories';
 import type { Role } from '../../../src/lib/domain/roles';
 import { requireUser, type RequestContext, type Route } from '../context';
 
@@ -62,6 +63,8 @@ export interface FhirReadDeps {
   tokenEndpoint?: (req: RequestContext['req']) => string;
   /** The clinic's name, for the Organization that authors a patient summary. */
   clinicName(clinicId: string): string | null;
+  /** Patient restrictions: resources coded in a category hidden from the reader are left out (server/access/). */
+  access?: Pick<AccessGate, 'hiddenCategories'>;
 }
 
 /**
@@ -184,7 +187,20 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     const { resources, fresh } = mapped;
     // A cached mapping was indexed when it was made.
     if (fresh) index.record(user.clinicId, patientId, resources);
-    return { patient, chart: resources };
+    return { patient, chart: withoutRestricted(user, patientId, resources) };
+  }
+
+  /**
+   * The resources a patient restricted are left out for a reader the
+   * restriction does not name (an API client is never named); a running
+   * break-glass grant sees them. The restricted notes themselves live in
+   * `restricted:<patient>`, which this API does not serve.
+   */
+  function withoutRestricted(user: Reader, patientId: string, resources: FhirResource[]): FhirResource[] {
+    if (!deps.access) return resources;
+    const hidden = deps.access.hiddenCategories(user.userId ?? '', patientId);
+    if (hidden.length === 0) return resources;
+    return resources.filter((r) => !resourceInCategories(r as { code?: unknown }, hidden));
   }
 
   /** Brings the index up to the charts changed since it was last brought up to date. */
@@ -244,7 +260,10 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         const base = baseUrl(ctx);
         // A client gets the types its scopes let it read; staff (chart access checked above) everything.
         const readable = (r: { resourceType: string }) => allows(user, r.resourceType, 'read');
-        const kept = deps.store.kept(user.clinicId, patientId).filter((k) => readable(k.resource as { resourceType: string }));
+        const hidden = deps.access?.hiddenCategories(user.userId ?? '', patientId) ?? [];
+        const kept = deps.store
+          .kept(user.clinicId, patientId)
+          .filter((k) => readable(k.resource as { resourceType: string }) && !resourceInCategories(k.resource as { code?: unknown }, hidden));
         const entry = [
           { fullUrl: `${base}/Patient/${patient.id}`, resource: patient, search: { mode: 'match' } },
           ...chart.filter(readable).map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),

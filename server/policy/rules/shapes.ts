@@ -198,7 +198,7 @@ export function fieldTypesRule(input: RuleInput): RuleOutput {
     if (change.after && !valueSchema.safeParse(plain(change.after)).success) refuse([], 'Not a valid schedule setting');
     return { violations: out };
   }
-  const shape = (doc.kind === 'chart' ? CHART_SHAPES : doc.kind === 'schedule' ? SCHEDULE_SHAPES : doc.kind === 'templates' ? TEMPLATE_SHAPES : {})[change.root];
+  const shape = (doc.kind === 'chart' || doc.kind === 'restricted' ? CHART_SHAPES : doc.kind === 'schedule' ? SCHEDULE_SHAPES : doc.kind === 'templates' ? TEMPLATE_SHAPES : {})[change.root];
   if (!shape) return {};
   for (const d of diffNodes(change.before, change.after)) {
     if (!d.after) continue;

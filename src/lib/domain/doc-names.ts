@@ -7,8 +7,12 @@ import { hasClinicalRole, type Role } from './roles';
  * clinic's appointment book (`schedule:<clinicId>`) by the front desk and
  * clinical staff of that clinic, the clinic's own visit templates
  * (`templates:<clinicId>`) by its clinical staff and administrators.
+ * The part of a chart a patient asked to restrict (mental-health or HIV
+ * notes and problems) is kept in `restricted:<patientId>`, which the server
+ * opens only to the care-team members the restriction names and to
+ * emergency access (server/access/).
  */
-export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates'] as const;
+export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
 /** Kinds that belong to a clinic (named by the clinic's id), not to one patient. */
@@ -39,7 +43,7 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
-/** Parses `patient:<uuid>` / `chart:<uuid>` / `schedule:<uuid>` / `templates:<uuid>`; returns null for anything else. */
+/** Parses `patient:<uuid>` / `chart:<uuid>` / `restricted:<uuid>` / `schedule:<uuid>` / `templates:<uuid>`; returns null for anything else. */
 export function parseDocName(name: string): DocName | null {
   const i = name.indexOf(':');
   if (i < 0) return null;
@@ -83,6 +87,9 @@ export type DocAccess = 'write' | 'read' | 'none';
  *
  * - `patient:`  — front desk and clinical roles write; admin reads (support).
  * - `chart:`    — clinical roles only.
+ * - `restricted:` — clinical roles only, and among them only those the
+ *   patient's restriction names or who broke the glass (checked by the
+ *   server beside this, server/access/access-gate.ts).
  * - `schedule:` — front desk and clinical roles write (clinicians move their
  *   own appointments too); admin reads. It holds which patient comes when,
  *   no clinical content.
