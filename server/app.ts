@@ -22,6 +22,7 @@ import { createFhirStore } from './fhir/fhir-store';
 import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
+import { deviceRoutes } from './devices/device-routes';
 import { cdsRoutes } from './http/routes/cds-routes';
 import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
 import { birthDateFromSync } from './telehealth/patient-birth-date';
@@ -238,6 +239,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       version: VERSION
     }),
     ...authRoutes(auth),
+    ...deviceRoutes({ db, devices: auth.devices, audit, auth, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),

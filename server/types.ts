@@ -13,6 +13,8 @@ export interface SessionUser {
   clinicId: string;
   clinicName: string;
   sessionId: string;
+  /** The registered device the session was opened on (server/devices); null for a session opened without one. */
+  deviceId?: string | null;
 }
 
 export const AUDIT_ACTIONS = [
@@ -36,6 +38,10 @@ export const AUDIT_ACTIONS = [
   'user.disable',
   'user.password-reset',
   'sessions.revoke',
+  'sessions.sign-out-everywhere',
+  'device.lost',
+  'device.wipe-signal',
+  'device.wipe-confirmed',
   'clinic.create',
   'import',
   'fhir.read',

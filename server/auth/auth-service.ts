@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../src/lib/domain/errors';
 import type { Audit, SessionUser } from '../types';
 import { findUserByUsername, setPasswordHash } from '../store/users';
+import { DeviceRevokedError, createDeviceRegistry, deviceIdOf, type DeviceRegistry } from '../devices/device-registry';
 import { readCookie, SESSION_COOKIE } from './cookies';
 import { burnDummyHash, hashPassword, needsRehash, verifyPassword } from './password';
 import { LoginRateLimiter, type LoginLimits } from './rate-limit';
@@ -31,12 +32,33 @@ export interface LoginResult {
   maxAgeSeconds: number;
 }
 
+/** The browser install a sign-in comes from (server/devices/device-registry.ts). */
+export interface SignInDevice {
+  id: string;
+  /** Summary of the User-Agent ("Chrome 131 on Android"). */
+  userAgent: string;
+}
+
+/** Where a lost device's wipe confirmation is posted: the one API path a lost device may call. */
+export const WIPE_CONFIRM_PATH = '/api/device/wiped';
+
 export interface AuthService {
   sessions: SessionStore;
-  login(username: string, password: string, ip: string): Promise<LoginResult>;
-  /** The signed-in user behind a request (HTTP or websocket upgrade); null when absent, expired or revoked. */
+  devices: DeviceRegistry;
+  /** Throws DeviceRevokedError, before the password is even checked, when `device` was reported lost. */
+  login(username: string, password: string, ip: string, device?: SignInDevice | null): Promise<LoginResult>;
+  /**
+   * The signed-in user behind a request (HTTP or websocket upgrade); null
+   * when absent, expired or revoked. Throws DeviceRevokedError when the
+   * request comes from a device reported lost (its cookie names it) or
+   * carries a session that ended because its device was reported lost.
+   */
   authenticate(req: IncomingMessage): SessionUser | null;
   logout(user: SessionUser, ip: string): void;
+  /** Ends every session of the user, on every device (their own "sign out everywhere"); returns how many. */
+  logoutEverywhere(user: SessionUser, ip: string): number;
+  /** Tells this process's listeners (the sync server) that these sessions ended, so their sockets close at once. */
+  notifyEnded(sessionIds: readonly string[], reason: SessionEndReason): void;
   /**
    * Which of these sessions have ended, and why (one query). Sessions found
    * past their limits end here and their expiry is audited, as on a request.
@@ -52,6 +74,7 @@ export function createAuthService(
   opts: { sessionLimits?: SessionLimits; loginLimits?: LoginLimits } = {}
 ): AuthService {
   const sessions = createSessionStore(db, opts.sessionLimits);
+  const devices = createDeviceRegistry(db);
   const limiter = new LoginRateLimiter(opts.loginLimits);
   const clinicName = db.prepare('SELECT name FROM clinics WHERE id = ?');
   const endListeners: ((sessionId: string, reason: SessionEndReason) => void)[] = [];
@@ -62,11 +85,29 @@ export function createAuthService(
     throw new AppError('unauthenticated', BAD_CREDENTIALS);
   }
 
+  /** The wipe signal: audited at most once a minute per device (a lost tablet retrying must not flood the log). */
+  function refuseLostDevice(deviceId: string, userId: string | null, via: string, ip?: string): never {
+    if (devices.noteWipeSignal(deviceId)) {
+      audit.record({ action: 'device.wipe-signal', outcome: 'success', userId, target: `device:${deviceId}`, detail: { via }, ip: ip ?? null });
+    }
+    throw new DeviceRevokedError(deviceId);
+  }
+
+  function notifyEnded(sessionIds: readonly string[], reason: SessionEndReason): void {
+    for (const id of sessionIds) for (const listener of endListeners) listener(id, reason);
+  }
+
   return {
     sessions,
+    devices,
+    notifyEnded,
 
-    async login(rawUsername, password, ip) {
+    async login(rawUsername, password, ip, device = null) {
       const username = rawUsername.trim();
+      if (device && devices.isLost(device.id)) {
+        audit.record({ action: 'login.failure', outcome: 'failure', target: username.slice(0, 100), detail: { reason: 'device-lost' }, ip });
+        refuseLostDevice(device.id, null, 'sign-in', ip);
+      }
       const limit = limiter.check(username, ip);
       if (limit.limited) {
         audit.record({
@@ -88,7 +129,8 @@ export function createAuthService(
 
       limiter.recordSuccess(username, ip);
       if (needsRehash(found.passwordHash)) setPasswordHash(db, found.id, await hashPassword(password));
-      const session = sessions.create(found.id);
+      if (device) devices.register(device.id, found.id, device.userAgent);
+      const session = sessions.create(found.id, device?.id ?? null);
       const clinic = clinicName.get(found.clinicId) as { name: string };
       const user: SessionUser = {
         id: found.id,
@@ -97,17 +139,28 @@ export function createAuthService(
         roles: found.roles,
         clinicId: found.clinicId,
         clinicName: clinic.name,
-        sessionId: session.sessionId
+        sessionId: session.sessionId,
+        deviceId: device?.id ?? null
       };
       audit.record({ action: 'login.success', outcome: 'success', userId: user.id, target: user.username, ip });
       return { user, token: session.token, maxAgeSeconds: session.maxAgeSeconds };
     },
 
     authenticate(req) {
+      // A lost device may still say it is erasing itself; nothing else it sends is served.
+      if (req.method === 'POST' && (req.url ?? '').split('?')[0] === WIPE_CONFIRM_PATH) return null;
+      const via = (req.url ?? '').startsWith('/sync') ? 'sync' : 'api';
+      const cookieDevice = deviceIdOf(req);
+      if (cookieDevice && devices.isLost(cookieDevice)) refuseLostDevice(cookieDevice, null, via);
       const token = readCookie(req, SESSION_COOKIE);
       if (!token) return null;
       const result = sessions.check(token);
-      if (result.ok) return result.user;
+      // The session remembers its device: a cookie copied into another browser is refused the same way.
+      if (!result.ok && result.reason === 'device-lost') refuseLostDevice(result.deviceId, result.userId, via);
+      if (result.ok) {
+        if (result.user.deviceId) devices.touch(result.user.deviceId, result.user.id);
+        return result.user;
+      }
       if (result.reason === 'expired' || result.reason === 'idle') {
         audit.record({ action: 'session.expired', outcome: 'success', userId: result.userId, detail: { reason: result.reason } });
       }
@@ -118,6 +171,14 @@ export function createAuthService(
       sessions.revoke(user.sessionId, 'logout');
       audit.record({ action: 'logout', outcome: 'success', userId: user.id, target: user.username, ip });
       for (const listener of endListeners) listener(user.sessionId, 'logout');
+    },
+
+    logoutEverywhere(user, ip) {
+      const open = sessions.openSessionsOf(user.id);
+      const ended = sessions.revokeAllForUser(user.id, 'everywhere');
+      audit.record({ action: 'sessions.sign-out-everywhere', outcome: 'success', userId: user.id, target: user.username, detail: { count: ended }, ip });
+      notifyEnded(open, 'everywhere');
+      return ended;
     },
 
     endedSessions(sessionIds) {
