@@ -107,6 +107,8 @@ function openSocket(cookie: string): Promise<{ status: 'open'; ws: WebSocket; cl
 
 async function expectWipeSignal(res: Response): Promise<void> {
   expect(res.status).toBe(410);
+  // The dead session cookie is dropped with the signal (the app cannot clear an httpOnly cookie itself).
+  expect(res.headers.get('set-cookie')).toMatch(/^outpost_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0/);
   const body = (await res.json()) as { error: { code: string; message: string } };
   expect(body.error.code).toBe('device-revoked');
   expect(body.error.message).toBe('This device was reported lost or stolen. It has been signed out and must erase its data.');
