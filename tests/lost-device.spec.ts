@@ -87,7 +87,9 @@ for (const viewport of [
     // Continuing leads to a plain sign-in screen; nothing of the clinician is left to unlock.
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('heading', { name: 'Sign in to Outpost' })).toBeVisible();
-    expect(await databases(page)).toEqual([]);
+    // A fresh start opens an empty device list; no user's store came back.
+    expect(await databases(page)).toEqual(['outpost-device']);
+    expect(await page.evaluate(() => localStorage.getItem('outpost-device-id'))).not.toBe(deviceId);
     await device.close();
   });
 }
