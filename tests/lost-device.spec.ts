@@ -102,9 +102,13 @@ test('Sign out everywhere ends the session in another browser', async ({ browser
   // Positive control: the phone's session works.
   expect(await phone.page.evaluate(async () => (await fetch('/api/auth/me')).status)).toBe(200);
   const name = (await phone.page.getByTestId('patient-link').first().textContent())!.trim();
-  await phone.openPatient(name);
 
   await laptop.page.screenshot({ path: `${SHOTS}/header-1280.png` });
+  await phone.page.getByRole('link', { name: 'Patients', exact: true }).click();
+  await phone.page.screenshot({ path: `${SHOTS}/header-390.png` });
+  await expectAccessible(laptop.page, 'header with sign out everywhere (1280 px)');
+  await expectAccessible(phone.page, 'header with sign out everywhere (390 px)');
+  await phone.openPatient(name);
   await laptop.page.getByRole('button', { name: 'Sign out everywhere' }).click();
   await expect(laptop.page.getByRole('heading', { name: 'Sign in to Outpost' })).toBeVisible();
 

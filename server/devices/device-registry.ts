@@ -54,6 +54,11 @@ export interface DeviceRegistry {
   /** The users who signed in on a device. */
   usersOf(deviceId: string): string[];
   /**
+   * True when the user signed in on this device before (and it is not lost):
+   * the second-factor check can skip a device already verified.
+   */
+  knows(deviceId: string, userId: string): boolean;
+  /**
    * Marks the device lost and ends every session opened on it, in one
    * transaction. Returns the ended session ids (so a running server closes
    * their sockets at once), or null when there is no such device.
@@ -112,6 +117,7 @@ export function createDeviceRegistry(db: Database.Database, now: () => number = 
   const ofUser = db.prepare(
     `SELECT d.* FROM devices d JOIN device_users du ON du.device_id = d.id WHERE du.user_id = ? ORDER BY du.last_seen_at DESC`
   );
+  const knownPair = db.prepare('SELECT 1 FROM device_users du JOIN devices d ON d.id = du.device_id WHERE du.device_id = ? AND du.user_id = ? AND d.lost_at IS NULL');
   const usersOfDevice = db.prepare('SELECT user_id FROM device_users WHERE device_id = ? ORDER BY first_seen_at');
   const setLost = db.prepare('UPDATE devices SET lost_at = ?, lost_by = ? WHERE id = ? AND lost_at IS NULL');
   const openSessions = db.prepare('SELECT id FROM sessions WHERE device_id = ? AND revoked_at IS NULL');
@@ -152,6 +158,9 @@ export function createDeviceRegistry(db: Database.Database, now: () => number = 
     },
     usersOf(deviceId) {
       return (usersOfDevice.all(deviceId) as { user_id: string }[]).map((r) => r.user_id);
+    },
+    knows(deviceId, userId) {
+      return knownPair.get(deviceId, userId) !== undefined;
     },
     markLost,
     noteWipeSignal(deviceId) {

@@ -143,6 +143,9 @@ describe('device registry', () => {
     expect(devices.find((d) => d.id === phone.deviceId)?.userAgent).toBe('Chrome 131 on Android');
     expect(devices.find((d) => d.id === laptop.deviceId)?.userAgent).toBe('Firefox 133 on Linux');
     expect(devices.every((d) => d.lostAt === null)).toBe(true);
+    expect(app.auth.devices.knows(phone.deviceId, ids['clin.d'])).toBe(true);
+    expect(app.auth.devices.knows(phone.deviceId, ids['clin.c'])).toBe(false);
+    expect(app.auth.devices.knows(crypto.randomUUID(), ids['clin.d'])).toBe(false);
   });
 
   it('refuses a malformed device id at sign-in with a readable error', async () => {
@@ -221,6 +224,7 @@ describe('a device reported lost', () => {
     expect(reports[0].user_id).toBe(ids['admin.a']);
     expect(reports[0].detail).toMatchObject({ by: 'admin.a', sessionsEnded: 1, alreadyLost: false, users: [ids['clin.a']] });
     expect(auditRows('device.wipe-signal', target).length).toBe(1);
+    expect(app.auth.devices.knows(lost.deviceId, ids['clin.a'])).toBe(false);
   });
 
   it('may say it is erasing itself (audited, its device cookie cleared); a device not lost may not', async () => {
