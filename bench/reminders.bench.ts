@@ -11,7 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listConditions } from '../src/lib/chart/chart-doc';
 import { listImmunizations, listObservations, listProcedures, listReports } from '../src/lib/chart/clinical-doc';
+import { listMedicationRecords } from '../src/lib/chart/medication-doc';
 import { listOrders } from '../src/lib/chart/order-doc';
+import { activeMedicationInputs, allergyInputs } from '../src/lib/chart/prescription-checks';
 import { evaluateReminders, type ReminderContext } from '../src/lib/domain/reminders';
 import { twentyYearChart } from './twenty-year-chart';
 
@@ -39,7 +41,9 @@ export async function run(): Promise<void> {
     reports: listReports(doc),
     procedures: listProcedures(doc),
     immunizations: listImmunizations(doc),
-    orders: listOrders(doc)
+    orders: listOrders(doc),
+    medications: activeMedicationInputs(listMedicationRecords(doc)),
+    allergies: allergyInputs(doc)
   });
   const contexts = Array.from({ length: 60 }, read);
   let i = 0;

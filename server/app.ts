@@ -8,6 +8,8 @@ import { readPatient } from '../src/lib/chart/patient-doc';
 import { parseDocName } from '../src/lib/domain/doc-names';
 import { openAuditCheckpoints, withCheckpoints, type AuditCheckpointOptions, type AuditCheckpoints } from './audit/audit-checkpoints';
 import { createAuditLog } from './audit/audit-log';
+import { createOfflineEventIntake, migrateOfflineEventTables } from './audit/offline-events';
+import { auditRoutes } from './http/routes/audit-routes';
 import { createUnauthenticatedSummary } from './audit/unauthenticated-summary';
 import { createAuthService, type AuthService } from './auth/auth-service';
 import type { LoginLimits } from './auth/rate-limit';
@@ -23,18 +25,29 @@ import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
 import { deviceRoutes } from './devices/device-routes';
+import { adminClinicRoutes } from './admin/admin-clinic-routes';
+import { adminUserRoutes } from './admin/admin-user-routes';
+import { createClinicSettingsStore, type ClinicSettingsStore } from './admin/clinic-settings';
+import { DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES } from './telehealth/join-links';
 import { cdsRoutes } from './http/routes/cds-routes';
 import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
 import { birthDateFromSync } from './telehealth/patient-birth-date';
 import { telehealthConfigFromEnv, type TelehealthConfig } from './telehealth/telehealth-config';
 import { telehealthRoutes } from './telehealth/telehealth-routes';
+import { createLinkSealer, loadOrCreateLinkKey } from './telehealth/link-seal';
+import { messageProviderFromEnv } from './messaging/messaging-config';
+import type { MessageProvider } from './messaging/message-provider';
 import { attachmentRoutes } from './attachments/attachment-routes';
 import { createAttachmentStore, migrateAttachmentTables } from './attachments/attachment-store';
 import { migrateTelehealthTables } from './telehealth/telehealth-tables';
 import { fhirRoutes } from './http/routes/fhir-routes';
 import { createTransferStore } from './transfer/transfer-store';
+import { createHealthLinks, type HealthLinkOptions } from './transfer/health-links';
 import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
+import { createAccessGate } from './access/access-gate';
+import { accessRoutes } from './access/access-routes';
+import { AccessStore } from './access/access-store';
 import { createResourceIndex } from './fhir/export/resource-index';
 import { createApiClientStore, type ApiClientStore } from './smart/api-clients';
 import { createSmartService, type SmartOptions } from './smart/smart-routes';
@@ -66,12 +79,22 @@ export interface AppOptions {
   logger?: Logger | LogFn;
   sessionLimits?: SessionLimits;
   loginLimits?: LoginLimits;
+  /** Limits on second-factor code attempts (default DEFAULT_CODE_LIMITS); tests shorten them. */
+  codeLimits?: LoginLimits;
+  /** The clock second-factor codes are checked against (tests step it through TOTP time steps). */
+  authClock?: () => number;
   trustProxy?: boolean;
   /** Origins besides the server's own whose pages may post and open sync sockets (OUTPOST_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
   sync?: SyncOptions;
+  /** How long emergency (break-glass) access lasts, in minutes (OUTPOST_BREAKGLASS_MINUTES, default 60). */
+  breakGlassMinutes?: number;
+  /** The clock of emergency access grants (tests move it). */
+  accessClock?: () => number;
   /** LiveKit settings for video visits (default: from LIVEKIT_* in the environment). */
   telehealth?: TelehealthConfig;
+  /** Sends join links by SMS or e-mail; default from OUTPOST_MESSAGE_PROVIDER (messaging-config.ts). */
+  messages?: MessageProvider;
   /**
    * Where the audit log's signed checkpoints and their key live. main.ts
    * passes the configured places outside the data directory; embedders that
@@ -85,6 +108,8 @@ export interface AppOptions {
   httpLimits?: Partial<HttpLimits>;
   /** SMART Backend Services: token lifetime, public URL, clock and limits of the token endpoint (smart/smart-routes.ts). */
   smart?: SmartOptions;
+  /** Printed transfers' health links: lifetime and clock (transfer/health-links.ts). */
+  healthLinks?: HealthLinkOptions;
   /** Bulk $export limits (files per N resources, retention, jobs per clinic); tests shorten them. Files go under <dataDir>/fhir-export. */
   bulkExport?: Partial<Omit<BulkExportOptions, 'dir'>>;
 }
@@ -102,6 +127,8 @@ export interface App {
   patients: PatientProjection;
   /** Registered API clients (SMART Backend Services). */
   apiClients: ApiClientStore;
+  /** Per-clinic settings set from the admin console, the environment's values as defaults. */
+  clinicSettings: ClinicSettingsStore;
   /** What the demo seed wrote at this start; null when the data directory already had a clinic. */
   seeded: SeedResult | null;
   /** False when the app has not been built (the server answers / with a 503 page saying so). */
@@ -127,6 +154,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migrateTelehealthTables(db);
     migrateAttachmentTables(db);
     migratePharmacyTables(db);
+    migrateOfflineEventTables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -147,7 +175,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const unauthenticated = createUnauthenticatedSummary(audit, { windowMs: opts.unauthenticatedWindowMs });
   const auth = createAuthService(db, audit, {
     sessionLimits: opts.sessionLimits ?? DEFAULT_SESSION_LIMITS,
-    loginLimits: opts.loginLimits
+    loginLimits: opts.loginLimits,
+    codeLimits: opts.codeLimits,
+    now: opts.authClock
   });
   auth.sessions.prune();
   const patients = createPatientProjection(db);
@@ -165,9 +195,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }
   }
 
+  const accessStore = new AccessStore(db, opts.accessClock);
+  const accessGate = createAccessGate(accessStore, opts.accessClock);
   const sync = createSyncService(
     {
       db,
+      access: accessGate,
       authenticate: (req) => auth.authenticate(req),
       audit,
       onDocChanged,
@@ -182,6 +215,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const fhirStore = createFhirStore(db);
   const fhirImporter = createFhirImporter({ sync, store: fhirStore, patients });
   const transferStore = createTransferStore(db);
+  const healthLinks = createHealthLinks(db, audit, opts.healthLinks);
   const bulkExporter = createBulkExporter(
     {
       db,
@@ -189,7 +223,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
-        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
+        audit.record({ action: 'fhir.export', outcome: outcome === 'done' ? 'success' : 'failure', userId: job.userId, target: `export:${job.id}`, detail: { interaction: 'complete', ...(job.clientId ? { clientId: job.clientId } : {}), patients: job.patientsDone, counts: perType, ...(job.errors ? { patientsFailed: job.errors.count } : {}) } });
       }
     },
     { ...DEFAULT_BULK_EXPORT, ...opts.bulkExport, dir: path.join(opts.dataDir, 'fhir-export') }
@@ -226,7 +260,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const allowedOrigins = opts.allowedOrigins ?? [];
   const apiClients = createApiClientStore(db);
+  const clinicSettings = createClinicSettingsStore(db, {
+    idleLockMinutes: opts.idleLockMinutes ?? 15,
+    patientLinkMinutes: DEFAULT_PATIENT_LINK_MINUTES,
+    guestLinkMinutes: DEFAULT_GUEST_LINK_MINUTES
+  });
+  const singleClinicId = () => {
+    const f = clinicFacts();
+    return f.n === 1 ? (db.prepare('SELECT id FROM clinics').get() as { id: string }).id : null;
+  };
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
+  const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
   const routes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -234,18 +278,31 @@ export async function createApp(opts: AppOptions): Promise<App> {
         const f = clinicFacts();
         return f.n === 1 ? f.name : null;
       },
-      idleLockMinutes: opts.idleLockMinutes ?? 15,
+      // Before sign-in the app knows no clinic; a server with one clinic answers with that clinic's setting.
+      idleLockMinutes: () => {
+        const id = singleClinicId();
+        return id ? clinicSettings.effective(id).idleLockMinutes : (opts.idleLockMinutes ?? 15);
+      },
       videoConfigured: telehealth.configured,
       version: VERSION
     }),
-    ...authRoutes(auth),
     ...deviceRoutes({ db, devices: auth.devices, audit, auth, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),
+    ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
+    ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
+    ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
+    ...accessRoutes({
+      db,
+      store: accessStore,
+      audit,
+      grantMinutes: opts.breakGlassMinutes ?? 60,
+      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null
+    }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
     ...fhirRoutes(fhirImporter, audit, (key) => transferStore.verifyKey(key)),
     ...smart.routes,
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
-    ...fhirBulkRoutes({ exporter: bulkExporter, audit }),
+    ...fhirBulkRoutes({ exporter: bulkExporter, audit, bearer: smart.bearer }),
     ...fhirReadRoutes({
       sync,
       store: fhirStore,
@@ -253,6 +310,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       audit,
       version: VERSION,
       clinicName: (id) => findClinic(db, id)?.name ?? null,
+      access: accessGate,
       bearer: smart.bearer,
       tokenEndpoint: smart.tokenEndpoint
     }),
@@ -263,10 +321,19 @@ export async function createApp(opts: AppOptions): Promise<App> {
       audit,
       config: telehealth,
       birthDateOf: birthDateFromSync(sync),
-      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId)
+      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
+      linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))),
+      messages: opts.messages ?? messageProviderFromEnv(process.env, logger),
+      publicUrl: process.env.OUTPOST_PUBLIC_URL || undefined,
+      linkMinutes: (clinicId, scope) => {
+        const s = clinicSettings.effective(clinicId);
+        return scope === 'patient' ? s.patientLinkMinutes : s.guestLinkMinutes;
+      }
     }),
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
-    ...transferRoutes({ sync, store: transferStore, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
+    ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
+    ...healthLinks.routes,
+    ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
   const handler = createRequestHandler({
     routes,
@@ -333,6 +400,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     auth,
     patients,
     apiClients,
+    clinicSettings,
     seeded,
     staticAvailable: site.available,
     routes,

@@ -11,6 +11,7 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits';
  * - OUTPOST_DATA_DIR (./data): the SQLite file lives here
  * - OUTPOST_DEMO ('0' turns the demo clinic off): seeds an empty data dir
  * - OUTPOST_IDLE_LOCK_MINUTES (15): the app locks itself after this idle time
+ * - OUTPOST_BREAKGLASS_MINUTES (60): how long emergency access lasts
  * - OUTPOST_SESSION_IDLE_MINUTES (30), OUTPOST_SESSION_MAX_HOURS (12)
  * - OUTPOST_TRUST_PROXY ('1' behind a reverse proxy that appends the client to X-Forwarded-For)
  * - OUTPOST_ALLOWED_ORIGINS (none): comma-separated origins, besides the
@@ -36,6 +37,7 @@ export interface ServerConfig {
   dataDir: string;
   demo: boolean;
   idleLockMinutes: number;
+  breakGlassMinutes: number;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   trustProxy: boolean;
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     dataDir: dataDirFromEnv(env, cwd),
     demo: env.OUTPOST_DEMO !== '0',
     idleLockMinutes: positiveNumber(env, 'OUTPOST_IDLE_LOCK_MINUTES', 15, 24 * 60),
+    breakGlassMinutes: positiveNumber(env, 'OUTPOST_BREAKGLASS_MINUTES', 60, 24 * 60),
     sessionIdleMinutes: positiveNumber(env, 'OUTPOST_SESSION_IDLE_MINUTES', 30, 24 * 60),
     sessionMaxHours: positiveNumber(env, 'OUTPOST_SESSION_MAX_HOURS', 12, 24 * 7),
     trustProxy: env.OUTPOST_TRUST_PROXY === '1',

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     host: config.host,
     demo: config.demo,
     idleLockMinutes: config.idleLockMinutes,
+    breakGlassMinutes: config.breakGlassMinutes,
     staticDir: config.staticDir,
     trustProxy: config.trustProxy,
     auditCheckpoints: {

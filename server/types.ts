@@ -20,6 +20,11 @@ export interface SessionUser {
 export const AUDIT_ACTIONS = [
   'login.success',
   'login.failure',
+  'login.second-factor',
+  'second-factor.enrol',
+  'second-factor.recovery-codes',
+  'second-factor.reset',
+  'second-factor.policy',
   'logout',
   'session.expired',
   'doc.open',
@@ -37,12 +42,14 @@ export const AUDIT_ACTIONS = [
   'user.create',
   'user.disable',
   'user.password-reset',
+  'user.roles',
   'sessions.revoke',
   'sessions.sign-out-everywhere',
   'device.lost',
   'device.wipe-signal',
   'device.wipe-confirmed',
   'clinic.create',
+  'clinic.settings',
   'import',
   'fhir.read',
   'auth.token',
@@ -53,6 +60,8 @@ export const AUDIT_ACTIONS = [
   'pharmacy.send',
   'transfer.send',
   'transfer.download',
+  'transfer.print',
+  'transfer.link',
   'transfer.match-review',
   'transfer.configure',
   'prescription.sign',
@@ -62,6 +71,8 @@ export const AUDIT_ACTIONS = [
   'prescription.audit',
   'telehealth.link.create',
   'telehealth.link.revoke',
+  'telehealth.link.show',
+  'telehealth.link.send',
   'telehealth.verify',
   'telehealth.admit',
   'telehealth.join',
@@ -72,7 +83,19 @@ export const AUDIT_ACTIONS = [
   'attachment.upload',
   'attachment.read',
   'backup.create',
-  'backup.restore'
+  'backup.restore',
+  'audit.report',
+  'audit.export',
+  'audit.upload',
+  'record.view',
+  'record.print',
+  'breakglass.grant',
+  'breakglass.refused',
+  'breakglass.open',
+  'breakglass.expire',
+  'breakglass.review',
+  'restriction.create',
+  'restriction.end'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -117,6 +140,18 @@ export interface SyncDeps {
   endedSessions?(sessionIds: readonly string[]): ReadonlyMap<string, string>;
   /** The client's address for the audit log (behind a trusted proxy, the one it appended); default: the socket's peer. */
   clientIp?(req: IncomingMessage): string;
+  /** Emergency access and patient restrictions (server/access/access-gate.ts); without it neither exists and `restricted:` documents open to clinical roles. */
+  access?: AccessGate;
+}
+
+/** What the sync server and the FHIR API ask about emergency access and restrictions. */
+export interface AccessGate {
+  /** The user's running break-glass grant to this patient: its id and end (epoch ms), or null. */
+  grant(userId: string, patientId: string): { id: string; expiresAt: number } | null;
+  /** Whether the user is named by a restriction of this patient in force. */
+  named(userId: string, patientId: string): boolean;
+  /** Categories of this patient's record hidden from this user (named users and running grants see all). */
+  hiddenCategories(userId: string, patientId: string): readonly import('./access/restriction-categories').RestrictionCategory[];
 }
 
 export interface SyncOptions {
@@ -153,6 +188,8 @@ export interface SyncService {
   applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed'): Promise<void>;
   /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
   readState(name: string, clinicId: string): Promise<Uint8Array | null>;
+  /** The stored document unmerged (snapshot, then log rows), or only the log rows after `afterSeq`; with the last row's sequence number. */
+  readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number } | null>;
   stats(): { openDocs: number; connections: number };
   /** Closes every socket of a session that just ended in this process (sign-out); returns how many. */
   endSession(sessionId: string, reason: string): number;

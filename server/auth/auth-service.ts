@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../src/lib/domain/errors';
 import type { Audit, SessionUser } from '../types';
-import { findUserByUsername, setPasswordHash } from '../store/users';
+import { findUserById, findUserByUsername, setPasswordHash, type User } from '../store/users';
 import { DeviceRevokedError, createDeviceRegistry, deviceIdOf, type DeviceRegistry } from '../devices/device-registry';
 import { readCookie, SESSION_COOKIE } from './cookies';
 import { burnDummyHash, hashPassword, needsRehash, verifyPassword } from './password';
 import { LoginRateLimiter, type LoginLimits } from './rate-limit';
+import { createSecondFactorStore, secondFactorRequired, type Enrolment, type PendingPurpose, type SecondFactorStatus, type SecondFactorStore } from './second-factor';
 import { createSessionStore, type SessionEndReason, type SessionLimits, type SessionStore } from './sessions';
 
 /** A refusal that tells the client when to try again (HTTP Retry-After). */
@@ -42,11 +43,50 @@ export interface SignInDevice {
 /** Where a lost device's wipe confirmation is posted: the one API path a lost device may call. */
 export const WIPE_CONFIRM_PATH = '/api/device/wiped';
 
+/** Wrong, replayed and out-of-date codes get the same answer. */
+const BAD_CODE = 'That code is not right or was already used. Enter the newest code from your authenticator app.';
+const BAD_RECOVERY_CODE = 'That recovery code is not right or was already used.';
+const PENDING_GONE = 'Your sign-in took too long or had too many wrong codes. Enter your password again.';
+
+/** Limits on second-step attempts (per user and address), separate from the password's. */
+export const DEFAULT_CODE_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perPair: 5, perIp: 20, perUsername: 20 };
+
+/**
+ * The password step's answer: a session at once (no second factor for this
+ * user), or a short-lived pending sign-in that needs a code (`second-factor`)
+ * or an enrolment first (`enrol`, the clinic requires one and the user has
+ * none). No session cookie exists until the second step succeeds.
+ */
+export type LoginOutcome =
+  | ({ kind: 'session' } & LoginResult)
+  | { kind: 'second-factor' | 'enrol'; pendingToken: string; expiresInSeconds: number };
+
+/** What proves the second factor: a code from the authenticator, or one of the recovery codes. */
+export type SecondFactorProof = { code: string } | { recoveryCode: string };
+
 export interface AuthService {
   sessions: SessionStore;
+  secondFactors: SecondFactorStore;
   devices: DeviceRegistry;
-  /** Throws DeviceRevokedError, before the password is even checked, when `device` was reported lost. */
-  login(username: string, password: string, ip: string, device?: SignInDevice | null): Promise<LoginResult>;
+  /**
+   * The password step. Throws DeviceRevokedError, before the password is even
+   * checked, when `device` was reported lost. A pending sign-in remembers the
+   * device, and the session its second step issues is tied to it.
+   */
+  login(username: string, password: string, ip: string, device?: SignInDevice | null): Promise<LoginOutcome>;
+  /** The second step of a pending sign-in; a session when the proof holds. Throws DeviceRevokedError when its device was reported lost meanwhile. */
+  verifySecondFactor(pendingToken: string, proof: SecondFactorProof, ip: string): LoginResult;
+  /** A user who must enrol, between password and session: a new secret to scan. */
+  beginPendingEnrolment(pendingToken: string, ip: string): Enrolment;
+  /** Activates it with a first code; the session and the recovery codes (shown once). */
+  confirmPendingEnrolment(pendingToken: string, code: string, ip: string): LoginResult & { recoveryCodes: string[] };
+  /** A signed-in user's second factor: whether enrolled, required, and how many recovery codes are left. */
+  secondFactorStatus(user: SessionUser): SecondFactorStatus & { required: boolean };
+  /** A signed-in user enrols (optional for their role, or again after a reset). */
+  beginEnrolment(user: SessionUser, ip: string): Enrolment;
+  confirmEnrolment(user: SessionUser, code: string, ip: string): string[];
+  /** New recovery codes, proven with a current authenticator code (a left-open session alone is not enough). */
+  regenerateRecoveryCodes(user: SessionUser, code: string, ip: string): string[];
   /**
    * The signed-in user behind a request (HTTP or websocket upgrade); null
    * when absent, expired or revoked. Throws DeviceRevokedError when the
@@ -71,11 +111,13 @@ export interface AuthService {
 export function createAuthService(
   db: Database.Database,
   audit: Audit,
-  opts: { sessionLimits?: SessionLimits; loginLimits?: LoginLimits } = {}
+  opts: { sessionLimits?: SessionLimits; loginLimits?: LoginLimits; codeLimits?: LoginLimits; now?: () => number } = {}
 ): AuthService {
   const sessions = createSessionStore(db, opts.sessionLimits);
   const devices = createDeviceRegistry(db);
   const limiter = new LoginRateLimiter(opts.loginLimits);
+  const codeLimiter = new LoginRateLimiter(opts.codeLimits ?? DEFAULT_CODE_LIMITS);
+  const factors = createSecondFactorStore(db, opts.now);
   const clinicName = db.prepare('SELECT name FROM clinics WHERE id = ?');
   const endListeners: ((sessionId: string, reason: SessionEndReason) => void)[] = [];
 
@@ -97,10 +139,67 @@ export function createAuthService(
     for (const id of sessionIds) for (const listener of endListeners) listener(id, reason);
   }
 
+  /** Every session a sign-in issues (with or without a second step) is tied to the device it came from. */
+  function issueSession(found: User, ip: string, secondFactor: 'none' | 'totp' | 'recovery-code', device: SignInDevice | null): LoginResult {
+    if (device) devices.register(device.id, found.id, device.userAgent);
+    const session = sessions.create(found.id, device?.id ?? null);
+    const clinic = clinicName.get(found.clinicId) as { name: string };
+    const user: SessionUser = {
+      id: found.id,
+      username: found.username,
+      name: found.name,
+      roles: found.roles,
+      clinicId: found.clinicId,
+      clinicName: clinic.name,
+      sessionId: session.sessionId,
+      deviceId: device?.id ?? null
+    };
+    audit.record({ action: 'login.success', outcome: 'success', userId: user.id, target: user.username, detail: { secondFactor }, ip });
+    return { user, token: session.token, maxAgeSeconds: session.maxAgeSeconds };
+  }
+
+  /** The user of a live pending sign-in of this purpose, still enabled; otherwise the password step starts again. */
+  function pendingUser(pendingToken: string, purpose: PendingPurpose, ip: string): { user: User; tokenHash: string; device: SignInDevice | null } {
+    const pending = factors.findPending(pendingToken);
+    const user = pending ? findUserById(db, pending.userId) : null;
+    // Reported lost between the password and this step: no session, and the wipe signal (again on every retry, until it expires).
+    if (pending?.device && devices.isLost(pending.device.id)) {
+      audit.record({ action: 'login.second-factor', outcome: 'failure', userId: user?.id ?? null, target: user?.username ?? null, detail: { reason: 'device-lost', step: purpose }, ip });
+      refuseLostDevice(pending.device.id, user?.id ?? null, 'second-factor', ip);
+    }
+    if (!pending || pending.purpose !== purpose || !user || user.disabled) {
+      audit.record({ action: 'login.second-factor', outcome: 'failure', userId: user?.id ?? null, target: user?.username ?? null, detail: { reason: pending ? (pending.purpose !== purpose ? 'wrong-step' : 'disabled') : 'no-pending-sign-in', step: purpose }, ip });
+      throw new AppError('unauthenticated', PENDING_GONE);
+    }
+    return { user, tokenHash: pending.tokenHash, device: pending.device };
+  }
+
+  function activeUser(userId: string): User {
+    const user = findUserById(db, userId);
+    if (!user || user.disabled) throw new AppError('unauthenticated', 'Sign in to continue.');
+    return user;
+  }
+
+  function checkCodeLimit(user: User, ip: string, method: string): void {
+    const limit = codeLimiter.check(user.username, ip);
+    if (!limit.limited) return;
+    audit.record({ action: 'login.second-factor', outcome: 'failure', userId: user.id, target: user.username, detail: { reason: 'rate-limited', scope: limit.scope, method }, ip });
+    const minutes = Math.ceil(limit.retryAfterSeconds / 60);
+    throw new RateLimitedError(limit.retryAfterSeconds, `Too many wrong codes. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
+  }
+
+  function codeFailure(user: User, ip: string, tokenHash: string | null, method: string, message: string): never {
+    codeLimiter.recordFailure(user.username, ip);
+    const usedUp = tokenHash ? factors.notePendingFailure(tokenHash) : false;
+    audit.record({ action: 'login.second-factor', outcome: 'failure', userId: user.id, target: user.username, detail: { reason: 'bad-code', method, ...(usedUp ? { pendingEnded: true } : {}) }, ip });
+    throw new AppError('unauthenticated', usedUp ? PENDING_GONE : message);
+  }
+
   return {
     sessions,
     devices,
     notifyEnded,
+    secondFactors: factors,
 
     async login(rawUsername, password, ip, device = null) {
       const username = rawUsername.trim();
@@ -129,21 +228,75 @@ export function createAuthService(
 
       limiter.recordSuccess(username, ip);
       if (needsRehash(found.passwordHash)) setPasswordHash(db, found.id, await hashPassword(password));
-      if (device) devices.register(device.id, found.id, device.userAgent);
-      const session = sessions.create(found.id, device?.id ?? null);
-      const clinic = clinicName.get(found.clinicId) as { name: string };
-      const user: SessionUser = {
-        id: found.id,
-        username: found.username,
-        name: found.name,
-        roles: found.roles,
-        clinicId: found.clinicId,
-        clinicName: clinic.name,
-        sessionId: session.sessionId,
-        deviceId: device?.id ?? null
-      };
-      audit.record({ action: 'login.success', outcome: 'success', userId: user.id, target: user.username, ip });
-      return { user, token: session.token, maxAgeSeconds: session.maxAgeSeconds };
+      const next: PendingPurpose | null = factors.status(found.id).enrolled ? 'verify' : secondFactorRequired(db, found) ? 'enrol' : null;
+      if (next === null) return { kind: 'session', ...issueSession(found, ip, 'none', device) };
+      const pending = factors.createPending(found.id, next, device);
+      audit.record({ action: 'login.second-factor', outcome: 'success', userId: found.id, target: found.username, detail: { step: 'password', next }, ip });
+      return { kind: next === 'verify' ? 'second-factor' : 'enrol', pendingToken: pending.token, expiresInSeconds: pending.expiresInSeconds };
+    },
+
+    verifySecondFactor(pendingToken, proof, ip) {
+      const { user, tokenHash, device } = pendingUser(pendingToken, 'verify', ip);
+      const method = 'code' in proof ? 'totp' : 'recovery-code';
+      checkCodeLimit(user, ip, method);
+      const ok = 'code' in proof ? factors.verifyCode(user.id, proof.code.trim()) : factors.useRecoveryCode(user.id, proof.recoveryCode);
+      if (!ok) codeFailure(user, ip, tokenHash, method, 'code' in proof ? BAD_CODE : BAD_RECOVERY_CODE);
+      codeLimiter.recordSuccess(user.username, ip);
+      factors.deletePending(tokenHash);
+      if (method === 'recovery-code') {
+        audit.record({ action: 'second-factor.recovery-codes', outcome: 'success', userId: user.id, target: user.username, detail: { used: 1, left: factors.status(user.id).recoveryCodesLeft }, ip });
+      }
+      return issueSession(user, ip, method, device);
+    },
+
+    beginPendingEnrolment(pendingToken, ip) {
+      const { user } = pendingUser(pendingToken, 'enrol', ip);
+      const enrolment = factors.beginEnrolment(user.id, user.username);
+      audit.record({ action: 'second-factor.enrol', outcome: 'success', userId: user.id, target: user.username, detail: { step: 'begin', atSignIn: true }, ip });
+      return enrolment;
+    },
+
+    confirmPendingEnrolment(pendingToken, code, ip) {
+      const { user, tokenHash, device } = pendingUser(pendingToken, 'enrol', ip);
+      checkCodeLimit(user, ip, 'enrol');
+      const recoveryCodes = factors.confirmEnrolment(user.id, code.trim());
+      if (!recoveryCodes) codeFailure(user, ip, tokenHash, 'enrol', BAD_CODE);
+      codeLimiter.recordSuccess(user.username, ip);
+      factors.deletePending(tokenHash);
+      audit.record({ action: 'second-factor.enrol', outcome: 'success', userId: user.id, target: user.username, detail: { step: 'confirm', atSignIn: true, recoveryCodes: recoveryCodes.length }, ip });
+      return { ...issueSession(user, ip, 'totp', device), recoveryCodes };
+    },
+
+    secondFactorStatus(user) {
+      return { ...factors.status(user.id), required: secondFactorRequired(db, user) };
+    },
+
+    beginEnrolment(user, ip) {
+      if (factors.status(user.id).enrolled) throw new AppError('conflict', 'An authenticator is already set up for you. An administrator can reset it if you lost it.');
+      const enrolment = factors.beginEnrolment(user.id, user.username);
+      audit.record({ action: 'second-factor.enrol', outcome: 'success', userId: user.id, target: user.username, detail: { step: 'begin', atSignIn: false }, ip });
+      return enrolment;
+    },
+
+    confirmEnrolment(user, code, ip) {
+      const found = activeUser(user.id);
+      checkCodeLimit(found, ip, 'enrol');
+      const recoveryCodes = factors.confirmEnrolment(user.id, code.trim());
+      if (!recoveryCodes) codeFailure(found, ip, null, 'enrol', BAD_CODE);
+      codeLimiter.recordSuccess(found.username, ip);
+      audit.record({ action: 'second-factor.enrol', outcome: 'success', userId: user.id, target: user.username, detail: { step: 'confirm', atSignIn: false, recoveryCodes: recoveryCodes.length }, ip });
+      return recoveryCodes;
+    },
+
+    regenerateRecoveryCodes(user, code, ip) {
+      const found = activeUser(user.id);
+      if (!factors.status(user.id).enrolled) throw new AppError('conflict', 'Set up an authenticator first: recovery codes come with it.');
+      checkCodeLimit(found, ip, 'regenerate');
+      if (!factors.verifyCode(user.id, code.trim())) codeFailure(found, ip, null, 'regenerate', BAD_CODE);
+      codeLimiter.recordSuccess(found.username, ip);
+      const codes = factors.regenerateRecoveryCodes(user.id);
+      audit.record({ action: 'second-factor.recovery-codes', outcome: 'success', userId: user.id, target: user.username, detail: { regenerated: codes.length }, ip });
+      return codes;
     },
 
     authenticate(req) {

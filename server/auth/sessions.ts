@@ -89,6 +89,20 @@ export interface SessionStore {
   endedAmong(sessionIds: readonly string[]): Map<string, SessionEnd>;
   /** Deletes sessions that ended more than `keepMs` ago (default 30 days); returns how many. */
   prune(keepMs?: number): number;
+  /**
+   * A user's sessions still open (not revoked, within their idle and
+   * absolute limits), newest first: the admin console lists them so one
+   * can be ended. Nothing here identifies the token.
+   */
+  openForUser(userId: string): OpenSession[];
+}
+
+/** An open session as an administrator sees it (times in ms since the epoch). */
+export interface OpenSession {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
 }
 
 export function createSessionStore(
@@ -112,6 +126,10 @@ export function createSessionStore(
   const openOfUser = db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL');
   const revokeUser = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE user_id = ? AND revoked_at IS NULL');
   const statusColumns = 'SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id';
+  const openOf = db.prepare(
+    `SELECT id, created_at, last_seen_at, expires_at FROM sessions
+     WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ? ORDER BY created_at DESC`
+  );
   const statusOf = db.prepare(`${statusColumns} WHERE s.id IN (SELECT value FROM json_each(?))`);
   // The check before each socket message asks for one session: a plain key lookup, no JSON.
   const statusOfOne = db.prepare(`${statusColumns} WHERE s.id = ?`);
@@ -193,6 +211,12 @@ export function createSessionStore(
       const found = new Set(rows.map((r) => r.id));
       for (const id of sessionIds) if (!found.has(id)) ended.set(id, { reason: 'unknown', userId: null, justEnded: false });
       return ended;
+    },
+
+    openForUser(userId) {
+      const t = now();
+      const rows = openOf.all(userId, t, t - limits.idleMs) as { id: string; created_at: number; last_seen_at: number; expires_at: number }[];
+      return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at }));
     },
 
     prune(keepMs = 30 * 24 * 60 * 60_000) {

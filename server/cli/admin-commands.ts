@@ -9,6 +9,7 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
 import { createSessionStore } from '../auth/sessions';
 import { listUserDevices, markDeviceLost } from '../devices/device-admin';
 import { createDeviceRegistry } from '../devices/device-registry';
+import { resetSecondFactor, secondFactorRoles, setSecondFactorRoles } from '../auth/second-factor';
 import { migratePlatformTables, openDatabase } from '../store/db';
 import { createApiClientStore } from '../smart/api-clients';
 import { allValid } from '../smart/scopes';
@@ -22,6 +23,7 @@ import {
   listUsers,
   setPasswordHash,
   setUserDisabled,
+  USERNAME_PATTERN,
   type User
 } from '../store/users';
 
@@ -48,6 +50,10 @@ Commands:
   revoke-sessions --username <name>     (a running server closes their open connections within seconds)
   list-devices    --username <name>      the browsers the user signed in on (id, browser, first and last seen, lost)
   mark-device-lost --device <id>         ends every session on that device; at its next contact it is told to erase its data
+  reset-second-factor --username <name>  removes the user's authenticator and recovery codes (lost phone);
+                                         they set up a new one at their next sign-in
+  set-second-factor-policy --clinic <id|name> --roles clinician,admin   roles that must use a second factor
+                                         (--roles none: optional for everyone; new clinics: clinician,admin)
   list-quarantined                       documents set aside because they could not be loaded
   release-document --document <name>     let a quarantined document be loaded again (after a repair or restore)
   add-api-client  --clinic <id|name> --name "System name" --jwks-file key.json --scopes "system/*.rs" [--by <admin>]
@@ -59,8 +65,13 @@ Commands:
   add-destination --clinic <id|name> --name "Clinic name" --url https://other.example/fhir/R4 [--key <key they issued>]
                                          a clinic this clinic may transfer or refer patients to
   list-destinations --clinic <id|name>
+  remove-destination --clinic <id|name> --destination <id|name>
+                                         transfers to it are refused from then on (queued ones too)
   issue-transfer-key --clinic <id|name> --name "Sending clinic"
                                          a key another clinic uses to send records here (shown once)
+  list-transfer-keys --clinic <id|name>  the keys this clinic issued (id, sender, issued, revoked)
+  revoke-transfer-key --clinic <id|name> --key-id <id>
+                                         records sent with that key are refused from the next request on
 
 Roles: ${ROLES.join(', ')}
 Without --password you are asked twice on the terminal. Passwords need at least ${MIN_PASSWORD_LENGTH} characters.
@@ -89,6 +100,8 @@ const OPTIONS = {
   url: { type: 'string' },
   key: { type: 'string' },
   device: { type: 'string' },
+  'key-id': { type: 'string' },
+  destination: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -125,7 +138,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url' | 'device'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url' | 'device' | 'key-id' | 'destination'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -174,7 +187,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const clinic = findClinic(db, required(values, 'clinic'));
       if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
       const username = required(values, 'username');
-      if (!/^[A-Za-z0-9._-]{2,64}$/.test(username)) {
+      if (!USERNAME_PATTERN.test(username)) {
         throw new UsageError('Usernames are 2–64 letters, digits, dots, dashes or underscores');
       }
       if (findUserByUsername(db, username)) throw new UsageError(`The username "${username}" is taken`);
@@ -243,6 +256,22 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
           ? `Device ${result.deviceId} was already reported lost; ${result.sessionsEnded} session(s) ended`
           : `Device ${result.deviceId} reported lost; ${result.sessionsEnded} session(s) ended. At its next contact it is told to erase its data.`
       );
+      return;
+    }
+    case 'reset-second-factor': {
+      const user = userOrThrow(db, required(values, 'username'));
+      const had = resetSecondFactor(db, audit, user, { via: 'admin-cli' });
+      io.out(had ? `Second factor of ${user.username} removed: they set up a new one at their next sign-in` : `${user.username} had no second factor set up`);
+      return;
+    }
+    case 'set-second-factor-policy': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const raw = required(values, 'roles');
+      const roles = raw.trim().toLowerCase() === 'none' ? [] : parseRoles(raw);
+      setSecondFactorRoles(db, audit, clinic.id, roles, { via: 'admin-cli' });
+      const now = secondFactorRoles(db, clinic.id);
+      io.out(`"${clinic.name}": ${now.length ? `a second factor is required of ${now.join(', ')}` : 'a second factor is optional for everyone'}`);
       return;
     }
     case 'list-quarantined': {
@@ -320,7 +349,33 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
       const list = createTransferStore(db).destinations(clinic.id);
       if (list.length === 0) io.out('No destinations yet.');
-      for (const d of list) io.out(`${d.name.padEnd(30)} ${d.url}`);
+      for (const d of list) io.out(`${d.id}  ${d.name.padEnd(30)} ${d.url}`);
+      return;
+    }
+    case 'remove-destination': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const removed = createTransferStore(db).removeDestination(clinic.id, required(values, 'destination'));
+      if (!removed) throw new UsageError(`No destination "${values.destination}" for "${clinic.name}" (see list-destinations)`);
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `destination:${removed.id}`, detail: { via: 'admin-cli', kind: 'transfer-destination', removed: true } });
+      io.out(`Removed destination "${removed.name}" (${removed.url}) of "${clinic.name}"`);
+      return;
+    }
+    case 'list-transfer-keys': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const keys = createTransferStore(db).keys(clinic.id);
+      if (keys.length === 0) io.out('No transfer keys issued.');
+      for (const k of keys) io.out(`${k.id}  ${(k.revokedAt ? 'revoked' : 'active').padEnd(7)}  ${k.name}  (issued ${k.createdAt}${k.revokedAt ? `, revoked ${k.revokedAt}` : ''})`);
+      return;
+    }
+    case 'revoke-transfer-key': {
+      const clinic = findClinic(db, required(values, 'clinic'));
+      if (!clinic) throw new UsageError(`No clinic "${values.clinic}"`);
+      const id = required(values, 'key-id');
+      if (!createTransferStore(db).revokeKey(clinic.id, id)) throw new UsageError(`No active transfer key "${id}" of "${clinic.name}" (see list-transfer-keys)`);
+      audit.record({ action: 'transfer.configure', outcome: 'success', target: `transfer-key:${id}`, detail: { via: 'admin-cli', kind: 'transfer-key', revoked: true } });
+      io.out(`Revoked transfer key ${id} of "${clinic.name}": records sent with it are refused from now on`);
       return;
     }
     case 'issue-transfer-key': {
@@ -329,6 +384,7 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const { id, key } = createTransferStore(db).issueKey(clinic.id, required(values, 'name'));
       audit.record({ action: 'transfer.configure', outcome: 'success', target: `transfer-key:${id}`, detail: { via: 'admin-cli', kind: 'transfer-key' } });
       io.out(`Transfer key for "${values.name}" sending to "${clinic.name}" (shown once; give it to that clinic's administrator):\n${key}`);
+      io.out(`Key id: ${id} (for revoke-transfer-key)`);
       return;
     }
     default:

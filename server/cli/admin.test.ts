@@ -47,6 +47,8 @@ describe('admin CLI', () => {
     );
     expect(code).toBe(0);
     expect(out.lines[0]).toContain('Created k.mensah (clinician, nurse)');
+    // A new clinic requires a second factor of clinicians (second-factor-http.test.ts); this test is about the password.
+    expect(await runAdmin(['set-second-factor-policy', '--clinic', 'Cedar Flats Health Post', '--roles', 'none'], dir, io())).toBe(0);
 
     const app = await startTestApp({ dataDir: dir });
     try {

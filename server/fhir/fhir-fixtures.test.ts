@@ -174,6 +174,7 @@ function bind(sync: SyncService): SyncService {
     changes: (...a) => sync.changes(...a),
     applyServerUpdate: (...a) => sync.applyServerUpdate(...a),
     readState: (...a) => sync.readState(...a),
+    readStoredSince: (...a) => sync.readStoredSince(...a),
     stats: () => sync.stats(),
     endSession: (...a) => sync.endSession(...a),
     close: () => sync.close()

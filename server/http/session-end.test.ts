@@ -301,7 +301,12 @@ describe('an ended session closes its sync sockets (4401) and stores nothing mor
 });
 
 describe('every API refuses an ended session', () => {
-  /** Routes anyone may call: sign-in, the app's public settings, the patient's join page, the video service's webhooks and SMART discovery and token endpoint (clients authenticate by assertion). */
+  /**
+   * Routes anyone may call: sign-in, the app's public settings, the patient's join page, the video service's webhooks,
+   * SMART discovery and token endpoint (clients authenticate by assertion) and a printed transfer's SMART Health Link
+   * (the link's random id and the key in its QR code are the credential; it works once), and the steps of a two-step
+   * sign-in (the pending sign-in token from the password step is the credential).
+   */
   const PUBLIC = new Set([
     'GET /healthz',
     'GET /.well-known/smart-configuration',
@@ -310,13 +315,17 @@ describe('every API refuses an ended session', () => {
     'GET /api/config',
     'POST /api/auth/login',
     'POST /api/auth/logout',
+    'POST /api/auth/login/second-factor',
+    'POST /api/auth/login/enrol',
+    'POST /api/auth/login/enrol/confirm',
     // A lost device says it is erasing itself; it has no session by then (server/devices/lost-device.test.ts).
     'POST /api/device/wiped',
     'GET /cds-services',
     'POST /api/telehealth/join/check',
     'POST /api/telehealth/join/enter',
     'POST /api/telehealth/join/poll',
-    'POST /api/telehealth/webhooks/livekit'
+    'POST /api/telehealth/webhooks/livekit',
+    'GET /api/shl/:id'
   ]);
 
   function concretePath(p: string): string {

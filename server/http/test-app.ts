@@ -37,13 +37,18 @@ export async function startTestApp(opts: Partial<AppOptions> & { dataDir?: strin
 
 export const TEST_PASSWORD = 'correct horse battery';
 
-/** Adds a clinic with one user per given role set; returns the usernames' ids. */
+/**
+ * Adds a clinic with one user per given role set; returns the usernames' ids.
+ * Its users sign in with the password alone unless `secondFactorRoles` says
+ * otherwise: the second factor has its own tests (auth/second-factor*.test.ts).
+ */
 export async function addClinic(
   app: App,
   name: string,
-  users: { username: string; roles: Role[] }[]
+  users: { username: string; roles: Role[] }[],
+  opts: { secondFactorRoles?: Role[] } = {}
 ): Promise<{ clinicId: string; ids: Record<string, string> }> {
-  const clinic = createClinic(app.db, { name });
+  const clinic = createClinic(app.db, { name, secondFactorRoles: opts.secondFactorRoles ?? [] });
   const hash = await hashPassword(TEST_PASSWORD);
   const ids: Record<string, string> = {};
   for (const u of users) {

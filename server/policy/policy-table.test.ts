@@ -17,7 +17,9 @@ describe('roots each document holds', () => {
   const ROOTS: Record<DocKind, string[]> = {
     chart: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming'],
     patient: ['meta', 'patient', 'demographicsReview'],
-    schedule: ['meta', 'appointments', 'availability', 'appointmentTypes', 'providers']
+    schedule: ['meta', 'appointments', 'availability', 'appointmentTypes', 'providers'],
+    templates: ['meta', 'templates'],
+    restricted: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming']
   };
   const ALL = [...new Set(Object.values(ROOTS).flat())];
 

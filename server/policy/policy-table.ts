@@ -2,7 +2,7 @@ import { CHART_COLLECTIONS } from '../../src/lib/domain/chart';
 import { CLINICAL_COLLECTIONS } from '../../src/lib/domain/clinical';
 import type { DocKind } from '../../src/lib/domain/doc-names';
 import type { Rule, RuleInput, RuleOutput } from './policy-types';
-import { labResultsRule } from './rules/lab-results';
+import { labResultsRule, resultReviewRule } from './rules/lab-results';
 import { notesRule } from './rules/notes';
 import { ordersRule } from './rules/orders';
 import { prescriptionChecksRule } from './rules/prescription-checks';
@@ -10,6 +10,8 @@ import { pharmacySendsRule, prescriptionsRule } from './rules/prescriptions';
 import { provenanceRule } from './rules/provenance';
 import { importRule, metaRule, patientRule } from './rules/records';
 import { incomingRule } from './rules/incoming';
+import { templateEntryRule, templatesRoleRule } from './rules/templates';
+import { refillRequestRule } from './rules/refill-requests';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -50,7 +52,7 @@ const CHART: Record<string, RootPolicy> = {
   ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId', 'sourceSystem'] })])),
   encounters: collection([importRule, notesRule], { immutable: ['sourceId', 'sourceSystem'] }),
   medications: collection([importRule, prescriptionsRule, prescriptionChecksRule], { immutable: ['sourceId', 'sourceSystem'] }),
-  observations: collection([importRule, labResultsRule], { immutable: ['sourceId', 'sourceSystem'] }),
+  observations: collection([importRule, labResultsRule, resultReviewRule], { immutable: ['sourceId', 'sourceSystem', 'reviewedAt', 'reviewedBy', 'reviewedById'] }),
   orders: collection([ordersRule]),
   pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),
   allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),
@@ -67,7 +69,9 @@ const CHART: Record<string, RootPolicy> = {
 const PATIENT: Record<string, RootPolicy> = {
   meta: META,
   patient: { shape: 'record', rules: [patientRule] },
-  demographicsReview: collection()
+  demographicsReview: collection(),
+  /** Refill requests taken by the desk or a nurse, closed by a prescriber (refill-request-doc.ts). */
+  refillRequests: collection([refillRequestRule], { immutable: ['medicationText', 'via', 'note', 'requestedAt', 'requestedBy', 'requestedById', 'closedAt', 'closedBy', 'closedById', 'prescriptionId'] })
 };
 
 const SCHEDULE: Record<string, RootPolicy> = {
@@ -78,10 +82,19 @@ const SCHEDULE: Record<string, RootPolicy> = {
   providers: { shape: 'values' }
 };
 
+/** A clinic's own visit templates (templates-doc.ts): written by its clinicians and administrators only. */
+const TEMPLATES: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [templatesRoleRule, metaRule] },
+  templates: collection([templatesRoleRule, templateEntryRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
+};
+
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
+  /** The restricted part of a chart holds the same kinds of entries, under the same rules. */
+  restricted: CHART,
   patient: PATIENT,
-  schedule: SCHEDULE
+  schedule: SCHEDULE,
+  templates: TEMPLATES
 };
 
 /** Roots whose whole map is one record (the rest hold entries by key). */

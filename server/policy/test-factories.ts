@@ -22,8 +22,9 @@ export const importer: Author = { kind: 'server', userId: 'u-import', name: 'Imp
 export const seeder: Author = { kind: 'server', userId: 'u-seed', name: 'Seed', roles: [], origin: 'seed' };
 
 export function liveDoc(kind: DocKind = 'chart'): Gated {
-  const name = kind === 'schedule' ? `schedule:${CLINIC}` : `${kind}:${PATIENT}`;
-  return { identity: { name, clinicId: CLINIC, kind, patientId: kind === 'schedule' ? '' : PATIENT }, doc: new Y.Doc(), shadow: null, unapplied: [] };
+  const clinicLevel = kind === 'schedule' || kind === 'templates';
+  const name = clinicLevel ? `${kind}:${CLINIC}` : `${kind}:${PATIENT}`;
+  return { identity: { name, clinicId: CLINIC, kind, patientId: clinicLevel ? '' : PATIENT }, doc: new Y.Doc(), shadow: null, unapplied: [] };
 }
 
 /** A Y.Map holding the given plain fields (a `Y.Text`/`Y.Map` value is stored as that shared type). */

@@ -72,7 +72,9 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
   const hashes = await hashing;
 
   const { clinic, importUserId, staff } = db.transaction(() => {
-    const c = createClinic(db, { name: DEMO_CLINIC_NAME, demo: true });
+    // The demo clinic requires no second factor, so its accounts sign in with the printed password alone;
+    // anyone may still set one up (README, "Second factor"). Real clinics get the default policy.
+    const c = createClinic(db, { name: DEMO_CLINIC_NAME, demo: true, secondFactorRoles: [] });
     const importUser = createUser(db, {
       clinicId: c.id,
       username: `import.${c.id.slice(0, 8)}`,
@@ -81,7 +83,7 @@ export async function seedDemo(deps: SeedDeps): Promise<SeedResult> {
       passwordHash: NO_LOGIN_HASH,
       disabled: true
     });
-    audit.record({ action: 'clinic.create', outcome: 'success', target: c.id, detail: { demo: true } });
+    audit.record({ action: 'clinic.create', outcome: 'success', target: c.id, detail: { demo: true, secondFactorRoles: [] } });
     const staff = new Map<string, { id: string; name: string }>();
     DEMO_USERS.forEach((u, i) => {
       const user = createUser(db, { clinicId: c.id, ...u, passwordHash: hashes[i] });

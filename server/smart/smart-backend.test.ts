@@ -384,16 +384,7 @@ describe('what a token may read', () => {
     expect((await fhir(`Patient/${PID}/$summary`, patientOnlyToken)).status).toBe(403);
   });
 
-  it('bulk $export takes staff sessions only: a bearer token alone is 401, the session 202', async () => {
-    const token = await tokenFor(full);
-    const headers = { prefer: 'respond-async', accept: 'application/fhir+json' };
-    const byToken = await fetch(`${app.url}/fhir/R4/Patient/$export`, { headers: { ...headers, authorization: `Bearer ${token}` } });
-    expect(byToken.status).toBe(401);
-    await byToken.body?.cancel();
-    const bySession = await fetch(`${app.url}/fhir/R4/Patient/$export`, { headers: { ...headers, cookie: doc } });
-    expect(bySession.status).toBe(202);
-    await bySession.body?.cancel();
-  });
+  // Bulk $export with a bearer token: smart-bulk-export.test.ts.
 
   it("a token of clinic South: its own patient yes, North's patient 404 as unknown", async () => {
     const token = await tokenFor(south);

@@ -131,9 +131,37 @@ const MIGRATIONS: Migration[] = [
     sql: `ALTER TABLE sessions ADD COLUMN end_reason TEXT;`
   },
   {
+    // Second factor (TOTP, RFC 6238): one authenticator per user, its recovery codes (hashed, each used once),
+    // sign-ins waiting for their second step, and which roles each clinic requires it of (ONC 170.315(d)(13)).
+    id: '005-second-factor',
+    sql: `
+      ALTER TABLE clinics ADD COLUMN second_factor_roles TEXT NOT NULL DEFAULT '["clinician","admin"]';
+      CREATE TABLE second_factors (
+        user_id TEXT PRIMARY KEY REFERENCES users(id),
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        confirmed_at TEXT,
+        last_step INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE recovery_codes (
+        user_id TEXT NOT NULL REFERENCES users(id),
+        code_hash TEXT NOT NULL,
+        used_at TEXT,
+        PRIMARY KEY (user_id, code_hash)
+      );
+      CREATE TABLE pending_logins (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        purpose TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0
+      );
+    `
+  },
+  {
     // Browser installs that signed in (server/devices/device-registry.ts): a
     // device reported lost gets no session and is told to erase itself.
-    id: '005-device-registry',
+    id: '006-device-registry',
     sql: `
       CREATE TABLE devices (
         id TEXT PRIMARY KEY,
@@ -155,6 +183,9 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX device_users_user ON device_users(user_id);
       ALTER TABLE sessions ADD COLUMN device_id TEXT;
       CREATE INDEX sessions_device ON sessions(device_id);
+      -- A sign-in waiting for its second step remembers its device: the session it becomes is tied to it.
+      ALTER TABLE pending_logins ADD COLUMN device_id TEXT;
+      ALTER TABLE pending_logins ADD COLUMN device_user_agent TEXT;
     `
   }
 ];

@@ -206,6 +206,28 @@ export class DocStore {
   }
 
   /**
+   * A document as stored, unmerged: with `afterSeq` null, the snapshot (if
+   * any) then each log row after it; with `afterSeq`, only the log rows
+   * after that sequence number (the log is append-only and every row stays,
+   * so a reader holding the document up to `afterSeq` gets exactly what it
+   * lacks). `lastSeq` is the last row the parts reach. Applying the parts
+   * in order gives what `load` gives, without re-encoding the document.
+   * Null for a document that was never written.
+   */
+  loadSince(name: string, afterSeq: number | null): { parts: Uint8Array[]; lastSeq: number } | null {
+    if (afterSeq !== null) {
+      if (!this.findStmt.get(name)) return null;
+      const rows = this.tailStmt.all(name, afterSeq);
+      return { parts: rows.map((r) => r.update), lastSeq: rows.length ? rows[rows.length - 1].seq : afterSeq };
+    }
+    const snapshot = this.snapshotStmt.get(name);
+    const uptoSeq = snapshot?.upto_seq ?? 0;
+    const tail = this.tailStmt.all(name, uptoSeq);
+    if (!snapshot && tail.length === 0) return null;
+    return { parts: [...(snapshot ? [snapshot.state] : []), ...tail.map((r) => r.update)], lastSeq: tail.length ? tail[tail.length - 1].seq : uptoSeq };
+  }
+
+  /**
    * Records the merged state up to `uptoSeq`. One statement, hence one
    * transaction; the log rows stay as provenance.
    */

@@ -7,6 +7,9 @@ import { isRole, type Role } from '../../src/lib/domain/roles';
  * that clinic's documents; roles decide which kinds of document they open.
  */
 
+/** Usernames are 2–64 letters, digits, dots, dashes or underscores (the CLI and the admin console both check it). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9._-]{2,64}$/;
+
 export interface Clinic {
   id: string;
   name: string;
@@ -70,7 +73,11 @@ function toUser(r: UserRow): User {
   };
 }
 
-export function createClinic(db: Database.Database, input: { name: string; demo?: boolean }): Clinic {
+/**
+ * `secondFactorRoles`: the roles that must use a second factor in this
+ * clinic (default clinician and admin, see auth/second-factor.ts).
+ */
+export function createClinic(db: Database.Database, input: { name: string; demo?: boolean; secondFactorRoles?: readonly Role[] }): Clinic {
   const clinic: Clinic = {
     id: randomUUID(),
     name: input.name.trim(),
@@ -83,6 +90,9 @@ export function createClinic(db: Database.Database, input: { name: string; demo?
     clinic.demo ? 1 : 0,
     clinic.createdAt
   );
+  if (input.secondFactorRoles) {
+    db.prepare('UPDATE clinics SET second_factor_roles = ? WHERE id = ?').run(JSON.stringify(input.secondFactorRoles.filter(isRole)), clinic.id);
+  }
   return clinic;
 }
 
@@ -159,4 +169,13 @@ export function setUserDisabled(db: Database.Database, userId: string, disabled:
 
 export function setPasswordHash(db: Database.Database, userId: string, passwordHash: string): void {
   db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId);
+}
+
+/** The staff of one clinic, by username: what its administrator manages. */
+export function listUsersOfClinic(db: Database.Database, clinicId: string): User[] {
+  return (db.prepare('SELECT * FROM users WHERE clinic_id = ? ORDER BY username').all(clinicId) as UserRow[]).map(toUser);
+}
+
+export function setUserRoles(db: Database.Database, userId: string, roles: readonly Role[]): void {
+  db.prepare('UPDATE users SET roles = ? WHERE id = ?').run(JSON.stringify([...new Set(roles)]), userId);
 }

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { docAccess, parseDocName, type DocName } from '../../src/lib/domain/doc-names';
 import type { DocStore } from '../store/doc-store';
-import type { Audit, BatchDocResult, SessionUser } from '../types';
+import type { AccessGate, Audit, BatchDocResult, SessionUser } from '../types';
 import { groupBatch, parseBatchRequest, toBase64, type BatchItem } from './batch-request';
 import { OtherClinicError, QuarantinedError, type DocRegistry } from './doc-registry';
 import { checkUpdate, clientIdCollision, InvalidUpdateError, isRedundant, type CheckedUpdate } from './update-check';
@@ -11,6 +11,8 @@ export interface BatchContext extends WriteContext {
   store: DocStore;
   registry: DocRegistry;
   audit: Audit;
+  /** Restrictions: a restricted part is exchanged only with whom it opens to. Emergency access to another clinic's record is live (websocket) only. */
+  access?: AccessGate;
   maxUpdateBytes: number;
   maxDocBytes: number;
 }
@@ -70,6 +72,9 @@ function exchangeOne(ctx: BatchContext, user: SessionUser, item: BatchItem): { r
   const parsed = parseDocName(item.name) as DocName; // names are validated by the request schema
   const access = docAccess(user.roles, parsed.kind);
   if (access === 'none') throw new DocRefusal('forbidden', 'Your role may not open this document.');
+  if (parsed.kind === 'restricted' && ctx.access && !ctx.access.named(user.id, parsed.patientId) && !ctx.access.grant(user.id, parsed.patientId)) {
+    throw new DocRefusal('forbidden', 'This part of the record is restricted at the patient\'s request.');
+  }
   const owner = ctx.registry.clinicOf(item.name);
   if (owner !== null && owner !== user.clinicId) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
   if (item.stateVector) assertStateVector(item.stateVector);

@@ -16,7 +16,7 @@ const base64 = z
 const docNameField = z
   .string()
   .max(100)
-  .refine((s) => parseDocName(s) !== null, 'Not a document name (patient:<uuid>, chart:<uuid> or schedule:<uuid>)');
+  .refine((s) => parseDocName(s) !== null, 'Not a document name (patient:<uuid>, chart:<uuid>, schedule:<uuid> or templates:<uuid>)');
 
 export const batchRequestSchema = z.object({
   docs: z.array(z.object({ name: docNameField, stateVector: base64 })).max(BATCH_MAX_DOCS).default([]),

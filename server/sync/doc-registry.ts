@@ -91,7 +91,7 @@ export class DocRegistry {
   private boundClinic(name: string, parsed: DocName | null): string | null {
     const stored = this.store.find(name)?.clinicId;
     if (stored) return stored;
-    if (!parsed || parsed.kind === 'schedule') return null;
+    if (!parsed || !('patientId' in parsed)) return null; // a clinic's document is bound by its name
     const sibling = `${parsed.kind === 'chart' ? 'patient' : 'chart'}:${parsed.patientId}`;
     return this.live.get(sibling)?.identity.clinicId ?? this.store.find(sibling)?.clinicId ?? null;
   }
@@ -107,7 +107,7 @@ export class DocRegistry {
       const owner = clinicOfName(parsed) ?? this.boundClinic(name, parsed) ?? clinicId;
       if (owner !== clinicId) throw new OtherClinicError();
       // A clinic-level document has no patient; the column keeps '' rather than a made-up id.
-      const patientId = parsed.kind === 'schedule' ? '' : parsed.patientId;
+      const patientId = 'patientId' in parsed ? parsed.patientId : '';
       try {
         doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId }, this.store, this.opts.compactEvery);
       } catch (err) {

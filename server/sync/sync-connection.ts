@@ -31,7 +31,9 @@ export const CLOSE = {
   /** Too many updates too fast. */
   tooManyUpdates: 4429,
   /** The session ended (sign-out, expiry, revocation): the app locks and asks to sign in again. */
-  sessionEnded: SESSION_ENDED_CLOSE_CODE
+  sessionEnded: SESSION_ENDED_CLOSE_CODE,
+  /** The emergency (break-glass) access this connection was opened under has ended. */
+  accessEnded: 4410
 } as const;
 
 /** Per-connection write budget: steady typing is a few updates a second; a crafted flood is not. */

@@ -5,7 +5,9 @@ import * as Y from 'yjs';
 import { DOC_KINDS, docAccess, parseDocName, type DocAccess } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
 import { DocStore, migrateSyncTables } from '../store/doc-store';
-import type { BatchDocResult, SessionUser, SyncDeps, SyncOptions, SyncService } from '../types';
+import type { AccessGate, BatchDocResult, SessionUser, SyncDeps, SyncOptions, SyncService } from '../types';
+
+type Grant = NonNullable<ReturnType<AccessGate['grant']>>;
 import { exchangeBatch, type BatchContext } from './batch-exchange';
 import { DocRegistry, OtherClinicError, QuarantinedError } from './doc-registry';
 import { GroupCommit } from './group-commit';
@@ -120,6 +122,7 @@ export class SyncServer implements SyncService {
       audit: deps.audit,
       store: this.store,
       registry: this.registry,
+      access: deps.access,
       maxUpdateBytes: this.maxMessageBytes,
       maxDocBytes
     };
@@ -169,9 +172,27 @@ export class SyncServer implements SyncService {
       this.safeAudit({ action: 'sync.limit', outcome: 'failure', userId: user.id, target: target.name, ip, detail: { limit } });
       return refuseUpgrade(socket, 503, limit);
     }
+    const patientId = 'patientId' in target.parsed ? target.parsed.patientId : null;
+    // Emergency access: a running grant opens a restricted part, or another clinic's record, until it ends.
+    let grant: Grant | null = null;
+    if (target.parsed.kind === 'restricted' && patientId && this.deps.access && !this.deps.access.named(user.id, patientId)) {
+      grant = this.deps.access.grant(user.id, patientId);
+      if (!grant) {
+        this.auditDenied(user.id, target.name, ip, 'restricted');
+        return refuseUpgrade(socket, 403, 'forbidden');
+      }
+    }
     let live: LiveDoc;
     try {
-      live = this.registry.acquire(target.name, target.parsed, user.clinicId);
+      try {
+        live = this.registry.acquire(target.name, target.parsed, user.clinicId);
+      } catch (err) {
+        if (!(err instanceof OtherClinicError) || !patientId) throw err;
+        grant ??= this.deps.access?.grant(user.id, patientId) ?? null;
+        const owner = this.registry.clinicOf(target.name);
+        if (!grant || owner === null) throw err;
+        live = this.registry.acquire(target.name, target.parsed, owner);
+      }
     } catch (err) {
       if (err instanceof OtherClinicError) {
         this.auditDenied(user.id, target.name, ip, 'other-clinic');
@@ -181,14 +202,14 @@ export class SyncServer implements SyncService {
       console.error('[sync] could not load a document', err instanceof Error ? err.name : 'error');
       return refuseUpgrade(socket, 500, 'internal');
     }
-    this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError });
+    this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError, grant });
   }
 
   private completeUpgrade(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    c: { live: LiveDoc; user: SessionUser; access: DocAccess; ip: string | null; onSocketError: (err: Error) => void }
+    c: { live: LiveDoc; user: SessionUser; access: DocAccess; ip: string | null; onSocketError: (err: Error) => void; grant: Grant | null }
   ): void {
     let attached = false;
     // ws may refuse a bad handshake without calling back; the hold must still go.
@@ -208,7 +229,20 @@ export class SyncServer implements SyncService {
         ip: c.ip,
         detail: { access: conn.access, via: 'websocket' }
       });
+      if (c.grant) this.watchGrant(conn, c.grant);
     });
+  }
+
+  /** A connection opened by emergency access: audited as such, and closed (4401-like, not retried) when the grant ends. */
+  private watchGrant(conn: SyncConnection, grant: Grant): void {
+    this.safeAudit({ action: 'breakglass.open', outcome: 'success', userId: conn.user.id, target: conn.live.name, ip: conn.ip, detail: { grant: grant.id, via: 'websocket' } });
+    const end = () => {
+      this.safeAudit({ action: 'breakglass.expire', outcome: 'success', userId: conn.user.id, target: conn.live.name, ip: conn.ip, detail: { grant: grant.id } });
+      conn.ws.close(CLOSE.accessEnded, 'emergency access ended');
+    };
+    const timer = setTimeout(end, Math.max(0, grant.expiresAt - Date.now()));
+    timer.unref();
+    conn.ws.once('close', () => clearTimeout(timer));
   }
 
   /** Why another connection is not taken now, or null. */
@@ -241,14 +275,23 @@ export class SyncServer implements SyncService {
    * after `since` (a cursor from a previous answer). The cursor is the highest
    * update sequence number seen, so no write between two calls is missed.
    */
-  changes(user: Pick<SessionUser, 'roles' | 'clinicId'>, since: string | undefined): { docs: string[]; cursor: string } {
+  changes(user: Pick<SessionUser, 'roles' | 'clinicId'> & { id?: string }, since: string | undefined): { docs: string[]; cursor: string } {
     if (since !== undefined && since !== '' && !CURSOR_RE.test(since)) {
       throw new AppError('invalid', 'The changes cursor is not valid.', [{ path: 'since', message: 'Use a cursor from a previous answer' }]);
     }
     const sinceSeq = since ? Number(since) : 0;
     const kinds = DOC_KINDS.filter((k) => docAccess(user.roles, k) !== 'none');
     const { names, maxSeq } = this.store.changedSince(user.clinicId, kinds, sinceSeq);
-    return { docs: names, cursor: String(maxSeq) };
+    // A restricted part is listed only to whom it opens (named by the restriction, or a running grant).
+    const docs = names.filter((n) => !n.startsWith('restricted:') || this.mayOpenRestricted(user.id, n.slice('restricted:'.length)));
+    return { docs, cursor: String(maxSeq) };
+  }
+
+  private mayOpenRestricted(userId: string | undefined, patientId: string): boolean {
+    const gate = this.deps.access;
+    if (!gate) return true;
+    if (!userId) return false;
+    return gate.named(userId, patientId) || gate.grant(userId, patientId) !== null;
   }
 
   /**
@@ -298,6 +341,19 @@ export class SyncServer implements SyncService {
     const live = this.registry.get(name);
     if (live) return Y.encodeStateAsUpdate(live.doc);
     return this.store.load(name)?.update ?? null;
+  }
+
+  /**
+   * The stored document unmerged, or only its log rows after `afterSeq`
+   * (DocStore.loadSince). Read from the store even when the document is
+   * open: every update is appended before it is applied, so the store is
+   * never behind the live document.
+   */
+  async readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number } | null> {
+    const owner = this.registry.clinicOf(name);
+    if (owner === null) return null;
+    if (owner !== clinicId) throw new AppError('forbidden', 'This document belongs to another clinic.');
+    return this.store.loadSince(name, afterSeq);
   }
 
   stats(): { openDocs: number; connections: number } {

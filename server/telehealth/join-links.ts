@@ -27,16 +27,21 @@ export interface LinkRow {
   failed_attempts: number;
   /** The language the join page opens in; null: the browser's. */
   language: Language | null;
+  created_by: string;
+  created_at: string;
+  /** The secret sealed for re-showing (link-seal.ts); null for links made before, or without a key. */
+  token_sealed: string | null;
 }
 
 /** One message for unknown, expired and revoked links, so a probe learns nothing about which it hit. */
 export const LINK_INVALID = 'This link is not valid or has expired. Contact the clinic for a new one.';
 
-export function createJoinLinkStore(db: Database.Database, now: () => number) {
+export function createJoinLinkStore(db: Database.Database, now: () => number, seal: ((secret: string) => string) | null = null) {
   const insert = db.prepare(
-    `INSERT INTO telehealth_join_links (id, token_hash, visit_id, scope, guest_kind, created_by, created_at, expires_at, language)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT INTO telehealth_join_links (id, token_hash, visit_id, scope, guest_kind, created_by, created_at, expires_at, language, token_sealed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   );
+  const usableOfVisit = db.prepare('SELECT * FROM telehealth_join_links WHERE visit_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at, id');
   const byHash = db.prepare('SELECT * FROM telehealth_join_links WHERE token_hash = ?');
   const byId = db.prepare('SELECT * FROM telehealth_join_links WHERE id = ?');
   const revoke = db.prepare('UPDATE telehealth_join_links SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL');
@@ -55,7 +60,7 @@ export function createJoinLinkStore(db: Database.Database, now: () => number) {
       const secret = newSecret();
       const id = randomUUID();
       const expiresAt = new Date(now() + minutes * 60_000).toISOString();
-      insert.run(id, hashSecret(secret), visitId, scope, guestKind, createdBy, iso(), expiresAt, language);
+      insert.run(id, hashSecret(secret), visitId, scope, guestKind, createdBy, iso(), expiresAt, language, seal ? seal(secret) : null);
       return { linkId: id, secret, expiresAt };
     },
 
@@ -69,6 +74,8 @@ export function createJoinLinkStore(db: Database.Database, now: () => number) {
     },
 
     get: (linkId: string) => byId.get(linkId) as LinkRow | undefined,
+    /** The visit's links that still work, oldest first. */
+    usableForVisit: (visitId: string) => usableOfVisit.all(visitId, iso()) as LinkRow[],
     revoke: (linkId: string, reason: string) => revoke.run(iso(), reason, linkId).changes > 0,
     revokeAllForVisit: (visitId: string, reason: string) => revokeVisit.run(iso(), reason, visitId).changes,
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { z } from 'zod';
-import { createLinkSchema, enterWaitingRoomSchema, pollSchema, revokeLinkSchema, visitIdSchema } from '../../src/lib/domain/telehealth/join';
+import { createLinkSchema, enterWaitingRoomSchema, pollSchema, revokeLinkSchema, sendLinkSchema, visitIdSchema } from '../../src/lib/domain/telehealth/join';
 import { runningLateSchema } from '../../src/lib/domain/telehealth/running-late';
 import { parseWith, readJson } from '../http/body';
 import { requireUser, type Route, type RouteHandler } from '../http/context';
@@ -20,6 +20,11 @@ export interface TelehealthRouteDeps {
   patientInClinic: TelehealthDeps['patientInClinic'];
   /** Defaults to LiveKit's RoomServiceClient; tests pass a stub. */
   closeRoom?: TelehealthDeps['closeRoom'];
+  linkSealer?: TelehealthDeps['linkSealer'];
+  messages?: TelehealthDeps['messages'];
+  /** The app's public address for links sent by message (OUTPOST_PUBLIC_URL); otherwise the requesting page's origin. */
+  publicUrl?: string;
+  linkMinutes?: TelehealthDeps['linkMinutes'];
   now?: () => number;
 }
 
@@ -33,7 +38,7 @@ const tokenSchema = z.object({ token: enterWaitingRoomSchema.shape.token });
  * request logs never hold them. Without LiveKit settings every route answers
  * 503 "Video is not configured" and nothing else in the app is affected.
  *
- * Staff (signed in): POST links, POST links/revoke, GET waiting?visitId=,
+ * Staff (signed in): POST links, GET links?visitId= (the visit's working links), POST links/send (by SMS or e-mail), POST links/revoke, GET waiting?visitId=,
  * POST running-late, POST admit, POST end, GET call-simulation. Patient and guests (no account): POST join/check,
  * join/enter, join/poll. Video service: POST webhooks/livekit.
  */
@@ -52,6 +57,16 @@ export function telehealthRoutes(deps: TelehealthRouteDeps): Route[] {
       const user = requireUser(ctx);
       const body = parseWith(createLinkSchema, await readJson(ctx.req, JOIN_BODY_LIMIT));
       sendJson(ctx.res, 201, s.createLink(user, body, ctx.ip));
+    }),
+    route('GET', 'links', (s, ctx) => {
+      const user = requireUser(ctx);
+      const { visitId } = parseWith(visitIdSchema, { visitId: ctx.url.searchParams.get('visitId') });
+      sendJson(ctx.res, 200, s.existingLinks(user, visitId, ctx.ip));
+    }),
+    route('POST', 'links/send', async (s, ctx) => {
+      const user = requireUser(ctx);
+      const body = parseWith(sendLinkSchema, await readJson(ctx.req, JOIN_BODY_LIMIT));
+      sendJson(ctx.res, 200, await s.sendLink(user, body, deps.publicUrl ?? requestOrigin(ctx.req), ctx.ip));
     }),
     route('POST', 'links/revoke', async (s, ctx) => {
       const user = requireUser(ctx);
@@ -101,6 +116,20 @@ export function telehealthRoutes(deps: TelehealthRouteDeps): Route[] {
       sendJson(ctx.res, 200, await s.receiveWebhook(body, ctx.req.headers.authorization, ctx.ip));
     })
   ];
+}
+
+/** The page's own origin (the browser sends it with every POST), else the Host it asked for. */
+function requestOrigin(req: Parameters<RouteHandler>[0]['req']): string {
+  const header = req.headers.origin;
+  if (typeof header === 'string') {
+    try {
+      const u = new URL(header);
+      if (u.protocol === 'https:' || u.protocol === 'http:') return u.origin;
+    } catch {
+      // not a URL: fall through to the Host header
+    }
+  }
+  return `http://${req.headers.host ?? 'localhost'}`;
 }
 
 /** Closing the room uses the server API over HTTP(S) at the same host as the browsers' WebSocket URL. */

@@ -11,6 +11,10 @@ import { JoinThrottle } from './join-throttle';
 import { mintJoinToken } from './livekit-tokens';
 import { createRunningLateStore } from './running-late';
 import { opaqueId } from './secrets';
+import type { LinkSealer } from './link-seal';
+import { DeliveryError, maskRecipient, normaliseEmail, normalisePhone, type MessageProvider } from '../messaging/message-provider';
+import { SendLimiter } from '../messaging/send-limiter';
+import type { SendLinkInput } from '../../src/lib/domain/telehealth/join';
 import { migrateTelehealthTables } from './telehealth-tables';
 import { createVisitStore, summarize, type VisitRow, type VisitSummary } from './visits';
 import { createWebhookHandler } from './webhook-handler';
@@ -34,6 +38,12 @@ export interface TelehealthDeps {
   patientInClinic(clinicId: string, patientId: string): boolean;
   /** Closes the room on the video service when a clinician ends the visit; optional (participants are told by polling otherwise). */
   closeRoom?(room: string): Promise<void>;
+  /** Seals link secrets so a link can be shown again (link-seal.ts); without it links are shown once only. */
+  linkSealer?: LinkSealer;
+  /** Sends join links by SMS or e-mail (server/messaging); without it sending is unavailable. */
+  messages?: MessageProvider;
+  /** How long a new link of this clinic stays valid when the request names no lifetime (the clinic's setting); default: the join-link defaults. */
+  linkMinutes?(clinicId: string, scope: 'patient' | 'guest'): number;
   now?: () => number;
 }
 
@@ -54,10 +64,12 @@ export function createTelehealthService(deps: TelehealthDeps) {
   const { db, audit } = deps;
   migrateTelehealthTables(db);
   const visits = createVisitStore(db, now);
-  const links = createJoinLinkStore(db, now);
+  const sealer = deps.linkSealer ?? null;
+  const links = createJoinLinkStore(db, now, sealer ? (secret) => sealer.seal(secret) : null);
   const room = createWaitingRoom(db, now);
   const late = createRunningLateStore(db, now);
   const throttle = new JoinThrottle(now);
+  const sends = new SendLimiter(now);
   const participant = db.prepare('INSERT INTO telehealth_participants (identity, visit_id, role, user_id, minted_at) VALUES (?, ?, ?, ?, ?)');
   const target = (visitId: string) => `visit:${visitId}`;
   const iso = () => new Date(now()).toISOString();
@@ -121,7 +133,10 @@ export function createTelehealthService(deps: TelehealthDeps) {
       const v = visits.ensure(input.visitId, user.clinicId, input.scope === 'patient' ? input.patientId : null);
       if (v.closed_at) throw new AppError('conflict', 'This video visit has ended.');
       const guestKind: GuestKind | null = input.scope === 'guest' ? input.guestKind : null;
-      const minutes = input.expiresInMinutes ?? (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
+      const minutes =
+        input.expiresInMinutes ??
+        deps.linkMinutes?.(user.clinicId, input.scope) ??
+        (input.scope === 'patient' ? DEFAULT_PATIENT_LINK_MINUTES : DEFAULT_GUEST_LINK_MINUTES);
       const language = input.language ?? null;
       const link = links.issue(v.visit_id, input.scope, guestKind, user.id, minutes, language);
       audit.record({
@@ -133,6 +148,85 @@ export function createTelehealthService(deps: TelehealthDeps) {
         ip
       });
       return { linkId: link.linkId, path: `/join/${link.secret}`, token: link.secret, expiresAt: link.expiresAt, language };
+    },
+
+    /**
+     * The visit's links that still work, so whoever opens the visit next (the
+     * clinician's console after the desk booked it) shows the link the
+     * patient already has instead of making another. `path` is null for a
+     * link that cannot be shown again (made before links were sealed). A
+     * visit with no links yet answers an empty list. Audited: it re-discloses
+     * a secret.
+     */
+    existingLinks(user: SessionUser, visitId: string, ip: string) {
+      requireRole(user, LINK_ROLES, ip, visitId);
+      const v = visits.get(visitId);
+      if (!v) return { links: [] };
+      visits.inClinic(visitId, user.clinicId);
+      const rows = links.usableForVisit(v.visit_id);
+      const shown = rows.map((l) => {
+        const secret = l.token_sealed && sealer ? sealer.open(l.token_sealed) : null;
+        return {
+          linkId: l.id,
+          scope: l.scope,
+          guestKind: l.guest_kind,
+          createdAt: l.created_at,
+          expiresAt: l.expires_at,
+          language: isLanguage(l.language) ? l.language : null,
+          path: secret ? `/join/${secret}` : null,
+          token: secret
+        };
+      });
+      if (shown.length > 0) {
+        audit.record({ action: 'telehealth.link.show', outcome: 'success', userId: user.id, target: target(v.visit_id), detail: { linkIds: shown.map((l) => l.linkId), shown: shown.filter((l) => l.path).length }, ip });
+      }
+      return { links: shown };
+    },
+
+    /**
+     * Sends a working link to the patient or guest by SMS or e-mail through
+     * the configured provider. Staff who make links may send them, for their
+     * own clinic's visits; the recipient is validated, sends are rate
+     * limited per link and per user, and each send (or failure) is audited
+     * with the masked recipient. `origin` is the app's public address.
+     */
+    async sendLink(user: SessionUser, input: SendLinkInput, origin: string, ip: string): Promise<{ sent: true; provider: string; to: string }> {
+      const link = links.get(input.linkId);
+      if (!link) throw new AppError('not-found', 'There is no such link.');
+      visits.inClinic(link.visit_id, user.clinicId);
+      requireRole(user, LINK_ROLES, ip, link.visit_id);
+      if (!deps.messages) throw new AppError('unavailable', 'Sending links by SMS or e-mail is not set up on this server.');
+      if (!links.isUsable(link)) throw new AppError('conflict', 'This link no longer works; make a new one.');
+      const to = input.channel === 'sms' ? normalisePhone(input.to) : normaliseEmail(input.to);
+      if (!to) {
+        throw new AppError('invalid', input.channel === 'sms' ? 'Not a phone number' : 'Not an e-mail address', [
+          { path: 'to', message: input.channel === 'sms' ? 'Give the number with its country code, e.g. +255 712 345 678' : 'Give an address like name@example.org' }
+        ]);
+      }
+      const secret = link.token_sealed && sealer ? sealer.open(link.token_sealed) : null;
+      if (!secret) throw new AppError('conflict', 'This link was made before links could be sent again; make a new one.');
+      const masked = maskRecipient(input.channel, to);
+      const detail = { linkId: link.id, channel: input.channel, provider: deps.messages.name, to: masked };
+      if (!sends.take(user.id, link.id)) {
+        audit.record({ action: 'telehealth.link.send', outcome: 'failure', userId: user.id, target: target(link.visit_id), detail: { ...detail, reason: 'rate-limited' }, ip });
+        throw new AppError('rate-limited', 'This link was sent several times in the last hour. Wait, or call the patient.');
+      }
+      const until = new Date(link.expires_at).toUTCString();
+      const url = `${origin}/join/${secret}`;
+      try {
+        await deps.messages.send({
+          channel: input.channel,
+          to,
+          linkId: link.id,
+          subject: 'Your video visit link',
+          body: `Your clinic's video visit link: ${url} — you will be asked for your date of birth. It works until ${until}.`
+        });
+      } catch (err) {
+        audit.record({ action: 'telehealth.link.send', outcome: 'failure', userId: user.id, target: target(link.visit_id), detail: { ...detail, reason: 'delivery' }, ip });
+        throw new AppError('unavailable', err instanceof DeliveryError ? err.message : 'The message could not be sent. Try again, or send the link another way.');
+      }
+      audit.record({ action: 'telehealth.link.send', outcome: 'success', userId: user.id, target: target(link.visit_id), detail, ip });
+      return { sent: true, provider: deps.messages.name, to: masked };
     },
 
     revokeLink(user: SessionUser, linkId: string, ip: string): void {

@@ -6,8 +6,9 @@ import type Database from 'better-sqlite3';
  *
  * - telehealth_visits: one row per video visit (the appointment's id), with
  *   the opaque room name and the status derived from video events.
- * - telehealth_join_links: only the SHA-256 of each link's secret, and the
- *   language the join page opens in (added later: older files get the column).
+ * - telehealth_join_links: the SHA-256 of each link's secret, the secret
+ *   sealed under a key kept outside the database (link-seal.ts), and the
+ *   language the join page opens in (columns added later: older files get them).
  * - telehealth_waiting: who is in the waiting room (ticket hashed too).
  * - telehealth_participants: opaque identities minted at admit, so webhooks
  *   can be attributed (a clinician's identity maps to their user id).
@@ -85,4 +86,5 @@ export function migrateTelehealthTables(db: Database.Database): void {
   `);
   const linkColumns = db.prepare('PRAGMA table_info(telehealth_join_links)').all() as { name: string }[];
   if (!linkColumns.some((c) => c.name === 'language')) db.exec('ALTER TABLE telehealth_join_links ADD COLUMN language TEXT');
+  if (!linkColumns.some((c) => c.name === 'token_sealed')) db.exec('ALTER TABLE telehealth_join_links ADD COLUMN token_sealed TEXT');
 }

@@ -84,7 +84,8 @@ export async function startTelehealthServer(
 ): Promise<TelehealthTestServer> {
   const store = openTestStore();
   const auth = createAuthService(store.db, store.audit);
-  const clinic = createClinic(store.db, { name: 'Test clinic' });
+  // Password-only sign-in here: the second factor has its own tests.
+  const clinic = createClinic(store.db, { name: 'Test clinic', secondFactorRoles: [] });
   const hash = await hashPassword(PASSWORD);
   const ids: Record<string, string> = {};
   for (const u of users) {

@@ -11,6 +11,7 @@ import type { Audit, SessionUser, SyncService } from '../types';
 import { readJson } from '../http/body';
 import { requireUser, type RequestContext, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
+import type { HealthLinks } from './health-links';
 import { transferBundle } from './transfer-bundle';
 import type { TransferStore } from './transfer-store';
 
@@ -23,8 +24,11 @@ import type { TransferStore } from './transfer-store';
  *   (transfer-bundle.ts: the patient summary, the referral reason, the
  *   chosen signed notes) and either POSTs it to the destination's
  *   `/fhir/R4` with the key the destination issued, or, with
- *   `download: true`, answers it as a .json file. Audited as `transfer.send`
- *   / `transfer.download` with counts, never content. A device that was
+ *   `download: true`, answers it as a .json file, or, with `print: true`,
+ *   answers it with a SMART Health Link for the printed QR code
+ *   (health-links.ts: the document encrypted, fetched once, expiring).
+ *   Audited as `transfer.send` / `transfer.download` / `transfer.print`
+ *   with counts, never content. A device that was
  *   offline queues the request in the chart (transfer-outbox-doc.ts) and
  *   makes it on reconnect, with the same `transferId`: the destination
  *   stages a record it already has only once, so a repeat is harmless.
@@ -44,6 +48,10 @@ export interface TransferDeps {
   patients: Pick<PatientProjection, 'list'>;
   audit: Audit;
   clinicName(clinicId: string): string | null;
+  /** Printed transfers' QR links. */
+  links: HealthLinks;
+  /** The origin other systems reach this server at (OUTPOST_PUBLIC_URL); default: from the request. */
+  publicUrl?: string;
   /** Replaceable in tests. */
   fetch?: typeof fetch;
   sendTimeoutMs?: number;
@@ -92,6 +100,7 @@ interface TransferRequest {
   reason: string;
   noteIds: string[];
   download: boolean;
+  print: boolean;
 }
 
 function parseRequest(body: unknown): TransferRequest {
@@ -103,11 +112,12 @@ function parseRequest(body: unknown): TransferRequest {
   const noteIds = Array.isArray(b.noteIds) ? b.noteIds : [];
   if (noteIds.length > MAX_NOTES || !noteIds.every((n) => typeof n === 'string' && n.length <= 64)) details.push({ path: 'noteIds', message: 'A list of note ids' });
   const download = b.download === true;
+  const print = b.print === true;
   const destinationId = typeof b.destinationId === 'string' ? b.destinationId : undefined;
-  if (!download && !destinationId) details.push({ path: 'destinationId', message: 'Choose a destination' });
+  if (!download && !print && !destinationId) details.push({ path: 'destinationId', message: 'Choose a destination' });
   if (details.length) throw new AppError('invalid', 'The transfer request is not complete', details);
   const transferId = typeof b.transferId === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(b.transferId) ? b.transferId : undefined;
-  return { destinationId, reason, noteIds: noteIds as string[], download, ...(transferId ? { transferId } : {}) };
+  return { destinationId, reason, noteIds: noteIds as string[], download, print, ...(transferId ? { transferId } : {}) };
 }
 
 function counts(bundle: Record<string, unknown>): Record<string, number> {
@@ -151,6 +161,13 @@ export function transferRoutes(deps: TransferDeps): Route[] {
           requester: { name: user.name }
         });
         const detail = { resources: counts(bundle), notes: req.noteIds.length, ...(req.transferId ? { transferId: req.transferId } : {}) };
+        if (req.print) {
+          const origin = deps.publicUrl?.replace(/\/+$/, '') ?? `${(ctx.req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${ctx.req.headers.host ?? 'localhost'}`;
+          const link = await deps.links.create({ clinicId: user.clinicId, patientId, createdBy: user.id, bundle, baseUrl: origin, label: `Referral from ${deps.clinicName(user.clinicId) ?? 'the clinic'}` });
+          audit.record({ action: 'transfer.print', outcome: 'success', userId: user.id, target: docName('chart', patientId), ip: ctx.ip, detail: { ...detail, link: link.id, expiresAt: link.expiresAt } });
+          sendJson(ctx.res, 200, { shlink: link.shlink, expiresAt: link.expiresAt, bundle });
+          return;
+        }
         if (req.download || !destination) {
           audit.record({ action: 'transfer.download', outcome: 'success', userId: user.id, target: docName('chart', patientId), ip: ctx.ip, detail });
           ctx.res.setHeader('Content-Disposition', `attachment; filename="patient-record-${new Date().toISOString().slice(0, 10)}.json"`);

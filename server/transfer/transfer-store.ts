@@ -77,6 +77,12 @@ export interface TransferStore {
   issueKey(clinicId: string, name: string): { id: string; key: string };
   /** The key's clinic and name, or null for an unknown or revoked key. */
   verifyKey(key: string): InboundKey | null;
+  /** The keys this clinic issued, revoked ones too (never the key itself: only its hash is kept). */
+  keys(clinicId: string): (InboundKey & { createdAt: string; revokedAt: string | null })[];
+  /** Revokes a key of this clinic at once (the next request with it is refused); false when there is no such active key. */
+  revokeKey(clinicId: string, id: string): boolean;
+  /** Removes a destination of this clinic, by id or by name; the removed one, or null. Transfers queued for it are then refused. */
+  removeDestination(clinicId: string, idOrName: string): Destination | null;
 }
 
 export function createTransferStore(db: Database.Database, now: () => Date = () => new Date()): TransferStore {
@@ -121,6 +127,21 @@ export function createTransferStore(db: Database.Database, now: () => Date = () 
       const a = Buffer.from(r.key_hash, 'hex');
       const b = Buffer.from(hashKey(key), 'hex');
       return a.length === b.length && timingSafeEqual(a, b) ? { id: r.id, clinicId: r.clinic_id, name: r.name } : null;
+    },
+    keys(clinicId) {
+      const rows = db.prepare('SELECT id, clinic_id, name, created_at, revoked_at FROM transfer_inbound_keys WHERE clinic_id = ? ORDER BY created_at, id').all(clinicId) as
+        { id: string; clinic_id: string; name: string; created_at: string; revoked_at: string | null }[];
+      return rows.map((r) => ({ id: r.id, clinicId: r.clinic_id, name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
+    },
+    revokeKey(clinicId, id) {
+      return db.prepare('UPDATE transfer_inbound_keys SET revoked_at = ? WHERE clinic_id = ? AND id = ? AND revoked_at IS NULL').run(now().toISOString(), clinicId, id).changes === 1;
+    },
+    removeDestination(clinicId, idOrName) {
+      const r = db.prepare('SELECT id, clinic_id, name, url FROM transfer_destinations WHERE clinic_id = ? AND (id = ? OR name = ? COLLATE NOCASE)').all(clinicId, idOrName, idOrName.trim()) as
+        { id: string; clinic_id: string; name: string; url: string }[];
+      if (r.length !== 1) return null;
+      db.prepare('DELETE FROM transfer_destinations WHERE id = ?').run(r[0].id);
+      return { id: r[0].id, clinicId: r[0].clinic_id, name: r[0].name, url: r[0].url };
     }
   };
 }

@@ -250,4 +250,39 @@ describe('transfer between two clinics', () => {
     expect(bundle.entry[0].resource.section.map((s: Json) => s.title)).toContain('Reason for referral');
     expect(audited(a, 'transfer.download')).toHaveLength(1);
   });
+
+  it('a key revoked with the admin CLI is refused at once (the sender is told), and a removed destination cannot be chosen any more', async () => {
+    // Positive control: Valley Clinic takes the record while its key is active.
+    expect(await transfer('Valley Clinic')).toMatchObject({ state: 'delivered' });
+    const keys = await admin(b, ['list-transfer-keys', '--clinic', 'Valley Clinic']);
+    const hill = keys.filter((l) => l.includes('  active   Hill Clinic'));
+    expect(hill).toHaveLength(1);
+    const keyId = hill[0].split(' ')[0];
+
+    // Revoked while B runs: the next transfer is refused by B, and A says so.
+    expect((await admin(b, ['revoke-transfer-key', '--clinic', 'Valley Clinic', '--key-id', keyId]))[0]).toBe(
+      `Revoked transfer key ${keyId} of "Valley Clinic": records sent with it are refused from now on`
+    );
+    const deniedBefore = audited(b, 'authz.denied').length;
+    const res = await post(a.url, `/api/patients/${patientA}/transfer`, cookieA, { destinationId: await destination('Valley Clinic'), reason: 'Follow-up', noteIds: [] });
+    expect(res.status).toBe(403);
+    expect((await json(res)).error.message).toBe('Valley Clinic did not accept the record (HTTP 401).');
+    expect(audited(b, 'authz.denied').slice(deniedBefore)).toEqual([{ outcome: 'failure', target: 'fhir-import', detail: { reason: 'transfer-key-invalid' } }]);
+    expect(audited(a, 'transfer.send').at(-1)).toMatchObject({ outcome: 'failure', detail: { status: 401 } });
+    expect((await admin(b, ['list-transfer-keys', '--clinic', 'Valley Clinic'])).find((l) => l.startsWith(keyId))).toContain(' revoked  Hill Clinic  (issued ');
+    // A second revoke of the same key is a mistake the CLI names.
+    const again: string[] = [];
+    expect(await runAdmin(['revoke-transfer-key', '--clinic', 'Valley Clinic', '--key-id', keyId], b.dataDir, { out: (l) => again.push(l), askPassword: async () => '' })).toBe(2);
+    expect(again[0]).toBe(`Error: No active transfer key "${keyId}" of "Valley Clinic" (see list-transfer-keys)`);
+
+    // The destination removed at A: no longer listed, and its id (as a queued transfer holds it) is refused.
+    const id = await destination('Valley Clinic');
+    const clinicA = (a.db.prepare("SELECT clinic_id FROM users WHERE username = 'doc-a'").get() as { clinic_id: string }).clinic_id;
+    expect((await admin(a, ['remove-destination', '--clinic', clinicA, '--destination', 'valley clinic']))[0]).toBe(`Removed destination "Valley Clinic" (${b.url}/fhir/R4) of "Hill Clinic"`);
+    const list = await json(await get(a.url, '/api/transfer/destinations', cookieA));
+    expect(list.destinations.map((d: Json) => d.name)).toEqual(['Lake Clinic']);
+    const gone = await post(a.url, `/api/patients/${patientA}/transfer`, cookieA, { destinationId: id, reason: 'Follow-up', noteIds: [] });
+    expect(gone.status).toBe(404);
+    expect(audited(a, 'transfer.configure').at(-1)).toMatchObject({ target: `destination:${id}`, detail: { removed: true } });
+  });
 });

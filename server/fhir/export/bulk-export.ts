@@ -66,7 +66,16 @@ const NOT_IN_PATIENT_COMPARTMENT = new Set(['Organization', 'Practitioner', 'Pra
 
 export interface ExportRequest {
   clinicId: string;
-  userId: string;
+  /**
+   * Who may see the job, its status and files: `user:<id>` for a staff
+   * member, `client:<id>` for a SMART backend client, so that no other
+   * user or client can read them.
+   */
+  owner: string;
+  /** The staff member who started it (null for an API client). */
+  userId: string | null;
+  /** The API client that started it, if one did. */
+  clientId?: string;
   level: ExportLevel;
   /** The kick-off URL, echoed in the manifest. */
   request: string;
@@ -171,14 +180,14 @@ function end(stream: fs.WriteStream): Promise<void> {
 export interface BulkExporter {
   /** Starts a job; throws TooManyExports when the clinic has its share running. */
   start(req: ExportRequest): ExportJob;
-  /** The job, only for the user who started it (anyone else: null). */
-  get(id: string, userId: string): ExportJob | null;
+  /** The job, only for the owner who started it (anyone else: null). */
+  get(id: string, owner: string): ExportJob | null;
   /** Stops a running job or forgets a finished one, and deletes its files; false when there is no such job of this user. */
-  remove(id: string, userId: string): boolean;
+  remove(id: string, owner: string): boolean;
   /** Settles when the job's background work has ended (tests, close). */
   settled(id: string): Promise<void>;
-  /** Path of a finished job's file, only for the user who started it. */
-  file(id: string, userId: string, name: string): { path: string; file: ExportFile } | null;
+  /** Path of a finished job's file, only for the owner who started it. */
+  file(id: string, owner: string, name: string): { path: string; file: ExportFile } | null;
   /** Stops every job and deletes every file. */
   close(): Promise<void>;
 }
@@ -316,16 +325,16 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
       );
       return job;
     },
-    get(id, userId) {
+    get(id, owner) {
       const s = jobs.get(id);
-      return s && !s.cancelled && s.job.userId === userId ? s.job : null;
+      return s && !s.cancelled && s.job.owner === owner ? s.job : null;
     },
     settled(id) {
       return jobs.get(id)?.run ?? Promise.resolve();
     },
-    remove(id, userId) {
+    remove(id, owner) {
       const s = jobs.get(id);
-      if (!s || s.cancelled || s.job.userId !== userId) return false;
+      if (!s || s.cancelled || s.job.owner !== owner) return false;
       s.cancelled = true;
       jobs.delete(id);
       if (s.timer) clearTimeout(s.timer);
@@ -333,9 +342,9 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
       if (s.job.state !== 'running') removeFiles(id);
       return true;
     },
-    file(id, userId, name) {
+    file(id, owner, name) {
       const s = jobs.get(id);
-      if (!s || s.cancelled || s.job.userId !== userId || s.job.state !== 'done') return null;
+      if (!s || s.cancelled || s.job.owner !== owner || s.job.state !== 'done') return null;
       const file = [...s.job.files, ...(s.job.errors ? [s.job.errors] : [])].find((f) => f.name === name);
       return file ? { path: path.join(dirOf(id), file.name), file } : null;
     },

@@ -494,6 +494,49 @@ describe('$everything and a Synthea round trip', () => {
     for (const e of b.entry) expect(structuralProblems(e.resource)).toEqual([]);
   });
 
+  it('$everything right after each write holds it (new rows, a compaction between reads, an entry entered in error), and stays this clinic\'s', async () => {
+    const pid = '7e1f3a5c-2d4e-4f8a-9b1c-2d3e4f5a6b70';
+    const actor = { id: ids.doc, name: 'Dr Doc' };
+    const writer = new Y.Doc();
+    const patient = new Y.Doc();
+    initPatientDoc(patient, pid, { family: 'Writes', given: ['Many'], birthDate: '1970-01-01', gender: 'female' }, actor, 'OP-W');
+    initChartDoc(writer, pid);
+    await app.sync.applyServerUpdate(`patient:${pid}`, clinicId, Y.encodeStateAsUpdate(patient), ids.doc, 'seed');
+    let sent = Y.encodeStateVector(new Y.Doc());
+    /** Stores what the writer did since the last call, as one row of the log. */
+    const store = async () => {
+      await app.sync.applyServerUpdate(`chart:${pid}`, clinicId, Y.encodeStateAsUpdate(writer, sent), ids.doc, 'seed');
+      sent = Y.encodeStateVector(writer);
+    };
+    const condition = (id: string, text: string) =>
+      putEntry(writer, 'conditions', id, { resourceType: 'Condition', code: { text }, clinicalStatus: 'active', verificationStatus: 'confirmed', onsetDate: '2026-01-01', abatementDate: '', note: '', recordedDate: '2026-01-01' }, actor);
+    const conditions = async () =>
+      (await search(`Patient/${pid}/$everything`)).entry
+        .filter((e: Json) => e.resource.resourceType === 'Condition')
+        .map((e: Json) => `${e.resource.code.text} ${e.resource.verificationStatus.coding[0].code}`)
+        .sort();
+    const C1 = 'c7000000-0000-4000-8000-000000000001';
+    const C2 = 'c7000000-0000-4000-8000-000000000002';
+    const C3 = 'c7000000-0000-4000-8000-000000000003';
+    condition(C1, 'Asthma');
+    await store();
+    expect(await conditions()).toEqual(['Asthma confirmed']);
+    // One row after the read: applied to the chart read before.
+    condition(C2, 'Eczema');
+    await store();
+    expect(await conditions()).toEqual(['Asthma confirmed', 'Eczema confirmed']);
+    // Two rows: the store folds them into a new snapshot when it lets the document go.
+    condition(C3, 'Migraine');
+    await store();
+    markEnteredInError(writer, 'conditions', C1, 'Wrong patient', actor);
+    await store();
+    expect(await conditions()).toEqual(['Asthma entered-in-error', 'Eczema confirmed', 'Migraine confirmed']);
+    // Unchanged: the same answer again.
+    expect(await conditions()).toEqual(['Asthma entered-in-error', 'Eczema confirmed', 'Migraine confirmed']);
+    // Read just now by this clinic: another clinic still gets 404.
+    expect((await get(`/fhir/R4/Patient/${pid}/$everything`, southDoc)).status).toBe(404);
+  });
+
   it('the structural check catches a broken resource (control)', () => {
     expect(structuralProblems({ resourceType: 'Observation', id: 'x', code: { text: 'a' }, category: [] })).toEqual(['Observation.category (empty)', 'Observation.status', 'Observation.category 0..*']);
   });

@@ -15,12 +15,32 @@ const loginSchema = z.object({
   deviceId: z.string().max(64).refine(isDeviceId, 'Not a device id').optional()
 });
 
+const pendingSchema = z.object({ pendingToken: z.string().min(1, 'The sign-in has no pending step').max(200) });
+const codeSchema = z.string().trim().regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app');
+const verifySchema = z.union([
+  pendingSchema.extend({ code: codeSchema }).strict(),
+  pendingSchema.extend({ recoveryCode: z.string().trim().min(1, 'Enter a recovery code').max(40) }).strict()
+]);
+const pendingCodeSchema = pendingSchema.extend({ code: codeSchema });
+const sessionCodeSchema = z.object({ code: codeSchema });
+
 /** The user as the app sees it (the session id stays on the server). */
 export function publicUser(u: SessionUser) {
   return { id: u.id, username: u.username, name: u.name, roles: u.roles, clinicId: u.clinicId, clinicName: u.clinicName };
 }
 
-export function authRoutes(auth: AuthService): Route[] {
+/** The clinic's settings the app applies while this user is signed in (admin/clinic-settings.ts). */
+export interface UserClinicSettings {
+  idleLockMinutes: number;
+}
+
+/**
+ * Sign-in, who-am-I and sign-out. `clinicSettings` adds the user's clinic's
+ * settings to the answers (the app seals them with the profile, so an
+ * offline unlock applies them too); without it the answer is the user alone.
+ */
+export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string) => UserClinicSettings): Route[] {
+  const withSettings = (u: SessionUser) => ({ ...publicUser(u), ...(clinicSettings ? { clinicSettings: clinicSettings(u.clinicId) } : {}) });
   return [
     {
       method: 'POST',
@@ -29,15 +49,81 @@ export function authRoutes(auth: AuthService): Route[] {
         const body = parseWith(loginSchema, await readJson(req, 16 * 1024));
         const device = body.deviceId ? { id: body.deviceId.toLowerCase(), userAgent: summariseUserAgent(req.headers['user-agent']) } : null;
         const result = await auth.login(body.username, body.password, ip, device);
+        if (result.kind === 'session') {
+          res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
+          sendJson(res, 200, { user: withSettings(result.user) });
+          return;
+        }
+        // Password accepted; no session yet: the second step (or an enrolment) comes first.
+        sendJson(res, 200, { secondFactor: result.kind === 'enrol' ? 'enrol' : 'code', pendingToken: result.pendingToken, expiresInSeconds: result.expiresInSeconds });
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/login/second-factor',
+      async handler({ req, res, ip }) {
+        const body = parseWith(verifySchema, await readJson(req, 4 * 1024));
+        const proof = 'code' in body ? { code: body.code } : { recoveryCode: body.recoveryCode };
+        const result = auth.verifySecondFactor(body.pendingToken, proof, ip);
         res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
-        sendJson(res, 200, { user: publicUser(result.user) });
+        sendJson(res, 200, { user: withSettings(result.user) });
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/login/enrol',
+      async handler({ req, res, ip }) {
+        const body = parseWith(pendingSchema, await readJson(req, 4 * 1024));
+        sendJson(res, 200, auth.beginPendingEnrolment(body.pendingToken, ip));
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/login/enrol/confirm',
+      async handler({ req, res, ip }) {
+        const body = parseWith(pendingCodeSchema, await readJson(req, 4 * 1024));
+        const result = auth.confirmPendingEnrolment(body.pendingToken, body.code, ip);
+        res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
+        sendJson(res, 200, { user: withSettings(result.user), recoveryCodes: result.recoveryCodes });
+      }
+    },
+    {
+      method: 'GET',
+      path: '/api/auth/second-factor',
+      handler(ctx) {
+        sendJson(ctx.res, 200, auth.secondFactorStatus(requireUser(ctx)));
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/second-factor/enrol',
+      handler(ctx) {
+        sendJson(ctx.res, 200, auth.beginEnrolment(requireUser(ctx), ctx.ip));
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/second-factor/enrol/confirm',
+      async handler(ctx) {
+        const user = requireUser(ctx);
+        const body = parseWith(sessionCodeSchema, await readJson(ctx.req, 4 * 1024));
+        sendJson(ctx.res, 200, { recoveryCodes: auth.confirmEnrolment(user, body.code, ctx.ip) });
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/auth/second-factor/recovery-codes',
+      async handler(ctx) {
+        const user = requireUser(ctx);
+        const body = parseWith(sessionCodeSchema, await readJson(ctx.req, 4 * 1024));
+        sendJson(ctx.res, 200, { recoveryCodes: auth.regenerateRecoveryCodes(user, body.code, ctx.ip) });
       }
     },
     {
       method: 'GET',
       path: '/api/auth/me',
       handler(ctx) {
-        sendJson(ctx.res, 200, { user: publicUser(requireUser(ctx)) });
+        sendJson(ctx.res, 200, { user: withSettings(requireUser(ctx)) });
       }
     },
     {

@@ -5,7 +5,9 @@ import { AppError } from '../../../src/lib/domain/errors';
 import type { Role } from '../../../src/lib/domain/roles';
 import { TooManyExports, type BulkExporter, type ExportJob, type ExportLevel } from '../../fhir/export/bulk-export';
 import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
-import type { Audit, SessionUser } from '../../types';
+import type { BearerResult } from '../../smart/smart-routes';
+import { permits } from '../../smart/scopes';
+import type { Audit } from '../../types';
 import { requireUser, type RequestContext, type Route } from '../context';
 
 /**
@@ -33,6 +35,17 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * patients are refused (403, audited authz.denied). A job, its status and its
  * files belong to the user who started it; anyone else gets 404.
  *
+ * SMART backend clients (smart/smart-routes.ts) export with
+ * `Authorization: Bearer <token>` instead of a session: their own clinic
+ * only (another clinic's Group is 404, as for staff), and only the types
+ * their scopes let them read (`r`): `system/*.rs` exports everything,
+ * `system/Patient.rs` only Patient files. A token without read on any type
+ * is 403; a `_type` naming a type outside the scopes is 403 (never a file
+ * silently left out). A client's job belongs to that client: another
+ * client, or any staff member, gets 404 on its status and files. A bearer
+ * token that is unknown, expired or of a disabled client is 401, even with
+ * a session. Everything a client does is audited with its client id.
+ *
  * Audited as `fhir.export`: the kick-off (level, types, whether _since was
  * given), the end of the job (patients and resources per type), each file
  * download (type, count) and a cancel, with counts only, never patient data.
@@ -43,6 +56,18 @@ import { requireUser, type RequestContext, type Route } from '../context';
 export interface FhirBulkDeps {
   exporter: BulkExporter;
   audit: Audit;
+  /** Resolves `Authorization: Bearer` (smart-routes.ts); without it only sessions are accepted. */
+  bearer?: (req: RequestContext['req']) => BearerResult;
+}
+
+/** Who exports: a staff member or an API client, and the owner key its jobs are kept under. */
+interface Exporter {
+  clinicId: string;
+  owner: string;
+  userId: string | null;
+  clientId?: string;
+  /** A client's granted scopes; undefined for staff (their role decides). */
+  scopes?: string[];
 }
 
 const EXPORT_ROLES: readonly Role[] = ['clinician', 'admin'];
@@ -63,20 +88,55 @@ function baseUrl(ctx: RequestContext): string {
 export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
   const { exporter, audit } = deps;
 
-  function authorize(ctx: RequestContext): SessionUser {
+  function authorize(ctx: RequestContext): Exporter {
+    const bearer = deps.bearer?.(ctx.req) ?? { kind: 'none' };
+    if (bearer.kind === 'invalid') {
+      ctx.res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
+      throw new OperationOutcomeError(401, [{ severity: 'error', code: 'login', diagnostics: 'The access token is not valid (unknown, expired or revoked)' }]);
+    }
+    if (bearer.kind === 'client') {
+      const c = bearer.client;
+      return { clinicId: c.clinicId, owner: `client:${c.clientId}`, userId: null, clientId: c.clientId, scopes: c.scopes };
+    }
     const user = requireUser(ctx);
     if (!user.roles.some((r) => EXPORT_ROLES.includes(r))) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'fhir:$export', ip: ctx.ip, detail: { reason: 'role' } });
       throw new AppError('forbidden', 'Only clinicians and administrators may export the clinic\'s records.');
     }
-    return user;
+    return { clinicId: user.clinicId, owner: `user:${user.id}`, userId: user.id };
+  }
+
+  /** Audit detail naming the client, when a client asked. */
+  const clientDetail = (who: Exporter) => (who.clientId ? { clientId: who.clientId } : {});
+
+  /**
+   * The types a client may export: null for every type (a `*` scope with
+   * read), else those its scopes let it read. Staff: null. A `_type` list is
+   * checked against them; a type outside is refused, not silently dropped.
+   */
+  function scopeTypes(ctx: RequestContext, who: Exporter, asked: string[] | null): string[] | null {
+    if (!who.scopes) return asked;
+    const deny = (diagnostics: string, detail: Record<string, unknown>) => {
+      audit.record({ action: 'authz.denied', outcome: 'failure', userId: null, target: 'fhir:$export', ip: ctx.ip, detail: { reason: 'scope', clientId: who.clientId, ...detail } });
+      return new OperationOutcomeError(403, [{ severity: 'error', code: 'forbidden', diagnostics }]);
+    };
+    if (permits(who.scopes, '*', 'read')) return asked;
+    const readable = (t: string) => permits(who.scopes!, t, 'read');
+    if (asked) {
+      const outside = asked.filter((t) => !readable(t));
+      if (outside.length) throw deny(`The granted scopes do not allow reading ${outside.join(', ')}`, { resourceTypes: outside });
+      return asked;
+    }
+    const named = [...new Set(who.scopes.map((s) => /^system\/([A-Z][A-Za-z]+)\./.exec(s)?.[1]).filter((t): t is string => !!t && readable(t)))];
+    if (named.length === 0) throw deny('The granted scopes do not allow reading any resource type', {});
+    return named;
   }
 
   function kickOff(level: ExportLevel) {
     return (ctx: RequestContext) => {
       const user = authorize(ctx);
       if (level === 'group' && ctx.params.id !== user.clinicId) {
-        audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'fhir:Group', ip: ctx.ip, detail: { reason: 'other-group' } });
+        audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.userId, target: 'fhir:Group', ip: ctx.ip, detail: { reason: 'other-group', ...clientDetail(user) } });
         throw notFound('No such Group on this server (the clinic is the one Group)');
       }
       const prefer = String(ctx.req.headers.prefer ?? '').split(/[,;]/).map((p) => p.trim().toLowerCase());
@@ -98,10 +158,11 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
           throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: `$export does not support the parameter ${name}`, expression: [name] }]);
         }
       }
+      types = scopeTypes(ctx, user, types);
       const base = baseUrl(ctx);
       let job: ExportJob;
       try {
-        job = exporter.start({ clinicId: user.clinicId, userId: user.id, level, request: `${base}${ctx.url.pathname.slice('/fhir/R4'.length)}${ctx.url.search}`, types, since });
+        job = exporter.start({ clinicId: user.clinicId, owner: user.owner, userId: user.userId, ...clientDetail(user), level, request: `${base}${ctx.url.pathname.slice('/fhir/R4'.length)}${ctx.url.search}`, types, since });
       } catch (err) {
         if (!(err instanceof TooManyExports)) throw err;
         ctx.res.setHeader('Retry-After', String(RETRY_AFTER_S));
@@ -110,10 +171,10 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
       audit.record({
         action: 'fhir.export',
         outcome: 'success',
-        userId: user.id,
+        userId: user.userId,
         target: `export:${job.id}`,
         ip: ctx.ip,
-        detail: { interaction: 'kick-off', level, types: types ?? 'all', since: since !== null }
+        detail: { interaction: 'kick-off', level, types: types ?? 'all', since: since !== null, ...clientDetail(user) }
       });
       ctx.res.setHeader('Content-Location', `${base}/$export-status/${job.id}`);
       sendFhir(ctx.res, 202, { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'Export started; poll the Content-Location URL' }] });
@@ -129,7 +190,7 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
       path: '/fhir/R4/$export-status/:job',
       handler(ctx) {
         const user = authorize(ctx);
-        const job = exporter.get(ctx.params.job, user.id);
+        const job = exporter.get(ctx.params.job, user.owner);
         if (!job) throw notFound('No such export job (finished jobs are kept 24 hours, and none survive a restart)');
         if (job.state === 'running') {
           ctx.res.setHeader('X-Progress', `${job.patientsDone}/${job.patientsTotal} patients`);
@@ -160,9 +221,9 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
       path: '/fhir/R4/$export-status/:job',
       handler(ctx) {
         const user = authorize(ctx);
-        const job = exporter.get(ctx.params.job, user.id);
-        if (!job || !exporter.remove(job.id, user.id)) throw notFound('No such export job');
-        audit.record({ action: 'fhir.export', outcome: 'success', userId: user.id, target: `export:${job.id}`, ip: ctx.ip, detail: { interaction: 'delete', wasRunning: job.state === 'running' } });
+        const job = exporter.get(ctx.params.job, user.owner);
+        if (!job || !exporter.remove(job.id, user.owner)) throw notFound('No such export job');
+        audit.record({ action: 'fhir.export', outcome: 'success', userId: user.userId, target: `export:${job.id}`, ip: ctx.ip, detail: { interaction: 'delete', wasRunning: job.state === 'running', ...clientDetail(user) } });
         ctx.res.statusCode = 202;
         ctx.res.end();
       }
@@ -172,7 +233,7 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
       path: '/fhir/R4/$export-file/:job/:file',
       async handler(ctx) {
         const user = authorize(ctx);
-        const found = exporter.file(ctx.params.job, user.id, ctx.params.file);
+        const found = exporter.file(ctx.params.job, user.owner, ctx.params.file);
         if (!found) throw notFound('No such export file');
         let stream: fs.ReadStream;
         try {
@@ -187,10 +248,10 @@ export function fhirBulkRoutes(deps: FhirBulkDeps): Route[] {
         audit.record({
           action: 'fhir.export',
           outcome: 'success',
-          userId: user.id,
+          userId: user.userId,
           target: `export:${ctx.params.job}`,
           ip: ctx.ip,
-          detail: { interaction: 'download', resourceType: found.file.type, count: found.file.count }
+          detail: { interaction: 'download', resourceType: found.file.type, count: found.file.count, ...clientDetail(user) }
         });
         ctx.res.statusCode = 200;
         ctx.res.setHeader('Content-Type', 'application/fhir+ndjson');

@@ -13,7 +13,8 @@ import type { FhirStore } from '../../fhir/fhir-store';
 import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
 import type { BearerResult } from '../../smart/smart-routes';
 import { permits } from '../../smart/scopes';
-import type { Audit, SessionUser, SyncService } from '../../types';
+import type { AccessGate, Audit, SessionUser, SyncService } from '../../types';
+import { resourceInCategories } from '../../access/restriction-categories';
 import type { Role } from '../../../src/lib/domain/roles';
 import { requireUser, type RequestContext, type Route } from '../context';
 
@@ -46,12 +47,12 @@ import { requireUser, type RequestContext, type Route } from '../context';
  * Patient and holds only the types the client may read; `$summary` needs `r`
  * on Patient and on every type a summary may list (SUMMARY_TYPES), else 403,
  * so that no section is left out unnoticed. A type outside the scopes is 403.
- * Bulk `$export` (fhir-bulk-routes.ts) takes staff sessions only. Their reads are audited with the client id (no user id). A
+ * Bulk `$export` (fhir-bulk-routes.ts) takes the same tokens. Their reads are audited with the client id (no user id). A
  * bearer token that is unknown, expired or of a disabled client is 401
  * (`WWW-Authenticate: Bearer error="invalid_token"`), even with a session.
  */
 export interface FhirReadDeps {
-  sync: Pick<SyncService, 'readState' | 'changes'>;
+  sync: Pick<SyncService, 'readState' | 'readStoredSince' | 'changes'>;
   store: Pick<FhirStore, 'kept'>;
   index: ResourceIndex;
   audit: Audit;
@@ -62,6 +63,8 @@ export interface FhirReadDeps {
   tokenEndpoint?: (req: RequestContext['req']) => string;
   /** The clinic's name, for the Organization that authors a patient summary. */
   clinicName(clinicId: string): string | null;
+  /** Patient restrictions: resources coded in a category hidden from the reader are left out (server/access/). */
+  access?: Pick<AccessGate, 'hiddenCategories'>;
 }
 
 /**
@@ -146,8 +149,13 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
 
   /** The document's stored state; a document of another clinic is answered 404 (and audited). */
   async function loadState(name: string, user: Reader, ctx: RequestContext, type: string): Promise<Uint8Array | null> {
+    return refuseOtherClinic(name, user, ctx, type, () => sync.readState(name, user.clinicId));
+  }
+
+  /** Runs a read of a stored document; a document of another clinic is answered 404 (and audited). */
+  async function refuseOtherClinic<T>(name: string, user: Reader, ctx: RequestContext, type: string, read: () => Promise<T>): Promise<T> {
     try {
-      return await sync.readState(name, user.clinicId);
+      return await read();
     } catch (err) {
       if (err instanceof AppError && err.code === 'forbidden') {
         audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.userId, target: name, ip: ctx.ip, detail: { reason: 'other-clinic', resourceType: type, ...who(user).clientDetail } });
@@ -171,12 +179,28 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     if (!patient) throw notFound('No such patient in this clinic');
     if (!clinical) return { patient, chart: [] };
     const name = docName('chart', patientId);
-    const chartState = await loadState(name, user, ctx, type);
-    if (!chartState) return { patient, chart: [] };
-    const { resources, fresh } = cache.get(`${user.clinicId}/${name}`, chartState, (doc) => chartToFhir(doc, patientId));
+    // Only the rows written since this chart was last decoded are read and applied (record-cache.ts).
+    const mapped = await refuseOtherClinic(name, user, ctx, type, () =>
+      cache.get(`${user.clinicId}/${name}`, (afterSeq) => sync.readStoredSince(name, user.clinicId, afterSeq), (doc) => chartToFhir(doc, patientId))
+    );
+    if (!mapped) return { patient, chart: [] };
+    const { resources, fresh } = mapped;
     // A cached mapping was indexed when it was made.
     if (fresh) index.record(user.clinicId, patientId, resources);
-    return { patient, chart: resources };
+    return { patient, chart: withoutRestricted(user, patientId, resources) };
+  }
+
+  /**
+   * The resources a patient restricted are left out for a reader the
+   * restriction does not name (an API client is never named); a running
+   * break-glass grant sees them. The restricted notes themselves live in
+   * `restricted:<patient>`, which this API does not serve.
+   */
+  function withoutRestricted(user: Reader, patientId: string, resources: FhirResource[]): FhirResource[] {
+    if (!deps.access) return resources;
+    const hidden = deps.access.hiddenCategories(user.userId ?? '', patientId);
+    if (hidden.length === 0) return resources;
+    return resources.filter((r) => !resourceInCategories(r as { code?: unknown }, hidden));
   }
 
   /** Brings the index up to the charts changed since it was last brought up to date. */
@@ -236,7 +260,10 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         const base = baseUrl(ctx);
         // A client gets the types its scopes let it read; staff (chart access checked above) everything.
         const readable = (r: { resourceType: string }) => allows(user, r.resourceType, 'read');
-        const kept = deps.store.kept(user.clinicId, patientId).filter((k) => readable(k.resource as { resourceType: string }));
+        const hidden = deps.access?.hiddenCategories(user.userId ?? '', patientId) ?? [];
+        const kept = deps.store
+          .kept(user.clinicId, patientId)
+          .filter((k) => readable(k.resource as { resourceType: string }) && !resourceInCategories(k.resource as { code?: unknown }, hidden));
         const entry = [
           { fullUrl: `${base}/Patient/${patient.id}`, resource: patient, search: { mode: 'match' } },
           ...chart.filter(readable).map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),

@@ -47,6 +47,10 @@ export function fhirRoutes(importer: FhirImporter, audit: Audit, verifyKey?: (ke
       path: '/fhir/R4',
       async handler(ctx) {
         const sender = keyCaller(ctx, verifyKey);
+        if (!sender && !ctx.user && /^Bearer otk_/.test(String(ctx.req.headers.authorization ?? ''))) {
+          // A transfer key that is unknown or was revoked: refused, and the refusal kept (never the key).
+          audit.record({ action: 'authz.denied', outcome: 'failure', userId: null, target: 'fhir-import', ip: ctx.ip, detail: { reason: 'transfer-key-invalid' } });
+        }
         const user = sender ?? requireUser(ctx);
         if (!user.roles.some((r) => IMPORT_ROLES.includes(r))) {
           audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'fhir-import', ip: ctx.ip });

@@ -4,7 +4,8 @@ import type { Route } from '../context';
 export interface ConfigInfo {
   demo: () => boolean;
   clinicName: () => string | null;
-  idleLockMinutes: number;
+  /** The idle lock before sign-in: the one clinic's setting, else the server's default. */
+  idleLockMinutes: () => number;
   videoConfigured: boolean;
   version: string;
 }
@@ -20,7 +21,7 @@ export function healthRoutes(config: ConfigInfo): Route[] {
         sendJson(res, 200, {
           demo: config.demo(),
           clinicName: config.clinicName(),
-          idleLockMinutes: config.idleLockMinutes,
+          idleLockMinutes: config.idleLockMinutes(),
           video: { configured: config.videoConfigured },
           version: config.version
         })

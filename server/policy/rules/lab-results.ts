@@ -17,6 +17,15 @@ import { isRecord, locate, sameValue, valueOf } from '../node-values';
  *   it does not know), and its text stays within the limit.
  *
  * Checked when an entry is created or its code or value changes.
+ *
+ * Reviews (domain/result-review.ts), checked whenever one is written:
+ * - `lab.review-role` (refuse): only a clinician marks a result reviewed;
+ *   the review stands for the clinician's judgement on the result.
+ * - `lab.review-fields` (refuse): a review is written whole (`reviewedAt`,
+ *   `reviewedBy`, `reviewedById`, each a non-empty string) on a laboratory
+ *   result. The provenance rule holds the id and name to the author and
+ *   the time to the clock; the policy table keeps a recorded review from
+ *   changing or being removed.
  */
 
 const WATCHED = ['code', 'valueQuantity', 'valueCodeableConcept', 'valueString', 'referenceRange', 'interpretation', 'notInCatalogue'];
@@ -27,6 +36,25 @@ function loincCode(code: unknown): string | undefined {
   if (!isRecord(code) || !Array.isArray(code.coding)) return undefined;
   const c = code.coding.find((x) => isRecord(x) && x.system === LOINC && typeof x.code === 'string');
   return isRecord(c) ? (c.code as string) : undefined;
+}
+
+const REVIEW_FIELDS = ['reviewedAt', 'reviewedBy', 'reviewedById'];
+
+export function resultReviewRule(input: RuleInput): RuleOutput {
+  const { change, author } = input;
+  const { before, after } = change;
+  if (!after || REVIEW_FIELDS.every((f) => sameValue(valueOf(before, f), valueOf(after, f)))) return {};
+  if (author.kind === 'server' && author.origin !== 'import') return {};
+  const out: Violation[] = [];
+  const at = locate(change.root, change.key, ['reviewedAt']);
+  if (!author.roles.includes('clinician')) out.push({ rule: 'lab.review-role', action: 'refuse', at, message: 'Only a clinician marks a result reviewed' });
+  const whole = REVIEW_FIELDS.every((f) => {
+    const v = valueOf(after, f);
+    return typeof v === 'string' && v.trim().length > 0;
+  });
+  if (!whole) out.push({ rule: 'lab.review-fields', action: 'refuse', at, message: 'A review names who reviewed the result and when' });
+  else if (valueOf(after, 'category') !== 'laboratory') out.push({ rule: 'lab.review-fields', action: 'refuse', at, message: 'Only a laboratory result is marked reviewed' });
+  return { violations: out };
 }
 
 export function labResultsRule(input: RuleInput): RuleOutput {

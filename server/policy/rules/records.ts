@@ -1,3 +1,4 @@
+import { isClinicDocKind } from '../../../src/lib/domain/doc-names';
 import type { RuleInput, RuleOutput, Violation } from '../policy-types';
 import { diffNodes, fieldsOf, locate, valueOf } from '../node-values';
 
@@ -31,9 +32,10 @@ export function metaRule(input: RuleInput): RuleOutput {
   const refuse = (f: string, message: string) => out.push({ rule: 'meta.identity', action: 'refuse', at: at(f), message });
   const kind = valueOf(change.after, 'kind');
   if (kind !== undefined && kind !== doc.kind) refuse('kind', 'The document kind is the one its name says');
-  const idField = doc.kind === 'schedule' ? 'clinicId' : 'patientId';
+  const clinicLevel = isClinicDocKind(doc.kind);
+  const idField = clinicLevel ? 'clinicId' : 'patientId';
   const id = valueOf(change.after, idField);
-  const own = doc.kind === 'schedule' ? doc.name.slice('schedule:'.length) : doc.patientId;
+  const own = clinicLevel ? doc.name.slice(doc.name.indexOf(':') + 1) : doc.patientId;
   if (id !== undefined && id !== own) refuse(idField, 'The document names its own patient or clinic');
   const version = valueOf(change.after, 'schemaVersion');
   if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 0)) {

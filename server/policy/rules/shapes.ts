@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ALLERGY_CATEGORIES, ALLERGY_CRITICALITIES, REACTION_SEVERITIES } from '../../../src/lib/domain/chart';
 import { appointmentTypeSchema, availabilitySchema, providerSchema } from '../../../src/lib/domain/scheduling';
 import { ORDER_CATEGORIES, ORDER_PRIORITIES, ORDER_STATUSES } from '../../../src/lib/domain/orders';
+import { TEMPLATE_STATUSES } from '../../../src/lib/domain/visit-templates';
 import { SEND_STATES } from '../../../src/lib/chart/pharmacy-send-doc';
 import type { RuleInput, RuleOutput, Violation } from '../policy-types';
 import { diffNodes, locate } from '../node-values';
@@ -73,7 +74,10 @@ const CHART_SHAPES: Record<string, Shape> = {
     basedOn: strings,
     performer: z.array(z.object({ reference: z.string().optional(), display: z.string() })),
     kitLotNumber: z.string().max(60),
-    notInCatalogue: z.boolean()
+    notInCatalogue: z.boolean(),
+    reviewedAt: str,
+    reviewedBy: str,
+    reviewedById: str
   },
   medications: {
     medicationCodeableConcept: concept,
@@ -166,6 +170,20 @@ const SCHEDULE_SHAPES: Record<string, Shape> = {
   appointments: { providerId: str, patientId: str, typeId: str, start: str, end: str, mode: str, statusAt: str, statusBy: str, cancelReason: str }
 };
 
+const TEMPLATE_SHAPES: Record<string, Shape> = {
+  templates: {
+    name: str,
+    visitType: str,
+    subjective: str,
+    objective: str,
+    assessment: str,
+    plan: str,
+    status: z.enum(TEMPLATE_STATUSES),
+    createdById: str,
+    updatedById: str
+  }
+};
+
 /** Whole-value schemas of the schedule's keyed values (schedule-doc.ts writes them parsed by these). */
 const VALUE_SCHEMAS: Record<string, z.ZodType> = { availability: availabilitySchema, appointmentTypes: appointmentTypeSchema, providers: providerSchema };
 
@@ -180,7 +198,7 @@ export function fieldTypesRule(input: RuleInput): RuleOutput {
     if (change.after && !valueSchema.safeParse(plain(change.after)).success) refuse([], 'Not a valid schedule setting');
     return { violations: out };
   }
-  const shape = (doc.kind === 'chart' ? CHART_SHAPES : doc.kind === 'schedule' ? SCHEDULE_SHAPES : {})[change.root];
+  const shape = (doc.kind === 'chart' || doc.kind === 'restricted' ? CHART_SHAPES : doc.kind === 'schedule' ? SCHEDULE_SHAPES : doc.kind === 'templates' ? TEMPLATE_SHAPES : {})[change.root];
   if (!shape) return {};
   for (const d of diffNodes(change.before, change.after)) {
     if (!d.after) continue;

@@ -35,11 +35,16 @@ export function collection(doc: Y.Doc, name: ChartCollection): Y.Map<Entry> {
   return doc.getMap(name) as Y.Map<Entry>;
 }
 
-export function initChartDoc(doc: Y.Doc, patientId: string): void {
+/**
+ * Starts a chart, or the restricted part of one (`restricted:<patient>`,
+ * the notes and problems a patient asked to restrict): both hold the same
+ * collections, written with the same functions.
+ */
+export function initChartDoc(doc: Y.Doc, patientId: string, kind: 'chart' | 'restricted' = 'chart'): void {
   doc.transact(() => {
     const meta = metaOf(doc);
     if (meta.get('schemaVersion') === undefined) meta.set('schemaVersion', SCHEMA_VERSION);
-    meta.set('kind', 'chart');
+    meta.set('kind', kind);
     meta.set('patientId', patientId);
     for (const c of CHART_COLLECTIONS) doc.getMap(c);
   }, 'local');

@@ -207,6 +207,16 @@ export function renewMedication(doc: Y.Doc, id: string, detectedIssues: Detected
   return replace(doc, id, input, 'completed', 'Renewed', actor);
 }
 
+/**
+ * Refills an active prescription from the prescribe screen: the new request
+ * (the same drug and directions, maybe adjusted there, with the checks the
+ * caller ran again) is linked to the old one, which is marked completed.
+ */
+export function refillMedication(doc: Y.Doc, id: string, input: PrescriptionInput, actor: Actor): string {
+  if (readOne(doc, id).status !== 'active') throw new AppError('conflict', 'Only an active medication can be refilled');
+  return replace(doc, id, { ...input, priorPrescription: id }, 'completed', 'Refilled', actor);
+}
+
 /** Changes a prescription (dose, drug, directions): stops the old one with the reason and links the new one to it. */
 export function changeMedication(doc: Y.Doc, id: string, input: PrescriptionInput, reason: string, actor: Actor): string {
   const why = requireReason(reason, 'prescription is changed');

@@ -1,6 +1,7 @@
-import { expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import * as Y from 'yjs';
-import { applyTextChange, diffText, shiftCaret } from './text-binding';
+import { anchorAt, applyTextChange, diffText, insertAtAnchor, shiftCaret } from './text-binding';
+import { withSeparator } from '../domain/dictation';
 
 test.each([
   ['', 'abc', { index: 0, remove: 0, insert: 'abc' }],
@@ -62,4 +63,25 @@ test('two people typing at the same spot keep their words whole', () => {
   expect(text).toBe(b.getText('t').toString());
   expect(text).toContain(wa);
   expect(text).toContain(wb);
+});
+
+describe('insertAtAnchor', () => {
+  it('inserts where the caret was, even after a colleague typed before it', () => {
+    const doc = new Y.Doc();
+    const text = doc.getText('t');
+    text.insert(0, 'Fever. Vomiting.');
+    const anchor = anchorAt(text, 6);
+    text.insert(0, 'Day 2. ');
+    const end = insertAtAnchor(text, anchor, 'Cough.', withSeparator);
+    expect(text.toString()).toBe('Day 2. Fever. Cough. Vomiting.');
+    expect(end).toBe(20);
+  });
+
+  it('appends at the end without an anchor', () => {
+    const doc = new Y.Doc();
+    const text = doc.getText('t');
+    text.insert(0, 'Fever.');
+    insertAtAnchor(text, null, 'Cough.', withSeparator);
+    expect(text.toString()).toBe('Fever. Cough.');
+  });
 });

@@ -99,3 +99,27 @@ export function bindTextarea(el: TextareaLike, text: Y.Text, opts: { readonly?: 
     text.unobserve(onChange);
   };
 }
+
+/** A place in a shared text that moves with edits made before it (by anyone) until text is inserted there. */
+export type TextAnchor = Y.RelativePosition;
+
+/** An anchor at `index` (clamped to the text), e.g. the caret when dictation began. */
+export function anchorAt(text: Y.Text, index: number): TextAnchor {
+  return Y.createRelativePositionFromTypeIndex(text, Math.max(0, Math.min(index, text.length)));
+}
+
+/**
+ * Inserts `value` where `anchor` now is (at the end when there is no anchor
+ * or it no longer resolves), with `separate` choosing the joining space from
+ * the text before it. Returns the index after the inserted text.
+ */
+export function insertAtAnchor(text: Y.Text, anchor: TextAnchor | null, value: string, separate: (before: string, value: string) => string = (_b, v) => v): number {
+  const doc = text.doc;
+  const abs = anchor && doc ? Y.createAbsolutePositionFromRelativePosition(anchor, doc) : null;
+  const index = abs && abs.type === text ? abs.index : text.length;
+  const piece = separate(text.toString().slice(0, index), value);
+  const edit = () => text.insert(index, piece);
+  if (doc) doc.transact(edit, 'local');
+  else edit();
+  return index + piece.length;
+}

@@ -61,6 +61,10 @@ export const observationInputSchema = z.object({
   kitLotNumber: z.string().optional(),
   /** The result of a test not in the catalogue: shown as such and never range-checked. */
   notInCatalogue: z.boolean().optional(),
+  /** Who looked at the result and when (domain/result-review.ts); set once, by a clinician. */
+  reviewedAt: z.string().optional(),
+  reviewedBy: z.string().optional(),
+  reviewedById: z.string().optional(),
   ...common
 });
 export type ObservationInput = z.input<typeof observationInputSchema>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clinicOfName, docAccess, docName, parseDocName, scheduleName } from './doc-names';
+import { clinicOfName, docAccess, docName, parseDocName, scheduleName, templatesName, type DocKind } from './doc-names';
 import type { Role } from './roles';
 
 const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
@@ -15,14 +15,19 @@ describe('parseDocName', () => {
     expect(clinicOfName(parsed!)).toBe(id);
     expect(clinicOfName(parseDocName(docName('patient', id))!)).toBeNull();
   });
-  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
+  test("a clinic's templates are named by the clinic, and bound to it", () => {
+    const parsed = parseDocName(templatesName(id));
+    expect(parsed).toEqual({ kind: 'templates', clinicId: id });
+    expect(clinicOfName(parsed!)).toBe(id);
+  });
+  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
     'rejects %j',
     (name) => expect(parseDocName(name)).toBeNull()
   );
 });
 
 describe('docAccess', () => {
-  test.each<[Role[], 'patient' | 'chart' | 'schedule', string]>([
+  test.each<[Role[], DocKind, string]>([
     [['clinician'], 'patient', 'write'],
     [['clinician'], 'chart', 'write'],
     [['nurse'], 'chart', 'write'],
@@ -41,7 +46,14 @@ describe('docAccess', () => {
     [['nurse'], 'schedule', 'write'],
     [['admin'], 'schedule', 'read'],
     [['patient'], 'schedule', 'none'],
-    [[], 'schedule', 'none']
+    [[], 'schedule', 'none'],
+    // The clinic's visit templates: clinicians and administrators define them, nurses use them, the desk has no use for them.
+    [['clinician'], 'templates', 'write'],
+    [['admin'], 'templates', 'write'],
+    [['nurse'], 'templates', 'read'],
+    [['frontdesk'], 'templates', 'none'],
+    [['patient'], 'templates', 'none'],
+    [[], 'templates', 'none']
   ])('%j on %s → %s', (roles, kind, expected) => {
     expect(docAccess(roles, kind)).toBe(expected);
   });

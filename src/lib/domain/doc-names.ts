@@ -5,13 +5,25 @@ import { hasClinicalRole, type Role } from './roles';
  * access: the administrative record (`patient:`) is readable by the front
  * desk, the clinical record (`chart:`) only by clinical roles, and the
  * clinic's appointment book (`schedule:<clinicId>`) by the front desk and
- * clinical staff of that clinic.
+ * clinical staff of that clinic, the clinic's own visit templates
+ * (`templates:<clinicId>`) by its clinical staff and administrators.
+ * The part of a chart a patient asked to restrict (mental-health or HIV
+ * notes and problems) is kept in `restricted:<patientId>`, which the server
+ * opens only to the care-team members the restriction names and to
+ * emergency access (server/access/).
  */
-export const DOC_KINDS = ['patient', 'chart', 'schedule'] as const;
+export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
+/** Kinds that belong to a clinic (named by the clinic's id), not to one patient. */
+export type ClinicDocKind = 'schedule' | 'templates';
+
 /** The kinds that belong to one patient (named by the patient's id). */
-export type PatientDocKind = Exclude<DocKind, 'schedule'>;
+export type PatientDocKind = Exclude<DocKind, ClinicDocKind>;
+
+export function isClinicDocKind(kind: DocKind): kind is ClinicDocKind {
+  return kind === 'schedule' || kind === 'templates';
+}
 
 export type DocName =
   | {
@@ -20,8 +32,8 @@ export type DocName =
       patientId: string;
     }
   | {
-      kind: 'schedule';
-      /** The clinic whose appointments it holds: the name itself binds the document to that clinic. */
+      kind: ClinicDocKind;
+      /** The clinic whose appointments (or templates) it holds: the name itself binds the document to that clinic. */
       clinicId: string;
     };
 
@@ -31,14 +43,14 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
-/** Parses `patient:<uuid>` / `chart:<uuid>` / `schedule:<uuid>`; returns null for anything else. */
+/** Parses `patient:<uuid>` / `chart:<uuid>` / `restricted:<uuid>` / `schedule:<uuid>` / `templates:<uuid>`; returns null for anything else. */
 export function parseDocName(name: string): DocName | null {
   const i = name.indexOf(':');
   if (i < 0) return null;
   const kind = name.slice(0, i);
   const id = name.slice(i + 1);
   if (!(DOC_KINDS as readonly string[]).includes(kind) || !isUuid(id)) return null;
-  if (kind === 'schedule') return { kind, clinicId: id };
+  if (kind === 'schedule' || kind === 'templates') return { kind, clinicId: id };
   return { kind: kind as PatientDocKind, patientId: id };
 }
 
@@ -51,6 +63,11 @@ export function scheduleName(clinicId: string): string {
   return `schedule:${clinicId}`;
 }
 
+/** The name of a clinic's own visit templates. */
+export function templatesName(clinicId: string): string {
+  return `templates:${clinicId}`;
+}
+
 /**
  * The clinic a document belongs to by its name alone, or null when only the
  * server's records can say (patient documents are bound to the clinic that
@@ -58,7 +75,7 @@ export function scheduleName(clinicId: string): string {
  * clinic cannot claim it even before its first write.
  */
 export function clinicOfName(parsed: DocName): string | null {
-  return parsed.kind === 'schedule' ? parsed.clinicId : null;
+  return parsed.kind === 'schedule' || parsed.kind === 'templates' ? parsed.clinicId : null;
 }
 
 export type DocAccess = 'write' | 'read' | 'none';
@@ -70,11 +87,21 @@ export type DocAccess = 'write' | 'read' | 'none';
  *
  * - `patient:`  — front desk and clinical roles write; admin reads (support).
  * - `chart:`    — clinical roles only.
+ * - `restricted:` — clinical roles only, and among them only those the
+ *   patient's restriction names or who broke the glass (checked by the
+ *   server beside this, server/access/access-gate.ts).
  * - `schedule:` — front desk and clinical roles write (clinicians move their
  *   own appointments too); admin reads. It holds which patient comes when,
  *   no clinical content.
+ * - `templates:` — clinicians and administrators write (they define how the
+ *   clinic's notes start); nurses read (they use them in visits); the front
+ *   desk has no use for them.
  */
 export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
+  if (kind === 'templates') {
+    if (roles.includes('clinician') || roles.includes('admin')) return 'write';
+    return roles.includes('nurse') ? 'read' : 'none';
+  }
   if (kind === 'patient' || kind === 'schedule') {
     if (roles.includes('frontdesk') || hasClinicalRole(roles)) return 'write';
     if (roles.includes('admin')) return 'read';

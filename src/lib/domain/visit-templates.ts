@@ -1,4 +1,5 @@
-import type { NoteSection } from './chart';
+import { z } from 'zod';
+import { NOTE_SECTIONS, type NoteSection } from './chart';
 
 /**
  * Starter templates for common visit types in a rural primary-care clinic.
@@ -6,7 +7,8 @@ import type { NoteSection } from './chart';
  * is usually recorded at such a visit and leaves the finding to the
  * clinician. A template fills only sections that are still empty, so it
  * never overwrites what was typed (or what a colleague typed on another
- * device). Clinic-defined templates are not yet supported.
+ * device). A clinic adds its own (clinicTemplateInputSchema below), kept in
+ * the clinic's `templates:<clinicId>` document.
  */
 export interface VisitTemplate {
   id: string;
@@ -64,8 +66,39 @@ export const VISIT_TEMPLATES: readonly VisitTemplate[] = [
   }
 ];
 
-export function visitTemplate(id: string): VisitTemplate | undefined {
-  return VISIT_TEMPLATES.find((t) => t.id === id);
+/** A built-in template, or one of `clinic` (the clinic's active templates), by id. */
+export function visitTemplate(id: string, clinic: readonly VisitTemplate[] = []): VisitTemplate | undefined {
+  return VISIT_TEMPLATES.find((t) => t.id === id) ?? clinic.find((t) => t.id === id);
+}
+
+/**
+ * Limits of a clinic template. The server's write policy holds every write
+ * to them (server/policy/rules/templates.ts), so a template cannot grow a
+ * document every device carries without bound.
+ */
+export const TEMPLATE_LIMITS = { name: 80, visitType: 80, section: 4000 } as const;
+
+export const TEMPLATE_STATUSES = ['active', 'retired'] as const;
+export type TemplateStatus = (typeof TEMPLATE_STATUSES)[number];
+
+const sectionText = z.string().max(TEMPLATE_LIMITS.section, `A section holds at most ${TEMPLATE_LIMITS.section} characters`);
+
+/** What a clinician fills in to define (or edit) a clinic template. */
+export const clinicTemplateInputSchema = z.object({
+  name: z.string().trim().min(1, 'Give the template a name').max(TEMPLATE_LIMITS.name, `A name holds at most ${TEMPLATE_LIMITS.name} characters`),
+  visitType: z.string().trim().max(TEMPLATE_LIMITS.visitType, `A visit type holds at most ${TEMPLATE_LIMITS.visitType} characters`),
+  sections: z
+    .object(Object.fromEntries(NOTE_SECTIONS.map((s) => [s, sectionText])) as Record<NoteSection, typeof sectionText>)
+    .refine((v) => NOTE_SECTIONS.some((s) => v[s].trim() !== ''), 'Write the text of at least one section')
+});
+export type ClinicTemplateInput = z.input<typeof clinicTemplateInputSchema>;
+
+/** A clinic's own template as stored: who last changed it, and whether it is still offered. */
+export interface ClinicTemplate extends VisitTemplate {
+  visitType: string;
+  status: TemplateStatus;
+  updatedAt: string;
+  updatedBy: string;
 }
 
 /**

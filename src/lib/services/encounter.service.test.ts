@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import { addCondition, addEncounter, listConditions, markEnteredInError, noteSection, noteText, signNote } from '../chart/chart-doc';
 import { templateFill, VISIT_TEMPLATES, visitTemplate } from '../domain/visit-templates';
 import { addDiagnosis, applyVisitTemplate } from './encounter.service';
+import { listClinicTemplates, saveClinicTemplate } from '../chart/templates-doc';
 
 const dr = { id: 'u1', name: 'Dr. Test' };
 const HTN = { code: 'I10', title: 'Essential (primary) hypertension' };
@@ -78,6 +79,17 @@ describe('visit templates', () => {
     });
     // A second template finds nothing empty.
     expect(applyVisitTemplate(doc, id, 'diabetes')).toEqual([]);
+  });
+
+  it("a clinic's own template fills only the empty sections too, and is found only when offered", () => {
+    const { doc, id } = visit();
+    const templatesDoc = new Y.Doc();
+    const tid = saveClinicTemplate(templatesDoc, { name: 'Malaria follow-up', visitType: 'Follow-up', sections: { subjective: 'Fever since last visit: ', objective: 'Temperature: ', assessment: '', plan: 'Next review: ' } }, dr);
+    const clinic = listClinicTemplates(templatesDoc);
+    noteSection(doc, id, 'subjective').insert(0, 'No fever for 2 days');
+    expect(() => applyVisitTemplate(doc, id, tid)).toThrow('Unknown visit template');
+    expect(applyVisitTemplate(doc, id, tid, clinic)).toEqual(['objective', 'plan']);
+    expect(noteText(doc, id)).toEqual({ subjective: 'No fever for 2 days', objective: 'Temperature: ', assessment: '', plan: 'Next review: ' });
   });
 
   it('are refused on a signed note and for an unknown template', () => {

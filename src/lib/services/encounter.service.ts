@@ -3,7 +3,7 @@ import { addCondition, listConditions, noteLifecycle, noteSection, noteText } fr
 import type { Actor, NoteSection } from '../domain/chart';
 import { AppError } from '../domain/errors';
 import { ICD10CM_SYSTEM, icd10Coding, type Icd10Match } from '../domain/icd10';
-import { templateFill, visitTemplate } from '../domain/visit-templates';
+import { templateFill, visitTemplate, type VisitTemplate } from '../domain/visit-templates';
 
 /**
  * The visit workspace's shortcuts: a coded diagnosis goes into the note's
@@ -49,10 +49,10 @@ export function addDiagnosis(chartDoc: Y.Doc, encounterId: string, match: Icd10M
   return result;
 }
 
-/** Applies a visit template to the draft note's empty sections; returns the sections it filled. */
-export function applyVisitTemplate(chartDoc: Y.Doc, encounterId: string, templateId: string): NoteSection[] {
+/** Applies a visit template (built-in, or one of the clinic's `clinicTemplates`) to the draft note's empty sections; returns the sections it filled. */
+export function applyVisitTemplate(chartDoc: Y.Doc, encounterId: string, templateId: string, clinicTemplates: readonly VisitTemplate[] = []): NoteSection[] {
   draftOrThrow(chartDoc, encounterId);
-  const template = visitTemplate(templateId);
+  const template = visitTemplate(templateId, clinicTemplates);
   if (!template) throw new AppError('invalid', 'Unknown visit template');
   const fill = templateFill(noteText(chartDoc, encounterId), template);
   const sections = Object.keys(fill) as NoteSection[];

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import type { MedicationRecord } from '../chart/medication-doc';
 import { readPatient } from '../chart/patient-doc';
+import { notePrint } from './access-log.service';
 import { prescriptionPdf } from './prescription-pdf';
 import { toFhirMedicationRequest } from './prescription-fhir';
 
@@ -21,4 +22,5 @@ export async function printPrescription(med: MedicationRecord, patientDoc: Y.Doc
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  await notePrint(patient.id, 'prescription');
 }

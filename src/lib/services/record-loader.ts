@@ -4,6 +4,7 @@ import { migrate } from '../chart/schema';
 import { docAccess, docName, isUuid } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import type { LiveDoc } from '../sync/live-doc';
+import { noteRecordOpened } from './access-log.service';
 import type { Workspace } from './workspace';
 
 /**
@@ -43,6 +44,7 @@ export async function loadRecord(ws: Workspace, patientId: string): Promise<Load
     if (chart) await ws.engine.release(chart);
     throw err;
   }
+  await noteRecordOpened(ws, patientId, chart !== null);
   return { patient, chart, canEditPatient: patientAccess === 'write' };
 }
 

@@ -13,10 +13,12 @@ import { loadConfig } from './app-config';
 import { patientList } from './patients.service';
 import { reportError } from './report-error';
 import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, type SessionUser } from './session-user';
+import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
 import { colorFor, setWorkspace, type Workspace } from './workspace';
 
 /** `erasing`/`erased`: the server said this device was reported lost; everything local is being (or has been) erased. */
 export type SessionState = 'loading' | 'signed-out' | 'locked' | 'unlocked' | 'erasing' | 'erased';
+export type { SecondStep } from './second-factor.service';
 
 const PROFILE_KEY = 'profile';
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
@@ -43,6 +45,11 @@ export class SessionManager {
   #config = $state.raw<AppConfig>(DEFAULT_CONFIG);
   #error = $state<string | null>(null);
   #signInRequired = $state(false);
+  #secondStep = $state.raw<SecondStep | null>(null);
+  /** Between the password and the second step: the server's pending token and the password that opens this device's store. Memory only. */
+  #pending: { token: string; password: string } | null = null;
+  /** Enrolled at sign-in, the session issued, waiting until the user has kept the recovery codes. */
+  #enrolled: { user: SessionUser; password: string } | null = null;
   #workspace: Workspace | null = null;
   /** Closing the previous store (its last writes, then the key) finishes before another opens. */
   #teardown: Promise<void> = Promise.resolve();
@@ -67,6 +74,10 @@ export class SessionManager {
   }
   get error(): string | null {
     return this.#error;
+  }
+  /** The password was accepted and the server asks for a code, or for an authenticator to be set up first. */
+  get secondStep(): SecondStep | null {
+    return this.#secondStep;
   }
   /** The server ended the session: the lock screen asks for a sign-in, not just an unlock. */
   get signInRequired(): boolean {
@@ -118,12 +129,14 @@ export class SessionManager {
     try {
       this.lock(); // another user's records close before this user's open
       await this.#teardown;
+      this.#clearSecondStep();
       const online = await this.#serverSignIn(username, password);
-      if (online) {
-        const vault = await this.#openForServerUser(online, password);
-        await vault.meta.setSealed(PROFILE_KEY, online);
-        await rememberAccount({ username: online.username, userId: online.id, name: online.name });
-        await this.#start(online, vault, false, password);
+      if (online && 'secondFactor' in online) {
+        // No session yet: the second step's form takes over; the password waits in memory to open the store after.
+        this.#pending = { token: online.pendingToken, password };
+        this.#secondStep = { kind: online.secondFactor, username };
+      } else if (online) {
+        await this.#openOnline(online.user, password);
       } else {
         const account = await findAccount(username);
         if (!account) throw new AppError('unavailable', 'First sign-in on this device needs the network');
@@ -136,6 +149,78 @@ export class SessionManager {
       this.#error = readable(err);
       throw err;
     }
+  }
+
+  /** The second step with a code from the authenticator app, or with a recovery code. */
+  async submitSecondFactor(proof: { code: string } | { recoveryCode: string }): Promise<void> {
+    const pending = this.#pending;
+    if (!pending) throw new AppError('unauthenticated', 'Enter your password again');
+    try {
+      const user = await secondFactorApi.verify(pending.token, proof);
+      this.#clearSecondStep();
+      await this.#openOnline(user, pending.password);
+    } catch (err) {
+      this.#endPendingIfGone(err);
+      throw err;
+    }
+  }
+
+  /** A user who must set up an authenticator first: a new secret to scan (shown once). */
+  async beginEnrolment(): Promise<Enrolment> {
+    const pending = this.#pending;
+    if (!pending) throw new AppError('unauthenticated', 'Enter your password again');
+    try {
+      return await secondFactorApi.beginAtSignIn(pending.token);
+    } catch (err) {
+      this.#endPendingIfGone(err);
+      throw err;
+    }
+  }
+
+  /** Confirms the authenticator with its first code; returns the recovery codes to keep. Sign-in finishes with `finishEnrolment`. */
+  async confirmEnrolment(code: string): Promise<string[]> {
+    const pending = this.#pending;
+    if (!pending) throw new AppError('unauthenticated', 'Enter your password again');
+    try {
+      const { user, recoveryCodes } = await secondFactorApi.confirmAtSignIn(pending.token, code);
+      this.#enrolled = { user, password: pending.password };
+      this.#pending = null;
+      return recoveryCodes;
+    } catch (err) {
+      this.#endPendingIfGone(err);
+      throw err;
+    }
+  }
+
+  /** The recovery codes are kept: open this device's store and the app. */
+  async finishEnrolment(): Promise<void> {
+    const enrolled = this.#enrolled;
+    if (!enrolled) throw new AppError('unauthenticated', 'Enter your password again');
+    this.#clearSecondStep();
+    await this.#openOnline(enrolled.user, enrolled.password);
+  }
+
+  /** Back to the password form. */
+  cancelSecondStep(): void {
+    this.#clearSecondStep();
+  }
+
+  #clearSecondStep(): void {
+    this.#pending = null;
+    this.#enrolled = null;
+    this.#secondStep = null;
+  }
+
+  /** The server forgot the pending sign-in (too slow, too many wrong codes): the form shows why and offers the password again. */
+  #endPendingIfGone(err: unknown): void {
+    if (err instanceof AppError && err.code === 'unauthenticated' && /password again/.test(err.message)) this.#pending = null;
+  }
+
+  async #openOnline(user: SessionUser, password: string): Promise<void> {
+    const vault = await this.#openForServerUser(user, password);
+    await vault.meta.setSealed(PROFILE_KEY, user);
+    await rememberAccount({ username: user.username, userId: user.id, name: user.name });
+    await this.#start(user, vault, false, password);
   }
 
   /**
@@ -230,7 +315,24 @@ export class SessionManager {
     this.#lockedUser = null;
     this.#user = null;
     this.#signInRequired = false;
+    this.#clearSecondStep();
     this.#state = 'signed-out';
+  }
+
+  /** Minutes of inactivity before the app locks: the user's clinic's setting, else the server's. */
+  get idleLockMinutes(): number {
+    return this.#user?.clinicSettings?.idleLockMinutes ?? this.#config.idleLockMinutes;
+  }
+
+  /**
+   * The clinic's idle lock changed while this user is signed in (their
+   * administrator saved it in this app): it applies from now, not only from
+   * the next sign-in.
+   */
+  applyClinicSettings(settings: { idleLockMinutes: number }): void {
+    if (!this.#user || this.#state !== 'unlocked') return;
+    this.#user = { ...this.#user, clinicSettings: settings };
+    this.#startIdleWatch();
   }
 
   /** User activity (the layout calls it; activity events call it too). */
@@ -246,6 +348,7 @@ export class SessionManager {
     this.#lockedUser = null;
     this.#error = null;
     this.#signInRequired = false;
+    this.#clearSecondStep();
     this.#config = DEFAULT_CONFIG;
     this.#erasing = null;
     this.#eraseFailed = false;
@@ -278,6 +381,7 @@ export class SessionManager {
     this.#lockedUser = null;
     this.#signInRequired = false;
     this.#error = null;
+    this.#clearSecondStep();
     this.#state = 'erasing';
     this.#erasing = (async () => {
       await apiClient.request('/api/device/wiped', { method: 'POST' }).catch(() => {});
@@ -300,13 +404,13 @@ export class SessionManager {
       });
   }
 
-  /** Returns the server's user, or null when the server cannot be reached. */
-  async #serverSignIn(username: string, password: string): Promise<SessionUser | null> {
+  /** The server's answer (a user, or a second step), or null when the server cannot be reached. */
+  async #serverSignIn(username: string, password: string) {
     try {
       const body = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: signInBody(username, password) });
-      const parsed = userResponseSchema.safeParse(body);
+      const parsed = loginAnswerSchema.safeParse(body);
       if (!parsed.success) throw new AppError('internal', 'The clinic server sent a sign-in answer this app cannot read');
-      return parsed.data.user;
+      return parsed.data;
     } catch (err) {
       if (err instanceof AppError && err.code === 'unavailable') return null;
       throw err;
@@ -387,7 +491,9 @@ export class SessionManager {
       if (!(err instanceof AppError && err.code === 'unauthenticated')) return true; // offline: sync starts and waits for the network
       if (password === null) return false;
       try {
-        await apiClient.request('/api/auth/login', { method: 'POST', body: signInBody(username, password) });
+        const answer = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: signInBody(username, password) });
+        // The server asks for a second factor: an online sign-in needs the code, so lock and ask for both.
+        if (!userResponseSchema.safeParse(answer).success) return false;
       } catch (loginErr) {
         if (loginErr instanceof AppError && loginErr.code !== 'unavailable') syncStatus.update({ error: 'The clinic server did not accept your password — sign out and sign in again to sync' });
       }
@@ -398,7 +504,7 @@ export class SessionManager {
   #startIdleWatch(): void {
     this.#stopIdleWatch();
     this.touch();
-    const idleMs = this.#config.idleLockMinutes * 60_000;
+    const idleMs = this.idleLockMinutes * 60_000;
     this.#idleTimer = setInterval(() => {
       if (Date.now() - this.#lastActivity >= idleMs) this.lock();
     }, Math.min(15_000, idleMs / 4));

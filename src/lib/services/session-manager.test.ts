@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, onTestFinished, test } from 'vitest';
 import * as Y from 'yjs';
 import { runAdmin } from '../../../server/cli/admin-commands';
-import { startTestApp, type TestApp } from '../../../server/http/test-app';
+import { addClinic, startTestApp, type TestApp } from '../../../server/http/test-app';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
 import { readPatient, updatePatient } from '../chart/patient-doc';
 import { docName } from '../domain/doc-names';
@@ -172,6 +172,27 @@ describe('the server ends the session while the app is open', () => {
     await session.unlock(DEMO_PASSWORD);
     await waitFor(() => syncStatus.pending === 0 && syncStatus.lastSyncedAt !== null);
     expect((await serverPatient(id))?.family).toBe('Pendingworth');
+    session.lock();
+  }, 60_000);
+
+  test("the clinic's own idle lock (from the sign-in answer) wins over the server's, and an offline unlock keeps it", async () => {
+    const server = await startTestApp({ demo: true, idleLockMinutes: 15 });
+    onTestFinished(() => server.stop());
+    // A second clinic on the server: before sign-in the app gets the server's default.
+    await addClinic(server, 'Hillside', []);
+    server.clinicSettings.update(server.seeded!.clinic.id, { idleLockMinutes: 3 }, 'test');
+    setApiBase(server.url);
+    await session.init();
+    expect(session.config.idleLockMinutes).toBe(15);
+    await session.signIn('nurse.demo', DEMO_PASSWORD);
+    expect(session.idleLockMinutes).toBe(3);
+
+    session.lock();
+    session.reset();
+    setApiBase('http://127.0.0.1:9');
+    await session.init();
+    await session.unlock(DEMO_PASSWORD);
+    expect(session.idleLockMinutes).toBe(3);
     session.lock();
   }, 60_000);
 });

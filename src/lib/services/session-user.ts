@@ -12,7 +12,13 @@ export const sessionUserSchema = z.object({
   name: z.string(),
   roles: z.array(z.enum(ROLES)),
   clinicId: z.string().min(1),
-  clinicName: z.string()
+  clinicName: z.string(),
+  /**
+   * The clinic's own settings (set in the admin console), sealed with the
+   * profile so an offline unlock applies them too. Absent from older
+   * servers and older sealed profiles: the server-wide configuration applies.
+   */
+  clinicSettings: z.object({ idleLockMinutes: z.number().positive() }).optional()
 });
 export type SessionUser = z.infer<typeof sessionUserSchema>;
 

@@ -104,7 +104,7 @@ describe('chart-summary projection on the device', () => {
     await old.table('attachments').put({ id: 'a1', doc: 'chart:x', pending: 1 });
     old.close();
     const db = new UserDatabase(userId);
-    expect(db.verno).toBe(3);
+    expect(db.verno).toBe(5); // v3 chart summaries, v4 passkey unlock, v5 offline access events
     expect(await db.meta.get('cursor')).toEqual({ key: 'cursor', value: '7' });
     expect(await db.attachments.count()).toBe(1);
     expect(await db.chartSummaries.count()).toBe(0);

@@ -103,6 +103,10 @@ export const attachmentRowSchema = z.object({
 });
 export type AttachmentRow = z.infer<typeof attachmentRowSchema>;
 
+/** A read or print waiting to be uploaded to the audit log, sealed (see access-log-store.ts). */
+export const accessEventRowSchema = z.object({ id: z.string().min(1), iv: bytes, data: bytes });
+export type AccessEventRow = z.infer<typeof accessEventRowSchema>;
+
 export class UserDatabase extends Dexie {
   keyring!: EntityTable<KeyringRow, 'id'>;
   updates!: EntityTable<UpdateRow, 'seq'>;
@@ -112,6 +116,7 @@ export class UserDatabase extends Dexie {
   attachments!: EntityTable<AttachmentRow, 'id'>;
   chartSummaries!: EntityTable<ChartSummaryRow, 'id'>;
   passkeys!: EntityTable<PasskeyRow, 'id'>;
+  accessEvents!: EntityTable<AccessEventRow, 'id'>;
 
   constructor(userId: string) {
     super(userDatabaseName(userId));
@@ -128,6 +133,8 @@ export class UserDatabase extends Dexie {
     this.version(3).stores({ chartSummaries: '&id' });
     // v4 adds the passkey's wrapped copy of the data key (quick unlock); nothing to migrate.
     this.version(4).stores({ passkeys: '&id' });
+    // v5 adds reads and prints waiting for upload to the audit log; nothing to migrate.
+    this.version(5).stores({ accessEvents: '&id' });
   }
 }
 

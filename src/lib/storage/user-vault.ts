@@ -1,5 +1,6 @@
 import Dexie from 'dexie';
 import { AppError } from '../domain/errors';
+import { AccessLogStore } from './access-log-store';
 import { AttachmentBlobStore } from './attachment-blob-store';
 import { ChartSummaryStore } from './chart-summary-store';
 import { createDataKey, deriveWrappingKey, PBKDF2_ITERATIONS, randomBytes, SALT_BYTES, unwrapDataKey } from './crypto-box';
@@ -25,6 +26,8 @@ export interface UserVault {
   readonly attachments: AttachmentBlobStore;
   /** Sealed chart summaries, shown while a long chart loads. */
   readonly chartSummaries: ChartSummaryStore;
+  /** Sealed reads and prints waiting to be uploaded to the clinic's audit log. */
+  readonly accessLog: AccessLogStore;
   /** Drops the key and closes the database. */
   close(): void;
 }
@@ -51,6 +54,7 @@ export function assemble(userId: string, db: UserDatabase, keys: KeyRing, opts: 
     meta: new VaultMetaStore(db, keys),
     attachments: new AttachmentBlobStore(db, keys),
     chartSummaries: new ChartSummaryStore(db, keys),
+    accessLog: new AccessLogStore(db, keys),
     close() {
       keys.drop();
       db.close();

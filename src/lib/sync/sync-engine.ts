@@ -3,6 +3,7 @@ import { AppError } from '../domain/errors';
 import type { PatientSummary } from '../domain/patient';
 import type { ApiClient } from '../services/api-client';
 import type { UserVault } from '../storage/user-vault';
+import { uploadAccessEvents } from './access-log-upload';
 import { catchUp, flushPending, markRefused, pullDocs, refusedDocs, reissueDocument, type DocFailure, type RemoteDiff } from './batch-sync';
 import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
 import { refreshPatientRows, summaryOf } from './projection-refresh';
@@ -272,6 +273,7 @@ export class SyncEngine {
         flushed.changed.push(...again.changed);
       }
       await this.#refreshPending();
+      await this.#uploadAccessLog();
       const changed = [...flushed.changed];
       if (full) {
         status?.update({ catchUp: { running: true, done: 0, total: 0 } });
@@ -301,6 +303,15 @@ export class SyncEngine {
     } finally {
       // Keeps the last figures so the UI can show "1000 of 1000" after it ends.
       if (full && !this.#stopped) status?.update({ catchUp: { running: false, ...progress } });
+    }
+  }
+
+  /** Reads and prints recorded on the device go to the server's audit log; a failure waits for the next round and does not stop sync. */
+  async #uploadAccessLog(): Promise<void> {
+    try {
+      await uploadAccessEvents(this.#o.vault, this.#o.api);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'unavailable')) this.#o.onError?.(err);
     }
   }
 

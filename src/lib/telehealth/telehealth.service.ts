@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import { LANGUAGES, type Language } from '../domain/languages';
 import type { PollAnswer } from '../domain/telehealth/join';
-import type { GuestKind } from '../domain/telehealth/participants';
+import { GUEST_KINDS, type GuestKind } from '../domain/telehealth/participants';
 import { runningLateAnswerSchema, type RunningLate } from '../domain/telehealth/running-late';
 import { api } from '../services/api-client';
 
@@ -76,6 +76,35 @@ export function linkMinutesForAppointment(appointmentEnd: string, now = Date.now
 /** A separate, shorter-lived link for an interpreter or family member; it joins the same visit with the patient's rights. */
 export async function createGuestLink(visitId: string, guestKind: GuestKind, language?: Language): Promise<JoinLink> {
   return read(linkSchema, await api('/api/telehealth/links', { body: { scope: 'guest', visitId, guestKind, language } }));
+}
+
+const existingSchema = z.object({
+  links: z.array(
+    z.object({
+      linkId: z.string(),
+      scope: z.enum(['patient', 'guest']),
+      guestKind: z.enum(GUEST_KINDS).nullable(),
+      createdAt: z.string(),
+      expiresAt: z.string(),
+      language: z.enum(LANGUAGES).nullable().catch(null),
+      /** Null when the server cannot show this link again (made before links were kept sealed). */
+      path: z.string().nullable(),
+      token: z.string().nullable()
+    })
+  )
+});
+export type ExistingLink = z.infer<typeof existingSchema>['links'][number];
+
+/** The visit's links that still work (oldest first), made here or on another device: shown instead of making another. */
+export async function existingLinks(visitId: string): Promise<ExistingLink[]> {
+  return read(existingSchema, await api(`/api/telehealth/links?visitId=${encodeURIComponent(visitId)}`)).links;
+}
+
+const sentSchema = z.object({ sent: z.literal(true), provider: z.string(), to: z.string() });
+
+/** Sends a working link by SMS or e-mail through the clinic's message provider; answers the masked recipient. */
+export async function sendLink(linkId: string, channel: 'sms' | 'email', to: string): Promise<z.infer<typeof sentSchema>> {
+  return read(sentSchema, await api('/api/telehealth/links/send', { body: { linkId, channel, to } }));
 }
 
 /** Stops a link working at once; whoever holds it sees the clinic's "not valid" message. */

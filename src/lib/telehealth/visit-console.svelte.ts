@@ -8,10 +8,12 @@ import {
   createGuestLink,
   createPatientLink,
   endVisit,
+  existingLinks,
   fetchWaiting,
   isVideoNotConfigured,
   revokeLink,
   sendRunningLate,
+  type ExistingLink,
   type JoinLink,
   type WaitingEntry
 } from './telehealth.service';
@@ -22,6 +24,28 @@ export interface IssuedLink extends JoinLink {
   label: string;
   guestKind: GuestKind | null;
   revoked: boolean;
+  /** Set for a link made before this screen opened (the desk's, when booking): when it was made. */
+  madeAt?: string;
+}
+
+/** A working link the server already had, as the screens show it ('' path: it cannot be shown again). */
+export function issuedFromExisting(l: ExistingLink): IssuedLink {
+  return {
+    linkId: l.linkId,
+    path: l.path ?? '',
+    token: l.token ?? '',
+    expiresAt: l.expiresAt,
+    label: l.scope === 'patient' ? 'Patient' : (l.guestKind ? GUEST_LABELS[l.guestKind] : 'Guest'),
+    guestKind: l.scope === 'guest' ? l.guestKind : null,
+    revoked: false,
+    madeAt: l.createdAt
+  };
+}
+
+/** The patient's link to show (the newest working one) and the guests' links, from what the server already has. */
+export function linksFromExisting(found: readonly ExistingLink[]): { link: IssuedLink | null; guests: IssuedLink[] } {
+  const patient = found.filter((l) => l.scope === 'patient').at(-1);
+  return { link: patient ? issuedFromExisting(patient) : null, guests: found.filter((l) => l.scope === 'guest').map(issuedFromExisting) };
 }
 
 /**
@@ -96,7 +120,22 @@ export class VisitConsole {
   }
 
   start(): void {
-    if (!this.#unconfigured) void this.refresh();
+    if (this.#unconfigured) return;
+    void this.refresh();
+    void this.#loadExisting();
+  }
+
+  /** Links already made for this visit (the desk makes the patient's when booking): shown rather than made again. */
+  async #loadExisting(): Promise<void> {
+    try {
+      const found = linksFromExisting(await existingLinks(this.visitId));
+      if (!this.#link) this.#link = found.link;
+      const known = new Set(this.#guests.map((g) => g.linkId));
+      this.#guests = [...found.guests.filter((g) => !known.has(g.linkId)), ...this.#guests];
+    } catch (e) {
+      // Offline or video not configured: the waiting-list refresh reports the same failure; the create button stays.
+      if (!this.#error) this.#error = messageOf(e);
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { PatientInput, PatientRecord } from '../domain/patient';
+import { m } from '../paraglide/messages';
 import { genderLabel } from './format';
 
 /** The editable demographics as form strings, shared by registration and the chart's edit form. */
@@ -47,19 +48,23 @@ export function inputFromForm(f: DemographicsForm): PatientInput {
   };
 }
 
-/** What each demographic field is called on screen: the edit form and the review of imported changes say the same. */
+/**
+ * What each demographic field is called on screen, in the app's language:
+ * the edit form and the review of imported changes say the same. Functions,
+ * so a label is read in the language chosen when it is shown.
+ */
 export const DEMOGRAPHIC_LABELS = {
-  family: 'Family name',
-  given: 'Given names',
-  birthDate: 'Birth date',
-  gender: 'Sex',
-  phone: 'Phone',
-  email: 'Email',
-  addressLine: 'Address',
-  city: 'Town / village',
-  postalCode: 'Postal code',
-  deceasedDate: 'Date of death'
-} as const satisfies Record<keyof DemographicsForm | 'deceasedDate', string>;
+  family: m.chart_field_family,
+  given: m.chart_field_given,
+  birthDate: m.chart_field_birth_date,
+  gender: m.chart_field_sex,
+  phone: m.chart_field_phone,
+  email: m.chart_field_email,
+  addressLine: m.chart_field_address,
+  city: m.chart_field_city,
+  postalCode: m.chart_field_postal_code,
+  deceasedDate: m.chart_field_date_of_death
+} as const satisfies Record<keyof DemographicsForm | 'deceasedDate', () => string>;
 
 /** A demographic value as shown: names joined, sex spelled out, an empty value as a dash. */
 export function demographicValue(field: keyof typeof DEMOGRAPHIC_LABELS, value: unknown): string {

@@ -249,6 +249,7 @@ describe('ordered: an open order for the screening turns "due" into "ordered"', 
 test('what the screen says the reminders check and do not check', () => {
   expect(REMINDER_COVERAGE).toEqual([
     'Checks a subset of USPSTF A and B recommendations by age and sex: colorectal, breast and cervical cancer screening, blood pressure, prediabetes/diabetes (with BMI), lipids for the statin decision, depression, tobacco use, hepatitis C and HIV. Not comprehensive: lung cancer (pack-years), AAA, osteoporosis, pregnancy-related, sexually transmitted infection and family-history-based recommendations are not checked.',
+    'Medicines: a statin for adults 40–75 with diabetes (ADA Standards of Care 2025). ASCVD, lipid levels and statin intolerance other than a recorded allergy are not checked.',
     'Checks influenza, Td/Tdap, pneumococcal, recombinant zoster and hepatitis B (adults 19–59) against the CDC 2025 schedules. Not comprehensive: the child catch-up schedule, COVID-19, RSV, HPV, MMR, varicella, meningococcal, pregnancy and risk-based indications are not checked.',
     'Abnormal vitals use the adult ranges of the vitals card.'
   ]);

@@ -40,7 +40,7 @@ const problem = (text: string, code: string): Condition => ({
 const dose = (cvx: string, date: string): Immunization => ({ ...prov, id: `${cvx}${date}`, status: 'completed', vaccineCode: { text: cvx, coding: [{ code: cvx }] }, occurrenceDateTime: date });
 
 function ctx(over: Partial<ReminderContext> = {}): ReminderContext {
-  return { birthDate: '1971-03-03', gender: 'male', now, conditions: [], observations: [], reports: [], procedures: [], immunizations: [], orders: [], ...over };
+  return { birthDate: '1971-03-03', gender: 'male', now, conditions: [], observations: [], reports: [], procedures: [], immunizations: [], orders: [], medications: [], allergies: [], ...over };
 }
 const find = (list: Reminder[], id: string) => list.find((r) => r.id === id);
 

@@ -99,7 +99,7 @@ export const dose = (cvx: string, date: string): Immunization => ({
 
 /** A man born 3 March 1971 (55 today) with nothing in his chart. */
 export function ctx(over: Partial<ReminderContext> = {}): ReminderContext {
-  return { birthDate: '1971-03-03', gender: 'male', now: NOW, conditions: [], observations: [], reports: [], procedures: [], immunizations: [], orders: [], ...over };
+  return { birthDate: '1971-03-03', gender: 'male', now: NOW, conditions: [], observations: [], reports: [], procedures: [], immunizations: [], orders: [], medications: [], allergies: [], ...over };
 }
 
 export const find = (list: readonly Reminder[], id: string) => list.find((r) => r.id === id);

@@ -1,5 +1,6 @@
 import type { Condition } from '../chart';
 import type { Immunization, Observation, Procedure, Report } from '../clinical';
+import type { AllergyInput, MedicationInput } from '../drugs';
 import type { OrderRecord } from '../orders';
 
 /**
@@ -20,7 +21,13 @@ export type ReminderAction =
   | { kind: 'order'; code: string; label: string }
   | { kind: 'immunize'; cvx: string; label: string }
   | { kind: 'record-vitals'; label: string }
-  | { kind: 'review'; label: string };
+  | { kind: 'review'; label: string }
+  /**
+   * Start a prescription: a drug of the drug pack by its id with a suggested
+   * product and dose, which the prescribe screen fills in for the prescriber
+   * to check, change and sign (the drug checks run as for any prescription).
+   */
+  | { kind: 'prescribe'; label: string; drugId: string; strength: string; form: string; dose: { value: number; unit: string }; frequency: 'once-daily'; supplyDays: number };
 
 export const REMINDER_CATEGORIES = ['preventive', 'immunization', 'vitals'] as const;
 export type ReminderCategory = (typeof REMINDER_CATEGORIES)[number];
@@ -56,6 +63,10 @@ export interface ReminderContext {
   procedures: readonly Procedure[];
   immunizations: readonly Immunization[];
   orders: readonly OrderRecord[];
+  /** The chart's active medications (stopped, completed and entered-in-error ones left out), as the drug checks read them. */
+  medications: readonly MedicationInput[];
+  /** Active recorded allergies (entered-in-error and refuted ones left out). */
+  allergies: readonly AllergyInput[];
 }
 
 /** One rule: null when it does not apply or is met. */

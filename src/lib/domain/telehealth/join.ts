@@ -44,6 +44,10 @@ export const pollSchema = z.object({ ticket: secretSchema });
 export const visitIdSchema = z.object({ visitId: z.uuid() });
 export const revokeLinkSchema = z.object({ linkId: z.uuid() });
 
+/** Sending a link by SMS or e-mail: the recipient is checked again on the server (server/messaging/message-provider.ts). */
+export const sendLinkSchema = z.object({ linkId: z.uuid(), channel: z.enum(['sms', 'email']), to: z.string().trim().min(1, 'Enter a phone number or e-mail address').max(320) });
+export type SendLinkInput = z.infer<typeof sendLinkSchema>;
+
 /** What the patient's page learns when it polls: a token only once a clinician has admitted them; while waiting, the clinician's running-late notice if any. */
 export type PollAnswer =
   | { status: 'waiting'; runningLate?: RunningLate }

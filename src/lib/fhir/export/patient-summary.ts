@@ -43,7 +43,7 @@ export const IPS_SECTIONS = [
   { key: 'results', code: '30954-2', display: 'Relevant diagnostic tests/laboratory data Narrative', title: 'Results' },
   { key: 'vitals', code: '8716-3', display: 'Vital signs', title: 'Vital signs' }
 ] as const;
-type SectionKey = (typeof IPS_SECTIONS)[number]['key'];
+export type SectionKey = (typeof IPS_SECTIONS)[number]['key'];
 
 const codeOf = (v: unknown): string | undefined => {
   const c = (v as { coding?: { code?: unknown }[] } | undefined)?.coding;
@@ -93,8 +93,8 @@ function observationValueText(o: Json): string {
   return '';
 }
 
-/** One narrative row (cells) per resource of a section. */
-function rowOf(key: SectionKey, r: Json): string[] {
+/** One narrative row (cells) per resource of a section (also the printed transfer's rows, transfer-print.ts). */
+export function rowOf(key: SectionKey, r: Json): string[] {
   switch (key) {
     case 'problems':
       return [conceptText(r.code), codeOf(r.clinicalStatus) ?? '', str(r.onsetDateTime)];
@@ -113,7 +113,7 @@ function rowOf(key: SectionKey, r: Json): string[] {
       return [conceptText(r.code), observationValueText(r), str(r.effectiveDateTime)];
   }
 }
-const HEADERS: Record<SectionKey, string[]> = {
+export const HEADERS: Record<SectionKey, string[]> = {
   problems: ['Problem', 'Status', 'Onset'],
   allergies: ['Substance', 'Status', 'Criticality', 'Reaction'],
   medications: ['Medication', 'Status', 'Directions', 'Date'],

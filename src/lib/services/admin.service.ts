@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { AppError } from '../domain/errors';
+import { ROLES } from '../domain/roles';
+import { api } from './api-client';
+
+/**
+ * The admin console's calls to the clinic server (server/admin/*). Each
+ * answer is validated at the boundary; the server decides who may do what
+ * (an administrator, within their own clinic), so nothing here is a rule.
+ * Works online only: every function fails with AppError('unavailable')
+ * when the server cannot be reached.
+ */
+
+export const STAFF_ROLES = ['admin', 'clinician', 'nurse', 'frontdesk'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+const adminUserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  name: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  disabled: z.boolean(),
+  createdAt: z.string()
+});
+export type AdminUser = z.infer<typeof adminUserSchema>;
+
+const openSessionSchema = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), current: z.boolean() });
+export type OpenSession = z.infer<typeof openSessionSchema>;
+
+const settingValues = z.object({ idleLockMinutes: z.number(), patientLinkMinutes: z.number(), guestLinkMinutes: z.number() });
+const settingsSchema = z.object({
+  effective: settingValues,
+  overrides: z.object({ idleLockMinutes: z.number().nullable(), patientLinkMinutes: z.number().nullable(), guestLinkMinutes: z.number().nullable() }),
+  defaults: settingValues,
+  updatedAt: z.string().nullable(),
+  updatedBy: z.string().nullable()
+});
+export type ClinicSettings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof ClinicSettings['effective'];
+
+const apiClientSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  keyIds: z.array(z.string()),
+  disabled: z.boolean(),
+  createdBy: z.string(),
+  createdAt: z.string()
+});
+export type RegisteredClient = z.infer<typeof apiClientSchema>;
+
+function read<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new AppError('internal', 'The clinic server sent an answer this app cannot read');
+  return parsed.data;
+}
+
+const post = (path: string, body: unknown) => api<unknown>(path, { method: 'POST', body });
+const userPath = (id: string, tail = '') => `/api/admin/users/${encodeURIComponent(id)}${tail}`;
+
+export async function listUsers(query = ''): Promise<AdminUser[]> {
+  const q = query.trim() ? `?q=${encodeURIComponent(query.trim())}` : '';
+  return read(z.object({ users: z.array(adminUserSchema) }), await api<unknown>(`/api/admin/users${q}`)).users;
+}
+
+export async function createUser(input: { username: string; name: string; roles: StaffRole[]; password?: string }): Promise<{ user: AdminUser; generatedPassword?: string }> {
+  return read(z.object({ user: adminUserSchema, generatedPassword: z.string().optional() }), await post('/api/admin/users', input));
+}
+
+export async function getUser(id: string): Promise<{ user: AdminUser; sessions: OpenSession[] }> {
+  return read(z.object({ user: adminUserSchema, sessions: z.array(openSessionSchema) }), await api<unknown>(userPath(id)));
+}
+
+export async function setRoles(id: string, roles: StaffRole[]): Promise<AdminUser> {
+  return read(z.object({ user: adminUserSchema }), await post(userPath(id, '/roles'), { roles })).user;
+}
+
+export async function setDisabled(id: string, disabled: boolean): Promise<{ user: AdminUser; sessionsEnded: number }> {
+  return read(z.object({ user: adminUserSchema, sessionsEnded: z.number() }), await post(userPath(id, '/disabled'), { disabled }));
+}
+
+export async function resetPassword(id: string, password?: string): Promise<{ sessionsEnded: number; generatedPassword?: string }> {
+  return read(z.object({ sessionsEnded: z.number(), generatedPassword: z.string().optional() }), await post(userPath(id, '/password'), password ? { password } : {}));
+}
+
+/** Ends one session, or all of the user's when no id is given. */
+export async function revokeSessions(id: string, sessionId?: string): Promise<number> {
+  return read(z.object({ sessionsEnded: z.number() }), await post(userPath(id, '/sessions/revoke'), sessionId ? { sessionId } : {})).sessionsEnded;
+}
+
+export async function getClinic(): Promise<{ clinic: { id: string; name: string }; settings: ClinicSettings }> {
+  return read(z.object({ clinic: z.object({ id: z.string(), name: z.string() }), settings: settingsSchema }), await api<unknown>('/api/admin/clinic'));
+}
+
+/** A number sets the value; null goes back to the server's default (anything else is refused by the server, readably). */
+export async function saveSettings(patch: Partial<Record<SettingKey, number | null | string>>): Promise<ClinicSettings> {
+  return read(z.object({ settings: settingsSchema }), await post('/api/admin/clinic/settings', patch)).settings;
+}
+
+export async function listApiClients(): Promise<RegisteredClient[]> {
+  return read(z.object({ clients: z.array(apiClientSchema) }), await api<unknown>('/api/admin/api-clients')).clients;
+}
+
+export async function registerApiClient(input: { name: string; jwks: string; scopes: string }): Promise<RegisteredClient> {
+  return read(z.object({ client: apiClientSchema }), await post('/api/admin/api-clients', input)).client;
+}
+
+export async function setApiClientDisabled(id: string, disabled: boolean): Promise<RegisteredClient> {
+  return read(z.object({ client: apiClientSchema }), await post(`/api/admin/api-clients/${encodeURIComponent(id)}/disabled`, { disabled })).client;
+}
+
+const destinationSchema = z.object({ id: z.string(), name: z.string(), url: z.string() });
+export type Destination = z.infer<typeof destinationSchema>;
+
+export async function listDestinations(): Promise<Destination[]> {
+  return read(z.object({ destinations: z.array(destinationSchema) }), await api<unknown>('/api/admin/transfer-destinations')).destinations;
+}
+
+export async function addDestination(input: { name: string; url: string; key?: string }): Promise<Destination> {
+  return read(z.object({ destination: destinationSchema }), await post('/api/admin/transfer-destinations', input)).destination;
+}
+
+/** A key for a clinic that will send records here; the answer is the only time it is seen. */
+export async function issueTransferKey(name: string): Promise<{ id: string; key: string }> {
+  return read(z.object({ id: z.string(), key: z.string() }), await post('/api/admin/transfer-keys', { name }));
+}
