@@ -59,7 +59,7 @@ async function passwordStep(username: string, deviceId: string): Promise<{ secon
 }
 
 async function markLost(deviceId: string): Promise<void> {
-  const io = { out: () => {}, err: () => {} };
+  const io = { out: () => {}, askPassword: () => Promise.reject(new Error('no prompt')) };
   expect(await runAdmin(['mark-device-lost', '--device', deviceId], app.dataDir, io)).toBe(0);
 }
 
