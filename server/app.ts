@@ -24,6 +24,7 @@ import { createFhirStore } from './fhir/fhir-store';
 import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
 import { authRoutes } from './http/routes/auth-routes';
+import { deviceRoutes } from './devices/device-routes';
 import { adminClinicRoutes } from './admin/admin-clinic-routes';
 import { adminUserRoutes } from './admin/admin-user-routes';
 import { createClinicSettingsStore, type ClinicSettingsStore } from './admin/clinic-settings';
@@ -285,6 +286,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       videoConfigured: telehealth.configured,
       version: VERSION
     }),
+    ...deviceRoutes({ db, devices: auth.devices, audit, auth, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),
     ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
     ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
     ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),

@@ -13,6 +13,8 @@ export interface SessionUser {
   clinicId: string;
   clinicName: string;
   sessionId: string;
+  /** The registered device the session was opened on (server/devices); null for a session opened without one. */
+  deviceId?: string | null;
 }
 
 export const AUDIT_ACTIONS = [
@@ -42,6 +44,10 @@ export const AUDIT_ACTIONS = [
   'user.password-reset',
   'user.roles',
   'sessions.revoke',
+  'sessions.sign-out-everywhere',
+  'device.lost',
+  'device.wipe-signal',
+  'device.wipe-confirmed',
   'clinic.create',
   'clinic.settings',
   'import',

@@ -46,7 +46,7 @@ async function signedIn(page: Page): Promise<void> {
 }
 
 async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to Outpost' })).toBeVisible();
 }
 
@@ -179,6 +179,6 @@ test('a nurse of the demo clinic (second factor optional) sets one up from Sign-
   await page.getByRole('button', { name: 'Verify' }).click();
   // Signed in where the user was: the security page.
   await expect(status).toContainText('Recovery codes left: 9.');
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
   await device.close();
 });

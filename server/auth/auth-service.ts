@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../src/lib/domain/errors';
 import type { Audit, SessionUser } from '../types';
 import { findUserById, findUserByUsername, setPasswordHash, type User } from '../store/users';
+import { DeviceRevokedError, createDeviceRegistry, deviceIdOf, type DeviceRegistry } from '../devices/device-registry';
 import { readCookie, SESSION_COOKIE } from './cookies';
 import { burnDummyHash, hashPassword, needsRehash, verifyPassword } from './password';
 import { LoginRateLimiter, type LoginLimits } from './rate-limit';
@@ -32,6 +33,16 @@ export interface LoginResult {
   maxAgeSeconds: number;
 }
 
+/** The browser install a sign-in comes from (server/devices/device-registry.ts). */
+export interface SignInDevice {
+  id: string;
+  /** Summary of the User-Agent ("Chrome 131 on Android"). */
+  userAgent: string;
+}
+
+/** Where a lost device's wipe confirmation is posted: the one API path a lost device may call. */
+export const WIPE_CONFIRM_PATH = '/api/device/wiped';
+
 /** Wrong, replayed and out-of-date codes get the same answer. */
 const BAD_CODE = 'That code is not right or was already used. Enter the newest code from your authenticator app.';
 const BAD_RECOVERY_CODE = 'That recovery code is not right or was already used.';
@@ -56,8 +67,14 @@ export type SecondFactorProof = { code: string } | { recoveryCode: string };
 export interface AuthService {
   sessions: SessionStore;
   secondFactors: SecondFactorStore;
-  login(username: string, password: string, ip: string): Promise<LoginOutcome>;
-  /** The second step of a pending sign-in; a session when the proof holds. */
+  devices: DeviceRegistry;
+  /**
+   * The password step. Throws DeviceRevokedError, before the password is even
+   * checked, when `device` was reported lost. A pending sign-in remembers the
+   * device, and the session its second step issues is tied to it.
+   */
+  login(username: string, password: string, ip: string, device?: SignInDevice | null): Promise<LoginOutcome>;
+  /** The second step of a pending sign-in; a session when the proof holds. Throws DeviceRevokedError when its device was reported lost meanwhile. */
   verifySecondFactor(pendingToken: string, proof: SecondFactorProof, ip: string): LoginResult;
   /** A user who must enrol, between password and session: a new secret to scan. */
   beginPendingEnrolment(pendingToken: string, ip: string): Enrolment;
@@ -70,9 +87,18 @@ export interface AuthService {
   confirmEnrolment(user: SessionUser, code: string, ip: string): string[];
   /** New recovery codes, proven with a current authenticator code (a left-open session alone is not enough). */
   regenerateRecoveryCodes(user: SessionUser, code: string, ip: string): string[];
-  /** The signed-in user behind a request (HTTP or websocket upgrade); null when absent, expired or revoked. */
+  /**
+   * The signed-in user behind a request (HTTP or websocket upgrade); null
+   * when absent, expired or revoked. Throws DeviceRevokedError when the
+   * request comes from a device reported lost (its cookie names it) or
+   * carries a session that ended because its device was reported lost.
+   */
   authenticate(req: IncomingMessage): SessionUser | null;
   logout(user: SessionUser, ip: string): void;
+  /** Ends every session of the user, on every device (their own "sign out everywhere"); returns how many. */
+  logoutEverywhere(user: SessionUser, ip: string): number;
+  /** Tells this process's listeners (the sync server) that these sessions ended, so their sockets close at once. */
+  notifyEnded(sessionIds: readonly string[], reason: SessionEndReason): void;
   /**
    * Which of these sessions have ended, and why (one query). Sessions found
    * past their limits end here and their expiry is audited, as on a request.
@@ -88,6 +114,7 @@ export function createAuthService(
   opts: { sessionLimits?: SessionLimits; loginLimits?: LoginLimits; codeLimits?: LoginLimits; now?: () => number } = {}
 ): AuthService {
   const sessions = createSessionStore(db, opts.sessionLimits);
+  const devices = createDeviceRegistry(db);
   const limiter = new LoginRateLimiter(opts.loginLimits);
   const codeLimiter = new LoginRateLimiter(opts.codeLimits ?? DEFAULT_CODE_LIMITS);
   const factors = createSecondFactorStore(db, opts.now);
@@ -100,8 +127,22 @@ export function createAuthService(
     throw new AppError('unauthenticated', BAD_CREDENTIALS);
   }
 
-  function issueSession(found: User, ip: string, secondFactor: 'none' | 'totp' | 'recovery-code'): LoginResult {
-    const session = sessions.create(found.id);
+  /** The wipe signal: audited at most once a minute per device (a lost tablet retrying must not flood the log). */
+  function refuseLostDevice(deviceId: string, userId: string | null, via: string, ip?: string): never {
+    if (devices.noteWipeSignal(deviceId)) {
+      audit.record({ action: 'device.wipe-signal', outcome: 'success', userId, target: `device:${deviceId}`, detail: { via }, ip: ip ?? null });
+    }
+    throw new DeviceRevokedError(deviceId);
+  }
+
+  function notifyEnded(sessionIds: readonly string[], reason: SessionEndReason): void {
+    for (const id of sessionIds) for (const listener of endListeners) listener(id, reason);
+  }
+
+  /** Every session a sign-in issues (with or without a second step) is tied to the device it came from. */
+  function issueSession(found: User, ip: string, secondFactor: 'none' | 'totp' | 'recovery-code', device: SignInDevice | null): LoginResult {
+    if (device) devices.register(device.id, found.id, device.userAgent);
+    const session = sessions.create(found.id, device?.id ?? null);
     const clinic = clinicName.get(found.clinicId) as { name: string };
     const user: SessionUser = {
       id: found.id,
@@ -110,21 +151,27 @@ export function createAuthService(
       roles: found.roles,
       clinicId: found.clinicId,
       clinicName: clinic.name,
-      sessionId: session.sessionId
+      sessionId: session.sessionId,
+      deviceId: device?.id ?? null
     };
     audit.record({ action: 'login.success', outcome: 'success', userId: user.id, target: user.username, detail: { secondFactor }, ip });
     return { user, token: session.token, maxAgeSeconds: session.maxAgeSeconds };
   }
 
   /** The user of a live pending sign-in of this purpose, still enabled; otherwise the password step starts again. */
-  function pendingUser(pendingToken: string, purpose: PendingPurpose, ip: string): { user: User; tokenHash: string } {
+  function pendingUser(pendingToken: string, purpose: PendingPurpose, ip: string): { user: User; tokenHash: string; device: SignInDevice | null } {
     const pending = factors.findPending(pendingToken);
     const user = pending ? findUserById(db, pending.userId) : null;
+    // Reported lost between the password and this step: no session, and the wipe signal (again on every retry, until it expires).
+    if (pending?.device && devices.isLost(pending.device.id)) {
+      audit.record({ action: 'login.second-factor', outcome: 'failure', userId: user?.id ?? null, target: user?.username ?? null, detail: { reason: 'device-lost', step: purpose }, ip });
+      refuseLostDevice(pending.device.id, user?.id ?? null, 'second-factor', ip);
+    }
     if (!pending || pending.purpose !== purpose || !user || user.disabled) {
       audit.record({ action: 'login.second-factor', outcome: 'failure', userId: user?.id ?? null, target: user?.username ?? null, detail: { reason: pending ? (pending.purpose !== purpose ? 'wrong-step' : 'disabled') : 'no-pending-sign-in', step: purpose }, ip });
       throw new AppError('unauthenticated', PENDING_GONE);
     }
-    return { user, tokenHash: pending.tokenHash };
+    return { user, tokenHash: pending.tokenHash, device: pending.device };
   }
 
   function activeUser(userId: string): User {
@@ -150,10 +197,16 @@ export function createAuthService(
 
   return {
     sessions,
+    devices,
+    notifyEnded,
     secondFactors: factors,
 
-    async login(rawUsername, password, ip) {
+    async login(rawUsername, password, ip, device = null) {
       const username = rawUsername.trim();
+      if (device && devices.isLost(device.id)) {
+        audit.record({ action: 'login.failure', outcome: 'failure', target: username.slice(0, 100), detail: { reason: 'device-lost' }, ip });
+        refuseLostDevice(device.id, null, 'sign-in', ip);
+      }
       const limit = limiter.check(username, ip);
       if (limit.limited) {
         audit.record({
@@ -176,14 +229,14 @@ export function createAuthService(
       limiter.recordSuccess(username, ip);
       if (needsRehash(found.passwordHash)) setPasswordHash(db, found.id, await hashPassword(password));
       const next: PendingPurpose | null = factors.status(found.id).enrolled ? 'verify' : secondFactorRequired(db, found) ? 'enrol' : null;
-      if (next === null) return { kind: 'session', ...issueSession(found, ip, 'none') };
-      const pending = factors.createPending(found.id, next);
+      if (next === null) return { kind: 'session', ...issueSession(found, ip, 'none', device) };
+      const pending = factors.createPending(found.id, next, device);
       audit.record({ action: 'login.second-factor', outcome: 'success', userId: found.id, target: found.username, detail: { step: 'password', next }, ip });
       return { kind: next === 'verify' ? 'second-factor' : 'enrol', pendingToken: pending.token, expiresInSeconds: pending.expiresInSeconds };
     },
 
     verifySecondFactor(pendingToken, proof, ip) {
-      const { user, tokenHash } = pendingUser(pendingToken, 'verify', ip);
+      const { user, tokenHash, device } = pendingUser(pendingToken, 'verify', ip);
       const method = 'code' in proof ? 'totp' : 'recovery-code';
       checkCodeLimit(user, ip, method);
       const ok = 'code' in proof ? factors.verifyCode(user.id, proof.code.trim()) : factors.useRecoveryCode(user.id, proof.recoveryCode);
@@ -193,7 +246,7 @@ export function createAuthService(
       if (method === 'recovery-code') {
         audit.record({ action: 'second-factor.recovery-codes', outcome: 'success', userId: user.id, target: user.username, detail: { used: 1, left: factors.status(user.id).recoveryCodesLeft }, ip });
       }
-      return issueSession(user, ip, method);
+      return issueSession(user, ip, method, device);
     },
 
     beginPendingEnrolment(pendingToken, ip) {
@@ -204,14 +257,14 @@ export function createAuthService(
     },
 
     confirmPendingEnrolment(pendingToken, code, ip) {
-      const { user, tokenHash } = pendingUser(pendingToken, 'enrol', ip);
+      const { user, tokenHash, device } = pendingUser(pendingToken, 'enrol', ip);
       checkCodeLimit(user, ip, 'enrol');
       const recoveryCodes = factors.confirmEnrolment(user.id, code.trim());
       if (!recoveryCodes) codeFailure(user, ip, tokenHash, 'enrol', BAD_CODE);
       codeLimiter.recordSuccess(user.username, ip);
       factors.deletePending(tokenHash);
       audit.record({ action: 'second-factor.enrol', outcome: 'success', userId: user.id, target: user.username, detail: { step: 'confirm', atSignIn: true, recoveryCodes: recoveryCodes.length }, ip });
-      return { ...issueSession(user, ip, 'totp'), recoveryCodes };
+      return { ...issueSession(user, ip, 'totp', device), recoveryCodes };
     },
 
     secondFactorStatus(user) {
@@ -247,10 +300,20 @@ export function createAuthService(
     },
 
     authenticate(req) {
+      // A lost device may still say it is erasing itself; nothing else it sends is served.
+      if (req.method === 'POST' && (req.url ?? '').split('?')[0] === WIPE_CONFIRM_PATH) return null;
+      const via = (req.url ?? '').startsWith('/sync') ? 'sync' : 'api';
+      const cookieDevice = deviceIdOf(req);
+      if (cookieDevice && devices.isLost(cookieDevice)) refuseLostDevice(cookieDevice, null, via);
       const token = readCookie(req, SESSION_COOKIE);
       if (!token) return null;
       const result = sessions.check(token);
-      if (result.ok) return result.user;
+      // The session remembers its device: a cookie copied into another browser is refused the same way.
+      if (!result.ok && result.reason === 'device-lost') refuseLostDevice(result.deviceId, result.userId, via);
+      if (result.ok) {
+        if (result.user.deviceId) devices.touch(result.user.deviceId, result.user.id);
+        return result.user;
+      }
       if (result.reason === 'expired' || result.reason === 'idle') {
         audit.record({ action: 'session.expired', outcome: 'success', userId: result.userId, detail: { reason: result.reason } });
       }
@@ -261,6 +324,14 @@ export function createAuthService(
       sessions.revoke(user.sessionId, 'logout');
       audit.record({ action: 'logout', outcome: 'success', userId: user.id, target: user.username, ip });
       for (const listener of endListeners) listener(user.sessionId, 'logout');
+    },
+
+    logoutEverywhere(user, ip) {
+      const open = sessions.openSessionsOf(user.id);
+      const ended = sessions.revokeAllForUser(user.id, 'everywhere');
+      audit.record({ action: 'sessions.sign-out-everywhere', outcome: 'success', userId: user.id, target: user.username, detail: { count: ended }, ip });
+      notifyEnded(open, 'everywhere');
+      return ended;
     },
 
     endedSessions(sessionIds) {

@@ -38,6 +38,12 @@ export const PENDING_LOGIN_MAX_FAILURES = 5;
 
 export type PendingPurpose = 'verify' | 'enrol';
 
+/** The device a pending sign-in started on (server/devices/device-registry.ts). */
+export interface PendingDevice {
+  id: string;
+  userAgent: string;
+}
+
 export interface SecondFactorStatus {
   enrolled: boolean;
   recoveryCodesLeft: number;
@@ -115,8 +121,9 @@ export interface SecondFactorStore {
   regenerateRecoveryCodes(userId: string): string[];
   /** Removes the authenticator and recovery codes (an administrator's reset; the user enrols again). True when there was one. */
   reset(userId: string): boolean;
-  createPending(userId: string, purpose: PendingPurpose): { token: string; expiresInSeconds: number };
-  findPending(token: string): { userId: string; purpose: PendingPurpose; tokenHash: string } | null;
+  /** `device`: the browser install the password came from; the session the second step issues is tied to it. */
+  createPending(userId: string, purpose: PendingPurpose, device?: PendingDevice | null): { token: string; expiresInSeconds: number };
+  findPending(token: string): { userId: string; purpose: PendingPurpose; tokenHash: string; device: PendingDevice | null } | null;
   /** Counts a wrong code against the pending sign-in; true when it is now used up (deleted). */
   notePendingFailure(tokenHash: string): boolean;
   deletePending(tokenHash: string): void;
@@ -222,25 +229,30 @@ export function createSecondFactorStore(db: Database.Database, now: () => number
       })();
     },
 
-    createPending(userId, purpose) {
+    createPending(userId, purpose, device = null) {
       const token = randomBytes(32).toString('base64url');
       db.prepare('DELETE FROM pending_logins WHERE expires_at <= ?').run(now());
-      db.prepare('INSERT INTO pending_logins (token_hash, user_id, purpose, expires_at) VALUES (?, ?, ?, ?)').run(
+      db.prepare('INSERT INTO pending_logins (token_hash, user_id, purpose, expires_at, device_id, device_user_agent) VALUES (?, ?, ?, ?, ?, ?)').run(
         hashToken(token),
         userId,
         purpose,
-        now() + PENDING_LOGIN_MS
+        now() + PENDING_LOGIN_MS,
+        device?.id ?? null,
+        device?.userAgent ?? null
       );
       return { token, expiresInSeconds: PENDING_LOGIN_MS / 1000 };
     },
 
     findPending(token) {
       const tokenHash = hashToken(token);
-      const row = db.prepare('SELECT user_id, purpose, expires_at FROM pending_logins WHERE token_hash = ?').get(tokenHash) as
-        | { user_id: string; purpose: PendingPurpose; expires_at: number }
+      const row = db
+        .prepare('SELECT user_id, purpose, expires_at, device_id, device_user_agent FROM pending_logins WHERE token_hash = ?')
+        .get(tokenHash) as
+        | { user_id: string; purpose: PendingPurpose; expires_at: number; device_id: string | null; device_user_agent: string | null }
         | undefined;
       if (!row || row.expires_at <= now()) return null;
-      return { userId: row.user_id, purpose: row.purpose, tokenHash };
+      const device = row.device_id ? { id: row.device_id, userAgent: row.device_user_agent ?? '' } : null;
+      return { userId: row.user_id, purpose: row.purpose, tokenHash, device };
     },
 
     notePendingFailure(tokenHash) {

@@ -25,10 +25,12 @@ const TOUCH_STEP_MS = 15_000;
 export type SessionCheck =
   | { ok: true; user: SessionUser }
   | { ok: false; reason: 'unknown' }
+  /** Ended because its device was reported lost: the caller answers with the wipe signal. */
+  | { ok: false; reason: 'device-lost'; userId: string; deviceId: string }
   | { ok: false; reason: 'revoked' | 'expired' | 'idle' | 'disabled'; userId: string };
 
 /** Why a session ended: recorded with it, and reported when the sockets it held are closed. */
-export type SessionEndReason = 'logout' | 'revoked' | 'disabled' | 'password-reset' | 'idle' | 'expired' | 'unknown';
+export type SessionEndReason = 'logout' | 'everywhere' | 'device-lost' | 'revoked' | 'disabled' | 'password-reset' | 'idle' | 'expired' | 'unknown';
 
 /** A session found ended; `justEnded` when this very check ended it (idle or past its lifetime), so the caller audits the expiry once. */
 export interface SessionEnd {
@@ -47,7 +49,7 @@ interface StatusRow {
   disabled: number;
 }
 
-const END_REASONS: readonly string[] = ['logout', 'revoked', 'disabled', 'password-reset', 'idle', 'expired'];
+const END_REASONS: readonly string[] = ['logout', 'everywhere', 'device-lost', 'revoked', 'disabled', 'password-reset', 'idle', 'expired'];
 
 interface SessionRow {
   id: string;
@@ -55,6 +57,8 @@ interface SessionRow {
   last_seen_at: number;
   expires_at: number;
   revoked_at: number | null;
+  end_reason: string | null;
+  device_id: string | null;
   username: string;
   name: string;
   roles: string;
@@ -68,11 +72,14 @@ export function hashToken(token: string): string {
 }
 
 export interface SessionStore {
-  create(userId: string): { token: string; sessionId: string; maxAgeSeconds: number };
+  /** `deviceId`: the registered device it is opened on (server/devices), if the client named one. */
+  create(userId: string, deviceId?: string | null): { token: string; sessionId: string; maxAgeSeconds: number };
   check(token: string): SessionCheck;
   revoke(sessionId: string, reason?: SessionEndReason): void;
   /** Ends every session of a user (password reset, account disabled). Returns how many were open. */
   revokeAllForUser(userId: string, reason?: SessionEndReason): number;
+  /** The ids of a user's sessions not yet ended (sign out everywhere closes their sockets at once). */
+  openSessionsOf(userId: string): string[];
   /**
    * Which of these sessions have ended, and why, in one query: the sync
    * server asks every few seconds for the sessions behind its open sockets,
@@ -104,11 +111,11 @@ export function createSessionStore(
   now: () => number = Date.now
 ): SessionStore {
   const insert = db.prepare(
-    `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?)`
+    `INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, device_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`
   );
   const find = db.prepare(
-    `SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at,
+    `SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, s.device_id,
             u.username, u.name, u.roles, u.clinic_id, u.disabled, c.name AS clinic_name
      FROM sessions s JOIN users u ON u.id = s.user_id JOIN clinics c ON c.id = u.clinic_id
      WHERE s.token_hash = ?`
@@ -116,6 +123,7 @@ export function createSessionStore(
   const touch = db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?');
   const revokeOne = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE id = ? AND revoked_at IS NULL');
   const deleteOld = db.prepare('DELETE FROM sessions WHERE expires_at < @cutoff OR revoked_at < @cutoff');
+  const openOfUser = db.prepare('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL');
   const revokeUser = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE user_id = ? AND revoked_at IS NULL');
   const statusColumns = 'SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id';
   const openOf = db.prepare(
@@ -135,11 +143,11 @@ export function createSessionStore(
   }
 
   return {
-    create(userId) {
+    create(userId, deviceId = null) {
       const token = randomBytes(32).toString('base64url');
       const sessionId = randomUUID();
       const t = now();
-      insert.run(sessionId, hashToken(token), userId, t, t, t + limits.absoluteMs);
+      insert.run(sessionId, hashToken(token), userId, t, t, t + limits.absoluteMs, deviceId);
       return { token, sessionId, maxAgeSeconds: limits.absoluteMs / 1000 };
     },
 
@@ -147,7 +155,10 @@ export function createSessionStore(
       if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { ok: false, reason: 'unknown' };
       const row = find.get(hashToken(token)) as SessionRow | undefined;
       if (!row) return { ok: false, reason: 'unknown' };
-      if (row.revoked_at !== null) return { ok: false, reason: 'revoked', userId: row.user_id };
+      if (row.revoked_at !== null) {
+        if (row.end_reason === 'device-lost' && row.device_id) return { ok: false, reason: 'device-lost', userId: row.user_id, deviceId: row.device_id };
+        return { ok: false, reason: 'revoked', userId: row.user_id };
+      }
       const t = now();
       const timedOut = endIfTimedOut(row, t);
       if (timedOut) return { ok: false, reason: timedOut, userId: row.user_id };
@@ -163,7 +174,8 @@ export function createSessionStore(
           roles,
           clinicId: row.clinic_id,
           clinicName: row.clinic_name,
-          sessionId: row.id
+          sessionId: row.id,
+          deviceId: row.device_id
         }
       };
     },
@@ -174,6 +186,10 @@ export function createSessionStore(
 
     revokeAllForUser(userId, reason = 'revoked') {
       return revokeUser.run(now(), reason, userId).changes;
+    },
+
+    openSessionsOf(userId) {
+      return (openOfUser.all(userId) as { id: string }[]).map((r) => r.id);
     },
 
     endedAmong(sessionIds) {

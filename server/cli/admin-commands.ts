@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type Database from 'better-sqlite3';
+import { AppError } from '../../src/lib/domain/errors';
 import { isRole, ROLES, type Role } from '../../src/lib/domain/roles';
 import { createAuditLog } from '../audit/audit-log';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
 import { createSessionStore } from '../auth/sessions';
+import { listUserDevices, markDeviceLost } from '../devices/device-admin';
+import { createDeviceRegistry } from '../devices/device-registry';
 import { resetSecondFactor, secondFactorRoles, setSecondFactorRoles } from '../auth/second-factor';
 import { migratePlatformTables, openDatabase } from '../store/db';
 import { createApiClientStore } from '../smart/api-clients';
@@ -45,6 +48,8 @@ Commands:
   enable-user     --username <name>
   reset-password  --username <name> [--password <pw>]   (also ends the user's sessions)
   revoke-sessions --username <name>     (a running server closes their open connections within seconds)
+  list-devices    --username <name>      the browsers the user signed in on (id, browser, first and last seen, lost)
+  mark-device-lost --device <id>         ends every session on that device; at its next contact it is told to erase its data
   reset-second-factor --username <name>  removes the user's authenticator and recovery codes (lost phone);
                                          they set up a new one at their next sign-in
   set-second-factor-policy --clinic <id|name> --roles clinician,admin   roles that must use a second factor
@@ -94,6 +99,7 @@ const OPTIONS = {
   by: { type: 'string' },
   url: { type: 'string' },
   key: { type: 'string' },
+  device: { type: 'string' },
   'key-id': { type: 'string' },
   destination: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
@@ -132,7 +138,7 @@ export async function runAdmin(argv: string[], dataDir: string, io: AdminIo): Pr
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url' | 'key-id' | 'destination'): string {
+function required(values: Values, key: 'name' | 'clinic' | 'username' | 'roles' | 'document' | 'jwks-file' | 'scopes' | 'client' | 'url' | 'device' | 'key-id' | 'destination'): string {
   const v = values[key]?.trim();
   if (!v) throw new UsageError(`--${key} is required`);
   return v;
@@ -226,6 +232,30 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       const ended = createSessionStore(db).revokeAllForUser(user.id, 'revoked');
       audit.record({ action: 'sessions.revoke', outcome: 'success', target: user.username, detail: { count: ended } });
       io.out(`Ended ${ended} session(s) of ${user.username}`);
+      return;
+    }
+    case 'list-devices': {
+      const user = userOrThrow(db, required(values, 'username'));
+      const devices = listUserDevices({ devices: createDeviceRegistry(db) }, user.id);
+      if (devices.length === 0) io.out(`${user.username} has not signed in on any registered device.`);
+      for (const d of devices) {
+        io.out(`${d.id}  ${d.userAgent}  first seen ${d.firstSeenAt}  last seen ${d.lastSeenAt}${d.lostAt ? `  LOST since ${d.lostAt}` : ''}`);
+      }
+      return;
+    }
+    case 'mark-device-lost': {
+      let result;
+      try {
+        result = markDeviceLost({ db, devices: createDeviceRegistry(db), audit }, required(values, 'device'), { userId: null, name: `admin-cli:${os.userInfo().username}` });
+      } catch (err) {
+        if (err instanceof AppError) throw new UsageError(err.message);
+        throw err;
+      }
+      io.out(
+        result.alreadyLost
+          ? `Device ${result.deviceId} was already reported lost; ${result.sessionsEnded} session(s) ended`
+          : `Device ${result.deviceId} reported lost; ${result.sessionsEnded} session(s) ended. At its next contact it is told to erase its data.`
+      );
       return;
     }
     case 'reset-second-factor': {

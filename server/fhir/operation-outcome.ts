@@ -49,7 +49,8 @@ const ISSUE_CODE: Record<ErrorCode, IssueCode> = {
   timeout: 'timeout',
   'rate-limited': 'throttled',
   unavailable: 'transient',
-  internal: 'exception'
+  internal: 'exception',
+  'device-revoked': 'forbidden'
 };
 
 export function outcome(issues: Issue[]): OperationOutcome {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../src/lib/domain/errors';
+import { clearedSessionCookie, isHttps } from '../auth/cookies';
 import type { SessionUser } from '../types';
 import { setBodyIdleTimeout } from './body';
 import { clientIp, SignInRequired, type RequestContext, type Route } from './context';
@@ -90,6 +91,8 @@ export function createRequestHandler(deps: RequestHandlerDeps): (req: IncomingMe
       await found.match.route.handler(ctx);
     } catch (err) {
       if (err instanceof SignInRequired) noteSignInRequired(clientIp(req, deps.trustProxy), `${req.method} ${route}`);
+      // The wipe signal also drops the dead session cookie (httpOnly: the app cannot), so the cleared device starts clean.
+      if (err instanceof AppError && err.code === 'device-revoked' && !res.headersSent) res.setHeader('Set-Cookie', clearedSessionCookie(isHttps(req)));
       errorSender(url.pathname)(res, err, deps.logger, `${req.method} ${url.pathname}`);
     }
   }

@@ -318,6 +318,8 @@ describe('every API refuses an ended session', () => {
     'POST /api/auth/login/second-factor',
     'POST /api/auth/login/enrol',
     'POST /api/auth/login/enrol/confirm',
+    // A lost device says it is erasing itself; it has no session by then (server/devices/lost-device.test.ts).
+    'POST /api/device/wiped',
     'GET /cds-services',
     'POST /api/telehealth/join/check',
     'POST /api/telehealth/join/enter',

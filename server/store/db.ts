@@ -157,6 +157,36 @@ const MIGRATIONS: Migration[] = [
         failures INTEGER NOT NULL DEFAULT 0
       );
     `
+  },
+  {
+    // Browser installs that signed in (server/devices/device-registry.ts): a
+    // device reported lost gets no session and is told to erase itself.
+    id: '006-device-registry',
+    sql: `
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        user_agent TEXT NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        lost_at INTEGER,
+        lost_by TEXT,
+        wipe_signalled_at INTEGER,
+        wipe_confirmed_at INTEGER
+      );
+      CREATE TABLE device_users (
+        device_id TEXT NOT NULL REFERENCES devices(id),
+        user_id TEXT NOT NULL REFERENCES users(id),
+        first_seen_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        PRIMARY KEY (device_id, user_id)
+      );
+      CREATE INDEX device_users_user ON device_users(user_id);
+      ALTER TABLE sessions ADD COLUMN device_id TEXT;
+      CREATE INDEX sessions_device ON sessions(device_id);
+      -- A sign-in waiting for its second step remembers its device: the session it becomes is tied to it.
+      ALTER TABLE pending_logins ADD COLUMN device_id TEXT;
+      ALTER TABLE pending_logins ADD COLUMN device_user_agent TEXT;
+    `
   }
 ];
 

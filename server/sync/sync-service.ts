@@ -146,6 +146,8 @@ export class SyncServer implements SyncService {
     try {
       user = this.deps.authenticate(req);
     } catch (err) {
+      // A device reported lost: refused before the handshake, with the code that tells the app to erase itself.
+      if (err instanceof AppError && err.code === 'device-revoked') return refuseUpgrade(socket, 410, 'device-revoked');
       console.error('[sync] authentication failed', err);
       return refuseUpgrade(socket, 500, 'internal');
     }

@@ -27,6 +27,7 @@ const REASONS = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
+  410: 'Gone',
   500: 'Internal Server Error',
   503: 'Service Unavailable'
 } as const;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isDeviceId } from '../../../src/lib/domain/device-id';
+import { summariseUserAgent } from '../../devices/device-registry';
 import type { AuthService } from '../../auth/auth-service';
 import { clearedSessionCookie, isHttps, sessionCookie } from '../../auth/cookies';
 import type { SessionUser } from '../../types';
@@ -8,7 +10,9 @@ import { sendJson } from '../errors';
 
 const loginSchema = z.object({
   username: z.string().trim().min(1, 'Enter your username').max(100),
-  password: z.string().min(1, 'Enter your password').max(1024)
+  password: z.string().min(1, 'Enter your password').max(1024),
+  /** This browser install's id (src/lib/services/device-identity.ts); optional for scripts and older apps. */
+  deviceId: z.string().max(64).refine(isDeviceId, 'Not a device id').optional()
 });
 
 const pendingSchema = z.object({ pendingToken: z.string().min(1, 'The sign-in has no pending step').max(200) });
@@ -43,7 +47,8 @@ export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string
       path: '/api/auth/login',
       async handler({ req, res, ip }) {
         const body = parseWith(loginSchema, await readJson(req, 16 * 1024));
-        const result = await auth.login(body.username, body.password, ip);
+        const device = body.deviceId ? { id: body.deviceId.toLowerCase(), userAgent: summariseUserAgent(req.headers['user-agent']) } : null;
+        const result = await auth.login(body.username, body.password, ip, device);
         if (result.kind === 'session') {
           res.setHeader('Set-Cookie', sessionCookie(result.token, result.maxAgeSeconds, isHttps(req)));
           sendJson(res, 200, { user: withSettings(result.user) });
@@ -130,6 +135,17 @@ export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string
         res.setHeader('Set-Cookie', clearedSessionCookie(isHttps(req)));
         res.statusCode = 204;
         res.end();
+      }
+    },
+    {
+      // Ends the user's sessions on every device, this one included (a phone left signed in somewhere).
+      method: 'POST',
+      path: '/api/auth/logout-everywhere',
+      handler(ctx) {
+        const user = requireUser(ctx);
+        const ended = auth.logoutEverywhere(user, ctx.ip);
+        ctx.res.setHeader('Set-Cookie', clearedSessionCookie(isHttps(ctx.req)));
+        sendJson(ctx.res, 200, { ended });
       }
     }
   ];

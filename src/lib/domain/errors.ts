@@ -13,7 +13,9 @@ export const ERROR_CODES = [
   'timeout',
   'rate-limited',
   'unavailable',
-  'internal'
+  'internal',
+  /** This device was reported lost or stolen: it must sign out and erase what it holds (see server/devices). */
+  'device-revoked'
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -46,5 +48,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   timeout: 408,
   'rate-limited': 429,
   unavailable: 503,
-  internal: 500
+  internal: 500,
+  // Gone: not "sign in again" (401) but "this device may not be used again".
+  'device-revoked': 410
 };

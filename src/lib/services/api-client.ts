@@ -28,12 +28,16 @@ export type ReachabilityListener = (reachable: boolean) => void;
 /** Told of every 401 the server answers, with the path asked for: the session may have ended on the server. */
 export type UnauthenticatedListener = (path: string) => void;
 
+/** Told when the server answers that this device was reported lost (410 `device-revoked`): the app must erase itself. */
+export type DeviceRevokedListener = () => void;
+
 export class ApiClient {
   #base: string;
   #fetch: Fetch;
   #webSocket: typeof globalThis.WebSocket | undefined;
   readonly #listeners = new Set<ReachabilityListener>();
   readonly #unauthenticated = new Set<UnauthenticatedListener>();
+  readonly #deviceRevoked = new Set<DeviceRevokedListener>();
 
   constructor(opts: ApiClientOptions = {}) {
     this.#base = (opts.base ?? '').replace(/\/$/, '');
@@ -60,6 +64,11 @@ export class ApiClient {
   onUnauthenticated(listener: UnauthenticatedListener): () => void {
     this.#unauthenticated.add(listener);
     return () => this.#unauthenticated.delete(listener);
+  }
+
+  onDeviceRevoked(listener: DeviceRevokedListener): () => void {
+    this.#deviceRevoked.add(listener);
+    return () => this.#deviceRevoked.delete(listener);
   }
 
   /** The WebSocket class live sync opens sockets with: the browser's own unless set (Node tests send their cookie with it). */
@@ -104,7 +113,7 @@ export class ApiClient {
     if (res.status === 401) this.#reportUnauthenticated(path);
     if (res.status === 204) return undefined as T;
     const body = await readJson(res);
-    if (!res.ok) throw errorFrom(res.status, body);
+    if (!res.ok) throw this.#failure(res.status, body);
     return body as T;
   }
 
@@ -119,14 +128,14 @@ export class ApiClient {
       body: bytes as Uint8Array<ArrayBuffer>
     });
     const body = await readJson(res);
-    if (!res.ok) throw errorFrom(res.status, body);
+    if (!res.ok) throw this.#failure(res.status, body);
     return body as T;
   }
 
   /** Fetches raw bytes (an attachment) with the answer's media type. */
   async getBytes(path: string): Promise<{ bytes: Uint8Array; contentType: string }> {
     const res = await this.#raw(path, { method: 'GET', headers: {} });
-    if (!res.ok) throw errorFrom(res.status, await readJson(res));
+    if (!res.ok) throw this.#failure(res.status, await readJson(res));
     return { bytes: new Uint8Array(await res.arrayBuffer()), contentType: res.headers.get('content-type') ?? '' };
   }
 
@@ -145,6 +154,13 @@ export class ApiClient {
     this.#report(true);
     if (res.status === 401) this.#reportUnauthenticated(path);
     return res;
+  }
+
+  /** The error to throw for a failed answer; the wipe signal is passed on to its listeners first. */
+  #failure(status: number, body: unknown): AppError {
+    const err = errorFrom(status, body);
+    if (err.code === 'device-revoked') for (const l of this.#deviceRevoked) l();
+    return err;
   }
 
   #report(reachable: boolean): void {

@@ -1,11 +1,13 @@
 import { AppError } from '../domain/errors';
 import type { Actor } from '../domain/chart';
-import { clearLastUnlocked, findAccount, lastUnlockedAccount, rememberAccount, setLastUnlocked } from '../storage/device-database';
+import { accountUserIds, clearLastUnlocked, closeDeviceDatabase, findAccount, lastUnlockedAccount, rememberAccount, setLastUnlocked } from '../storage/device-database';
+import { eraseDeviceData } from '../storage/device-erase';
 import { unlockVaultWithPasskey } from '../storage/passkey-unlock-store';
 import { openOrCreateVault, unlockVault, type UserVault } from '../storage/user-vault';
 import { SyncEngine } from '../sync/sync-engine';
 import { syncStatus } from '../sync/sync-status-manager.svelte';
 import { apiClient } from './api-client';
+import { deviceId, forgetDeviceCookie } from './device-identity';
 import { keepUploading } from './attachments.service';
 import { loadConfig } from './app-config';
 import { patientList } from './patients.service';
@@ -14,7 +16,8 @@ import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, 
 import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
 import { colorFor, setWorkspace, type Workspace } from './workspace';
 
-export type SessionState = 'loading' | 'signed-out' | 'locked' | 'unlocked';
+/** `erasing`/`erased`: the server said this device was reported lost; everything local is being (or has been) erased. */
+export type SessionState = 'loading' | 'signed-out' | 'locked' | 'unlocked' | 'erasing' | 'erased';
 export type { SecondStep } from './second-factor.service';
 
 const PROFILE_KEY = 'profile';
@@ -53,6 +56,8 @@ export class SessionManager {
   #lastActivity = Date.now();
   #idleTimer: ReturnType<typeof setInterval> | null = null;
   #removeActivityListeners: (() => void) | null = null;
+  #erasing: Promise<void> | null = null;
+  #eraseFailed = $state(false);
 
   get state(): SessionState {
     return this.#state;
@@ -78,12 +83,17 @@ export class SessionManager {
   get signInRequired(): boolean {
     return this.#signInRequired;
   }
+  /** The erase after a lost-device report did not finish (another tab held a database open, storage error). */
+  get eraseFailed(): boolean {
+    return this.#eraseFailed;
+  }
 
   constructor() {
     apiClient.onUnauthenticated((path) => {
       // Sign-in answers 401 for a wrong password, and `me` is how an offline unlock learns it must sign in again.
       if (!path.startsWith('/api/auth/')) this.#sessionEnded();
     });
+    apiClient.onDeviceRevoked(() => this.#deviceRevoked());
   }
   /**
    * The user as provenance records them. Only meaningful while unlocked;
@@ -96,7 +106,10 @@ export class SessionManager {
   /** App start: configuration (server or cache), then the lock screen if a store was unlocked here before. */
   async init(): Promise<void> {
     this.#state = 'loading';
+    deviceId(); // the cookie names this device from the first request on
     this.#config = await loadConfig(apiClient);
+    // The first contact may have been answered with the wipe signal.
+    if (this.#erasing) return;
     const last = await lastUnlockedAccount();
     if (last) {
       this.#lockedUser = { username: last.username, name: last.name };
@@ -281,6 +294,21 @@ export class SessionManager {
       // Offline or already signed out on the server: signing out of this device still proceeds.
       if (!(err instanceof AppError && (err.code === 'unavailable' || err.code === 'unauthenticated'))) reportError('Signing out', err);
     }
+    await this.#signOutHere();
+  }
+
+  /**
+   * Ends the user's sessions on every device (a phone left signed in
+   * somewhere), then signs out here. Needs the server: offline it throws
+   * and nothing changes, so the user knows the other devices are still in.
+   */
+  async signOutEverywhere(): Promise<number> {
+    const answer = await apiClient.request<{ ended: number }>('/api/auth/logout-everywhere', { method: 'POST' });
+    await this.#signOutHere();
+    return answer.ended;
+  }
+
+  async #signOutHere(): Promise<void> {
     this.lock();
     await this.#teardown;
     await clearLastUnlocked();
@@ -322,6 +350,8 @@ export class SessionManager {
     this.#signInRequired = false;
     this.#clearSecondStep();
     this.#config = DEFAULT_CONFIG;
+    this.#erasing = null;
+    this.#eraseFailed = false;
   }
 
   /** The server no longer knows this session: lock (edits stay pending in the store) and ask for a sign-in. */
@@ -329,12 +359,55 @@ export class SessionManager {
     if (this.#state !== 'unlocked') return;
     this.#signInRequired = true;
     this.lock();
+    // A sync socket closed with 4401 does not say why: if it was because this device was reported lost, asking tells (410).
+    apiClient.request('/api/auth/me').catch(() => {});
+  }
+
+  /**
+   * The server says this device was reported lost or stolen: close
+   * everything, tell the server the erase is starting (while the cookie
+   * still names the device), then erase every user's local data. Unsent
+   * edits are lost on purpose: the device is no longer trusted.
+   */
+  #deviceRevoked(): void {
+    if (this.#erasing) return;
+    const ws = this.#workspace;
+    this.#workspace = null;
+    setWorkspace(null);
+    this.#stopIdleWatch();
+    patientList.reset();
+    syncStatus.reset();
+    this.#user = null;
+    this.#lockedUser = null;
+    this.#signInRequired = false;
+    this.#error = null;
+    this.#clearSecondStep();
+    this.#state = 'erasing';
+    this.#erasing = (async () => {
+      await apiClient.request('/api/device/wiped', { method: 'POST' }).catch(() => {});
+      if (ws) {
+        await ws.engine.stop().catch(() => {});
+        ws.vault.close();
+      }
+      await this.#teardown.catch(() => {});
+      const userIds = await accountUserIds().catch(() => [] as string[]);
+      closeDeviceDatabase();
+      await eraseDeviceData(userIds);
+      forgetDeviceCookie();
+    })()
+      .catch((err: unknown) => {
+        this.#eraseFailed = true;
+        reportError('Erasing this device', err);
+      })
+      .finally(() => {
+        this.#state = 'erased';
+      });
   }
 
   /** The server's answer (a user, or a second step), or null when the server cannot be reached. */
   async #serverSignIn(username: string, password: string) {
     try {
-      const body = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: { username, password } });
+      const body = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: signInBody(username, password) });
       const parsed = loginAnswerSchema.safeParse(body);
       if (!parsed.success) throw new AppError('internal', 'The clinic server sent a sign-in answer this app cannot read');
       return parsed.data;
@@ -418,7 +491,7 @@ export class SessionManager {
       if (!(err instanceof AppError && err.code === 'unauthenticated')) return true; // offline: sync starts and waits for the network
       if (password === null) return false;
       try {
-        const answer = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: { username, password } });
+        const answer = await apiClient.request<unknown>('/api/auth/login', { method: 'POST', body: signInBody(username, password) });
         // The server asks for a second factor: an online sign-in needs the code, so lock and ask for both.
         if (!userResponseSchema.safeParse(answer).success) return false;
       } catch (loginErr) {
@@ -461,6 +534,12 @@ async function profileOf(vault: UserVault): Promise<SessionUser> {
     vault.close();
     throw err;
   }
+}
+
+/** The sign-in request, naming this device so the server can tie the session to it. */
+function signInBody(username: string, password: string): { username: string; password: string; deviceId?: string } {
+  const id = deviceId();
+  return id ? { username, password, deviceId: id } : { username, password };
 }
 
 function readable(err: unknown): string {

@@ -62,6 +62,12 @@ export async function rememberAccount(account: { username: string; userId: strin
   });
 }
 
+/** The user ids with a store on this device (the wipe erases each one's database). */
+export async function accountUserIds(): Promise<string[]> {
+  const rows = await device().accounts.toArray();
+  return rows.map((r) => r.userId).filter((id): id is string => typeof id === 'string' && id.length > 0);
+}
+
 /** The account whose store was last unlocked; after a reload the app shows its lock screen. */
 export async function lastUnlockedAccount(): Promise<AccountRow | null> {
   const row = await device().state.get('lastUser');
