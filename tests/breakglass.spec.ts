@@ -20,7 +20,8 @@ let patientId: string;
 test.beforeAll(async () => {
   clinic = await startClinic();
   const demoClinic = listClinics(clinic.db)[0];
-  const hillside = createClinic(clinic.db, { name: 'Hillside Clinic' });
+  // Password-only sign-in in this clinic (the second factor has journeys of its own).
+  const hillside = createClinic(clinic.db, { name: 'Hillside Clinic', secondFactorRoles: [] });
   const hash = await hashPassword(DEMO_PASSWORD);
   createUser(clinic.db, { clinicId: hillside.id, username: 'dr.hill', name: 'Dr Hill', roles: ['clinician'], passwordHash: hash });
   createUser(clinic.db, { clinicId: hillside.id, username: 'admin.hill', name: 'Admin Hill', roles: ['admin'], passwordHash: hash });
