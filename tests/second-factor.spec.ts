@@ -83,6 +83,7 @@ for (const [width, username] of [
     await field.fill(codeAt(secret, Date.now()));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+    await expect(page.getByTestId('recovery-codes').locator('li code')).toHaveCount(10);
     const codes = await page.getByTestId('recovery-codes').locator('li code').allTextContents();
     expect(codes).toHaveLength(10);
     for (const c of codes) expect(c).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
@@ -150,6 +151,7 @@ test('a nurse of the demo clinic (second factor optional) sets one up from Sign-
   await look(page, 'optional-enrol-1280');
   await page.getByLabel('2. Enter the 6-digit code the app shows now.').fill(codeAt(secret, Date.now()));
   await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByTestId('recovery-codes').locator('li code')).toHaveCount(10);
   const first = await page.getByTestId('recovery-codes').locator('li code').allTextContents();
   expect(first).toHaveLength(10);
   await expect(status).toHaveText('Two-step sign-in is on. Recovery codes left: 10. It is optional for your role; it protects your account if your password is ever known to someone else.');
@@ -160,6 +162,7 @@ test('a nurse of the demo clinic (second factor optional) sets one up from Sign-
   await page.getByLabel('6-digit code').fill(codeAt(secret, Date.now() + 30_000));
   await page.getByRole('button', { name: 'Make new recovery codes' }).click();
   await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+  await expect(page.getByTestId('recovery-codes').locator('li code')).toHaveCount(10);
   const fresh = await page.getByTestId('recovery-codes').locator('li code').allTextContents();
   expect(fresh).toHaveLength(10);
   expect(fresh.filter((c) => first.includes(c))).toEqual([]);
