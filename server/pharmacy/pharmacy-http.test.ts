@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
+import { recordAllergy, recordNoKnownAllergies } from '../../src/lib/chart/allergy-status';
+import { overrideHeldSend, queueSend, updateSend } from '../../src/lib/chart/pharmacy-send-doc';
 import { listMedicationRecords, prescribe, type PrescriptionInput } from '../../src/lib/chart/medication-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import { toFhirMedicationRequest } from '../../src/lib/services/prescription-fhir';
@@ -197,5 +198,42 @@ describe('POST /api/pharmacy/:id/prescriptions', () => {
     expect(rows.some((r) => r.outcome === 'success')).toBe(true);
     expect(rows.some((r) => r.outcome === 'failure' && JSON.parse(r.detail).reason === 'invalid')).toBe(true);
     for (const r of rows) expect(r.detail + r.target).not.toMatch(/Test|Pat|1960|ibuprofen/);
+  });
+
+  it('re-checks at the send: an allergy recorded after signing holds it (409) until a clinician gives a reason', async () => {
+    const { patientId, medId, chart, body } = await signedOnServer();
+    const push = async (cookie: string, before: Uint8Array) => {
+      const res = await fetch(`${app.url}/api/sync/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ docs: [], updates: [{ name: docName('chart', patientId), update: Buffer.from(Y.encodeStateAsUpdate(chart, before)).toString('base64') }] })
+      });
+      expect(res.status).toBe(200);
+    };
+    // Control: before the allergy, the chart gives no alert and the send would go (proved by the first test of this file).
+    let before = Y.encodeStateVector(chart);
+    recordAllergy(chart, { substance: 'NSAIDs', category: 'medication', criticality: 'high', reaction: 'Hives' }, { id: ids.doc, name: 'doc' });
+    await push(doc, before);
+
+    const held = await post(doc, 'riverside', body, patientId);
+    expect(held.status).toBe(409);
+    expect((await held.json()).error.message).toBe(
+      'The pharmacy refused the prescription: a serious alert needs a clinician’s reason before it is sent: NSAID allergy: ordered drug is an NSAID'
+    );
+    const row = app.db.prepare("SELECT outcome, detail FROM audit_log WHERE action = 'pharmacy.send' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; detail: string };
+    expect(row.outcome).toBe('failure');
+    expect(JSON.parse(row.detail)).toMatchObject({ reason: 'unanswered-alert', alerts: ['allergy-nsaid'] });
+    expect(app.db.prepare('SELECT count(*) AS n FROM pharmacy_receipts WHERE request_id = ?').get(body.id)).toEqual({ n: 0 });
+
+    // Another clinician releases the held send with a reason, as the outbox's Release does.
+    before = Y.encodeStateVector(chart);
+    const actor = { id: ids.doc2, name: 'doc2' };
+    const sendId = queueSend(chart, medId, 'riverside', actor);
+    updateSend(chart, sendId, { state: 'held' }, actor);
+    const alert = { kind: 'drug-allergy', severity: 'serious' as const, title: 'NSAID allergy: ordered drug is an NSAID', detail: '', action: '', ruleId: 'allergy-nsaid', source: { citation: 'x' } };
+    overrideHeldSend(chart, sendId, [{ ...alert, override: { reason: 'Reaction was mild rash years ago; benefit outweighs', by: 'doc2', byId: ids.doc2, at: new Date().toISOString() } }], actor);
+    await push(await sessionCookieFor(app.url, 'doc2'), before);
+    const sent = await post(doc, 'riverside', body, patientId);
+    expect(sent.status).toBe(201);
   });
 });

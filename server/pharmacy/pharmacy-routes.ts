@@ -12,6 +12,7 @@ import { requireUser, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
 import { findUserById } from '../store/users';
 import type { Audit, SyncService } from '../types';
+import { alertsHoldingSend } from './send-recheck';
 
 /**
  * The demo pharmacies of the directory, served by this server so a send is
@@ -26,7 +27,10 @@ import type { Audit, SyncService } from '../types';
  * signed in Outpost, with the same prescriber, drug, directions and supply:
  * a client cannot have dispensed what nobody signed. A prescription not on
  * the server yet (its chart update still on the way) is answered 503, which
- * the outbox retries; one that differs or is no longer active, 409.
+ * the outbox retries; one that differs or is no longer active, 409. The drug
+ * checks run again against the chart as it stands at the send, and a serious
+ * alert no clinician has answered (an allergy recorded since signing, say)
+ * is also 409 (send-recheck.ts).
  *
  * Only the receipt is stored (ids, times, who sent it), never the patient
  * block or the drug; the audit entry carries ids only.
@@ -54,6 +58,8 @@ interface ReceiptRow {
 }
 
 export function pharmacyRoutes(db: Database.Database, audit: Audit, sync: Pick<SyncService, 'readState'>): Route[] {
+  const birthDateOf = db.prepare('SELECT birth_date AS birthDate FROM patients WHERE id = ? AND clinic_id = ?');
+  const birthDate = (patientId: string, clinicId: string) => (birthDateOf.get(patientId, clinicId) as { birthDate: string } | undefined)?.birthDate ?? null;
   const findReceipt = db.prepare('SELECT clinic_id, reference, received_at FROM pharmacy_receipts WHERE pharmacy_id = ? AND request_id = ?');
   const insertReceipt = db.prepare(
     'INSERT INTO pharmacy_receipts (pharmacy_id, request_id, clinic_id, reference, received_at, sent_by) VALUES (?, ?, ?, ?, ?, ?)'
@@ -95,9 +101,9 @@ export function pharmacyRoutes(db: Database.Database, audit: Audit, sync: Pick<S
             { path: 'requester', message: 'Not a clinician of this clinic' }
           ]);
         }
-        const mismatch = await chartMismatch(sync, patientId, user.clinicId, request);
+        const mismatch = await chartMismatch(sync, patientId, user.clinicId, request, birthDate(patientId, user.clinicId));
         if (mismatch) {
-          fail(mismatch.reason, { requestId: request.id, patientId, ...(mismatch.fields ? { fields: mismatch.fields } : {}) });
+          fail(mismatch.reason, { requestId: request.id, patientId, ...(mismatch.fields ? { fields: mismatch.fields } : {}), ...(mismatch.alerts ? { alerts: mismatch.alerts } : {}) });
           if (mismatch.reason === 'not-in-chart') {
             // The chart update may still be on its way from the device: the outbox retries an unavailable answer.
             throw new AppError('unavailable', 'The prescription has not reached the clinic server yet. The send will be retried.');
@@ -159,8 +165,9 @@ async function chartMismatch(
   sync: Pick<SyncService, 'readState'>,
   patientId: string,
   clinicId: string,
-  request: FhirMedicationRequest
-): Promise<{ reason: string; message: string; fields?: string[] } | null> {
+  request: FhirMedicationRequest,
+  birthDate: string | null
+): Promise<{ reason: string; message: string; fields?: string[]; alerts?: string[] } | null> {
   let state: Uint8Array | null;
   try {
     state = await sync.readState(docName('chart', patientId), clinicId);
@@ -182,6 +189,16 @@ async function chartMismatch(
     if (!signed.ok) return { reason: 'not-signed', message: 'the chart entry is not a prescription signed in Outpost' };
     const differ = SIGNED_PARTS.filter((k) => canonical(signed.request[k]) !== canonical(request[k]));
     if (differ.length) return { reason: 'differs-from-chart', message: 'it differs from the signed prescription in the chart', fields: differ };
+    const holding = alertsHoldingSend(doc, med, birthDate, new Date());
+    if (holding.length) {
+      const titles = [...new Set(holding.map((a) => a.title))];
+      return {
+        reason: 'unanswered-alert',
+        message: `a serious alert needs a clinician’s reason before it is sent: ${titles.join('; ')}`,
+        fields: ['detectedIssue'],
+        alerts: holding.map((a) => a.ruleId)
+      };
+    }
     return null;
   } finally {
     doc.destroy();

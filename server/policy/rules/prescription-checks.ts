@@ -33,10 +33,10 @@ import { isPrescription, SERVER_NAME } from './prescriptions';
  * and the app already handles that case where it matters: the pharmacy
  * send is checked again against the current chart when it goes out and is
  * held until a clinician answers the new alert (pharmacy-outbox.service.ts,
- * `send.held`). The cost: a client that backdates `authoredOn` escapes the
- * alerts raised by records made after the date it claims. Records made
- * before it, which is everything a chart held when a device last synced,
- * are judged.
+ * `send.held`), and the server does the same at the pharmacy route
+ * (server/pharmacy/send-recheck.ts). So a client that backdates
+ * `authoredOn` escapes, here, the alerts raised by records made after the
+ * date it claims, but cannot get the prescription dispensed past them.
  *
  * Which alerts need an answer: those the prescribe page asks a reason for
  * (`needsOverride`: interrupting alerts graded contraindicated or serious).
