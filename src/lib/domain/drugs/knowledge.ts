@@ -40,7 +40,9 @@ export class DrugKnowledge {
     ];
     this.names = buildPhraseIndex(nameEntries);
     const termEntries = pack.allergyRules.flatMap((r) => r.allergen.terms.map((t): [string, NameHit] => [t, { kind: 'class-term', classIds: r.allergen.classes.length ? r.allergen.classes : [`rule:${r.id}`] }]));
-    const classNameEntries = pack.classes.filter((c) => c.kind === 'therapeutic').map((c): [string, NameHit] => [c.name, { kind: 'class-term', classIds: [c.id] }]);
+    const classNameEntries = pack.classes
+      .filter((c) => c.kind === 'therapeutic')
+      .flatMap((c) => classNameVariants(c.name).map((n): [string, NameHit] => [n, { kind: 'class-term', classIds: [c.id] }]));
     this.allergyNames = buildPhraseIndex([...nameEntries, ...termEntries, ...classNameEntries]);
     for (const rule of pack.interactions) {
       const a = this.membersOf(rule.a);
@@ -110,4 +112,27 @@ export function knowledgeFor(pack: DrugPack): DrugKnowledge {
     cache.set(pack, k);
   }
   return k;
+}
+
+/**
+ * The ways an allergy record names a therapeutic class: the pack's name
+ * ("HMG-CoA reductase inhibitors (statins)"), the name without its
+ * parenthesis and the parenthesis alone ("statins"), and each in the
+ * singular ("statin", "beta blocker"), as clinicians write them.
+ */
+export function classNameVariants(name: string): string[] {
+  const out = new Set<string>();
+  const add = (n: string) => {
+    const t = n.trim();
+    if (t.length < 3) return;
+    out.add(t);
+    if (/[^s]s$/i.test(t)) out.add(t.slice(0, -1));
+  };
+  add(name);
+  const paren = /^(.*?)\s*\(([^)]*)\)\s*$/.exec(name);
+  if (paren) {
+    add(paren[1]);
+    add(paren[2]);
+  }
+  return [...out];
 }

@@ -224,3 +224,38 @@ describe('entries that must not alert', () => {
     expect(allergyAlerts('azithromycin', allergy('Penicillin'))).toEqual([]);
   });
 });
+
+describe('an allergy recorded to a class no rule covers, or to one drug of such a class', () => {
+  test.each([['Statins'], ['statin'], ['HMG-CoA reductase inhibitors'], ['HMG-CoA reductase inhibitors (statins)']])(
+    '"%s" against atorvastatin: serious, from the record itself',
+    (text) => {
+      const alerts = allergyAlerts('atorvastatin', allergy(text));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({
+        severity: 'serious',
+        ruleId: 'allergy-recorded-class',
+        title: 'Allergy: atorvastatin is one of the HMG-CoA reductase inhibitors (statins), a recorded allergen class',
+        detail: `Recorded allergy: ${text}. The ordered drug (atorvastatin) belongs to HMG-CoA reductase inhibitors (statins). The drug pack has no cross-reactivity rule for this class; the alert comes from the class named in the allergy record.`
+      });
+    }
+  );
+
+  test('"beta blocker" against metoprolol is serious; against a statin nothing', () => {
+    expect(allergyAlerts('metoprolol', allergy('beta blocker')).map((a) => [a.severity, a.title])).toEqual([
+      ['serious', 'Allergy: metoprolol is one of the beta blockers, a recorded allergen class']
+    ]);
+    expect(allergyAlerts('atorvastatin', allergy('beta blocker'))).toEqual([]);
+  });
+
+  test('a class with its own rule keeps the rule (ACE inhibitors: contraindicated, not the generic class alert)', () => {
+    expect(allergyAlerts('lisinopril', allergy('ACE inhibitors')).map((a) => a.ruleId)).toEqual(['allergy-ace-inhibitor']);
+  });
+
+  test('simvastatin recorded, atorvastatin ordered: shown as cross-reactivity not assessed; simvastatin itself is contraindicated', () => {
+    expect(allergyAlerts('atorvastatin', allergy('simvastatin')).map((a) => [a.severity, a.ruleId, a.title])).toEqual([
+      ['info', 'allergy-same-class-not-assessed', 'Allergy to simvastatin: atorvastatin is in the same class (HMG-CoA reductase inhibitors (statins)); cross-reactivity not assessed']
+    ]);
+    expect(allergyAlerts('simvastatin', allergy('simvastatin')).map((a) => a.ruleId)).toEqual(['allergy-same-ingredient']);
+    expect(allergyAlerts('lisinopril', allergy('simvastatin'))).toEqual([]);
+  });
+});
