@@ -68,6 +68,15 @@ for (const width of [1280, 390]) {
     await expect(swBanner).toContainText(/4 Mac 1971 \(miaka \d+\)/);
     await expect(swBanner).toContainText('Mwanamke');
     await expect(page.getByTestId('allergy-strip-not-asked')).toHaveText('Bado hajaulizwa');
+    // The medicines and reminders cards too (their texts live in messages/medicines and messages/reminders).
+    const meds = page.getByTestId('medications');
+    await expect(meds.getByRole('heading', { name: 'Dawa', exact: true })).toBeVisible();
+    await expect(meds.getByRole('link', { name: 'Andika dawa' })).toBeVisible();
+    await expect(meds).toContainText('Hakuna dawa zinazotumika zilizorekodiwa.');
+    const reminders = page.getByTestId('reminders');
+    await expect(reminders.getByRole('heading', { name: 'Vikumbusho', exact: true })).toBeVisible();
+    await expect(reminders.getByTestId('reminder-count')).toHaveText(/^\d+ vinadaiwa$/);
+    await expect(reminders.getByText('Vikumbusho hivi vinakagua nini — si kamili')).toBeVisible();
 
     // Vitals recorded through the Swahili form, with the clinical units unchanged.
     const vitals = page.getByTestId('vitals');
@@ -87,6 +96,8 @@ for (const width of [1280, 390]) {
     await expect(vitals.getByTestId('vital-weight')).toContainText('62,5 kg');
     await expect(vitals.getByTestId('vital-temperature').getByTestId('flag')).toHaveText('Fièvre');
     await expect(page.getByRole('heading', { name: 'Constantes vitales', exact: true })).toBeVisible();
+    await expect(meds.getByRole('heading', { name: 'Médicaments', exact: true })).toBeVisible();
+    await expect(reminders.getByTestId('reminder-count')).toHaveText(/^\d+ à faire$/);
     await expectAccessible(page, `chart in French at ${width}px`);
 
     // The timeline, in French: its heading, filters and count.
