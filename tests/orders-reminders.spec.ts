@@ -49,6 +49,10 @@ test('offline: order HbA1c, dismiss a reminder with a reason, record a flu vacci
   const reminders = page.getByTestId('reminder');
   const flu = reminders.and(page.locator('[data-id="cdc-influenza"]'));
   await expect(flu).toBeVisible();
+  // Why and the source wait behind one tap, so the list stays short on a phone.
+  await expect(flu.getByTestId('reminder-source')).toBeHidden();
+  await flu.getByText('Why and source').click();
+  await expect(flu.getByTestId('reminder-source')).toBeVisible();
   await expect(flu.getByTestId('reminder-source')).toContainText('CDC Recommended Adult Immunization Schedule');
   await expect(page.getByTestId('reminders-coverage')).toContainText('not comprehensive');
 
