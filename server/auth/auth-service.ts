@@ -61,7 +61,10 @@ export const DEFAULT_CODE_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perPair
  */
 export type LoginOutcome =
   | ({ kind: 'session' } & LoginResult)
-  | { kind: 'second-factor' | 'enrol'; pendingToken: string; expiresInSeconds: number };
+  | { kind: 'second-factor' | 'enrol'; pendingToken: string; expiresInSeconds: number; methods: SecondFactorMethod[] };
+
+/** Which second steps this user can take: the sign-in screen offers those (a passkey first). */
+export type SecondFactorMethod = 'totp' | 'passkey';
 
 /** How a session's sign-in was proven beyond the password (audited with `login.success`). */
 export type SignInProof = 'none' | 'totp' | 'recovery-code' | 'passkey' | 'passkey-only';
@@ -255,11 +258,12 @@ export function createAuthService(
       limiter.recordSuccess(username, ip);
       if (needsRehash(found.passwordHash)) setPasswordHash(db, found.id, await hashPassword(password));
       // A passkey satisfies the clinic's second-factor rule as a code does (either one enrolled means a second step).
-      const next: PendingPurpose | null = factors.status(found.id).enrolled || hasPasskey(db, found.id) ? 'verify' : secondFactorRequired(db, found) ? 'enrol' : null;
+      const methods: SecondFactorMethod[] = [...(factors.status(found.id).enrolled ? ['totp' as const] : []), ...(hasPasskey(db, found.id) ? ['passkey' as const] : [])];
+      const next: PendingPurpose | null = methods.length > 0 ? 'verify' : secondFactorRequired(db, found) ? 'enrol' : null;
       if (next === null) return { kind: 'session', ...issueSession(found, ip, 'none', device) };
       const pending = factors.createPending(found.id, next, device);
       audit.record({ action: 'login.second-factor', outcome: 'success', userId: found.id, target: found.username, detail: { step: 'password', next }, ip });
-      return { kind: next === 'verify' ? 'second-factor' : 'enrol', pendingToken: pending.token, expiresInSeconds: pending.expiresInSeconds };
+      return { kind: next === 'verify' ? 'second-factor' : 'enrol', pendingToken: pending.token, expiresInSeconds: pending.expiresInSeconds, methods };
     },
 
     verifySecondFactor(pendingToken, proof, ip) {
