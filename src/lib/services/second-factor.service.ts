@@ -13,13 +13,23 @@ import { sessionUserSchema, userResponseSchema, type SessionUser } from './sessi
 /** What the password step answers: a session, or a second step before one. */
 export const loginAnswerSchema = z.union([
   userResponseSchema,
-  z.object({ secondFactor: z.enum(['code', 'enrol']), pendingToken: z.string().min(1), expiresInSeconds: z.number() })
+  z.object({
+    secondFactor: z.enum(['code', 'enrol']),
+    pendingToken: z.string().min(1),
+    expiresInSeconds: z.number(),
+    /** Which second steps the user has: an authenticator app, a passkey, or both. Older servers do not say: the app's code. */
+    methods: z.array(z.enum(['totp', 'passkey'])).default(['totp'])
+  })
 ]);
+
+export type SecondFactorMethod = 'totp' | 'passkey';
 
 /** The second step the sign-in screen shows: a code, or setting up an authenticator first. */
 export interface SecondStep {
   kind: 'code' | 'enrol';
   username: string;
+  /** For `code`: what the user can use (a passkey is offered first). */
+  methods: SecondFactorMethod[];
 }
 
 export const enrolmentSchema = z.object({ secret: z.string().regex(/^[A-Z2-7]+=*$/), uri: z.string().startsWith('otpauth://totp/') });

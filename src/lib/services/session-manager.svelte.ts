@@ -14,6 +14,7 @@ import { patientList } from './patients.service';
 import { reportError } from './report-error';
 import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, type SessionUser } from './session-user';
 import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
+import { serverPasskeyApi } from './server-passkey.service';
 import { colorFor, setWorkspace, type Workspace } from './workspace';
 
 /** `erasing`/`erased`: the server said this device was reported lost; everything local is being (or has been) erased. */
@@ -134,7 +135,7 @@ export class SessionManager {
       if (online && 'secondFactor' in online) {
         // No session yet: the second step's form takes over; the password waits in memory to open the store after.
         this.#pending = { token: online.pendingToken, password };
-        this.#secondStep = { kind: online.secondFactor, username };
+        this.#secondStep = { kind: online.secondFactor, username, methods: online.methods };
       } else if (online) {
         await this.#openOnline(online.user, password);
       } else {
@@ -157,6 +158,20 @@ export class SessionManager {
     if (!pending) throw new AppError('unauthenticated', 'Enter your password again');
     try {
       const user = await secondFactorApi.verify(pending.token, proof);
+      this.#clearSecondStep();
+      await this.#openOnline(user, pending.password);
+    } catch (err) {
+      this.#endPendingIfGone(err);
+      throw err;
+    }
+  }
+
+  /** The second step with a passkey the server checks (server-passkey.service.ts). */
+  async submitPasskey(): Promise<void> {
+    const pending = this.#pending;
+    if (!pending) throw new AppError('unauthenticated', 'Enter your password again');
+    try {
+      const user = await serverPasskeyApi.secondStep(pending.token);
       this.#clearSecondStep();
       await this.#openOnline(user, pending.password);
     } catch (err) {
