@@ -8,7 +8,9 @@ import { Device, NetworkCable, startClinic, type Clinic } from './support/clinic
  * and password, then the authenticator), the clinic then requires a second
  * factor of clinicians, and at the next sign-in the password is followed by
  * the passkey — checked by the clinic server, in place of an authenticator
- * app — and the app opens; the list then shows the passkey as used.
+ * app — and the app opens; the list then shows the passkey as used. Then
+ * the passkey alone signs in (no username typed, no password sent), and the
+ * password only opens the records kept on the device.
  * At 390 and 1280 px, with axe.
  *
  * The authenticator is Chromium's virtual one (DevTools protocol); WebAuthn
@@ -74,6 +76,7 @@ for (const [width, username] of [
     await page.getByRole('link', { name: 'Sign-in security' }).click();
     await expect(page.getByRole('heading', { name: 'Passkeys' })).toBeVisible();
     await expect(page.getByTestId('passkey-none')).toHaveText('You have no passkey yet.');
+    await expect(page.getByTestId('second-factor-status')).toContainText('Two-step sign-in is off.');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByLabel('Name for this passkey').fill('Clinic laptop');
     // A wrong password is refused before any passkey is made.
@@ -86,6 +89,7 @@ for (const [width, username] of [
     await expect(page.getByTestId('passkey-list').getByRole('listitem')).toHaveCount(1);
     await expect(page.getByTestId('passkey-list')).toContainText('Clinic laptop');
     await expect(page.getByTestId('passkey-list')).toContainText('not used yet');
+    await expect(page.getByTestId('second-factor-status')).toContainText('Two-step sign-in is on with a passkey.');
     await look(page, `security-${width}`);
 
     expect(await runAdmin(['set-second-factor-policy', '--clinic', CLINIC, '--roles', 'clinician'], clinic.dataDir, io)).toBe(0);
@@ -104,6 +108,22 @@ for (const [width, username] of [
     await expect(page.getByTestId('sync-indicator')).toHaveText(/All changes synced/, { timeout: 30_000 });
     await expect(page.getByTestId('passkey-list')).not.toContainText('not used yet');
     await expect(page.getByTestId('passkey-list')).toContainText('last used');
+
+    // Sign-in with the passkey alone: no username, no password sent; the password then opens this device's records.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await expect(page.getByRole('heading', { name: 'Sign in to Outpost' })).toBeVisible();
+    await look(page, `sign-in-${width}`);
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page.getByRole('heading', { name: "Open this device's records" })).toBeVisible();
+    await look(page, `device-${width}`);
+    await page.getByLabel('Your password').fill('not my password');
+    await page.getByRole('button', { name: 'Open records' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Wrong password');
+    await expect(page.getByRole('heading', { name: 'Sign-in security' })).toHaveCount(0);
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Open records' }).click();
+    await expect(page.getByRole('heading', { name: 'Sign-in security' })).toBeVisible();
+    await expect(page.getByTestId('sync-indicator')).toHaveText(/All changes synced/, { timeout: 30_000 });
     await device.close();
   });
 }

@@ -10,7 +10,7 @@ import { LoginRateLimiter, type LoginLimits } from './rate-limit';
 import { createSecondFactorStore, secondFactorRequired, type Enrolment, type PendingPurpose, type SecondFactorStatus, type SecondFactorStore } from './second-factor';
 import { createSessionStore, type SessionEndReason, type SessionLimits, type SessionStore } from './sessions';
 import type { SecretSealer } from '../crypto/sealed-secret';
-import { hasPasskey } from './passkey-store';
+import { hasPasskey, passkeyCount } from './passkey-store';
 
 /** A refusal that tells the client when to try again (HTTP Retry-After). */
 export class RateLimitedError extends AppError {
@@ -110,7 +110,7 @@ export interface AuthService {
   /** Activates it with a first code; the session and the recovery codes (shown once). */
   confirmPendingEnrolment(pendingToken: string, code: string, ip: string): LoginResult & { recoveryCodes: string[] };
   /** A signed-in user's second factor: whether enrolled, required, and how many recovery codes are left. */
-  secondFactorStatus(user: SessionUser): SecondFactorStatus & { required: boolean };
+  secondFactorStatus(user: SessionUser): SecondFactorStatus & { required: boolean; passkeys: number };
   /** A signed-in user enrols (optional for their role, or again after a reset). */
   beginEnrolment(user: SessionUser, ip: string): Enrolment;
   confirmEnrolment(user: SessionUser, code: string, ip: string): string[];
@@ -326,7 +326,7 @@ export function createAuthService(
     },
 
     secondFactorStatus(user) {
-      return { ...factors.status(user.id), required: secondFactorRequired(db, user) };
+      return { ...factors.status(user.id), required: secondFactorRequired(db, user), passkeys: passkeyCount(db, user.id) };
     },
 
     beginEnrolment(user, ip) {

@@ -72,6 +72,11 @@ export function hasPasskey(db: Database.Database, userId: string): boolean {
   return !!db.prepare('SELECT 1 FROM passkeys WHERE user_id = ? LIMIT 1').get(userId);
 }
 
+/** How many passkeys the user has (the security page's status line). */
+export function passkeyCount(db: Database.Database, userId: string): number {
+  return (db.prepare('SELECT count(*) AS n FROM passkeys WHERE user_id = ?').get(userId) as { n: number }).n;
+}
+
 export interface PasskeyStore {
   list(userId: string): StoredPasskey[];
   find(id: string): StoredPasskey | null;

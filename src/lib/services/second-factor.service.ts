@@ -26,7 +26,8 @@ export type SecondFactorMethod = 'totp' | 'passkey';
 
 /** The second step the sign-in screen shows: a code, or setting up an authenticator first. */
 export interface SecondStep {
-  kind: 'code' | 'enrol';
+  /** `device`: signed in with a passkey alone; the password opens this device's store (checked here, never sent). */
+  kind: 'code' | 'enrol' | 'device';
   username: string;
   /** For `code`: what the user can use (a passkey is offered first). */
   methods: SecondFactorMethod[];
@@ -41,7 +42,9 @@ export const secondFactorStatusSchema = z.object({
   enrolled: z.boolean(),
   required: z.boolean(),
   recoveryCodesLeft: z.number().int().min(0),
-  confirmedAt: z.string().nullable()
+  confirmedAt: z.string().nullable(),
+  /** Passkeys the server accepts as the second step (older servers do not say). */
+  passkeys: z.number().int().min(0).default(0)
 });
 export type SecondFactorStatus = z.infer<typeof secondFactorStatusSchema>;
 
