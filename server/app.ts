@@ -177,6 +177,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let sealer: SecretSealer;
   try {
     const secrets = opts.secrets ?? { keyFile: path.join(opts.dataDir, 'secrets.key') };
+    if (!secrets.key && !fs.existsSync(secrets.keyFile)) logger.warn(`Generating a new secrets key at ${secrets.keyFile}: keep a copy with the audit key, outside the data directory.`);
     sealer = createSecretSealer(
       secrets.key ?? loadOrCreateKeyFile(secrets.keyFile, 'secrets key', 'restore the right file, or set OUTPOST_SECRETS_KEY.')
     );

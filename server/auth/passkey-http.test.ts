@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../audit/audit-log';
 import { addClinic, getJson, login, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
+import { runAdmin } from '../cli/admin-commands';
 import { setSecondFactorRoles } from './second-factor';
 import { setUserDisabled } from '../store/users';
 import { SoftAuthenticator, type SoftCredential } from './testing/soft-authenticator';
@@ -277,5 +278,19 @@ describe('removing a passkey', () => {
     expect((await post('/api/auth/passkey-sign-in', { response: authr.assert(options, credential) })).status).toBe(401);
     const audited = app.db.prepare("SELECT outcome FROM audit_log WHERE action = 'passkey.remove' ORDER BY seq").all();
     expect(audited).toEqual([{ outcome: 'failure' }, { outcome: 'success' }]);
+  });
+});
+
+describe('an administrator\'s reset of a lost phone', () => {
+  it('removes the user\'s passkeys with the authenticator, audited', async () => {
+    const credential = await registerPasskey(await cookieFor('dr.key'));
+    const otherOne = await registerPasskey(await cookieFor('nurse.other'), 'Nurse phone');
+    const io = { out: () => {}, askPassword: () => Promise.reject(new Error('no prompt')) };
+    expect(await runAdmin(['reset-second-factor', '--username', 'dr.key'], app.dataDir, io)).toBe(0);
+    expect(app.db.prepare('SELECT id FROM passkeys').all()).toEqual([{ id: otherOne.id }]);
+    const options = (await (await post('/api/auth/passkey-sign-in/options', {})).json()) as Options;
+    expect((await post('/api/auth/passkey-sign-in', { response: authr.assert(options, credential) })).status).toBe(401);
+    const reset = app.db.prepare("SELECT detail FROM audit_log WHERE action = 'second-factor.reset'").get() as { detail: string };
+    expect(JSON.parse(reset.detail)).toEqual({ hadAuthenticator: false, via: 'admin-cli', passkeysRemoved: 1 });
   });
 });

@@ -301,7 +301,7 @@ export function createSecondFactorStore(db: Database.Database, now: () => number
 
 /**
  * An administrator's reset of a user's second factor (lost phone, used-up
- * recovery codes): the authenticator and recovery codes are removed, and
+ * recovery codes): the authenticator, recovery codes and passkeys are removed, and
  * the user enrols again at their next sign-in if the clinic requires it.
  * Called by `npm run admin -- reset-second-factor` and meant for the admin
  * console's API. Audited with who did it.
@@ -313,6 +313,14 @@ export function resetSecondFactor(
   by: { userId?: string | null; via: string }
 ): boolean {
   const had = createSecondFactorStore(db).reset(target.id);
-  audit.record({ action: 'second-factor.reset', outcome: 'success', userId: by.userId ?? null, target: target.username, detail: { hadAuthenticator: had, via: by.via } });
+  // A lost phone may hold a passkey too: those go with the authenticator.
+  const passkeysRemoved = db.prepare('DELETE FROM passkeys WHERE user_id = ?').run(target.id).changes;
+  audit.record({
+    action: 'second-factor.reset',
+    outcome: 'success',
+    userId: by.userId ?? null,
+    target: target.username,
+    detail: { hadAuthenticator: had, via: by.via, ...(passkeysRemoved > 0 ? { passkeysRemoved } : {}) }
+  });
   return had;
 }
