@@ -260,6 +260,19 @@ describe('sign-in with a passkey alone', () => {
   });
 });
 
+describe('the password asked again', () => {
+  it('is throttled: after five wrong passwords even the right one waits', async () => {
+    const cookie = await cookieFor('dr.key');
+    // Positive control: the right password is accepted before any wrong one.
+    await registrationOptions(cookie);
+    for (let i = 0; i < 5; i++) expect((await post('/api/auth/passkeys/options', { password: `wrong ${i}` }, cookie)).status).toBe(403);
+    const limited = await post('/api/auth/passkeys/options', { password: TEST_PASSWORD }, cookie);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await message(limited)).toMatch(/^Too many wrong passwords\. Wait \d+ minutes? and try again\.$/);
+  });
+});
+
 describe('removing a passkey', () => {
   it('asks for the password, removes only the user\'s own, and the passkey stops working', async () => {
     const cookie = await cookieFor('dr.key');

@@ -13,7 +13,8 @@ import {
 import { AppError } from '../../src/lib/domain/errors';
 import { findUserById } from '../store/users';
 import type { Audit, SessionUser } from '../types';
-import type { AuthService, LoginResult, SignInDevice } from './auth-service';
+import { DEFAULT_CODE_LIMITS, RateLimitedError, type AuthService, type LoginResult, type SignInDevice } from './auth-service';
+import { LoginRateLimiter, type LoginLimits } from './rate-limit';
 import { verifyPassword } from './password';
 import { originAllowed, type WebAuthnConfig } from './passkey-config';
 import { CHALLENGE_MS, createPasskeyStore, type ChallengePurpose, type PasskeyStore, type StoredPasskey } from './passkey-store';
@@ -92,8 +93,18 @@ function transportsOf(p: StoredPasskey): AuthenticatorTransportFuture[] {
   return p.transports as AuthenticatorTransportFuture[];
 }
 
-export function createPasskeyService(deps: { db: Database.Database; audit: Audit; auth: AuthService; config: () => WebAuthnConfig; now?: () => number }): PasskeyService {
+export function createPasskeyService(deps: {
+  db: Database.Database;
+  audit: Audit;
+  auth: AuthService;
+  config: () => WebAuthnConfig;
+  now?: () => number;
+  /** Wrong passwords when adding or removing a passkey (default: as wrong codes, 5 per user and address in 15 minutes). */
+  passwordLimits?: LoginLimits;
+}): PasskeyService {
   const { db, audit, auth } = deps;
+  // A session left open must not become a way to guess the password.
+  const passwordLimiter = new LoginRateLimiter(deps.passwordLimits ?? DEFAULT_CODE_LIMITS);
   const store = createPasskeyStore(db, deps.now);
   const countSignInChallenges = db.prepare("SELECT count(*) AS n FROM passkey_challenges WHERE purpose = 'sign-in' AND expires_at > ?");
   const now = deps.now ?? Date.now;
@@ -105,10 +116,18 @@ export function createPasskeyService(deps: { db: Database.Database; audit: Audit
   async function confirmPassword(user: SessionUser, password: string, ip: string, step: string): Promise<void> {
     const found = findUserById(db, user.id);
     if (!found || found.disabled) throw new AppError('unauthenticated', 'Sign in to continue.');
+    const limit = passwordLimiter.check(user.username, ip);
+    if (limit.limited) {
+      audit.record({ action: step === 'remove' ? 'passkey.remove' : 'passkey.register', outcome: 'failure', userId: user.id, target: user.username, detail: { reason: 'rate-limited', step }, ip });
+      const minutes = Math.ceil(limit.retryAfterSeconds / 60);
+      throw new RateLimitedError(limit.retryAfterSeconds, `Too many wrong passwords. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
+    }
     if (!(await verifyPassword(password, found.passwordHash))) {
+      passwordLimiter.recordFailure(user.username, ip);
       audit.record({ action: step === 'remove' ? 'passkey.remove' : 'passkey.register', outcome: 'failure', userId: user.id, target: user.username, detail: { reason: 'bad-password', step }, ip });
       throw new AppError('forbidden', WRONG_PASSWORD);
     }
+    passwordLimiter.recordSuccess(user.username, ip);
   }
 
   /**
