@@ -23,7 +23,7 @@ import { describeError, toLogger, type LogFn, type Logger } from './http/logger'
 import { createFhirStore } from './fhir/fhir-store';
 import { createFhirImporter } from './fhir/import-bundle';
 import { sendOperationOutcome } from './fhir/operation-outcome';
-import { authRoutes } from './http/routes/auth-routes';
+import { authRoutes, publicUser } from './http/routes/auth-routes';
 import { deviceRoutes } from './devices/device-routes';
 import { adminClinicRoutes } from './admin/admin-clinic-routes';
 import { adminUserRoutes } from './admin/admin-user-routes';
@@ -60,6 +60,12 @@ import { createStaticSite } from './http/static-files';
 import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
 import { migrateSyncTables } from './store/doc-store';
 import { migratePlatformTables, openDatabase } from './store/db';
+import type { SecretsKeyConfig } from './config';
+import { createSecretSealer, loadOrCreateKeyFile, type SecretSealer } from './crypto/sealed-secret';
+import { sealStoredTotpSecrets } from './auth/totp-at-rest';
+import { webAuthnConfigFrom, type WebAuthnConfig } from './auth/passkey-config';
+import { createPasskeyService } from './auth/passkey-service';
+import { passkeyRoutes } from './http/routes/passkey-routes';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
@@ -112,6 +118,14 @@ export interface AppOptions {
   healthLinks?: HealthLinkOptions;
   /** Bulk $export limits (files per N resources, retention, jobs per clinic); tests shorten them. Files go under <dataDir>/fhir-export. */
   bulkExport?: Partial<Omit<BulkExportOptions, 'dir'>>;
+  /**
+   * The key that seals authenticator secrets (config.ts: OUTPOST_SECRETS_KEY
+   * or its file). main.ts passes the configured file outside the data
+   * directory; embedders that do not say get one inside it.
+   */
+  secrets?: SecretsKeyConfig;
+  /** Passkeys' relying party (RP ID and accepted origins); default from `smart.publicUrl`, else localhost (auth/passkey-config.ts). */
+  webauthn?: WebAuthnConfig;
 }
 
 export interface App {
@@ -160,6 +174,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
     throw err;
   }
 
+  let sealer: SecretSealer;
+  try {
+    const secrets = opts.secrets ?? { keyFile: path.join(opts.dataDir, 'secrets.key') };
+    if (!secrets.key && !fs.existsSync(secrets.keyFile)) logger.warn(`Generating a new secrets key at ${secrets.keyFile}: keep a copy with the audit key, outside the data directory.`);
+    sealer = createSecretSealer(
+      secrets.key ?? loadOrCreateKeyFile(secrets.keyFile, 'secrets key', 'restore the right file, or set OUTPOST_SECRETS_KEY.')
+    );
+    const { sealed } = sealStoredTotpSecrets(db, sealer);
+    if (sealed > 0) logger.warn(`second factor: sealed ${sealed} authenticator secret(s) stored in the clear by an earlier version`);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
   let checkpoints: AuditCheckpoints;
   try {
     checkpoints = openAuditCheckpoints(
@@ -177,7 +205,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     sessionLimits: opts.sessionLimits ?? DEFAULT_SESSION_LIMITS,
     loginLimits: opts.loginLimits,
     codeLimits: opts.codeLimits,
-    now: opts.authClock
+    now: opts.authClock,
+    sealer
   });
   auth.sessions.prune();
   const patients = createPatientProjection(db);
@@ -271,6 +300,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
   const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
+  const webauthn = opts.webauthn ?? webAuthnConfigFrom(opts.smart?.publicUrl);
+  const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
   const routes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -288,6 +319,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
     ...deviceRoutes({ db, devices: auth.devices, audit, auth, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),
     ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
+    ...passkeyRoutes(passkeys, (u) => ({ ...publicUser(u), clinicSettings: { idleLockMinutes: clinicSettings.effective(u.clinicId).idleLockMinutes } })),
     ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
     ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
     ...accessRoutes({

@@ -26,6 +26,14 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits';
  *   OUTPOST_AUDIT_CHECKPOINT_SECONDS (60): see audit-checkpoints.ts. Both
  *   paths default to beside ./data, never inside the data directory, so
  *   whoever may only touch the database has neither.
+ * - OUTPOST_SECRETS_KEY_FILE (./outpost-secrets.key), or OUTPOST_SECRETS_KEY
+ *   (32 bytes, base64) instead of a file: the key that seals secrets the
+ *   server must read back (authenticator seeds). The file is made on first
+ *   start, beside ./data and never inside it, so a copy of the database
+ *   alone opens nothing. Lose it and every authenticator must be set up again.
+ * - OUTPOST_PUBLIC_URL also names the passkeys' relying party: its host is
+ *   the RP ID and its origin the only one accepted; without it passkeys
+ *   work on `localhost` only (WebAuthn needs a secure context).
  * - OUTPOST_HEADERS_TIMEOUT_SECONDS (20), OUTPOST_REQUEST_TIMEOUT_SECONDS
  *   (120), OUTPOST_BODY_IDLE_TIMEOUT_SECONDS (15),
  *   OUTPOST_KEEPALIVE_TIMEOUT_SECONDS (5), OUTPOST_MAX_CONNECTIONS (1000):
@@ -46,6 +54,22 @@ export interface ServerConfig {
   staticDir: string;
   httpLimits: HttpLimits;
   audit: AuditConfig;
+  secrets: SecretsKeyConfig;
+}
+
+/** Where the secrets key comes from: the environment's value, else the file (made on first start). */
+export interface SecretsKeyConfig {
+  keyFile: string;
+  key?: Buffer;
+}
+
+export function loadSecretsKeyConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): SecretsKeyConfig {
+  const keyFile = path.resolve(cwd, env.OUTPOST_SECRETS_KEY_FILE || './outpost-secrets.key');
+  const raw = env.OUTPOST_SECRETS_KEY?.trim();
+  if (!raw) return { keyFile };
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new Error('OUTPOST_SECRETS_KEY must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)');
+  return { keyFile, key };
 }
 
 /** Where the audit log's signed checkpoints and their key live (shared with the audit and backup CLIs). */
@@ -96,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     publicUrl: publicUrlFrom(env.OUTPOST_PUBLIC_URL),
     staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
     audit: loadAuditConfig(env, cwd),
+    secrets: loadSecretsKeyConfig(env, cwd),
     httpLimits: httpLimitsFrom(env)
   };
 }

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       intervalMs: config.audit.checkpointIntervalMs
     },
     allowedOrigins: config.allowedOrigins,
+    secrets: config.secrets,
     smart: { publicUrl: config.publicUrl },
     httpLimits: config.httpLimits,
     sessionLimits: {

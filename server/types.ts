@@ -25,6 +25,11 @@ export const AUDIT_ACTIONS = [
   'second-factor.recovery-codes',
   'second-factor.reset',
   'second-factor.policy',
+  /** Passkeys (auth/passkey-service.ts): a registration, a removal, a ceremony's options handed out, an assertion refused. */
+  'passkey.register',
+  'passkey.remove',
+  'passkey.challenge',
+  'passkey.refused',
   'logout',
   'session.expired',
   'doc.open',

@@ -9,6 +9,8 @@ import { burnDummyHash, hashPassword, needsRehash, verifyPassword } from './pass
 import { LoginRateLimiter, type LoginLimits } from './rate-limit';
 import { createSecondFactorStore, secondFactorRequired, type Enrolment, type PendingPurpose, type SecondFactorStatus, type SecondFactorStore } from './second-factor';
 import { createSessionStore, type SessionEndReason, type SessionLimits, type SessionStore } from './sessions';
+import type { SecretSealer } from '../crypto/sealed-secret';
+import { hasPasskey, passkeyCount } from './passkey-store';
 
 /** A refusal that tells the client when to try again (HTTP Retry-After). */
 export class RateLimitedError extends AppError {
@@ -59,7 +61,20 @@ export const DEFAULT_CODE_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perPair
  */
 export type LoginOutcome =
   | ({ kind: 'session' } & LoginResult)
-  | { kind: 'second-factor' | 'enrol'; pendingToken: string; expiresInSeconds: number };
+  | { kind: 'second-factor' | 'enrol'; pendingToken: string; expiresInSeconds: number; methods: SecondFactorMethod[] };
+
+/** Which second steps this user can take: the sign-in screen offers those (a passkey first). */
+export type SecondFactorMethod = 'totp' | 'passkey';
+
+/** How a session's sign-in was proven beyond the password (audited with `login.success`). */
+export type SignInProof = 'none' | 'totp' | 'recovery-code' | 'passkey' | 'passkey-only';
+
+/** A pending sign-in's second step as the passkey ceremony sees it (passkey-service.ts). */
+export interface PendingProof {
+  user: User;
+  tokenHash: string;
+  device: SignInDevice | null;
+}
 
 /** What proves the second factor: a code from the authenticator, or one of the recovery codes. */
 export type SecondFactorProof = { code: string } | { recoveryCode: string };
@@ -76,12 +91,26 @@ export interface AuthService {
   login(username: string, password: string, ip: string, device?: SignInDevice | null): Promise<LoginOutcome>;
   /** The second step of a pending sign-in; a session when the proof holds. Throws DeviceRevokedError when its device was reported lost meanwhile. */
   verifySecondFactor(pendingToken: string, proof: SecondFactorProof, ip: string): LoginResult;
+  /**
+   * The passkey's second step, first half: the pending sign-in's user, with
+   * the same checks a code gets (live, still enabled, device not lost, not
+   * rate-limited). The passkey ceremony runs between the two halves.
+   */
+  pendingProof(pendingToken: string, ip: string): PendingProof;
+  /** Second half: a session when the passkey held; otherwise the failure counts like a wrong code. */
+  finishPendingProof(pending: PendingProof, ok: boolean, ip: string, failure: string): LoginResult;
+  /**
+   * Sign-in with a passkey alone (user verified by the authenticator: the
+   * passkey is both factors). The caller has verified the assertion; this
+   * checks the account and device and issues the session.
+   */
+  signInWithPasskey(userId: string, ip: string, device: SignInDevice | null): LoginResult;
   /** A user who must enrol, between password and session: a new secret to scan. */
   beginPendingEnrolment(pendingToken: string, ip: string): Enrolment;
   /** Activates it with a first code; the session and the recovery codes (shown once). */
   confirmPendingEnrolment(pendingToken: string, code: string, ip: string): LoginResult & { recoveryCodes: string[] };
   /** A signed-in user's second factor: whether enrolled, required, and how many recovery codes are left. */
-  secondFactorStatus(user: SessionUser): SecondFactorStatus & { required: boolean };
+  secondFactorStatus(user: SessionUser): SecondFactorStatus & { required: boolean; passkeys: number };
   /** A signed-in user enrols (optional for their role, or again after a reset). */
   beginEnrolment(user: SessionUser, ip: string): Enrolment;
   confirmEnrolment(user: SessionUser, code: string, ip: string): string[];
@@ -111,13 +140,13 @@ export interface AuthService {
 export function createAuthService(
   db: Database.Database,
   audit: Audit,
-  opts: { sessionLimits?: SessionLimits; loginLimits?: LoginLimits; codeLimits?: LoginLimits; now?: () => number } = {}
+  opts: { sessionLimits?: SessionLimits; loginLimits?: LoginLimits; codeLimits?: LoginLimits; now?: () => number; sealer?: SecretSealer } = {}
 ): AuthService {
   const sessions = createSessionStore(db, opts.sessionLimits);
   const devices = createDeviceRegistry(db);
   const limiter = new LoginRateLimiter(opts.loginLimits);
   const codeLimiter = new LoginRateLimiter(opts.codeLimits ?? DEFAULT_CODE_LIMITS);
-  const factors = createSecondFactorStore(db, opts.now);
+  const factors = createSecondFactorStore(db, opts.now, opts.sealer);
   const clinicName = db.prepare('SELECT name FROM clinics WHERE id = ?');
   const endListeners: ((sessionId: string, reason: SessionEndReason) => void)[] = [];
 
@@ -140,7 +169,7 @@ export function createAuthService(
   }
 
   /** Every session a sign-in issues (with or without a second step) is tied to the device it came from. */
-  function issueSession(found: User, ip: string, secondFactor: 'none' | 'totp' | 'recovery-code', device: SignInDevice | null): LoginResult {
+  function issueSession(found: User, ip: string, secondFactor: SignInProof, device: SignInDevice | null): LoginResult {
     if (device) devices.register(device.id, found.id, device.userAgent);
     const session = sessions.create(found.id, device?.id ?? null);
     const clinic = clinicName.get(found.clinicId) as { name: string };
@@ -228,11 +257,13 @@ export function createAuthService(
 
       limiter.recordSuccess(username, ip);
       if (needsRehash(found.passwordHash)) setPasswordHash(db, found.id, await hashPassword(password));
-      const next: PendingPurpose | null = factors.status(found.id).enrolled ? 'verify' : secondFactorRequired(db, found) ? 'enrol' : null;
+      // A passkey satisfies the clinic's second-factor rule as a code does (either one enrolled means a second step).
+      const methods: SecondFactorMethod[] = [...(factors.status(found.id).enrolled ? ['totp' as const] : []), ...(hasPasskey(db, found.id) ? ['passkey' as const] : [])];
+      const next: PendingPurpose | null = methods.length > 0 ? 'verify' : secondFactorRequired(db, found) ? 'enrol' : null;
       if (next === null) return { kind: 'session', ...issueSession(found, ip, 'none', device) };
       const pending = factors.createPending(found.id, next, device);
       audit.record({ action: 'login.second-factor', outcome: 'success', userId: found.id, target: found.username, detail: { step: 'password', next }, ip });
-      return { kind: next === 'verify' ? 'second-factor' : 'enrol', pendingToken: pending.token, expiresInSeconds: pending.expiresInSeconds };
+      return { kind: next === 'verify' ? 'second-factor' : 'enrol', pendingToken: pending.token, expiresInSeconds: pending.expiresInSeconds, methods };
     },
 
     verifySecondFactor(pendingToken, proof, ip) {
@@ -247,6 +278,33 @@ export function createAuthService(
         audit.record({ action: 'second-factor.recovery-codes', outcome: 'success', userId: user.id, target: user.username, detail: { used: 1, left: factors.status(user.id).recoveryCodesLeft }, ip });
       }
       return issueSession(user, ip, method, device);
+    },
+
+    pendingProof(pendingToken, ip) {
+      const pending = pendingUser(pendingToken, 'verify', ip);
+      checkCodeLimit(pending.user, ip, 'passkey');
+      return pending;
+    },
+
+    finishPendingProof(pending, ok, ip, failure) {
+      const { user, tokenHash, device } = pending;
+      if (!ok) codeFailure(user, ip, tokenHash, 'passkey', failure);
+      codeLimiter.recordSuccess(user.username, ip);
+      factors.deletePending(tokenHash);
+      return issueSession(user, ip, 'passkey', device);
+    },
+
+    signInWithPasskey(userId, ip, device) {
+      if (device && devices.isLost(device.id)) {
+        audit.record({ action: 'login.failure', outcome: 'failure', userId, detail: { reason: 'device-lost', method: 'passkey' }, ip });
+        refuseLostDevice(device.id, null, 'sign-in', ip);
+      }
+      const found = findUserById(db, userId);
+      if (!found || found.disabled) {
+        audit.record({ action: 'login.failure', outcome: 'failure', userId, target: found?.username ?? null, detail: { reason: found ? 'disabled' : 'unknown-user', method: 'passkey' }, ip });
+        throw new AppError('unauthenticated', 'This passkey cannot sign in. Sign in with your username and password.');
+      }
+      return issueSession(found, ip, 'passkey-only', device);
     },
 
     beginPendingEnrolment(pendingToken, ip) {
@@ -268,7 +326,7 @@ export function createAuthService(
     },
 
     secondFactorStatus(user) {
-      return { ...factors.status(user.id), required: secondFactorRequired(db, user) };
+      return { ...factors.status(user.id), required: secondFactorRequired(db, user), passkeys: passkeyCount(db, user.id) };
     },
 
     beginEnrolment(user, ip) {

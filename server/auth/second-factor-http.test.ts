@@ -101,7 +101,7 @@ describe('sign-in with a second factor', () => {
     expect((await getJson(app.url, '/api/auth/me', cookie)).status).toBe(200);
     // The secret is never readable again: not in the status, and a second enrolment is refused.
     const status = await (await getJson(app.url, '/api/auth/second-factor', cookie)).text();
-    expect(JSON.parse(status)).toEqual({ enrolled: true, required: true, recoveryCodesLeft: 10, confirmedAt: new Date(T0).toISOString() });
+    expect(JSON.parse(status)).toEqual({ enrolled: true, required: true, recoveryCodesLeft: 10, confirmedAt: new Date(T0).toISOString(), passkeys: 0 });
     expect(status).not.toContain(begun.secret);
     expect((await post('/api/auth/second-factor/enrol', {}, cookie)).status).toBe(409);
     // Stored recovery codes are hashes, not the codes.
@@ -215,7 +215,7 @@ describe('sign-in with a second factor', () => {
     expect(res.status).toBe(200);
     const cookie = cookieOf(res)!;
     expect(((await res.json()) as { user: { username: string } }).user.username).toBe('nurse.optional');
-    expect(await (await getJson(app.url, '/api/auth/second-factor', cookie)).json()).toEqual({ enrolled: false, required: false, recoveryCodesLeft: 0, confirmedAt: null });
+    expect(await (await getJson(app.url, '/api/auth/second-factor', cookie)).json()).toEqual({ enrolled: false, required: false, recoveryCodesLeft: 0, confirmedAt: null, passkeys: 0 });
 
     const begun = (await (await post('/api/auth/second-factor/enrol', {}, cookie)).json()) as { secret: string };
     // Not active before the first code: the password alone still signs in.

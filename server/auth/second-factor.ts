@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type Database from 'better-sqlite3';
 import { Secret, TOTP } from 'otpauth';
 import { isRole, type Role } from '../../src/lib/domain/roles';
+import type { SecretSealer } from '../crypto/sealed-secret';
 import type { Audit } from '../types';
 import { hashToken } from './sessions';
 
@@ -19,6 +20,11 @@ import { hashToken } from './sessions';
  *   code read over a shoulder or from a phishing page cannot be replayed.
  * - Recovery codes carry 80 random bits each and are stored as SHA-256
  *   hashes (high-entropy, so a fast hash suffices); each works once.
+ *
+ * - The secret is stored sealed (AES-256-GCM, crypto/sealed-secret.ts)
+ *   under the server's secrets key, bound to the user's id, so a copy of
+ *   the database alone cannot mint codes (totp-at-rest.ts seals rows
+ *   written before).
  *
  * SHA-1, 6 digits, 30 s: the parameters every authenticator app supports.
  */
@@ -135,7 +141,28 @@ interface FactorRow {
   last_step: number;
 }
 
-export function createSecondFactorStore(db: Database.Database, now: () => number = Date.now): SecondFactorStore {
+/** What the sealed TOTP secret of a user is bound to (GCM additional data). */
+export function totpSealContext(userId: string): string {
+  return `totp:${userId}`;
+}
+
+/**
+ * `sealer` seals and opens the stored secrets; without it (an
+ * administrator's reset from the CLI) the store can remove an
+ * authenticator but not make or check one.
+ */
+export function createSecondFactorStore(db: Database.Database, now: () => number = Date.now, sealer?: SecretSealer): SecondFactorStore {
+  function requireSealer(): SecretSealer {
+    if (!sealer) throw new Error('The second-factor store needs the secrets key to make or check a code');
+    return sealer;
+  }
+
+  function openSecret(userId: string, stored: string): string {
+    const secret = requireSealer().open(stored, totpSealContext(userId));
+    if (secret === null) throw new Error('A stored authenticator secret does not open with this server\'s secrets key');
+    return secret;
+  }
+
   const getFactor = db.prepare('SELECT secret, confirmed_at, last_step FROM second_factors WHERE user_id = ?');
   const usernameOf = db.prepare('SELECT username FROM users WHERE id = ?');
   const countCodes = db.prepare('SELECT count(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL');
@@ -145,8 +172,9 @@ export function createSecondFactorStore(db: Database.Database, now: () => number
   }
 
   /** The time step `code` matches (within the window), or null. */
-  function matchStep(secret: string, userId: string, code: string): number | null {
+  function matchStep(stored: string, userId: string, code: string): number | null {
     if (!/^\d{6}$/.test(code)) return null;
+    const secret = openSecret(userId, stored);
     const { username } = (usernameOf.get(userId) as { username: string } | undefined) ?? { username: '' };
     const timestamp = now();
     const delta = totpFor(secret, username).validate({ token: code, timestamp, window: WINDOW });
@@ -176,7 +204,7 @@ export function createSecondFactorStore(db: Database.Database, now: () => number
       db.prepare(
         `INSERT INTO second_factors (user_id, secret, created_at, confirmed_at, last_step) VALUES (?, ?, ?, NULL, 0)
          ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, confirmed_at = NULL, last_step = 0`
-      ).run(userId, secret, new Date(now()).toISOString());
+      ).run(userId, requireSealer().seal(secret, totpSealContext(userId)), new Date(now()).toISOString());
       return { secret, uri: totpFor(secret, label).toString() };
     },
 
@@ -273,7 +301,7 @@ export function createSecondFactorStore(db: Database.Database, now: () => number
 
 /**
  * An administrator's reset of a user's second factor (lost phone, used-up
- * recovery codes): the authenticator and recovery codes are removed, and
+ * recovery codes): the authenticator, recovery codes and passkeys are removed, and
  * the user enrols again at their next sign-in if the clinic requires it.
  * Called by `npm run admin -- reset-second-factor` and meant for the admin
  * console's API. Audited with who did it.
@@ -285,6 +313,14 @@ export function resetSecondFactor(
   by: { userId?: string | null; via: string }
 ): boolean {
   const had = createSecondFactorStore(db).reset(target.id);
-  audit.record({ action: 'second-factor.reset', outcome: 'success', userId: by.userId ?? null, target: target.username, detail: { hadAuthenticator: had, via: by.via } });
+  // A lost phone may hold a passkey too: those go with the authenticator.
+  const passkeysRemoved = db.prepare('DELETE FROM passkeys WHERE user_id = ?').run(target.id).changes;
+  audit.record({
+    action: 'second-factor.reset',
+    outcome: 'success',
+    userId: by.userId ?? null,
+    target: target.username,
+    detail: { hadAuthenticator: had, via: by.via, ...(passkeysRemoved > 0 ? { passkeysRemoved } : {}) }
+  });
   return had;
 }

@@ -318,6 +318,11 @@ describe('every API refuses an ended session', () => {
     'POST /api/auth/login/second-factor',
     'POST /api/auth/login/enrol',
     'POST /api/auth/login/enrol/confirm',
+    // The passkey's second step (the pending token is the credential) and sign-in with a passkey alone (the signed assertion is).
+    'POST /api/auth/login/passkey/options',
+    'POST /api/auth/login/passkey',
+    'POST /api/auth/passkey-sign-in/options',
+    'POST /api/auth/passkey-sign-in',
     // A lost device says it is erasing itself; it has no session by then (server/devices/lost-device.test.ts).
     'POST /api/device/wiped',
     'GET /cds-services',

@@ -187,6 +187,32 @@ const MIGRATIONS: Migration[] = [
       ALTER TABLE pending_logins ADD COLUMN device_id TEXT;
       ALTER TABLE pending_logins ADD COLUMN device_user_agent TEXT;
     `
+  },
+  {
+    // Passkeys (WebAuthn) the server checks (auth/passkey-store.ts): each credential's public key and signature
+    // counter, and each ceremony's challenge, kept until used once or expired.
+    id: '007-passkey2fa-webauthn',
+    sql: `
+      CREATE TABLE passkeys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        public_key BLOB NOT NULL,
+        counter INTEGER NOT NULL DEFAULT 0,
+        transports TEXT NOT NULL DEFAULT '[]',
+        backed_up INTEGER NOT NULL DEFAULT 0,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      CREATE INDEX passkeys_user ON passkeys(user_id);
+      CREATE TABLE passkey_challenges (
+        challenge TEXT PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        user_id TEXT REFERENCES users(id),
+        pending_hash TEXT,
+        expires_at INTEGER NOT NULL
+      );
+    `
   }
 ];
 

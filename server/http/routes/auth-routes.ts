@@ -55,7 +55,12 @@ export function authRoutes(auth: AuthService, clinicSettings?: (clinicId: string
           return;
         }
         // Password accepted; no session yet: the second step (or an enrolment) comes first.
-        sendJson(res, 200, { secondFactor: result.kind === 'enrol' ? 'enrol' : 'code', pendingToken: result.pendingToken, expiresInSeconds: result.expiresInSeconds });
+        sendJson(res, 200, {
+          secondFactor: result.kind === 'enrol' ? 'enrol' : 'code',
+          pendingToken: result.pendingToken,
+          expiresInSeconds: result.expiresInSeconds,
+          methods: result.methods
+        });
       }
     },
     {

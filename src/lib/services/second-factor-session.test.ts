@@ -47,7 +47,7 @@ test('set up at first sign-in, unlock offline without a code, sign in again with
   await session.init();
   await session.signIn('dr.lake', TEST_PASSWORD);
   expect(session.state).toBe('signed-out');
-  expect(session.secondStep).toEqual({ kind: 'enrol', username: 'dr.lake' });
+  expect(session.secondStep).toEqual({ kind: 'enrol', username: 'dr.lake', methods: [] });
   // The code step is refused for a sign-in that must set up first (the server says so, not only the screen).
   await expect(session.submitSecondFactor({ code: '123456' })).rejects.toMatchObject({ code: 'unauthenticated' });
   session.cancelSecondStep();
@@ -78,7 +78,7 @@ test('set up at first sign-in, unlock offline without a code, sign in again with
   expect(session.signInRequired).toBe(true);
 
   await session.unlock(TEST_PASSWORD);
-  expect(session.secondStep).toEqual({ kind: 'code', username: 'dr.lake' });
+  expect(session.secondStep).toEqual({ kind: 'code', username: 'dr.lake', methods: ['totp'] });
   await expect(session.submitSecondFactor({ code: codeAt(secret, Date.now() - 10 * 60_000) })).rejects.toMatchObject({ code: 'unauthenticated' });
   expect(session.state).toBe('locked');
   await session.submitSecondFactor({ recoveryCode: codes[0] });

@@ -13,13 +13,24 @@ import { sessionUserSchema, userResponseSchema, type SessionUser } from './sessi
 /** What the password step answers: a session, or a second step before one. */
 export const loginAnswerSchema = z.union([
   userResponseSchema,
-  z.object({ secondFactor: z.enum(['code', 'enrol']), pendingToken: z.string().min(1), expiresInSeconds: z.number() })
+  z.object({
+    secondFactor: z.enum(['code', 'enrol']),
+    pendingToken: z.string().min(1),
+    expiresInSeconds: z.number(),
+    /** Which second steps the user has: an authenticator app, a passkey, or both. Older servers do not say: the app's code. */
+    methods: z.array(z.enum(['totp', 'passkey'])).default(['totp'])
+  })
 ]);
+
+export type SecondFactorMethod = 'totp' | 'passkey';
 
 /** The second step the sign-in screen shows: a code, or setting up an authenticator first. */
 export interface SecondStep {
-  kind: 'code' | 'enrol';
+  /** `device`: signed in with a passkey alone; the password opens this device's store (checked here, never sent). */
+  kind: 'code' | 'enrol' | 'device';
   username: string;
+  /** For `code`: what the user can use (a passkey is offered first). */
+  methods: SecondFactorMethod[];
 }
 
 export const enrolmentSchema = z.object({ secret: z.string().regex(/^[A-Z2-7]+=*$/), uri: z.string().startsWith('otpauth://totp/') });
@@ -31,7 +42,9 @@ export const secondFactorStatusSchema = z.object({
   enrolled: z.boolean(),
   required: z.boolean(),
   recoveryCodesLeft: z.number().int().min(0),
-  confirmedAt: z.string().nullable()
+  confirmedAt: z.string().nullable(),
+  /** Passkeys the server accepts as the second step (older servers do not say). */
+  passkeys: z.number().int().min(0).default(0)
 });
 export type SecondFactorStatus = z.infer<typeof secondFactorStatusSchema>;
 

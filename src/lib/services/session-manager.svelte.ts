@@ -14,6 +14,7 @@ import { patientList } from './patients.service';
 import { reportError } from './report-error';
 import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, type SessionUser } from './session-user';
 import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
+import { serverPasskeyApi } from './server-passkey.service';
 import { colorFor, setWorkspace, type Workspace } from './workspace';
 
 /** `erasing`/`erased`: the server said this device was reported lost; everything local is being (or has been) erased. */
@@ -48,6 +49,8 @@ export class SessionManager {
   #secondStep = $state.raw<SecondStep | null>(null);
   /** Between the password and the second step: the server's pending token and the password that opens this device's store. Memory only. */
   #pending: { token: string; password: string } | null = null;
+  /** Signed in with a passkey alone: the server session exists, this device's store waits for the password. */
+  #passkeyUser: SessionUser | null = null;
   /** Enrolled at sign-in, the session issued, waiting until the user has kept the recovery codes. */
   #enrolled: { user: SessionUser; password: string } | null = null;
   #workspace: Workspace | null = null;
@@ -134,7 +137,7 @@ export class SessionManager {
       if (online && 'secondFactor' in online) {
         // No session yet: the second step's form takes over; the password waits in memory to open the store after.
         this.#pending = { token: online.pendingToken, password };
-        this.#secondStep = { kind: online.secondFactor, username };
+        this.#secondStep = { kind: online.secondFactor, username, methods: online.methods };
       } else if (online) {
         await this.#openOnline(online.user, password);
       } else {
@@ -163,6 +166,58 @@ export class SessionManager {
       this.#endPendingIfGone(err);
       throw err;
     }
+  }
+
+  /** The second step with a passkey the server checks (server-passkey.service.ts). */
+  async submitPasskey(): Promise<void> {
+    const pending = this.#pending;
+    if (!pending) throw new AppError('unauthenticated', 'Enter your password again');
+    try {
+      const user = await serverPasskeyApi.secondStep(pending.token);
+      this.#clearSecondStep();
+      await this.#openOnline(user, pending.password);
+    } catch (err) {
+      this.#endPendingIfGone(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Sign-in with a passkey alone (phishing-resistant: no password goes to
+   * the server). The records on this device are still sealed with the
+   * password, so it is asked next, checked here only (`openWithPassword`).
+   * A device with no store for the user yet needs one password sign-in
+   * first: a mistyped password must not become the store's. Returns
+   * 'new-device' then, after ending the session the passkey opened.
+   */
+  async signInWithPasskey(): Promise<'password-next' | 'new-device'> {
+    this.#error = null;
+    this.lock();
+    await this.#teardown;
+    this.#clearSecondStep();
+    const user = await serverPasskeyApi.signIn(deviceId());
+    if (!(await findAccount(user.username))) {
+      await apiClient.request<void>('/api/auth/logout', { method: 'POST' }).catch((err: unknown) => reportError('Signing out', err));
+      return 'new-device';
+    }
+    this.#passkeyUser = user;
+    this.#secondStep = { kind: 'device', username: user.username, methods: [] };
+    return 'password-next';
+  }
+
+  /** After a passkey sign-in: opens this device's store with the password (never sent to the server). */
+  async openWithPassword(password: string): Promise<void> {
+    const user = this.#passkeyUser;
+    if (!user) throw new AppError('unauthenticated', 'Sign in to continue');
+    const account = await findAccount(user.username);
+    if (!account) throw new AppError('not-found', 'This device holds no records for this account. Sign in with your password.');
+    const vault = await unlockVault(account.userId, password).catch((err: unknown) => {
+      throw err instanceof AppError && err.code === 'unauthenticated' ? new AppError('unauthenticated', 'Wrong password') : err;
+    });
+    this.#clearSecondStep();
+    await vault.meta.setSealed(PROFILE_KEY, user);
+    await rememberAccount({ username: user.username, userId: user.id, name: user.name });
+    await this.#start(user, vault, false, password);
   }
 
   /** A user who must set up an authenticator first: a new secret to scan (shown once). */
@@ -200,13 +255,15 @@ export class SessionManager {
     await this.#openOnline(enrolled.user, enrolled.password);
   }
 
-  /** Back to the password form. */
+  /** Back to the password form. A session a passkey opened is ended, not left behind. */
   cancelSecondStep(): void {
+    if (this.#passkeyUser) apiClient.request<void>('/api/auth/logout', { method: 'POST' }).catch((err: unknown) => reportError('Signing out', err));
     this.#clearSecondStep();
   }
 
   #clearSecondStep(): void {
     this.#pending = null;
+    this.#passkeyUser = null;
     this.#enrolled = null;
     this.#secondStep = null;
   }
