@@ -150,7 +150,7 @@ export function takePayment(patientDoc: Y.Doc, input: { amount: string; method: 
   if (!canTakePayments(ws.user.roles)) throw new AppError('forbidden', 'Only the front desk takes payments');
   if (!currency) throw new AppError('invalid', "The clinic's currency is not set yet: an administrator sets it in the fee schedule");
   const amount = parseAmount(input.amount, currency);
-  if (amount === null) throw new AppError('invalid', 'Enter the amount received, such as 150 or 150.50', [{ path: 'amount', message: 'Enter the amount received' }]);
+  if (amount === null) throw new AppError('invalid', 'The amount is not valid', [{ path: 'amount', message: 'Enter the amount received, such as 150 or 150.50' }]);
   return addLedgerEntry(patientDoc, { kind: 'payment', amount, currency, method: input.method, reference: input.reference }, actorOf(ws.user), ws.user.clinicId);
 }
 
