@@ -86,14 +86,17 @@ export function minorDigits(currency: string): number {
 }
 
 /**
- * Reads an amount typed at the desk ("150", "12.5", "1,200.00") into minor
- * units, by string arithmetic (no float ever holds it). Null when it is not
- * a positive amount with at most the currency's decimals.
+ * Reads an amount typed at the desk ("150", "12.5", "12,50", "1 200.00")
+ * into minor units, by string arithmetic (no float ever holds it). A point
+ * or a comma is the decimal mark (desks write either); grouping commas are
+ * not read, because "1,200" is twelve hundred at one desk and one point two
+ * at the next: such an amount is refused rather than guessed. Null when it
+ * is not a positive amount with at most the currency's decimals.
  */
 export function parseAmount(text: string, currency: string): number | null {
   const digits = minorDigits(currency);
-  const t = text.trim().replace(/[,\s]/g, '');
-  const m = /^(\d{1,13})(?:\.(\d*))?$/.exec(t);
+  const t = text.replace(/\s/g, '');
+  const m = /^(\d{1,13})(?:[.,](\d*))?$/.exec(t);
   if (!m) return null;
   const frac = m[2] ?? '';
   if (frac.length > digits) return null;
