@@ -63,6 +63,9 @@ test('desk charges a visit offline, takes cash and mobile money, prints a receip
   await expect(admin.page.getByTestId('fee-service')).toHaveText(/CONSULT\s+Consultation\s+KES\s1,500\.00/);
   await expectAccessible(admin.page, 'fee schedule');
   await admin.page.screenshot({ path: '/tmp/billing-fees-1280.png', fullPage: true });
+  await admin.page.setViewportSize({ width: 390, height: 844 });
+  await expectAccessible(admin.page, 'fee schedule, phone');
+  await admin.page.screenshot({ path: '/tmp/billing-fees-390.png', fullPage: true });
   await admin.waitSynced();
   await admin.close();
 
@@ -154,6 +157,8 @@ test('desk charges a visit offline, takes cash and mobile money, prints a receip
   await expect(b.page.getByTestId('cash-by-user').locator('tbody tr')).toHaveText([/Priya Shah\s*2\s*KES\s800\.00\s*KES\s500\.00\s*KES\s300\.00/]);
   await expectAccessible(b.page, 'cash report, phone');
   await b.page.screenshot({ path: '/tmp/billing-cash-390.png', fullPage: true });
+  await b.page.setViewportSize({ width: 1280, height: 860 });
+  await b.page.screenshot({ path: '/tmp/billing-cash-1280.png', fullPage: true });
   const report = b.page.waitForEvent('download');
   await b.page.getByRole('button', { name: 'Print report' }).click();
   const reportText = execFileSync('/usr/bin/pdftotext', ['-layout', await (await report).path(), '-'], { encoding: 'utf8' });
