@@ -36,7 +36,7 @@ const eventSchema = z
     userId: z.string().max(60),
     offline: z.boolean(),
     /** What was printed or viewed, as a fixed word (never content). */
-    what: z.enum(['chart', 'demographics', 'prescription', 'visit-summary', 'record']).optional()
+    what: z.enum(['chart', 'demographics', 'prescription', 'visit-summary', 'record', 'receipt']).optional()
   })
   .strict();
 export type DeviceEvent = z.infer<typeof eventSchema>;

@@ -16,9 +16,10 @@ const EARLIER = '2026-12-04T09:00:00.000Z';
 describe('roots each document holds', () => {
   const ROOTS: Record<DocKind, string[]> = {
     chart: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming'],
-    patient: ['meta', 'patient', 'demographicsReview'],
+    patient: ['meta', 'patient', 'demographicsReview', 'refillRequests', 'superbills', 'ledger'],
     schedule: ['meta', 'appointments', 'availability', 'appointmentTypes', 'providers'],
     templates: ['meta', 'templates'],
+    fees: ['meta', 'settings', 'services'],
     restricted: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming']
   };
   const ALL = [...new Set(Object.values(ROOTS).flat())];

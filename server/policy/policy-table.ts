@@ -12,6 +12,7 @@ import { importRule, metaRule, patientRule } from './rules/records';
 import { incomingRule } from './rules/incoming';
 import { templateEntryRule, templatesRoleRule } from './rules/templates';
 import { refillRequestRule } from './rules/refill-requests';
+import { feeServiceRule, feeSettingsRule, feesRoleRule, ledgerRule, superbillRule } from './rules/billing';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -71,7 +72,10 @@ const PATIENT: Record<string, RootPolicy> = {
   patient: { shape: 'record', rules: [patientRule] },
   demographicsReview: collection(),
   /** Refill requests taken by the desk or a nurse, closed by a prescriber (refill-request-doc.ts). */
-  refillRequests: collection([refillRequestRule], { immutable: ['medicationText', 'via', 'note', 'requestedAt', 'requestedBy', 'requestedById', 'closedAt', 'closedBy', 'closedById', 'prescriptionId'] })
+  refillRequests: collection([refillRequestRule], { immutable: ['medicationText', 'via', 'note', 'requestedAt', 'requestedBy', 'requestedById', 'closedAt', 'closedBy', 'closedById', 'prescriptionId'] }),
+  /** The patient's account (billing-doc.ts): bills per visit, and money entries that are only ever added. */
+  superbills: collection([superbillRule], { immutable: ['encounterId', 'visitDate', 'createdAt', 'createdBy', 'createdById'] }),
+  ledger: collection([ledgerRule])
 };
 
 const SCHEDULE: Record<string, RootPolicy> = {
@@ -88,13 +92,21 @@ const TEMPLATES: Record<string, RootPolicy> = {
   templates: collection([templatesRoleRule, templateEntryRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
 };
 
+/** A clinic's fee schedule and currency (fees-doc.ts): written by its administrators only. */
+const FEES: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [feesRoleRule, metaRule] },
+  settings: { shape: 'record', rules: [feesRoleRule, feeSettingsRule] },
+  services: collection([feesRoleRule, feeServiceRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
+};
+
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
   /** The restricted part of a chart holds the same kinds of entries, under the same rules. */
   restricted: CHART,
   patient: PATIENT,
   schedule: SCHEDULE,
-  templates: TEMPLATES
+  templates: TEMPLATES,
+  fees: FEES
 };
 
 /** Roots whose whole map is one record (the rest hold entries by key). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clinicOfName, docAccess, docName, parseDocName, scheduleName, templatesName, type DocKind } from './doc-names';
+import { clinicOfName, docAccess, docName, feesName, parseDocName, scheduleName, templatesName, type DocKind } from './doc-names';
 import type { Role } from './roles';
 
 const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
@@ -20,7 +20,12 @@ describe('parseDocName', () => {
     expect(parsed).toEqual({ kind: 'templates', clinicId: id });
     expect(clinicOfName(parsed!)).toBe(id);
   });
-  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
+  test("a clinic's fee schedule is named by the clinic, and bound to it", () => {
+    const parsed = parseDocName(feesName(id));
+    expect(parsed).toEqual({ kind: 'fees', clinicId: id });
+    expect(clinicOfName(parsed!)).toBe(id);
+  });
+  test.each(['fees:', 'fees:clinic-1', '', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
     'rejects %j',
     (name) => expect(parseDocName(name)).toBeNull()
   );
@@ -53,7 +58,14 @@ describe('docAccess', () => {
     [['nurse'], 'templates', 'read'],
     [['frontdesk'], 'templates', 'none'],
     [['patient'], 'templates', 'none'],
-    [[], 'templates', 'none']
+    [[], 'templates', 'none'],
+    // The fee schedule: administrators set prices, the desk and clinical staff charge from it.
+    [['admin'], 'fees', 'write'],
+    [['frontdesk'], 'fees', 'read'],
+    [['clinician'], 'fees', 'read'],
+    [['nurse'], 'fees', 'read'],
+    [['patient'], 'fees', 'none'],
+    [[], 'fees', 'none']
   ])('%j on %s → %s', (roles, kind, expected) => {
     expect(docAccess(roles, kind)).toBe(expected);
   });

@@ -12,17 +12,17 @@ import { hasClinicalRole, type Role } from './roles';
  * opens only to the care-team members the restriction names and to
  * emergency access (server/access/).
  */
-export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted'] as const;
+export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted', 'fees'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
 /** Kinds that belong to a clinic (named by the clinic's id), not to one patient. */
-export type ClinicDocKind = 'schedule' | 'templates';
+export type ClinicDocKind = 'schedule' | 'templates' | 'fees';
 
 /** The kinds that belong to one patient (named by the patient's id). */
 export type PatientDocKind = Exclude<DocKind, ClinicDocKind>;
 
 export function isClinicDocKind(kind: DocKind): kind is ClinicDocKind {
-  return kind === 'schedule' || kind === 'templates';
+  return kind === 'schedule' || kind === 'templates' || kind === 'fees';
 }
 
 export type DocName =
@@ -50,7 +50,7 @@ export function parseDocName(name: string): DocName | null {
   const kind = name.slice(0, i);
   const id = name.slice(i + 1);
   if (!(DOC_KINDS as readonly string[]).includes(kind) || !isUuid(id)) return null;
-  if (kind === 'schedule' || kind === 'templates') return { kind, clinicId: id };
+  if (isClinicDocKind(kind as DocKind)) return { kind: kind as ClinicDocKind, clinicId: id };
   return { kind: kind as PatientDocKind, patientId: id };
 }
 
@@ -68,6 +68,11 @@ export function templatesName(clinicId: string): string {
   return `templates:${clinicId}`;
 }
 
+/** The name of a clinic's fee schedule (billing). */
+export function feesName(clinicId: string): string {
+  return `fees:${clinicId}`;
+}
+
 /**
  * The clinic a document belongs to by its name alone, or null when only the
  * server's records can say (patient documents are bound to the clinic that
@@ -75,7 +80,7 @@ export function templatesName(clinicId: string): string {
  * clinic cannot claim it even before its first write.
  */
 export function clinicOfName(parsed: DocName): string | null {
-  return parsed.kind === 'schedule' || parsed.kind === 'templates' ? parsed.clinicId : null;
+  return 'clinicId' in parsed ? parsed.clinicId : null;
 }
 
 export type DocAccess = 'write' | 'read' | 'none';
@@ -98,6 +103,11 @@ export type DocAccess = 'write' | 'read' | 'none';
  *   desk has no use for them.
  */
 export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
+  // `fees:` — the clinic's prices: administrators set them; the desk and clinical staff read them to charge.
+  if (kind === 'fees') {
+    if (roles.includes('admin')) return 'write';
+    return roles.includes('frontdesk') || hasClinicalRole(roles) ? 'read' : 'none';
+  }
   if (kind === 'templates') {
     if (roles.includes('clinician') || roles.includes('admin')) return 'write';
     return roles.includes('nurse') ? 'read' : 'none';

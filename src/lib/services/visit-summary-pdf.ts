@@ -75,10 +75,10 @@ export function visitSummaryOf(patientDoc: Y.Doc, chartDoc: Y.Doc, encounterId: 
 // ── Layout ───────────────────────────────────────────────────────────────
 
 const PAGE = { width: 612, height: 792 }; // US Letter, in points
-const MARGIN = 54;
+export const MARGIN = 54;
 const INK = rgb(0.106, 0.141, 0.129);
-const MUTED = rgb(0.435, 0.486, 0.467);
-const TEAL = rgb(0.059, 0.361, 0.302);
+export const MUTED = rgb(0.435, 0.486, 0.467);
+export const TEAL = rgb(0.059, 0.361, 0.302);
 
 /** Replacements for characters the standard PDF fonts (WinAnsi) cannot draw. */
 const PLAIN: Record<string, string> = { '₂': '2', '≥': '>=', '≤': '<=', '→': '->', '\t': '  ', '\u00a0': ' ' };
@@ -156,7 +156,7 @@ interface TextStyle {
 }
 
 /** Top-to-bottom text flow with word wrap and new pages as needed. */
-class Writer {
+export class Writer {
   #page: PDFPage;
   #y: number;
   readonly #pdf: PDFDocument;
@@ -232,7 +232,7 @@ class Writer {
 }
 
 /** The text with every character the font cannot draw replaced, so a name in any script never breaks printing. */
-function plain(value: string, font: PDFFont): string {
+export function plain(value: string, font: PDFFont): string {
   const supported = new Set(font.getCharacterSet());
   return Array.from(value.normalize('NFC'), (ch) => {
     if (PLAIN[ch] !== undefined) return PLAIN[ch];
@@ -257,7 +257,7 @@ function wrap(value: string, font: PDFFont, size: number, width: number): string
 }
 
 /** "12 March 2026": unambiguous for a patient anywhere (no 03/12 vs 12/03). */
-function longDate(iso: string): string {
+export function longDate(iso: string): string {
   const d = new Date(iso.length === 10 ? `${iso}T12:00:00` : iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });

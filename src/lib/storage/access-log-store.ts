@@ -11,7 +11,7 @@ import { accessEventRowSchema, type UserDatabase } from './user-database';
  * only the event's random id.
  */
 export const ACCESS_EVENT_ACTIONS = ['record.view', 'record.print'] as const;
-export const ACCESS_EVENT_WHAT = ['chart', 'demographics', 'prescription', 'visit-summary', 'record'] as const;
+export const ACCESS_EVENT_WHAT = ['chart', 'demographics', 'prescription', 'visit-summary', 'record', 'receipt'] as const;
 
 export const accessEventSchema = z.object({
   id: z.string().uuid(),
