@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { createSecondFactorStore } from '../auth/second-factor';
+import { resultReleaseOf } from './result-release-store';
 import { addClinic, getJson, login, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 
 /**
@@ -120,7 +121,7 @@ describe("a user's devices and sessions", () => {
     const res = await post(`/api/admin/users/${ids.ward}/devices/${deviceId}/lost`, {}, cookies.ada);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ deviceId, sessionsEnded: 1, alreadyLost: false, device: { state: 'lost', lostBy: 'ada' } });
-    expect(lastAudit('device.lost')).toMatchObject({ userId: ids.ada, target: `device:${deviceId}`, detail: { by: 'ada', sessionsEnded: 1, users: [ids.ward] } });
+    expect(lastAudit('device.lost')).toMatchObject({ userId: ids.ada, target: `device:${deviceId}`, detail: { by: 'ada', sessionsEnded: 1, users: [ids.ward], via: 'admin-console' } });
 
     // At its next contact the device is told to erase itself.
     const me = await getJson(app.url, '/api/auth/me', wardCookie);
@@ -215,6 +216,14 @@ describe('result release', () => {
     });
     // Another clinic keeps its own (the default).
     expect(await (await getJson(app.url, '/api/admin/clinic/result-release', cookies['hill.admin'])).json()).toMatchObject({ policy: { mode: 'immediate' } });
+  });
+
+  it('the portal reads the policy in force; a stored value this version cannot read releases immediately, never holds results', () => {
+    expect(resultReleaseOf(app.db, clinicId)).toEqual({ mode: 'after-days', days: 7 });
+    app.db.prepare("UPDATE clinic_result_release SET mode = 'after-days', days = 90 WHERE clinic_id = ?").run(clinicId);
+    expect(resultReleaseOf(app.db, clinicId)).toEqual({ mode: 'immediate' });
+    app.db.prepare("UPDATE clinic_result_release SET mode = 'after-review', days = NULL WHERE clinic_id = ?").run(clinicId);
+    expect(resultReleaseOf(app.db, clinicId)).toEqual({ mode: 'after-review' });
   });
 });
 

@@ -95,7 +95,7 @@ export function adminSecurityRoutes(deps: AdminSecurityDeps): Route[] {
         if (!isDeviceId(deviceId)) throw new AppError('invalid', 'Not a device id.', [{ path: 'deviceId', message: 'Not a device id' }]);
         // Only a device this user signed in on: the id alone must not reach another clinic's device.
         if (!devices.usersOf(deviceId).includes(user.id)) throw new AppError('not-found', 'This user has not signed in on that device.');
-        const result = markDeviceLost({ db, devices, audit, notifyEnded: deps.notifyEnded }, deviceId, { userId: admin.id, name: admin.username, ip: ctx.ip });
+        const result = markDeviceLost({ db, devices, audit, notifyEnded: deps.notifyEnded }, deviceId, { userId: admin.id, name: admin.username, ip: ctx.ip, via: 'admin-console' });
         sendJson(ctx.res, 200, { ...result, device: adminDeviceView(devices.find(deviceId)!) });
       }
     },
