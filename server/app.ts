@@ -28,6 +28,8 @@ import { deviceRoutes } from './devices/device-routes';
 import { adminClinicRoutes } from './admin/admin-clinic-routes';
 import { adminUserRoutes } from './admin/admin-user-routes';
 import { createClinicSettingsStore, type ClinicSettingsStore } from './admin/clinic-settings';
+import { adminSecurityRoutes } from './admin/admin-security-routes';
+import { adminClinicsRoutes } from './admin/admin-clinics-routes';
 import { DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES } from './telehealth/join-links';
 import { cdsRoutes } from './http/routes/cds-routes';
 import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
@@ -322,6 +324,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...passkeyRoutes(passkeys, (u) => ({ ...publicUser(u), clinicSettings: { idleLockMinutes: clinicSettings.effective(u.clinicId).idleLockMinutes } })),
     ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
     ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
+    ...adminSecurityRoutes({ db, audit, devices: auth.devices, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),
+    ...adminClinicsRoutes({ db, audit }),
     ...accessRoutes({
       db,
       store: accessStore,

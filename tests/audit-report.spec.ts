@@ -56,6 +56,8 @@ for (const size of [
     const admin = await Device.open(browser, clinic, size);
     const { page } = admin;
     await admin.signIn('admin.demo');
+    // The audit reports are a tab of the administration console.
+    await page.getByRole('link', { name: 'Administration' }).click();
     await page.getByRole('link', { name: 'Audit', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Audit reports' })).toBeVisible();
     await expect(page.getByLabel('Patient')).toContainText(name.split(',')[0]);

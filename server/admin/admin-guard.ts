@@ -7,7 +7,8 @@ import type { Audit, SessionUser } from '../types';
  * Every admin route starts here: no session is a 401, any role but
  * `admin` a 403 that is audited (a refused attempt is what an access review
  * looks for). An administrator acts within their own clinic only: there is
- * no server-wide administrator; new clinics are made with the CLI.
+ * no server-wide administrator. Making a new clinic (console or CLI) gives
+ * its maker no access to it (admin-clinics-routes.ts).
  */
 export function requireAdmin(ctx: RequestContext, audit: Audit): SessionUser {
   const user = requireUser(ctx);

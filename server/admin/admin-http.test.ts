@@ -79,7 +79,16 @@ function adminRoutes(wardId = ids?.ward ?? ':id'): { method: 'GET' | 'POST'; pat
     { method: 'POST', path: `/api/admin/api-clients/${clientId}/disabled`, body: { disabled: true } },
     { method: 'GET', path: '/api/admin/transfer-destinations' },
     { method: 'POST', path: '/api/admin/transfer-destinations', body: { name: 'Elsewhere', url: 'https://elsewhere.example' } },
-    { method: 'POST', path: '/api/admin/transfer-keys', body: { name: 'Elsewhere' } }
+    { method: 'POST', path: '/api/admin/transfer-keys', body: { name: 'Elsewhere' } },
+    { method: 'GET', path: `/api/admin/users/${wardId}/security` },
+    { method: 'POST', path: `/api/admin/users/${wardId}/devices/${clientId}/lost`, body: {} },
+    { method: 'POST', path: `/api/admin/users/${wardId}/second-factor/reset`, body: {} },
+    { method: 'GET', path: '/api/admin/clinic/second-factor' },
+    { method: 'POST', path: '/api/admin/clinic/second-factor', body: { roles: [] } },
+    { method: 'GET', path: '/api/admin/clinic/result-release' },
+    { method: 'POST', path: '/api/admin/clinic/result-release', body: { mode: 'after-review' } },
+    { method: 'GET', path: '/api/admin/clinics' },
+    { method: 'POST', path: '/api/admin/clinics', body: { name: 'Sneaky Clinic', admin: { username: 'sneaky', name: 'Sneaky' } } }
   ];
 }
 

@@ -127,7 +127,8 @@ export function adminUserRoutes(deps: AdminUserDeps): Route[] {
           createdAt: new Date(s.createdAt).toISOString(),
           lastSeenAt: new Date(s.lastSeenAt).toISOString(),
           expiresAt: new Date(s.expiresAt).toISOString(),
-          current: s.id === admin.sessionId
+          current: s.id === admin.sessionId,
+          deviceId: s.deviceId
         }));
         sendJson(ctx.res, 200, { user: adminUserView(user), sessions: open });
       }

@@ -103,6 +103,8 @@ export interface OpenSession {
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
+  /** The registered device it was opened on (server/devices); null when the client named none. */
+  deviceId: string | null;
 }
 
 export function createSessionStore(
@@ -127,7 +129,7 @@ export function createSessionStore(
   const revokeUser = db.prepare('UPDATE sessions SET revoked_at = ?, end_reason = ? WHERE user_id = ? AND revoked_at IS NULL');
   const statusColumns = 'SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.end_reason, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id';
   const openOf = db.prepare(
-    `SELECT id, created_at, last_seen_at, expires_at FROM sessions
+    `SELECT id, created_at, last_seen_at, expires_at, device_id FROM sessions
      WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND last_seen_at > ? ORDER BY created_at DESC`
   );
   const statusOf = db.prepare(`${statusColumns} WHERE s.id IN (SELECT value FROM json_each(?))`);
@@ -215,8 +217,8 @@ export function createSessionStore(
 
     openForUser(userId) {
       const t = now();
-      const rows = openOf.all(userId, t, t - limits.idleMs) as { id: string; created_at: number; last_seen_at: number; expires_at: number }[];
-      return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at }));
+      const rows = openOf.all(userId, t, t - limits.idleMs) as { id: string; created_at: number; last_seen_at: number; expires_at: number; device_id: string | null }[];
+      return rows.map((r) => ({ id: r.id, createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, deviceId: r.device_id }));
     },
 
     prune(keepMs = 30 * 24 * 60 * 60_000) {

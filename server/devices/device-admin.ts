@@ -27,6 +27,8 @@ export interface DeviceActor {
   /** Username of the administrator, or "admin-cli:<os user>" from the shell. */
   name: string;
   ip?: string | null;
+  /** Which tool reported it (the admin console says 'admin-console'), for the audit log. */
+  via?: string;
 }
 
 export function listUserDevices(deps: Pick<DeviceAdminDeps, 'devices'>, userId: string): DeviceRow[] {
@@ -54,7 +56,7 @@ export function markDeviceLost(deps: DeviceAdminDeps, deviceId: string, actor: D
     outcome: 'success',
     userId: actor.userId,
     target: `device:${id}`,
-    detail: { by: actor.name.slice(0, 100), sessionsEnded: result.endedSessions.length, alreadyLost: result.alreadyLost, users: deps.devices.usersOf(id) },
+    detail: { by: actor.name.slice(0, 100), sessionsEnded: result.endedSessions.length, alreadyLost: result.alreadyLost, users: deps.devices.usersOf(id), ...(actor.via ? { via: actor.via } : {}) },
     ip: actor.ip ?? null
   });
   deps.notifyEnded?.(result.endedSessions);

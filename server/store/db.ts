@@ -213,6 +213,19 @@ const MIGRATIONS: Migration[] = [
         expires_at INTEGER NOT NULL
       );
     `
+  },
+  {
+    // When a clinic releases results to the patient's own record (src/lib/domain/result-release.ts); no row: immediately.
+    id: '007-admin2-result-release',
+    sql: `
+      CREATE TABLE clinic_result_release (
+        clinic_id TEXT PRIMARY KEY REFERENCES clinics(id),
+        mode TEXT NOT NULL,
+        days INTEGER,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `
   }
 ];
 

@@ -24,7 +24,7 @@ const adminUserSchema = z.object({
 });
 export type AdminUser = z.infer<typeof adminUserSchema>;
 
-const openSessionSchema = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), current: z.boolean() });
+const openSessionSchema = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), current: z.boolean(), deviceId: z.string().nullable().optional() });
 export type OpenSession = z.infer<typeof openSessionSchema>;
 
 const settingValues = z.object({ idleLockMinutes: z.number(), patientLinkMinutes: z.number(), guestLinkMinutes: z.number() });
@@ -123,4 +123,71 @@ export async function addDestination(input: { name: string; url: string; key?: s
 /** A key for a clinic that will send records here; the answer is the only time it is seen. */
 export async function issueTransferKey(name: string): Promise<{ id: string; key: string }> {
   return read(z.object({ id: z.string(), key: z.string() }), await post('/api/admin/transfer-keys', { name }));
+}
+
+const deviceSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  state: z.enum(['in-use', 'lost', 'wiped']),
+  lostAt: z.string().nullable(),
+  lostBy: z.string().nullable(),
+  wipeConfirmedAt: z.string().nullable()
+});
+export type AdminDevice = z.infer<typeof deviceSchema>;
+
+const userSecondFactorSchema = z.object({ enrolled: z.boolean(), required: z.boolean(), confirmedAt: z.string().nullable(), recoveryCodesLeft: z.number() });
+export type UserSecondFactor = z.infer<typeof userSecondFactorSchema>;
+
+/** A user's devices and second factor (server/admin/admin-security-routes.ts). */
+export async function getUserSecurity(id: string): Promise<{ devices: AdminDevice[]; secondFactor: UserSecondFactor }> {
+  return read(z.object({ devices: z.array(deviceSchema), secondFactor: userSecondFactorSchema }), await api<unknown>(userPath(id, '/security')));
+}
+
+/** Reports the device lost: its sessions end now and it erases itself at its next contact with the server. */
+export async function markDeviceLost(userId: string, deviceId: string): Promise<{ sessionsEnded: number; device: AdminDevice }> {
+  return read(z.object({ sessionsEnded: z.number(), device: deviceSchema }), await post(userPath(userId, `/devices/${encodeURIComponent(deviceId)}/lost`), {}));
+}
+
+/** Removes the user's authenticator and recovery codes: they enrol again at their next sign-in if the clinic requires it. */
+export async function resetSecondFactor(userId: string): Promise<{ hadAuthenticator: boolean; secondFactor: UserSecondFactor }> {
+  return read(z.object({ hadAuthenticator: z.boolean(), secondFactor: userSecondFactorSchema }), await post(userPath(userId, '/second-factor/reset'), {}));
+}
+
+export async function getSecondFactorPolicy(): Promise<(typeof ROLES)[number][]> {
+  return read(z.object({ roles: z.array(z.enum(ROLES)) }), await api<unknown>('/api/admin/clinic/second-factor')).roles;
+}
+
+export async function saveSecondFactorPolicy(roles: (typeof ROLES)[number][]): Promise<(typeof ROLES)[number][]> {
+  return read(z.object({ roles: z.array(z.enum(ROLES)) }), await post('/api/admin/clinic/second-factor', { roles })).roles;
+}
+
+const releasePolicySchema = z.union([
+  z.object({ mode: z.literal('immediate') }),
+  z.object({ mode: z.literal('after-review') }),
+  z.object({ mode: z.literal('after-days'), days: z.number() })
+]);
+const releaseViewSchema = z.object({ policy: releasePolicySchema, updatedAt: z.string().nullable(), updatedBy: z.string().nullable() });
+export type ResultReleaseView = z.infer<typeof releaseViewSchema>;
+
+export async function getResultRelease(): Promise<ResultReleaseView> {
+  return read(releaseViewSchema, await api<unknown>('/api/admin/clinic/result-release'));
+}
+
+/** `days` as typed: the server says what is wrong with it. */
+export async function saveResultRelease(mode: string, days?: number | string): Promise<ResultReleaseView> {
+  return read(releaseViewSchema, await post('/api/admin/clinic/result-release', mode === 'after-days' ? { mode, days } : { mode }));
+}
+
+const clinicRowSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), users: z.number(), yours: z.boolean() });
+export type ClinicRow = z.infer<typeof clinicRowSchema>;
+
+export async function listClinics(): Promise<ClinicRow[]> {
+  return read(z.object({ clinics: z.array(clinicRowSchema) }), await api<unknown>('/api/admin/clinics')).clinics;
+}
+
+/** A new clinic and its first administrator; the generated password is in this answer only. */
+export async function createClinic(input: { name: string; admin: { username: string; name: string } }): Promise<{ clinic: ClinicRow; admin: AdminUser; generatedPassword: string }> {
+  return read(z.object({ clinic: clinicRowSchema, admin: adminUserSchema, generatedPassword: z.string() }), await post('/api/admin/clinics', input));
 }
