@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { createSecretSealer, loadOrCreateKeyFile } from '../crypto/sealed-secret';
 import { randomUUID } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
@@ -59,7 +61,9 @@ async function signInOn(username: string, deviceId: string): Promise<string> {
 
 /** Gives `userId` a confirmed authenticator, as an enrolment in the app would. */
 function enrolAuthenticator(userId: string, username: string): void {
-  const store = createSecondFactorStore(app.db);
+  // The app's own secrets key (test apps keep it in their data directory), so the secret is sealed as the app seals it.
+  const sealer = createSecretSealer(loadOrCreateKeyFile(path.join(app.dataDir, 'secrets.key'), 'secrets key', 'restore it.'));
+  const store = createSecondFactorStore(app.db, Date.now, sealer);
   const { secret } = store.beginEnrolment(userId, username);
   const code = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate();
   expect(store.confirmEnrolment(userId, code)).toHaveLength(10);
