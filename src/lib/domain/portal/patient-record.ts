@@ -1,0 +1,33 @@
+import type { FhirResource } from '../../fhir/export/chart-to-fhir';
+import type { PortalRelation, ProxyKind } from './portal-rules';
+
+/**
+ * The patient's view of their record as the server sends it
+ * (GET /api/portal/records/<id>) and the app keeps it, sealed, on the device.
+ * The clinical part is FHIR resources from the one chart mapping, already
+ * filtered to what a patient may see (fhir/export/patient-view.ts).
+ */
+export interface PortalAppointment {
+  id: string;
+  start: string;
+  end: string;
+  status: 'booked' | 'checked-in' | 'in-progress' | 'finished' | 'cancelled' | 'no-show';
+  mode: 'in-person' | 'video';
+  type: string;
+  provider: string;
+}
+
+export interface PatientRecordView {
+  patientId: string;
+  relation: PortalRelation;
+  proxyKind: ProxyKind | null;
+  name: { given: string; family: string };
+  birthDate: string;
+  clinicName: string;
+  /** When the server made this view (ISO). */
+  generatedAt: string;
+  /** The start of the visit before this one (ISO), or null on the first: entries newer than it are marked new. */
+  since: string | null;
+  resources: FhirResource[];
+  appointments: PortalAppointment[];
+}
