@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FhirResource } from '../../fhir/export/chart-to-fhir';
 import type { PortalRelation, ProxyKind } from './portal-rules';
 
@@ -31,3 +32,29 @@ export interface PatientRecordView {
   resources: FhirResource[];
   appointments: PortalAppointment[];
 }
+
+const resourceSchema = z.looseObject({ resourceType: z.string(), id: z.string() });
+
+/** Checks a view read back from the device (or the server): an older or damaged copy is refused, not half-shown. */
+export const patientRecordViewSchema = z.object({
+  patientId: z.string(),
+  relation: z.enum(['self', 'proxy']),
+  proxyKind: z.enum(['parent', 'guardian', 'carer']).nullable(),
+  name: z.object({ given: z.string(), family: z.string() }),
+  birthDate: z.string(),
+  clinicName: z.string(),
+  generatedAt: z.string(),
+  since: z.string().nullable(),
+  resources: z.array(resourceSchema),
+  appointments: z.array(
+    z.object({
+      id: z.string(),
+      start: z.string(),
+      end: z.string(),
+      status: z.enum(['booked', 'checked-in', 'in-progress', 'finished', 'cancelled', 'no-show']),
+      mode: z.enum(['in-person', 'video']),
+      type: z.string(),
+      provider: z.string()
+    })
+  )
+});
