@@ -459,6 +459,11 @@ export class SessionManager {
     this.#state = 'unlocked';
     await setLastUnlocked(user.username);
     this.#startIdleWatch();
+    // A patient account syncs no shared document (the server refuses them all): it reads its server-made record (portal-record.service.ts).
+    if (user.roles.includes('patient')) {
+      if (reconnect) this.#reestablishSession(user.username, password).catch((err: unknown) => reportError('Reconnecting', err));
+      return;
+    }
     if (!reconnect) {
       engine.start();
       keepUploading(this.#workspace);

@@ -55,3 +55,8 @@ export function nextViewMarks(
   if (last !== null && now - last < VISIT_GAP_MS) return { last: now, previous };
   return { last: now, previous: last };
 }
+
+/** The screens a patient account may be on (its record, and its own sign-in security); any other path sends it to /my. */
+export function patientAreaPath(pathname: string): boolean {
+  return pathname === '/my' || pathname.startsWith('/my/') || pathname === '/security' || pathname === '/quick-unlock';
+}
