@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainRecord, resultFlag } from './plain-record';
+import { plainRecord, resultFlag, withoutEmptySections } from './plain-record';
 
 const hb = (value: number, extra: Record<string, unknown> = {}) => ({
   resourceType: 'Observation',
@@ -46,6 +46,10 @@ describe('results in plain terms', () => {
     expect(record.newCount).toBe(1);
     expect(record.upcoming.map((a) => a.id)).toEqual(['a1']);
     expect(record.past.map((a) => a.id)).toEqual(['a0']);
+  });
+
+  it('leaves out the sections a clinician left empty in a signed note', () => {
+    expect(withoutEmptySections('Subjective:\nAnkle pain\n\nObjective:\n\n\nAssessment:\nSprain\n\nPlan:\n')).toBe('Subjective:\nAnkle pain\n\nAssessment:\nSprain');
   });
 
   it('on the first visit nothing is marked new', () => {

@@ -110,6 +110,15 @@ function decodeBase64Utf8(data: string): string {
   }
 }
 
+/** A signed note's sections the clinician left empty ("Objective:" and nothing) are not shown to the patient. */
+export function withoutEmptySections(text: string): string {
+  return text
+    .split(/\n\n(?=[A-Z][a-z]+:\n)/)
+    .filter((section) => section.replace(/^[A-Z][a-z]+:\n?/, '').trim() !== '')
+    .map((section) => section.trimEnd())
+    .join('\n\n');
+}
+
 const newer = (date: string, since: string | null): boolean => since !== null && date !== '' && date > since;
 const byDateDesc = <T extends { date: string }>(a: T, b: T) => b.date.localeCompare(a.date);
 const isCategory = (r: Json, code: string) => Array.isArray(r.category) && (r.category as unknown[]).some((c) => codeOf(c) === code);
@@ -169,7 +178,7 @@ export function plainRecord(view: Pick<PatientRecordView, 'resources' | 'appoint
         const date = str(r.date);
         const attachment = (Array.isArray(r.content) ? (r.content[0] as Json | undefined)?.attachment : undefined) as Json | undefined;
         const author = (Array.isArray(r.author) ? (r.author[0] as Json | undefined)?.display : undefined) as unknown;
-        out.notes.push({ id: res.id, title: str(r.description), detail: '', date, isNew: newer(date, since), author: str(author), text: decodeBase64Utf8(str(attachment?.data)), addendum: Array.isArray(r.relatesTo) });
+        out.notes.push({ id: res.id, title: str(r.description), detail: '', date, isNew: newer(date, since), author: str(author), text: withoutEmptySections(decodeBase64Utf8(str(attachment?.data))), addendum: Array.isArray(r.relatesTo) });
         break;
       }
     }
