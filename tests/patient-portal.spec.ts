@@ -43,6 +43,10 @@ test('desk invites, patient activates on a phone, reads the record online and of
   await slip.scrollIntoViewIfNeeded();
   await desk.page.screenshot({ path: '/tmp/portal-invite-1280.png' });
   await expectAccessible(desk.page, 'chart with the patient-account card');
+  await desk.page.setViewportSize({ width: 390, height: 844 });
+  await slip.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: '/tmp/portal-invite-390.png' });
+  expect(await desk.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
   // The patient opens the link on a phone (its own device and network).
   const phone = await Device.open(browser, clinic, { width: 390, height: 844 });

@@ -139,6 +139,20 @@ describe('invitations', () => {
     expect((await activate('made-up-secret-other-xxxxxxxxxx', '1985-01-01', 'nobody', newAddress())).status).toBe(404);
   });
 
+  it('a withdrawn invitation opens nothing; staff of another clinic cannot withdraw or list this clinic’s', async () => {
+    const inv = await invite({ relation: 'proxy', patientId: OTHER, proxyKind: 'carer', proxyName: 'Carer Five' });
+    const elsewhere = await addClinic(app, 'Far Clinic', [{ username: 'far.desk', roles: ['frontdesk'] }]);
+    expect(elsewhere.clinicId).not.toBe(clinicId);
+    const far = await sessionCookieFor(app.url, 'far.desk');
+    expect((await post(`/api/portal/invitations/${inv.id}/revoke`, {}, { cookie: far })).status).toBe(404);
+    expect((await get(`/api/portal/patients/${OTHER}/access`, far)).status).toBe(404);
+    expect((await get(`/api/portal/patients/${OTHER}/access`, desk)).status).toBe(200);
+    expect((await post(`/api/portal/invitations/${inv.id}/revoke`, {}, { cookie: desk })).status).toBe(200);
+    const res = await activate(inv.secret, '1985-01-01', 'carer.five');
+    expect(res.status).toBe(403);
+    expect(await message(res)).toBe('The clinic withdrew this invitation. Ask the clinic for a new one.');
+  });
+
   it('a weak password or a taken username is refused with a readable message and does not burn the invitation', async () => {
     const inv = await invite({ relation: 'proxy', patientId: OTHER, proxyKind: 'parent', proxyName: 'Parent Four' });
     const weak = await post('/api/portal/activate', { secret: inv.secret, birthDate: '1985-01-01', username: 'parent.four', password: 'short' }, { ip: newAddress() });
