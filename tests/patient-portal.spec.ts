@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { expectAccessible } from './support/axe';
 import { Device, startClinic, type Clinic } from './support/clinic';
+import { dumpIndexedDb, plantDumpControl, removeDumpControl, splitControl, storesHolding } from './support/indexeddb-dump';
 import { MARKS, seedPortalPatient } from '../server/portal/portal-test-support';
 
 /**
@@ -99,6 +100,14 @@ test('desk invites, patient activates on a phone, reads the record online and of
   await expect(page.getByTestId('my-record-offline')).toContainText('You are offline.');
   await expect(page.getByTestId('my-record')).toContainText(`${own.given} ${own.family}`);
   await page.screenshot({ path: '/tmp/portal-offline-390.png', fullPage: true });
+  // The copy on the phone is sealed: a raw dump of IndexedDB holds neither the name nor the note
+  // (positive control: the same dump finds the name planted in the clear).
+  const planted = await plantDumpControl(page, own.family);
+  const { control, app: stored } = splitControl(await dumpIndexedDb(page));
+  await removeDumpControl(page);
+  expect(storesHolding(control, own.family)).toEqual(planted);
+  expect(stored.length).toBeGreaterThan(0);
+  for (const secret of [own.family, 'ankle sprain', 'Penicillin']) expect(storesHolding(stored, secret)).toEqual([]);
   await phone.online();
 
   // Another patient's record, the patient list and the staff FHIR API: all refused by the server.
