@@ -21,7 +21,9 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   // Needs Chromium and the built app; says so and skips otherwise.
   { name: 'chart render', load: () => import('./chart-render.bench') },
   // Chromium on an emulated slow rural link; needs the built app, skips otherwise.
-  { name: 'slow link', load: () => import('./slow-link.bench') }
+  { name: 'slow link', load: () => import('./slow-link.bench') },
+  // The patient screens' JavaScript (gzip) in Chromium; needs the built app, skips otherwise.
+  { name: 'portal bundle', load: () => import('./portal-bundle.bench') }
 ];
 
 const only = process.argv[2];

@@ -72,6 +72,9 @@ import { backfillPatientList, createPatientProjection, type PatientProjection } 
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
 import type { Audit, SyncOptions, SyncService } from './types';
+import { guardPatientSessions, PATIENT_SESSION_ROUTES } from './portal/patient-gate';
+import { createPortalStore } from './portal/portal-store';
+import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
 
 export interface AppOptions {
   dataDir: string;
@@ -304,7 +307,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
   const webauthn = opts.webauthn ?? webAuthnConfigFrom(opts.smart?.publicUrl);
   const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
-  const routes: Route[] = [
+  const allRoutes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
       clinicName: () => {
@@ -369,8 +372,24 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
     ...healthLinks.routes,
-    ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
+    ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
+    ...portalRoutes({
+      db,
+      store: createPortalStore(db),
+      audit,
+      sync,
+      patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
+      birthDateOf: birthDateFromSync(sync),
+      clinicName: (id) => findClinic(db, id)?.name ?? null,
+      endSessionsOf: (userId) => {
+        const open = auth.sessions.openSessionsOf(userId);
+        auth.sessions.revokeAllForUser(userId, 'revoked');
+        auth.notifyEnded(open, 'revoked');
+      }
+    })
   ];
+  // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
+  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],

@@ -100,7 +100,12 @@ export const AUDIT_ACTIONS = [
   'breakglass.expire',
   'breakglass.review',
   'restriction.create',
-  'restriction.end'
+  'restriction.end',
+  'portal.invite',
+  'portal.invite.revoke',
+  'portal.activate',
+  'portal.access.revoke',
+  'portal.record'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

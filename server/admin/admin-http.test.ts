@@ -107,7 +107,9 @@ describe('every admin route is refused to every other role and to no session', (
     const res = route.method === 'GET' ? await getJson(app.url, route.path, cookie) : await post(route.path, route.body, cookie);
     expect(res.status).toBe(cookie ? 403 : 401);
     const body = (await res.json()) as { error: { message: string } };
-    expect(body.error.message).toBe(cookie ? 'Only an administrator can do this.' : 'Sign in to continue.');
+    // A patient account is stopped before the route by the patient gate (server/portal/patient-gate.ts).
+    const refusal = who === 'pat' ? 'Patient accounts cannot use this part of Outpost. Your own record is under “My health record”.' : 'Only an administrator can do this.';
+    expect(body.error.message).toBe(cookie ? refusal : 'Sign in to continue.');
     // Nothing changed: the last audit entries are the refusal only.
     const after = app.db.prepare('SELECT action FROM audit_log WHERE seq > ?').all(before) as { action: string }[];
     if (cookie) expect(after.map((a) => a.action)).toEqual(['authz.denied']);

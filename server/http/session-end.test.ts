@@ -330,7 +330,9 @@ describe('every API refuses an ended session', () => {
     'POST /api/telehealth/join/enter',
     'POST /api/telehealth/join/poll',
     'POST /api/telehealth/webhooks/livekit',
-    'GET /api/shl/:id'
+    'GET /api/shl/:id',
+    // A patient sets up their account from the clinic's invitation (its secret is the credential; server/portal/).
+    'POST /api/portal/activate'
   ]);
 
   function concretePath(p: string): string {

@@ -226,6 +226,49 @@ const MIGRATIONS: Migration[] = [
         updated_by TEXT NOT NULL
       );
     `
+  },
+  {
+    // Patient accounts (server/portal/): invitations the clinic issues (only the
+    // secret's SHA-256 is kept) and which patient records each account may read,
+    // as the patient or as a proxy (parent, guardian, carer); revocable.
+    id: '007-portal-accounts',
+    sql: `
+      CREATE TABLE portal_invitations (
+        id TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL REFERENCES clinics(id),
+        patient_id TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        proxy_kind TEXT,
+        proxy_name TEXT,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        used_at INTEGER,
+        used_by TEXT,
+        revoked_at INTEGER,
+        revoked_by TEXT
+      );
+      CREATE INDEX portal_invitations_patient ON portal_invitations(clinic_id, patient_id);
+      CREATE TABLE portal_access (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        clinic_id TEXT NOT NULL REFERENCES clinics(id),
+        patient_id TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        proxy_kind TEXT,
+        proxy_name TEXT,
+        invitation_id TEXT NOT NULL REFERENCES portal_invitations(id),
+        granted_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        revoked_by TEXT,
+        last_viewed_at INTEGER,
+        previous_viewed_at INTEGER
+      );
+      CREATE INDEX portal_access_user ON portal_access(user_id);
+      CREATE INDEX portal_access_patient ON portal_access(clinic_id, patient_id);
+    `
   }
 ];
 

@@ -98,11 +98,15 @@ export type DocAccess = 'write' | 'read' | 'none';
  * - `schedule:` — front desk and clinical roles write (clinicians move their
  *   own appointments too); admin reads. It holds which patient comes when,
  *   no clinical content.
+ * - Any kind — an account holding the `patient` role: none, whatever else it holds.
  * - `templates:` — clinicians and administrators write (they define how the
  *   clinic's notes start); nurses read (they use them in visits); the front
  *   desk has no use for them.
  */
 export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
+  // A patient account never opens a shared document raw, its own included:
+  // it reads the server-made view (server/portal/patient-view.ts).
+  if (roles.includes('patient')) return 'none';
   // `fees:` — the clinic's prices: administrators set them; the desk and clinical staff read them to charge.
   if (kind === 'fees') {
     if (roles.includes('admin')) return 'write';

@@ -1,10 +1,9 @@
 import type { PatientInput } from '../domain/patient';
 import { createPatient } from './patient-registration';
-import { PatientListManager } from './patient-list-manager.svelte';
+import { patientList } from './patient-list';
 import { currentWorkspace, type Workspace } from './workspace';
 
-/** The app's patient list (see PatientListManager). */
-export const patientList = new PatientListManager();
+export { patientList };
 
 /**
  * Registers a new patient, fully offline: stored encrypted and pending on

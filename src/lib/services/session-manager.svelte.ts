@@ -4,13 +4,12 @@ import { accountUserIds, clearLastUnlocked, closeDeviceDatabase, findAccount, la
 import { eraseDeviceData } from '../storage/device-erase';
 import { unlockVaultWithPasskey } from '../storage/passkey-unlock-store';
 import { openOrCreateVault, unlockVault, type UserVault } from '../storage/user-vault';
-import { SyncEngine } from '../sync/sync-engine';
+import type { SyncEngine } from '../sync/sync-engine';
 import { syncStatus } from '../sync/sync-status-manager.svelte';
 import { apiClient } from './api-client';
 import { deviceId, forgetDeviceCookie } from './device-identity';
-import { keepUploading } from './attachments.service';
 import { loadConfig } from './app-config';
-import { patientList } from './patients.service';
+import { patientList } from './patient-list';
 import { reportError } from './report-error';
 import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, type SessionUser } from './session-user';
 import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
@@ -338,7 +337,7 @@ export class SessionManager {
     this.#state = 'locked';
     // Open documents store their last edits first (milliseconds), then the key is dropped.
     this.#teardown = this.#teardown
-      .then(() => ws.engine.stop())
+      .then(() => stopSync(ws))
       .finally(() => ws.vault.close())
       .catch((err: unknown) => reportError('Locking', err));
   }
@@ -443,7 +442,7 @@ export class SessionManager {
     this.#erasing = (async () => {
       await apiClient.request('/api/device/wiped', { method: 'POST' }).catch(() => {});
       if (ws) {
-        await ws.engine.stop().catch(() => {});
+        await stopSync(ws).catch(() => {});
         ws.vault.close();
       }
       await this.#teardown.catch(() => {});
@@ -498,16 +497,15 @@ export class SessionManager {
       vault.close();
       throw err;
     }
-    const engine = new SyncEngine({
-      vault,
-      api: apiClient,
-      user: { name: user.name, color: colorFor(user.id) },
-      status: syncStatus,
-      onPatientsChanged: (changed) => patientList.upsert(changed),
-      onError: (err) => reportError('Sync', err),
-      onSessionEnded: () => this.#sessionEnded()
-    });
-    this.#workspace = { user, vault, engine };
+    const isPatient = user.roles.includes('patient');
+    let workspace: Workspace;
+    try {
+      workspace = isPatient ? patientWorkspace(user, vault) : { user, vault, engine: await this.#syncEngine(user, vault) };
+    } catch (err) {
+      vault.close();
+      throw err;
+    }
+    this.#workspace = workspace;
     this.#signInRequired = false;
     setWorkspace(this.#workspace);
     patientList.load(rows);
@@ -516,6 +514,12 @@ export class SessionManager {
     this.#state = 'unlocked';
     await setLastUnlocked(user.username);
     this.#startIdleWatch();
+    // A patient account syncs no shared document (the server refuses them all): it reads its server-made record (portal-record.service.ts).
+    if (isPatient) {
+      if (reconnect) this.#reestablishSession(user.username, password).catch((err: unknown) => reportError('Reconnecting', err));
+      return;
+    }
+    const engine = workspace.engine;
     if (!reconnect) {
       engine.start();
       keepUploading(this.#workspace);
@@ -534,6 +538,20 @@ export class SessionManager {
         keepUploading(started);
       })
       .catch((err: unknown) => reportError('Reconnecting', err));
+  }
+
+  /** The sync engine, loaded when a staff member unlocks: a patient's phone never downloads it. */
+  async #syncEngine(user: SessionUser, vault: UserVault): Promise<SyncEngine> {
+    const { SyncEngine } = await import('../sync/sync-engine');
+    return new SyncEngine({
+      vault,
+      api: apiClient,
+      user: { name: user.name, color: colorFor(user.id) },
+      status: syncStatus,
+      onPatientsChanged: (changed) => patientList.upsert(changed),
+      onError: (err) => reportError('Sync', err),
+      onSessionEnded: () => this.#sessionEnded()
+    });
   }
 
   /**
@@ -580,6 +598,33 @@ export class SessionManager {
     this.#removeActivityListeners?.();
     this.#removeActivityListeners = null;
   }
+}
+
+/** A patient account syncs no shared document (the server refuses them all); anything that asks for sync in one is told so. */
+function noSync(): never {
+  throw new AppError('forbidden', 'Patient accounts read their record from the clinic; they do not sync clinic documents.');
+}
+
+/** Starts uploading the photos and scans taken offline (attachments.service.ts), loaded with the staff app's sync. */
+function keepUploading(ws: Workspace): void {
+  import('./attachments.service')
+    .then((m) => m.keepUploading(ws))
+    .catch((err: unknown) => reportError('Uploading attachments', err));
+}
+
+/** Stops a staff workspace's sync; a patient's has none to stop. */
+function stopSync(ws: Workspace): Promise<void> {
+  return ws.user.roles.includes('patient') ? Promise.resolve() : ws.engine.stop();
+}
+
+function patientWorkspace(user: SessionUser, vault: UserVault): Workspace {
+  return {
+    user,
+    vault,
+    get engine(): SyncEngine {
+      return noSync();
+    }
+  };
 }
 
 async function profileOf(vault: UserVault): Promise<SessionUser> {

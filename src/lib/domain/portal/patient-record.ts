@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { FhirResource } from '../../fhir/export/chart-to-fhir';
+import type { PortalRelation, ProxyKind } from './portal-rules';
+
+/**
+ * The patient's view of their record as the server sends it
+ * (GET /api/portal/records/<id>) and the app keeps it, sealed, on the device.
+ * The clinical part is FHIR resources from the one chart mapping, already
+ * filtered to what a patient may see (fhir/export/patient-view.ts).
+ */
+export interface PortalAppointment {
+  id: string;
+  start: string;
+  end: string;
+  status: 'booked' | 'checked-in' | 'in-progress' | 'finished' | 'cancelled' | 'no-show';
+  mode: 'in-person' | 'video';
+  type: string;
+  provider: string;
+}
+
+export interface PatientRecordView {
+  patientId: string;
+  relation: PortalRelation;
+  proxyKind: ProxyKind | null;
+  name: { given: string; family: string };
+  birthDate: string;
+  clinicName: string;
+  /** When the server made this view (ISO). */
+  generatedAt: string;
+  /** The start of the visit before this one (ISO), or null on the first: entries newer than it are marked new. */
+  since: string | null;
+  resources: FhirResource[];
+  appointments: PortalAppointment[];
+}
+
+const resourceSchema = z.looseObject({ resourceType: z.string(), id: z.string() });
+
+/** Checks a view read back from the device (or the server): an older or damaged copy is refused, not half-shown. */
+export const patientRecordViewSchema = z.object({
+  patientId: z.string(),
+  relation: z.enum(['self', 'proxy']),
+  proxyKind: z.enum(['parent', 'guardian', 'carer']).nullable(),
+  name: z.object({ given: z.string(), family: z.string() }),
+  birthDate: z.string(),
+  clinicName: z.string(),
+  generatedAt: z.string(),
+  since: z.string().nullable(),
+  resources: z.array(resourceSchema),
+  appointments: z.array(
+    z.object({
+      id: z.string(),
+      start: z.string(),
+      end: z.string(),
+      status: z.enum(['booked', 'checked-in', 'in-progress', 'finished', 'cancelled', 'no-show']),
+      mode: z.enum(['in-person', 'video']),
+      type: z.string(),
+      provider: z.string()
+    })
+  )
+});
