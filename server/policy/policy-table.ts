@@ -12,6 +12,7 @@ import { importRule, metaRule, patientRule } from './rules/records';
 import { incomingRule } from './rules/incoming';
 import { templateEntryRule, templatesRoleRule } from './rules/templates';
 import { refillRequestRule } from './rules/refill-requests';
+import { registriesRoleRule, registryEntryRule, tasksRule } from './rules/tasks';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -88,13 +89,27 @@ const TEMPLATES: Record<string, RootPolicy> = {
   templates: collection([templatesRoleRule, templateEntryRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
 };
 
+/** A clinic's own registry definitions (registries-doc.ts): written by its clinicians and administrators only. */
+const REGISTRIES: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [registriesRoleRule, metaRule] },
+  registries: collection([registriesRoleRule, registryEntryRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
+};
+
+/** A clinic's tasks (tasks-doc.ts): clinical staff and the front desk; a closed task stays closed. */
+const TASKS: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [tasksRule, metaRule] },
+  tasks: collection([tasksRule], { immutable: ['patientId', 'createdAt', 'createdBy', 'createdById', 'completedAt', 'completedBy', 'completedById'] })
+};
+
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
   /** The restricted part of a chart holds the same kinds of entries, under the same rules. */
   restricted: CHART,
   patient: PATIENT,
   schedule: SCHEDULE,
-  templates: TEMPLATES
+  templates: TEMPLATES,
+  registries: REGISTRIES,
+  tasks: TASKS
 };
 
 /** Roots whose whole map is one record (the rest hold entries by key). */

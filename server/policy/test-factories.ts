@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import type { DocKind } from '../../src/lib/domain/doc-names';
+import { isClinicDocKind, type DocKind } from '../../src/lib/domain/doc-names';
 import { PolicyGate, type Admission, type Gated } from './policy-gate';
 import type { Author } from './policy-types';
 
@@ -22,7 +22,7 @@ export const importer: Author = { kind: 'server', userId: 'u-import', name: 'Imp
 export const seeder: Author = { kind: 'server', userId: 'u-seed', name: 'Seed', roles: [], origin: 'seed' };
 
 export function liveDoc(kind: DocKind = 'chart'): Gated {
-  const clinicLevel = kind === 'schedule' || kind === 'templates';
+  const clinicLevel = isClinicDocKind(kind);
   const name = clinicLevel ? `${kind}:${CLINIC}` : `${kind}:${PATIENT}`;
   return { identity: { name, clinicId: CLINIC, kind, patientId: clinicLevel ? '' : PATIENT }, doc: new Y.Doc(), shadow: null, unapplied: [] };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clinicOfName, docAccess, docName, parseDocName, scheduleName, templatesName, type DocKind } from './doc-names';
+import { clinicOfName, docAccess, docName, parseDocName, registriesName, scheduleName, tasksName, templatesName, type DocKind } from './doc-names';
 import type { Role } from './roles';
 
 const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
@@ -20,7 +20,15 @@ describe('parseDocName', () => {
     expect(parsed).toEqual({ kind: 'templates', clinicId: id });
     expect(clinicOfName(parsed!)).toBe(id);
   });
-  test.each(['', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
+  test.each([
+    ['registries', registriesName(id)],
+    ['tasks', tasksName(id)]
+  ])("a clinic's %s are named by the clinic, and bound to it", (kind, name) => {
+    const parsed = parseDocName(name);
+    expect(parsed).toEqual({ kind, clinicId: id });
+    expect(clinicOfName(parsed!)).toBe(id);
+  });
+  test.each(['registries:clinic-1', 'tasks:', 'task:' + id, '', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
     'rejects %j',
     (name) => expect(parseDocName(name)).toBeNull()
   );
@@ -38,6 +46,14 @@ describe('docAccess', () => {
     [['admin'], 'chart', 'none'],
     [['patient'], 'patient', 'none'],
     [['patient'], 'chart', 'none'],
+    [['clinician'], 'registries', 'write'],
+    [['admin'], 'registries', 'write'],
+    [['nurse'], 'registries', 'read'],
+    [['frontdesk'], 'registries', 'none'],
+    [['frontdesk'], 'tasks', 'write'],
+    [['nurse'], 'tasks', 'write'],
+    [['admin'], 'tasks', 'read'],
+    [['patient'], 'tasks', 'none'],
     [[], 'patient', 'none'],
     [['admin', 'clinician'], 'chart', 'write'],
     // The appointment book: the desk books, clinical staff see and move their day, admin supports read-only.
