@@ -3,7 +3,7 @@ import { BUILT_IN_REGISTRIES, builtInRegistry } from './built-in-registries';
 import { EMPTY_CHART_FACTS, type PatientFacts } from './patient-facts';
 import { isPregnant, naegeleEdd, pregnancyDates } from './pregnancy';
 import { registryDefinitionSchema } from './registry-definition';
-import { evaluateAll, evaluateRule, registryRuleSchema, type RegistryRule } from './registry-rules';
+import { evaluateAll, evaluateRule, registryRuleSchema, type RegistryRule, type RegistryRuleInput } from './registry-rules';
 import { buildWorklist, csvField, filterRows, sortRows, worklistCsv } from './registry-worklist';
 
 /** Today in every registry test: 1 December 2026. */
@@ -14,7 +14,7 @@ function patient(id: string, extra: Partial<PatientFacts> = {}): PatientFacts {
 }
 const hba1c = (value: number, at: string, unit = '%') => ({ code: '4548-4', text: 'HbA1c', value, unit, at });
 const flu = (date: string) => ({ id: `flu-${date}`, status: 'completed' as const, vaccineCode: { text: 'Influenza', coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '140' }] }, occurrenceDateTime: date });
-const answer = (rule: RegistryRule, p: PatientFacts) => evaluateRule(registryRuleSchema.parse(rule), p, NOW).kind;
+const answer = (rule: RegistryRuleInput, p: PatientFacts) => evaluateRule(registryRuleSchema.parse(rule), p, NOW).kind;
 
 describe("Naegele's rule: LMP + 1 year − 3 months + 7 days", () => {
   test.each([
@@ -44,7 +44,7 @@ describe("Naegele's rule: LMP + 1 year − 3 months + 7 days", () => {
 });
 
 describe('rule vocabulary', () => {
-  test.each<[string, RegistryRule, Partial<PatientFacts>, 'yes' | 'no' | 'unknown']>([
+  test.each<[string, RegistryRuleInput, Partial<PatientFacts>, 'yes' | 'no' | 'unknown']>([
     ['E11 prefix matches E11.65', { kind: 'condition', icd10Prefixes: ['E11'] }, { conditionCodes: ['E11.65'] }, 'yes'],
     ['E11 prefix matches undotted E1165', { kind: 'condition', icd10Prefixes: ['E11'] }, { conditionCodes: ['E1165'] }, 'yes'],
     ['E11 prefix does not match E10.9', { kind: 'condition', icd10Prefixes: ['E11'] }, { conditionCodes: ['E10.9'] }, 'no'],

@@ -94,6 +94,8 @@ export type SimpleRule = z.infer<typeof simpleRuleSchema>;
 export const anyRuleSchema = z.object({ kind: z.literal('any'), rules: z.array(simpleRuleSchema).min(2).max(10) });
 export const registryRuleSchema = z.union([simpleRuleSchema, anyRuleSchema]);
 export type RegistryRule = z.infer<typeof registryRuleSchema>;
+/** A rule as written before the schema fills in defaults. */
+export type RegistryRuleInput = z.input<typeof registryRuleSchema>;
 export type RuleKind = RegistryRule['kind'];
 
 export type RuleAnswer = { kind: 'yes'; why?: string } | { kind: 'no' } | { kind: 'unknown'; reason: string };
