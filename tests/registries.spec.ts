@@ -83,7 +83,8 @@ test('diabetes registry: filter to HbA1c over 9%, task from the row, completed o
   await expect(task).toContainText('for Any nurse');
   await expect(task).toContainText('From: Diabetes');
   await expectAccessible(nurse.page, 'Today with My tasks (390)');
-  await nurse.page.screenshot({ path: '/tmp/registries-today-390.png', fullPage: true });
+  await mine.scrollIntoViewIfNeeded();
+  await nurse.page.screenshot({ path: '/tmp/registries-today-390.png' });
 
   // Completed offline; meanwhile the clinician adds a second task for the nurses.
   await nurse.offline();

@@ -4,6 +4,7 @@ import { addCondition, addEncounter, initChartDoc, markEnteredInError, updateCon
 import { addImmunization, addMedication, addObservation } from './clinical-doc';
 import { recordVitals } from './vitals-doc';
 import { chartFacts, EDD_LOINC, LMP_LOINC } from './registry-facts';
+import { queueTransfer, updateTransfer } from './transfer-outbox-doc';
 
 const dr = { id: 'u1', name: 'Dr. Test' };
 const ICD = 'http://hl7.org/fhir/sid/icd-10-cm';
@@ -44,7 +45,18 @@ test('facts of a chart: active coded problems, latest result per code (panel par
 test('an active pregnancy problem (ICD-10-CM chapter O or Z34) marks the chart pregnant; an empty chart has no facts', () => {
   const doc = new Y.Doc();
   initChartDoc(doc, '4384bf23-1dc3-48ca-8c84-89fbaff201ae');
-  expect(chartFacts(doc)).toEqual({ conditionCodes: [], latestResults: [], medications: [], immunizations: [], lastVisit: '', pregnancy: { activeCondition: false, lmp: '', edd: '' } });
+  expect(chartFacts(doc)).toEqual({ conditionCodes: [], latestResults: [], medications: [], immunizations: [], lastVisit: '', pregnancy: { activeCondition: false, lmp: '', edd: '' }, referrals: [] });
   addCondition(doc, { text: 'Gestational hypertension', coding: [{ system: ICD, code: 'O13.2' }] }, dr);
   expect(chartFacts(doc).pregnancy.activeCondition).toBe(true);
+});
+
+test('a referral sent is open until a visit after it; one still queued is not tracked yet', () => {
+  const doc = new Y.Doc();
+  initChartDoc(doc, '4384bf23-1dc3-48ca-8c84-89fbaff201ae');
+  const sent = queueTransfer(doc, { destinationId: 'hill', destinationName: 'Hill Clinic', reason: 'Retinopathy screen', noteIds: [] }, dr);
+  updateTransfer(doc, sent, { state: 'delivered', sentAt: '2026-10-01T09:00:00.000Z' }, dr);
+  queueTransfer(doc, { destinationId: 'lake', destinationName: 'Lake Hospital', reason: 'Not sent yet', noteIds: [] }, dr);
+  expect(chartFacts(doc).referrals).toEqual([{ id: sent, destinationName: 'Hill Clinic', sentAt: '2026-10-01T09:00:00.000Z', closedBy: '', closedAt: '' }]);
+  addEncounter(doc, { reason: 'Back from the eye clinic', start: '2026-11-02T09:00:00.000Z' }, dr);
+  expect(chartFacts(doc).referrals).toMatchObject([{ id: sent, closedBy: 'visit', closedAt: '2026-11-02T09:00:00.000Z' }]);
 });

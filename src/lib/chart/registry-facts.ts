@@ -8,6 +8,9 @@ import { listConditions, listEncounters } from './chart-doc';
 import { listImmunizations, listObservations } from './clinical-doc';
 import { listMedicationRecords } from './medication-doc';
 import { activeMedicationInputs } from './prescription-checks';
+import { listIncoming } from './incoming-doc';
+import { listTransfers } from './transfer-outbox-doc';
+import { referralFact } from '../domain/referrals';
 
 /**
  * Reads the facts the registry rules need (domain/registries/patient-facts.ts)
@@ -89,6 +92,11 @@ export function chartFacts(doc: Y.Doc): ChartFacts {
   const visits = listEncounters(doc).filter((e) => e.status !== 'cancelled' && e.status !== 'entered-in-error' && e.start);
   const lastVisit = visits.reduce((max, e) => (e.start > max ? e.start : max), '');
 
+  const replies = listIncoming(doc).map((r) => ({ sourceName: r.sourceName ?? '', receivedAt: r.receivedAt }));
+  const referrals = listTransfers(doc)
+    .filter((t) => t.state === 'delivered' || t.state === 'review')
+    .map((t) => referralFact({ id: t.id, destinationName: t.destinationName, sentAt: t.sentAt || t.updatedAt }, replies, visits.map((v) => v.start)));
+
   return {
     conditionCodes,
     latestResults: [...latest.values()],
@@ -99,6 +107,7 @@ export function chartFacts(doc: Y.Doc): ChartFacts {
       activeCondition: conditionCodes.some((c) => PREGNANCY_CODE.test(c)) || pregnantByStatus.yes,
       lmp: lmp.date,
       edd: edd.date
-    }
+    },
+    referrals
   };
 }

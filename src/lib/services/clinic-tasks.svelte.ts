@@ -50,9 +50,10 @@ export class LiveClinicTasks {
     return this.canEdit && mayComplete(this.#roles, task.category);
   }
 
-  add(input: TaskInput): string {
+  /** Adds a task; `id` fixes its id where two devices may raise the same task (an overdue referral). */
+  add(input: TaskInput, id?: string): string {
     this.#assertWritable();
-    return tasksDoc.addTask(this.#live.doc, input, this.#actor);
+    return tasksDoc.addTask(this.#live.doc, input, this.#actor, id);
   }
   setStatus(id: string, status: TaskStatus, reason = ''): void {
     this.#assertWritable();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { referralFactSchema } from '../referrals';
 
 /**
  * What the registry rules read about one patient: plain, serialisable facts
@@ -45,7 +46,9 @@ export const chartFactsSchema = z.object({
     lmp: z.string(),
     /** Latest recorded estimated delivery date (LOINC 11778-8), YYYY-MM-DD; '' when none. */
     edd: z.string()
-  })
+  }),
+  /** Referrals sent, and whether a reply or a visit has closed each (domain/referrals.ts). */
+  referrals: z.array(referralFactSchema).default([])
 });
 export type ChartFacts = z.infer<typeof chartFactsSchema>;
 
@@ -65,5 +68,6 @@ export const EMPTY_CHART_FACTS: ChartFacts = {
   medications: [],
   immunizations: [],
   lastVisit: '',
-  pregnancy: { activeCondition: false, lmp: '', edd: '' }
+  pregnancy: { activeCondition: false, lmp: '', edd: '' },
+  referrals: []
 };
