@@ -4,6 +4,7 @@ import { addCondition, initChartDoc } from '../src/lib/chart/chart-doc';
 import { addObservation } from '../src/lib/chart/clinical-doc';
 import { initPatientDoc } from '../src/lib/chart/patient-doc';
 import { listTasks } from '../src/lib/chart/tasks-doc';
+import { listRegistries } from '../src/lib/chart/registries-doc';
 import { docName } from '../src/lib/domain/doc-names';
 import { expectAccessible } from './support/axe';
 import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
@@ -114,4 +115,42 @@ test('diabetes registry: filter to HbA1c over 9%, task from the row, completed o
   await nurse.page.screenshot({ path: '/tmp/registries-worklist-390.png', fullPage: true });
   await nurse.close();
   await dr.close();
+});
+
+test('a clinician defines the clinic’s own registry: a bad rule is said plainly, a good one is saved, listed and worked out', async ({ browser }) => {
+  const high = await seedDiabetic('Kiprono', 'Faith', 10.2);
+  for (const size of [
+    { name: '1280', width: 1280, height: 860 },
+    { name: '390', width: 390, height: 844 }
+  ]) {
+    const dr = await Device.open(browser, clinic, { width: size.width, height: size.height });
+    await dr.signIn('dr.demo');
+    await dr.page.getByRole('link', { name: 'Registries', exact: true }).click();
+    const form = dr.page.getByTestId('registry-form');
+    const name = `Diabetic women, HbA1c over 10 (${size.name})`;
+    await form.getByLabel('Name', { exact: true }).fill(name);
+    await form.getByLabel('Codes or first characters, separated by commas').fill('diabetes');
+    await form.getByRole('button', { name: 'Save registry' }).click();
+    await expect(form.getByRole('alert')).toHaveText('The registry is not valid: Use an ICD-10-CM code or its first characters, e.g. E11');
+    await form.getByLabel('Codes or first characters, separated by commas').fill('E11');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await form.getByLabel('Rule 2').selectOption('result');
+    await form.getByLabel('LOINC code', { exact: true }).fill('4548-4');
+    await form.getByRole('combobox', { name: /^Test/ }).selectOption('gt');
+    await form.getByLabel('Value').fill('10');
+    await form.getByLabel('Unit').fill('%');
+    await expectAccessible(dr.page, `registry form (${size.name})`);
+    await dr.page.screenshot({ path: `/tmp/registries-form-${size.name}.png`, fullPage: true });
+    await form.getByRole('button', { name: 'Save registry' }).click();
+    await expect(dr.page.getByTestId('registries-notice')).toHaveText(`Registry “${name}” saved; it is on every device of the clinic once they sync.`);
+    const item = dr.page.getByTestId('custom-registry').filter({ hasText: name });
+    await expect(item).toContainText('Rules: problem E11; latest 4548-4 > 10 %');
+    await item.getByTestId('registry-link').click();
+    await expect(dr.page.getByTestId('registry-row').filter({ hasText: high })).toBeVisible();
+    await expect(dr.page.getByTestId('registry-row').filter({ hasText: 'Wanjiru, Rosa' })).toHaveCount(0);
+    await dr.waitSynced();
+    await dr.close();
+  }
+  const registries = listRegistries((await serverDoc(clinic, `registries:${clinicId}`))!);
+  expect(registries.map((r) => r.name).sort()).toEqual(['Diabetic women, HbA1c over 10 (1280)', 'Diabetic women, HbA1c over 10 (390)']);
 });
