@@ -135,9 +135,17 @@ function sameUnit(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+const normCode = (c: string) => c.toUpperCase().replace('.', '');
+/** Prefixes normalised once per rule, not once per patient (a registry runs over a whole panel). */
+const normalisedPrefixes = new WeakMap<readonly string[], string[]>();
+
 function conditionMatches(codes: readonly string[], prefixes: readonly string[]): boolean {
-  const norm = (c: string) => c.toUpperCase().replace('.', '');
-  return codes.some((code) => prefixes.some((p) => norm(code).startsWith(norm(p))));
+  let norm = normalisedPrefixes.get(prefixes);
+  if (!norm) normalisedPrefixes.set(prefixes, (norm = prefixes.map(normCode)));
+  return codes.some((code) => {
+    const c = normCode(code);
+    return norm.some((p) => c.startsWith(p));
+  });
 }
 
 function evaluateSimple(rule: SimpleRule, p: PatientFacts, now: string): RuleAnswer {
