@@ -10,6 +10,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'drug checks', load: () => import('./drug-checks.bench') },
   { name: 'cds checks', load: () => import('./cds-checks.bench') },
   { name: 'reminders', load: () => import('./reminders.bench') },
+  { name: 'registries', load: () => import('./registries.bench') },
   { name: 'fhir import', load: () => import('./fhir-import.bench') },
   { name: 'fhir export', load: () => import('./fhir-export.bench') },
   { name: 'chart open', load: () => import('./chart-open.bench') },

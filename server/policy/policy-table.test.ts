@@ -20,6 +20,8 @@ describe('roots each document holds', () => {
     schedule: ['meta', 'appointments', 'availability', 'appointmentTypes', 'providers'],
     templates: ['meta', 'templates'],
     fees: ['meta', 'settings', 'services'],
+    registries: ['meta', 'registries'],
+    tasks: ['meta', 'tasks'],
     restricted: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming']
   };
   const ALL = [...new Set(Object.values(ROOTS).flat())];

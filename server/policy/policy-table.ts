@@ -13,6 +13,7 @@ import { incomingRule } from './rules/incoming';
 import { templateEntryRule, templatesRoleRule } from './rules/templates';
 import { refillRequestRule } from './rules/refill-requests';
 import { feeServiceRule, feeSettingsRule, feesRoleRule, ledgerRule, superbillRule } from './rules/billing';
+import { registriesRoleRule, registryEntryRule, tasksRule } from './rules/tasks';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 
@@ -99,6 +100,18 @@ const FEES: Record<string, RootPolicy> = {
   services: collection([feesRoleRule, feeServiceRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
 };
 
+/** A clinic's own registry definitions (registries-doc.ts): written by its clinicians and administrators only. */
+const REGISTRIES: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [registriesRoleRule, metaRule] },
+  registries: collection([registriesRoleRule, registryEntryRule], { immutable: ['createdAt', 'createdBy', 'createdById'] })
+};
+
+/** A clinic's tasks (tasks-doc.ts): clinical staff and the front desk; a closed task stays closed. */
+const TASKS: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [tasksRule, metaRule] },
+  tasks: collection([tasksRule], { immutable: ['patientId', 'createdAt', 'createdBy', 'createdById', 'completedAt', 'completedBy', 'completedById'] })
+};
+
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
   /** The restricted part of a chart holds the same kinds of entries, under the same rules. */
@@ -106,7 +119,9 @@ export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, Root
   patient: PATIENT,
   schedule: SCHEDULE,
   templates: TEMPLATES,
-  fees: FEES
+  fees: FEES,
+  registries: REGISTRIES,
+  tasks: TASKS
 };
 
 /** Roots whose whole map is one record (the rest hold entries by key). */

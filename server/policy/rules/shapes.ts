@@ -184,6 +184,14 @@ const TEMPLATE_SHAPES: Record<string, Shape> = {
   }
 };
 
+const TASK_SHAPES: Record<string, Shape> = {
+  tasks: { description: str, patientId: str, ownerKind: z.enum(['user', 'role']), ownerId: str, ownerName: str, ownerRole: str, dueDate: str, category: str, focusKind: str, focusRef: str, focusLabel: str, statusReason: str, completedById: str, updatedById: str }
+};
+
+const REGISTRY_SHAPES: Record<string, Shape> = {
+  registries: { name: str, description: str, rules: list, filters: list, keyResult: str, createdById: str, updatedById: str }
+};
+
 /** Whole-value schemas of the schedule's keyed values (schedule-doc.ts writes them parsed by these). */
 const VALUE_SCHEMAS: Record<string, z.ZodType> = { availability: availabilitySchema, appointmentTypes: appointmentTypeSchema, providers: providerSchema };
 
@@ -198,7 +206,7 @@ export function fieldTypesRule(input: RuleInput): RuleOutput {
     if (change.after && !valueSchema.safeParse(plain(change.after)).success) refuse([], 'Not a valid schedule setting');
     return { violations: out };
   }
-  const shape = (doc.kind === 'chart' || doc.kind === 'restricted' ? CHART_SHAPES : doc.kind === 'schedule' ? SCHEDULE_SHAPES : doc.kind === 'templates' ? TEMPLATE_SHAPES : {})[change.root];
+  const shape = (doc.kind === 'chart' || doc.kind === 'restricted' ? CHART_SHAPES : doc.kind === 'schedule' ? SCHEDULE_SHAPES : doc.kind === 'templates' ? TEMPLATE_SHAPES : doc.kind === 'tasks' ? TASK_SHAPES : doc.kind === 'registries' ? REGISTRY_SHAPES : {})[change.root];
   if (!shape) return {};
   for (const d of diffNodes(change.before, change.after)) {
     if (!d.after) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clinicOfName, docAccess, docName, feesName, parseDocName, scheduleName, templatesName, type DocKind } from './doc-names';
+import { clinicOfName, docAccess, docName, feesName, parseDocName, registriesName, scheduleName, tasksName, templatesName, type DocKind } from './doc-names';
 import type { Role } from './roles';
 
 const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
@@ -20,12 +20,16 @@ describe('parseDocName', () => {
     expect(parsed).toEqual({ kind: 'templates', clinicId: id });
     expect(clinicOfName(parsed!)).toBe(id);
   });
-  test("a clinic's fee schedule is named by the clinic, and bound to it", () => {
-    const parsed = parseDocName(feesName(id));
-    expect(parsed).toEqual({ kind: 'fees', clinicId: id });
+  test.each([
+    ['fees', feesName(id)],
+    ['registries', registriesName(id)],
+    ['tasks', tasksName(id)]
+  ])("a clinic's %s are named by the clinic, and bound to it", (kind, name) => {
+    const parsed = parseDocName(name);
+    expect(parsed).toEqual({ kind, clinicId: id });
     expect(clinicOfName(parsed!)).toBe(id);
   });
-  test.each(['fees:', 'fees:clinic-1', '', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
+  test.each(['fees:', 'fees:clinic-1', 'registries:clinic-1', 'tasks:', 'task:' + id, '', 'chart', 'chart:', 'chart:not-a-uuid', 'inbox:' + id, 'schedule:', 'schedule:clinic-1', 'templates:', 'templates:clinic-1', 'template:' + id, 'chart:' + id.toUpperCase(), 'chart:' + id + '/x'])(
     'rejects %j',
     (name) => expect(parseDocName(name)).toBeNull()
   );
@@ -43,6 +47,14 @@ describe('docAccess', () => {
     [['admin'], 'chart', 'none'],
     [['patient'], 'patient', 'none'],
     [['patient'], 'chart', 'none'],
+    [['clinician'], 'registries', 'write'],
+    [['admin'], 'registries', 'write'],
+    [['nurse'], 'registries', 'read'],
+    [['frontdesk'], 'registries', 'none'],
+    [['frontdesk'], 'tasks', 'write'],
+    [['nurse'], 'tasks', 'write'],
+    [['admin'], 'tasks', 'read'],
+    [['patient'], 'tasks', 'none'],
     [[], 'patient', 'none'],
     [['admin', 'clinician'], 'chart', 'write'],
     // The appointment book: the desk books, clinical staff see and move their day, admin supports read-only.

@@ -12,17 +12,19 @@ import { hasClinicalRole, type Role } from './roles';
  * opens only to the care-team members the restriction names and to
  * emergency access (server/access/).
  */
-export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted', 'fees'] as const;
+export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted', 'fees', 'registries', 'tasks'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
 /** Kinds that belong to a clinic (named by the clinic's id), not to one patient. */
-export type ClinicDocKind = 'schedule' | 'templates' | 'fees';
+export type ClinicDocKind = 'schedule' | 'templates' | 'fees' | 'registries' | 'tasks';
+
+const CLINIC_DOC_KINDS: readonly string[] = ['schedule', 'templates', 'fees', 'registries', 'tasks'] satisfies ClinicDocKind[];
 
 /** The kinds that belong to one patient (named by the patient's id). */
 export type PatientDocKind = Exclude<DocKind, ClinicDocKind>;
 
 export function isClinicDocKind(kind: DocKind): kind is ClinicDocKind {
-  return kind === 'schedule' || kind === 'templates' || kind === 'fees';
+  return CLINIC_DOC_KINDS.includes(kind);
 }
 
 export type DocName =
@@ -50,7 +52,7 @@ export function parseDocName(name: string): DocName | null {
   const kind = name.slice(0, i);
   const id = name.slice(i + 1);
   if (!(DOC_KINDS as readonly string[]).includes(kind) || !isUuid(id)) return null;
-  if (isClinicDocKind(kind as DocKind)) return { kind: kind as ClinicDocKind, clinicId: id };
+  if (CLINIC_DOC_KINDS.includes(kind)) return { kind: kind as ClinicDocKind, clinicId: id };
   return { kind: kind as PatientDocKind, patientId: id };
 }
 
@@ -61,6 +63,16 @@ export function docName(kind: PatientDocKind, patientId: string): string {
 /** The name of a clinic's appointment book. */
 export function scheduleName(clinicId: string): string {
   return `schedule:${clinicId}`;
+}
+
+/** The name of a clinic's own registry definitions. */
+export function registriesName(clinicId: string): string {
+  return `registries:${clinicId}`;
+}
+
+/** The name of a clinic's task list. */
+export function tasksName(clinicId: string): string {
+  return `tasks:${clinicId}`;
 }
 
 /** The name of a clinic's own visit templates. */
@@ -102,6 +114,10 @@ export type DocAccess = 'write' | 'read' | 'none';
  * - `templates:` — clinicians and administrators write (they define how the
  *   clinic's notes start); nurses read (they use them in visits); the front
  *   desk has no use for them.
+ * - `registries:` — the clinic's own registry definitions (rules, no
+ *   patient data): clinicians and administrators write, nurses read.
+ * - `tasks:` — the clinic's tasks: the front desk and clinical roles write
+ *   (the desk books the follow-ups tasks ask for); administrators read.
  */
 export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
   // A patient account never opens a shared document raw, its own included:
@@ -112,6 +128,9 @@ export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
     if (roles.includes('admin')) return 'write';
     return roles.includes('frontdesk') || hasClinicalRole(roles) ? 'read' : 'none';
   }
+  // Same audiences as the templates and the appointment book.
+  if (kind === 'registries') return docAccess(roles, 'templates');
+  if (kind === 'tasks') return docAccess(roles, 'schedule');
   if (kind === 'templates') {
     if (roles.includes('clinician') || roles.includes('admin')) return 'write';
     return roles.includes('nurse') ? 'read' : 'none';
