@@ -63,6 +63,9 @@ import { migratePlatformTables, openDatabase } from './store/db';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
+import { createClinicRecordReader } from './reporting/clinic-records';
+import { createDhis2Settings, migrateDhis2Tables } from './reporting/dhis2-settings';
+import { reportingRoutes } from './reporting/reporting-routes';
 import type { Audit, SyncOptions, SyncService } from './types';
 
 export interface AppOptions {
@@ -155,6 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migrateAttachmentTables(db);
     migratePharmacyTables(db);
     migrateOfflineEventTables(db);
+    migrateDhis2Tables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -333,6 +337,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
     ...healthLinks.routes,
+    ...reportingRoutes({
+      audit,
+      settings: createDhis2Settings(db, createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'reporting-secret-key')))),
+      readRecords: createClinicRecordReader(db, sync)
+    }),
     ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
   const handler = createRequestHandler({

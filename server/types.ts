@@ -95,7 +95,10 @@ export const AUDIT_ACTIONS = [
   'breakglass.expire',
   'breakglass.review',
   'restriction.create',
-  'restriction.end'
+  'restriction.end',
+  'reporting.configure',
+  'reporting.preview',
+  'reporting.send'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
