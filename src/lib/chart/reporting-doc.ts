@@ -36,7 +36,8 @@ export function reportingRecord(patientId: string, patientDoc: Y.Doc | null, cha
       text: c.code.text,
       onsetDate: c.onsetDate,
       recordedDate: c.recordedDate,
-      verificationStatus: c.verificationStatus
+      verificationStatus: c.verificationStatus,
+      recordedBy: c.createdBy
     });
   }
   const linked = new Map<string, string[]>();

@@ -84,7 +84,7 @@ describe('children under 5 with fever visits', () => {
 
 describe('new diabetes diagnoses', () => {
   const rule = RULE_PRESETS['new-diabetes'];
-  const dx = (onsetDate: string, recordedDate: string, extra: object = {}) => ({ id: `d${++n}`, codes: ['E11.9'], text: 'Type 2 diabetes', onsetDate, recordedDate, verificationStatus: 'confirmed', ...extra });
+  const dx = (onsetDate: string, recordedDate: string, extra: object = {}) => ({ id: `d${++n}`, codes: ['E11.9'], text: 'Type 2 diabetes', onsetDate, recordedDate, verificationStatus: 'confirmed', recordedBy: 'Dr A', ...extra });
   it('counts by onset month, else the day entered; a year-only onset is never new; once per patient', () => {
     const records = [
       record({ diagnoses: [dx('2026-11-01', '2026-12-02')] }), // onset 1 Nov: yes

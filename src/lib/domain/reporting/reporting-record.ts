@@ -34,6 +34,8 @@ export interface ReportingDiagnosis {
   /** YYYY-MM-DD the problem was entered in the chart. */
   recordedDate: string;
   verificationStatus: string;
+  /** Who entered it (the chart's stamp: a display name); the dashboard's per-provider filter. */
+  recordedBy: string;
 }
 
 export interface ReportingDose {
