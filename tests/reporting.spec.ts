@@ -125,6 +125,7 @@ for (const width of [390, 1280]) {
       })).toBeGreaterThan(0);
       await figure.getByText('Show the numbers as a table').click();
       await expect(figure.getByRole('table')).toBeVisible();
+      await figure.screenshot({ path: `${SHOTS}/dashboard-${width}-${id}.png` });
     }
     // The visits table has one row per day of the 30 days shown.
     await expect(d.getByTestId('table-visits').locator('tbody tr')).toHaveCount(30);
