@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { startDhis2StandIn, type Dhis2StandIn } from '../server/reporting/dhis2-stand-in';
 import { expectAccessible } from './support/axe';
@@ -71,6 +72,15 @@ test('the administrator maps two rules, previews last month and sends it to DHIS
   expect(shown).toHaveLength(2);
   await expectAccessible(a, 'reporting preview 1280');
   await a.screenshot({ path: `${SHOTS}/reporting-preview-1280.png`, fullPage: true });
+
+  // Saved as a file to send later: the same data value set as a JSON file named for the org unit and period.
+  const [download] = await Promise.all([a.waitForEvent('download'), a.getByRole('button', { name: 'Save as a file to send later' }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^dhis2-DiszpKrYNg8-\d{6}\.json$/);
+  const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as { dataValues: { dataElement: string; value: string }[] };
+  expect(saved.dataValues.map((v) => [v.dataElement, v.value])).toEqual([
+    [OPD, shown[0].trim()],
+    [MEASLES, shown[1].trim()]
+  ]);
 
   expect(dhis2.received).toHaveLength(0);
   await a.getByRole('button', { name: 'Send to DHIS2' }).click();
