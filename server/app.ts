@@ -71,6 +71,9 @@ import { passkeyRoutes } from './http/routes/passkey-routes';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
+import { createClinicRecordReader } from './reporting/clinic-records';
+import { createDhis2Settings, migrateDhis2Tables } from './reporting/dhis2-settings';
+import { reportingRoutes } from './reporting/reporting-routes';
 import type { Audit, SyncOptions, SyncService } from './types';
 import { guardPatientSessions, PATIENT_SESSION_ROUTES } from './portal/patient-gate';
 import { createPortalStore } from './portal/portal-store';
@@ -174,6 +177,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     migrateAttachmentTables(db);
     migratePharmacyTables(db);
     migrateOfflineEventTables(db);
+    migrateDhis2Tables(db);
   } catch (err) {
     db.close();
     throw err;
@@ -372,6 +376,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
     ...healthLinks.routes,
+    ...reportingRoutes({
+      audit,
+      settings: createDhis2Settings(db, createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'reporting-secret-key')))),
+      readRecords: createClinicRecordReader(db, sync)
+    }),
     ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
     ...portalRoutes({
       db,

@@ -105,7 +105,10 @@ export const AUDIT_ACTIONS = [
   'portal.invite.revoke',
   'portal.activate',
   'portal.access.revoke',
-  'portal.record'
+  'portal.record',
+  'reporting.configure',
+  'reporting.preview',
+  'reporting.send'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
