@@ -220,6 +220,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     {
       db,
       sync,
+      access: accessGate,
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
@@ -333,7 +334,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...attachmentRoutes(createAttachmentStore(db), audit, sync),
     ...auditRoutes({ db, audit, intake: createOfflineEventIntake({ db, audit, patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId) }) }),
     ...healthLinks.routes,
-    ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
+    ...transferRoutes({ sync, access: accessGate, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null })
   ];
   const handler = createRequestHandler({
     routes,
