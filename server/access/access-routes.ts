@@ -40,8 +40,11 @@ const restrictionSchema = z.object({
   /** The day the patient asked (YYYY-MM-DD); today when left out. */
   requestedOn: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'A date (YYYY-MM-DD)')
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'A date (YYYY-MM-DD)')
+    .refine((d) => {
+      const t = /^\d{4}-\d{2}-\d{2}$/.test(d) ? Date.parse(`${d}T00:00:00Z`) : NaN;
+      // 2026-02-31 is no day: it must read back as itself.
+      return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+    }, 'A date (YYYY-MM-DD)')
     .optional(),
   /** Optional note: the patient's words, whom they want kept out. */
   request: z.string().trim().max(1000, 'Keep the note under 1000 characters').default('')
