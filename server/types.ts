@@ -151,13 +151,13 @@ export interface AccessGate {
   /** Whether the restricted part opens to the user: named by a restriction of this patient in force, or none is in force any more. */
   named(userId: string, patientId: string): boolean;
   /** Categories of this patient's record hidden from this user (named users and running grants see all). */
-  hiddenCategories(userId: string, patientId: string): readonly import('./access/restriction-categories').RestrictionCategory[];
+  hiddenCategories(userId: string, patientId: string): readonly import('../src/lib/domain/restriction-categories').RestrictionCategory[];
   /**
    * Every category of this patient's record under a restriction in force,
    * whoever asks: what leaves out of the ways out of the server (bulk
    * export, transfer, health links), where the reader is not a named user.
    */
-  restrictedCategories(patientId: string): readonly import('./access/restriction-categories').RestrictionCategory[];
+  restrictedCategories(patientId: string): readonly import('../src/lib/domain/restriction-categories').RestrictionCategory[];
 }
 
 export interface SyncOptions {

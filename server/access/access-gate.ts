@@ -1,6 +1,6 @@
 import type { AccessGate } from '../types';
 import type { AccessStore } from './access-store';
-import type { RestrictionCategory } from './restriction-categories';
+import type { RestrictionCategory } from '../../src/lib/domain/restriction-categories';
 
 /**
  * The rules the sync server and the FHIR API apply (SyncDeps.access):

@@ -8,7 +8,7 @@ import { parseWith, readJson } from '../http/body';
 import { requireUser, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
 import type { AccessStore, Grant, Restriction } from './access-store';
-import { RESTRICTION_CATEGORIES } from './restriction-categories';
+import { RESTRICTION_CATEGORIES } from '../../src/lib/domain/restriction-categories';
 
 /** Shortest reason accepted for emergency access: a sentence, not a keystroke. */
 export const MIN_REASON_LENGTH = 20;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { RestrictionCategory } from './restriction-categories';
+import type { RestrictionCategory } from '../../src/lib/domain/restriction-categories';
 
 /**
  * Emergency access ("break-glass", ONC 170.315(d)(6)) and patient

@@ -8,7 +8,7 @@ import type { FhirStore } from '../fhir/fhir-store';
 import { MatchReviewPending, type FhirImporter } from '../fhir/import-bundle';
 import type { PatientProjection } from '../store/patients';
 import type { AccessGate, Audit, SessionUser, SyncService } from '../types';
-import { resourceInCategories } from '../access/restriction-categories';
+import { resourceInCategories } from '../../src/lib/domain/restriction-categories';
 import { readJson } from '../http/body';
 import { requireUser, type RequestContext, type Route } from '../http/context';
 import { sendJson } from '../http/errors';

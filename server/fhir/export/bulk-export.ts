@@ -7,7 +7,7 @@ import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
 import { docName } from '../../../src/lib/domain/doc-names';
 import type { AccessGate, SyncService } from '../../types';
-import { resourceInCategories } from '../../access/restriction-categories';
+import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
 import { RESOURCE_TYPES } from './search';
 
 /**

@@ -14,7 +14,7 @@ import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
 import type { BearerResult } from '../../smart/smart-routes';
 import { permits } from '../../smart/scopes';
 import type { AccessGate, Audit, SessionUser, SyncService } from '../../types';
-import { resourceInCategories } from '../../access/restriction-categories';
+import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
 import type { Role } from '../../../src/lib/domain/roles';
 import { requireUser, type RequestContext, type Route } from '../context';
 
