@@ -63,10 +63,7 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   await expect(form.getByLabel('Dr Ben Mwangi')).not.toBeChecked();
   await form.getByLabel('Note (optional)').fill('Asked that only her own clinician sees her counselling.');
   await expectAccessible(a, 'record a restriction');
-  await a.screenshot({ path: '/tmp/restrict-record-1280.png', fullPage: true });
-  await a.setViewportSize({ width: 390, height: 844 });
-  await a.screenshot({ path: '/tmp/restrict-record-390.png', fullPage: true });
-  await a.setViewportSize({ width: 1280, height: 860 });
+  await card.screenshot({ path: '/tmp/restrict-record-1280.png' });
   await form.getByRole('button', { name: 'Save restriction' }).click();
   await expect(card.getByTestId('restriction')).toContainText('Mental health: restricted at the patient\'s request');
   await expect(card.getByTestId('restriction')).toContainText('May see it: Dr. Amara Okafor');
@@ -84,9 +81,11 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   expect(listConditions(chartDoc).map((c) => c.code.text)).toEqual(['Essential hypertension']);
   expect(listEncounters(chartDoc)).toEqual([]);
   await expectAccessible(a, 'restriction in force, named clinician');
-  await a.screenshot({ path: '/tmp/restrict-named-1280.png', fullPage: true });
+  await card.screenshot({ path: '/tmp/restrict-named-1280.png' });
   await a.setViewportSize({ width: 390, height: 844 });
-  await a.screenshot({ path: '/tmp/restrict-named-390.png', fullPage: true });
+  await card.getByRole('button', { name: 'Record a restriction' }).click();
+  await expectAccessible(a, 'record a restriction, phone');
+  await card.screenshot({ path: '/tmp/restrict-named-390.png' });
 
   // Dr Mwangi is not named: the marker, not the note.
   const mwangi = await Device.open(browser, clinic, { width: 390, height: 844 });
@@ -101,9 +100,9 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   await expect(b.getByTestId('restrictions')).not.toContainText('Mental health');
   await expect(b.locator('body')).not.toContainText('bereavement');
   await expectAccessible(b, 'restricted marker');
-  await b.screenshot({ path: '/tmp/restrict-marker-390.png', fullPage: true });
+  await b.getByTestId('restrictions').screenshot({ path: '/tmp/restrict-marker-390.png' });
   await b.setViewportSize({ width: 1280, height: 860 });
-  await b.screenshot({ path: '/tmp/restrict-marker-1280.png', fullPage: true });
+  await b.getByTestId('restrictions').screenshot({ path: '/tmp/restrict-marker-1280.png' });
 
   await marker.getByRole('link', { name: 'Open it with emergency access' }).click();
   await expect(b.getByRole('heading', { name: 'Emergency access', level: 1 })).toBeVisible();
@@ -114,7 +113,7 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   await expect(b.getByTestId('breakglass-banner')).toContainText(/Emergency access: (60|59) min left/);
   await expect(b.getByTestId('breakglass-note')).toContainText(NOTE);
   await expectAccessible(b, 'restricted note through emergency access');
-  await b.screenshot({ path: '/tmp/restrict-breakglass-1280.png', fullPage: true });
+  await b.screenshot({ path: '/tmp/restrict-breakglass-1280.png' });
   await b.setViewportSize({ width: 390, height: 844 });
   await b.screenshot({ path: '/tmp/restrict-breakglass-390.png', fullPage: true });
 
