@@ -87,6 +87,13 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   await expectAccessible(a, 'record a restriction, phone');
   await card.screenshot({ path: '/tmp/restrict-named-390.png' });
 
+  // Offline, the check is shown as not done, and the named clinician still reads her note from this device.
+  await okafor.offline();
+  await okafor.openPatient('Wanjiru, Grace');
+  await expect(card.getByTestId('restrictions-unchecked')).toHaveText('Restrictions were not checked: whether part of this record is restricted is not known.');
+  await expect(card.getByTestId('restricted-note')).toContainText(NOTE);
+  await okafor.online();
+
   // Dr Mwangi is not named: the marker, not the note.
   const mwangi = await Device.open(browser, clinic, { width: 390, height: 844 });
   await mwangi.signIn('dr.mwangi');

@@ -101,6 +101,16 @@ export async function openRestrictedPart(patientId: string, ws: Workspace = curr
   return live;
 }
 
+/**
+ * Whether this device holds the restricted part (its user was named when
+ * it was last online). Offline, the chart opens that copy rather than
+ * leaving a named clinician without their own notes; what is written syncs
+ * when the server, which decides again, is reachable.
+ */
+export function restrictedPartOnDevice(patientId: string, ws: Workspace = currentWorkspace()): Promise<boolean> {
+  return ws.vault.docs.has(docName('restricted', patientId));
+}
+
 export function closeRestrictedPart(live: LiveDoc, ws: Workspace = currentWorkspace()): Promise<void> {
   return ws.engine.release(live);
 }
