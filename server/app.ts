@@ -296,7 +296,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       store: accessStore,
       audit,
       grantMinutes: opts.breakGlassMinutes ?? 60,
-      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null
+      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null,
+      revokeRestricted: (patientId) => sync.revokeRestricted(patientId)
     }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),

@@ -199,5 +199,7 @@ export interface SyncService {
   stats(): { openDocs: number; connections: number };
   /** Closes every socket of a session that just ended in this process (sign-out); returns how many. */
   endSession(sessionId: string, reason: string): number;
+  /** Closes the connections to a patient's restricted part that a restriction no longer opens to; returns how many. */
+  revokeRestricted(patientId: string): number;
   close(): Promise<void>;
 }

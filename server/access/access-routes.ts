@@ -22,6 +22,8 @@ export interface AccessRouteDeps {
   grantMinutes: number;
   /** The clinic whose server records hold the patient (their `patient:`/`chart:` documents), or null for an unknown patient. */
   clinicOfPatient(patientId: string): string | null;
+  /** A restriction was recorded or lifted: closes open connections to the restricted part it no longer opens to; how many. */
+  revokeRestricted?(patientId: string): number;
 }
 
 const grantSchema = z.object({
@@ -283,7 +285,15 @@ export function accessRoutes(deps: AccessRouteDeps): Route[] {
           ...(input.requestedOn ? { requestedOn: input.requestedOn } : {}),
           createdBy: user.id
         });
-        audit.record({ action: 'restriction.create', outcome: 'success', userId: user.id, target: `restricted:${input.patientId}`, ip: ctx.ip, detail: { restriction: r.id, category: r.category, allowed: allowed.length } });
+        const closed = deps.revokeRestricted?.(input.patientId) ?? 0;
+        audit.record({
+          action: 'restriction.create',
+          outcome: 'success',
+          userId: user.id,
+          target: `restricted:${input.patientId}`,
+          ip: ctx.ip,
+          detail: { restriction: r.id, category: r.category, allowed: allowed.length, ...(closed ? { connectionsClosed: closed } : {}) }
+        });
         sendJson(ctx.res, 201, { restriction: restrictionView(user, r, false) });
       }
     },
@@ -303,6 +313,8 @@ export function accessRoutes(deps: AccessRouteDeps): Route[] {
         }
         const { reason } = parseWith(liftSchema, body);
         if (!store.endRestriction(r.id, user.id, reason)) throw new AppError('not-found', 'No such restriction in force.');
+        // Another restriction still in force may name other people.
+        deps.revokeRestricted?.(r.patientId);
         audit.record({ action: 'restriction.end', outcome: 'success', userId: user.id, target: `restricted:${r.patientId}`, ip: ctx.ip, detail: { restriction: r.id, category: r.category, reason } });
         sendJson(ctx.res, 200, { ended: true });
       }

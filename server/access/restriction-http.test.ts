@@ -116,6 +116,13 @@ describe('recording a restriction', () => {
   });
 
   it('a clinician records it, naming herself and a nurse; the unnamed learn only that one exists', async () => {
+    // Before any restriction the part is the care team's: Ben's socket opens, and is closed once the restriction names others.
+    const ws = new WebSocket(`${app.url.replace(/^http/, 'ws')}/sync/restricted:${PID}`, { headers: { cookie: cookie.ben } });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', () => reject(new Error('refused before any restriction')));
+    });
     const made = await answer(post('/api/restrictions', 'amara', body()));
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const named = await list('amara');
@@ -146,8 +153,9 @@ describe('recording a restriction', () => {
     // The sync server follows: the named open the restricted part, the unnamed do not.
     expect(await upgradeStatus(`restricted:${PID}`, 'nora')).toBe(101);
     expect(await upgradeStatus(`restricted:${PID}`, 'ben')).toBe(403);
+    expect(await closed).toEqual({ code: 4410, reason: "restricted at the patient's request" });
     expect(audited('restriction.create')).toEqual([
-      { userId: ids.amara, target: `restricted:${PID}`, outcome: 'success', detail: { restriction: made.body.restriction.id, category: 'hiv', allowed: 2 } }
+      { userId: ids.amara, target: `restricted:${PID}`, outcome: 'success', detail: { restriction: made.body.restriction.id, category: 'hiv', allowed: 2, connectionsClosed: 1 } }
     ]);
   });
 
