@@ -11,7 +11,9 @@ import { addClinic, getJson, sessionCookieFor, startTestApp, type TestApp } from
  * FHIR read and search: bulk `$export` (system, Group and Patient levels,
  * by staff and by an API client), `$everything`, `$summary`, the transfer
  * package (download, and the printed SMART Health Link decrypted as its
- * reader would). The patient has a mental-health problem (F32.1) and
+ * reader would). Inside the clinic, `$everything` and read/search answer
+ * a named clinician in full; everything made to leave (an export, a
+ * summary, a transfer) leaves the restricted out whoever asks. The patient has a mental-health problem (F32.1) and
  * hypertension (I10); each way out is first shown to carry F32.1 without a
  * restriction (so the checks can see it), then to leave it out while one is
  * in force, then to carry it again once the restriction is lifted.
@@ -128,6 +130,7 @@ async function everyWayOut(): Promise<Record<string, string[]>> {
     '$everything (unnamed clinician)': conditionCodes(await bundleResources(`Patient/${PID}/$everything`, ben)),
     '$everything (API client)': conditionCodes(await bundleResources(`Patient/${PID}/$everything`, client)),
     '$summary (unnamed clinician)': conditionCodes(await bundleResources(`Patient/${PID}/$summary`, ben)),
+    '$summary (named clinician)': conditionCodes(await bundleResources(`Patient/${PID}/$summary`, amara)),
     '$summary (API client)': conditionCodes(await bundleResources(`Patient/${PID}/$summary`, client)),
     'transfer download (named clinician)': conditionCodes(await transferDownload('amara')),
     'printed health link (named clinician)': conditionCodes(await healthLink('amara'))
@@ -142,6 +145,7 @@ const WAYS = [
   '$everything (unnamed clinician)',
   '$everything (API client)',
   '$summary (unnamed clinician)',
+  '$summary (named clinician)',
   '$summary (API client)',
   'transfer download (named clinician)',
   'printed health link (named clinician)'
