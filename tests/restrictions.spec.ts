@@ -14,7 +14,8 @@ import { DEMO_PASSWORD, Device, serverDoc, startClinic, type Clinic } from './su
  * writes a restricted note. Dr Mwangi, of the same clinic but not named,
  * opens the chart: the note is not there, only a plain "part of this record
  * is restricted" marker with the way to emergency access; after breaking
- * the glass with a reason, he reads it, and the access is audited.
+ * the glass with a reason, he reads it, and the access is audited. When
+ * the patient withdraws the request, Dr Okafor lifts it with a reason.
  */
 const NOTE = 'Low mood for three months after bereavement; started counselling, review in two weeks.';
 
@@ -93,6 +94,8 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   await expect(card.getByTestId('restrictions-unchecked')).toHaveText('Restrictions were not checked: whether part of this record is restricted is not known.');
   await expect(card.getByTestId('restricted-note')).toContainText(NOTE);
   await okafor.online();
+  await expect(card.getByTestId('restriction')).toContainText('Mental health: restricted at the patient\'s request');
+  await expect(card.getByTestId('restrictions-unchecked')).toHaveCount(0);
 
   // Dr Mwangi is not named: the marker, not the note.
   const mwangi = await Device.open(browser, clinic, { width: 390, height: 844 });
@@ -128,6 +131,18 @@ test('a restricted note reaches only the named clinician, and the unnamed one th
   expect(granted.map((g) => [g.target, JSON.parse(g.detail).restricted])).toEqual([[`chart:${patientId}`, true]]);
   const opened = clinic.db.prepare(`SELECT target FROM audit_log WHERE action = 'breakglass.open'`).all() as { target: string }[];
   expect(opened.map((o) => o.target)).toContain(`restricted:${patientId}`);
+
+  // The patient withdraws the request: Dr Okafor lifts it, with a reason, and the lift is audited.
+  const lift = a.getByTestId('restriction');
+  await lift.getByRole('button', { name: 'Lift restriction' }).click();
+  await lift.getByRole('button', { name: 'Lift it' }).click();
+  await expect(lift.getByRole('alert')).toHaveText('State why the restriction is lifted (at least 10 characters).');
+  await lift.getByLabel('Why is the restriction lifted?').fill('Patient withdrew the request at today\'s visit');
+  await lift.getByRole('button', { name: 'Lift it' }).click();
+  await expect(card).toContainText('Restriction lifted.');
+  await expect(card).toContainText('No restriction is in force.');
+  const ended = clinic.db.prepare(`SELECT detail FROM audit_log WHERE action = 'restriction.end'`).all() as { detail: string }[];
+  expect(ended.map((e) => JSON.parse(e.detail).reason)).toEqual(["Patient withdrew the request at today's visit"]);
   await okafor.close();
   await mwangi.close();
 });
