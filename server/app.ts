@@ -258,6 +258,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     {
       db,
       sync,
+      access: accessGate,
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;
@@ -338,7 +339,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       store: accessStore,
       audit,
       grantMinutes: opts.breakGlassMinutes ?? 60,
-      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null
+      clinicOfPatient: (patientId) => clinicOfPatientStmt.get(`patient:${patientId}`, `chart:${patientId}`)?.clinicId ?? null,
+      revokeRestricted: (patientId) => sync.revokeRestricted(patientId)
     }),
     ...patientRoutes(patients, audit),
     ...syncRoutes(sync, audit),
@@ -381,7 +383,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       settings: createDhis2Settings(db, createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'reporting-secret-key')))),
       readRecords: createClinicRecordReader(db, sync)
     }),
-    ...transferRoutes({ sync, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
+    ...transferRoutes({ sync, access: accessGate, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
     ...portalRoutes({
       db,
       store: createPortalStore(db),

@@ -161,10 +161,16 @@ export interface SyncDeps {
 export interface AccessGate {
   /** The user's running break-glass grant to this patient: its id and end (epoch ms), or null. */
   grant(userId: string, patientId: string): { id: string; expiresAt: number } | null;
-  /** Whether the user is named by a restriction of this patient in force. */
+  /** Whether the restricted part opens to the user: named by a restriction of this patient in force, or none is in force any more. */
   named(userId: string, patientId: string): boolean;
   /** Categories of this patient's record hidden from this user (named users and running grants see all). */
-  hiddenCategories(userId: string, patientId: string): readonly import('./access/restriction-categories').RestrictionCategory[];
+  hiddenCategories(userId: string, patientId: string): readonly import('../src/lib/domain/restriction-categories').RestrictionCategory[];
+  /**
+   * Every category of this patient's record under a restriction in force,
+   * whoever asks: what leaves out of the ways out of the server (bulk
+   * export, transfer, health links), where the reader is not a named user.
+   */
+  restrictedCategories(patientId: string): readonly import('../src/lib/domain/restriction-categories').RestrictionCategory[];
 }
 
 export interface SyncOptions {
@@ -206,5 +212,7 @@ export interface SyncService {
   stats(): { openDocs: number; connections: number };
   /** Closes every socket of a session that just ended in this process (sign-out); returns how many. */
   endSession(sessionId: string, reason: string): number;
+  /** Closes the connections to a patient's restricted part that a restriction no longer opens to; returns how many. */
+  revokeRestricted(patientId: string): number;
   close(): Promise<void>;
 }

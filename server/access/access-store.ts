@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { RestrictionCategory } from './restriction-categories';
+import type { RestrictionCategory } from '../../src/lib/domain/restriction-categories';
 
 /**
  * Emergency access ("break-glass", ONC 170.315(d)(6)) and patient
@@ -35,11 +35,16 @@ export interface Restriction {
   category: RestrictionCategory;
   /** Users (by id) who may still see the restricted part. */
   allowedUserIds: string[];
-  /** The patient's request as the clinician recorded it. */
+  /** The patient's request as the clinician recorded it (an optional note; may be empty). */
   request: string;
+  /** The day the patient made the request (YYYY-MM-DD). */
+  requestedOn: string;
   createdBy: string;
   createdAt: string;
   endedAt: string | null;
+  endedBy: string | null;
+  /** Why it was lifted (the patient withdrew it, recorded in error…). */
+  endReason: string | null;
 }
 
 export function migrateAccessTables(db: Database.Database): void {
@@ -71,6 +76,11 @@ export function migrateAccessTables(db: Database.Database): void {
     );
     CREATE INDEX IF NOT EXISTS patient_restrictions_patient ON patient_restrictions (patient_id);
   `);
+  // Added later (the day of the request, and who lifted it and why): a file made before gets the columns.
+  const columns = new Set((db.prepare('PRAGMA table_info(patient_restrictions)').all() as { name: string }[]).map((c) => c.name));
+  if (!columns.has('requested_on')) db.exec(`ALTER TABLE patient_restrictions ADD COLUMN requested_on TEXT`);
+  if (!columns.has('ended_by')) db.exec(`ALTER TABLE patient_restrictions ADD COLUMN ended_by TEXT`);
+  if (!columns.has('end_reason')) db.exec(`ALTER TABLE patient_restrictions ADD COLUMN end_reason TEXT`);
 }
 
 interface GrantRow {
@@ -96,6 +106,9 @@ interface RestrictionRow {
   created_by: string;
   created_at: string;
   ended_at: string | null;
+  requested_on: string | null;
+  ended_by: string | null;
+  end_reason: string | null;
 }
 
 function toGrant(r: GrantRow): Grant {
@@ -121,9 +134,12 @@ function toRestriction(r: RestrictionRow): Restriction {
     category: r.category as RestrictionCategory,
     allowedUserIds: JSON.parse(r.allowed_user_ids) as string[],
     request: r.request,
+    requestedOn: r.requested_on ?? r.created_at.slice(0, 10),
     createdBy: r.created_by,
     createdAt: r.created_at,
-    endedAt: r.ended_at
+    endedAt: r.ended_at,
+    endedBy: r.ended_by,
+    endReason: r.end_reason
   };
 }
 
@@ -187,15 +203,22 @@ export class AccessStore {
     this.db.prepare(`UPDATE breakglass_grants SET reviewed_by = ?, reviewed_at = ? WHERE id = ? AND reviewed_at IS NULL`).run(by, new Date(this.now()).toISOString(), id);
   }
 
-  createRestriction(r: Omit<Restriction, 'id' | 'createdAt' | 'endedAt'>): Restriction {
-    const restriction: Restriction = { ...r, id: randomUUID(), createdAt: new Date(this.now()).toISOString(), endedAt: null };
+  createRestriction(r: Omit<Restriction, 'id' | 'createdAt' | 'endedAt' | 'endedBy' | 'endReason' | 'requestedOn'> & { requestedOn?: string }): Restriction {
+    const createdAt = new Date(this.now()).toISOString();
+    const restriction: Restriction = { ...r, requestedOn: r.requestedOn ?? createdAt.slice(0, 10), id: randomUUID(), createdAt, endedAt: null, endedBy: null, endReason: null };
     this.db
       .prepare(
-        `INSERT INTO patient_restrictions (id, clinic_id, patient_id, category, allowed_user_ids, request, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO patient_restrictions (id, clinic_id, patient_id, category, allowed_user_ids, request, requested_on, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
-      .run(restriction.id, r.clinicId, r.patientId, r.category, JSON.stringify(r.allowedUserIds), r.request, r.createdBy, restriction.createdAt);
+      .run(restriction.id, r.clinicId, r.patientId, r.category, JSON.stringify(r.allowedUserIds), r.request, restriction.requestedOn, r.createdBy, restriction.createdAt);
     return restriction;
+  }
+
+  /** One restriction, in force or ended. */
+  getRestriction(id: string): Restriction | null {
+    const row = this.db.prepare(`SELECT * FROM patient_restrictions WHERE id = ?`).get(id) as RestrictionRow | undefined;
+    return row ? toRestriction(row) : null;
   }
 
   /** The patient's restrictions in force. */
@@ -204,7 +227,11 @@ export class AccessStore {
     return rows.map(toRestriction);
   }
 
-  endRestriction(id: string): void {
-    this.db.prepare(`UPDATE patient_restrictions SET ended_at = ? WHERE id = ? AND ended_at IS NULL`).run(new Date(this.now()).toISOString(), id);
+  /** Lifts a restriction in force; false when it had already ended. */
+  endRestriction(id: string, by: string, reason: string): boolean {
+    const done = this.db
+      .prepare(`UPDATE patient_restrictions SET ended_at = ?, ended_by = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`)
+      .run(new Date(this.now()).toISOString(), by, reason, id);
+    return done.changes === 1;
   }
 }

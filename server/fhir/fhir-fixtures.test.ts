@@ -177,6 +177,7 @@ function bind(sync: SyncService): SyncService {
     readStoredSince: (...a) => sync.readStoredSince(...a),
     stats: () => sync.stats(),
     endSession: (...a) => sync.endSession(...a),
+    revokeRestricted: (...a) => sync.revokeRestricted(...a),
     close: () => sync.close()
   };
 }

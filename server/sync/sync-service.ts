@@ -364,6 +364,23 @@ export class SyncServer implements SyncService {
     return this.sessions.end(sessionId, reason);
   }
 
+  /**
+   * A restriction of this patient was recorded or lifted: the open
+   * connections to the restricted part whose user it no longer opens to
+   * (not named, no running grant) are closed (4410, not retried), so a
+   * socket opened before the restriction does not keep receiving it.
+   */
+  revokeRestricted(patientId: string): number {
+    const name = `restricted:${patientId}`;
+    let closed = 0;
+    for (const conn of this.connections) {
+      if (conn.live.name !== name || this.mayOpenRestricted(conn.user.id, patientId)) continue;
+      conn.ws.close(CLOSE.accessEnded, 'restricted at the patient\'s request');
+      closed++;
+    }
+    return closed;
+  }
+
   /** The in-memory document, if loaded; for diagnostics and tests. */
   liveDocument(name: string): LiveDoc | undefined {
     return this.registry.get(name);

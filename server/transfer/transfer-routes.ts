@@ -7,7 +7,8 @@ import { AppError } from '../../src/lib/domain/errors';
 import type { FhirStore } from '../fhir/fhir-store';
 import { MatchReviewPending, type FhirImporter } from '../fhir/import-bundle';
 import type { PatientProjection } from '../store/patients';
-import type { Audit, SessionUser, SyncService } from '../types';
+import type { AccessGate, Audit, SessionUser, SyncService } from '../types';
+import { resourceInCategories } from '../../src/lib/domain/restriction-categories';
 import { readJson } from '../http/body';
 import { requireUser, type RequestContext, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
@@ -42,6 +43,15 @@ import type { TransferStore } from './transfer-store';
 
 export interface TransferDeps {
   sync: Pick<SyncService, 'readState'>;
+  /**
+   * Patient restrictions: a resource coded in a restricted category never
+   * leaves in a transfer, a download or a printed link, even when the
+   * clinician sending it is named. The destination is not named, and the
+   * document does not carry the restriction with it; a patient who wants
+   * it sent has the restriction lifted first (recorded, audited).
+   * Restricted notes live in `restricted:<patient>`, which is never read here.
+   */
+  access?: Pick<AccessGate, 'restrictedCategories'>;
   store: TransferStore;
   fhirStore: FhirStore;
   importer: FhirImporter;
@@ -68,7 +78,12 @@ function clinician(ctx: RequestContext, audit: Audit, target: string): SessionUs
   return user;
 }
 
-async function loadRecord(sync: TransferDeps['sync'], clinicId: string, patientId: string): Promise<{ patient: FhirResource; chart: FhirResource[] }> {
+async function loadRecord(
+  sync: TransferDeps['sync'],
+  access: TransferDeps['access'],
+  clinicId: string,
+  patientId: string
+): Promise<{ patient: FhirResource; chart: FhirResource[] }> {
   const read = async (name: string) => {
     try {
       return await sync.readState(name, clinicId);
@@ -88,7 +103,8 @@ async function loadRecord(sync: TransferDeps['sync'], clinicId: string, patientI
   if (!chartState) return { patient, chart: [] };
   const cdoc = new Y.Doc();
   Y.applyUpdate(cdoc, chartState);
-  const chart = chartToFhir(cdoc, patientId);
+  const restricted = access?.restrictedCategories(patientId) ?? [];
+  const chart = chartToFhir(cdoc, patientId).filter((r) => !resourceInCategories(r as { code?: unknown }, restricted));
   cdoc.destroy();
   return { patient, chart };
 }
@@ -147,7 +163,7 @@ export function transferRoutes(deps: TransferDeps): Route[] {
         const req = parseRequest(await readJson(ctx.req));
         const destination = req.destinationId ? deps.store.destination(user.clinicId, req.destinationId) : null;
         if (req.destinationId && !destination) throw new AppError('not-found', 'No such destination; an administrator registers destinations');
-        const { patient, chart } = await loadRecord(deps.sync, user.clinicId, patientId);
+        const { patient, chart } = await loadRecord(deps.sync, deps.access, user.clinicId, patientId);
         const bundle = transferBundle({
           patient,
           chart,

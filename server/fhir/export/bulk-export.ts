@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
 import { docName } from '../../../src/lib/domain/doc-names';
-import type { SyncService } from '../../types';
+import type { AccessGate, SyncService } from '../../types';
+import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
 import { RESOURCE_TYPES } from './search';
 
 /**
@@ -43,6 +44,14 @@ import { RESOURCE_TYPES } from './search';
  *   record) does not stop the export: the others are exported and an
  *   OperationOutcome naming that patient's id goes to the manifest's `error`
  *   file (`OperationOutcome-errors.ndjson`).
+ * - Patient restrictions (server/access/): a resource coded in a category
+ *   the patient restricted is left out of every export, whoever started it.
+ *   The reader of an export is not the person who kicked it off but the
+ *   system the files go to, which no restriction names, and the NDJSON
+ *   files do not carry the restriction with them. The restricted part
+ *   itself (`restricted:<patient>`) is never exported. (A patient taking
+ *   out their own record is another case: the restriction protects them
+ *   from others, not from themselves; that path is the patient portal's.)
  * - `transactionTime` is when the job started; documents are read as the job
  *   reaches them, so a write made to a record during the export may be in it.
  */
@@ -120,6 +129,8 @@ interface Internal {
 interface Deps {
   db: Database.Database;
   sync: Pick<SyncService, 'readState'>;
+  /** Patient restrictions: what is restricted is left out (see above). Without it nothing is left out. */
+  access?: Pick<AccessGate, 'restrictedCategories'>;
   /** Called once a job finished, with counts only (for the audit). */
   onFinished?(job: ExportJob, outcome: 'done' | 'failed'): void;
 }
@@ -224,6 +235,8 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
     /** One patient's resources that this job wants. */
     async function collect(patientId: string, times: { patient?: string | null; chart?: string | null }): Promise<unknown[]> {
       const out: unknown[] = [];
+      const restricted = deps.access?.restrictedCategories(patientId) ?? [];
+      const allowed = (r: unknown) => !resourceInCategories(r as { code?: unknown }, restricted);
       if (wants('Patient') && changed(times.patient)) {
         const doc = await load(docName('patient', patientId), job.clinicId);
         const p = doc ? patientToFhir(doc) : null;
@@ -233,14 +246,15 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
       if (wantsChart && times.chart !== undefined && changed(times.chart)) {
         const doc = await load(docName('chart', patientId), job.clinicId);
         if (doc) {
-          for (const r of chartToFhir(doc, patientId)) if (wants(r.resourceType)) out.push(r);
+          for (const r of chartToFhir(doc, patientId)) if (wants(r.resourceType) && allowed(r)) out.push(r);
           doc.destroy();
         }
       }
       for (const k of keptOf.iterate(job.clinicId, patientId)) {
         if (!wants(k.resource_type) || !changed(k.updated_at)) continue;
         if (job.level !== 'system' && NOT_IN_PATIENT_COMPARTMENT.has(k.resource_type)) continue;
-        out.push(JSON.parse(k.resource));
+        const kept: unknown = JSON.parse(k.resource);
+        if (allowed(kept)) out.push(kept);
       }
       return out;
     }

@@ -14,7 +14,7 @@ import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
 import type { BearerResult } from '../../smart/smart-routes';
 import { permits } from '../../smart/scopes';
 import type { AccessGate, Audit, SessionUser, SyncService } from '../../types';
-import { resourceInCategories } from '../../access/restriction-categories';
+import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
 import type { Role } from '../../../src/lib/domain/roles';
 import { requireUser, type RequestContext, type Route } from '../context';
 
@@ -29,7 +29,7 @@ import { requireUser, type RequestContext, type Route } from '../context';
  *   resources kept verbatim from imports.
  * - `GET /fhir/R4/Patient/<id>/$summary` — the International Patient Summary
  *   (IPS IG 2.0.0) as a document Bundle (patient-summary.ts), authored by
- *   the clinic.
+ *   the clinic; it never holds what a patient restricted (it travels).
  *
  * Signed-in staff only: Patient for anyone who may open `patient:` documents
  * (front desk, administrators, clinical staff), every other type for those
@@ -64,7 +64,7 @@ export interface FhirReadDeps {
   /** The clinic's name, for the Organization that authors a patient summary. */
   clinicName(clinicId: string): string | null;
   /** Patient restrictions: resources coded in a category hidden from the reader are left out (server/access/). */
-  access?: Pick<AccessGate, 'hiddenCategories'>;
+  access?: Pick<AccessGate, 'hiddenCategories' | 'restrictedCategories'>;
 }
 
 /**
@@ -300,7 +300,11 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
           if (name !== '_format') throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: `$summary takes no parameter ${name}`, expression: [name] }]);
         }
         const patientId = ctx.params.id;
-        const { patient, chart } = await record(ctx, user, patientId, 'Patient', true);
+        const { patient, chart: readable } = await record(ctx, user, patientId, 'Patient', true);
+        // A patient summary is a document made to travel with the patient, where the restriction does not
+        // follow it: what the patient restricted is left out whoever asks, as in a transfer (transfer-routes.ts).
+        const restricted = deps.access?.restrictedCategories(patientId) ?? [];
+        const chart = readable.filter((r) => !resourceInCategories(r as { code?: unknown }, restricted));
         const bundle = patientSummary({
           patient,
           chart,

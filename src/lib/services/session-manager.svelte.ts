@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, 
 import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
 import { serverPasskeyApi } from './server-passkey.service';
 import { colorFor, setWorkspace, type Workspace } from './workspace';
+import { restrictionState } from './restriction-state.svelte';
 
 /** `erasing`/`erased`: the server said this device was reported lost; everything local is being (or has been) erased. */
 export type SessionState = 'loading' | 'signed-out' | 'locked' | 'unlocked' | 'erasing' | 'erased';
@@ -332,6 +333,7 @@ export class SessionManager {
     this.#stopIdleWatch();
     patientList.reset();
     syncStatus.reset();
+    restrictionState.reset();
     this.#lockedUser = { username: ws.user.username, name: ws.user.name };
     this.#user = null;
     this.#state = 'locked';
@@ -433,6 +435,7 @@ export class SessionManager {
     this.#stopIdleWatch();
     patientList.reset();
     syncStatus.reset();
+    restrictionState.reset();
     this.#user = null;
     this.#lockedUser = null;
     this.#signInRequired = false;
