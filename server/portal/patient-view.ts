@@ -5,7 +5,7 @@ import { docName } from '../../src/lib/domain/doc-names';
 import type { PatientRecordView, PortalAppointment } from '../../src/lib/domain/portal/patient-record';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../src/lib/fhir/export/chart-to-fhir';
 import { patientVisibleResources } from '../../src/lib/fhir/export/patient-view';
-import { RESTRICTION_CATEGORIES, resourceInCategories } from '../access/restriction-categories';
+import { RESTRICTION_CATEGORIES, resourceInCategories } from '../../src/lib/domain/restriction-categories';
 import type { SyncService } from '../types';
 import type { RecordAccess } from './portal-store';
 
@@ -18,7 +18,7 @@ import type { RecordAccess } from './portal-store';
  *
  * A proxy (parent, guardian, carer) is not shown the problems a patient may
  * keep confidential (the restriction categories: mental health, HIV;
- * access/restriction-categories.ts), as a clinic's restriction would hide
+ * src/lib/domain/restriction-categories.ts), as a clinic's restriction would hide
  * them from staff who are not named.
  */
 export interface PatientViewParts {
