@@ -88,7 +88,9 @@ describe('refused to every role but administrator, with nothing changed', () => 
     const before = auditCount();
     const res = route.method === 'GET' ? await getJson(app.url, route.path, cookies[who]) : await post(route.path, route.body, cookies[who]);
     expect(res.status).toBe(403);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Only an administrator can do this.');
+    // A patient account meets the patient gate first (server/portal/patient-gate.ts), before the admin check.
+    const refusal = who === 'pat' ? 'Patient accounts cannot use this part of Outpost. Your own record is under “My health record”.' : 'Only an administrator can do this.';
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(refusal);
     const after = app.db.prepare('SELECT action, user_id FROM audit_log WHERE seq > ?').all(before) as { action: string; user_id: string }[];
     expect(after).toEqual([{ action: 'authz.denied', user_id: ids[who] }]);
     expect(policyRow()).toBe('[]');

@@ -133,7 +133,10 @@ describe('every kind of sync document, as a patient session', () => {
       'schedule:clinic': 403,
       'templates:clinic': 403,
       'restricted:own': 403,
-      'restricted:other': 403
+      'restricted:other': 403,
+      'fees:clinic': 403,
+      'registries:clinic': 403,
+      'tasks:clinic': 403
     });
   });
 
