@@ -87,6 +87,8 @@ export const AUDIT_ACTIONS = [
   'audit.report',
   'audit.export',
   'audit.upload',
+  'measures.report',
+  'measures.export',
   'record.view',
   'record.print',
   'breakglass.grant',
