@@ -329,7 +329,7 @@ describe('incremental recompute', () => {
 
     const facts = await service.facts(northId);
     expect(service.patientsRead).toBe(5);
-    expect(facts.find((f) => f.patientId === UNCONTROLLED)!.observations.map((o) => o.date)).toEqual(['2025-04-01', '2025-06-01']);
+    expect(facts.find((f) => f.patientId === UNCONTROLLED)!.observations.map((o) => o.date).sort()).toEqual(['2025-04-01', '2025-06-01']);
 
     const r = await get(`/fhir/R4/Measure/CMS165/$evaluate-measure?${Q}&reportType=subject-list`);
     expect((r.body.contained as Json[]).find((l) => l.id === 'main-numerator').entry.map((e: Json) => e.item.reference)).toEqual([`Patient/${CONTROLLED}`, `Patient/${UNCONTROLLED}`]);
