@@ -164,7 +164,7 @@ describe('$evaluate-measure', () => {
   it("another clinic's clinician sees only that clinic's patient", async () => {
     const r = await get(`/fhir/R4/Measure/CMS165/$evaluate-measure?${Q}&reportType=subject-list`, { cookie: southDoc });
     expect(r.status).toBe(200);
-    expect((r.body.contained as Json[]).find((l) => l.id === 'main-initial-population').entry).toEqual([{ item: { reference: `Patient/${SOUTH}` } }]);
+    expect((r.body.contained as Json[]).find((l) => l.id === 'main-initial-population')!.entry).toEqual([{ item: { reference: `Patient/${SOUTH}` } }]);
   });
 
   it.each([
@@ -314,12 +314,32 @@ describe('the page’s data and CSV', () => {
 });
 
 describe('incremental recompute', () => {
-  it('re-reads only the patients whose documents changed, and the next answer reflects the change', async () => {
-    const service = createMeasureService(app.sync);
-    expect((await service.facts(northId)).map((f) => f.patientId)).toEqual([CONTROLLED, UNCONTROLLED, KIDNEY, NO_HYPERTENSION]);
-    expect(service.patientsRead).toBe(4);
+  const fresh = () => createMeasureService({ sync: app.sync, db: app.db, patients: { list: () => [] } });
+
+  it('the first build reads every patient; a restarted service loads the stored facts and reads none', async () => {
+    app.db.prepare('DELETE FROM measure_facts_cursor WHERE clinic_id = ?').run(northId);
+    const first = fresh();
+    expect((await first.facts(northId)).map((f) => f.patientId)).toEqual([CONTROLLED, UNCONTROLLED, KIDNEY, NO_HYPERTENSION]);
+    expect(first.patientsRead).toBe(4);
+    await first.facts(northId);
+    expect(first.patientsRead).toBe(4);
+
+    const restarted = fresh();
+    expect((await restarted.facts(northId)).map((f) => f.patientId)).toEqual([CONTROLLED, UNCONTROLLED, KIDNEY, NO_HYPERTENSION]);
+    expect(restarted.patientsRead).toBe(0);
+  });
+
+  it('facts stored by another reader version are rebuilt', async () => {
+    app.db.prepare("UPDATE measure_facts_cursor SET version = 'older' WHERE clinic_id = ?").run(northId);
+    const service = fresh();
     await service.facts(northId);
     expect(service.patientsRead).toBe(4);
+  });
+
+  it('re-reads only the patients whose documents changed, and the next answer reflects the change', async () => {
+    const service = fresh();
+    await service.facts(northId);
+    expect(service.patientsRead).toBe(0);
 
     // A new, controlled reading for the uncontrolled patient.
     const chart = charts[UNCONTROLLED];
@@ -328,10 +348,10 @@ describe('incremental recompute', () => {
     await app.sync.applyServerUpdate(`chart:${UNCONTROLLED}`, northId, Y.encodeStateAsUpdate(chart, before), 'seed', 'seed');
 
     const facts = await service.facts(northId);
-    expect(service.patientsRead).toBe(5);
+    expect(service.patientsRead).toBe(1);
     expect(facts.find((f) => f.patientId === UNCONTROLLED)!.observations.map((o) => o.date).sort()).toEqual(['2025-04-01', '2025-06-01']);
 
     const r = await get(`/fhir/R4/Measure/CMS165/$evaluate-measure?${Q}&reportType=subject-list`);
-    expect((r.body.contained as Json[]).find((l) => l.id === 'main-numerator').entry.map((e: Json) => e.item.reference)).toEqual([`Patient/${CONTROLLED}`, `Patient/${UNCONTROLLED}`]);
+    expect((r.body.contained as Json[]).find((l) => l.id === 'main-numerator')!.entry.map((e: Json) => e.item.reference)).toEqual([`Patient/${CONTROLLED}`, `Patient/${UNCONTROLLED}`]);
   });
 });

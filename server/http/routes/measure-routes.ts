@@ -144,7 +144,10 @@ export function measureRoutes(deps: MeasureRouteDeps): Route[] {
         const provider = (ctx.url.searchParams.get('provider') ?? '').slice(0, 200);
         const { results, providers } = await evaluate(user.clinicId, period, provider);
         const labels: Record<string, { mrn: string; name: string }> = {};
-        if (patients) for (const r of results) for (const g of r.groups) for (const id of g.populations.initialPopulation) labels[id] ??= measures.label(user.clinicId, id);
+        if (patients) {
+          const all = measures.labels(user.clinicId);
+          for (const r of results) for (const g of r.groups) for (const id of g.populations.initialPopulation) labels[id] ??= all.get(id) ?? { mrn: '', name: '' };
+        }
         audit.record({ action: 'measures.report', outcome: 'success', userId: user.id, target: 'measures', ip: ctx.ip, detail: { periodStart: period.start, periodEnd: period.end, provider: provider ? 'one' : 'all', patients } });
         sendJson(ctx.res, 200, {
           disclaimer: NOT_CERTIFIED,
@@ -180,7 +183,8 @@ export function measureRoutes(deps: MeasureRouteDeps): Route[] {
         const period = periodOf(q);
         const provider = (q.get('provider') ?? '').slice(0, 200);
         const { results } = await evaluate(user.clinicId, period, provider);
-        const body = kind === 'patients' ? patientsCsv(results, (id) => measures.label(user.clinicId, id)) : summaryCsv(results);
+        const labels = kind === 'patients' ? measures.labels(user.clinicId) : new Map();
+        const body = kind === 'patients' ? patientsCsv(results, (id) => labels.get(id) ?? { mrn: '', name: '' }) : summaryCsv(results);
         audit.record({ action: 'measures.export', outcome: 'success', userId: user.id, target: 'measures', ip: ctx.ip, detail: { kind, periodStart: period.start, periodEnd: period.end, provider: provider ? 'one' : 'all' } });
         ctx.res.writeHead(200, {
           'content-type': 'text/csv; charset=utf-8',

@@ -100,3 +100,14 @@ function encountersOf(doc: Y.Doc): EncounterFact[] {
   }
   return out;
 }
+
+/**
+ * Changes whenever what the reader keeps changes (its code lists and name
+ * patterns included), so facts stored by an older version are read again.
+ */
+export const MEASURE_FACTS_VERSION = (() => {
+  const text = JSON.stringify(ALL_LISTS.map((l) => [l.name, [...l.codes], l.icd10Prefixes])) + EVENT_TEXT.map((r) => r.source).join('|') + 'reader-1';
+  let h = 5381;
+  for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
+  return `1-${h.toString(36)}`;
+})();

@@ -43,15 +43,40 @@ export interface EvaluateOptions {
   provider?: string;
 }
 
+/**
+ * Each patient's memberships per measure and period, remembered for as long
+ * as the facts object lives: facts are replaced, never changed, when a chart
+ * changes (server/measures/measure-service.ts), so a recompute after ten
+ * charts changed evaluates ten patients, and the provider filter or a CSV
+ * download of the same period evaluates none.
+ */
+const remembered = new WeakMap<PatientFacts, Map<string, { provider: string; groups: Membership[] }>>();
+
+function patientOutcome(m: MeasureDefinition, f: PatientFacts, period: Period): { provider: string; groups: Membership[] } {
+  const key = `${m.id}|${period.start}|${period.end}`;
+  let byKey = remembered.get(f);
+  if (!byKey) {
+    byKey = new Map();
+    remembered.set(f, byKey);
+  }
+  let out = byKey.get(key);
+  if (!out) {
+    out = { provider: attributedProvider(f, period), groups: m.groups.map((g) => membership(g, f, period)) };
+    byKey.set(key, out);
+  }
+  return out;
+}
+
 export function evaluateMeasure(m: MeasureDefinition, patients: Iterable<PatientFacts>, period: Period, opts: EvaluateOptions = {}): MeasureResult {
   const provider = opts.provider ?? '';
   const groups = m.groups.map((g) => ({ g, populations: { initialPopulation: [], denominator: [], denominatorExclusion: [], numerator: [] } as Record<Population, string[]> }));
   for (const f of patients) {
-    if (provider && attributedProvider(f, period) !== provider) continue;
-    for (const { g, populations } of groups) {
-      const mem = membership(g, f, period);
+    const outcome = patientOutcome(m, f, period);
+    if (provider && outcome.provider !== provider) continue;
+    groups.forEach(({ populations }, i) => {
+      const mem = outcome.groups[i];
       for (const pop of POPULATIONS) if (mem[pop]) populations[pop].push(f.patientId);
-    }
+    });
   }
   return {
     measureId: m.id,

@@ -79,30 +79,46 @@ function validDate(d: string): boolean {
   return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
 }
 
+/**
+ * Period edges are moved by the same few amounts for every patient, so the
+ * answers are remembered (bounded: cleared past 1,000 entries).
+ */
+const shifted = new Map<string, string>();
+function remembered(key: string, compute: () => string): string {
+  let v = shifted.get(key);
+  if (v === undefined) {
+    if (shifted.size > 1000) shifted.clear();
+    v = compute();
+    shifted.set(key, v);
+  }
+  return v;
+}
+
 /** `date` moved by whole months (negative: back); the day is kept, or the month's last day when it has fewer. */
 export function shiftMonths(date: string, months: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const total = y * 12 + (m - 1) + months;
-  const ny = Math.floor(total / 12);
-  const nm = (total % 12) + 1;
-  const last = new Date(Date.UTC(ny, nm, 0)).getUTCDate();
-  return `${String(ny).padStart(4, '0')}-${String(nm).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+  return remembered(`${date}|m${months}`, () => {
+    const [y, m, d] = date.split('-').map(Number);
+    const total = y * 12 + (m - 1) + months;
+    const ny = Math.floor(total / 12);
+    const nm = (total % 12) + 1;
+    const last = new Date(Date.UTC(ny, nm, 0)).getUTCDate();
+    return `${String(ny).padStart(4, '0')}-${String(nm).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+  });
 }
 
 export function shiftDays(date: string, days: number): string {
-  const t = new Date(`${date}T00:00:00Z`);
-  t.setUTCDate(t.getUTCDate() + days);
-  return t.toISOString().slice(0, 10);
+  return remembered(`${date}|d${days}`, () => {
+    const t = new Date(`${date}T00:00:00Z`);
+    t.setUTCDate(t.getUTCDate() + days);
+    return t.toISOString().slice(0, 10);
+  });
 }
 
 /** Whole years of age on `on` (birthday counted on the day itself); undefined without a birth date. */
 export function ageOn(birthDate: string, on: string): number | undefined {
   if (!DATE.test(birthDate)) return undefined;
-  const [by, bm, bd] = birthDate.split('-').map(Number);
-  const [y, m, d] = on.split('-').map(Number);
-  let age = y - by;
-  if (m < bm || (m === bm && d < bd)) age--;
-  return age;
+  // 'MM-DD' strings compare as the calendar does: the birthday not reached yet this year takes one off.
+  return Number(on.slice(0, 4)) - Number(birthDate.slice(0, 4)) - (on.slice(5) < birthDate.slice(5) ? 1 : 0);
 }
 
 export const within = (date: string, from: string, to: string) => date !== '' && date >= from && date <= to;
