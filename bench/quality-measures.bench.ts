@@ -127,7 +127,8 @@ export async function run(): Promise<void> {
     const results = evaluateAll(facts, PERIOD);
     const fullMs = performance.now() - t;
     const fullCpu = cpu(c);
-    console.log(`full computation, restarted server: ${fullMs.toFixed(0)} ms, ${fullCpu} (load ${facts.length} stored facts ${loadMs.toFixed(0)} ms, ${service.patientsRead} re-read; evaluate 6 measures ${(fullMs - loadMs).toFixed(0)} ms); goal < 5000 ms: ${fullMs < 5000 ? 'met' : 'NOT met'}`);
+    const fullCpuMs = (() => { const d = process.cpuUsage(c); return (d.user + d.system) / 1000; })();
+    console.log(`full computation, restarted server: ${fullMs.toFixed(0)} ms, ${fullCpu} (load ${facts.length} stored facts ${loadMs.toFixed(0)} ms, ${service.patientsRead} re-read; evaluate 6 measures ${(fullMs - loadMs).toFixed(0)} ms); goal < 5000 ms: ${fullMs < 5000 ? 'met' : 'NOT met'} on wall time, ${fullCpuMs < 5000 ? 'met' : 'NOT met'} on CPU time`);
     console.log(`facts held in memory: ~${((process.memoryUsage().heapUsed - heap0) / 1024 / 1024).toFixed(0)} MiB`);
     for (const r of results) {
       const g = r.groups[0];

@@ -62,7 +62,7 @@ describe('FHIR R4 validity', () => {
   it('the CapabilityStatement with Measure and $evaluate-measure', () => {
     const cs = capabilityStatement(BASE, 'test') as Json;
     const measure = (cs.rest[0].resource as Json[]).find((r) => r.type === 'Measure');
-    expect(measure.operation[0].name).toBe('evaluate-measure');
+    expect(measure!.operation[0].name).toBe('evaluate-measure');
     expect(problems(cs)).toEqual([]);
   });
 });
