@@ -50,19 +50,20 @@ export interface EvaluateOptions {
  * charts changed evaluates ten patients, and the provider filter or a CSV
  * download of the same period evaluates none.
  */
-const remembered = new WeakMap<PatientFacts, Map<string, { provider: string; groups: Membership[] }>>();
+type Outcome = { provider: string; groups: Membership[] };
+const remembered = new WeakMap<PatientFacts, { period: string; byMeasure: Map<string, Outcome> }>();
 
-function patientOutcome(m: MeasureDefinition, f: PatientFacts, period: Period): { provider: string; groups: Membership[] } {
-  const key = `${m.id}|${period.start}|${period.end}`;
-  let byKey = remembered.get(f);
-  if (!byKey) {
-    byKey = new Map();
-    remembered.set(f, byKey);
+/** One patient's outcome for one measure; `periodKey` names the period (one period is remembered per patient: the page shows one at a time). */
+function patientOutcome(m: MeasureDefinition, f: PatientFacts, period: Period, periodKey: string): Outcome {
+  let held = remembered.get(f);
+  if (!held || held.period !== periodKey) {
+    held = { period: periodKey, byMeasure: new Map() };
+    remembered.set(f, held);
   }
-  let out = byKey.get(key);
+  let out = held.byMeasure.get(m.id);
   if (!out) {
     out = { provider: attributedProvider(f, period), groups: m.groups.map((g) => membership(g, f, period)) };
-    byKey.set(key, out);
+    held.byMeasure.set(m.id, out);
   }
   return out;
 }
@@ -70,8 +71,9 @@ function patientOutcome(m: MeasureDefinition, f: PatientFacts, period: Period): 
 export function evaluateMeasure(m: MeasureDefinition, patients: Iterable<PatientFacts>, period: Period, opts: EvaluateOptions = {}): MeasureResult {
   const provider = opts.provider ?? '';
   const groups = m.groups.map((g) => ({ g, populations: { initialPopulation: [], denominator: [], denominatorExclusion: [], numerator: [] } as Record<Population, string[]> }));
+  const periodKey = `${period.start}/${period.end}`;
   for (const f of patients) {
-    const outcome = patientOutcome(m, f, period);
+    const outcome = patientOutcome(m, f, period, periodKey);
     if (provider && outcome.provider !== provider) continue;
     groups.forEach(({ populations }, i) => {
       const mem = outcome.groups[i];

@@ -13,6 +13,7 @@ import {
   palliative,
   shiftDays,
   shiftMonths,
+  visitIn,
   visitsIn,
   within
 } from './measure-rules';
@@ -72,7 +73,7 @@ export interface MeasureDefinition {
 const ECQI = 'https://ecqi.healthit.gov/ecqm/ec/2025';
 
 /** The visit the rules need in the period; age bands are checked at the period's end as the specs say. */
-const hadVisit = (f: PatientFacts, p: Period) => visitsIn(f, p).length > 0;
+const hadVisit = (f: PatientFacts, p: Period) => visitIn(f, p);
 const commonExclusions = (f: PatientFacts, p: Period) => inHospice(f, p) || palliative(f, p) || frailWithAdvancedIllness(f, p);
 /** Done as a procedure, report, care plan or as a result. */
 const doneIn = (f: PatientFacts, l: CodeList, from: string, to: string) => eventIn(f, l, from, to) || observationIn(f, l, from, to);

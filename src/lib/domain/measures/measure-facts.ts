@@ -83,20 +83,26 @@ function validDate(d: string): boolean {
  * Period edges are moved by the same few amounts for every patient, so the
  * answers are remembered (bounded: cleared past 1,000 entries).
  */
-const shifted = new Map<string, string>();
-function remembered(key: string, compute: () => string): string {
-  let v = shifted.get(key);
+const shifted = { m: new Map<string, Map<number, string>>(), d: new Map<string, Map<number, string>>() };
+function remembered(kind: 'm' | 'd', date: string, n: number, compute: () => string): string {
+  const byDate = shifted[kind];
+  let byN = byDate.get(date);
+  if (!byN) {
+    if (byDate.size > 1000) byDate.clear();
+    byN = new Map();
+    byDate.set(date, byN);
+  }
+  let v = byN.get(n);
   if (v === undefined) {
-    if (shifted.size > 1000) shifted.clear();
     v = compute();
-    shifted.set(key, v);
+    byN.set(n, v);
   }
   return v;
 }
 
 /** `date` moved by whole months (negative: back); the day is kept, or the month's last day when it has fewer. */
 export function shiftMonths(date: string, months: number): string {
-  return remembered(`${date}|m${months}`, () => {
+  return remembered('m', date, months, () => {
     const [y, m, d] = date.split('-').map(Number);
     const total = y * 12 + (m - 1) + months;
     const ny = Math.floor(total / 12);
@@ -107,7 +113,7 @@ export function shiftMonths(date: string, months: number): string {
 }
 
 export function shiftDays(date: string, days: number): string {
-  return remembered(`${date}|d${days}`, () => {
+  return remembered('d', date, days, () => {
     const t = new Date(`${date}T00:00:00Z`);
     t.setUTCDate(t.getUTCDate() + days);
     return t.toISOString().slice(0, 10);

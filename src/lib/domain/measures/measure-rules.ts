@@ -21,8 +21,13 @@ export function visitsIn(f: PatientFacts, p: Period) {
  */
 export function attributedProvider(f: PatientFacts, p: Period): string {
   let best: { date: string; provider: string } | null = null;
-  for (const e of visitsIn(f, p)) if (!best || e.date >= best.date) best = e;
+  for (const e of f.encounters) if (within(e.date, p.start, p.end) && (!best || e.date >= best.date)) best = e;
   return best?.provider ?? '';
+}
+
+/** At least one visit in the period. */
+export function visitIn(f: PatientFacts, p: Period, type?: RegExp): boolean {
+  return f.encounters.some((e) => within(e.date, p.start, p.end) && (!type || type.test(e.type)));
 }
 
 /** A condition of the list that was present at some time in [from, to]. */
@@ -67,7 +72,7 @@ export function latestDay(f: PatientFacts, l: CodeList, from: string, to: string
 
 /** Hospice care (procedure, referral, or a visit typed as hospice) in the period. CMS eCQM "Hospice" library. */
 export function inHospice(f: PatientFacts, p: Period): boolean {
-  return eventIn(f, VS.HOSPICE, p.start, p.end) || conditionOverlaps(f, VS.HOSPICE, p.start, p.end) || visitsIn(f, p).some((e) => /hospice/i.test(e.type));
+  return eventIn(f, VS.HOSPICE, p.start, p.end) || conditionOverlaps(f, VS.HOSPICE, p.start, p.end) || visitIn(f, p, /hospice/i);
 }
 
 /** Palliative care (Z51.5, a palliative procedure, or a visit typed as palliative) in the period. CMS eCQM "PalliativeCare" library. */
@@ -75,7 +80,7 @@ export function palliative(f: PatientFacts, p: Period): boolean {
   return (
     conditionOverlaps(f, VS.PALLIATIVE, p.start, p.end) ||
     eventIn(f, VS.PALLIATIVE, p.start, p.end) ||
-    visitsIn(f, p).some((e) => /palliative/i.test(e.type))
+    visitIn(f, p, /palliative/i)
   );
 }
 
