@@ -306,7 +306,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
     ...fhirBulkRoutes({ exporter: bulkExporter, audit, bearer: smart.bearer }),
     // Before the read routes: `/fhir/R4/Measure` would otherwise read as a search of an unknown type.
-    ...measureRoutes({ measures: createMeasureService({ sync, db, patients }), audit, bearer: smart.bearer }),
+    ...measureRoutes({ measures: createMeasureService({ sync, db, patients }), audit, bearer: smart.bearer, access: accessGate }),
     ...fhirReadRoutes({
       sync,
       store: fhirStore,

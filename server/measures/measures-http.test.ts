@@ -6,6 +6,7 @@ import { addCondition, addEncounter, initChartDoc } from '../../src/lib/chart/ch
 import { initPatientDoc } from '../../src/lib/chart/patient-doc';
 import { recordVitals } from '../../src/lib/chart/vitals-doc';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
+import { AccessStore } from '../access/access-store';
 import { createMeasureService } from './measure-service';
 
 /**
@@ -36,6 +37,7 @@ let admin: string;
 let desk: string;
 let southDoc: string;
 let charts: Record<string, Y.Doc>;
+let northIds: Record<string, string>;
 
 async function store(clinicId: string, name: string, d: Y.Doc): Promise<void> {
   await app.sync.applyServerUpdate(name, clinicId, Y.encodeStateAsUpdate(d), 'seed', 'seed');
@@ -59,7 +61,7 @@ const bp = (c: Y.Doc, date: string, systolic: number, diastolic: number) => reco
 
 beforeAll(async () => {
   app = await startTestApp();
-  ({ clinicId: northId } = await addClinic(app, 'North Clinic', [
+  ({ clinicId: northId, ids: northIds } = await addClinic(app, 'North Clinic', [
     { username: 'doc', roles: ['clinician'] },
     { username: 'nurse', roles: ['nurse'] },
     { username: 'boss', roles: ['admin'] },
@@ -353,5 +355,34 @@ describe('incremental recompute', () => {
 
     const r = await get(`/fhir/R4/Measure/CMS165/$evaluate-measure?${Q}&reportType=subject-list`);
     expect((r.body.contained as Json[]).find((l) => l.id === 'main-numerator')!.entry.map((e: Json) => e.item.reference)).toEqual([`Patient/${CONTROLLED}`, `Patient/${UNCONTROLLED}`]);
+  });
+});
+
+describe('patient restrictions', () => {
+  const DEPRESSED = '6a2d6e8f-a172-4d34-8f60-7b8c9d0e1f25';
+
+  async function cms2Exclusions(cookie: string): Promise<string[]> {
+    const r = await get(`/api/measures?${Q}`, { cookie });
+    expect(r.status).toBe(200);
+    return r.body.measures.find((m: Json) => m.id === 'CMS2').groups[0].populations.denominatorExclusion;
+  }
+
+  it('a problem under a mental-health restriction is not counted for a reader the restriction hides it from', async () => {
+    await seedPatient(northId, DEPRESSED, { family: 'Kamau', birthDate: '1985-02-02', gender: 'female', mrn: 'OP-5' }, (c) => {
+      addCondition(c, { text: 'Depressive episode', coding: [{ system: ICD10, code: 'F32.9' }], onsetDate: '2020-01-01' }, { id: 'seed', name: 'Dr Amara Diallo' });
+      visit(c, '2025-05-01', 'Dr Amara Diallo');
+    });
+    // Before the restriction: excluded from CMS2 for both (the depression diagnosis is seen).
+    expect(await cms2Exclusions(doc)).toContain(DEPRESSED);
+    new AccessStore(app.db).createRestriction({ clinicId: northId, patientId: DEPRESSED, category: 'mental-health', allowedUserIds: [northIds.nurse], request: 'Only my nurse', createdBy: northIds.doc });
+
+    // The nurse is named: still excluded. The clinician is not: the diagnosis is not counted, so not excluded.
+    expect(await cms2Exclusions(nurse)).toContain(DEPRESSED);
+    expect(await cms2Exclusions(doc)).not.toContain(DEPRESSED);
+    const list = await get(`/fhir/R4/Measure/CMS2/$evaluate-measure?${Q}&reportType=subject-list`);
+    const excluded = (list.body.contained as Json[]).find((l) => l.id === 'main-denominator-exclusion')!.entry.map((e: Json) => e.item.reference);
+    expect(excluded).not.toContain(`Patient/${DEPRESSED}`);
+    const denominator = (list.body.contained as Json[]).find((l) => l.id === 'main-denominator')!.entry.map((e: Json) => e.item.reference);
+    expect(denominator).toContain(`Patient/${DEPRESSED}`);
   });
 });

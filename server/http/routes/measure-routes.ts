@@ -9,7 +9,9 @@ import { fhirReader } from '../../fhir/export/fhir-reader';
 import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
 import type { MeasureService } from '../../measures/measure-service';
 import type { BearerResult } from '../../smart/smart-routes';
-import type { Audit, SessionUser } from '../../types';
+import type { AccessGate, Audit, SessionUser } from '../../types';
+import { codeInCategory } from '../../access/restriction-categories';
+import type { PatientFacts } from '../../../src/lib/domain/measures/measure-facts';
 import { requireUser, type RequestContext, type Route } from '../context';
 import { sendJson } from '../errors';
 
@@ -29,6 +31,13 @@ import { sendJson } from '../errors';
  *   gets the counts and rates only. Audited as `measures.report` /
  *   `measures.export` with the period and counts, never patient ids.
  *
+ * A patient's restriction (server/access/) holds for measures too: a
+ * problem in a category hidden from the reader (say a depression diagnosis
+ * under a mental-health restriction) is left out of that patient's facts
+ * for that reader, as the FHIR read leaves the Condition out, so neither a
+ * drill-down list nor an exclusion count can reveal it. An API client is
+ * never named by a restriction.
+ *
  * The period defaults to the current calendar year; a bad period is a 400
  * with the reason.
  */
@@ -36,6 +45,8 @@ export interface MeasureRouteDeps {
   measures: MeasureService;
   audit: Audit;
   bearer?: (req: RequestContext['req']) => BearerResult;
+  /** Patient restrictions (server/access/): problems in a category hidden from the reader are not counted for that reader. */
+  access?: Pick<AccessGate, 'hiddenCategories'>;
 }
 
 function fhirBase(ctx: RequestContext): string {
@@ -76,8 +87,23 @@ export function measureRoutes(deps: MeasureRouteDeps): Route[] {
     return { user, patients };
   }
 
-  async function evaluate(clinicId: string, period: Period, provider: string): Promise<{ results: MeasureResult[]; providers: string[] }> {
-    const facts = await measures.facts(clinicId);
+  /** The facts as this reader may see them: restricted problems left out where a restriction hides them. */
+  function visibleTo(userId: string, facts: readonly PatientFacts[]): readonly PatientFacts[] {
+    const access = deps.access;
+    if (!access) return facts;
+    let out: PatientFacts[] | null = null;
+    facts.forEach((f, i) => {
+      const hidden = access.hiddenCategories(userId, f.patientId);
+      if (hidden.length === 0) return;
+      const shown = f.conditions.filter((c) => !c.codes.some((k) => k.startsWith('icd10|') && hidden.some((cat) => codeInCategory(k.slice('icd10|'.length), cat))));
+      out ??= [...facts];
+      out[i] = { ...f, conditions: shown };
+    });
+    return out ?? facts;
+  }
+
+  async function evaluate(clinicId: string, userId: string, period: Period, provider: string): Promise<{ results: MeasureResult[]; providers: string[] }> {
+    const facts = visibleTo(userId, await measures.facts(clinicId));
     return { results: evaluateAll(facts, period, { provider }), providers: providersIn(facts, period) };
   }
 
@@ -121,7 +147,7 @@ export function measureRoutes(deps: MeasureRouteDeps): Route[] {
           if (err instanceof AppError) throw fhirInvalid(err.message, q.get('periodStart') ? 'periodEnd' : 'periodStart');
           throw err;
         }
-        const facts = await measures.facts(user.clinicId);
+        const facts = visibleTo(user.userId ?? '', await measures.facts(user.clinicId));
         const result = evaluateMeasure(m, facts, period);
         const report = measureReport(result, fhirBase(ctx), reportType === 'subject-list' ? 'subject-list' : 'summary', new Date());
         audit.record({
@@ -142,7 +168,7 @@ export function measureRoutes(deps: MeasureRouteDeps): Route[] {
         const { user, patients } = staff(ctx);
         const period = periodOf(ctx.url.searchParams);
         const provider = (ctx.url.searchParams.get('provider') ?? '').slice(0, 200);
-        const { results, providers } = await evaluate(user.clinicId, period, provider);
+        const { results, providers } = await evaluate(user.clinicId, user.id, period, provider);
         const labels: Record<string, { mrn: string; name: string }> = {};
         if (patients) {
           const all = measures.labels(user.clinicId);
@@ -182,7 +208,7 @@ export function measureRoutes(deps: MeasureRouteDeps): Route[] {
         }
         const period = periodOf(q);
         const provider = (q.get('provider') ?? '').slice(0, 200);
-        const { results } = await evaluate(user.clinicId, period, provider);
+        const { results } = await evaluate(user.clinicId, user.id, period, provider);
         const labels = kind === 'patients' ? measures.labels(user.clinicId) : new Map();
         const body = kind === 'patients' ? patientsCsv(results, (id) => labels.get(id) ?? { mrn: '', name: '' }) : summaryCsv(results);
         audit.record({ action: 'measures.export', outcome: 'success', userId: user.id, target: 'measures', ip: ctx.ip, detail: { kind, periodStart: period.start, periodEnd: period.end, provider: provider ? 'one' : 'all' } });
