@@ -63,6 +63,7 @@ for (const size of [
     else await page.getByRole('link', { name: 'Quality measures' }).click();
     await expect(page.getByRole('heading', { name: 'Quality measures', level: 1 })).toBeVisible();
     await expect(page.getByTestId('measures-not-certified')).toContainText('Not certified eCQM results');
+    await expect(page.getByTestId('measures-not-certified')).toContainText('Not evaluated: denominator exceptions');
 
     await page.getByLabel('Year', { exact: true }).selectOption('2025');
     await page.getByRole('button', { name: 'Show' }).click();
