@@ -13,6 +13,7 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'registries', load: () => import('./registries.bench') },
   { name: 'fhir import', load: () => import('./fhir-import.bench') },
   { name: 'fhir export', load: () => import('./fhir-export.bench') },
+  { name: 'quality measures', load: () => import('./quality-measures.bench') },
   { name: 'chart open', load: () => import('./chart-open.bench') },
   { name: 'patient search', load: () => import('./patient-search.bench') },
   { name: 'icd10 search', load: () => import('./icd10-search.bench') },

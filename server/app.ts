@@ -47,6 +47,8 @@ import { createTransferStore } from './transfer/transfer-store';
 import { createHealthLinks, type HealthLinkOptions } from './transfer/health-links';
 import { transferRoutes } from './transfer/transfer-routes';
 import { fhirReadRoutes } from './http/routes/fhir-read-routes';
+import { measureRoutes } from './http/routes/measure-routes';
+import { createMeasureService } from './measures/measure-service';
 import { createAccessGate } from './access/access-gate';
 import { accessRoutes } from './access/access-routes';
 import { AccessStore } from './access/access-store';
@@ -348,6 +350,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...smart.routes,
     // Before the read routes: `/fhir/R4/$export-status/<job>` would otherwise read as `<type>/<id>`.
     ...fhirBulkRoutes({ exporter: bulkExporter, audit, bearer: smart.bearer }),
+    // Before the read routes: `/fhir/R4/Measure` would otherwise read as a search of an unknown type.
+    ...measureRoutes({ measures: createMeasureService({ sync, db, patients }), audit, bearer: smart.bearer, access: accessGate }),
     ...fhirReadRoutes({
       sync,
       store: fhirStore,

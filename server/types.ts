@@ -92,6 +92,8 @@ export const AUDIT_ACTIONS = [
   'audit.report',
   'audit.export',
   'audit.upload',
+  'measures.report',
+  'measures.export',
   'record.view',
   'record.print',
   'breakglass.grant',

@@ -1,4 +1,7 @@
+import { csvCell } from '../../src/lib/domain/csv';
 import type { ReportRow } from './audit-report';
+
+export { csvCell };
 
 /**
  * CSV of a report (RFC 4180: fields with a comma, quote or line break are
@@ -10,15 +13,6 @@ import type { ReportRow } from './audit-report';
  */
 
 export const CSV_COLUMNS = ['seq', 'time', 'user', 'username', 'action', 'outcome', 'target', 'recorded_offline_at', 'ip', 'detail'] as const;
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export function reportCsv(rows: readonly ReportRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];

@@ -269,6 +269,26 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX portal_access_user ON portal_access(user_id);
       CREATE INDEX portal_access_patient ON portal_access(clinic_id, patient_id);
     `
+  },
+  {
+    // Quality measure facts per patient (server/measures/measure-service.ts):
+    // codes, dates and values the measures read, no names; rebuilt from the
+    // documents when the reader's version changes. The cursor is the sync
+    // store's change cursor the facts are up to date with.
+    id: '007-measures-facts-cache',
+    sql: `
+      CREATE TABLE measure_facts (
+        clinic_id TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        PRIMARY KEY (clinic_id, patient_id)
+      );
+      CREATE TABLE measure_facts_cursor (
+        clinic_id TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        cursor TEXT NOT NULL
+      );
+    `
   }
 ];
 

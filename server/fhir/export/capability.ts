@@ -49,6 +49,8 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
   }));
   // The clinic is the one Group, served only for $export.
   resource.push({ type: 'Group', interaction: [], searchParam: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export', documentation: `Group/<clinic id>/$export. ${BULK_DOC}` }] } as (typeof resource)[number]);
+  // Quality measures (server/http/routes/measure-routes.ts): simplified, not certified eCQMs.
+  resource.push({ type: 'Measure', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [], operation: [{ name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure', documentation: 'Measure/<id>/$evaluate-measure?periodStart=&periodEnd=&reportType=summary|subject-list over the clinic\'s patients; not certified eCQM results' }] } as unknown as (typeof resource)[number]);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',

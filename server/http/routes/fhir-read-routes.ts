@@ -2,21 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
-import { docAccess, docName, isUuid } from '../../../src/lib/domain/doc-names';
+import { docName, isUuid } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
 import { patientSummary, SUMMARY_TYPES } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
+import { fhirReader, type Reader } from '../../fhir/export/fhir-reader';
 import { createRecordCache } from '../../fhir/export/record-cache';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
 import { matches, parseSearch, RESOURCE_TYPES, searchBundle, sortResources } from '../../fhir/export/search';
 import type { FhirStore } from '../../fhir/fhir-store';
 import { OperationOutcomeError, sendFhir } from '../../fhir/operation-outcome';
 import type { BearerResult } from '../../smart/smart-routes';
-import { permits } from '../../smart/scopes';
-import type { AccessGate, Audit, SessionUser, SyncService } from '../../types';
+import type { AccessGate, Audit, SyncService } from '../../types';
 import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
-import type { Role } from '../../../src/lib/domain/roles';
-import { requireUser, type RequestContext, type Route } from '../context';
+import { type RequestContext, type Route } from '../context';
 
 /**
  * The read side of the FHIR R4 API:
@@ -67,21 +66,6 @@ export interface FhirReadDeps {
   access?: Pick<AccessGate, 'hiddenCategories' | 'restrictedCategories'>;
 }
 
-/**
- * Who reads: a signed-in staff member, or an API client with its granted
- * scopes. `roles` decide a staff member's access; for a client they only
- * let the resource index catch up on the clinic's charts (ids, no content).
- */
-interface Reader {
-  clinicId: string;
-  roles: Role[];
-  userId: string | null;
-  clientId?: string;
-  scopes?: string[];
-}
-
-type Interaction = 'read' | 'search';
-
 const notFound = (what: string) => new OperationOutcomeError(404, [{ severity: 'error', code: 'not-found', diagnostics: what }]);
 
 function baseUrl(ctx: RequestContext): string {
@@ -93,53 +77,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
   const { sync, index, audit } = deps;
   const cache = createRecordCache();
 
-  /** The staff member or API client behind the request; 401 without either, or with a bearer token not (or no longer) valid. */
-  function reader(ctx: RequestContext): Reader {
-    const bearer = deps.bearer?.(ctx.req) ?? { kind: 'none' };
-    if (bearer.kind === 'invalid') {
-      ctx.res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw new OperationOutcomeError(401, [{ severity: 'error', code: 'login', diagnostics: 'The access token is not valid (unknown, expired or revoked)' }]);
-    }
-    if (bearer.kind === 'client') {
-      const c = bearer.client;
-      // Index catch-up only: reads are decided by the scopes (allows()).
-      return { clinicId: c.clinicId, roles: ['clinician'], userId: null, clientId: c.clientId, scopes: c.scopes };
-    }
-    const user: SessionUser = requireUser(ctx);
-    return { clinicId: user.clinicId, roles: user.roles, userId: user.id };
-  }
-
-  /** Whether a client's scopes allow this interaction on this type (staff: always; their roles are checked in authorize). */
-  function allows(r: Reader, type: string, interaction: Interaction): boolean {
-    return r.scopes === undefined || permits(r.scopes, type, interaction);
-  }
-
-  /** Audit fields naming who read: the user, or the client (by id, with no user). */
-  function who(r: Reader): { userId: string | null; clientDetail: Record<string, string> } {
-    return { userId: r.userId, clientDetail: r.clientId ? { clientId: r.clientId } : {} };
-  }
-
-  /** Signed in (or a client's token) with access to this type; refusals audited. */
-  function authorize(
-    ctx: RequestContext,
-    type: string,
-    interaction: Interaction,
-    kind: 'patient' | 'chart' = type === 'Patient' ? 'patient' : 'chart'
-  ): Reader {
-    const r = reader(ctx);
-    if (r.scopes !== undefined) {
-      if (!allows(r, type, interaction)) {
-        audit.record({ action: 'authz.denied', outcome: 'failure', userId: null, target: `fhir:${type}`, ip: ctx.ip, detail: { reason: 'scope', resourceType: type, interaction, clientId: r.clientId } });
-        throw new AppError('forbidden', `The granted scopes do not allow ${interaction === 'read' ? 'reading' : 'searching'} ${type} resources.`);
-      }
-      return r;
-    }
-    if (docAccess(r.roles, kind) === 'none') {
-      audit.record({ action: 'authz.denied', outcome: 'failure', userId: r.userId, target: `fhir:${type}`, ip: ctx.ip, detail: { reason: 'role', resourceType: type } });
-      throw new AppError('forbidden', kind === 'patient' ? 'Your role does not give access to patient records.' : 'Only clinicians and nurses may read clinical records.');
-    }
-    return r;
-  }
+  const { reader, allows, who, authorize } = fhirReader({ audit, bearer: deps.bearer });
 
   function knownType(type: string): void {
     if (!RESOURCE_TYPES.includes(type)) {
