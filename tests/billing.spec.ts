@@ -47,6 +47,7 @@ test('desk charges a visit offline, takes cash and mobile money, prints a receip
   // The administrator sets the currency and the consultation's price.
   const admin = await Device.open(browser, clinic);
   await admin.signIn('admin.demo');
+  await admin.page.getByRole('link', { name: 'Administration' }).click();
   await admin.page.getByRole('link', { name: 'Fee schedule' }).click();
   await admin.page.getByLabel('Currency').fill('KES');
   await admin.page.getByRole('button', { name: 'Set currency' }).click();

@@ -60,7 +60,11 @@ for (const size of [
     const { page } = dr;
     await dr.signIn('dr.demo');
     if (size.width === 390) await page.goto('/measures').then(() => dr.unlock());
-    else await page.getByRole('link', { name: 'Quality measures' }).click();
+    else {
+      // One header entry for the views across patients; the page's tabs lead to each.
+      await page.getByRole('link', { name: 'Population health' }).click();
+      await page.getByRole('navigation', { name: 'Population health views' }).getByRole('link', { name: 'Quality measures' }).click();
+    }
     await expect(page.getByRole('heading', { name: 'Quality measures', level: 1 })).toBeVisible();
     await expect(page.getByTestId('measures-not-certified')).toContainText('Not certified eCQM results');
     await expect(page.getByTestId('measures-not-certified')).toContainText('Not evaluated: denominator exceptions');

@@ -49,7 +49,8 @@ test('diabetes registry: filter to HbA1c over 9%, task from the row, completed o
 
   const dr = await Device.open(browser, clinic, { width: 1280, height: 860 });
   await dr.signIn('dr.demo');
-  await dr.page.getByRole('link', { name: 'Registries', exact: true }).click();
+  await dr.page.getByRole('link', { name: 'Population health' }).click();
+  await dr.page.getByRole('navigation', { name: 'Population health views' }).getByRole('link', { name: 'Registries', exact: true }).click();
   await dr.page.getByTestId('registry-link').filter({ hasText: 'Diabetes' }).click();
   const rows = dr.page.getByTestId('registry-row');
   const rosa = rows.filter({ hasText: high });
@@ -108,7 +109,8 @@ test('diabetes registry: filter to HbA1c over 9%, task from the row, completed o
   ]);
 
   // The registry at phone width.
-  await nurse.page.getByRole('link', { name: 'Registries', exact: true }).click();
+  await nurse.page.getByRole('link', { name: 'Population health' }).click();
+  await nurse.page.getByRole('navigation', { name: 'Population health views' }).getByRole('link', { name: 'Registries', exact: true }).click();
   await nurse.page.getByTestId('registry-link').filter({ hasText: 'Diabetes' }).click();
   await expect(nurse.page.getByTestId('registry-row').filter({ hasText: high })).toBeVisible();
   await expectAccessible(nurse.page, 'diabetes registry (390)');
@@ -125,7 +127,8 @@ test('a clinician defines the clinic’s own registry: a bad rule is said plainl
   ]) {
     const dr = await Device.open(browser, clinic, { width: size.width, height: size.height });
     await dr.signIn('dr.demo');
-    await dr.page.getByRole('link', { name: 'Registries', exact: true }).click();
+    await dr.page.getByRole('link', { name: 'Population health' }).click();
+    await dr.page.getByRole('navigation', { name: 'Population health views' }).getByRole('link', { name: 'Registries', exact: true }).click();
     const form = dr.page.getByTestId('registry-form');
     const name = `Diabetic women, HbA1c over 10 (${size.name})`;
     await form.getByLabel('Name', { exact: true }).fill(name);

@@ -38,6 +38,7 @@ test('the administrator maps two rules, previews last month and sends it to DHIS
   const admin = await Device.open(browser, clinic, { width: 1280, height: 900 });
   const a = admin.page;
   await admin.signIn('admin.demo');
+  await a.getByRole('link', { name: 'Administration' }).click();
   await a.getByRole('link', { name: 'Reporting' }).click();
   await expect(a.getByRole('heading', { name: 'National reporting (DHIS2)' })).toBeVisible();
 
@@ -118,7 +119,8 @@ for (const width of [390, 1280]) {
     const doctor = await Device.open(browser, clinic, { width, height: 900 });
     const d = doctor.page;
     await doctor.signIn('dr.demo');
-    await d.getByRole('link', { name: 'Dashboard' }).click();
+    await d.getByRole('link', { name: 'Population health' }).click();
+    await expect(d.getByRole('navigation', { name: 'Population health views' }).getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
     await expect(d.getByRole('heading', { name: 'Clinic dashboard' })).toBeVisible();
     await expect(d.getByTestId('dashboard-source')).toContainText(/From the \d+ charts on this device/);
     for (const id of ['visits', 'no-show', 'waiting', 'diagnoses']) {

@@ -53,7 +53,7 @@ describe('message areas', () => {
           const messages = read(pattern, code);
           expect(Object.keys(messages).sort()).toEqual(Object.keys(english).sort());
           for (const [key, text] of Object.entries(messages)) {
-            if (area) expect(key).toMatch(new RegExp(`^${area.replace(/-/g, '_')}_[a-z0-9_]+$`));
+            if (area) expect(key).toMatch(new RegExp(`^${area.replace(/-/g, '_')}_[A-Za-z0-9_]+$`));
             const variants = texts(text);
             expect(variants.length > 0 && variants.every((t) => typeof t === 'string' && t.trim().length > 0), `${code}.${key} is empty`).toBe(true);
             expect(placeholders(text), `${code}.${key}`).toEqual(placeholders(english[key]));
