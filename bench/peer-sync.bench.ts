@@ -1,0 +1,237 @@
+/**
+ * Peer sync benchmark: Outpost's /sync against the best known Yjs servers,
+ * under the same load in the same run (loopback only, about a minute).
+ *
+ * Servers, one after the other, each in a process of its own so its CPU
+ * seconds and resident memory can be read from /proc:
+ * - `ywebsocket`: the y-websocket 2.1 reference server (documents in memory; no storage, no sign-in);
+ * - `hocuspocus`: Hocuspocus 3.4.4 with no extensions (no storage, no sign-in);
+ * - `outpost`: Outpost's server as `npm run serve` builds it (bench/peer-outpost-server.ts):
+ *   every update judged by the write policy, stored durably (SQLite, WAL,
+ *   synchronous FULL) before it is broadcast, audited; the clients signed
+ *   in as the demo clinician, on chart documents of patients imported
+ *   through POST /fhir/R4.
+ * (`hocuspocus-sqlite`, Hocuspocus storing to SQLite after a 2 s debounce,
+ * can be added with PEER_KINDS.)
+ *
+ * The reference servers and the client libraries live in the peer bench
+ * folder next to the repository (../shared/bench-peers, or BENCH_PEERS_DIR)
+ * with its node_modules installed (`npm ci` there); this bench runs its
+ * servers.mjs and outpost-prep.mjs where they lie and drives them all with
+ * its own load generator (bench/peer-load.ts). Without that folder it says
+ * so and skips.
+ *
+ * Load (environment): PEER_CLIENTS (default 100) over PEER_DOCS (50)
+ * documents, each client typing every PEER_INTERVAL_MS (500) for
+ * PEER_SECONDS (10). The big runs:
+ *   PEER_CLIENTS=1000 PEER_DOCS=500 PEER_INTERVAL_MS=200 PEER_SECONDS=15 npm run bench -- peer-sync   # 5 updates/s per client
+ *   PEER_CLIENTS=400 PEER_DOCS=40 PEER_INTERVAL_MS=100 PEER_SECONDS=15 npm run bench -- peer-sync     # saturation
+ * PEER_KINDS="ywebsocket outpost" picks servers; PEER_PROFILE=<dir> runs
+ * Outpost under `node --cpu-prof` and writes the profile there.
+ *
+ * The load generator shares the machine's cores with the server under
+ * test; absolute figures move with the machine's load, so compare the
+ * ratios printed at the end, measured in one run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadConfig, LoadResult } from './peer-load';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const KINDS = ['ywebsocket', 'hocuspocus', 'hocuspocus-sqlite', 'outpost'] as const;
+type Kind = (typeof KINDS)[number];
+
+export interface ServerFigures {
+  server: string;
+  load: LoadResult;
+  cpuS: number;
+  rssStartMiB: number;
+  rssEndMiB: number;
+}
+
+const num = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number (got "${process.env[name]}")`);
+  return v;
+};
+
+/** utime + stime of a process, in seconds (clock ticks of 1/100 s, Linux's USER_HZ). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function exec(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${path.basename(args[args.length > 2 ? 2 : 0] ?? cmd)} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`))));
+  });
+}
+
+/** Starts a server and resolves with its child process and port once it prints its ready line. */
+function startServer(cmd: string, args: string[], cwd: string, ready: RegExp, port?: number): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 120 s: ${log.slice(-300)}`));
+    }, 120_000);
+    const onData = (d: Buffer) => {
+      log += d.toString();
+      const m = ready.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve({ child, port: port ?? Number(m[1]) });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}) before it was ready: ${log.slice(-300)}`));
+    });
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function load(peersDir: string, cfg: Omit<LoadConfig, 'peersDir'>): Promise<LoadResult> {
+  const out = await exec(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/peer-load.ts'), JSON.stringify({ ...cfg, peersDir })], ROOT);
+  return JSON.parse(out.split('\n').pop() as string) as LoadResult;
+}
+
+async function measure(kind: Kind, peersDir: string, opts: { clients: number; docs: number; seconds: number; intervalMs: number; profileDir?: string }): Promise<ServerFigures> {
+  let server: { child: ChildProcess; port: number };
+  let dataDir: string | null = null;
+  let docNames = Array.from({ length: opts.docs }, (_, i) => `bench-doc-${i}`);
+  let cookie: string | undefined;
+  let url: string;
+  if (kind === 'outpost') {
+    dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR || os.tmpdir(), 'outpost-peer-'));
+    const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+    server = await startServer(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'bench/peer-outpost-server.ts'), dataDir], ROOT, /ready (\d+)/);
+    // Signs in as the demo clinician and imports patients through POST /fhir/R4 (the peer bench's own preparation script).
+    const prep = await exec(process.execPath, ['outpost-prep.mjs', `http://127.0.0.1:${server.port}`, String(opts.docs)], peersDir);
+    const [c, names] = prep.split('\t');
+    cookie = c;
+    docNames = names.split(',');
+    url = `ws://127.0.0.1:${server.port}/sync`;
+  } else {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    server = await startServer(process.execPath, ['servers.mjs', kind, String(port)], peersDir, /ready/, port);
+    url = `ws://127.0.0.1:${server.port}`;
+  }
+  const pid = server.child.pid as number;
+  try {
+    const rss0 = rssMiB(pid);
+    const cpu0 = cpuSeconds(pid);
+    const result = await load(peersDir, {
+      proto: kind.startsWith('hocuspocus') ? 'hocuspocus' : 'ywebsocket',
+      url,
+      cookie,
+      docNames,
+      clients: opts.clients,
+      seconds: opts.seconds,
+      intervalMs: opts.intervalMs
+    });
+    return { server: kind, load: result, cpuS: cpuSeconds(pid) - cpu0, rssStartMiB: rss0, rssEndMiB: rssMiB(pid) };
+  } finally {
+    await stopServer(server.child);
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function line(f: ServerFigures): string {
+  const l = f.load;
+  const per1k = l.received ? (f.cpuS / l.received) * 1000 : NaN;
+  return (
+    `${f.server.padEnd(18)} ${String(l.deliveredPerS).padStart(8)} deliveries/s (${l.received}/${l.expected})` +
+    `   p50 ${String(l.p50).padStart(7)} ms   p99 ${String(l.p99).padStart(8)} ms` +
+    `   CPU ${f.cpuS.toFixed(2).padStart(6)} s (${per1k.toFixed(2)} s per 1,000 deliveries)` +
+    `   RSS ${f.rssStartMiB.toFixed(0)} -> ${f.rssEndMiB.toFixed(0)} MiB`
+  );
+}
+
+export function peersDirectory(): string {
+  return path.resolve(process.env.BENCH_PEERS_DIR || path.join(ROOT, '..', 'shared', 'bench-peers'));
+}
+
+export async function run_(): Promise<ServerFigures[]> {
+  const peersDir = peersDirectory();
+  for (const need of ['servers.mjs', 'outpost-prep.mjs', 'node_modules/y-websocket/package.json', 'node_modules/@hocuspocus/server/package.json']) {
+    if (!fs.existsSync(path.join(peersDir, need))) {
+      console.log(`skipped: the peer bench is not installed (${path.join(peersDir, need)} is missing; put bench-peers there and run npm ci in it, or set BENCH_PEERS_DIR)`);
+      return [];
+    }
+  }
+  const opts = {
+    clients: num('PEER_CLIENTS', 100),
+    docs: num('PEER_DOCS', 50),
+    seconds: num('PEER_SECONDS', 10),
+    intervalMs: num('PEER_INTERVAL_MS', 500),
+    profileDir: process.env.PEER_PROFILE ? path.resolve(process.env.PEER_PROFILE) : undefined
+  };
+  const kinds = (process.env.PEER_KINDS ?? 'ywebsocket hocuspocus outpost').split(/[\s,]+/).filter(Boolean) as Kind[];
+  for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`PEER_KINDS: unknown server "${k}" (known: ${KINDS.join(', ')})`);
+  console.log(
+    `peer sync: ${opts.clients} clients on ${opts.docs} documents, one 50-character insert per client every ${opts.intervalMs} ms for ${opts.seconds} s, loopback; ` +
+      `servers: ${kinds.join(', ')} (peers in ${peersDir})`
+  );
+  const all: ServerFigures[] = [];
+  for (const kind of kinds) {
+    const f = await measure(kind, peersDir, opts);
+    all.push(f);
+    console.log(line(f));
+  }
+  const ref = all.find((f) => f.server === 'ywebsocket');
+  for (const f of all) {
+    if (!ref || f === ref) continue;
+    const cpuPer = (x: ServerFigures) => x.cpuS / Math.max(1, x.load.received);
+    console.log(
+      `ratio ${f.server}/ywebsocket: CPU ${(f.cpuS / ref.cpuS).toFixed(2)}x (per delivery ${(cpuPer(f) / cpuPer(ref)).toFixed(2)}x), ` +
+        `p50 ${((f.load.p50 ?? NaN) / (ref.load.p50 ?? NaN)).toFixed(2)}x, p99 ${((f.load.p99 ?? NaN) / (ref.load.p99 ?? NaN)).toFixed(2)}x, ` +
+        `deliveries ${(f.load.received / Math.max(1, ref.load.received)).toFixed(2)}x, RSS ${(f.rssEndMiB / ref.rssEndMiB).toFixed(2)}x`
+    );
+  }
+  if (opts.profileDir) console.log(`Outpost CPU profile written to ${opts.profileDir} (open in Chrome DevTools, or summarise with bench/cpu-profile-top.ts)`);
+  return all;
+}
+
+export async function run(): Promise<void> {
+  await run_();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    }
+  );
+}
