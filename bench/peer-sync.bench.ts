@@ -28,12 +28,15 @@
  *   PEER_CLIENTS=400 PEER_DOCS=40 PEER_INTERVAL_MS=100 PEER_SECONDS=15 npm run bench -- peer-sync     # saturation
  * PEER_KINDS="ywebsocket outpost" picks servers; PEER_PROFILE=<dir> runs
  * Outpost under `node --cpu-prof` and writes the profile there.
+ * PEER_BASELINE=<git ref> adds Outpost as that commit had it, run before
+ * and after this checkout's (A B B A) in the same run, and prints the
+ * after/before ratios.
  *
  * The load generator shares the machine's cores with the server under
  * test; absolute figures move with the machine's load, so compare the
  * ratios printed at the end, measured in one run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +45,8 @@ import type { LoadConfig, LoadResult } from './peer-load';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KINDS = ['ywebsocket', 'hocuspocus', 'hocuspocus-sqlite', 'outpost'] as const;
-type Kind = (typeof KINDS)[number];
+/** `outpost@<git ref>`: Outpost's server as that commit had it (PEER_BASELINE), for before/after figures in one run. */
+type Kind = (typeof KINDS)[number] | `outpost@${string}`;
 
 export interface ServerFigures {
   server: string;
@@ -131,10 +135,12 @@ async function measure(kind: Kind, peersDir: string, opts: { clients: number; do
   let docNames = Array.from({ length: opts.docs }, (_, i) => `bench-doc-${i}`);
   let cookie: string | undefined;
   let url: string;
-  if (kind === 'outpost') {
+  if (kind.startsWith('outpost')) {
     dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DIR || os.tmpdir(), 'outpost-peer-'));
-    const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
-    server = await startServer(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'bench/peer-outpost-server.ts'), dataDir], ROOT, /ready (\d+)/);
+    const ref = kind.split('@')[1];
+    const root = ref ? checkout(ref, dataDir) : ROOT;
+    const prof = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(opts.profileDir, kind.replace(/[^\w.-]/g, '_'))] : [];
+    server = await startServer(process.execPath, [...prof, '--import', 'tsx', path.join(root, 'bench/peer-outpost-server.ts'), path.join(dataDir, 'data')], root, /ready (\d+)/);
     // Signs in as the demo clinician and imports patients through POST /fhir/R4 (the peer bench's own preparation script).
     const prep = await exec(process.execPath, ['outpost-prep.mjs', `http://127.0.0.1:${server.port}`, String(opts.docs)], peersDir);
     const [c, names] = prep.split('\t');
@@ -166,15 +172,61 @@ async function measure(kind: Kind, peersDir: string, opts: { clients: number; do
   }
 }
 
+/**
+ * The server's code as commit `ref` had it, under `dir`/code (git archive of
+ * the folders the server reads), sharing this checkout's node_modules. The
+ * launcher (this checkout's bench/peer-outpost-server.ts) imports it there.
+ */
+function checkout(ref: string, dir: string): string {
+  const code = path.join(dir, 'code');
+  fs.mkdirSync(path.join(code, 'bench'), { recursive: true });
+  const tar = path.join(dir, 'code.tar');
+  const git = spawnSync('git', ['-C', ROOT, 'archive', '-o', tar, ref, 'server', 'src', 'knowledge', 'fixtures', 'package.json'], { encoding: 'utf8' });
+  if (git.status !== 0) throw new Error(`PEER_BASELINE: git archive ${ref} failed: ${git.stderr.trim()}`);
+  const untar = spawnSync('tar', ['-xf', tar, '-C', code], { encoding: 'utf8' });
+  if (untar.status !== 0) throw new Error(`PEER_BASELINE: could not unpack ${ref}: ${untar.stderr.trim()}`);
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(code, 'node_modules'));
+  fs.copyFileSync(path.join(ROOT, 'bench/peer-outpost-server.ts'), path.join(code, 'bench/peer-outpost-server.ts'));
+  return code;
+}
+
 function line(f: ServerFigures): string {
   const l = f.load;
-  const per1k = l.received ? (f.cpuS / l.received) * 1000 : NaN;
+  const per1k = l.received ? (f.cpuS / l.received) * 1e6 : NaN;
   return (
     `${f.server.padEnd(18)} ${String(l.deliveredPerS).padStart(8)} deliveries/s (${l.received}/${l.expected})` +
     `   p50 ${String(l.p50).padStart(7)} ms   p99 ${String(l.p99).padStart(8)} ms` +
-    `   CPU ${f.cpuS.toFixed(2).padStart(6)} s (${per1k.toFixed(2)} s per 1,000 deliveries)` +
+    `   CPU ${f.cpuS.toFixed(2).padStart(6)} s (${per1k.toFixed(0)} ms per 1,000 deliveries)` +
     `   RSS ${f.rssStartMiB.toFixed(0)} -> ${f.rssEndMiB.toFixed(0)} MiB`
   );
+}
+
+/** Runs of the same server together: deliveries, sends and CPU summed, latency quantiles and memory averaged. */
+function combineRuns(all: ServerFigures[]): ServerFigures[] {
+  const groups = new Map<string, ServerFigures[]>();
+  for (const f of all) groups.set(f.server, [...(groups.get(f.server) ?? []), f]);
+  return [...groups.values()].map((runs) => {
+    if (runs.length === 1) return runs[0];
+    const sum = (pick: (f: ServerFigures) => number) => runs.reduce((n, f) => n + pick(f), 0);
+    const mean = (pick: (f: ServerFigures) => number) => sum(pick) / runs.length;
+    const l = runs[0].load;
+    return {
+      server: runs[0].server,
+      cpuS: sum((f) => f.cpuS),
+      rssStartMiB: mean((f) => f.rssStartMiB),
+      rssEndMiB: mean((f) => f.rssEndMiB),
+      load: {
+        ...l,
+        sent: sum((f) => f.load.sent),
+        received: sum((f) => f.load.received),
+        expected: sum((f) => f.load.expected),
+        deliveredPerS: +mean((f) => f.load.deliveredPerS).toFixed(1),
+        p50: +mean((f) => f.load.p50 ?? NaN).toFixed(2),
+        p99: +mean((f) => f.load.p99 ?? NaN).toFixed(2),
+        max: Math.max(...runs.map((f) => f.load.max ?? NaN))
+      }
+    };
+  });
 }
 
 export function peersDirectory(): string {
@@ -197,7 +249,10 @@ export async function run_(): Promise<ServerFigures[]> {
     profileDir: process.env.PEER_PROFILE ? path.resolve(process.env.PEER_PROFILE) : undefined
   };
   const kinds = (process.env.PEER_KINDS ?? 'ywebsocket hocuspocus outpost').split(/[\s,]+/).filter(Boolean) as Kind[];
-  for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`PEER_KINDS: unknown server "${k}" (known: ${KINDS.join(', ')})`);
+  // Before/after in one run: the baseline commit and this checkout alternate (A B B A), so drift on a busy machine favours neither.
+  const baseline = process.env.PEER_BASELINE;
+  if (baseline && kinds.includes('outpost')) kinds.splice(kinds.indexOf('outpost'), 1, `outpost@${baseline}`, 'outpost', 'outpost', `outpost@${baseline}`);
+  for (const k of kinds) if (!KINDS.includes(k as (typeof KINDS)[number]) && !k.startsWith('outpost@')) throw new Error(`PEER_KINDS: unknown server "${k}" (known: ${KINDS.join(', ')})`);
   console.log(
     `peer sync: ${opts.clients} clients on ${opts.docs} documents, one 50-character insert per client every ${opts.intervalMs} ms for ${opts.seconds} s, loopback; ` +
       `servers: ${kinds.join(', ')} (peers in ${peersDir})`
@@ -208,14 +263,26 @@ export async function run_(): Promise<ServerFigures[]> {
     all.push(f);
     console.log(line(f));
   }
-  const ref = all.find((f) => f.server === 'ywebsocket');
-  for (const f of all) {
+  const combined = combineRuns(all);
+  if (combined.length < all.length) for (const f of combined) console.log(`${line(f)}   (runs combined)`);
+  const ref = combined.find((f) => f.server === 'ywebsocket');
+  for (const f of combined) {
     if (!ref || f === ref) continue;
     const cpuPer = (x: ServerFigures) => x.cpuS / Math.max(1, x.load.received);
     console.log(
       `ratio ${f.server}/ywebsocket: CPU ${(f.cpuS / ref.cpuS).toFixed(2)}x (per delivery ${(cpuPer(f) / cpuPer(ref)).toFixed(2)}x), ` +
         `p50 ${((f.load.p50 ?? NaN) / (ref.load.p50 ?? NaN)).toFixed(2)}x, p99 ${((f.load.p99 ?? NaN) / (ref.load.p99 ?? NaN)).toFixed(2)}x, ` +
-        `deliveries ${(f.load.received / Math.max(1, ref.load.received)).toFixed(2)}x, RSS ${(f.rssEndMiB / ref.rssEndMiB).toFixed(2)}x`
+        `deliveries/s ${(f.load.deliveredPerS / Math.max(0.1, ref.load.deliveredPerS)).toFixed(2)}x, RSS ${(f.rssEndMiB / ref.rssEndMiB).toFixed(2)}x`
+    );
+  }
+  const before = combined.find((f) => f.server.startsWith('outpost@'));
+  const after = combined.find((f) => f.server === 'outpost');
+  if (before && after) {
+    const cpuPer = (x: ServerFigures) => x.cpuS / Math.max(1, x.load.received);
+    console.log(
+      `ratio outpost/${before.server} (after/before): CPU per delivery ${(cpuPer(after) / cpuPer(before)).toFixed(2)}x, ` +
+        `p50 ${((after.load.p50 ?? NaN) / (before.load.p50 ?? NaN)).toFixed(2)}x, p99 ${((after.load.p99 ?? NaN) / (before.load.p99 ?? NaN)).toFixed(2)}x, ` +
+        `deliveries/s ${(after.load.deliveredPerS / Math.max(0.1, before.load.deliveredPerS)).toFixed(2)}x`
     );
   }
   if (opts.profileDir) console.log(`Outpost CPU profile written to ${opts.profileDir} (open in Chrome DevTools, or summarise with bench/cpu-profile-top.ts)`);
