@@ -51,7 +51,9 @@ type Kind = (typeof KINDS)[number] | `outpost@${string}`;
 export interface ServerFigures {
   server: string;
   load: LoadResult;
+  /** Server CPU seconds during the load (summed over `runs` when runs are combined). */
   cpuS: number;
+  runs: number;
   rssStartMiB: number;
   rssEndMiB: number;
 }
@@ -165,7 +167,7 @@ async function measure(kind: Kind, peersDir: string, opts: { clients: number; do
       seconds: opts.seconds,
       intervalMs: opts.intervalMs
     });
-    return { server: kind, load: result, cpuS: cpuSeconds(pid) - cpu0, rssStartMiB: rss0, rssEndMiB: rssMiB(pid) };
+    return { server: kind, load: result, cpuS: cpuSeconds(pid) - cpu0, runs: 1, rssStartMiB: rss0, rssEndMiB: rssMiB(pid) };
   } finally {
     await stopServer(server.child);
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -213,6 +215,7 @@ function combineRuns(all: ServerFigures[]): ServerFigures[] {
     return {
       server: runs[0].server,
       cpuS: sum((f) => f.cpuS),
+      runs: runs.length,
       rssStartMiB: mean((f) => f.rssStartMiB),
       rssEndMiB: mean((f) => f.rssEndMiB),
       load: {
@@ -264,13 +267,13 @@ export async function run_(): Promise<ServerFigures[]> {
     console.log(line(f));
   }
   const combined = combineRuns(all);
-  if (combined.length < all.length) for (const f of combined) console.log(`${line(f)}   (runs combined)`);
+  if (combined.length < all.length) for (const f of combined) console.log(`${line(f)}   (${f.runs} run${f.runs > 1 ? 's' : ''})`);
   const ref = combined.find((f) => f.server === 'ywebsocket');
   for (const f of combined) {
     if (!ref || f === ref) continue;
     const cpuPer = (x: ServerFigures) => x.cpuS / Math.max(1, x.load.received);
     console.log(
-      `ratio ${f.server}/ywebsocket: CPU ${(f.cpuS / ref.cpuS).toFixed(2)}x (per delivery ${(cpuPer(f) / cpuPer(ref)).toFixed(2)}x), ` +
+      `ratio ${f.server}/ywebsocket: CPU per run ${(f.cpuS / f.runs / (ref.cpuS / ref.runs)).toFixed(2)}x (per delivery ${(cpuPer(f) / cpuPer(ref)).toFixed(2)}x), ` +
         `p50 ${((f.load.p50 ?? NaN) / (ref.load.p50 ?? NaN)).toFixed(2)}x, p99 ${((f.load.p99 ?? NaN) / (ref.load.p99 ?? NaN)).toFixed(2)}x, ` +
         `deliveries/s ${(f.load.deliveredPerS / Math.max(0.1, ref.load.deliveredPerS)).toFixed(2)}x, RSS ${(f.rssEndMiB / ref.rssEndMiB).toFixed(2)}x`
     );
