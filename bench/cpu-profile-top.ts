@@ -1,7 +1,10 @@
 /**
  * Summarises a V8 CPU profile (`node --cpu-prof`, e.g. from PEER_PROFILE in
  * peer-sync.bench.ts): the functions with the most self time, and self time
- * per source file (node_modules packages folded into one line each).
+ * per source file (node_modules packages folded into one line each), and
+ * the project's functions with the most total time (self and callees:
+ * where a request's work starts, e.g. the write policy's admit or the group
+ * commit's flush).
  *
  * usage: npx tsx bench/cpu-profile-top.ts <file.cpuprofile> [top N, default 25]
  */
@@ -54,9 +57,26 @@ for (const [id, us] of selfUs) {
   perFunction.set(fn, (perFunction.get(fn) ?? 0) + us);
   perPlace.set(place, (perPlace.get(place) ?? 0) + us);
 }
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const keyOf = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'}  ${where(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+const totalUs = new Map<string, number>();
+for (const [id, us] of selfUs) {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const n = byId.get(at);
+    if (!n || !n.callFrame.url || n.callFrame.url.includes('node_modules') || n.callFrame.url.startsWith('node:')) continue;
+    const key = keyOf(n);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    totalUs.set(key, (totalUs.get(key) ?? 0) + us);
+  }
+}
 const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms`;
 console.log(`${(total / 1e6).toFixed(2)} s sampled in ${path.basename(file)}`);
 console.log(`\ntop ${top} functions by self time:`);
 for (const [fn, us] of [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${fn}`);
 console.log(`\nself time by file or package:`);
 for (const [place, us] of [...perPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${place}`);
+console.log(`\nthe project's functions by total time (self and callees):`);
+for (const [fn, us] of [...totalUs].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${fn}`);
