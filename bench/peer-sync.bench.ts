@@ -83,7 +83,7 @@ function exec(cmd: string, args: string[], cwd: string): Promise<string> {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${path.basename(args[args.length > 2 ? 2 : 0] ?? cmd)} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`))));
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${path.basename(args.find((a) => /\.(ts|mjs)$/.test(a)) ?? cmd)} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`))));
   });
 }
 
