@@ -20,6 +20,8 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'session check', load: () => import('./session-check.bench') },
   { name: 'write policy', load: () => import('./write-policy.bench') },
   { name: 'wire bytes', load: () => import('./wire-bytes.bench') },
+  // Outpost's /sync beside the y-websocket reference server and Hocuspocus; needs ../shared/bench-peers, skips otherwise.
+  { name: 'peer sync', load: () => import('./peer-sync.bench') },
   // Needs Chromium and the built app; says so and skips otherwise.
   { name: 'chart render', load: () => import('./chart-render.bench') },
   // Chromium on an emulated slow rural link; needs the built app, skips otherwise.
@@ -28,7 +30,8 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'portal bundle', load: () => import('./portal-bundle.bench') }
 ];
 
-const only = process.argv[2];
+// `npm run bench -- peer-sync` and `-- 'peer sync'` pick the same suite.
+const only = process.argv[2]?.replace(/-/g, ' ');
 for (const suite of suites) {
   if (only && !suite.name.includes(only)) continue;
   console.log(`\n=== ${suite.name} ===`);

@@ -93,7 +93,7 @@ export class SyncServer implements SyncService {
       onDropped: (live, rows) => this.pipeline.gate.dropUnapplied(live, rows.map((r) => r.bytes))
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
-    this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000);
+    this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000, (write) => deps.db.transaction(write)());
     this.sessions = new SessionGuard({
       endedSessions: deps.endedSessions,
       audit: deps.audit,
