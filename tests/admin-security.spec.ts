@@ -1,10 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { Secret, TOTP } from 'otpauth';
 import { hashPassword } from '../server/auth/password';
-import { createSecondFactorStore } from '../server/auth/second-factor';
 import { createUser } from '../server/store/users';
 import { expectAccessible } from './support/axe';
-import { DEMO_PASSWORD, Device, startClinic, type Clinic } from './support/clinic';
+import { DEMO_PASSWORD, Device, secondFactorStoreOf, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: a nurse's tablet is stolen, with their phone (the authenticator)
@@ -33,7 +32,7 @@ async function expectNoSideScroll(page: Page): Promise<void> {
 async function nurseWithAuthenticator(username: string, name: string): Promise<string> {
   const clinicId = (clinic.db.prepare('SELECT id FROM clinics WHERE demo = 1').get() as { id: string }).id;
   const user = createUser(clinic.db, { clinicId, username, name, roles: ['nurse'], passwordHash: await hashPassword(DEMO_PASSWORD) });
-  const store = createSecondFactorStore(clinic.db);
+  const store = secondFactorStoreOf(clinic);
   const { secret } = store.beginEnrolment(user.id, username);
   // Confirmed with the previous 30-s step's code (inside the server's window), so the code of the step now is still unused at sign-in.
   const previous = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: Date.now() - 30_000 });

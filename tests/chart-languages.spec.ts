@@ -70,7 +70,7 @@ for (const width of [1280, 390]) {
     await expect(page.getByTestId('allergy-strip-not-asked')).toHaveText('Bado hajaulizwa');
     // The medicines and reminders cards too (their texts live in messages/medicines and messages/reminders).
     const meds = page.getByTestId('medications');
-    await expect(meds.getByRole('heading', { name: 'Dawa', exact: true })).toBeVisible();
+    await expect(meds.getByRole('heading', { name: 'Orodha ya dawa', exact: true })).toBeVisible();
     await expect(meds.getByRole('link', { name: 'Andika dawa' })).toBeVisible();
     await expect(meds).toContainText('Hakuna dawa zinazotumika zilizorekodiwa.');
     const reminders = page.getByTestId('reminders');

@@ -185,3 +185,46 @@ test('a nurse of the demo clinic (second factor optional) sets one up from Sign-
   await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
   await device.close();
 });
+
+test('an administrator requires a second factor for clinicians and adds one in the console; at first sign-in the new clinician must set up an authenticator (1280 px)', async ({ browser }) => {
+  const admin = await Device.open(browser, clinic, { width: 1280, height: 900 });
+  const a = admin.page;
+  // The demo clinic asks no second factor of anyone (its policy is empty): the administrator signs in with the password.
+  await admin.signIn('admin.demo');
+  await a.getByRole('link', { name: 'Administration' }).click();
+  await a.getByRole('link', { name: 'Clinic settings' }).click();
+  const clinicianBox = a.getByRole('group', { name: 'Roles that must use a second factor' }).getByLabel('Clinician');
+  await expect(clinicianBox).not.toBeChecked();
+  await clinicianBox.check();
+  await a.getByRole('button', { name: 'Save policy' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'Policy saved.' })).toBeVisible();
+
+  await a.getByRole('link', { name: 'Users', exact: true }).click();
+  await a.getByLabel('Username', { exact: true }).fill('dr.zawadi');
+  await a.getByLabel('Full name').fill('Dr. Zawadi Otieno');
+  await a.getByRole('button', { name: 'Add user' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'dr.zawadi was added.' })).toBeVisible();
+  const password = (await a.getByTestId('generated-password').textContent())!.trim();
+
+  // The new clinician's first sign-in stops at the authenticator setup: no chart before it.
+  const device = await Device.open(browser, clinic, { width: 1280, height: 860 });
+  const { page } = device;
+  await page.goto('/');
+  await page.getByLabel('Username').fill('dr.zawadi');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Set up your authenticator' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Patients' })).toHaveCount(0);
+  const secret = (await page.getByTestId('totp-secret').textContent())!.replace(/\s/g, '');
+  const field = page.getByLabel('2. Enter the 6-digit code the app shows now.');
+  await field.fill(codeAt(secret, Date.now() + 10 * 60_000));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('alert')).toHaveText('That code is not right or was already used. Enter the newest code from your authenticator app.');
+  await field.fill(codeAt(secret, Date.now()));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByTestId('recovery-codes').locator('li code')).toHaveCount(10);
+  await page.getByRole('button', { name: 'I have saved them — continue' }).click();
+  await signedIn(page);
+  await device.close();
+  await admin.close();
+});

@@ -200,7 +200,7 @@ describe('POST /api/pharmacy/:id/prescriptions', () => {
     for (const r of rows) expect(r.detail + r.target).not.toMatch(/Test|Pat|1960|ibuprofen/);
   });
 
-  it('re-checks at the send: an allergy recorded after signing holds it (409) until a clinician gives a reason', async () => {
+  it('re-checks at the send: an allergy recorded after signing holds it (503, not sent) until a clinician gives a reason', async () => {
     const { patientId, medId, chart, body } = await signedOnServer();
     const push = async (cookie: string, before: Uint8Array) => {
       const res = await fetch(`${app.url}/api/sync/batch`, {
@@ -216,9 +216,9 @@ describe('POST /api/pharmacy/:id/prescriptions', () => {
     await push(doc, before);
 
     const held = await post(doc, 'riverside', body, patientId);
-    expect(held.status).toBe(409);
+    expect(held.status).toBe(503);
     expect((await held.json()).error.message).toBe(
-      'The pharmacy refused the prescription: a serious alert needs a clinician’s reason before it is sent: NSAID allergy: ordered drug is an NSAID'
+      'The pharmacy was not sent the prescription: a serious alert needs a clinician’s reason before it is sent: NSAID allergy: ordered drug is an NSAID. The send will be retried.'
     );
     const row = app.db.prepare("SELECT outcome, detail FROM audit_log WHERE action = 'pharmacy.send' ORDER BY seq DESC LIMIT 1").get() as { outcome: string; detail: string };
     expect(row.outcome).toBe('failure');

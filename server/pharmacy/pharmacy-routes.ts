@@ -30,7 +30,8 @@ import { alertsHoldingSend } from './send-recheck';
  * the outbox retries; one that differs or is no longer active, 409. The drug
  * checks run again against the chart as it stands at the send, and a serious
  * alert no clinician has answered (an allergy recorded since signing, say)
- * is also 409 (send-recheck.ts).
+ * is not sent either (503, retried by the outbox: on an honest device the
+ * answer is still on its way; see send-recheck.ts).
  *
  * Only the receipt is stored (ids, times, who sent it), never the patient
  * block or the drug; the audit entry carries ids only.
@@ -101,12 +102,23 @@ export function pharmacyRoutes(db: Database.Database, audit: Audit, sync: Pick<S
             { path: 'requester', message: 'Not a clinician of this clinic' }
           ]);
         }
-        const mismatch = await chartMismatch(sync, patientId, user.clinicId, request, birthDate(patientId, user.clinicId));
+        let mismatch = await chartMismatch(sync, patientId, user.clinicId, request, birthDate(patientId, user.clinicId));
+        // The clinician's answer to a held send travels over the chart's websocket while this request comes over HTTP:
+        // give an answer in flight a moment to land before judging.
+        for (let i = 0; mismatch?.reason === 'unanswered-alert' && i < 6; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          mismatch = await chartMismatch(sync, patientId, user.clinicId, request, birthDate(patientId, user.clinicId));
+        }
         if (mismatch) {
           fail(mismatch.reason, { requestId: request.id, patientId, ...(mismatch.fields ? { fields: mismatch.fields } : {}), ...(mismatch.alerts ? { alerts: mismatch.alerts } : {}) });
           if (mismatch.reason === 'not-in-chart') {
             // The chart update may still be on its way from the device: the outbox retries an unavailable answer.
             throw new AppError('unavailable', 'The prescription has not reached the clinic server yet. The send will be retried.');
+          }
+          if (mismatch.reason === 'unanswered-alert') {
+            // Not sent, and retried: an honest device holds such a send itself until a clinician answers, so on the server
+            // this is an answer still on its way; a device that skipped the check never gets the prescription dispensed.
+            throw new AppError('unavailable', `The pharmacy was not sent the prescription: ${mismatch.message}. The send will be retried.`);
           }
           throw new AppError('conflict', `The pharmacy refused the prescription: ${mismatch.message}`, (mismatch.fields ?? [mismatch.reason]).map((f) => ({ path: f, message: mismatch.message })));
         }

@@ -1,4 +1,6 @@
 import * as Y from 'yjs';
+import { createSecondFactorStore } from '../../server/auth/second-factor';
+import { createSecretSealer, loadOrCreateKeyFile } from '../../server/crypto/sealed-secret';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -191,4 +193,14 @@ export async function serverDoc(clinic: Clinic, name: string): Promise<Y.Doc | n
   const doc = new Y.Doc();
   Y.applyUpdate(doc, state);
   return doc;
+}
+
+/**
+ * The clinic's second-factor store with the app's own secrets key (kept in
+ * its data directory), for specs that give a user an authenticator as an
+ * enrolment in the app would leave it.
+ */
+export function secondFactorStoreOf(clinic: Clinic) {
+  const sealer = createSecretSealer(loadOrCreateKeyFile(join(clinic.dataDir, 'secrets.key'), 'secrets key', 'restore it.'));
+  return createSecondFactorStore(clinic.db, Date.now, sealer);
 }
