@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initChartDoc } from '../../src/lib/chart/chart-doc';
@@ -6,6 +10,7 @@ import { initPatientDoc } from '../../src/lib/chart/patient-doc';
 import { markResultReviewed } from '../../src/lib/chart/result-review-doc';
 import { recordVitals } from '../../src/lib/chart/vitals-doc';
 import type { ResultReleasePolicy } from '../../src/lib/domain/result-release';
+import { patientSummaryPdf } from '../../src/lib/services/patient-summary-pdf';
 import { setResultRelease } from '../admin/result-release-store';
 import { addClinic, sessionCookieFor, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
 
@@ -128,5 +133,40 @@ describe('the result-release policy in the patient record', () => {
       expect(text).toContain('Haemoglobin');
       for (const held of ['Potassium', 'Cholesterol', 'Renal panel']) expect(text).not.toContain(held);
     }
+  });
+
+  it('the summary as a PDF (from the same filtered summary) reads back as plain lines, the held results absent and the waiting line there', async () => {
+    const pdfText = async (waiting: number) => {
+      const bundle = (await (await get(`/api/portal/records/${PATIENT}/summary`)).json()) as Record<string, unknown>;
+      const bytes = await patientSummaryPdf(bundle, { waitingLine: waiting ? `${waiting} results are waiting for your clinician's review` : undefined, printedAt: new Date('2026-12-06T12:00:00Z') });
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ips-pdf-')), 'summary.pdf');
+      fs.writeFileSync(file, bytes);
+      return execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    };
+    policy({ mode: 'immediate' });
+    const released = await pdfText(0);
+    // Positive control: released, Potassium is in the PDF.
+    expect(released).toContain('• Potassium');
+    policy({ mode: 'after-review' });
+    const lines = await pdfText((await shown()).waiting);
+    for (const line of [
+      'Riverbend Clinic',
+      'Patient summary',
+      'Rehema Achieng',
+      '20 February 1979',
+      'OP-REL01',
+      'Results',
+      '• Haemoglobin',
+      "2 results are waiting for your clinician's review",
+      'Vital signs',
+      '• Heart rate',
+      'No problems recorded.'
+    ])
+      expect(lines).toContain(line);
+    expect(lines.some((l) => l.startsWith('Result: 13.2 g/dL · Date: '))).toBe(true);
+    for (const held of ['Potassium', 'Cholesterol', 'Renal panel']) expect(lines.join('\n')).not.toContain(held);
   });
 });
