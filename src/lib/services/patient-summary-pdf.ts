@@ -47,8 +47,10 @@ export async function patientSummaryPdf(bundle: Record<string, unknown>, opts: S
     ['Summary made', longDate(doc.date)]
   ]);
   for (const s of doc.sections) {
+    const waiting = s.title === 'Results' ? opts.waitingLine : undefined;
     w.heading(s.title);
-    if (s.empty) w.paragraph(`No ${s.title.toLowerCase()} recorded.`);
+    // "No results recorded" above "2 results are waiting" would contradict itself.
+    if (s.empty && !waiting) w.paragraph(`No ${s.title.toLowerCase()} recorded.`);
     for (const row of s.rows) {
       const detail = row
         .slice(1)
@@ -57,7 +59,7 @@ export async function patientSummaryPdf(bundle: Record<string, unknown>, opts: S
         .join(' · ');
       w.bullet(row[0] || '—', detail);
     }
-    if (s.title === 'Results' && opts.waitingLine) w.paragraph(opts.waitingLine, { color: MUTED });
+    if (waiting) w.paragraph(waiting, { color: MUTED });
   }
   w.space(10);
   w.paragraph('This summary lists what your clinic recorded. If something is wrong or missing, tell the clinic.', { size: 9.5, color: MUTED });
