@@ -1,5 +1,8 @@
 import * as Y from 'yjs';
+import { listObservations, listReports } from '../../src/lib/chart/clinical-doc';
 import { readPatient } from '../../src/lib/chart/patient-doc';
+import { heldResultIds } from '../../src/lib/domain/portal/result-hold';
+import type { ResultReleasePolicy } from '../../src/lib/domain/result-release';
 import { listAppointments, listAppointmentTypes, listProviders, scheduleDocName } from '../../src/lib/chart/schedule-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import type { PatientRecordView, PortalAppointment } from '../../src/lib/domain/portal/patient-record';
@@ -20,10 +23,17 @@ import type { RecordAccess } from './portal-store';
  * keep confidential (the restriction categories: mental health, HIV;
  * src/lib/domain/restriction-categories.ts), as a clinic's restriction would hide
  * them from staff who are not named.
+ *
+ * Lab results the clinic's release policy still holds (after a clinician's
+ * review, or at most N days: src/lib/domain/portal/result-hold.ts) are left
+ * out of everything built from these parts (the view, the summary, the whole
+ * record); the patient is told only how many are waiting.
  */
 export interface PatientViewParts {
   patient: FhirResource;
   resources: FhirResource[];
+  /** Results the patient would see but the release policy still holds: a count, never which. */
+  waitingResults: number;
   name: { given: string; family: string };
   birthDate: string;
 }
@@ -41,14 +51,20 @@ async function withDoc<T>(sync: Pick<SyncService, 'readState'>, name: string, cl
 }
 
 /** The Patient resource and the visible chart resources; null when the clinic has no such patient. */
-export async function patientViewParts(sync: Pick<SyncService, 'readState'>, access: RecordAccess): Promise<PatientViewParts | null> {
+export async function patientViewParts(sync: Pick<SyncService, 'readState'>, access: RecordAccess, release: ResultReleasePolicy, now: Date): Promise<PatientViewParts | null> {
   const head = await withDoc(sync, docName('patient', access.patientId), access.clinicId, (doc) => ({ fhir: patientToFhir(doc), record: readPatient(doc) }));
   if (!head?.fhir || !head.record) return null;
-  const chart = (await withDoc(sync, docName('chart', access.patientId), access.clinicId, (doc) => chartToFhir(doc, access.patientId))) ?? [];
-  const hide = access.relation === 'proxy' ? (r: FhirResource) => resourceInCategories(r as { code?: unknown }, RESTRICTION_CATEGORIES) : undefined;
+  const chart = (await withDoc(sync, docName('chart', access.patientId), access.clinicId, (doc) => ({
+    resources: chartToFhir(doc, access.patientId),
+    held: heldResultIds(release, listObservations(doc), listReports(doc), now)
+  }))) ?? { resources: [], held: new Set<string>() };
+  const restricted = access.relation === 'proxy' ? (r: FhirResource) => resourceInCategories(r as { code?: unknown }, RESTRICTION_CATEGORIES) : undefined;
+  const visible = patientVisibleResources(chart.resources, restricted);
+  const isHeld = (r: FhirResource) => (r.resourceType === 'Observation' || r.resourceType === 'DiagnosticReport') && chart.held.has(r.id);
   return {
     patient: head.fhir,
-    resources: patientVisibleResources(chart, hide),
+    resources: visible.filter((r) => !isHeld(r)),
+    waitingResults: visible.filter((r) => r.resourceType === 'Observation' && isHeld(r)).length,
     name: { given: head.record.given.join(' '), family: head.record.family },
     birthDate: head.record.birthDate
   };
@@ -77,6 +93,7 @@ export function recordView(parts: PatientViewParts, appointments: PortalAppointm
     generatedAt: now.toISOString(),
     since: since === null ? null : new Date(since).toISOString(),
     resources: parts.resources,
+    waitingResults: parts.waitingResults,
     appointments
   };
 }

@@ -6,6 +6,7 @@ import { AppError } from '../../src/lib/domain/errors';
 import { docAccess, isUuid } from '../../src/lib/domain/doc-names';
 import { ACTIVATION_PATH, isCalendarDate, PROXY_KINDS, type PortalRelation } from '../../src/lib/domain/portal/portal-rules';
 import { patientSummary } from '../../src/lib/fhir/export/patient-summary';
+import { resultReleaseOf } from '../admin/result-release-store';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../auth/password';
 import { parseWith, readJson } from '../http/body';
 import { requireUser, type RequestContext, type Route } from '../http/context';
@@ -34,7 +35,8 @@ import type { Invitation, InvitationProblem, PortalStore } from './portal-store'
  * Patient accounts: GET /api/portal/me, GET /api/portal/records/:patientId
  * (the server-made view, patient-view.ts), …/summary (the International
  * Patient Summary, the FHIR API's patient-summary.ts over the same filtered
- * resources) and …/everything (all of it as a FHIR Bundle). A record the
+ * resources) and …/everything (all of it as a FHIR Bundle); all three leave
+ * out the results the clinic's release policy still holds. A record the
  * account holds no live grant to is 403, whether or not it exists.
  *
  * Every issue, revoke, activation, read and refusal is audited, never with
@@ -136,7 +138,7 @@ export function portalRoutes(deps: PortalRouteDeps): Route[] {
 
   async function parts(ctx: RequestContext) {
     const { user, grant } = grantFor(ctx);
-    const found = await patientViewParts(deps.sync, grant);
+    const found = await patientViewParts(deps.sync, grant, resultReleaseOf(deps.db, grant.clinicId), new Date(now()));
     if (!found) throw new AppError('not-found', 'Your record is not available at the moment. Please contact the clinic.');
     return { user, grant, found };
   }
@@ -278,7 +280,7 @@ export function portalRoutes(deps: PortalRouteDeps): Route[] {
         const records = [];
         for (const g of store.grantsOf(user.id)) {
           if (g.clinicId !== user.clinicId) continue;
-          const found = await patientViewParts(deps.sync, g).catch(() => null);
+          const found = await patientViewParts(deps.sync, g, resultReleaseOf(deps.db, g.clinicId), new Date(now())).catch(() => null);
           records.push({ patientId: g.patientId, relation: g.relation, proxyKind: g.proxyKind, given: found?.name.given ?? '' });
         }
         sendJson(ctx.res, 200, { records });

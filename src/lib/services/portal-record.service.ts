@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import { patientRecordViewSchema, type PatientRecordView } from '../domain/portal/patient-record';
 import { apiClient } from './api-client';
+import { patientSummaryPdf } from './patient-summary-pdf';
 import { currentWorkspace, type Workspace } from './workspace';
 
 /**
@@ -64,4 +65,15 @@ export async function loadRecord(patientId: string, ws: Workspace = currentWorks
 export async function downloadRecord(patientId: string, which: 'summary' | 'everything'): Promise<Blob> {
   const body = await apiClient.request<unknown>(`/api/portal/records/${encodeURIComponent(patientId)}/${which}`);
   return new Blob([JSON.stringify(body, null, 2)], { type: 'application/fhir+json' });
+}
+
+/**
+ * The International Patient Summary as a PDF to read or print: the same
+ * document as the FHIR download (held results already left out by the
+ * server), with the line saying how many results are waiting, if any.
+ */
+export async function downloadSummaryPdf(patientId: string, waitingLine?: string): Promise<Blob> {
+  const bundle = await apiClient.request<Record<string, unknown>>(`/api/portal/records/${encodeURIComponent(patientId)}/summary`);
+  const bytes = await patientSummaryPdf(bundle, { waitingLine });
+  return new Blob([bytes as BlobPart], { type: 'application/pdf' });
 }

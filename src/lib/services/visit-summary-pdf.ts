@@ -136,15 +136,19 @@ export async function visitSummaryPdf(s: VisitSummary, opts: PdfOptions = {}): P
     color: MUTED
   });
 
-  const footer = `Signed by ${s.clinician} on ${longDate(s.signedAt)} · Printed ${longDate(printedAt.toISOString())}`;
-  const pages = pdf.getPages();
-  pages.forEach((page, i) => {
-    page.drawText(plain(footer, regular), { x: MARGIN, y: 30, size: 8, font: regular, color: MUTED });
-    const n = `Page ${i + 1} of ${pages.length}`;
-    page.drawText(n, { x: PAGE.width - MARGIN - regular.widthOfTextAtSize(n, 8), y: 30, size: 8, font: regular, color: MUTED });
-  });
+  stampPages(pdf, regular, `Signed by ${s.clinician} on ${longDate(s.signedAt)} · Printed ${longDate(printedAt.toISOString())}`);
   // No object streams: PDF 1.4 structure every viewer and printer driver reads.
   return pdf.save({ useObjectStreams: false });
+}
+
+/** The footer line and "Page i of n" on every page. */
+export function stampPages(pdf: PDFDocument, font: PDFFont, footer: string): void {
+  const pages = pdf.getPages();
+  pages.forEach((page, i) => {
+    page.drawText(plain(footer, font), { x: MARGIN, y: 30, size: 8, font, color: MUTED });
+    const n = `Page ${i + 1} of ${pages.length}`;
+    page.drawText(n, { x: PAGE.width - MARGIN - font.widthOfTextAtSize(n, 8), y: 30, size: 8, font, color: MUTED });
+  });
 }
 
 interface TextStyle {

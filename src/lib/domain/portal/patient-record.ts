@@ -30,6 +30,8 @@ export interface PatientRecordView {
   /** The start of the visit before this one (ISO), or null on the first: entries newer than it are marked new. */
   since: string | null;
   resources: FhirResource[];
+  /** Lab results held back by the clinic's release policy until a clinician reviews them: how many, never which. */
+  waitingResults: number;
   appointments: PortalAppointment[];
 }
 
@@ -46,6 +48,8 @@ export const patientRecordViewSchema = z.object({
   generatedAt: z.string(),
   since: z.string().nullable(),
   resources: z.array(resourceSchema),
+  // A copy kept before results could be held has none waiting.
+  waitingResults: z.number().int().min(0).default(0),
   appointments: z.array(
     z.object({
       id: z.string(),
