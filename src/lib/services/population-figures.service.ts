@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { listRegistries } from '../chart/registries-doc';
 import { docAccess, registriesName } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
-import { measureTrends, trendMonths, type MeasureTrend, type TrendMonth } from '../domain/reporting/measure-trends';
+import { monthRates, toTrends, trendMonths, type MeasureTrend, type TrendMonth } from '../domain/reporting/measure-trends';
 import { registrySizes, type RegistrySize } from '../domain/reporting/registry-sizes';
 import { BUILT_IN_REGISTRIES } from '../domain/registries/built-in-registries';
 import type { Registry } from '../domain/registries/registry-definition';
@@ -18,6 +18,8 @@ import type { Workspace } from './workspace';
  * dashboard after a sync re-reads only the charts that changed.
  */
 
+const yieldToBrowser = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 function needCharts(ws: Workspace, what: string): void {
   if (docAccess(ws.user.roles, 'chart') === 'none') throw new AppError('forbidden', `${what} on this device need access to the charts.`);
 }
@@ -27,7 +29,13 @@ export async function measureTrendsOnDevice(ws: Workspace, to: string, provider 
   needCharts(ws, 'Quality measure trends');
   const { facts } = await deviceFacts(ws);
   const months = trendMonths(to);
-  return { months, trends: measureTrends(facts, months, provider), patients: facts.length };
+  const perMonth: (number | null)[][] = [];
+  for (const month of months) {
+    perMonth.push(monthRates(facts, month, provider));
+    // A month of six measures is a few tens of milliseconds for 500 patients on a laptop: the page keeps answering between months.
+    await yieldToBrowser();
+  }
+  return { months, trends: toTrends(perMonth), patients: facts.length };
 }
 
 /** The clinic's own active registries as last synced to this device (none when the document is not here). */

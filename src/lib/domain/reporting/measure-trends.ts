@@ -48,14 +48,20 @@ export function headlineGroup(m: MeasureDefinition): string {
   return (m.groups.find((g) => g.id === 'overall') ?? m.groups[0]).id;
 }
 
+/** Each measure's rate (its headline group's) over one month's period, in MEASURES order. */
+export function monthRates(patients: readonly PatientFacts[], month: TrendMonth, provider = ''): (number | null)[] {
+  return MEASURES.map((m) => {
+    const groupId = headlineGroup(m);
+    return evaluateMeasure(m, patients, month.period, { provider }).groups.find((g) => g.id === groupId)?.rate ?? null;
+  });
+}
+
+/** Lays per-month rates (oldest first) out as one trend per measure. */
+export function toTrends(perMonth: readonly (number | null)[][]): MeasureTrend[] {
+  return MEASURES.map((m, i) => ({ measureId: m.id, groupId: headlineGroup(m), rates: perMonth.map((r) => r[i]) }));
+}
+
 /** Each measure's rate per month; `provider` ('' for all) keeps the patients attributed to that clinician in each month's period. */
 export function measureTrends(patients: readonly PatientFacts[], months: readonly TrendMonth[], provider = ''): MeasureTrend[] {
-  const trends = MEASURES.map((m) => ({ measureId: m.id, groupId: headlineGroup(m), rates: [] as (number | null)[] }));
-  for (const { period } of months) {
-    MEASURES.forEach((m, i) => {
-      const result = evaluateMeasure(m, patients, period, { provider });
-      trends[i].rates.push(result.groups.find((g) => g.id === trends[i].groupId)?.rate ?? null);
-    });
-  }
-  return trends;
+  return toTrends(months.map((month) => monthRates(patients, month, provider)));
 }
