@@ -14,6 +14,8 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'fhir import', load: () => import('./fhir-import.bench') },
   { name: 'fhir export', load: () => import('./fhir-export.bench') },
   { name: 'quality measures', load: () => import('./quality-measures.bench') },
+  // The dashboard's figures for 500 patients in Node; then first paint in Chromium (built app), skipped without it.
+  { name: 'dashboard', load: () => import('./dashboard.bench') },
   { name: 'chart open', load: () => import('./chart-open.bench') },
   { name: 'patient search', load: () => import('./patient-search.bench') },
   { name: 'icd10 search', load: () => import('./icd10-search.bench') },

@@ -123,7 +123,7 @@ for (const width of [390, 1280]) {
     await expect(d.getByRole('navigation', { name: 'Population health views' }).getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
     await expect(d.getByRole('heading', { name: 'Clinic dashboard' })).toBeVisible();
     await expect(d.getByTestId('dashboard-source')).toContainText(/From the \d+ charts on this device/);
-    for (const id of ['visits', 'no-show', 'waiting', 'diagnoses']) {
+    for (const id of ['visits', 'no-show', 'waiting', 'diagnoses', 'panel-measure-trends', 'panel-registry-sizes']) {
       const figure = d.getByTestId(`figure-${id}`);
       await expect(figure.getByRole('img')).toBeVisible();
       // The canvas was drawn on (Chart.js sized it and painted pixels).
@@ -139,6 +139,16 @@ for (const width of [390, 1280]) {
       await expect(figure.getByRole('table')).toBeVisible();
       await figure.screenshot({ path: `${SHOTS}/dashboard-${width}-${id}.png` });
     }
+    // Quality measures by month: one row per month of the last 12, one column per measure.
+    const trends = d.getByTestId('table-panel-measure-trends');
+    await expect(trends.locator('tbody tr')).toHaveCount(12);
+    await expect(trends.locator('thead th')).toHaveText(['Period', 'CMS122 HbA1c over 9% (lower is better)', 'CMS165 Blood pressure controlled', 'CMS125 Breast cancer screening', 'CMS130 Colorectal cancer screening', 'CMS138 Tobacco screening and help', 'CMS2 Depression screening and follow-up']);
+    const thisMonth = new Date().toISOString().slice(0, 7);
+    await expect(trends.locator('tbody tr').last().getByRole('rowheader')).toHaveText(thisMonth);
+    // Registry sizes: the five built-in registries, each with a count.
+    const sizes = d.getByTestId('table-panel-registry-sizes');
+    await expect(sizes.locator('tbody th')).toHaveText(['Diabetes', 'Hypertension', 'Pregnancy', 'Children due for vaccines', 'Overdue for follow-up']);
+    await expect(sizes.locator('tbody tr').first().locator('td').first()).toHaveText(/^\d+$/);
     // The visits table has one row per day of the 30 days shown.
     await expect(d.getByTestId('table-visits').locator('tbody tr')).toHaveCount(30);
     const total = Number(await d.getByTestId('tile-visits').textContent());

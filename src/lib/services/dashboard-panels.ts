@@ -22,9 +22,18 @@ export interface DashboardPanel {
   series: { name: string; values: (number | null)[] }[];
   /** Values are proportions (drawn and tabled as percentages). */
   percent?: boolean;
+  /** Already translated: what the numbers are, under the title. */
+  description?: string;
 }
 
-export type DashboardPanelProvider = (ws: Workspace, window: { from: string; to: string }) => Promise<DashboardPanel[]>;
+/** What the dashboard shows: its days, and the provider chosen in its filter (a name; '' for all). */
+export interface PanelWindow {
+  from: string;
+  to: string;
+  provider?: string;
+}
+
+export type DashboardPanelProvider = (ws: Workspace, window: PanelWindow) => Promise<DashboardPanel[]>;
 
 export const measureTrendPanels: DashboardPanelProvider[] = [];
 export const registrySizePanels: DashboardPanelProvider[] = [];
@@ -38,7 +47,7 @@ export function registerRegistrySizePanels(provider: DashboardPanelProvider): vo
 }
 
 /** Every registered panel for the window; a provider that fails gives no panel rather than no dashboard. */
-export async function extraPanels(ws: Workspace, window: { from: string; to: string }): Promise<{ panels: DashboardPanel[]; failed: number }> {
+export async function extraPanels(ws: Workspace, window: PanelWindow): Promise<{ panels: DashboardPanel[]; failed: number }> {
   const results = await Promise.allSettled([...measureTrendPanels, ...registrySizePanels].map((p) => p(ws, window)));
   return {
     panels: results.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])),

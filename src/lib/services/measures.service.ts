@@ -70,8 +70,8 @@ interface Held {
 }
 const held = new Map<string, Held>();
 
-/** The facts of every patient whose record is on this device; re-read only where a document's state changed. */
-async function deviceFacts(ws: Workspace): Promise<{ facts: PatientFacts[]; labels: Map<string, PatientLabel> }> {
+/** The facts of every patient whose record is on this device; re-read only where a document's state changed (also the dashboard's measure trends). */
+export async function deviceFacts(ws: Workspace): Promise<{ facts: PatientFacts[]; labels: Map<string, PatientLabel> }> {
   const names = await ws.vault.docs.docNames();
   const ids = names.map(parseDocName).flatMap((p) => (p && p.kind === 'patient' ? [p.patientId] : []));
   const facts: PatientFacts[] = [];
