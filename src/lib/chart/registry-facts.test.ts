@@ -60,3 +60,15 @@ test('a referral sent is open until a visit after it; one still queued is not tr
   addEncounter(doc, { reason: 'Back from the eye clinic', start: '2026-11-02T09:00:00.000Z' }, dr);
   expect(chartFacts(doc).referrals).toMatchObject([{ id: sent, closedBy: 'visit', closedAt: '2026-11-02T09:00:00.000Z' }]);
 });
+
+test('problems coded in SNOMED CT only (imported records) count for the ICD-10-CM registries through the NLM map default; other SNOMED codes add nothing', () => {
+  const doc = new Y.Doc();
+  initChartDoc(doc, '0b7c7f55-4c5b-4a52-9d2e-2f3a8d1c6e01');
+  const dr = { id: 'dr', name: 'Dr' };
+  addCondition(doc, { text: 'Diabetes mellitus type 2 (disorder)', coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, dr);
+  addCondition(doc, { text: 'Essential hypertension (disorder)', coding: [{ system: 'http://snomed.info/sct', code: '59621000' }] }, dr);
+  addCondition(doc, { text: 'Acute bronchitis (disorder)', coding: [{ system: 'http://snomed.info/sct', code: '10509002' }] }, dr);
+  // The same number under another system is not SNOMED CT: nothing is added.
+  addCondition(doc, { text: 'Local code', coding: [{ system: 'urn:local', code: '46635009' }] }, dr);
+  expect(chartFacts(doc).conditionCodes).toEqual(['44054006', 'E11.9', '59621000', 'I10', '10509002', '46635009']);
+});

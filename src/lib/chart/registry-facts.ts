@@ -46,6 +46,30 @@ function codesOf(concept: { coding?: { code?: string }[] } | undefined): string[
   return (concept?.coding ?? []).map((c) => c.code ?? '').filter(Boolean);
 }
 
+/**
+ * Problems imported with SNOMED CT codes only (most FHIR records, the
+ * demo clinic's Synthea patients) would never meet a registry's ICD-10-CM
+ * rule. For the concepts the built-in registries ask about, the ICD-10-CM
+ * code the NLM SNOMED CT to ICD-10-CM map gives as its default target is
+ * added: 44054006 type 2 diabetes → E11.9, 46635009 type 1 diabetes →
+ * E10.9, 73211009 diabetes mellitus → E11.9, 59621000 essential
+ * hypertension and 38341003 hypertensive disorder → I10.
+ */
+const SNOMED_TO_ICD10: Readonly<Record<string, string>> = {
+  '44054006': 'E11.9',
+  '46635009': 'E10.9',
+  '73211009': 'E11.9',
+  '59621000': 'I10',
+  '38341003': 'I10'
+};
+const SNOMED = 'http://snomed.info/sct';
+
+function conditionCodesOf(concept: { coding?: { system?: string; code?: string }[] } | undefined): string[] {
+  const codes = codesOf(concept);
+  for (const c of concept?.coding ?? []) if (c.system === SNOMED && c.code && SNOMED_TO_ICD10[c.code]) codes.push(SNOMED_TO_ICD10[c.code]);
+  return codes;
+}
+
 function dateValue(o: Observation): string {
   const v = o.valueString ?? (o as { valueDateTime?: string }).valueDateTime ?? '';
   return /^\d{4}-\d{2}-\d{2}/.test(v) ? v.slice(0, 10) : '';
@@ -53,7 +77,7 @@ function dateValue(o: Observation): string {
 
 export function chartFacts(doc: Y.Doc): ChartFacts {
   const conditions = listConditions(doc).filter((c) => c.verificationStatus !== 'entered-in-error' && c.verificationStatus !== 'refuted' && ACTIVE_PROBLEM.includes(c.clinicalStatus));
-  const conditionCodes = [...new Set(conditions.flatMap((c) => codesOf(c.code)))];
+  const conditionCodes = [...new Set(conditions.flatMap((c) => conditionCodesOf(c.code)))];
 
   const latest = new Map<string, ResultFact>();
   let lmp = { at: '', date: '' };

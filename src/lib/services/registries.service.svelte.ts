@@ -24,7 +24,8 @@ import { actorOf, currentWorkspace, type Workspace } from './workspace';
  * device has synced.
  */
 
-const CACHE_KEY = 'registries:facts';
+// v2: problems coded in SNOMED CT only count through the ICD-10-CM map (registry-facts.ts); a device re-reads its charts once.
+const CACHE_KEY = 'registries:facts:v2';
 const cacheSchema = z.object({ charts: z.record(z.string(), z.object({ sv: z.string(), facts: chartFactsSchema })) });
 type Cache = z.infer<typeof cacheSchema>;
 
