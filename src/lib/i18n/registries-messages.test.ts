@@ -18,6 +18,7 @@ const read = (code: string): Record<string, string> => {
 };
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((p) => p[1]).sort();
 const FILES = [
+  'src/lib/components/population/PopulationTabs.svelte',
   'src/routes/(app)/+layout.svelte',
   'src/routes/(app)/registries/+page.svelte',
   'src/routes/(app)/registries/[id]/+page.svelte',
