@@ -113,7 +113,18 @@ export class Device {
     return new Device(context, page, cable);
   }
 
+  /**
+   * Cuts the network. A device in a clinic has long had the app installed:
+   * when the page registered the service worker, its precache is waited for
+   * first, so a journey never fails for a screen whose code had not been
+   * cached yet (SvelteKit shows "500 Internal Error" for a chunk it cannot
+   * load). offline-clinic.spec.ts tests the first minutes on purpose.
+   */
   async offline(): Promise<void> {
+    const registered = await this.page
+      .evaluate(async () => ('serviceWorker' in navigator ? !!(await navigator.serviceWorker.getRegistration()) : false))
+      .catch(() => false);
+    if (registered) await this.waitForServiceWorker();
     this.cable.unplug();
     await this.context.setOffline(true);
   }
