@@ -3,14 +3,14 @@ import { addLedgerEntry, listLedger, listSuperbills, openSuperbill, setSuperbill
 import { listEncounters, noteText } from '../chart/chart-doc';
 import * as fees from '../chart/fees-doc';
 import { readPatient } from '../chart/patient-doc';
-import { migrate } from '../chart/schema';
 import type { Actor } from '../domain/chart';
 import { balanceOf, canTakePayments, cashReport, diagnosesFromAssessment, localDayBounds, parseAmount, type Balance, type CashReport, type Diagnosis, type FeeService, type FeeServiceInput, type LedgerEntry, type PaymentMethod, type Superbill } from '../domain/billing';
-import { docAccess, feesName, type DocAccess } from '../domain/doc-names';
+import { feesName, type DocAccess } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import { claimsBundle, toFhirClaim } from '../fhir/export/claim';
 import type { LiveDoc } from '../sync/live-doc';
 import { cashReportPdf, receiptNumber, receiptPdf } from './billing-pdf';
+import { openClinicDoc } from './clinic-doc';
 import { notePrint } from './access-log.service';
 import { reportError } from './report-error';
 import { actorOf, currentWorkspace, type Workspace } from './workspace';
@@ -78,32 +78,14 @@ export class LiveFeeSchedule {
   }
 }
 
-/** Opens the clinic's fee schedule (fetched first when the device does not hold it). */
+/** Opens the clinic's fee schedule (fetched first when the device does not hold it; empty offline until it has been). */
 export async function openFeeSchedule(ws: Workspace = currentWorkspace()): Promise<LiveFeeSchedule> {
-  const access = docAccess(ws.user.roles, 'fees');
-  if (access === 'none') throw new AppError('forbidden', "Your role does not use the clinic's fee schedule");
-  const name = feesName(ws.user.clinicId);
-  let serverChecked = false;
-  if (!(await ws.vault.docs.has(name))) {
-    try {
-      const failed = await ws.engine.pull([name]);
-      if (failed.some((f) => f.code === 'forbidden')) throw new AppError('forbidden', "You do not have access to this clinic's fee schedule");
-      serverChecked = true;
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'unavailable')) throw err;
-      // Offline and never fetched: an empty schedule until the device reaches the server.
-    }
-  }
-  const live = await ws.engine.acquire(name);
-  try {
-    if (access === 'write') {
-      if (!fees.isFeesDoc(live.doc) && serverChecked) fees.initFeesDoc(live.doc, ws.user.clinicId);
-      else if (fees.isFeesDoc(live.doc)) migrate(live.doc);
-    }
-  } catch (err) {
-    await ws.engine.release(live);
-    throw err;
-  }
+  const { live, access } = await openClinicDoc(ws, 'fees', feesName(ws.user.clinicId), {
+    isDoc: fees.isFeesDoc,
+    init: fees.initFeesDoc,
+    what: 'fee schedule',
+    emptyWhenUnreachable: true
+  });
   return new LiveFeeSchedule(live, access, actorOf(ws.user), (d) => ws.engine.release(d));
 }
 

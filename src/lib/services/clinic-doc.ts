@@ -6,7 +6,7 @@ import type { LiveDoc } from '../sync/live-doc';
 import type { Workspace } from './workspace';
 
 /**
- * Opens one of the clinic's own documents (`tasks:`, `registries:`) live:
+ * Opens one of the clinic's own documents (`tasks:`, `registries:`, `fees:`) live:
  * from the device when it holds it, otherwise fetched first, so it works
  * offline once it has been on the device. The first writer to open it
  * after the server said it has none sets it up. The caller releases it
@@ -16,7 +16,13 @@ export async function openClinicDoc(
   ws: Workspace,
   kind: ClinicDocKind,
   name: string,
-  setup: { isDoc: (doc: Y.Doc) => boolean; init: (doc: Y.Doc, clinicId: string) => void; what: string }
+  setup: {
+    isDoc: (doc: Y.Doc) => boolean;
+    init: (doc: Y.Doc, clinicId: string) => void;
+    what: string;
+    /** Never fetched and the server out of reach: open it empty (the fee schedule: charges can wait) instead of refusing. */
+    emptyWhenUnreachable?: boolean;
+  }
 ): Promise<{ live: LiveDoc; access: DocAccess }> {
   const access = docAccess(ws.user.roles, kind);
   if (access === 'none') throw new AppError('forbidden', `Your role does not use the clinic's ${setup.what}`);
@@ -28,6 +34,7 @@ export async function openClinicDoc(
       serverChecked = true;
     } catch (err) {
       if (err instanceof AppError && err.code === 'unavailable') {
+        if (setup.emptyWhenUnreachable) return { live: await ws.engine.acquire(name), access };
         throw new AppError('not-found', `The clinic's ${setup.what} are not on this device yet, and the clinic server cannot be reached to fetch them. Connect once, then they work offline.`);
       }
       throw err;
