@@ -206,7 +206,7 @@ export interface SyncService {
    * `import` (the default) passes the write policy like a client's update;
    * the demo `seed` is trusted. Throws AppError('forbidden') when refused.
    */
-  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed'): Promise<void>;
+  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed' | 'system'): Promise<void>;
   /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
   readState(name: string, clinicId: string): Promise<Uint8Array | null>;
   /** The stored document unmerged (snapshot, then log rows), or only the log rows after `afterSeq`; with the last row's sequence number. */

@@ -109,7 +109,7 @@ const REGISTRIES: Record<string, RootPolicy> = {
 /** A clinic's tasks (tasks-doc.ts): clinical staff and the front desk; a closed task stays closed. */
 const TASKS: Record<string, RootPolicy> = {
   meta: { shape: 'record', rules: [tasksRule, metaRule] },
-  tasks: collection([tasksRule], { immutable: ['patientId', 'createdAt', 'createdBy', 'createdById', 'completedAt', 'completedBy', 'completedById'] })
+  tasks: collection([tasksRule], { immutable: ['patientId', 'focusKind', 'focusRef', 'createdAt', 'createdBy', 'createdById', 'completedAt', 'completedBy', 'completedById'] })
 };
 
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {

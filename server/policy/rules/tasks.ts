@@ -1,5 +1,5 @@
 import { registryDefinitionSchema } from '../../../src/lib/domain/registries/registry-definition';
-import { canMove, mayComplete, TASK_CATEGORIES, TASK_FOCUS_KINDS, TASK_STATUSES, taskInputSchema, type TaskStatus } from '../../../src/lib/domain/tasks';
+import { canMove, INBOX_FOCUS_KINDS, mayComplete, TASK_CATEGORIES, TASK_FOCUS_KINDS, TASK_STATUSES, taskInputSchema, type TaskStatus } from '../../../src/lib/domain/tasks';
 import { isRole } from '../../../src/lib/domain/roles';
 import type { RuleInput, RuleOutput, Violation } from '../policy-types';
 import { locate, stringOf, valueOf } from '../node-values';
@@ -20,6 +20,10 @@ import { locate, stringOf, valueOf } from '../node-values';
  *   (the front desk completes the admin ones: booking, calling back);
  *   administrators only read the list (the connection is read-only for
  *   them; this is the backstop for every other path).
+ * - `tasks.inbox` (refuse): a task whose prompt is something a patient
+ *   sent (message, refill request, home reading, intake form) is raised by
+ *   the server only; no staff device makes one up (what prompted a task,
+ *   focusKind and focusRef, never changes: policy-table.ts).
  * - `registries.role` (refuse): only clinicians and administrators define
  *   the clinic's registries (nurses use them).
  * - `registries.definition` (refuse): a registry's name, description, rules
@@ -79,6 +83,8 @@ export function tasksRule(input: RuleInput): RuleOutput {
   }
   const focusKind = valueOf(after, 'focusKind');
   if (focusKind !== undefined && !(TASK_FOCUS_KINDS as readonly unknown[]).includes(focusKind) && !out.some((v) => v.at.endsWith('/focusKind'))) refuse('tasks.entry', 'focusKind', 'A task names a known kind of prompt');
+  // Inbox items say a patient wrote: only the server raises them (server/portal/inbox.ts); what prompted a task is immutable (policy-table.ts).
+  if (author.kind === 'user' && change.before === null && (INBOX_FOCUS_KINDS as readonly unknown[]).includes(focusKind)) refuse('tasks.inbox', 'focusKind', 'Only the server files what a patient sent into the inbox');
   const role = valueOf(after, 'ownerRole');
   if (role !== undefined && !isRole(role) && !out.some((v) => v.at.endsWith('/ownerKind'))) refuse('tasks.entry', 'ownerRole', 'A task is for a staff role');
   return { violations: out };

@@ -24,8 +24,22 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_CATEGORIES = ['clinical', 'admin'] as const;
 export type TaskCategory = (typeof TASK_CATEGORIES)[number];
 
-export const TASK_FOCUS_KINDS = ['none', 'result', 'registry', 'referral'] as const;
+export const TASK_FOCUS_KINDS = ['none', 'result', 'registry', 'referral', 'message', 'refill-request', 'home-reading', 'intake'] as const;
 export type TaskFocusKind = (typeof TASK_FOCUS_KINDS)[number];
+
+/**
+ * The clinic inbox: what patients send from their portal (a message, a
+ * refill request, a home reading out of range, a completed intake form)
+ * arrives as a task with one of these kinds of prompt, raised by the server
+ * (server/portal/inbox.ts), never by a staff device. Its states are the
+ * task's: requested is "new", in progress, completed is "done".
+ */
+export const INBOX_FOCUS_KINDS = ['message', 'refill-request', 'home-reading', 'intake'] as const satisfies readonly TaskFocusKind[];
+export type InboxFocusKind = (typeof INBOX_FOCUS_KINDS)[number];
+
+export function isInboxTask(task: Pick<Task, 'focus'>): boolean {
+  return (INBOX_FOCUS_KINDS as readonly string[]).includes(task.focus.kind);
+}
 
 export const TASK_LIMITS = { description: 500, focusLabel: 200, reason: 300 } as const;
 
