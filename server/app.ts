@@ -73,6 +73,8 @@ import { passkeyRoutes } from './http/routes/passkey-routes';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
+import { storeEngineOf } from './store/document-store';
+import { PgDocumentStore } from './store/pg-doc-store';
 import { createClinicRecordReader } from './reporting/clinic-records';
 import { createDhis2Settings, migrateDhis2Tables } from './reporting/dhis2-settings';
 import { reportingRoutes } from './reporting/reporting-routes';
@@ -83,6 +85,12 @@ import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
 
 export interface AppOptions {
   dataDir: string;
+  /**
+   * DATABASE_URL: a postgres:// URL keeps the documents (update log,
+   * snapshots, their audit entries) in PostgreSQL, for a hub; unset, they
+   * stay in the embedded SQLite file like everything else.
+   */
+  databaseUrl?: string;
   /** 0 picks a free port (tests). */
   port: number;
   host: string;
@@ -237,9 +245,21 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   const accessStore = new AccessStore(db, opts.accessClock);
   const accessGate = createAccessGate(accessStore, opts.accessClock);
+  let docStore: PgDocumentStore | null = null;
+  if (storeEngineOf(opts.databaseUrl) === 'postgres') {
+    try {
+      docStore = await PgDocumentStore.open(opts.databaseUrl!);
+    } catch (err) {
+      unauthenticated.close();
+      checkpoints.close();
+      db.close();
+      throw err;
+    }
+  }
   const sync = createSyncService(
     {
       db,
+      store: docStore ?? undefined,
       access: accessGate,
       authenticate: (req) => auth.authenticate(req),
       audit,
@@ -277,6 +297,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients, importer: fhirImporter });
   } catch (err) {
     await sync.close();
+    await docStore?.close();
     unauthenticated.close();
     checkpoints.close();
     db.close();
@@ -437,6 +458,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
   } catch (err) {
     await sync.close();
+    await docStore?.close();
     unauthenticated.close();
     checkpoints.close();
     db.close();
@@ -452,6 +474,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await bulkExporter.close();
     await sync.close();
+    await docStore?.close();
     server.closeAllConnections();
     await stopped;
     // Last entries first, then the checkpoint that covers them.

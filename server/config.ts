@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseAllowedOrigins } from './http/origin-policy';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/http-limits';
+import { storeEngineOf } from './store/document-store';
 
 /**
  * Server settings from the environment. Read once at start-up by main.ts;
@@ -43,6 +44,8 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /** DATABASE_URL: postgres://… puts the documents in PostgreSQL (a hub); unset, SQLite in dataDir. */
+  databaseUrl?: string;
   demo: boolean;
   idleLockMinutes: number;
   breakGlassMinutes: number;
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     port,
     host: env.HOST || '0.0.0.0',
     dataDir: dataDirFromEnv(env, cwd),
+    databaseUrl: databaseUrlFrom(env.DATABASE_URL),
     demo: env.OUTPOST_DEMO !== '0',
     idleLockMinutes: positiveNumber(env, 'OUTPOST_IDLE_LOCK_MINUTES', 15, 24 * 60),
     breakGlassMinutes: positiveNumber(env, 'OUTPOST_BREAKGLASS_MINUTES', 60, 24 * 60),
@@ -123,6 +127,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     secrets: loadSecretsKeyConfig(env, cwd),
     httpLimits: httpLimitsFrom(env)
   };
+}
+
+/** DATABASE_URL: unset or empty for SQLite; otherwise a postgres:// URL (anything else is refused at start). */
+function databaseUrlFrom(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (!url) return undefined;
+  storeEngineOf(url);
+  return url;
 }
 
 /** OUTPOST_PUBLIC_URL: one plain http(s) origin, or none. */

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApp({
     dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
     port: config.port,
     host: config.host,
     demo: config.demo,
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
     console.log('  It signs the audit checkpoints; keep it readable by the server account only and outside the data directory');
     console.log(`  (OUTPOST_AUDIT_KEY_FILE). Copy ${created.publicKeyFile} off this machine to verify checkpoints elsewhere.`);
   }
-  console.log(`Outpost is running at ${app.url}  (data: ${config.dataDir})`);
+  console.log(`Outpost is running at ${app.url}  (data: ${config.dataDir}${config.databaseUrl ? '; documents in PostgreSQL' : ''})`);
   console.log(`  audit checkpoints: ${app.auditCheckpoints.file} (key ${app.auditCheckpoints.keyId})`);
   for (const url of lanUrls(config.host, app.port)) console.log(`  on the clinic network: ${url}`);
   if (config.demo && hasDemoClinic(app.db)) console.log(demoBanner());

@@ -138,6 +138,11 @@ export interface Audit {
 /** What the sync service needs from the rest of the server. */
 export interface SyncDeps {
   db: Database.Database;
+  /**
+   * Where documents are kept (server/store/document-store.ts); default: the
+   * SQLite store on `db`. The owner opens and closes it.
+   */
+  store?: import('./store/document-store').DocumentStore;
   /** Resolves the session cookie of an upgrade request; null when absent, expired or revoked. */
   authenticate(req: IncomingMessage): SessionUser | null;
   audit: Audit;
@@ -200,7 +205,7 @@ export interface SyncService {
   /** POST /api/sync/batch — body validated inside; throws AppError for a malformed request. */
   handleBatch(user: SessionUser, body: unknown): Promise<{ docs: BatchDocResult[] }>;
   /** GET /api/sync/changes — names of readable documents changed after `since`. */
-  changes(user: Pick<SessionUser, 'roles' | 'clinicId'>, since: string | undefined): { docs: string[]; cursor: string };
+  changes(user: Pick<SessionUser, 'roles' | 'clinicId'>, since: string | undefined): Promise<{ docs: string[]; cursor: string }>;
   /**
    * Server-side write: persisted, attributed to `userId`, broadcast. An
    * `import` (the default) passes the write policy like a client's update;

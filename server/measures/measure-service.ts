@@ -99,7 +99,7 @@ export function createMeasureService(deps: MeasureServiceDeps): MeasureService {
   });
 
   async function refresh(c: ClinicCache, clinicId: string): Promise<void> {
-    const { docs, cursor } = sync.changes({ roles: ['clinician'], clinicId }, c.cursor);
+    const { docs, cursor } = await sync.changes({ roles: ['clinician'], clinicId }, c.cursor);
     const ids = new Set<string>();
     for (const name of docs) {
       const m = /^(patient|chart):(.+)$/.exec(name);

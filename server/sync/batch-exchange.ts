@@ -1,14 +1,14 @@
 import * as Y from 'yjs';
 import { docAccess, parseDocName, type DocName } from '../../src/lib/domain/doc-names';
-import type { DocStore } from '../store/doc-store';
+import type { DocumentStore } from '../store/document-store';
 import type { AccessGate, Audit, BatchDocResult, SessionUser } from '../types';
 import { groupBatch, parseBatchRequest, toBase64, type BatchItem } from './batch-request';
-import { OtherClinicError, QuarantinedError, type DocRegistry } from './doc-registry';
+import { isStoreUnavailable, OtherClinicError, QuarantinedError, type DocRegistry } from './doc-registry';
 import { checkUpdate, clientIdCollision, InvalidUpdateError, isRedundant, type CheckedUpdate } from './update-check';
 import { writeRows, type WriteContext } from './write-update';
 
 export interface BatchContext extends WriteContext {
-  store: DocStore;
+  store: DocumentStore;
   registry: DocRegistry;
   audit: Audit;
   /** Restrictions: a restricted part is exchanged only with whom it opens to. Emergency access to another clinic's record is live (websocket) only. */
@@ -37,13 +37,13 @@ const QUARANTINED = 'This record is held for review on the clinic server and can
  * write to are answered from the stored merged update without building a
  * Y.Doc, so catching up a whole panel stays cheap.
  */
-export function exchangeBatch(ctx: BatchContext, user: SessionUser, body: unknown): { docs: BatchDocResult[] } {
+export async function exchangeBatch(ctx: BatchContext, user: SessionUser, body: unknown): Promise<{ docs: BatchDocResult[] }> {
   const request = parseBatchRequest(body);
   const results: BatchDocResult[] = [];
   let written = 0;
   for (const item of groupBatch(request)) {
     try {
-      const { result, writes } = exchangeOne(ctx, user, item);
+      const { result, writes } = await exchangeOne(ctx, user, item);
       written += writes;
       results.push(result);
     } catch (err) {
@@ -68,18 +68,18 @@ export function exchangeBatch(ctx: BatchContext, user: SessionUser, body: unknow
   return { docs: results };
 }
 
-function exchangeOne(ctx: BatchContext, user: SessionUser, item: BatchItem): { result: BatchDocResult; writes: number } {
+async function exchangeOne(ctx: BatchContext, user: SessionUser, item: BatchItem): Promise<{ result: BatchDocResult; writes: number }> {
   const parsed = parseDocName(item.name) as DocName; // names are validated by the request schema
   const access = docAccess(user.roles, parsed.kind);
   if (access === 'none') throw new DocRefusal('forbidden', 'Your role may not open this document.');
   if (parsed.kind === 'restricted' && ctx.access && !ctx.access.named(user.id, parsed.patientId) && !ctx.access.grant(user.id, parsed.patientId)) {
     throw new DocRefusal('forbidden', 'This part of the record is restricted at the patient\'s request.');
   }
-  const owner = ctx.registry.clinicOf(item.name);
+  const owner = await ctx.registry.clinicOf(item.name);
   if (owner !== null && owner !== user.clinicId) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
   if (item.stateVector) assertStateVector(item.stateVector);
-  if (ctx.registry.isQuarantined(item.name)) throw new DocRefusal('unavailable', QUARANTINED);
-  if (item.updates.length === 0) return { result: answerWithoutWrite(ctx, item), writes: 0 };
+  if (await ctx.registry.isQuarantined(item.name)) throw new DocRefusal('unavailable', QUARANTINED);
+  if (item.updates.length === 0) return { result: await answerWithoutWrite(ctx, item), writes: 0 };
   if (access !== 'write') {
     ctx.audit.record({
       action: 'doc.update.rejected',
@@ -96,16 +96,16 @@ function exchangeOne(ctx: BatchContext, user: SessionUser, item: BatchItem): { r
   return writeAndAnswer(ctx, user, item, parsed, checked);
 }
 
-function writeAndAnswer(
+async function writeAndAnswer(
   ctx: BatchContext,
   user: SessionUser,
   item: BatchItem,
   parsed: DocName,
   updates: CheckedUpdate[]
-): { result: BatchDocResult; writes: number } {
+): Promise<{ result: BatchDocResult; writes: number }> {
   let live;
   try {
-    live = ctx.registry.acquire(item.name, parsed, user.clinicId);
+    live = await ctx.registry.acquire(item.name, parsed, user.clinicId);
   } catch (err) {
     if (err instanceof OtherClinicError) throw new DocRefusal('forbidden', 'This document belongs to another clinic.');
     if (err instanceof QuarantinedError) throw new DocRefusal('unavailable', QUARANTINED);
@@ -144,7 +144,7 @@ function writeAndAnswer(
         error = { code: 'refused', message: `The clinic server refused a change to this record: ${outcome.message}.`, rules: outcome.rules };
         break;
       }
-      writeRows(ctx, live, outcome.rows, outcome.audit, { userId: user.id }, { docName: item.name, userId: user.id, via: 'batch' }, auditKey);
+      await writeRows(ctx, live, outcome.rows, outcome.audit, { userId: user.id }, { docName: item.name, userId: user.id, via: 'batch' }, auditKey);
       writes += 1;
     }
     const result: BatchDocResult = { name: item.name, stateVector: toBase64(Y.encodeStateVector(live.doc)) };
@@ -157,7 +157,7 @@ function writeAndAnswer(
   }
 }
 
-function answerWithoutWrite(ctx: BatchContext, item: BatchItem): BatchDocResult {
+async function answerWithoutWrite(ctx: BatchContext, item: BatchItem): Promise<BatchDocResult> {
   const live = ctx.registry.get(item.name);
   if (live) {
     const result: BatchDocResult = { name: item.name, stateVector: toBase64(Y.encodeStateVector(live.doc)) };
@@ -165,12 +165,14 @@ function answerWithoutWrite(ctx: BatchContext, item: BatchItem): BatchDocResult 
     return result;
   }
   try {
-    const stored = ctx.store.load(item.name)?.update ?? EMPTY_UPDATE;
+    const stored = (await ctx.store.load(item.name))?.update ?? EMPTY_UPDATE;
     const result: BatchDocResult = { name: item.name, stateVector: toBase64(Y.encodeStateVectorFromUpdate(stored)) };
     if (item.stateVector) result.update = toBase64(Y.diffUpdate(stored, item.stateVector));
     return result;
   } catch (err) {
-    ctx.registry.quarantine(item.name, err);
+    // The store could not be read (connection lost): this document fails now, nothing is set aside.
+    if (isStoreUnavailable(err)) throw err;
+    await ctx.registry.quarantine(item.name, err);
     throw new DocRefusal('unavailable', QUARANTINED);
   }
 }

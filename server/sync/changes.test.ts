@@ -24,20 +24,20 @@ describe('changed documents since a cursor', () => {
     await write(docName('chart', P1));
     await write(docName('patient', P2), 'clinic-b');
 
-    const all = server.service.changes(USERS.clinician, undefined);
+    const all = await server.service.changes(USERS.clinician, undefined);
     expect(all.docs).toEqual([docName('patient', P1), docName('chart', P1)]);
-    expect(server.service.changes(USERS.frontdesk, undefined).docs).toEqual([docName('patient', P1)]);
-    expect(server.service.changes(USERS.patient, undefined).docs).toEqual([]);
+    expect((await server.service.changes(USERS.frontdesk, undefined)).docs).toEqual([docName('patient', P1)]);
+    expect((await server.service.changes(USERS.patient, undefined)).docs).toEqual([]);
 
-    expect(server.service.changes(USERS.clinician, all.cursor)).toEqual({ docs: [], cursor: all.cursor });
+    expect(await server.service.changes(USERS.clinician, all.cursor)).toEqual({ docs: [], cursor: all.cursor });
     await write(docName('patient', P1));
-    const next = server.service.changes(USERS.clinician, all.cursor);
+    const next = await server.service.changes(USERS.clinician, all.cursor);
     expect(next.docs).toEqual([docName('patient', P1)]);
     expect(Number(next.cursor)).toBeGreaterThan(Number(all.cursor));
   });
 
   it('refuses a cursor it did not issue', async () => {
     server = await startTestServer();
-    expect(() => server!.service.changes(USERS.clinician, '1; DROP TABLE documents')).toThrow(AppError);
+    await expect(server.service.changes(USERS.clinician, '1; DROP TABLE documents')).rejects.toThrow(AppError);
   });
 });

@@ -1,5 +1,5 @@
 import { clinicOfName, parseDocName, type DocName } from '../../src/lib/domain/doc-names';
-import type { DocStore } from '../store/doc-store';
+import type { DocumentStore } from '../store/document-store';
 import { LiveDoc } from './live-doc';
 
 /** Raised for a document set aside because it could not be loaded safely. */
@@ -27,10 +27,16 @@ export class OtherClinicError extends Error {
  */
 export class DocRegistry {
   private readonly live = new Map<string, LiveDoc>();
-  private readonly quarantined: Set<string>;
+  /** Loads in progress: two opens of the same document at once share one load and one LiveDoc. */
+  private readonly loading = new Map<string, Promise<LiveDoc>>();
+  private readonly quarantined = new Set<string>();
+  /** The quarantine list as stored, read once at start. */
+  private readonly ready: Promise<void>;
+  /** Snapshots being written by evictions; `closeAll` waits for them. */
+  private readonly snapshots = new Set<Promise<void>>();
 
   constructor(
-    private readonly store: DocStore,
+    private readonly store: DocumentStore,
     private readonly opts: {
       idleEvictMs: number;
       compactEvery: number;
@@ -38,24 +44,30 @@ export class DocRegistry {
       onQuarantine?(name: string, reason: string): void;
     }
   ) {
-    this.quarantined = new Set(store.quarantined());
+    this.ready = store.quarantined().then(
+      (names) => {
+        for (const n of names) this.quarantined.add(n);
+      },
+      (err: unknown) => console.error('[sync] could not read the quarantine list', err instanceof Error ? err.message : 'error')
+    );
   }
 
   /** True for a document set aside after a failed load; it is not loaded again until an administrator releases it. */
-  isQuarantined(name: string): boolean {
+  async isQuarantined(name: string): Promise<boolean> {
+    await this.ready;
     if (!this.quarantined.has(name)) return false;
     // An administrator may have released it from another process (the admin CLI).
-    if (this.store.quarantined().includes(name)) return true;
+    if ((await this.store.quarantined()).includes(name)) return true;
     this.quarantined.delete(name);
     return false;
   }
 
   /** Sets a document aside after it failed to load (here or in a reader that skips loading it whole). */
-  quarantine(name: string, err: unknown): void {
+  async quarantine(name: string, err: unknown): Promise<void> {
     const reason = err instanceof Error ? err.name : 'error';
     this.quarantined.add(name);
     try {
-      this.store.quarantine(name, reason);
+      await this.store.quarantine(name, reason);
     } catch {
       // Kept in memory at least; the next start tries the load once more.
     }
@@ -63,9 +75,9 @@ export class DocRegistry {
   }
 
   /** Releases a quarantined document (admin action); the next open loads it again. */
-  releaseQuarantine(name: string): void {
+  async releaseQuarantine(name: string): Promise<void> {
     this.quarantined.delete(name);
-    this.store.releaseQuarantine(name);
+    await this.store.releaseQuarantine(name);
   }
 
   get size(): number {
@@ -82,45 +94,71 @@ export class DocRegistry {
    * written yet — by the patient's other document, so another clinic cannot
    * claim a chart before its first write.
    */
-  clinicOf(name: string): string | null {
+  async clinicOf(name: string): Promise<string | null> {
     const parsed = parseDocName(name);
     const byName = parsed ? clinicOfName(parsed) : null;
-    return byName ?? this.live.get(name)?.identity.clinicId ?? this.boundClinic(name, parsed);
+    return byName ?? this.live.get(name)?.identity.clinicId ?? (await this.boundClinic(name, parsed));
   }
 
-  private boundClinic(name: string, parsed: DocName | null): string | null {
-    const stored = this.store.find(name)?.clinicId;
+  private async boundClinic(name: string, parsed: DocName | null): Promise<string | null> {
+    const stored = (await this.store.find(name))?.clinicId;
     if (stored) return stored;
     if (!parsed || !('patientId' in parsed)) return null; // a clinic's document is bound by its name
     const sibling = `${parsed.kind === 'chart' ? 'patient' : 'chart'}:${parsed.patientId}`;
-    return this.live.get(sibling)?.identity.clinicId ?? this.store.find(sibling)?.clinicId ?? null;
+    return this.live.get(sibling)?.identity.clinicId ?? (await this.store.find(sibling))?.clinicId ?? null;
   }
 
   /**
    * Loads (or finds) a document for `clinicId` and takes a hold on it; every
    * acquire must be paired with a release. Throws OtherClinicError.
    */
-  acquire(name: string, parsed: DocName, clinicId: string): LiveDoc {
-    let doc = this.live.get(name);
-    if (!doc) {
-      if (this.isQuarantined(name)) throw new QuarantinedError();
-      const owner = clinicOfName(parsed) ?? this.boundClinic(name, parsed) ?? clinicId;
-      if (owner !== clinicId) throw new OtherClinicError();
-      // A clinic-level document has no patient; the column keeps '' rather than a made-up id.
-      const patientId = 'patientId' in parsed ? parsed.patientId : '';
-      try {
-        doc = new LiveDoc({ name, clinicId: owner, kind: parsed.kind, patientId }, this.store, this.opts.compactEvery);
-      } catch (err) {
-        // One document that cannot load must not be retried by every reconnecting client, nor take the server down.
-        this.quarantine(name, err);
-        throw new QuarantinedError();
-      }
-      this.live.set(name, doc);
-    } else if (doc.identity.clinicId !== clinicId) {
-      throw new OtherClinicError();
-    }
+  async acquire(name: string, parsed: DocName, clinicId: string): Promise<LiveDoc> {
+    const doc = this.live.get(name) ?? (await this.loadOnce(name, parsed, clinicId));
+    if (doc.identity.clinicId !== clinicId) throw new OtherClinicError();
     doc.holds += 1;
     this.cancelEviction(doc);
+    return doc;
+  }
+
+  private loadOnce(name: string, parsed: DocName, clinicId: string): Promise<LiveDoc> {
+    let pending = this.loading.get(name);
+    if (!pending) {
+      pending = this.load(name, parsed, clinicId).finally(() => this.loading.delete(name));
+      this.loading.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async load(name: string, parsed: DocName, clinicId: string): Promise<LiveDoc> {
+    if (await this.isQuarantined(name)) throw new QuarantinedError();
+    const owner = clinicOfName(parsed) ?? (await this.boundClinic(name, parsed)) ?? clinicId;
+    // A clinic-level document has no patient; the column keeps '' rather than a made-up id.
+    const patientId = 'patientId' in parsed ? parsed.patientId : '';
+    const identity = { name, clinicId: owner, kind: parsed.kind, patientId };
+    if (owner !== clinicId) throw new OtherClinicError();
+    // The store could not be read (connection lost): an error for this open, not a verdict on the document.
+    const stored = await this.store.load(name).catch((err: unknown) => {
+      if (isStoreUnavailable(err)) throw err;
+      return { failed: err };
+    });
+    if (stored && 'failed' in stored) return this.refuseLoad(name, stored.failed);
+    try {
+      return this.adopt(new LiveDoc(identity, stored, this.store, this.opts.compactEvery));
+    } catch (err) {
+      return this.refuseLoad(name, err);
+    }
+  }
+
+  /** One document that cannot load must not be retried by every reconnecting client, nor take the server down. */
+  private async refuseLoad(name: string, err: unknown): Promise<never> {
+    await this.quarantine(name, err);
+    throw new QuarantinedError();
+  }
+
+  private adopt(doc: LiveDoc): LiveDoc {
+    // Evicted `idleEvictMs` from now unless someone takes a hold.
+    this.live.set(doc.name, doc);
+    this.scheduleEviction(doc);
     return doc;
   }
 
@@ -145,9 +183,10 @@ export class DocRegistry {
     this.scheduleEviction(doc);
   }
 
-  /** Compacts and drops every document (service shutdown). */
-  closeAll(): void {
+  /** Compacts and drops every document (service shutdown); resolves once every snapshot is written. */
+  async closeAll(): Promise<void> {
     for (const doc of this.live.values()) this.drop(doc);
+    await Promise.all([...this.snapshots]);
   }
 
   private scheduleEviction(doc: LiveDoc): void {
@@ -167,12 +206,21 @@ export class DocRegistry {
 
   private drop(doc: LiveDoc): void {
     this.live.delete(doc.name);
-    try {
-      doc.compact(2);
-    } catch (err) {
-      // The log still holds every update; only the next load is slower.
-      console.error('[sync] snapshot on eviction failed', err);
-    }
+    // The state is taken before the document goes; a failed snapshot is logged (the log still holds every update).
+    const saving = doc.compact(2);
+    this.snapshots.add(saving);
+    void saving.finally(() => this.snapshots.delete(saving));
     doc.destroy();
   }
+}
+
+/**
+ * An error of the store itself (no connection, a server shutting down), as
+ * opposed to content that cannot be loaded: PostgreSQL's connection and
+ * operator classes, and socket errors.
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return /^(08|57|53)/.test(code) || /^E(CONN|HOST|NET|PIPE|TIMEDOUT)/.test(code) || code === 'ECONNRESET';
 }

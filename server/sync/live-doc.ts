@@ -1,6 +1,6 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import type { DocIdentity, DocStore } from '../store/doc-store';
+import type { DocIdentity, DocumentStore, StoredState } from '../store/document-store';
 import { encodeAwarenessMessage, encodeSyncUpdate, type AwarenessEntry } from './protocol';
 
 /** Anything that can receive messages for a document: a websocket connection. */
@@ -41,12 +41,13 @@ export class LiveDoc {
   /** Approximate stored size: the loaded state plus every row applied since. */
   storedBytes: number;
 
+  /** `stored` is the document as loaded from `store` (null: never written). */
   constructor(
     readonly identity: DocIdentity,
-    private readonly store: DocStore,
+    stored: StoredState | null,
+    private readonly store: DocumentStore,
     private readonly compactEvery: number
   ) {
-    const stored = store.load(identity.name);
     if (stored) Y.applyUpdate(this.doc, stored.update);
     this.lastSeq = stored?.lastSeq ?? 0;
     this.storedBytes = stored?.update.byteLength ?? 0;
@@ -84,17 +85,24 @@ export class LiveDoc {
       }, writer);
       writer.peer?.send(encodeSyncUpdate(Y.mergeUpdates(rows.slice(1).map((r) => r.bytes))));
     }
-    if (this.rowsSinceSnapshot >= this.compactEvery) this.compact();
+    if (this.rowsSinceSnapshot >= this.compactEvery) void this.compact();
   }
 
   /**
    * Folds the log into a snapshot so the next load reads one row instead of
    * many. Below `minRows` new rows a snapshot would not make loading faster.
+   * The state is taken at once; a snapshot that cannot be written is logged,
+   * not thrown (the log still holds every update; only the next load is
+   * slower), and the rows count again towards the next one.
    */
-  compact(minRows = 1): void {
-    if (this.rowsSinceSnapshot < minRows) return;
-    this.store.saveSnapshot(this.name, Y.encodeStateAsUpdate(this.doc), this.lastSeq);
+  compact(minRows = 1): Promise<void> {
+    if (this.rowsSinceSnapshot < minRows) return Promise.resolve();
+    const rows = this.rowsSinceSnapshot;
     this.rowsSinceSnapshot = 0;
+    return this.store.saveSnapshot(this.name, Y.encodeStateAsUpdate(this.doc), this.lastSeq).catch((err: unknown) => {
+      this.rowsSinceSnapshot += rows;
+      console.error('[sync] snapshot failed', err instanceof Error ? err.name : 'error');
+    });
   }
 
   /**

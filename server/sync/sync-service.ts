@@ -4,7 +4,8 @@ import { WebSocketServer } from 'ws';
 import * as Y from 'yjs';
 import { DOC_KINDS, docAccess, parseDocName, type DocAccess } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
-import { DocStore, migrateSyncTables } from '../store/doc-store';
+import { migrateSyncTables } from '../store/doc-store';
+import { SqliteDocumentStore, type DocumentStore } from '../store/document-store';
 import type { AccessGate, BatchDocResult, SessionUser, SyncDeps, SyncOptions, SyncService } from '../types';
 
 type Grant = NonNullable<ReturnType<AccessGate['grant']>>;
@@ -50,7 +51,7 @@ const CURSOR_RE = /^\d{1,15}$/;
  * only the documents in use.
  */
 export class SyncServer implements SyncService {
-  private readonly store: DocStore;
+  private readonly store: DocumentStore;
   private readonly registry: DocRegistry;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<SyncConnection>();
@@ -77,7 +78,7 @@ export class SyncServer implements SyncService {
     this.maxConnections = opts.maxConnections ?? 4000;
     const maxDocBytes = opts.maxDocBytes ?? 64 * 1024 * 1024;
     migrateSyncTables(deps.db);
-    this.store = new DocStore(deps.db);
+    this.store = deps.store ?? new SqliteDocumentStore(deps.db, deps.audit);
     this.registry = new DocRegistry(this.store, {
       idleEvictMs: opts.idleEvictMs ?? 60_000,
       compactEvery: opts.compactEvery ?? 200,
@@ -85,10 +86,8 @@ export class SyncServer implements SyncService {
     });
     this.pipeline = new WritePipeline(deps.db, deps.audit);
     this.groupCommit = new GroupCommit({
-      db: deps.db,
       store: this.store,
       registry: this.registry,
-      audit: deps.audit,
       onApplied: (live, rows) => this.pipeline.gate.applied(live, rows),
       onDropped: (live, rows) => this.pipeline.gate.dropUnapplied(live, rows.map((r) => r.bytes))
     });
@@ -100,6 +99,7 @@ export class SyncServer implements SyncService {
       connections: () => this.connections,
       intervalMs: opts.sessionCheckMs ?? 2000
     });
+    // It reads SQLite's update log (on PostgreSQL that log is empty and reading it costs nothing).
     try {
       const recovered = reconcileUpdateAudit(deps.db, deps.audit, SERVER_WRITER_ID);
       if (recovered > 0) console.warn(`[sync] audited ${recovered} stored update(s) a stop had left without an audit entry`);
@@ -182,27 +182,40 @@ export class SyncServer implements SyncService {
         return refuseUpgrade(socket, 403, 'forbidden');
       }
     }
-    let live: LiveDoc;
+    void this.openDocument(target, user, patientId, grant).then(
+      ({ live, grant: granted }) => {
+        // The client may have gone while the document loaded.
+        if (socket.destroyed) return this.registry.release(live);
+        this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError, grant: granted });
+      },
+      (err: unknown) => {
+        if (err instanceof OtherClinicError) {
+          this.auditDenied(user.id, target.name, ip, 'other-clinic');
+          return refuseUpgrade(socket, 403, 'forbidden');
+        }
+        if (err instanceof QuarantinedError) return refuseUpgrade(socket, 503, 'quarantined');
+        console.error('[sync] could not load a document', err instanceof Error ? err.name : 'error');
+        return refuseUpgrade(socket, 500, 'internal');
+      }
+    );
+  }
+
+  /** Loads the document for the user's clinic, or for its owner under a running emergency grant. */
+  private async openDocument(
+    target: NonNullable<ReturnType<typeof parseSyncTarget>>,
+    user: SessionUser,
+    patientId: string | null,
+    grant: Grant | null
+  ): Promise<{ live: LiveDoc; grant: Grant | null }> {
     try {
-      try {
-        live = this.registry.acquire(target.name, target.parsed, user.clinicId);
-      } catch (err) {
-        if (!(err instanceof OtherClinicError) || !patientId) throw err;
-        grant ??= this.deps.access?.grant(user.id, patientId) ?? null;
-        const owner = this.registry.clinicOf(target.name);
-        if (!grant || owner === null) throw err;
-        live = this.registry.acquire(target.name, target.parsed, owner);
-      }
+      return { live: await this.registry.acquire(target.name, target.parsed, user.clinicId), grant };
     } catch (err) {
-      if (err instanceof OtherClinicError) {
-        this.auditDenied(user.id, target.name, ip, 'other-clinic');
-        return refuseUpgrade(socket, 403, 'forbidden');
-      }
-      if (err instanceof QuarantinedError) return refuseUpgrade(socket, 503, 'quarantined');
-      console.error('[sync] could not load a document', err instanceof Error ? err.name : 'error');
-      return refuseUpgrade(socket, 500, 'internal');
+      if (!(err instanceof OtherClinicError) || !patientId) throw err;
+      grant ??= this.deps.access?.grant(user.id, patientId) ?? null;
+      const owner = await this.registry.clinicOf(target.name);
+      if (!grant || owner === null) throw err;
+      return { live: await this.registry.acquire(target.name, target.parsed, owner), grant };
     }
-    this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError, grant });
   }
 
   private completeUpgrade(
@@ -275,13 +288,13 @@ export class SyncServer implements SyncService {
    * after `since` (a cursor from a previous answer). The cursor is the highest
    * update sequence number seen, so no write between two calls is missed.
    */
-  changes(user: Pick<SessionUser, 'roles' | 'clinicId'> & { id?: string }, since: string | undefined): { docs: string[]; cursor: string } {
+  async changes(user: Pick<SessionUser, 'roles' | 'clinicId'> & { id?: string }, since: string | undefined): Promise<{ docs: string[]; cursor: string }> {
     if (since !== undefined && since !== '' && !CURSOR_RE.test(since)) {
       throw new AppError('invalid', 'The changes cursor is not valid.', [{ path: 'since', message: 'Use a cursor from a previous answer' }]);
     }
     const sinceSeq = since ? Number(since) : 0;
     const kinds = DOC_KINDS.filter((k) => docAccess(user.roles, k) !== 'none');
-    const { names, maxSeq } = this.store.changedSince(user.clinicId, kinds, sinceSeq);
+    const { names, maxSeq } = await this.store.changedSince(user.clinicId, kinds, sinceSeq);
     // A restricted part is listed only to whom it opens (named by the restriction, or a running grant).
     const docs = names.filter((n) => !n.startsWith('restricted:') || this.mayOpenRestricted(user.id, n.slice('restricted:'.length)));
     return { docs, cursor: String(maxSeq) };
@@ -313,7 +326,7 @@ export class SyncServer implements SyncService {
     }
     let live: LiveDoc;
     try {
-      live = this.registry.acquire(name, parsed, clinicId);
+      live = await this.registry.acquire(name, parsed, clinicId);
     } catch (err) {
       if (err instanceof OtherClinicError) throw new AppError('forbidden', 'This document belongs to another clinic.');
       if (err instanceof QuarantinedError) throw new AppError('unavailable', 'This record is held for review on the server.');
@@ -327,7 +340,7 @@ export class SyncServer implements SyncService {
       if (outcome.kind === 'refused') {
         throw new AppError('forbidden', `Refused by the rules of the record: ${outcome.message}.`, outcome.rules.map((r) => ({ path: r, message: outcome.message })));
       }
-      writeRows(this.batchContext, live, outcome.rows, outcome.audit, { userId, server: true }, { docName: name, userId, via: 'server' }, auditKey);
+      await writeRows(this.batchContext, live, outcome.rows, outcome.audit, { userId, server: true }, { docName: name, userId, via: 'server' }, auditKey);
     } finally {
       this.updateAudit.flush(auditKey);
       this.registry.release(live, { evictIfIdle: true });
@@ -335,12 +348,12 @@ export class SyncServer implements SyncService {
   }
 
   async readState(name: string, clinicId: string): Promise<Uint8Array | null> {
-    const owner = this.registry.clinicOf(name);
+    const owner = await this.registry.clinicOf(name);
     if (owner === null) return null;
     if (owner !== clinicId) throw new AppError('forbidden', 'This document belongs to another clinic.');
     const live = this.registry.get(name);
     if (live) return Y.encodeStateAsUpdate(live.doc);
-    return this.store.load(name)?.update ?? null;
+    return (await this.store.load(name))?.update ?? null;
   }
 
   /**
@@ -350,7 +363,7 @@ export class SyncServer implements SyncService {
    * never behind the live document.
    */
   async readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number } | null> {
-    const owner = this.registry.clinicOf(name);
+    const owner = await this.registry.clinicOf(name);
     if (owner === null) return null;
     if (owner !== clinicId) throw new AppError('forbidden', 'This document belongs to another clinic.');
     return this.store.loadSince(name, afterSeq);
@@ -402,9 +415,9 @@ export class SyncServer implements SyncService {
     const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
     await Promise.race([Promise.all(closed), grace]);
     for (const conn of this.connections) conn.ws.terminate();
-    this.groupCommit.flush();
+    await this.groupCommit.drain();
     this.updateAudit.flushAll();
-    this.registry.closeAll();
+    await this.registry.closeAll();
     await new Promise<void>((resolve, reject) => this.wss.close((err) => (err ? reject(err) : resolve())));
   }
 

@@ -15,9 +15,9 @@ export interface WriteContext {
 
 /**
  * Stores admitted rows at once (batch and server writes), applies them,
- * then records the write. Returns the rows' sequence numbers.
+ * then records the write. Resolves with the rows' sequence numbers.
  */
-export function writeRows(
+export async function writeRows(
   ctx: WriteContext,
   live: LiveDoc,
   rows: WriteRow[],
@@ -25,8 +25,8 @@ export function writeRows(
   writer: Writer,
   source: UpdateSource,
   auditKey: object
-): number[] {
-  const seqs = ctx.groupCommit.writeNow(live, rows, audit, writer);
+): Promise<number[]> {
+  const seqs = await ctx.groupCommit.writeNow(live, rows, audit, writer);
   recordWrite(ctx, live, rows[0].bytes.byteLength, seqs[0], source, auditKey);
   return seqs;
 }

@@ -143,7 +143,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
 
   /** Brings the index up to the charts changed since it was last brought up to date. */
   async function catchUp(user: Reader): Promise<void> {
-    const { docs, cursor } = sync.changes(user, index.cursor(user.clinicId));
+    const { docs, cursor } = await sync.changes(user, index.cursor(user.clinicId));
     for (const name of docs) {
       if (!name.startsWith('chart:')) continue;
       const patientId = name.slice('chart:'.length);

@@ -13,10 +13,10 @@ export function syncRoutes(sync: SyncService, audit: Audit): Route[] {
     {
       method: 'GET',
       path: '/api/sync/changes',
-      handler(ctx) {
+      async handler(ctx) {
         const user = requireUser(ctx);
         const since = ctx.url.searchParams.get('since') ?? undefined;
-        sendJson(ctx.res, 200, sync.changes(user, since || undefined));
+        sendJson(ctx.res, 200, await sync.changes(user, since || undefined));
       }
     },
     {

@@ -1,0 +1,285 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createAuditLog, verifyAuditChain, type AuditChainResult } from '../audit/audit-log';
+import { migratePlatformTables, openDatabase } from './db';
+import { ClinicMismatchError, migrateSyncTables, type DocIdentity } from './doc-store';
+import { SqliteDocumentStore, storeEngineOf, type DocumentStore } from './document-store';
+import { PgDocumentStore } from './pg-doc-store';
+import { createTestPgDatabase } from './pg-test-db';
+
+/**
+ * One contract, two stores: every test below runs against the embedded
+ * SQLite store and against a real PostgreSQL server (a fresh database for
+ * this run, dropped at the end; skipped with the reason printed when no
+ * server is reachable, except under CI=1).
+ */
+
+const PATIENT = '0e4b5f6a-7b8c-4d9e-8f0a-1b2c3d4e5f6a';
+const CHART: DocIdentity = { name: `chart:${PATIENT}`, clinicId: 'clinic-a', kind: 'chart', patientId: PATIENT };
+const PATIENT_DOC: DocIdentity = { name: `patient:${PATIENT}`, clinicId: 'clinic-a', kind: 'patient', patientId: PATIENT };
+const OTHER = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const OTHER_CHART: DocIdentity = { name: `chart:${OTHER}`, clinicId: 'clinic-b', kind: 'chart', patientId: OTHER };
+
+function edit(doc: Y.Doc, text: string): Uint8Array {
+  const before = Y.encodeStateVector(doc);
+  doc.getText('t').insert(doc.getText('t').length, text);
+  return Y.encodeStateAsUpdate(doc, before);
+}
+
+function textOf(update: Uint8Array | Uint8Array[]): string {
+  const doc = new Y.Doc();
+  for (const u of Array.isArray(update) ? update : [update]) Y.applyUpdate(doc, u);
+  return doc.getText('t').toString();
+}
+
+interface Harness {
+  store: DocumentStore;
+  /** The same store closed and opened again on the same data (a restart). */
+  reopen(): Promise<DocumentStore>;
+  verifyAudit(): Promise<AuditChainResult>;
+  auditActions(): Promise<string[]>;
+  /** Tries to rewrite a stored update row behind the store's back. */
+  rewriteUpdateRow(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const pgDb = await createTestPgDatabase();
+afterAll(async () => {
+  await pgDb?.drop();
+});
+
+async function sqliteHarness(): Promise<Harness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-store-'));
+  let db: Database.Database;
+  const open = () => {
+    db = openDatabase(dir);
+    migratePlatformTables(db);
+    migrateSyncTables(db);
+    return new SqliteDocumentStore(db, createAuditLog(db));
+  };
+  const h: Harness = {
+    store: open(),
+    async reopen() {
+      db.close();
+      h.store = open();
+      return h.store;
+    },
+    async verifyAudit() {
+      return verifyAuditChain(db);
+    },
+    async auditActions() {
+      return (db.prepare('SELECT action FROM audit_log ORDER BY seq').all() as { action: string }[]).map((r) => r.action);
+    },
+    async rewriteUpdateRow() {
+      // SQLite's update log has no trigger of its own; the platform's audit log does.
+      db.prepare("UPDATE audit_log SET action = 'x' WHERE seq = 1").run();
+    },
+    async close() {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return h;
+}
+
+async function pgHarness(): Promise<Harness> {
+  const url = pgDb!.url;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  // One database per run; each test starts from empty tables (TRUNCATE is not a row delete, so the append-only triggers allow it).
+  await admin.query(`DO $$ BEGIN
+    IF to_regclass('documents') IS NOT NULL THEN
+      TRUNCATE documents, doc_updates, doc_snapshots, doc_quarantine, audit_log RESTART IDENTITY;
+    END IF; END $$`);
+  const h: Harness = {
+    store: await PgDocumentStore.open(url, { max: 4 }),
+    async reopen() {
+      await h.store.close();
+      h.store = await PgDocumentStore.open(url, { max: 4 });
+      return h.store;
+    },
+    verifyAudit: () => (h.store as PgDocumentStore).verifyAudit(),
+    async auditActions() {
+      return (await admin.query<{ action: string }>('SELECT action FROM audit_log ORDER BY seq')).rows.map((r) => r.action);
+    },
+    async rewriteUpdateRow() {
+      await admin.query('UPDATE doc_updates SET user_id = $1 WHERE seq = 1', ['someone-else']);
+    },
+    async close() {
+      await h.store.close();
+      await admin.end();
+    }
+  };
+  return h;
+}
+
+const engines: { engine: 'sqlite' | 'postgres'; make: () => Promise<Harness>; available: boolean }[] = [
+  { engine: 'sqlite', make: sqliteHarness, available: true },
+  { engine: 'postgres', make: pgHarness, available: pgDb !== null }
+];
+
+describe.each(engines)('document store contract ($engine)', ({ engine, make, available }) => {
+  let h: Harness;
+  beforeEach(async () => {
+    if (available) h = await make();
+  });
+  afterEach(async () => {
+    if (available) await h.close();
+  });
+  const test = it.skipIf(!available);
+
+  test('knows nothing of a document never written', async () => {
+    expect(h.store.engine).toBe(engine);
+    expect(await h.store.find(CHART.name)).toBeNull();
+    expect(await h.store.load(CHART.name)).toBeNull();
+    expect(await h.store.loadSince(CHART.name, null)).toBeNull();
+    expect(await h.store.loadSince(CHART.name, 0)).toBeNull();
+  });
+
+  test('appends a group in order, creating each document on its first write and moving its last sequence number', async () => {
+    const src = new Y.Doc();
+    const seqs = await h.store.commit(
+      [
+        { doc: CHART, update: edit(src, 'one '), userId: 'u1' },
+        { doc: CHART, update: edit(src, 'two '), userId: 'u2' },
+        { doc: CHART, update: edit(src, 'three'), userId: 'u1' }
+      ],
+      []
+    );
+    expect(seqs).toHaveLength(3);
+    expect(seqs[1] - seqs[0]).toBe(1);
+    expect(seqs[2] - seqs[1]).toBe(1);
+    expect(await h.store.find(CHART.name)).toMatchObject({ name: CHART.name, clinicId: 'clinic-a', kind: 'chart', patientId: PATIENT, lastSeq: seqs[2] });
+    const loaded = await h.store.load(CHART.name);
+    expect(textOf(loaded!.update)).toBe('one two three');
+    expect(loaded!.lastSeq).toBe(seqs[2]);
+    expect(loaded!.rowsSinceSnapshot).toBe(3);
+    const since = await h.store.loadSince(CHART.name, seqs[0]);
+    expect(since!.parts).toHaveLength(2);
+    expect(since!.lastSeq).toBe(seqs[2]);
+    expect(await h.store.loadSince(CHART.name, seqs[2])).toEqual({ parts: [], lastSeq: seqs[2] });
+  });
+
+  test('stores nothing of a group that names another clinic’s document, audit entries included', async () => {
+    await h.store.commit([{ doc: CHART, update: edit(new Y.Doc(), 'mine'), userId: 'u1' }], []);
+    const before = await h.store.find(CHART.name);
+    const src = new Y.Doc();
+    await expect(
+      h.store.commit(
+        [
+          { doc: PATIENT_DOC, update: edit(src, 'innocent'), userId: 'u2' },
+          { doc: { ...CHART, clinicId: 'clinic-b' }, update: edit(new Y.Doc(), 'theirs'), userId: 'u2' }
+        ],
+        [{ action: 'doc.update.corrected', outcome: 'failure', userId: 'u2', target: CHART.name }]
+      )
+    ).rejects.toBeInstanceOf(ClinicMismatchError);
+    expect(await h.store.find(PATIENT_DOC.name)).toBeNull();
+    expect(await h.store.find(CHART.name)).toEqual(before);
+    expect(textOf((await h.store.load(CHART.name))!.update)).toBe('mine');
+    expect(await h.auditActions()).toEqual([]);
+    // Positive control: the same write for its own clinic goes in.
+    await h.store.commit([{ doc: PATIENT_DOC, update: edit(src, 'innocent'), userId: 'u2' }], []);
+    expect(await h.store.find(PATIENT_DOC.name)).toMatchObject({ clinicId: 'clinic-a' });
+  });
+
+  test('writes the audit entries of a write in its transaction, hash-chained', async () => {
+    const src = new Y.Doc();
+    await h.store.commit(
+      [{ doc: CHART, update: edit(src, 'a'), userId: 'u1' }],
+      [
+        { action: 'doc.update.corrected', outcome: 'failure', userId: 'u1', target: CHART.name, detail: { rules: ['notes.signed-frozen'] } },
+        { action: 'prescription.sign', outcome: 'success', userId: 'u1', target: CHART.name }
+      ]
+    );
+    await h.store.commit([{ doc: CHART, update: edit(src, 'b'), userId: 'u1' }], [{ action: 'prescription.change', outcome: 'success', userId: 'u1', target: CHART.name }]);
+    expect(await h.auditActions()).toEqual(['doc.update.corrected', 'prescription.sign', 'prescription.change']);
+    expect(await h.verifyAudit()).toEqual({ ok: true, count: 3 });
+  });
+
+  test('refuses to rewrite what it stored', async () => {
+    await h.store.commit([{ doc: CHART, update: edit(new Y.Doc(), 'a'), userId: 'u1' }], [{ action: 'prescription.sign', outcome: 'success', userId: 'u1', target: CHART.name }]);
+    await expect(h.rewriteUpdateRow()).rejects.toThrow(/append-only/);
+  });
+
+  test('loads from a snapshot and the rows after it; a snapshot never moves backwards', async () => {
+    const src = new Y.Doc();
+    const [s1] = await h.store.commit([{ doc: CHART, update: edit(src, 'a'), userId: 'u1' }], []);
+    const [s2] = await h.store.commit([{ doc: CHART, update: edit(src, 'b'), userId: 'u1' }], []);
+    await h.store.saveSnapshot(CHART.name, Y.encodeStateAsUpdate(src), s2);
+    const [s3] = await h.store.commit([{ doc: CHART, update: edit(src, 'c'), userId: 'u1' }], []);
+    const loaded = await h.store.load(CHART.name);
+    expect(textOf(loaded!.update)).toBe('abc');
+    expect(loaded!.rowsSinceSnapshot).toBe(1);
+    expect(loaded!.lastSeq).toBe(s3);
+    // An older state offered later is ignored.
+    await h.store.saveSnapshot(CHART.name, Y.encodeStateAsUpdate(new Y.Doc()), s1);
+    expect(textOf((await h.store.load(CHART.name))!.update)).toBe('abc');
+    const parts = await h.store.loadSince(CHART.name, null);
+    expect(parts!.parts).toHaveLength(2);
+    expect(textOf(parts!.parts)).toBe('abc');
+    expect(parts!.lastSeq).toBe(s3);
+    // Rows stay after a snapshot: a reader holding the document up to s1 still gets exactly what it lacks.
+    const tail = await h.store.loadSince(CHART.name, s1);
+    expect(tail!.parts).toHaveLength(2);
+    expect(tail!.lastSeq).toBe(s3);
+  });
+
+  test('lists a clinic’s documents changed after a cursor, of the kinds asked, in cursor order', async () => {
+    const src = new Y.Doc();
+    await h.store.commit([{ doc: CHART, update: edit(src, 'a'), userId: 'u1' }], []);
+    await h.store.commit([{ doc: PATIENT_DOC, update: edit(new Y.Doc(), 'p'), userId: 'u1' }], []);
+    await h.store.commit([{ doc: OTHER_CHART, update: edit(new Y.Doc(), 'o'), userId: 'u9' }], []);
+    const all = await h.store.changedSince('clinic-a', ['chart', 'patient'], 0);
+    expect(all.names).toEqual([CHART.name, PATIENT_DOC.name]);
+    expect(await h.store.changedSince('clinic-a', ['patient'], 0)).toMatchObject({ names: [PATIENT_DOC.name] });
+    expect(await h.store.changedSince('clinic-a', [], 0)).toEqual({ names: [], maxSeq: 0 });
+    expect(await h.store.changedSince('clinic-a', ['chart', 'patient'], all.maxSeq)).toEqual({ names: [], maxSeq: all.maxSeq });
+    await h.store.commit([{ doc: CHART, update: edit(src, 'b'), userId: 'u1' }], []);
+    const next = await h.store.changedSince('clinic-a', ['chart', 'patient'], all.maxSeq);
+    expect(next.names).toEqual([CHART.name]);
+    expect(next.maxSeq).toBeGreaterThan(all.maxSeq);
+  });
+
+  test('sets a document aside and releases it', async () => {
+    expect(await h.store.quarantined()).toEqual([]);
+    await h.store.quarantine(CHART.name, 'Error');
+    await h.store.quarantine(CHART.name, 'TypeError');
+    expect(await h.store.quarantined()).toEqual([CHART.name]);
+    await h.store.releaseQuarantine(CHART.name);
+    expect(await h.store.quarantined()).toEqual([]);
+  });
+
+  test('keeps every committed write across a restart', async () => {
+    const src = new Y.Doc();
+    const seqs = await h.store.commit(
+      [
+        { doc: CHART, update: edit(src, 'kept '), userId: 'u1' },
+        { doc: CHART, update: edit(src, 'too'), userId: 'u2' }
+      ],
+      [{ action: 'prescription.sign', outcome: 'success', userId: 'u1', target: CHART.name }]
+    );
+    const store = await h.reopen();
+    expect(textOf((await store.load(CHART.name))!.update)).toBe('kept too');
+    expect(await store.find(CHART.name)).toMatchObject({ lastSeq: seqs[1] });
+    expect(await h.verifyAudit()).toEqual({ ok: true, count: 1 });
+    // Numbering goes on after the restart.
+    const [next] = await store.commit([{ doc: CHART, update: edit(src, '!'), userId: 'u1' }], []);
+    expect(next).toBeGreaterThan(seqs[1]);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('selects PostgreSQL for postgres:// URLs and SQLite when unset, and refuses anything else', () => {
+    expect(storeEngineOf(undefined)).toBe('sqlite');
+    expect(storeEngineOf('')).toBe('sqlite');
+    expect(storeEngineOf('postgres://hub@db.example:5432/outpost')).toBe('postgres');
+    expect(storeEngineOf('postgresql://hub@db.example/outpost')).toBe('postgres');
+    expect(() => storeEngineOf('mysql://db.example/outpost')).toThrow(/postgres:\/\//);
+    expect(() => storeEngineOf('sqlite:./data/outpost.sqlite')).toThrow(/postgres:\/\//);
+  });
+});
