@@ -18,6 +18,8 @@
  *   alternately twice each (NORMAL, FULL, FULL, NORMAL) so drift on a busy
  *   machine does not favour either. The file lives in BENCH_DIR (default the
  *   system temp folder): put it on the disk the clinic's data will live on.
+ * - the hub's PostgreSQL store (DATABASE_URL), when the server of
+ *   server/store/pg-test-db.ts is reachable (says so and skips otherwise).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -36,6 +38,9 @@ import * as Y from 'yjs';
 import type { AuditEvent, SessionUser } from '../server/types';
 import { applyPragmas, SYNCHRONOUS, type SynchronousMode } from '../server/store/db';
 import { DocStore, migrateSyncTables } from '../server/store/doc-store';
+import type { DocumentStore } from '../server/store/document-store';
+import { PgDocumentStore } from '../server/store/pg-doc-store';
+import { createTestPgDatabase } from '../server/store/pg-test-db';
 import { SyncServer } from '../server/sync/sync-service';
 import { typeInto } from '../server/sync/sync-test-server';
 
@@ -226,7 +231,8 @@ async function listen(server: http.Server): Promise<number> {
 /** The sync server as the platform mounts it, on a file (WAL) or in-memory database. */
 async function startSyncTarget(
   dbFile: string | ':memory:',
-  synchronous: SynchronousMode = SYNCHRONOUS
+  synchronous: SynchronousMode = SYNCHRONOUS,
+  store?: DocumentStore
 ): Promise<Target & { service: SyncServer; audited: () => number }> {
   const db = new Database(dbFile);
   applyPragmas(db, synchronous);
@@ -234,6 +240,7 @@ async function startSyncTarget(
   const service = new SyncServer(
     {
       db,
+      store,
       authenticate: (req) => (req.headers['x-bench-user'] === 'bench' ? BENCH_USER : null),
       audit: { record: (_e: AuditEvent) => void (audited += 1) }
     },
@@ -341,13 +348,30 @@ export async function run(): Promise<void> {
     await closeClients(inMemory.clients);
     await memory.stop();
 
+    // The hub's store: the same server with its documents in PostgreSQL (a fresh database, dropped after).
+    const pgDb = await createTestPgDatabase();
+    let onPg: Figures | null = null;
+    if (pgDb) {
+      const store = await PgDocumentStore.open(pgDb.url);
+      try {
+        const target = await startSyncTarget(':memory:', SYNCHRONOUS, store);
+        const run = await pingPong('sync server (PostgreSQL store)', target.url, 3000);
+        await closeClients(run.clients);
+        await target.stop();
+        onPg = run.figures;
+      } finally {
+        await store.close();
+        await pgDb.drop();
+      }
+    }
+
     const relay = await startRelayTarget();
     const bare = await pingPong('baseline: bare ws relay', relay.url, 4000, false);
     await closeClients(bare.clients);
     await relay.stop();
 
     for (const [i, f] of runs.entries()) console.log(`  run ${i + 1}: ${line(f)}`);
-    for (const f of [normal, full, inMemory.figures, bare.figures]) console.log(line(f));
+    for (const f of [normal, full, inMemory.figures, ...(onPg ? [onPg] : []), bare.figures]) console.log(line(f));
     const rate = (f: Figures) => f.updates / f.seconds;
     console.log(
       `durability FULL/NORMAL: throughput ${(rate(full) / rate(normal)).toFixed(2)}x, ` +
@@ -359,6 +383,12 @@ export async function run(): Promise<void> {
         `p50 latency ${(withFile.figures.p50 / bare.figures.p50).toFixed(2)}x, p99 ${(withFile.figures.p99 / bare.figures.p99).toFixed(2)}x; ` +
         `file/in-memory throughput ${(rate(withFile.figures) / rate(inMemory.figures)).toFixed(2)}x`
     );
+    if (onPg) {
+      console.log(
+        `PostgreSQL/SQLite file (${SYNCHRONOUS}): throughput ${(rate(onPg) / rate(withFile.figures)).toFixed(2)}x, ` +
+          `p50 latency ${(onPg.p50 / withFile.figures.p50).toFixed(2)}x, p99 ${(onPg.p99 / withFile.figures.p99).toFixed(2)}x`
+      );
+    }
     console.log(
       `memory per open document (${PREPARED_EDITS} edits, ~${(PREPARED_BYTES / 1024).toFixed(0)} KiB encoded, loaded from disk, one connection): ` +
         `RSS +${kib(perDoc.rss)} KiB, heap +${kib(perDoc.heap)} KiB; ` +

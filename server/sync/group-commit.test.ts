@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { parseDocName, type DocName } from '../../src/lib/domain/doc-names';
 import { migrateSyncTables } from '../store/doc-store';
-import { SqliteDocumentStore } from '../store/document-store';
+import { SqliteDocumentStore, type DocumentStore } from '../store/document-store';
 import { DocRegistry } from './doc-registry';
 import { GroupCommit, type WriteRow } from './group-commit';
 import { noteString, RecordingAudit, textEdit, waitFor } from './sync-test-server';
@@ -89,6 +89,91 @@ describe('GroupCommit', () => {
     expect(failures).toHaveLength(2);
     expect(noteString(live.doc)).toBe('');
     expect(dropped).toHaveLength(2);
+    registry.release(live);
+  });
+});
+
+/** A store that commits over the network: each commit waits until the test lets it finish (or fail). */
+interface Held {
+  groupSize: number;
+  finish(): void;
+  fail(err: Error): void;
+}
+function heldStore(inner: SqliteDocumentStore): DocumentStore & { held: Held[] } {
+  const held: Held[] = [];
+  return {
+    held,
+    engine: 'postgres',
+    find: (name) => inner.find(name),
+    load: (name) => inner.load(name),
+    loadSince: (name, after) => inner.loadSince(name, after),
+    saveSnapshot: (name, state, upto) => inner.saveSnapshot(name, state, upto),
+    changedSince: (clinicId, kinds, since) => inner.changedSince(clinicId, kinds, since),
+    quarantined: () => inner.quarantined(),
+    quarantine: (name, reason) => inner.quarantine(name, reason),
+    releaseQuarantine: (name) => inner.releaseQuarantine(name),
+    close: async () => {},
+    commit: (writes, events) =>
+      new Promise((resolve, reject) => {
+        held.push({ groupSize: writes.length, finish: () => resolve(inner.commit(writes, events)), fail: reject });
+      })
+  };
+}
+
+describe('GroupCommit on a store that commits asynchronously', () => {
+  let held: ReturnType<typeof heldStore>;
+  beforeEach(() => {
+    held = heldStore(new SqliteDocumentStore(db, audit));
+    registry = new DocRegistry(held, { idleEvictMs: 20, compactEvery: 1000 });
+    commits = new GroupCommit({ store: held, registry, onApplied: () => {}, onDropped: (_live, rows) => void dropped.push([...rows]) });
+  });
+
+  it('applies (and so broadcasts) nothing before the commit returns; writes arriving meanwhile form the next group', async () => {
+    const live = await registry.acquire(NAME, PARSED, 'clinic-a');
+    const author = new Y.Doc();
+    const seen: string[] = [];
+    const write = (word: string) =>
+      commits.enqueue({ live, rows: row(textEdit(author, word)), audit: [], writer: { userId: 'u1' }, applied: () => seen.push(word), failed: (err) => { throw err; } });
+    write('one ');
+    await waitFor(() => held.held.length === 1);
+    write('two ');
+    write('three');
+    await new Promise((r) => setImmediate(r));
+    // One group in flight: the later writes wait for it instead of racing it.
+    expect(held.held).toHaveLength(1);
+    expect(noteString(live.doc)).toBe('');
+    expect(seen).toEqual([]);
+    held.held[0].finish();
+    await waitFor(() => held.held.length === 2);
+    expect(seen).toEqual(['one ']);
+    expect(noteString(live.doc)).toBe('one ');
+    expect(held.held[1].groupSize).toBe(2);
+    held.held[1].finish();
+    await waitFor(() => seen.length === 3);
+    expect(noteString(live.doc)).toBe('one two three');
+    registry.release(live);
+  });
+
+  it('a failed commit applies nothing and fails each write; a server write waits its turn and is refused the same way', async () => {
+    const live = await registry.acquire(NAME, PARSED, 'clinic-a');
+    const failures: unknown[] = [];
+    commits.enqueue({ live, rows: row(textEdit(new Y.Doc(), 'x')), audit: [], writer: { userId: 'u1' }, applied: () => { throw new Error('must not apply'); }, failed: (err) => failures.push(err) });
+    await waitFor(() => held.held.length === 1);
+    const serverWrite = commits.writeNow(live, row(textEdit(new Y.Doc(), 'y')), [], { userId: 'u1', server: true });
+    held.held[0].fail(new Error('connection lost'));
+    await waitFor(() => held.held.length === 2);
+    expect(failures).toHaveLength(1);
+    expect(noteString(live.doc)).toBe('');
+    held.held[1].fail(new Error('connection lost'));
+    await expect(serverWrite).rejects.toThrow('connection lost');
+    expect(noteString(live.doc)).toBe('');
+    expect(dropped).toHaveLength(2);
+    // Positive control: the next write that commits is applied.
+    const ok = commits.writeNow(live, row(textEdit(new Y.Doc(), 'z')), [], { userId: 'u1', server: true });
+    await waitFor(() => held.held.length === 3);
+    held.held[2].finish();
+    expect(await ok).toHaveLength(1);
+    expect(noteString(live.doc)).toBe('z');
     registry.release(live);
   });
 });
