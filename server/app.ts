@@ -74,6 +74,7 @@ import { backfillPatientList, createPatientProjection, type PatientProjection } 
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
 import { storeEngineOf } from './store/document-store';
+import { createDocumentDirectory } from './store/document-directory';
 import { PgDocumentStore } from './store/pg-doc-store';
 import { createClinicRecordReader } from './reporting/clinic-records';
 import { createDhis2Settings, migrateDhis2Tables } from './reporting/dhis2-settings';
@@ -248,8 +249,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   let docStore: PgDocumentStore | null = null;
   if (storeEngineOf(opts.databaseUrl) === 'postgres') {
     try {
-      docStore = await PgDocumentStore.open(opts.databaseUrl!);
+      // The platform's readers find the documents through SQLite's directory of them (document-directory.ts).
+      const directory = createDocumentDirectory(db);
+      docStore = await PgDocumentStore.open(opts.databaseUrl!, { onCreated: (docs) => directory.add(docs) });
+      const added = await directory.catchUp(docStore);
+      if (added > 0) logger.warn(`document directory: added ${added} document(s) stored in PostgreSQL`);
     } catch (err) {
+      await docStore?.close();
       unauthenticated.close();
       checkpoints.close();
       db.close();

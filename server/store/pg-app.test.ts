@@ -10,6 +10,7 @@ import { initPatientDoc, readPatient, updatePatient } from '../../src/lib/chart/
 import { docName } from '../../src/lib/domain/doc-names';
 import { newMrn } from '../../src/lib/domain/patient';
 import { verifyAuditChain } from '../audit/audit-log';
+import { openDatabase } from './db';
 import { addClinic, getJson, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 import { PgDocumentStore } from './pg-doc-store';
 import { createTestPgDatabase } from './pg-test-db';
@@ -102,12 +103,21 @@ describe.skipIf(!pgDb)('the server on PostgreSQL (DATABASE_URL)', () => {
     const rows = await pgRows<{ user_id: string }>('SELECT user_id FROM doc_updates WHERE name = $1 ORDER BY seq', [name]);
     expect(rows.map((r) => r.user_id)).toEqual([clinic.ids.amara, clinic.ids.amara, clinic.ids.njeri, 'outpost-server']);
     expect((app.db.prepare('SELECT count(*) AS n FROM doc_updates').get() as { n: number }).n).toBe(0);
+    // SQLite keeps a directory of the documents for the platform's readers: identity only.
+    expect(app.db.prepare('SELECT name, clinic_id, kind, patient_id, last_seq FROM documents').all()).toEqual([
+      { name, clinic_id: clinic.clinicId, kind: 'patient', patient_id: patientId, last_seq: 0 }
+    ]);
     const corrections = await pgRows<{ action: string; user_id: string; target: string }>('SELECT action, user_id, target FROM audit_log ORDER BY seq');
     expect(corrections).toEqual([{ action: 'doc.update.corrected', user_id: clinic.ids.njeri, target: name }]);
 
     for (const p of providers.splice(0)) p.destroy();
     await app.close();
+    // A stop between PostgreSQL's commit and the directory's write, and a patient list lost: both rebuilt at start.
+    const sqlite = openDatabase(dataDir);
+    sqlite.exec('DELETE FROM documents; DELETE FROM patients;');
+    sqlite.close();
     app = await startTestApp({ dataDir, databaseUrl: pgDb!.url });
+    expect(app.db.prepare('SELECT name, clinic_id FROM documents').all()).toEqual([{ name, clinic_id: clinic.clinicId }]);
 
     const cookie = await sessionCookieFor(app.url, 'amara');
     const again = open(name, cookie);
@@ -116,6 +126,8 @@ describe.skipIf(!pgDb)('the server on PostgreSQL (DATABASE_URL)', () => {
     expect(again.doc.getMap('patient').get('updatedBy')).toBe('njeri');
     const changes = (await (await getJson(app.url, '/api/sync/changes', cookie)).json()) as { docs: string[] };
     expect(changes.docs).toEqual([name]);
+    const list = (await (await getJson(app.url, '/api/patients', cookie)).json()) as { patients: { id: string; name: { family: string } }[] };
+    expect(list.patients.map((p) => [p.id, p.name.family])).toEqual([[patientId, 'Dlamini-Nkosi']]);
 
     expect(verifyAuditChain(app.db)).toMatchObject({ ok: true });
     const store = await PgDocumentStore.open(pgDb!.url, { max: 1 });

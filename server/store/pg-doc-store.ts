@@ -155,6 +155,8 @@ export interface PgDocumentStoreOptions {
   /** Connections in the pool (default 10). */
   max?: number;
   now?: () => Date;
+  /** Documents this process wrote for the first time, told after their commit (the platform's document directory). */
+  onCreated?(docs: readonly DocRecord[]): void;
 }
 
 export class PgDocumentStore implements DocumentStore {
@@ -163,7 +165,7 @@ export class PgDocumentStore implements DocumentStore {
 
   private constructor(
     readonly pool: pg.Pool,
-    opts: PgDocumentStoreOptions
+    private readonly opts: PgDocumentStoreOptions
   ) {
     this.now = opts.now ?? (() => new Date());
   }
@@ -274,9 +276,10 @@ export class PgDocumentStore implements DocumentStore {
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
-        const seqs = writes.length > 0 ? await this.appendRows(client, writes) : [];
+        const { seqs, created } = writes.length > 0 ? await this.appendRows(client, writes) : { seqs: [], created: [] };
         if (audit.length > 0) await this.appendAudit(client, audit);
         await client.query('COMMIT');
+        if (created.length > 0) this.tellCreated(created);
         return seqs;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {
@@ -290,15 +293,30 @@ export class PgDocumentStore implements DocumentStore {
     }
   }
 
-  private async appendRows(client: pg.PoolClient, writes: readonly PendingAppend[]): Promise<number[]> {
+  private tellCreated(created: DocRecord[]): void {
+    try {
+      this.opts.onCreated?.(created);
+    } catch (err) {
+      // The directory catches up from the store at the next start.
+      console.error('[store] document directory update failed', err instanceof Error ? err.name : 'error');
+    }
+  }
+
+  /** Every document, in name order, a page at a time (the platform's directory catches up from it at start). */
+  async listDocuments(afterName: string, limit: number): Promise<DocRecord[]> {
+    const { rows } = await this.pool.query<DocumentRow>('SELECT * FROM documents WHERE name > $1 ORDER BY name LIMIT $2', [afterName, limit]);
+    return rows.map((row) => ({ name: row.name, clinicId: row.clinic_id, kind: row.kind, patientId: row.patient_id, createdAt: row.created_at, lastSeq: Number(row.last_seq) }));
+  }
+
+  private async appendRows(client: pg.PoolClient, writes: readonly PendingAppend[]): Promise<{ seqs: number[]; created: DocRecord[] }> {
     const now = this.now().toISOString();
     const docs = new Map<string, PendingAppend['doc']>();
     for (const w of writes) if (!docs.has(w.doc.name)) docs.set(w.doc.name, w.doc);
     const list = [...docs.values()];
-    await client.query(
+    const fresh = await client.query<{ name: string }>(
       `INSERT INTO documents (name, clinic_id, kind, patient_id, created_at, last_seq)
        SELECT n, c, k, p, $5, 0 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS d(n, c, k, p)
-       ON CONFLICT (name) DO NOTHING`,
+       ON CONFLICT (name) DO NOTHING RETURNING name`,
       [list.map((d) => d.name), list.map((d) => d.clinicId), list.map((d) => d.kind), list.map((d) => d.patientId), now]
     );
     const owners = await client.query<{ name: string; clinic_id: string }>('SELECT name, clinic_id FROM documents WHERE name = ANY($1::text[])', [list.map((d) => d.name)]);
@@ -318,7 +336,9 @@ export class PgDocumentStore implements DocumentStore {
        WHERE d.name = m.n`,
       [writes.map((w) => w.doc.name), seqs]
     );
-    return seqs;
+    const lastOf = new Map(writes.map((w, i) => [w.doc.name, seqs[i]]));
+    const created = fresh.rows.map(({ name }) => ({ ...docs.get(name)!, createdAt: now, lastSeq: lastOf.get(name)! }));
+    return { seqs, created };
   }
 
   private async appendAudit(client: pg.PoolClient, events: readonly AuditEvent[]): Promise<void> {

@@ -184,8 +184,11 @@ export class SyncServer implements SyncService {
     }
     void this.openDocument(target, user, patientId, grant).then(
       ({ live, grant: granted }) => {
-        // The client may have gone while the document loaded.
-        if (socket.destroyed) return this.registry.release(live);
+        // The client may have gone, or the server begun to stop, while the document loaded.
+        if (socket.destroyed || this.closing) {
+          this.registry.release(live);
+          return socket.destroyed ? undefined : refuseUpgrade(socket, 503, 'unavailable');
+        }
         this.completeUpgrade(req, socket, head, { live, user, access, ip, onSocketError, grant: granted });
       },
       (err: unknown) => {
