@@ -75,6 +75,7 @@ import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
 import { storeEngineOf } from './store/document-store';
 import { createDocumentDirectory } from './store/document-directory';
+import { createRedisFanOut, type FanOut } from './sync/fan-out';
 import { PgDocumentStore } from './store/pg-doc-store';
 import { createClinicRecordReader } from './reporting/clinic-records';
 import { createDhis2Settings, migrateDhis2Tables } from './reporting/dhis2-settings';
@@ -92,6 +93,12 @@ export interface AppOptions {
    * stay in the embedded SQLite file like everything else.
    */
   databaseUrl?: string;
+  /**
+   * REDIS_URL (with DATABASE_URL only): several server processes on the same
+   * PostgreSQL database tell each other of every commit through Redis
+   * pub/sub, so editors on different processes see each other live.
+   */
+  redisUrl?: string;
   /** 0 picks a free port (tests). */
   port: number;
   host: string;
@@ -247,6 +254,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const accessStore = new AccessStore(db, opts.accessClock);
   const accessGate = createAccessGate(accessStore, opts.accessClock);
   let docStore: PgDocumentStore | null = null;
+  let fanOut: FanOut | null = null;
+  if (opts.redisUrl && storeEngineOf(opts.databaseUrl) !== 'postgres') {
+    unauthenticated.close();
+    checkpoints.close();
+    db.close();
+    throw new Error('REDIS_URL needs DATABASE_URL: processes share documents through PostgreSQL, not one SQLite file each');
+  }
   if (storeEngineOf(opts.databaseUrl) === 'postgres') {
     try {
       // The platform's readers find the documents through SQLite's directory of them (document-directory.ts).
@@ -254,6 +268,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       docStore = await PgDocumentStore.open(opts.databaseUrl!, { onCreated: (docs) => directory.add(docs) });
       const added = await directory.catchUp(docStore);
       if (added > 0) logger.warn(`document directory: added ${added} document(s) stored in PostgreSQL`);
+      if (opts.redisUrl) fanOut = await createRedisFanOut(opts.redisUrl);
     } catch (err) {
       await docStore?.close();
       unauthenticated.close();
@@ -266,6 +281,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     {
       db,
       store: docStore ?? undefined,
+      fanOut: fanOut ?? undefined,
       access: accessGate,
       authenticate: (req) => auth.authenticate(req),
       audit,
@@ -303,6 +319,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients, importer: fhirImporter });
   } catch (err) {
     await sync.close();
+    await fanOut?.close();
     await docStore?.close();
     unauthenticated.close();
     checkpoints.close();
@@ -464,6 +481,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
   } catch (err) {
     await sync.close();
+    await fanOut?.close();
     await docStore?.close();
     unauthenticated.close();
     checkpoints.close();
@@ -480,6 +498,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await bulkExporter.close();
     await sync.close();
+    await fanOut?.close();
     await docStore?.close();
     server.closeAllConnections();
     await stopped;

@@ -46,6 +46,8 @@ export interface ServerConfig {
   dataDir: string;
   /** DATABASE_URL: postgres://… puts the documents in PostgreSQL (a hub); unset, SQLite in dataDir. */
   databaseUrl?: string;
+  /** REDIS_URL: redis://… lets several processes on one DATABASE_URL fan updates out to each other. */
+  redisUrl?: string;
   demo: boolean;
   idleLockMinutes: number;
   breakGlassMinutes: number;
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     host: env.HOST || '0.0.0.0',
     dataDir: dataDirFromEnv(env, cwd),
     databaseUrl: databaseUrlFrom(env.DATABASE_URL),
+    redisUrl: redisUrlFrom(env.REDIS_URL),
     demo: env.OUTPOST_DEMO !== '0',
     idleLockMinutes: positiveNumber(env, 'OUTPOST_IDLE_LOCK_MINUTES', 15, 24 * 60),
     breakGlassMinutes: positiveNumber(env, 'OUTPOST_BREAKGLASS_MINUTES', 60, 24 * 60),
@@ -134,6 +137,14 @@ function databaseUrlFrom(raw: string | undefined): string | undefined {
   const url = raw?.trim();
   if (!url) return undefined;
   storeEngineOf(url);
+  return url;
+}
+
+/** REDIS_URL: unset or empty for none; otherwise redis:// or rediss://. */
+function redisUrlFrom(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//i.test(url)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
   return url;
 }
 

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const app = await createApp({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
     port: config.port,
     host: config.host,
     demo: config.demo,

@@ -143,6 +143,8 @@ export interface SyncDeps {
    * SQLite store on `db`. The owner opens and closes it.
    */
   store?: import('./store/document-store').DocumentStore;
+  /** Other server processes on the same store (server/sync/fan-out.ts): they are told of each commit, and their rows are read back. */
+  fanOut?: import('./sync/fan-out').FanOut;
   /** Resolves the session cookie of an upgrade request; null when absent, expired or revoked. */
   authenticate(req: IncomingMessage): SessionUser | null;
   audit: Audit;

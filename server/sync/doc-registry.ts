@@ -40,6 +40,8 @@ export class DocRegistry {
     private readonly opts: {
       idleEvictMs: number;
       compactEvery: number;
+      /** Other server processes write the same store (see LiveDoc.followsStore). */
+      followsStore?: boolean;
       /** A document failed to load and was set aside (audit it; never given its content). */
       onQuarantine?(name: string, reason: string): void;
     }
@@ -86,6 +88,11 @@ export class DocRegistry {
 
   get(name: string): LiveDoc | undefined {
     return this.live.get(name);
+  }
+
+  /** Names of the documents held in memory. */
+  names(): string[] {
+    return [...this.live.keys()];
   }
 
   /**
@@ -156,6 +163,7 @@ export class DocRegistry {
   }
 
   private adopt(doc: LiveDoc): LiveDoc {
+    doc.followsStore = this.opts.followsStore ?? false;
     // Evicted `idleEvictMs` from now unless someone takes a hold.
     this.live.set(doc.name, doc);
     this.scheduleEviction(doc);

@@ -29,6 +29,8 @@ export interface GroupCommitDeps {
   onApplied(live: LiveDoc, rows: number): void;
   /** The rows were never stored (the policy drops its shadow). */
   onDropped(live: LiveDoc, rows: readonly WriteRow[]): void;
+  /** A group was stored and applied: the documents it wrote (other server processes are told). */
+  onCommitted?(names: readonly string[]): void;
 }
 
 /**
@@ -91,6 +93,7 @@ export class GroupCommit {
     }
     live.applyRows(rows.map((r, i) => ({ bytes: r.bytes, seq: seqs[i] })), writer);
     this.deps.onApplied(live, rows.length);
+    this.deps.onCommitted?.([live.name]);
     return Promise.resolve(seqs);
   }
 
@@ -164,6 +167,7 @@ export class GroupCommit {
         w.applied(seqs[i]);
       })
     );
+    this.deps.onCommitted?.([...new Set(group.map((w) => w.live.name))]);
   }
 
   private fail(group: QueuedWrite[], err: unknown): void {

@@ -16,6 +16,9 @@ export interface Writer {
   server?: boolean;
 }
 
+/** Origin of rows read back from the store (written by another server process). */
+const STORE_WRITER: Writer = { userId: 'store', server: true };
+
 /**
  * A document held in memory while someone uses it: the Y.Doc, the presence
  * (awareness) of its editors, and the connections to fan updates out to.
@@ -36,6 +39,15 @@ export class LiveDoc {
   /** Rows admitted by the write policy and not yet applied here, in order. */
   readonly unapplied: Uint8Array[] = [];
   evictTimer: NodeJS.Timeout | null = null;
+  /**
+   * Several server processes write this document's store (fan-out.ts): this
+   * process's own rows do not tell it which rows it holds, since another
+   * process may have committed rows numbered below them that have not
+   * reached it yet. Then only `advance` (rows read back from the store, in
+   * order, without gaps) moves `lastSeq`, the sequence number every row up
+   * to which this document holds, that a snapshot covers.
+   */
+  followsStore = false;
   private lastSeq: number;
   private rowsSinceSnapshot: number;
   /** Approximate stored size: the loaded state plus every row applied since. */
@@ -73,10 +85,12 @@ export class LiveDoc {
    */
   applyRows(rows: readonly { bytes: Uint8Array; seq: number }[], writer: Writer): void {
     if (rows.length === 0) return;
-    // Set when applied, not when appended: a snapshot must cover only rows the document holds.
-    this.lastSeq = rows[rows.length - 1].seq;
-    this.rowsSinceSnapshot += rows.length;
-    for (const r of rows) this.storedBytes += r.bytes.byteLength;
+    if (!this.followsStore) {
+      // Set when applied, not when appended: a snapshot must cover only rows the document holds.
+      this.lastSeq = rows[rows.length - 1].seq;
+      this.rowsSinceSnapshot += rows.length;
+      for (const r of rows) this.storedBytes += r.bytes.byteLength;
+    }
     if (rows.length === 1) {
       Y.applyUpdate(this.doc, rows[0].bytes, writer);
     } else {
@@ -85,6 +99,28 @@ export class LiveDoc {
       }, writer);
       writer.peer?.send(encodeSyncUpdate(Y.mergeUpdates(rows.slice(1).map((r) => r.bytes))));
     }
+    if (this.rowsSinceSnapshot >= this.compactEvery) void this.compact();
+  }
+
+  /** The sequence number every stored row up to which this document holds. */
+  get heldSeq(): number {
+    return this.lastSeq;
+  }
+
+  /**
+   * Applies the stored rows after `heldSeq`, read back from the store (rows
+   * other processes wrote, and this process's own, already applied and so
+   * changing nothing), and moves `heldSeq` to the last of them. What is new
+   * is broadcast to every connection here.
+   */
+  advance(parts: readonly Uint8Array[], lastSeq: number): void {
+    if (lastSeq <= this.lastSeq) return;
+    this.lastSeq = lastSeq;
+    this.rowsSinceSnapshot += parts.length;
+    for (const p of parts) this.storedBytes += p.byteLength;
+    this.doc.transact(() => {
+      for (const p of parts) Y.applyUpdate(this.doc, p);
+    }, STORE_WRITER);
     if (this.rowsSinceSnapshot >= this.compactEvery) void this.compact();
   }
 

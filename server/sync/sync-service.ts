@@ -11,6 +11,7 @@ import type { AccessGate, BatchDocResult, SessionUser, SyncDeps, SyncOptions, Sy
 type Grant = NonNullable<ReturnType<AccessGate['grant']>>;
 import { exchangeBatch, type BatchContext } from './batch-exchange';
 import { DocRegistry, OtherClinicError, QuarantinedError } from './doc-registry';
+import { StoreFollower } from './fan-out';
 import { GroupCommit } from './group-commit';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
@@ -32,6 +33,8 @@ export interface SyncServerOptions extends SyncOptions {
   /** Open sync connections one user may hold (default 64), and the server as a whole (default 4,000). */
   maxConnectionsPerUser?: number;
   maxConnections?: number;
+  /** With other processes on the same store: how often every open document is read back regardless of messages (default 5 s). */
+  fanOutResyncMs?: number;
 }
 
 /** After a refused update ends a connection, the same user's upgrades to that document wait this long (the stock client retries at once). */
@@ -67,6 +70,9 @@ export class SyncServer implements SyncService {
   /** `user|doc` → until when that user's upgrades to the document are held off after a refusal. */
   private readonly cooldown = new Map<string, number>();
   private readonly sessions: SessionGuard;
+  /** With other server processes on the same store (deps.fanOut): reads their rows back. */
+  private follower: StoreFollower | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
   private closing = false;
 
   constructor(
@@ -82,6 +88,7 @@ export class SyncServer implements SyncService {
     this.registry = new DocRegistry(this.store, {
       idleEvictMs: opts.idleEvictMs ?? 60_000,
       compactEvery: opts.compactEvery ?? 200,
+      followsStore: deps.fanOut !== undefined,
       onQuarantine: (name, reason) => this.safeAudit({ action: 'doc.quarantined', outcome: 'failure', userId: null, target: name, detail: { reason } })
     });
     this.pipeline = new WritePipeline(deps.db, deps.audit);
@@ -89,8 +96,29 @@ export class SyncServer implements SyncService {
       store: this.store,
       registry: this.registry,
       onApplied: (live, rows) => this.pipeline.gate.applied(live, rows),
-      onDropped: (live, rows) => this.pipeline.gate.dropUnapplied(live, rows.map((r) => r.bytes))
+      onDropped: (live, rows) => this.pipeline.gate.dropUnapplied(live, rows.map((r) => r.bytes)),
+      onCommitted: (names) => {
+        if (!this.follower) return;
+        deps.fanOut?.publish(names);
+        // This process's own rows move what its copy holds once read back in order (LiveDoc.followsStore).
+        this.follower.touchAll(names);
+      }
     });
+    if (deps.fanOut) {
+      const follower = new StoreFollower({
+        store: this.store,
+        registry: this.registry,
+        onAdvanced: (live) => {
+          this.pipeline.gate.invalidate(live);
+          this.notifyChanged(live);
+        }
+      });
+      this.follower = follower;
+      deps.fanOut.listen({ changed: (names) => follower.touchAll(names), resync: () => follower.touchAll(this.registry.names()) });
+      // A process that stopped between its commit and its message told nobody: every open document is read back now and then.
+      this.resyncTimer = setInterval(() => follower.touchAll(this.registry.names()), opts.fanOutResyncMs ?? 5000);
+      this.resyncTimer.unref();
+    }
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxMessageBytes });
     this.updateAudit = new UpdateAuditLog(deps.audit, opts.auditWindowMs ?? 1000, (write) => deps.db.transaction(write)());
     this.sessions = new SessionGuard({
@@ -397,6 +425,16 @@ export class SyncServer implements SyncService {
     return closed;
   }
 
+  /** Rows another process wrote reached a document here: the platform's change hook (projections) runs as for a local write. */
+  private notifyChanged(live: LiveDoc): void {
+    if (!this.deps.onDocChanged) return;
+    try {
+      this.deps.onDocChanged(live.name, live.identity.clinicId, live.doc);
+    } catch (err) {
+      console.error('[sync] document change listener failed', err instanceof Error ? err.name : 'error');
+    }
+  }
+
   /** The in-memory document, if loaded; for diagnostics and tests. */
   liveDocument(name: string): LiveDoc | undefined {
     return this.registry.get(name);
@@ -407,6 +445,7 @@ export class SyncServer implements SyncService {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.pingTimer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.sessions.stop();
     const closed = [...this.connections].map(
       (conn) =>
@@ -419,6 +458,7 @@ export class SyncServer implements SyncService {
     await Promise.race([Promise.all(closed), grace]);
     for (const conn of this.connections) conn.ws.terminate();
     await this.groupCommit.drain();
+    await this.follower?.idle();
     this.updateAudit.flushAll();
     await this.registry.closeAll();
     await new Promise<void>((resolve, reject) => this.wss.close((err) => (err ? reject(err) : resolve())));

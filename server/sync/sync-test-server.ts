@@ -9,7 +9,7 @@ import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { Role } from '../../src/lib/domain/roles';
-import type { Audit, AuditEvent, SessionUser } from '../types';
+import type { Audit, AuditEvent, SessionUser, SyncDeps } from '../types';
 import { SyncServer, type SyncServerOptions } from './sync-service';
 
 /**
@@ -72,7 +72,10 @@ export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-sync-'));
 }
 
-export async function startTestServer(opts: SyncServerOptions & { dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: SyncServerOptions & { dataDir?: string; deps?: Pick<SyncDeps, 'store' | 'fanOut'> } = {}
+): Promise<TestServer> {
+  const { deps: extra, ...serverOpts } = opts;
   const dataDir = opts.dataDir ?? makeDataDir();
   const db = openTestDb(dataDir);
   const audit = new RecordingAudit();
@@ -85,9 +88,10 @@ export async function startTestServer(opts: SyncServerOptions & { dataDir?: stri
         const key = req.headers['x-test-user'];
         return typeof key === 'string' && key in USERS ? USERS[key as TestUserKey] : null;
       },
-      onDocChanged: (name, clinicId) => changed.push({ name, clinicId })
+      onDocChanged: (name, clinicId) => changed.push({ name, clinicId }),
+      ...extra
     },
-    { auditWindowMs: 0, ...opts }
+    { auditWindowMs: 0, ...serverOpts }
   );
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', (req, socket, head) => {
