@@ -6,6 +6,8 @@ import { loadTrustedKey, type TrustedKey } from '../audit/audit-key';
 import { verifyAudit, type AuditVerification } from '../audit/verify-audit';
 import { dataDirFromEnv, loadAuditConfig } from '../config';
 import { DB_FILE } from '../store/db';
+import { storeEngineOf } from '../store/document-store';
+import { PgDocumentStore } from '../store/pg-doc-store';
 import { describeError } from '../http/logger';
 
 /**
@@ -20,7 +22,8 @@ import { describeError } from '../http/logger';
  * or the key of an earlier period after a change of key).
  */
 const USAGE = `Usage: npm run audit:verify [-- --public-key <file>]... [--checkpoint-dir <dir>]
-Environment: OUTPOST_DATA_DIR, OUTPOST_AUDIT_CHECKPOINT_DIR, OUTPOST_AUDIT_KEY_FILE.`;
+Environment: OUTPOST_DATA_DIR, OUTPOST_AUDIT_CHECKPOINT_DIR, OUTPOST_AUDIT_KEY_FILE,
+DATABASE_URL (a hub on PostgreSQL: its audit log of document writes is checked too).`;
 
 function main(argv: string[]): number {
   const { values } = parseArgs({
@@ -101,8 +104,32 @@ function uncoveredLine(r: AuditVerification, every: number, seconds: number): st
   );
 }
 
+/**
+ * A hub on PostgreSQL (DATABASE_URL) keeps the audit entries of document
+ * writes in PostgreSQL's own hash chain: recomputed here. It has no signed
+ * checkpoints yet, so a removed tail is not detected there.
+ */
+async function verifyPg(databaseUrl: string | undefined): Promise<number> {
+  if (!databaseUrl || storeEngineOf(databaseUrl) !== 'postgres') return 0;
+  const store = await PgDocumentStore.open(databaseUrl, { max: 1 });
+  try {
+    const chain = await store.verifyAudit();
+    if (chain.ok) {
+      console.log(`Document audit log in PostgreSQL intact: ${chain.count} entries verified (hash chain; no signed checkpoints).`);
+      return 0;
+    }
+    console.error(`Document audit log in PostgreSQL broken at entry #${chain.firstBrokenSeq}: ${chain.reason}.`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
 try {
-  process.exitCode = main(process.argv.slice(2));
+  const local = main(process.argv.slice(2));
+  const help = process.argv.includes('--help') || process.argv.includes('-h');
+  const hub = help ? 0 : await verifyPg(process.env.DATABASE_URL?.trim());
+  process.exitCode = Math.max(local, hub);
 } catch (err) {
   console.error(`Audit verification failed: ${describeError(err)}`);
   console.error(USAGE);

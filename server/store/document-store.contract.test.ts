@@ -6,6 +6,8 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createAuditLog, verifyAuditChain, type AuditChainResult } from '../audit/audit-log';
+import { loadConfig } from '../config';
+import { startTestApp } from '../http/test-app';
 import { migratePlatformTables, openDatabase } from './db';
 import { ClinicMismatchError, migrateSyncTables, type DocIdentity } from './doc-store';
 import { SqliteDocumentStore, storeEngineOf, type DocumentStore } from './document-store';
@@ -45,6 +47,8 @@ interface Harness {
   auditActions(): Promise<string[]>;
   /** Tries to rewrite a stored update row behind the store's back. */
   rewriteUpdateRow(): Promise<void>;
+  /** Rewrites audit entry 2 with the append-only trigger out of the way (someone with the database's owner rights). */
+  tamperAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,6 +83,10 @@ async function sqliteHarness(): Promise<Harness> {
       // SQLite's update log has no trigger of its own; the platform's audit log does.
       db.prepare("UPDATE audit_log SET action = 'x' WHERE seq = 1").run();
     },
+    async tamperAudit() {
+      db.exec('DROP TRIGGER audit_log_no_update');
+      db.prepare("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2").run();
+    },
     async close() {
       db.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -109,6 +117,11 @@ async function pgHarness(): Promise<Harness> {
     },
     async rewriteUpdateRow() {
       await admin.query('UPDATE doc_updates SET user_id = $1 WHERE seq = 1', ['someone-else']);
+    },
+    async tamperAudit() {
+      await admin.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await admin.query("UPDATE audit_log SET outcome = 'failure' WHERE seq = 2");
+      await admin.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
     },
     async close() {
       await h.store.close();
@@ -201,6 +214,20 @@ describe.each(engines)('document store contract ($engine)', ({ engine, make, ava
     expect(await h.verifyAudit()).toEqual({ ok: true, count: 3 });
   });
 
+  test('its audit chain names the first entry changed behind its back', async () => {
+    await h.store.commit(
+      [{ doc: CHART, update: edit(new Y.Doc(), 'a'), userId: 'u1' }],
+      [
+        { action: 'prescription.sign', outcome: 'success', userId: 'u1', target: CHART.name },
+        { action: 'prescription.change', outcome: 'success', userId: 'u1', target: CHART.name },
+        { action: 'prescription.change', outcome: 'success', userId: 'u1', target: CHART.name }
+      ]
+    );
+    expect(await h.verifyAudit()).toEqual({ ok: true, count: 3 });
+    await h.tamperAudit();
+    expect(await h.verifyAudit()).toEqual({ ok: false, firstBrokenSeq: 2, reason: 'entry content does not match its hash' });
+  });
+
   test('refuses to rewrite what it stored', async () => {
     await h.store.commit([{ doc: CHART, update: edit(new Y.Doc(), 'a'), userId: 'u1' }], [{ action: 'prescription.sign', outcome: 'success', userId: 'u1', target: CHART.name }]);
     await expect(h.rewriteUpdateRow()).rejects.toThrow(/append-only/);
@@ -281,5 +308,25 @@ describe('DATABASE_URL', () => {
     expect(storeEngineOf('postgresql://hub@db.example/outpost')).toBe('postgres');
     expect(() => storeEngineOf('mysql://db.example/outpost')).toThrow(/postgres:\/\//);
     expect(() => storeEngineOf('sqlite:./data/outpost.sqlite')).toThrow(/postgres:\/\//);
+  });
+
+  it('is read from the environment with REDIS_URL, and a wrong one stops the start with a readable message', () => {
+    const env = { OUTPOST_SECRETS_KEY_FILE: '/tmp/none' };
+    expect(loadConfig(env, '/srv')).toMatchObject({ databaseUrl: undefined, redisUrl: undefined });
+    expect(loadConfig({ ...env, DATABASE_URL: 'postgres://hub@db.example/outpost', REDIS_URL: 'redis://cache.example:6379' }, '/srv')).toMatchObject({
+      databaseUrl: 'postgres://hub@db.example/outpost',
+      redisUrl: 'redis://cache.example:6379'
+    });
+    expect(() => loadConfig({ ...env, DATABASE_URL: 'mysql://db.example/outpost' }, '/srv')).toThrow('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    expect(() => loadConfig({ ...env, REDIS_URL: 'http://cache.example' }, '/srv')).toThrow('REDIS_URL must be a redis:// or rediss:// URL');
+  });
+
+  it('a server given REDIS_URL without DATABASE_URL refuses to start, saying why', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-redis-only-'));
+    try {
+      await expect(startTestApp({ dataDir, redisUrl: 'redis://127.0.0.1:6379' })).rejects.toThrow('REDIS_URL needs DATABASE_URL');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
