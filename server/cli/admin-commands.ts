@@ -14,6 +14,8 @@ import { migratePlatformTables, openDatabase } from '../store/db';
 import { createApiClientStore } from '../smart/api-clients';
 import { allValid } from '../smart/scopes';
 import { migrateSyncTables } from '../store/doc-store';
+import { storeEngineOf } from '../store/document-store';
+import { PgDocumentStore } from '../store/pg-doc-store';
 import { createTransferStore } from '../transfer/transfer-store';
 import {
   createClinic,
@@ -276,7 +278,11 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
     }
     case 'list-quarantined': {
       migrateSyncTables(db);
-      const rows = db.prepare('SELECT name, reason, at FROM doc_quarantine ORDER BY at').all() as { name: string; reason: string; at: string }[];
+      // A hub keeps its documents, and so their quarantine, in PostgreSQL (DATABASE_URL).
+      const hub = await openHubStore();
+      const rows = hub
+        ? await hub.use((pg) => pg.pool.query<{ name: string; reason: string; at: string }>('SELECT name, reason, at FROM doc_quarantine ORDER BY at').then((r) => r.rows))
+        : (db.prepare('SELECT name, reason, at FROM doc_quarantine ORDER BY at').all() as { name: string; reason: string; at: string }[]);
       if (rows.length === 0) io.out('No document is quarantined.');
       for (const r of rows) io.out(`${r.name}  ${r.reason}  since ${r.at}`);
       return;
@@ -284,7 +290,10 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
     case 'release-document': {
       migrateSyncTables(db);
       const name = required(values, 'document');
-      const released = db.prepare('DELETE FROM doc_quarantine WHERE name = ?').run(name).changes;
+      const hub = await openHubStore();
+      const released = hub
+        ? await hub.use((pg) => pg.pool.query('DELETE FROM doc_quarantine WHERE name = $1', [name]).then((r) => r.rowCount ?? 0))
+        : db.prepare('DELETE FROM doc_quarantine WHERE name = ?').run(name).changes;
       if (released === 0) throw new UsageError(`${name} is not quarantined.`);
       audit.record({ action: 'doc.quarantined', outcome: 'success', target: name, detail: { released: true } });
       io.out(`Released ${name}: the server loads it again on its next open`);
@@ -390,4 +399,20 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
     default:
       throw new UsageError(`Unknown command "${command}". Try --help.`);
   }
+}
+
+/** The hub's PostgreSQL document store when DATABASE_URL names one; null for the embedded store. */
+async function openHubStore(): Promise<{ use<T>(fn: (store: PgDocumentStore) => Promise<T>): Promise<T> } | null> {
+  const url = process.env.DATABASE_URL?.trim();
+  if (!url || storeEngineOf(url) !== 'postgres') return null;
+  const store = await PgDocumentStore.open(url, { max: 1 });
+  return {
+    async use(fn) {
+      try {
+        return await fn(store);
+      } finally {
+        await store.close();
+      }
+    }
+  };
 }
