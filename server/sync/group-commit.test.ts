@@ -177,3 +177,28 @@ describe('GroupCommit on a store that commits asynchronously', () => {
     registry.release(live);
   });
 });
+
+describe('opening a document when the store cannot be read', () => {
+  it('fails the open without setting the document aside; content that cannot load is set aside', async () => {
+    const inner = new SqliteDocumentStore(db, audit);
+    let failure: unknown = null;
+    const store: DocumentStore = { ...heldStore(inner), load: (name) => (failure ? Promise.reject(failure) : inner.load(name)) };
+    const reg = new DocRegistry(store, { idleEvictMs: 20, compactEvery: 1000 });
+    // PostgreSQL shutting down (SQLSTATE 57P01), then a refused connection: the document is not to blame.
+    failure = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    await expect(reg.acquire(NAME, PARSED, 'clinic-a')).rejects.toMatchObject({ code: '57P01' });
+    failure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    await expect(reg.acquire(NAME, PARSED, 'clinic-a')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(await inner.quarantined()).toEqual([]);
+    expect(await reg.isQuarantined(NAME)).toBe(false);
+    // Once the store answers again the document opens.
+    failure = null;
+    const live = await reg.acquire(NAME, PARSED, 'clinic-a');
+    reg.release(live, { evictIfIdle: true });
+    // Positive control: a stored row that is not a valid update sets the document aside.
+    failure = new TypeError('Unexpected end of array');
+    await expect(reg.acquire(NAME, PARSED, 'clinic-a')).rejects.toThrow('document is quarantined');
+    expect(await inner.quarantined()).toEqual([NAME]);
+    await reg.closeAll();
+  });
+});
