@@ -79,6 +79,7 @@ test('patient sends 185/120 and a refill request; the clinician sees both, the r
   const outcome = readings.getByTestId('home-reading-outcome');
   await expect(outcome).toContainText('Sent. The clinic can see it in your record.');
   await expect(outcome).toContainText('This reading is far outside the usual range. The clinic has been told.');
+  await readings.screenshot({ path: '/tmp/readings-urgent-360.png' });
   const list = readings.getByTestId('my-home-readings-list');
   await expect(list).toContainText('Blood pressure 185/120 mmHg');
   await expect(list).toContainText('Far outside the usual range');
