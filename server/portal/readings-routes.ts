@@ -73,6 +73,22 @@ const refillSchema = z
   })
   .strict();
 
+/**
+ * The body checked by `schema`; refused with the first problem as the message
+ * (the patient's device keeps only the message of a refusal, and shows it).
+ */
+function parseForPatient<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  try {
+    return parseWith(schema, value);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'invalid' && err.details?.length) {
+      const messages = [...new Set(err.details.map((d) => d.message))];
+      throw new AppError('invalid', messages.join(' '), err.details);
+    }
+    throw err;
+  }
+}
+
 const NOT_YOURS = 'You can only see your own record, and the records you were given access to.';
 
 /** A flag as the patient's screen needs it (no free text the screen would show untranslated). */
@@ -159,7 +175,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
 
   async function homeReading(ctx: RequestContext): Promise<void> {
     const { user, grant } = grantFor(ctx);
-    const body = parseWith(homeReadingInputSchema, await readJson(ctx.req));
+    const body = parseForPatient(homeReadingInputSchema, await readJson(ctx.req));
     const at = body.takenAt ? new Date(body.takenAt).toISOString() : new Date(now()).toISOString();
     const problem = takenAtProblem(at, new Date(now()));
     if (problem) throw new AppError('invalid', problem, [{ path: 'takenAt', message: problem }]);
@@ -259,7 +275,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
 
   async function refillRequest(ctx: RequestContext): Promise<void> {
     const { user, grant } = grantFor(ctx);
-    const body = parseWith(refillSchema, await readJson(ctx.req));
+    const body = parseForPatient(refillSchema, await readJson(ctx.req));
     await oneAtATime(`patient:${grant.patientId}`, async () => {
       const name = docName('patient', grant.patientId);
       const doc = await loadDoc(sync, name, grant.clinicId);
