@@ -170,6 +170,21 @@ describe('home readings', () => {
     expect((await homeReadingsInChart()).length).toBe(before + 1);
   });
 
+  it("a community health worker acting for the patient sends one: marked as reported for the patient by a proxy, named as performer", async () => {
+    const inv = await send('POST', '/api/portal/invitations', desk, { relation: 'proxy', patientId: PATIENT, proxyKind: 'carer', proxyName: 'Wanjiku CHW' });
+    expect(inv.status).toBe(201);
+    const secret = ((await inv.json()) as { link: string }).link.split('#')[1];
+    const act = await fetch(`${app.url}/api/portal/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret, birthDate: BIRTH, username: 'wanjiku.chw', password: TEST_PASSWORD }) });
+    expect(act.status).toBe(201);
+    const chw = await sessionCookieFor(app.url, 'wanjiku.chw');
+    const id = newId();
+    const res = await reading({ id, kind: 'spo2', value: 90 }, chw);
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { reading: unknown }).reading).toMatchObject({ reportedBy: 'proxy', urgent: true, flag: { label: 'Low', level: 'danger' } });
+    expect((await homeReadingsInChart()).find((o) => o.id === id)).toMatchObject({ reportedBy: 'proxy', performer: [{ display: 'Wanjiku CHW (carer, acting for the patient)' }] });
+    expect((await inbox('home-reading')).find((t) => t.focus.ref === id)?.description).toBe("Home oxygen level out of range: see the chart's vital signs");
+  });
+
   it('the patient lists their own readings with flags; the FHIR export names the Patient as performer and tags it patient-reported', async () => {
     const list = (await (await send('GET', `/api/portal/records/${PATIENT}/home-readings`, patient)).json()) as { readings: { kind: string; value: number; flag: { status: string } }[] };
     expect(list.readings.find((r) => r.kind === 'bloodPressure' && r.value === 185)?.flag.status).toBe('abnormal');
