@@ -108,6 +108,8 @@ export const AUDIT_ACTIONS = [
   'portal.activate',
   'portal.access.revoke',
   'portal.record',
+  'portal.home-reading',
+  'portal.refill-request',
   'reporting.configure',
   'reporting.preview',
   'reporting.send'

@@ -16,6 +16,7 @@ import { feeServiceRule, feeSettingsRule, feesRoleRule, ledgerRule, superbillRul
 import { registriesRoleRule, registryEntryRule, tasksRule } from './rules/tasks';
 import { fieldTypesRule } from './rules/shapes';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
+import { homeReadingRule } from './rules/home-readings';
 
 /**
  * The write policy's table of invariants: for each document kind, the
@@ -54,7 +55,7 @@ const CHART: Record<string, RootPolicy> = {
   ...Object.fromEntries([...CHART_COLLECTIONS, ...CLINICAL_COLLECTIONS].map((c) => [c, collection([importRule], { immutable: ['sourceId', 'sourceSystem'] })])),
   encounters: collection([importRule, notesRule], { immutable: ['sourceId', 'sourceSystem'] }),
   medications: collection([importRule, prescriptionsRule, prescriptionChecksRule], { immutable: ['sourceId', 'sourceSystem'] }),
-  observations: collection([importRule, labResultsRule, resultReviewRule], { immutable: ['sourceId', 'sourceSystem', 'reviewedAt', 'reviewedBy', 'reviewedById'] }),
+  observations: collection([importRule, labResultsRule, resultReviewRule, homeReadingRule], { immutable: ['sourceId', 'sourceSystem', 'reviewedAt', 'reviewedBy', 'reviewedById', 'reportedBy'] }),
   orders: collection([ordersRule]),
   pharmacySends: collection([pharmacySendsRule], { clearable: SEND_TRANSIENT, immutable: ['medicationId', 'pharmacyId', 'queuedAt', 'queuedBy', 'queuedById'] }),
   allergyStatements: collection([], { immutable: ['recordedAt', 'recordedBy', 'recordedById'] }),
@@ -73,7 +74,7 @@ const PATIENT: Record<string, RootPolicy> = {
   patient: { shape: 'record', rules: [patientRule] },
   demographicsReview: collection(),
   /** Refill requests taken by the desk or a nurse, closed by a prescriber (refill-request-doc.ts). */
-  refillRequests: collection([refillRequestRule], { immutable: ['medicationText', 'via', 'note', 'requestedAt', 'requestedBy', 'requestedById', 'closedAt', 'closedBy', 'closedById', 'prescriptionId'] }),
+  refillRequests: collection([refillRequestRule], { immutable: ['medicationText', 'via', 'note', 'requestedAt', 'requestedBy', 'requestedById', 'closedAt', 'closedBy', 'closedById', 'prescriptionId', 'declineReason', 'medicationId'] }),
   /** The patient's account (billing-doc.ts): bills per visit, and money entries that are only ever added. */
   superbills: collection([superbillRule], { immutable: ['encounterId', 'visitDate', 'createdAt', 'createdBy', 'createdById'] }),
   ledger: collection([ledgerRule])

@@ -13,6 +13,10 @@ import { locate, valueOf } from '../node-values';
  *   (signing the refill or declining it is a prescriber's decision).
  * - `refill.reopen` (refuse): a closed request stays closed; the patient
  *   asking again is a new request.
+ * - `refill.portal` (refuse): a request that came through the patient
+ *   portal (`via: portal`) is written by the server's portal route only;
+ *   declining one says why (the patient reads the reason), in at most 500
+ *   characters.
  *
  * What was asked, how and by whom never changes (policy-table `immutable`).
  */
@@ -32,7 +36,8 @@ export function refillRequestRule(input: RuleInput): RuleOutput {
     const note = valueOf(after, 'note');
     if (status !== 'open') refuse('refill.fields', 'status', 'A new refill request is open');
     if (typeof text !== 'string' || text.trim().length < 2 || text.length > REFILL_TEXT_MAX) refuse('refill.fields', 'medicationText', `A refill request names the medicine in 2 to ${REFILL_TEXT_MAX} characters`);
-    if (!(REFILL_VIA as readonly unknown[]).includes(valueOf(after, 'via'))) refuse('refill.fields', 'via', 'A refill request came by phone, in person or by message');
+    if (!(REFILL_VIA as readonly unknown[]).includes(valueOf(after, 'via'))) refuse('refill.fields', 'via', 'A refill request came by phone, in person, by message or through the patient portal');
+    else if (valueOf(after, 'via') === 'portal' && !(author.kind === 'server' && (author.origin === 'system' || author.origin === 'seed'))) refuse('refill.portal', 'via', 'Only the patient portal records a request made there');
     if (note !== undefined && (typeof note !== 'string' || note.length > REFILL_NOTE_MAX)) refuse('refill.fields', 'note', `A refill request's note is at most ${REFILL_NOTE_MAX} characters`);
   }
   const was = before ? valueOf(before, 'status') : 'open';
@@ -40,6 +45,9 @@ export function refillRequestRule(input: RuleInput): RuleOutput {
     if (was !== 'open') refuse('refill.reopen', 'status', 'A closed refill request stays closed');
     else if (author.kind === 'user' && !author.roles.includes('clinician')) refuse('refill.close-role', 'status', 'Only a clinician closes a refill request');
   }
+  const reason = valueOf(after, 'declineReason');
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > REFILL_NOTE_MAX)) refuse('refill.fields', 'declineReason', `The reason for declining is at most ${REFILL_NOTE_MAX} characters`);
+  if (status === 'declined' && was === 'open' && valueOf(after, 'via') === 'portal' && (typeof reason !== 'string' || reason.trim().length < 2)) refuse('refill.portal', 'declineReason', 'Say why the refill is declined: the patient reads it');
   if (status === 'done' && typeof valueOf(after, 'prescriptionId') !== 'string') refuse('refill.fields', 'prescriptionId', 'A refill request done names the prescription');
   return { violations: out };
 }

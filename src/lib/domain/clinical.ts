@@ -57,6 +57,8 @@ export const observationInputSchema = z.object({
   basedOn: z.array(z.string()).optional(),
   /** Who did the test (FHIR Observation.performer), for a test done on the spot. */
   performer: z.array(z.object({ reference: z.string().optional(), display: z.string() })).optional(),
+  /** A home reading the patient (`patient`) or someone acting for them (`proxy`) entered in the patient portal; set by the server only. */
+  reportedBy: z.enum(['patient', 'proxy']).optional(),
   /** The test kit's lot number, for a point-of-care test. */
   kitLotNumber: z.string().optional(),
   /** The result of a test not in the catalogue: shown as such and never range-checked. */

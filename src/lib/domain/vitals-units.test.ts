@@ -25,7 +25,8 @@ describe('names the chart and FHIR use', () => {
       weight: 'Weight',
       height: 'Height',
       bmi: 'BMI',
-      pain: 'Pain'
+      pain: 'Pain',
+      glucose: 'Blood glucose'
     });
   });
 });

@@ -27,12 +27,13 @@ export const VITALS = {
   weight: { loinc: '29463-7', text: 'Body weight', unit: 'kg', display: 'kg' },
   height: { loinc: '8302-2', text: 'Body height', unit: 'cm', display: 'cm' },
   bmi: { loinc: '39156-5', text: 'Body mass index', unit: 'kg/m2', display: 'kg/m²' },
-  pain: { loinc: '72514-3', text: 'Pain severity (0–10 numeric rating)', unit: '{score}', display: '/10' }
+  pain: { loinc: '72514-3', text: 'Pain severity (0–10 numeric rating)', unit: '{score}', display: '/10' },
+  glucose: { loinc: '14743-9', text: 'Glucose [Moles/volume] in Capillary blood by Glucometer', unit: 'mmol/L', display: 'mmol/L' }
 } as const;
 export type VitalDefinition = (typeof VITALS)[keyof typeof VITALS];
 
 /** The vitals the chart shows one reading (and one trend line) for; blood pressure carries both numbers. */
-export const VITAL_KINDS = ['bloodPressure', 'heartRate', 'respiratoryRate', 'temperature', 'spo2', 'weight', 'height', 'bmi', 'pain'] as const;
+export const VITAL_KINDS = ['bloodPressure', 'heartRate', 'respiratoryRate', 'temperature', 'spo2', 'weight', 'height', 'bmi', 'pain', 'glucose'] as const;
 export type VitalKind = (typeof VITAL_KINDS)[number];
 
 export const VITAL_LABEL: Record<VitalKind, string> = {
@@ -44,11 +45,12 @@ export const VITAL_LABEL: Record<VitalKind, string> = {
   weight: 'Weight',
   height: 'Height',
   bmi: 'BMI',
-  pain: 'Pain'
+  pain: 'Pain',
+  glucose: 'Blood glucose'
 };
 
 /** Other codes that mean the same vital: 55284-4 is the blood pressure panel Synthea and older systems send; 2708-6 is arterial O₂ saturation. */
-const ALIASES: Record<string, VitalKind> = { '55284-4': 'bloodPressure', '2708-6': 'spo2' };
+const ALIASES: Record<string, VitalKind> = { '55284-4': 'bloodPressure', '2708-6': 'spo2', '41653-7': 'glucose' };
 
 // ── Recording a set ─────────────────────────────────────────────────────
 
@@ -135,6 +137,8 @@ export function vitalsObservations(v: z.output<typeof vitalsInputSchema>, at: st
 export interface VitalReading {
   kind: VitalKind;
   observationId: string;
+  /** A home reading the patient (or someone acting for them) entered in the patient portal. */
+  reportedBy?: 'patient' | 'proxy';
   at: string;
   value: number;
   diastolic?: number;
@@ -168,6 +172,8 @@ export function toCanonical(kind: VitalKind, value: number, unit: string | undef
   if (kind === 'height' && u === 'm') return value * 100;
   if ((kind === 'heartRate' || kind === 'respiratoryRate') && (u === 'beats/min' || u === 'breaths/min' || u === '{beats}/min' || u === '{breaths}/min')) return value;
   if (kind === 'pain' && u === '{score}') return value;
+  // 1 mmol/L of glucose (180.16 g/mol) is 18.016 mg/dL.
+  if (kind === 'glucose' && u === 'mg/dL') return Math.round((value / 18.016) * 10) / 10;
   return undefined;
 }
 
@@ -181,7 +187,7 @@ export function readingOf(o: Observation): VitalReading | undefined {
   if (o.status === 'entered-in-error' || o.status === 'cancelled') return undefined;
   const kind = kindOf(o);
   if (!kind) return undefined;
-  const base = { kind, observationId: o.id, at: o.effectiveDateTime || o.createdAt };
+  const base = { kind, observationId: o.id, at: o.effectiveDateTime || o.createdAt, ...(o.reportedBy ? { reportedBy: o.reportedBy } : {}) };
   if (kind === 'bloodPressure') {
     const s = componentValue(o, VITALS.systolic.loinc);
     const d = componentValue(o, VITALS.diastolic.loinc);
@@ -208,6 +214,18 @@ export function vitalSeries(observations: Observation[]): Record<VitalKind, Vita
 // ── Adult ranges ────────────────────────────────────────────────────────
 
 export type FlagLevel = 'warn' | 'danger';
+
+/** The source of each range below, as the flags cite it. */
+export const VITAL_RANGE_SOURCE: Record<Exclude<VitalKind, 'weight' | 'height'>, string> = {
+  bloodPressure: '2017 ACC/AHA High Blood Pressure Guideline (Whelton et al., Hypertension 2018), Table 6',
+  heartRate: 'American Heart Association, "All about heart rate (pulse)"',
+  respiratoryRate: 'Royal College of Physicians, NEWS2 (2017)',
+  temperature: 'CDC, Definitions of symptoms for reportable illnesses; Brown et al., NEJM 2012',
+  spo2: "BTS guideline for oxygen use in adults (O'Driscoll et al., Thorax 2017); NEWS2",
+  bmi: 'WHO and CDC adult BMI categories',
+  pain: 'Serlin et al., Pain 1995;61:277–84',
+  glucose: 'International Consensus on Time in Range (Battelino et al., Diabetes Care 2019;42:1593–1603)'
+};
 
 /**
  * What the chart says about one reading. `not-checked` always carries the
@@ -312,6 +330,21 @@ export function painFlag(score: number): VitalFlag {
 }
 
 /**
+ * Capillary blood glucose, mmol/L: the glycaemic levels of the International
+ * Consensus on Time in Range (Battelino et al., Diabetes Care
+ * 2019;42:1593–1603), which the ADA Standards of Care use: target 3.9–10.0;
+ * below 3.9 level 1 and below 3.0 level 2 hypoglycaemia; above 10.0 level 1
+ * and above 13.9 level 2 hyperglycaemia. Level 2 is marked as danger.
+ */
+export function glucoseFlag(mmol: number): VitalFlag {
+  if (mmol < 3) return abnormal('danger', 'Very low');
+  if (mmol > 13.9) return abnormal('danger', 'Very high');
+  if (mmol < 3.9) return abnormal('warn', 'Low');
+  if (mmol > 10) return abnormal('warn', 'High');
+  return normal();
+}
+
+/**
  * The flag for a reading of a patient with this birth date, taken at the
  * reading's time. Children and unknown ages are `not-checked`, with the
  * reason the chart shows.
@@ -336,6 +369,8 @@ export function flagReading(r: Pick<VitalReading, 'kind' | 'value' | 'diastolic'
       return bmiFlag(r.value);
     case 'pain':
       return painFlag(r.value);
+    case 'glucose':
+      return glucoseFlag(r.value);
   }
 }
 

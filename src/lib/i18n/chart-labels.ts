@@ -29,7 +29,8 @@ export const vitalLabel = lookup<VitalKind>({
   weight: m.chart_vital_weight,
   height: m.chart_vital_height,
   bmi: m.chart_vital_bmi,
-  pain: m.chart_vital_pain
+  pain: m.chart_vital_pain,
+  glucose: m.portal_readings_glucose
 });
 
 /** A reading with its clinical unit, the number written the way the app's language writes numbers ("37,5 °C"). */

@@ -1,4 +1,4 @@
-import { flagReading, formatReading, VITAL_KINDS, VITAL_LABEL, type VitalKind } from '../vitals';
+import { flagReading, formatReading, VITAL_KINDS, VITAL_LABEL, VITAL_RANGE_SOURCE } from '../vitals';
 import { seriesOf } from './evidence';
 import type { Reminder, ReminderContext, ReminderSource } from './types';
 
@@ -10,15 +10,7 @@ import type { Reminder, ReminderContext, ReminderSource } from './types';
  */
 
 /** The source of each range, as cited in domain/vitals.ts. */
-const RANGE_SOURCE: Record<Exclude<VitalKind, 'weight' | 'height'>, string> = {
-  bloodPressure: '2017 ACC/AHA High Blood Pressure Guideline (Whelton et al., Hypertension 2018), Table 6',
-  heartRate: 'American Heart Association, "All about heart rate (pulse)"',
-  respiratoryRate: 'Royal College of Physicians, NEWS2 (2017)',
-  temperature: 'CDC, Definitions of symptoms for reportable illnesses; Brown et al., NEJM 2012',
-  spo2: "BTS guideline for oxygen use in adults (O'Driscoll et al., Thorax 2017); NEWS2",
-  bmi: 'WHO and CDC adult BMI categories',
-  pain: 'Serlin et al., Pain 1995;61:277–84'
-};
+const RANGE_SOURCE = VITAL_RANGE_SOURCE;
 
 export function vitalsReminders(ctx: ReminderContext): Reminder[] {
   const series = seriesOf(ctx);

@@ -37,6 +37,8 @@ export const US_CORE = {
 } as const;
 
 const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+/** meta.tag of an Observation the patient (or someone acting for them) entered in the patient portal (Observation.performer names them). */
+export const PATIENT_REPORTED_TAG = { system: 'urn:outpost:data-source', code: 'patient-reported', display: 'Reported by the patient' } as const;
 const CATEGORY_DISPLAY: Record<string, string> = {
   'vital-signs': 'Vital Signs',
   laboratory: 'Laboratory',
@@ -218,6 +220,8 @@ export function chartToFhir(chart: Y.Doc, patientId: string): FhirResource[] {
     out.push({
       resourceType: 'Observation',
       id: o.id,
+      // A home reading: the performer is the Patient (or the carer, by name), and the tag says it was reported, not measured by the clinic.
+      meta: o.reportedBy ? { tag: [PATIENT_REPORTED_TAG] } : undefined,
       status: o.status,
       category: o.category ? [{ coding: [{ system: OBSERVATION_CATEGORY, code: o.category, display: CATEGORY_DISPLAY[o.category] }] }] : undefined,
       code: observationCode(o.code),
