@@ -96,7 +96,7 @@ export interface IntakeResponse extends IntakeContent {
 export interface IntakePrefill {
   medicines: { id: string; name: string; detail: string }[];
   allergies: { id: string; substance: string; reaction: string }[];
-  appointments: { id: string; start: string }[];
+  appointments: { id: string; start: string; type?: string; provider?: string }[];
 }
 
 type Issue = { path: string; message: string };
