@@ -94,7 +94,7 @@ export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
       async handler(ctx) {
         const { user, grant } = grantFor(ctx);
         const prefill = await prefillFor(grant);
-        audit.record({ action: 'portal.intake.open', outcome: 'success', userId: user.id, target: `chart:${grant.patientId}`, ip: ctx.ip, detail: { relation: grant.relation } });
+        audit.record({ action: 'portal.intake', outcome: 'success', userId: user.id, target: `chart:${grant.patientId}`, ip: ctx.ip, detail: { interaction: 'open', relation: grant.relation } });
         sendJson(ctx.res, 200, { version: INTAKE_VERSION, questionnaires: allQuestionnaires(fhirBase(ctx)), prefill });
       }
     },
@@ -145,12 +145,12 @@ export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
           }
         });
         audit.record({
-          action: 'portal.intake.submit',
+          action: 'portal.intake',
           outcome: 'success',
           userId: user.id,
           target: `chart:${grant.patientId}`,
           ip: ctx.ip,
-          detail: { response: result.response.id, relation: grant.relation, repeat: result.status === 200 }
+          detail: { interaction: 'submit', response: result.response.id, relation: grant.relation, repeat: result.status === 200 }
         });
         sendJson(ctx.res, result.status, receipt(result.response));
       }

@@ -46,7 +46,7 @@ export function isItemValue(v: unknown): v is ItemValue {
 function total(answers: readonly number[], count: number, name: string): number {
   if (answers.length !== count) throw new RangeError(`${name} has ${count} answers`);
   if (!answers.every(isItemValue)) throw new RangeError(`${name} answers are 0 to 3`);
-  return answers.reduce((a, b) => a + b, 0);
+  return answers.reduce<number>((a, b) => a + b, 0);
 }
 
 /** PHQ-2 total (0–6) from the first two PHQ-9 items. */
@@ -124,3 +124,6 @@ export function scoreGad7(answers: readonly number[]): Gad7Result {
   const s = gad7Score(answers);
   return { answers: [...answers], score: s, band: gad7Band(s) };
 }
+
+/** The instruments' own names, the same in every language. */
+export const INSTRUMENT_NAMES = { phq2: 'PHQ-2', phq9: 'PHQ-9', gad7: 'GAD-7' } as const;
