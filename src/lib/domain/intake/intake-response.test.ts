@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors';
-import { evaluateIntake, type IntakePrefill } from './intake-response';
+import { evaluateIntake, recentSelfHarmForms, type IntakePrefill } from './intake-response';
 import { toFhirQuestionnaireResponses } from './intake-fhir';
 import { allQuestionnaires, QUESTIONNAIRE_IDS } from './questionnaires';
 
@@ -107,5 +107,14 @@ describe('FHIR', () => {
       }
     ]);
     expect(qrs[1]).toMatchObject({ id: `${ID}-gad-7`, status: 'completed', subject: { reference: 'Patient/p1' }, source: { reference: 'Patient/p1' }, authored: '2030-05-01T08:00:00.000Z' });
+  });
+});
+
+describe('recentSelfHarmForms', () => {
+  const at = (submittedAt: string, flagged: boolean) => ({ submittedAt, flags: flagged ? (['self-harm'] as const).slice() : [] });
+  it('keeps a flag for 14 days after the form, newer forms or not', () => {
+    const now = new Date('2030-05-15T12:00:00.000Z');
+    const forms = [at('2030-05-15T08:00:00.000Z', false), at('2030-05-01T12:00:00.000Z', true), at('2030-05-01T11:59:59.000Z', true), at('2030-05-10T09:00:00.000Z', true)];
+    expect(recentSelfHarmForms(forms, now).map((f) => f.submittedAt)).toEqual(['2030-05-10T09:00:00.000Z', '2030-05-01T12:00:00.000Z']);
   });
 });

@@ -226,3 +226,16 @@ export const intakeDecisionSchema = z.object({
   decidedBy: z.string(),
   decidedById: z.string()
 });
+
+/**
+ * How long a self-harm answer keeps its urgent flag on the chart: the
+ * PHQ-9 asks about the last 2 weeks, so a flag stays at the top for 14 days
+ * after the form was sent, even when a newer form follows.
+ */
+export const SELF_HARM_FLAG_DAYS = 14;
+
+/** Forms, newest first, whose self-harm flag is still shown at `now`. */
+export function recentSelfHarmForms<T extends Pick<IntakeResponse, 'flags' | 'submittedAt'>>(responses: readonly T[], now: Date): T[] {
+  const since = now.getTime() - SELF_HARM_FLAG_DAYS * 86_400_000;
+  return responses.filter((r) => r.flags.includes('self-harm') && Date.parse(r.submittedAt) >= since).sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+}
