@@ -10,7 +10,10 @@ import { GAD7_ITEMS, PHQ2_POSITIVE, PHQ9_ITEMS } from './scoring';
  * The English texts below are the instruments' published wording (PHQ-9:
  * Kroenke et al. 2001; GAD-7: Spitzer et al. 2006; both free to use, no
  * permission required). The patient screen shows them from the message
- * files in the patient's language (messages/portal-intake).
+ * files in the patient's language (messages/portal-intake). The Spanish,
+ * French, Portuguese and Swahili texts there are plain translations, not the
+ * validated language versions the instruments' authors publish; the scores
+ * and bands were validated in the languages of those studies.
  */
 export const INTAKE_VERSION = '1.0.0';
 
