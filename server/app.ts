@@ -85,6 +85,8 @@ import { guardPatientSessions, PATIENT_SESSION_ROUTES } from './portal/patient-g
 import { createPortalStore } from './portal/portal-store';
 import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
 import { READINGS_PATIENT_ROUTES, readingsRoutes } from './portal/readings-routes';
+import { INTAKE_PATIENT_ROUTES, intakeRoutes } from './portal/intake-routes';
+import { questionnaireRoutes } from './fhir/export/questionnaire-routes';
 
 export interface AppOptions {
   dataDir: string;
@@ -447,10 +449,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
         auth.notifyEnded(open, 'revoked');
       }
     }),
-    ...readingsRoutes({ db, store: createPortalStore(db), audit, sync })
+    ...readingsRoutes({ db, store: createPortalStore(db), audit, sync }),
+    ...intakeRoutes({ db, store: createPortalStore(db), audit, sync }),
+    ...questionnaireRoutes()
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
-  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES], audit);
+  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],

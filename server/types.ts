@@ -110,6 +110,7 @@ export const AUDIT_ACTIONS = [
   'portal.record',
   'portal.home-reading',
   'portal.refill-request',
+  'portal.intake',
   'reporting.configure',
   'reporting.preview',
   'reporting.send'

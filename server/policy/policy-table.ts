@@ -12,6 +12,7 @@ import { importRule, metaRule, patientRule } from './rules/records';
 import { incomingRule } from './rules/incoming';
 import { templateEntryRule, templatesRoleRule } from './rules/templates';
 import { refillRequestRule } from './rules/refill-requests';
+import { intakeDecisionRule, intakeResponseRule } from './rules/intake';
 import { feeServiceRule, feeSettingsRule, feesRoleRule, ledgerRule, superbillRule } from './rules/billing';
 import { registriesRoleRule, registryEntryRule, tasksRule } from './rules/tasks';
 import { fieldTypesRule } from './rules/shapes';
@@ -64,6 +65,10 @@ const CHART: Record<string, RootPolicy> = {
   /** Transfers and referrals queued to be sent (transfer-outbox-doc.ts); the server checks the sender's role when it sends. */
   transfers: collection([], { clearable: ['lastError'], immutable: ['destinationId', 'destinationName', 'reason', 'noteIds', 'queuedAt', 'queuedBy', 'queuedById'] }),
   /** Records from a transfer awaiting reconciliation (incoming-doc.ts). */
+  /** Pre-visit forms a patient sent (chart/intake-doc.ts): written by the server only. */
+  intakeResponses: collection([intakeResponseRule]),
+  /** What a clinician did with a form's statements: written once, never changed. */
+  intakeDecisions: collection([intakeDecisionRule], { immutable: ['responseId', 'item', 'decision', 'targetId', 'decidedAt', 'decidedBy', 'decidedById'] }),
   incoming: collection([incomingRule], {
     immutable: ['collection', 'targetId', 'fields', 'display', 'sourceSystem', 'sourceName', 'sourceDate', 'sourceAuthor', 'receivedAt', 'decidedAt', 'decidedBy', 'decidedById', 'rejectReason']
   })

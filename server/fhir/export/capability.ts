@@ -51,6 +51,8 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
   resource.push({ type: 'Group', interaction: [], searchParam: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export', documentation: `Group/<clinic id>/$export. ${BULK_DOC}` }] } as (typeof resource)[number]);
   // Quality measures (server/http/routes/measure-routes.ts): simplified, not certified eCQMs.
   resource.push({ type: 'Measure', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [], operation: [{ name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure', documentation: 'Measure/<id>/$evaluate-measure?periodStart=&periodEnd=&reportType=summary|subject-list over the clinic\'s patients; not certified eCQM results' }] } as unknown as (typeof resource)[number]);
+  // Pre-visit intake forms (questionnaire-routes.ts): definitions only; completed forms stay in the chart.
+  resource.push({ type: 'Questionnaire', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [], documentation: 'The pre-visit intake forms (reason for visit, medicines and allergies checks, PHQ-9 with PHQ-2 first, GAD-7), versioned; GET without parameters lists them all' } as unknown as (typeof resource)[number]);
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',

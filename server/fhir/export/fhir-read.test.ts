@@ -416,7 +416,7 @@ describe('metadata', () => {
     expect(cs).toMatchObject({ resourceType: 'CapabilityStatement', status: 'active', kind: 'instance', fhirVersion: '4.0.1', format: ['application/fhir+json'] });
     const res = cs.rest[0].resource as Json[];
     expect(res.map((x) => x.type).sort()).toEqual(
-      ['AllergyIntolerance', 'CarePlan', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Encounter', 'Group', 'Immunization', 'Measure', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'Procedure', 'ServiceRequest'].sort()
+      ['AllergyIntolerance', 'CarePlan', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Encounter', 'Group', 'Immunization', 'Measure', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'Procedure', 'Questionnaire', 'ServiceRequest'].sort()
     );
     // Group is there for $export only.
     expect(res.find((x) => x.type === 'Group')).toMatchObject({ interaction: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }] });
