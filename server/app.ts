@@ -80,6 +80,7 @@ import type { Audit, SyncOptions, SyncService } from './types';
 import { guardPatientSessions, PATIENT_SESSION_ROUTES } from './portal/patient-gate';
 import { createPortalStore } from './portal/portal-store';
 import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
+import { MESSAGES_PATIENT_ROUTES, messageRoutes } from './portal/messages-routes';
 
 export interface AppOptions {
   dataDir: string;
@@ -401,10 +402,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
         auth.sessions.revokeAllForUser(userId, 'revoked');
         auth.notifyEnded(open, 'revoked');
       }
-    })
+    }),
+    ...messageRoutes({ store: createPortalStore(db), attachments: createAttachmentStore(db), audit, sync })
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
-  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES], audit);
+  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],

@@ -108,6 +108,7 @@ export const AUDIT_ACTIONS = [
   'portal.activate',
   'portal.access.revoke',
   'portal.record',
+  'portal.message', 'portal.messages', 'message.photo.read',
   'reporting.configure',
   'reporting.preview',
   'reporting.send'
