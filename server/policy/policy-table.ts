@@ -117,7 +117,7 @@ const TASKS: Record<string, RootPolicy> = {
 const MESSAGES: Record<string, RootPolicy> = {
   meta: { shape: 'record', rules: [messagesRule, metaRule] },
   threads: collection([messagesRule], { immutable: ['topic', 'startedByKind', 'startedAt', 'startedBy', 'startedById'] }),
-  messages: collection([messagesRule], { immutable: ['threadId', 'text', 'authorKind', 'sentAt', 'sentBy', 'sentById', 'photoId', 'photoType', 'photoSize', 'patientReadAt'] })
+  messages: collection([messagesRule], { immutable: ['threadId', 'text', 'authorKind', 'sentAt', 'sentBy', 'sentById', 'sentByRelation', 'photoId', 'photoType', 'photoSize', 'patientReadAt'] })
 };
 
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {

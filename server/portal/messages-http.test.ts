@@ -95,7 +95,7 @@ describe('the patient writes', () => {
     const [t] = await threads();
     expect(t).toMatchObject({ id: firstThread, topic: 'Rash on my arm', startedByKind: 'patient' });
     expect(t.messages).toHaveLength(1);
-    expect(t.messages[0]).toMatchObject({ id: uuid(1), text: 'The rash is spreading since Monday.', authorKind: 'patient', sentById: neemaId, sentBy: 'Patient', photo: null, clinicReadAt: '' });
+    expect(t.messages[0]).toMatchObject({ id: uuid(1), text: 'The rash is spreading since Monday.', authorKind: 'patient', sentById: neemaId, sentBy: 'Patient', sentByRelation: 'self', photo: null, clinicReadAt: '' });
     const items = await messageItems();
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ patientId: PATIENT, status: 'requested', focus: { kind: 'message', ref: firstThread, label: 'Patient message' }, description: 'New message from the patient', createdBy: 'Patient' });
@@ -236,6 +236,11 @@ describe('staff answer through the record', () => {
       e.set('topic', 'Made up');
     }, 'messages.thread'],
     ['marking the clinic’s reply read by the patient', 'doc', (d) => msgOf(d, uuid(30)).set('patientReadAt', new Date().toISOString()), 'record.immutable'],
+    ['a reply claiming to come from the patient’s side', 'nurse', (d) => {
+      const e = new Y.Map<unknown>();
+      d.getMap('messages').set(uuid(44), e);
+      for (const [k, v] of Object.entries({ id: uuid(44), threadId: firstThread, text: 'Hello', authorKind: 'staff', sentAt: new Date().toISOString(), sentBy: 'nurse', sentById: ids.nurse, sentByRelation: 'self' })) e.set(k, v);
+    }, 'messages.reply'],
     ['an extra field on a message', 'doc', (d) => msgOf(d, uuid(2)).set('note', 'hidden'), 'messages.fields']
   ];
   for (const [what, user, change, rule] of refusals) {

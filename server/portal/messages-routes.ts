@@ -256,7 +256,7 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
               );
               stored = { id, contentType: photo.contentType, size: photo.data.length };
             }
-            addMessage(doc, { threadId, text: body.text, authorKind: 'patient', photo: stored }, actor, body.id, at);
+            addMessage(doc, { threadId, text: body.text, authorKind: 'patient', photo: stored, relation: grant.relation }, actor, body.id, at);
             const itemNeeded = isNew || !(await openItemFor(grant.clinicId, threadId));
             await write(doc, before, grant.clinicId, grant.patientId, user.id);
             if (itemNeeded) {

@@ -30,7 +30,7 @@ import { fieldsOf, locate, valueOf } from '../node-values';
  */
 
 const STAFF_ROLES = new Set(['frontdesk', 'clinician', 'nurse']);
-const MESSAGE_FIELDS = new Set(['id', 'threadId', 'text', 'authorKind', 'sentAt', 'sentBy', 'sentById', 'photoId', 'photoType', 'photoSize', 'clinicReadAt', 'clinicReadBy', 'clinicReadById', 'patientReadAt']);
+const MESSAGE_FIELDS = new Set(['id', 'threadId', 'text', 'authorKind', 'sentAt', 'sentBy', 'sentById', 'sentByRelation', 'photoId', 'photoType', 'photoSize', 'clinicReadAt', 'clinicReadBy', 'clinicReadById', 'patientReadAt']);
 const CLINIC_RECEIPT = ['clinicReadAt', 'clinicReadBy', 'clinicReadById'] as const;
 
 export function messagesRule(input: RuleInput): RuleOutput {
@@ -61,8 +61,8 @@ export function messagesRule(input: RuleInput): RuleOutput {
     const threadId = valueOf(after, 'threadId');
     const threads = input.state?.doc.getMap('threads');
     if (typeof threadId !== 'string' || (threads && !(threads.get(threadId) instanceof Y.Map))) refuse('messages.reply', 'threadId', 'A reply belongs to a conversation on the record');
-    for (const f of ['photoId', 'photoType', 'photoSize', 'patientReadAt', ...CLINIC_RECEIPT]) {
-      if (valueOf(after, f) !== undefined) refuse('messages.reply', f, 'A reply carries no photo or read receipt of its own');
+    for (const f of ['sentByRelation', 'photoId', 'photoType', 'photoSize', 'patientReadAt', ...CLINIC_RECEIPT]) {
+      if (valueOf(after, f) !== undefined) refuse('messages.reply', f, "A reply carries no photo, read receipt or patient's relation of its own");
     }
     return { violations: out };
   }

@@ -69,7 +69,7 @@ export function startThread(doc: Y.Doc, input: { topic: string; startedByKind: M
 /** Adds a message to an existing thread; returns its id. */
 export function addMessage(
   doc: Y.Doc,
-  input: { threadId: string; text: string; authorKind: MessageAuthorKind; photo?: MessagePhoto | null },
+  input: { threadId: string; text: string; authorKind: MessageAuthorKind; photo?: MessagePhoto | null; relation?: 'self' | 'proxy' },
   actor: Actor,
   id: string = newId(),
   at: string = nowIso()
@@ -89,6 +89,7 @@ export function addMessage(
     e.set('sentAt', at);
     e.set('sentBy', actor.name);
     e.set('sentById', actor.id);
+    if (input.relation) e.set('sentByRelation', input.relation);
     if (input.photo) {
       e.set('photoId', input.photo.id);
       e.set('photoType', input.photo.contentType);
@@ -139,6 +140,7 @@ function readMessage(e: Entry, id: string): Message | null {
     sentAt: str(e, 'sentAt'),
     sentBy: str(e, 'sentBy'),
     sentById: str(e, 'sentById'),
+    sentByRelation: authorKind === 'patient' && (str(e, 'sentByRelation') === 'self' || str(e, 'sentByRelation') === 'proxy') ? (str(e, 'sentByRelation') as 'self' | 'proxy') : '',
     photo,
     clinicReadAt: str(e, 'clinicReadAt'),
     clinicReadBy: str(e, 'clinicReadBy'),

@@ -65,6 +65,8 @@ export interface Message {
   /** The name shown with the message (the staff member's, or the patient account's). */
   sentBy: string;
   sentById: string;
+  /** A patient's message: sent by the patient themselves, or by someone who acts for them (a proxy account); '' for staff. */
+  sentByRelation: 'self' | 'proxy' | '';
   photo: MessagePhoto | null;
   /** When someone at the clinic first opened it (a patient's message); '' until then. */
   clinicReadAt: string;
