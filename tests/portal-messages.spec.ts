@@ -95,6 +95,15 @@ test('patient writes offline with a photo, the clinic answers from the inbox, ea
   expect(await photo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
   // Shown is read: the clinic's receipt is on the message.
   await expect(thread.getByTestId('thread-message')).toContainText('Read by');
+  await expect(item.getByTestId('inbox-unread')).toHaveCount(0);
+  // Given to a person: the clinician takes it; "assigned to me" lists it.
+  await doc.page.getByTestId('inbox-assign').selectOption({ label: 'Me (Dr. Amara Okafor)' });
+  await doc.page.getByRole('button', { name: 'Assign' }).click();
+  await expect(doc.page.getByTestId('inbox-notice')).toHaveText('Assigned. For: Dr. Amara Okafor');
+  await doc.page.getByTestId('inbox-filter-who').selectOption('me');
+  await expect(doc.page.getByTestId('inbox-item')).toHaveCount(1);
+  await expect(item).toContainText('For: Dr. Amara Okafor');
+  await expect(doc.page.getByTestId('inbox-count')).toContainText('1');
   await doc.page.screenshot({ path: '/tmp/inbox-1280.png', fullPage: true });
   await expectAccessible(doc.page, 'inbox with a message open, desk width');
 
@@ -126,6 +135,11 @@ test('patient writes offline with a photo, the clinic answers from the inbox, ea
 
   // The clinician sees that the patient read the reply (the record is live on the open thread).
   await expect(thread.getByTestId('read-by-patient')).toContainText('Read by the patient', { timeout: 20_000 });
+
+  // The conversation is on the patient's chart too.
+  await doc.page.setViewportSize({ width: 1280, height: 860 });
+  await doc.openPatient(`${own.family}, ${own.given}`);
+  await expect(doc.page.getByTestId('patient-messages')).toContainText('Rash on my arm');
 
   await phone.close();
   await doc.close();

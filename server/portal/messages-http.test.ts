@@ -157,6 +157,23 @@ describe('the patient writes', () => {
   });
 });
 
+describe('someone acting for the patient', () => {
+  it('writes in the same record, marked as acting for the patient; the patient sees it is not theirs', async () => {
+    const desk = await sessionCookieFor(app.url, 'desk');
+    const inv = await post('/api/portal/invitations', { relation: 'proxy', patientId: PATIENT, proxyKind: 'parent', proxyName: 'Mama Neema' }, desk);
+    const secret = ((await inv.json()) as { link: string }).link.split('#')[1];
+    expect((await fetch(`${app.url}/api/portal/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret, birthDate: BIRTH, username: 'mama.neema', password: TEST_PASSWORD }) })).status).toBe(201);
+    const mama = await sessionCookieFor(app.url, 'mama.neema');
+    expect((await post(base(), { id: uuid(70), threadId: firstThread, text: 'She slept badly.' }, mama)).status).toBe(201);
+    const kept = (await threads()).flatMap((t) => t.messages).find((m) => m.id === uuid(70))!;
+    expect(kept).toMatchObject({ authorKind: 'patient', sentBy: 'Mama Neema', sentByRelation: 'proxy' });
+    const view = (await (await fetch(`${app.url}${base()}`, { headers: { cookie: neema } })).json()) as { threads: { messages: { id: string; mine: boolean; sentBy: string }[] }[] };
+    const seen = view.threads.flatMap((t) => t.messages);
+    expect(seen.find((m) => m.id === uuid(70))).toMatchObject({ mine: false, sentBy: 'Mama Neema' });
+    expect(seen.find((m) => m.id === uuid(1))).toMatchObject({ mine: true });
+  });
+});
+
 describe('photos', () => {
   it('a PNG is kept, typed from its bytes; staff and the patient read it back, another patient cannot', async () => {
     const res = await post(base(), { id: uuid(20), threadId: firstThread, text: 'Photo of the rash', photo: { data: PNG.toString('base64') } }, neema);
