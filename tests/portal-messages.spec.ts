@@ -25,7 +25,7 @@ const PATIENT_PASSWORD = 'a long walk to the well';
 /** A 1×1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
-test('patient writes offline with a photo, the clinic answers from the inbox, each sees the other read it', async ({ browser }) => {
+test('patient writes offline with a photo, the clinic answers offline from the inbox, each sees the other read it', async ({ browser }) => {
   test.setTimeout(150_000);
   const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
   const own = { id: 'd6e7f8a9-0000-4000-8000-000000000001', family: 'Achieng', given: 'Zawadi', birthDate: '1984-03-11' };
@@ -107,12 +107,15 @@ test('patient writes offline with a photo, the clinic answers from the inbox, ea
   await doc.page.screenshot({ path: '/tmp/inbox-1280.png', fullPage: true });
   await expectAccessible(doc.page, 'inbox with a message open, desk width');
 
+  // The clinic's link drops: the reply and the item's state are kept on the device and sync when it is back.
+  await doc.offline();
   await thread.getByLabel('Your reply').fill('Please come on Friday at 10. Keep the area clean and dry.');
   await thread.getByTestId('reply-send').click();
   await expect(thread.getByTestId('reply-notice')).toHaveText('Reply saved. It reaches the patient when this device syncs.');
   await expect(thread.getByTestId('thread-message')).toHaveCount(2);
   await expect(doc.page.getByTestId('inbox-status')).toHaveText('Done');
   await expect(doc.page.getByTestId('inbox-count')).toHaveCount(0);
+  await doc.online();
   await doc.waitSynced();
   await doc.page.setViewportSize({ width: 390, height: 844 });
   await doc.page.screenshot({ path: '/tmp/inbox-390.png', fullPage: true });
