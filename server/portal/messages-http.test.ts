@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addMessage, listThreads, markClinicRead } from '../../src/lib/chart/messages-doc';
+import { addMessage, listThreads, markClinicRead, startThread } from '../../src/lib/chart/messages-doc';
 import { listTasks, setTaskStatus } from '../../src/lib/chart/tasks-doc';
 import { messagesName, tasksName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
@@ -146,6 +146,24 @@ describe('the patient writes', () => {
     expect((await threads()).flatMap((t) => t.messages)).toHaveLength(before);
     const deniedAfter = (app.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'authz.denied' AND target = 'portal:messages'").get() as { n: number }).n;
     expect(deniedAfter - deniedBefore).toBe(6);
+  });
+
+  it('a message kept whose inbox item was never raised (the server stopped in between) raises it when sent again', async () => {
+    // The message reaches the record the way the route writes it, but no item follows.
+    const device = await serverDoc(messagesName(OTHER));
+    const sv = Y.encodeStateVector(device);
+    const barakaId = (app.db.prepare("SELECT id FROM users WHERE username = 'baraka'").get() as { id: string }).id;
+    const t = startThread(device, { topic: 'Lost answer', startedByKind: 'patient' }, { id: barakaId, name: 'Patient' }, uuid(80));
+    addMessage(device, { threadId: t, text: 'Hello', authorKind: 'patient', relation: 'self' }, { id: barakaId, name: 'Patient' }, uuid(81));
+    await app.sync.applyServerUpdate(messagesName(OTHER), clinicId, Y.encodeStateAsUpdate(device, sv), barakaId, 'system');
+    const itemsOf = async () => listTasks(await serverDoc(tasksName(clinicId))).filter((x) => x.focus.ref === uuid(80));
+    expect(await itemsOf()).toHaveLength(0);
+    const again = await post(base(OTHER), { id: uuid(81), threadId: uuid(80), text: 'Hello' }, baraka);
+    expect(again.status).toBe(200);
+    expect((await itemsOf()).map((x) => [x.status, x.description])).toEqual([['requested', 'New message from the patient']]);
+    // Once raised, sending it yet again adds nothing.
+    expect((await post(base(OTHER), { id: uuid(81), threadId: uuid(80), text: 'Hello' }, baraka)).status).toBe(200);
+    expect(await itemsOf()).toHaveLength(1);
   });
 
   it('a message id another account already used is a conflict, not a copy', async () => {

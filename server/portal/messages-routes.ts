@@ -166,17 +166,26 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
     await sync.applyServerUpdate(messagesName(patientId), clinicId, update, userId, 'system');
   }
 
-  /** Is there an inbox item for this thread still to be done? */
-  async function openItemFor(clinicId: string, threadId: string): Promise<boolean> {
+  /** The inbox items raised for this thread, open or done. */
+  async function itemsFor(clinicId: string, threadId: string) {
     const state = await sync.readState(tasksName(clinicId), clinicId);
-    if (!state) return false;
+    if (!state) return [];
     const doc = new Y.Doc();
     try {
       Y.applyUpdate(doc, state);
-      return listTasks(doc).some((t) => t.focus.kind === 'message' && t.focus.ref === threadId && isOpen(t));
+      return listTasks(doc).filter((t) => t.focus.kind === 'message' && t.focus.ref === threadId);
     } finally {
       doc.destroy();
     }
+  }
+
+  function raise(grant: { clinicId: string; patientId: string }, user: SessionUser, threadId: string, isNew: boolean): Promise<string> {
+    return raiseInboxItem(
+      sync,
+      { clinicId: grant.clinicId, patientId: grant.patientId, kind: 'message', ref: threadId, label: 'Patient message', description: isNew ? 'New message from the patient' : 'New reply from the patient' },
+      { userId: user.id, name: user.name },
+      new Date(now())
+    );
   }
 
   function photoOf(doc: Y.Doc, photoId: string): { id: string } | null {
@@ -238,6 +247,8 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
             const kept = findMessage(doc, body.id);
             if (kept) {
               if (kept.authorKind !== 'patient' || kept.sentById !== user.id) throw new AppError('conflict', 'Another message is already kept under this id.');
+              // Kept, but the answer (and the inbox item after it) may have been lost: the clinic is told once.
+              if ((await itemsFor(grant.clinicId, kept.threadId)).length === 0) await raise(grant, user, kept.threadId, listThreads(doc).find((t) => t.id === kept.threadId)?.messages[0]?.id === kept.id);
               return { status: 200, answer: { id: kept.id, threadId: kept.threadId, sentAt: kept.sentAt } };
             }
             if (body.threadId && !hasThread(doc, body.threadId)) throw new AppError('not-found', 'This conversation is not on your record. Start a new one.');
@@ -257,23 +268,9 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
               stored = { id, contentType: photo.contentType, size: photo.data.length };
             }
             addMessage(doc, { threadId, text: body.text, authorKind: 'patient', photo: stored, relation: grant.relation }, actor, body.id, at);
-            const itemNeeded = isNew || !(await openItemFor(grant.clinicId, threadId));
+            const itemNeeded = isNew || !(await itemsFor(grant.clinicId, threadId)).some(isOpen);
             await write(doc, before, grant.clinicId, grant.patientId, user.id);
-            if (itemNeeded) {
-              await raiseInboxItem(
-                sync,
-                {
-                  clinicId: grant.clinicId,
-                  patientId: grant.patientId,
-                  kind: 'message',
-                  ref: threadId,
-                  label: 'Patient message',
-                  description: isNew ? 'New message from the patient' : 'New reply from the patient'
-                },
-                { userId: user.id, name: user.name },
-                new Date(now())
-              );
-            }
+            if (itemNeeded) await raise(grant, user, threadId, isNew);
             audit.record({ action: 'portal.message', outcome: 'success', userId: user.id, target: messagesName(grant.patientId), ip: ctx.ip, detail: { message: body.id, thread: threadId, newThread: isNew, photo: stored ? stored.size : 0, relation: grant.relation } });
             return { status: 201, answer: { id: body.id, threadId, sentAt: at } };
           } finally {
