@@ -87,6 +87,7 @@ import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
 import { READINGS_PATIENT_ROUTES, readingsRoutes } from './portal/readings-routes';
 import { INTAKE_PATIENT_ROUTES, intakeRoutes } from './portal/intake-routes';
 import { questionnaireRoutes } from './fhir/export/questionnaire-routes';
+import { MESSAGES_PATIENT_ROUTES, messageRoutes } from './portal/messages-routes';
 
 export interface AppOptions {
   dataDir: string;
@@ -451,10 +452,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
     }),
     ...readingsRoutes({ db, store: createPortalStore(db), audit, sync }),
     ...intakeRoutes({ db, store: createPortalStore(db), audit, sync }),
-    ...questionnaireRoutes()
+    ...questionnaireRoutes(),
+    ...messageRoutes({ store: createPortalStore(db), attachments: createAttachmentStore(db), audit, sync })
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
-  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES], audit);
+  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],

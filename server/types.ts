@@ -111,6 +111,9 @@ export const AUDIT_ACTIONS = [
   'portal.home-reading',
   'portal.refill-request',
   'portal.intake',
+  'portal.message',
+  'portal.messages',
+  'message.photo.read',
   'reporting.configure',
   'reporting.preview',
   'reporting.send'

@@ -22,6 +22,7 @@ describe('roots each document holds', () => {
     fees: ['meta', 'settings', 'services'],
     registries: ['meta', 'registries'],
     tasks: ['meta', 'tasks'],
+    messages: ['meta', 'threads', 'messages'],
     restricted: ['meta', 'conditions', 'allergies', 'medications', 'observations', 'immunizations', 'encounters', 'attachments', 'procedures', 'reports', 'carePlans', 'orders', 'pharmacySends', 'allergyStatements', 'careTeam', 'reminderDismissals', 'transfers', 'incoming']
   };
   const ALL = [...new Set(Object.values(ROOTS).flat())];

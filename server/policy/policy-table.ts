@@ -16,6 +16,7 @@ import { intakeDecisionRule, intakeResponseRule } from './rules/intake';
 import { feeServiceRule, feeSettingsRule, feesRoleRule, ledgerRule, superbillRule } from './rules/billing';
 import { registriesRoleRule, registryEntryRule, tasksRule } from './rules/tasks';
 import { fieldTypesRule } from './rules/shapes';
+import { messagesRule } from './rules/messages';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 import { homeReadingRule } from './rules/home-readings';
 
@@ -118,6 +119,13 @@ const TASKS: Record<string, RootPolicy> = {
   tasks: collection([tasksRule], { immutable: ['patientId', 'focusKind', 'focusRef', 'createdAt', 'createdBy', 'createdById', 'completedAt', 'completedBy', 'completedById'] })
 };
 
+/** A patient's secure messages (messages-doc.ts): patients write through the portal (the server), staff add their own replies and receipts. */
+const MESSAGES: Record<string, RootPolicy> = {
+  meta: { shape: 'record', rules: [messagesRule, metaRule] },
+  threads: collection([messagesRule], { immutable: ['topic', 'startedByKind', 'startedAt', 'startedBy', 'startedById'] }),
+  messages: collection([messagesRule], { immutable: ['threadId', 'text', 'authorKind', 'sentAt', 'sentBy', 'sentById', 'sentByRelation', 'photoId', 'photoType', 'photoSize', 'patientReadAt'] })
+};
+
 export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, RootPolicy>>>> = {
   chart: CHART,
   /** The restricted part of a chart holds the same kinds of entries, under the same rules. */
@@ -127,7 +135,8 @@ export const POLICY_TABLE: Readonly<Record<DocKind, Readonly<Record<string, Root
   templates: TEMPLATES,
   fees: FEES,
   registries: REGISTRIES,
-  tasks: TASKS
+  tasks: TASKS,
+  messages: MESSAGES
 };
 
 /** Roots whose whole map is one record (the rest hold entries by key). */

@@ -6,6 +6,7 @@ import { PATIENT_SESSION_ROUTES, routeKey } from './patient-gate';
 import { PORTAL_PATIENT_ROUTES } from './portal-routes';
 import { READINGS_PATIENT_ROUTES } from './readings-routes';
 import { INTAKE_PATIENT_ROUTES } from './intake-routes';
+import { MESSAGES_PATIENT_ROUTES } from './messages-routes';
 import { seedPortalPatient } from './portal-test-support';
 
 /**
@@ -20,7 +21,7 @@ let patientCookie: string;
 let clinicianCookie: string;
 const OWN = 'b4c2d3e5-0000-4000-8000-000000000001';
 const OTHER = 'b4c2d3e5-0000-4000-8000-000000000002';
-const OPEN = new Set([...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES]);
+const OPEN = new Set([...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES]);
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -138,7 +139,9 @@ describe('every kind of sync document, as a patient session', () => {
       'restricted:other': 403,
       'fees:clinic': 403,
       'registries:clinic': 403,
-      'tasks:clinic': 403
+      'tasks:clinic': 403,
+      'messages:own': 403,
+      'messages:other': 403
     });
   });
 

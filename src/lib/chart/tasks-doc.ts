@@ -91,6 +91,28 @@ export function setTaskStatus(doc: Y.Doc, id: string, status: TaskStatus, actor:
   }, 'local');
 }
 
+/** Gives an open task to a person or to everyone holding a role (the fields of the other kind of owner stay, unread: nothing recorded is removed). */
+export function assignTask(doc: Y.Doc, id: string, owner: TaskInput['owner'], actor: Actor): void {
+  const e = tasksOf(doc).get(id);
+  if (!(e instanceof Y.Map)) throw new AppError('not-found', 'This task is not on this device');
+  const parsed = taskOwnerSchema.safeParse(owner);
+  if (!parsed.success) throw new AppError('invalid', 'Choose a person or a role', [{ path: 'owner', message: 'Choose a person or a role' }]);
+  const status = readTask(e, id)?.status ?? 'requested';
+  if (status === 'completed' || status === 'cancelled') throw new AppError('conflict', `This task is already ${status} and is not reassigned`);
+  const o = parsed.data;
+  const now = nowIso();
+  doc.transact(() => {
+    e.set('ownerKind', o.kind);
+    if (o.kind === 'user') {
+      e.set('ownerId', o.id);
+      e.set('ownerName', o.name);
+    } else {
+      e.set('ownerRole', o.role);
+    }
+    stamp(e, actor, now);
+  }, 'local');
+}
+
 function stamp(e: Entry, actor: Actor, now: string): void {
   e.set('updatedAt', now);
   e.set('updatedBy', actor.name);

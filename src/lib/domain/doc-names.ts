@@ -12,7 +12,7 @@ import { hasClinicalRole, type Role } from './roles';
  * opens only to the care-team members the restriction names and to
  * emergency access (server/access/).
  */
-export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted', 'fees', 'registries', 'tasks'] as const;
+export const DOC_KINDS = ['patient', 'chart', 'schedule', 'templates', 'restricted', 'fees', 'registries', 'tasks', 'messages'] as const;
 export type DocKind = (typeof DOC_KINDS)[number];
 
 /** Kinds that belong to a clinic (named by the clinic's id), not to one patient. */
@@ -70,6 +70,11 @@ export function registriesName(clinicId: string): string {
   return `registries:${clinicId}`;
 }
 
+/** The name of a patient's secure messages with the care team. */
+export function messagesName(patientId: string): string {
+  return `messages:${patientId}`;
+}
+
 /** The name of a clinic's task list. */
 export function tasksName(clinicId: string): string {
   return `tasks:${clinicId}`;
@@ -118,6 +123,11 @@ export type DocAccess = 'write' | 'read' | 'none';
  *   patient data): clinicians and administrators write, nurses read.
  * - `tasks:` — the clinic's tasks: the front desk and clinical roles write
  *   (the desk books the follow-ups tasks ask for); administrators read.
+ * - `messages:` — a patient's secure messages with the care team: the front
+ *   desk and clinical roles write (they answer; the write policy lets them
+ *   add only their own replies, server/policy/rules/messages.ts);
+ *   administrators none (what patients write is not theirs to read). The
+ *   patient reads and writes them through the portal routes only.
  */
 export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
   // A patient account never opens a shared document raw, its own included:
@@ -131,6 +141,7 @@ export function docAccess(roles: readonly Role[], kind: DocKind): DocAccess {
   // Same audiences as the templates and the appointment book.
   if (kind === 'registries') return docAccess(roles, 'templates');
   if (kind === 'tasks') return docAccess(roles, 'schedule');
+  if (kind === 'messages') return roles.includes('frontdesk') || hasClinicalRole(roles) ? 'write' : 'none';
   if (kind === 'templates') {
     if (roles.includes('clinician') || roles.includes('admin')) return 'write';
     return roles.includes('nurse') ? 'read' : 'none';

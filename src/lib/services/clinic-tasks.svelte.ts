@@ -2,7 +2,7 @@ import * as tasksDoc from '../chart/tasks-doc';
 import type { Actor } from '../domain/chart';
 import { tasksName, type DocAccess } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
-import { mayComplete, myTasks, type Task, type TaskInput, type TaskStatus } from '../domain/tasks';
+import { mayComplete, myTasks, type Task, type TaskInput, type TaskOwner, type TaskStatus } from '../domain/tasks';
 import type { Role } from '../domain/roles';
 import type { LiveDoc } from '../sync/live-doc';
 import { openClinicDoc } from './clinic-doc';
@@ -54,6 +54,11 @@ export class LiveClinicTasks {
   add(input: TaskInput, id?: string): string {
     this.#assertWritable();
     return tasksDoc.addTask(this.#live.doc, input, this.#actor, id);
+  }
+  /** Gives an open task to a person or a role. */
+  assign(id: string, owner: TaskOwner): void {
+    this.#assertWritable();
+    tasksDoc.assignTask(this.#live.doc, id, owner, this.#actor);
   }
   setStatus(id: string, status: TaskStatus, reason = ''): void {
     this.#assertWritable();
