@@ -80,6 +80,9 @@ import type { Audit, SyncOptions, SyncService } from './types';
 import { guardPatientSessions, PATIENT_SESSION_ROUTES } from './portal/patient-gate';
 import { createPortalStore } from './portal/portal-store';
 import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
+import { hubRoutes } from './replication/replication-hub';
+import { EdgeReplicator, edgeRoutes } from './replication/replication-edge';
+import { KEY_FILE, loadOrCreateKeys } from './replication/replication-crypto';
 
 export interface AppOptions {
   dataDir: string;
@@ -136,6 +139,20 @@ export interface AppOptions {
   secrets?: SecretsKeyConfig;
   /** Passkeys' relying party (RP ID and accepted origins); default from `smart.publicUrl`, else localhost (auth/passkey-config.ts). */
   webauthn?: WebAuthnConfig;
+  /**
+   * Clinic boxes (server/replication/, OUTPOST_ROLE): a `hub` (the default)
+   * enrols boxes and replicates with them; an `edge` replicates its one
+   * clinic with the hub it was enrolled with, every `intervalMs` while
+   * `start` (default true) says so.
+   */
+  replication?: { role: 'hub' | 'edge'; hubUrl?: string; intervalMs?: number; start?: boolean; fetchImpl?: typeof fetch };
+}
+
+/** The server's part in replication: its role, and on an edge the replicator once the box is enrolled. */
+export interface ReplicationHandle {
+  role: 'hub' | 'edge';
+  /** The box's replicator (null on a hub, or on a box not enrolled yet); opened on first ask after enrolment. */
+  edge(): EdgeReplicator | null;
 }
 
 export interface App {
@@ -159,6 +176,7 @@ export interface App {
   staticAvailable: boolean;
   /** Every JSON route, for tests that sweep them all (e.g. every API refuses an ended session). */
   routes: readonly Route[];
+  replication: ReplicationHandle;
   close(): Promise<void>;
 }
 
@@ -313,6 +331,34 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
   const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
   const webauthn = opts.webauthn ?? webAuthnConfigFrom(opts.smart?.publicUrl);
+  const role = opts.replication?.role ?? 'hub';
+  const endSessionsOf = (userId: string, reason: 'revoked' | 'disabled') => {
+    const open = auth.sessions.openSessionsOf(userId);
+    auth.sessions.revokeAllForUser(userId, reason);
+    auth.notifyEnded(open, reason);
+  };
+  let replicator: EdgeReplicator | null = null;
+  const edgeReplicator = (): EdgeReplicator | null => {
+    if (role !== 'edge') return null;
+    if (!replicator) {
+      replicator = EdgeReplicator.open({
+        db,
+        sync,
+        audit,
+        dataDir: opts.dataDir,
+        endSessionsOf: (id) => endSessionsOf(id, 'disabled'),
+        hubUrl: opts.replication?.hubUrl,
+        intervalMs: opts.replication?.intervalMs,
+        fetchImpl: opts.replication?.fetchImpl
+      });
+      if (replicator && opts.replication?.start !== false) replicator.start();
+    }
+    return replicator;
+  };
+  const replicationRoutes =
+    role === 'hub'
+      ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)) })
+      : edgeRoutes({ replicator: edgeReplicator, audit });
   const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
   const allRoutes: Route[] = [
     ...healthRoutes({
@@ -396,12 +442,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
       birthDateOf: birthDateFromSync(sync),
       clinicName: (id) => findClinic(db, id)?.name ?? null,
-      endSessionsOf: (userId) => {
-        const open = auth.sessions.openSessionsOf(userId);
-        auth.sessions.revokeAllForUser(userId, 'revoked');
-        auth.notifyEnded(open, 'revoked');
-      }
-    })
+      endSessionsOf: (userId) => endSessionsOf(userId, 'revoked')
+    }),
+    ...replicationRoutes
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
   const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES], audit);
@@ -448,7 +491,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const url = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
 
   let closing: Promise<void> | null = null;
+  edgeReplicator();
   async function close(): Promise<void> {
+    replicator?.stop();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await bulkExporter.close();
     await sync.close();
@@ -474,6 +519,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     seeded,
     staticAvailable: site.available,
     routes,
+    replication: { role, edge: edgeReplicator },
     close: () => (closing ??= close())
   };
 }
