@@ -381,8 +381,9 @@ export function edgeRoutes(deps: { replicator: () => EdgeReplicator | null; audi
       }
     },
     {
-      method: 'GET',
-      path: '/api/admin/edge/bundle',
+      // A POST: making the file is audited.
+      method: 'POST',
+      path: '/api/admin/edge/bundle/export',
       async handler(ctx) {
         requireAdmin(ctx, deps.audit);
         const file = await need().exportBundle();

@@ -224,8 +224,8 @@ export function hubRoutes(deps: HubDeps): Route[] {
       }
     },
     {
-      // Sneakernet out: the clinic's documents and users, encrypted to one box's key.
-      method: 'GET',
+      // Sneakernet out: the clinic's documents and users, encrypted to one box's key (a POST: it is audited).
+      method: 'POST',
       path: '/api/admin/edges/:id/bundle',
       async handler(ctx) {
         const admin = requireAdmin(ctx, audit);

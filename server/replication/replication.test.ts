@@ -7,7 +7,8 @@ import { docName } from '../../src/lib/domain/doc-names';
 import { verifyAuditChain } from '../audit/audit-log';
 import { addClinic, getJson, login, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 import { receiveAudit, verifyReceivedAudit } from './replication-core';
-import { enrolEdge, type EdgeReplicator } from './replication-edge';
+import { runEdgeEnrol } from '../cli/edge-enrol';
+import { readEdgeLink, type EdgeReplicator } from './replication-edge';
 import { ReplicationHttpError } from './signed-http';
 
 /**
@@ -118,9 +119,14 @@ describe('a clinic box and its hub', () => {
     const notAdmin = await fetch(`${hub.url}/api/admin/edges/enrolment-codes`, { method: 'POST', headers: { cookie: desk, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x' }) });
     expect(notAdmin.status).toBe(403);
 
-    const linked = await enrolEdge({ db: edge.db, dataDir: edge.dataDir, hubUrl: hub.url, code, fetchImpl: fetch });
+    // The box's one setup command, as an operator runs it.
+    const said: string[] = [];
+    expect(await runEdgeEnrol(['--hub', hub.url, '--code', 'WRONG-CODE-0000'], edge.dataDir, (l) => said.push(l))).toBe(1);
+    expect(said.at(-1)).toBe('Enrolment failed: This enrolment code is not valid: it is wrong, was used already, or has expired. Ask the hub’s administrator for a new one.');
+    expect(await runEdgeEnrol(['--hub', hub.url, '--code', code.toLowerCase()], edge.dataDir, (l) => said.push(l))).toBe(0);
+    const linked = readEdgeLink(edge.db)!;
     expect(linked.clinicId).toBe(clinicId);
-    expect(linked.clinicName).toBe('Kisumu Clinic');
+    expect(said.at(-2)).toBe(`Enrolled as clinic box ${linked.edgeId} ("Kisumu box") of Kisumu Clinic, with the hub at ${hub.url}.`);
     edgeId = linked.edgeId;
     replicator = edge.replication.edge()!;
     expect(replicator.edgeId).toBe(edgeId);
@@ -128,11 +134,14 @@ describe('a clinic box and its hub', () => {
     // The same code a second time, on another box: refused.
     const again = await fetch(`${hub.url}/api/replication/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, signKey: linked.hubSignKey, boxKey: linked.hubBoxKey }) });
     expect(again.status).toBe(403);
+    expect(await runEdgeEnrol(['--hub', hub.url, '--code', code], edge.dataDir, (l) => said.push(l))).toBe(1);
+    expect(said.at(-1)).toBe('Enrolment failed: This box is already enrolled with a hub.');
     const wrong = await fetch(`${hub.url}/api/replication/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'AAAA-BBBB-CCCC', signKey: linked.hubSignKey, boxKey: linked.hubBoxKey }) });
     expect(wrong.status).toBe(403);
     const audited = hub.db.prepare("SELECT action, outcome FROM audit_log WHERE action IN ('edge.enrolment-code', 'edge.enrol') ORDER BY seq").all();
     expect(audited).toEqual([
       { action: 'edge.enrolment-code', outcome: 'success' },
+      { action: 'edge.enrol', outcome: 'failure' },
       { action: 'edge.enrol', outcome: 'success' },
       { action: 'edge.enrol', outcome: 'failure' },
       { action: 'edge.enrol', outcome: 'failure' }
@@ -256,7 +265,7 @@ describe('a clinic box and its hub', () => {
     updatePatient(device.doc, { family: 'Wanjiru-Kamau' }, { id: hubIds['k.desk'], name: 'k.desk' });
     await waitFor(async () => (await family(edge, P2)) === 'Wanjiru-Kamau');
     const edgeAdmin = await sessionCookieFor(edge.url, 'k.admin');
-    const file = await (await getJson(edge.url, '/api/admin/edge/bundle', edgeAdmin)).text();
+    const file = await (await fetch(`${edge.url}/api/admin/edge/bundle/export`, { method: 'POST', headers: { cookie: edgeAdmin, 'content-type': 'application/json' }, body: '{}' })).text();
     expect(file).not.toContain('Wanjiru');
     const parsed = JSON.parse(file) as { format: string; from: string; edgeId: string };
     expect([parsed.format, parsed.from, parsed.edgeId]).toEqual(['outpost-replication-bundle', 'edge', edgeId]);
@@ -285,7 +294,7 @@ describe('a clinic box and its hub', () => {
     const before = Y.encodeStateVector(hubDoc);
     updatePatient(hubDoc, { family: 'Otieno-Were-Odhiambo' }, { id: hubIds['k.desk'], name: 'k.desk' });
     await hub.sync.applyServerUpdate(docName('patient', P1), clinicId, Y.encodeStateAsUpdate(hubDoc, before), hubIds['k.desk'], 'system');
-    const back = await (await getJson(hub.url, `/api/admin/edges/${edgeId}/bundle`, hubAdmin)).text();
+    const back = await (await fetch(`${hub.url}/api/admin/edges/${edgeId}/bundle`, { method: 'POST', headers: { cookie: hubAdmin, 'content-type': 'application/json' }, body: '{}' })).text();
     const importAtEdge = () => fetch(`${edge.url}/api/admin/edge/bundle`, { method: 'POST', headers: { cookie: edgeAdmin, 'content-type': 'application/json' }, body: back });
     expect((await importAtEdge()).status).toBe(200);
     expect(await family(edge, P1)).toBe('Otieno-Were-Odhiambo');
@@ -300,7 +309,7 @@ describe('a clinic box and its hub', () => {
 
   it('a revoked box is refused, over the link and by file', async () => {
     const edgeAdmin = await sessionCookieFor(edge.url, 'k.admin');
-    const file = await (await getJson(edge.url, '/api/admin/edge/bundle', edgeAdmin)).text();
+    const file = await (await fetch(`${edge.url}/api/admin/edge/bundle/export`, { method: 'POST', headers: { cookie: edgeAdmin, 'content-type': 'application/json' }, body: '{}' })).text();
     await replicator.round(); // positive control: still accepted
     const res = await fetch(`${hub.url}/api/admin/edges/${edgeId}/revoke`, { method: 'POST', headers: { cookie: hubAdmin, 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(200);
