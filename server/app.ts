@@ -145,7 +145,17 @@ export interface AppOptions {
    * clinic with the hub it was enrolled with, every `intervalMs` while
    * `start` (default true) says so.
    */
-  replication?: { role: 'hub' | 'edge'; hubUrl?: string; intervalMs?: number; start?: boolean; fetchImpl?: typeof fetch };
+  replication?: {
+    role: 'hub' | 'edge';
+    hubUrl?: string;
+    intervalMs?: number;
+    maxBackoffMs?: number;
+    start?: boolean;
+    /** Documents per exchange, and bytes per answer or push (tests make them small to cut rounds into many batches). */
+    batchDocs?: number;
+    maxBatchBytes?: number;
+    fetchImpl?: typeof fetch;
+  };
 }
 
 /** The server's part in replication: its role, and on an edge the replicator once the box is enrolled. */
@@ -349,6 +359,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
         endSessionsOf: (id) => endSessionsOf(id, 'disabled'),
         hubUrl: opts.replication?.hubUrl,
         intervalMs: opts.replication?.intervalMs,
+        maxBackoffMs: opts.replication?.maxBackoffMs,
+        batchDocs: opts.replication?.batchDocs,
+        maxBatchBytes: opts.replication?.maxBatchBytes,
         fetchImpl: opts.replication?.fetchImpl
       });
       if (replicator && opts.replication?.start !== false) replicator.start();
@@ -357,7 +370,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
   const replicationRoutes =
     role === 'hub'
-      ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)) })
+      ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)), maxBatchBytes: opts.replication?.maxBatchBytes })
       : edgeRoutes({ replicator: edgeReplicator, audit });
   const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
   const allRoutes: Route[] = [

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { initPatientDoc, readPatient, updatePatient } from '../../src/lib/chart/patient-doc';
+import { docName } from '../../src/lib/domain/doc-names';
+import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
+import { runEdgeEnrol } from '../cli/edge-enrol';
+import { packJson, randomToken, signText, loadKeys, KEY_FILE } from './replication-crypto';
+import type { EdgeReplicator } from './replication-edge';
+import { HEADER, REPLICATION_MEDIA_TYPE, requestText } from './signed-http';
+import path from 'node:path';
+
+/**
+ * Rounds cut into batches, a link cut in the middle of a round, the
+ * continuous loop with its backoff, an expired code, and crafted requests
+ * (stale, from another key).
+ */
+
+let hub: TestApp;
+let edge: TestApp;
+let clinicId: string;
+let deskId: string;
+let replicator: EdgeReplicator;
+/** The link: while `cutAfter` is a number, that many more requests go through and then every one fails. */
+const link: { cutAfter: number | null; sent: number } = { cutAfter: null, sent: 0 };
+
+const ids = Array.from({ length: 6 }, (_, i) => `5e0c1f7a-2d3b-4c4d-8e5f-00000000000${i + 1}`);
+
+const linkFetch: typeof fetch = async (input, init) => {
+  link.sent++;
+  if (link.cutAfter !== null) {
+    if (link.cutAfter <= 0) throw new TypeError('fetch failed (link down)');
+    link.cutAfter--;
+  }
+  return fetch(input, init);
+};
+
+async function family(app: TestApp, id: string): Promise<string | undefined> {
+  const state = await app.sync.readState(docName('patient', id), clinicId);
+  if (!state) return undefined;
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return readPatient(doc)?.family;
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function register(id: string, fam: string): Promise<void> {
+  const doc = new Y.Doc();
+  initPatientDoc(doc, id, { family: fam, given: ['Test'], birthDate: '1980-01-01', gender: 'male' }, { id: deskId, name: 'desk' }, `MRN-${id.slice(-2)}`);
+  await hub.sync.applyServerUpdate(docName('patient', id), clinicId, Y.encodeStateAsUpdate(doc), deskId);
+}
+
+async function code(cookie: string): Promise<string> {
+  const res = await fetch(`${hub.url}/api/admin/edges/enrolment-codes`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ward box' }) });
+  return ((await res.json()) as { code: string }).code;
+}
+
+beforeAll(async () => {
+  // One document per answer at the hub, two per exchange at the box: six documents take many requests.
+  hub = await startTestApp({ replication: { role: 'hub', maxBatchBytes: 1 } });
+  const made = await addClinic(hub, 'Ward Clinic', [
+    { username: 'w.admin', roles: ['admin'] },
+    { username: 'w.desk', roles: ['frontdesk'] }
+  ]);
+  clinicId = made.clinicId;
+  deskId = made.ids['w.desk'];
+  edge = await startTestApp({ replication: { role: 'edge', start: false, batchDocs: 2, intervalMs: 40, maxBackoffMs: 200, fetchImpl: linkFetch } });
+  const admin = await sessionCookieFor(hub.url, 'w.admin');
+
+  // An expired code is refused (positive control below: a fresh one enrols).
+  const stale = await code(admin);
+  hub.db.prepare('UPDATE edge_enrolment_codes SET expires_at = 0').run();
+  expect(await runEdgeEnrol(['--hub', hub.url, '--code', stale], edge.dataDir, () => {})).toBe(1);
+  expect(await runEdgeEnrol(['--hub', hub.url, '--code', await code(admin)], edge.dataDir, () => {})).toBe(0);
+  replicator = edge.replication.edge()!;
+  replicator.stop();
+}, 30_000);
+
+afterAll(async () => {
+  replicator?.stop();
+  await edge?.stop();
+  await hub?.stop();
+});
+
+const cursor = (name: string) => (edge.db.prepare('SELECT value FROM edge_cursors WHERE name = ?').get(name) as { value: string } | undefined)?.value;
+
+describe('replication rounds', () => {
+  it('a round cut in the middle keeps what was applied, stores no cursor, and the next round finishes without resending it', async () => {
+    for (const [i, id] of ids.entries()) await register(id, `Family${i + 1}`);
+    // users, changes, then two exchanges (one document each), then the link goes.
+    link.cutAfter = 4;
+    await expect(replicator.round()).rejects.toThrow('link down');
+    expect(replicator.status.state).toBe('failing');
+    const arrived = (await Promise.all(ids.map((id) => family(edge, id)))).filter(Boolean);
+    expect(arrived).toEqual(['Family1', 'Family2']);
+    expect(cursor('hub')).toBeUndefined();
+
+    link.cutAfter = null;
+    const healed = await replicator.round();
+    expect(healed.pulled).toBe(4);
+    // The batch applied before the cut costs one exchange with nothing in it; the other two batches one per document.
+    expect(healed.exchanges).toBe(5);
+    expect(await Promise.all(ids.map((id) => family(edge, id)))).toEqual(['Family1', 'Family2', 'Family3', 'Family4', 'Family5', 'Family6']);
+    expect(cursor('hub')).toMatch(/^\d+$/);
+  });
+
+  it('runs continuously while the link is up, backs off while it is down, and catches up when it returns', async () => {
+    replicator.start();
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, (await hub.sync.readState(docName('patient', ids[0]), clinicId))!);
+    const before = Y.encodeStateVector(doc);
+    updatePatient(doc, { family: 'Family1-Live' }, { id: deskId, name: 'desk' });
+    await hub.sync.applyServerUpdate(docName('patient', ids[0]), clinicId, Y.encodeStateAsUpdate(doc, before), deskId, 'system');
+    await waitFor(async () => (await family(edge, ids[0])) === 'Family1-Live');
+
+    link.cutAfter = 0;
+    await waitFor(() => replicator.status.state === 'failing');
+    const sentWhileDown = link.sent;
+    const b2 = Y.encodeStateVector(doc);
+    updatePatient(doc, { family: 'Family1-Later' }, { id: deskId, name: 'desk' });
+    await hub.sync.applyServerUpdate(docName('patient', ids[0]), clinicId, Y.encodeStateAsUpdate(doc, b2), deskId, 'system');
+    await new Promise((r) => setTimeout(r, 400));
+    // Backing off: at 40 ms a round would have tried about ten times; doubling waits to 200 ms try a handful.
+    expect(link.sent - sentWhileDown).toBeLessThan(6);
+    expect(await family(edge, ids[0])).toBe('Family1-Live');
+
+    link.cutAfter = null;
+    await waitFor(async () => (await family(edge, ids[0])) === 'Family1-Later');
+    await waitFor(() => replicator.status.state === 'ok');
+    replicator.stop();
+  });
+
+  it('refuses a crafted request: a stale time, another key, another box’s id (positive control: the same request signed now goes through)', async () => {
+    const keys = loadKeys(path.join(edge.dataDir, KEY_FILE))!;
+    const edgeId = replicator.edgeId;
+    const send = (opts: { ts?: number; key?: typeof keys; id?: string }) => {
+      const body = packJson({});
+      const ts = String(opts.ts ?? Date.now());
+      const nonce = randomToken(16);
+      const sig = signText((opts.key ?? keys).signPrivate, requestText('/api/replication/users', opts.id ?? edgeId, ts, nonce, body));
+      return fetch(`${hub.url}/api/replication/users`, {
+        method: 'POST',
+        headers: { 'content-type': REPLICATION_MEDIA_TYPE, [HEADER.edge]: opts.id ?? edgeId, [HEADER.timestamp]: ts, [HEADER.nonce]: nonce, [HEADER.signature]: sig },
+        body: new Uint8Array(body)
+      });
+    };
+    expect((await send({})).status).toBe(200);
+    expect((await send({ ts: Date.now() - 10 * 60_000 })).status).toBe(401);
+    const other = (await import('./replication-crypto')).generateKeys();
+    expect((await send({ key: other })).status).toBe(401);
+    expect((await send({ id: '00000000-0000-4000-8000-000000000000' })).status).toBe(401);
+    const reasons = hub.db.prepare("SELECT json_extract(detail, '$.reason') AS r FROM audit_log WHERE action = 'edge.refused' ORDER BY seq").all();
+    expect(reasons).toEqual([{ r: 'stale' }, { r: 'bad-signature' }, { r: 'unknown-edge' }]);
+  });
+});
