@@ -21,7 +21,7 @@ let clinicId: string;
 let deskId: string;
 let replicator: EdgeReplicator;
 /** The link: while `cutAfter` is a number, that many more requests go through and then every one fails. */
-const link: { cutAfter: number | null; sent: number } = { cutAfter: null, sent: 0 };
+const link: { cutAfter: number | null; sent: number; tamper: boolean } = { cutAfter: null, sent: 0, tamper: false };
 
 const ids = Array.from({ length: 6 }, (_, i) => `5e0c1f7a-2d3b-4c4d-8e5f-00000000000${i + 1}`);
 
@@ -31,7 +31,11 @@ const linkFetch: typeof fetch = async (input, init) => {
     if (link.cutAfter <= 0) throw new TypeError('fetch failed (link down)');
     link.cutAfter--;
   }
-  return fetch(input, init);
+  const res = await fetch(input, init);
+  if (!link.tamper) return res;
+  // Someone on the path swaps the hub's answer for another one, keeping its signature.
+  const forged = new Uint8Array(packJson({ clinic: { id: clinicId, name: 'Ward Clinic', secondFactorRoles: [] }, users: [] }));
+  return new Response(forged, { status: 200, headers: res.headers });
 };
 
 async function family(app: TestApp, id: string): Promise<string | undefined> {
@@ -134,6 +138,18 @@ describe('replication rounds', () => {
     await waitFor(async () => (await family(edge, ids[0])) === 'Family1-Later');
     await waitFor(() => replicator.status.state === 'ok');
     replicator.stop();
+  });
+
+  it('takes nothing from an answer the hub did not sign (positive control: the same round untouched goes through)', async () => {
+    link.tamper = true;
+    await expect(replicator.round()).rejects.toThrow('The answer is not signed by the enrolled hub.');
+    link.tamper = false;
+    // Had the forged answer been believed, every account would be disabled here.
+    expect(edge.db.prepare('SELECT username, disabled FROM users ORDER BY username').all()).toEqual([
+      { username: 'w.admin', disabled: 0 },
+      { username: 'w.desk', disabled: 0 }
+    ]);
+    await replicator.round();
   });
 
   it('refuses a crafted request: a stale time, another key, another box’s id (positive control: the same request signed now goes through)', async () => {
