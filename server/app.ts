@@ -356,6 +356,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
         sync,
         audit,
         dataDir: opts.dataDir,
+        sealer,
         endSessionsOf: (id) => endSessionsOf(id, 'disabled'),
         hubUrl: opts.replication?.hubUrl,
         intervalMs: opts.replication?.intervalMs,
@@ -370,7 +371,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   };
   const replicationRoutes =
     role === 'hub'
-      ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)), maxBatchBytes: opts.replication?.maxBatchBytes })
+      ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)), sealer, maxBatchBytes: opts.replication?.maxBatchBytes })
       : edgeRoutes({ replicator: edgeReplicator, audit });
   const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
   const allRoutes: Route[] = [

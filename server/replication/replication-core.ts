@@ -5,7 +5,9 @@ import { isClinicDocKind, parseDocName } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
 import { isRole, type Role } from '../../src/lib/domain/roles';
 import { entryHash, GENESIS_HASH } from '../audit/audit-log';
-import { sha256Hex } from './replication-crypto';
+import { totpSealContext } from '../auth/second-factor';
+import type { SecretSealer } from '../crypto/sealed-secret';
+import { openSealed, sealTo, sha256Hex, type ReplicationKeys } from './replication-crypto';
 import type { SyncService } from '../types';
 
 /**
@@ -226,13 +228,27 @@ export const usersSchema = z.object({
     passwordHash: z.string().min(1).max(1000),
     disabled: z.boolean(),
     createdAt: z.string().max(40)
-  }).strict()).max(10_000)
+  }).strict()).max(10_000),
+  /** Authenticators: each secret encrypted to the box's X25519 key, re-sealed there under the box's own secrets key. */
+  secondFactors: z.array(z.object({
+    userId: z.string().uuid(),
+    sealed: z.object({ ephemeralKey: z.string().max(200), iv: z.string().max(40), tag: z.string().max(40), ciphertext: z.string().max(400) }).strict(),
+    createdAt: z.string().max(40),
+    confirmedAt: z.string().max(40),
+    lastStep: z.number().int().nonnegative()
+  }).strict()).max(10_000).optional(),
+  /** Recovery codes, as their hashes. */
+  recoveryCodes: z.array(z.object({ userId: z.string().uuid(), codeHash: z.string().max(200), usedAt: z.string().max(40).nullable() }).strict()).max(200_000).optional()
 }).strict();
 
 export type UsersWire = z.infer<typeof usersSchema>;
 
-/** The hub's side: one clinic's staff accounts (patients' portal accounts stay on the hub). */
-export function exportUsers(db: Database.Database, clinicId: string): UsersWire {
+/**
+ * The hub's side: one clinic's staff accounts (patients' portal accounts
+ * stay on the hub), with their confirmed authenticators when `factors`
+ * gives the hub's sealer and the box's encryption key.
+ */
+export function exportUsers(db: Database.Database, clinicId: string, factors?: { sealer: SecretSealer; boxKey: string }): UsersWire {
   const clinic = db.prepare('SELECT id, name, second_factor_roles FROM clinics WHERE id = ?').get(clinicId) as { id: string; name: string; second_factor_roles: string };
   const rows = db.prepare('SELECT id, username, name, roles, password_hash, disabled, created_at FROM users WHERE clinic_id = ? ORDER BY username').all(clinicId) as {
     id: string; username: string; name: string; roles: string; password_hash: string; disabled: number; created_at: string;
@@ -240,7 +256,23 @@ export function exportUsers(db: Database.Database, clinicId: string): UsersWire 
   const users = rows
     .map((r) => ({ id: r.id, username: r.username, name: r.name, roles: (JSON.parse(r.roles) as string[]).filter(isRole), passwordHash: r.password_hash, disabled: r.disabled === 1, createdAt: r.created_at }))
     .filter((u) => !u.roles.includes('patient'));
-  return { clinic: { id: clinic.id, name: clinic.name, secondFactorRoles: JSON.parse(clinic.second_factor_roles) as string[] }, users };
+  const wire: UsersWire = { clinic: { id: clinic.id, name: clinic.name, secondFactorRoles: JSON.parse(clinic.second_factor_roles) as string[] }, users };
+  if (!factors) return wire;
+  const ids = new Set(users.map((u) => u.id));
+  const factorRows = db.prepare('SELECT f.user_id, f.secret, f.created_at, f.confirmed_at, f.last_step FROM second_factors f JOIN users u ON u.id = f.user_id WHERE u.clinic_id = ? AND f.confirmed_at IS NOT NULL').all(clinicId) as {
+    user_id: string; secret: string; created_at: string; confirmed_at: string; last_step: number;
+  }[];
+  wire.secondFactors = [];
+  for (const r of factorRows) {
+    if (!ids.has(r.user_id)) continue;
+    const secret = factors.sealer.open(r.secret, totpSealContext(r.user_id));
+    if (secret === null) continue;
+    wire.secondFactors.push({ userId: r.user_id, sealed: sealTo(factors.boxKey, Buffer.from(secret, 'utf8')), createdAt: r.created_at, confirmedAt: r.confirmed_at, lastStep: r.last_step });
+  }
+  wire.recoveryCodes = (db.prepare('SELECT r.user_id, r.code_hash, r.used_at FROM recovery_codes r JOIN users u ON u.id = r.user_id WHERE u.clinic_id = ?').all(clinicId) as { user_id: string; code_hash: string; used_at: string | null }[])
+    .filter((r) => ids.has(r.user_id))
+    .map((r) => ({ userId: r.user_id, codeHash: r.code_hash, usedAt: r.used_at }));
+  return wire;
 }
 
 /**
@@ -249,7 +281,7 @@ export function exportUsers(db: Database.Database, clinicId: string): UsersWire 
  * lists, is disabled here. Returns the ids whose sessions must end (newly
  * disabled, or their password changed).
  */
-export function importUsers(db: Database.Database, wire: UsersWire): { written: number; ended: string[]; skipped: number } {
+export function importUsers(db: Database.Database, wire: UsersWire, factors?: { keys: ReplicationKeys; sealer: SecretSealer }): { written: number; ended: string[]; skipped: number } {
   const clinicRow = db.prepare('SELECT id FROM clinics WHERE id = ?');
   const insertClinic = db.prepare('INSERT INTO clinics (id, name, demo, created_at, second_factor_roles) VALUES (?, ?, 0, ?, ?)');
   const updateClinic = db.prepare('UPDATE clinics SET name = ?, second_factor_roles = ? WHERE id = ?');
@@ -293,6 +325,42 @@ export function importUsers(db: Database.Database, wire: UsersWire): { written: 
       written++;
       ended.push(row.id);
     }
+    if (factors && wire.secondFactors) importFactors(db, wire, listed, factors);
     return { written, ended, skipped };
   })();
+}
+
+/**
+ * The hub's authenticators and recovery codes replace the box's for the
+ * listed users: a user enrolled at the hub is asked for the same code at
+ * the box (never to enrol a new one there on a password alone), and an
+ * authenticator reset at the hub is gone at the box. A recovery code used
+ * at either side stays used here.
+ */
+function importFactors(db: Database.Database, wire: UsersWire, listed: ReadonlySet<string>, factors: { keys: ReplicationKeys; sealer: SecretSealer }): void {
+  const upsert = db.prepare(
+    `INSERT INTO second_factors (user_id, secret, created_at, confirmed_at, last_step) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, confirmed_at = excluded.confirmed_at,
+       last_step = max(second_factors.last_step, excluded.last_step)`
+  );
+  const drop = db.prepare('DELETE FROM second_factors WHERE user_id = ?');
+  const withFactor = new Set<string>();
+  for (const f of wire.secondFactors ?? []) {
+    if (!listed.has(f.userId)) continue;
+    const secret = openSealed(factors.keys, f.sealed).toString('utf8');
+    upsert.run(f.userId, factors.sealer.seal(secret, totpSealContext(f.userId)), f.createdAt, f.confirmedAt, f.lastStep);
+    withFactor.add(f.userId);
+  }
+  for (const id of listed) if (!withFactor.has(id)) drop.run(id);
+  const codes = new Map<string, { codeHash: string; usedAt: string | null }[]>();
+  for (const c of wire.recoveryCodes ?? []) if (listed.has(c.userId)) codes.set(c.userId, [...(codes.get(c.userId) ?? []), c]);
+  const localCodes = db.prepare('SELECT code_hash, used_at FROM recovery_codes WHERE user_id = ?');
+  const dropCode = db.prepare('DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?');
+  const addCode = db.prepare('INSERT INTO recovery_codes (user_id, code_hash, used_at) VALUES (?, ?, ?) ON CONFLICT(user_id, code_hash) DO UPDATE SET used_at = coalesce(recovery_codes.used_at, excluded.used_at)');
+  for (const id of listed) {
+    const theirs = codes.get(id) ?? [];
+    const keep = new Set(theirs.map((c) => c.codeHash));
+    for (const mine of localCodes.all(id) as { code_hash: string }[]) if (!keep.has(mine.code_hash)) dropCode.run(id, mine.code_hash);
+    for (const c of theirs) addCode.run(id, c.codeHash, c.usedAt);
+  }
 }

@@ -8,6 +8,7 @@ import { parseReadable } from '../admin/admin-security-routes';
 import { readRaw } from '../http/body';
 import type { Route } from '../http/context';
 import { sendJson } from '../http/errors';
+import type { SecretSealer } from '../crypto/sealed-secret';
 import type { Audit, SyncService } from '../types';
 import { makeBundle, openBundle } from './bundle';
 import {
@@ -101,6 +102,8 @@ export interface EdgeDeps {
   sync: SyncService;
   audit: Audit;
   dataDir: string;
+  /** The box's secrets key: authenticators arriving from the hub are sealed under it. */
+  sealer?: SecretSealer;
   /** Ends every session of a user the hub disabled (or whose password or roles changed there). */
   endSessionsOf(userId: string): void;
   /** The hub's address; default the one given at enrolment (OUTPOST_HUB_URL overrides it). */
@@ -226,7 +229,7 @@ export class EdgeReplicator {
 
   private applyUsers(wire: UsersWire, via: string): number {
     if (wire.clinic.id !== this.link.clinicId) throw new AppError('forbidden', 'The hub sent another clinic’s users.');
-    const r = importUsers(this.deps.db, wire);
+    const r = importUsers(this.deps.db, wire, this.deps.sealer ? { keys: this.keys, sealer: this.deps.sealer } : undefined);
     for (const id of r.ended) this.deps.endSessionsOf(id);
     if (r.written > 0 || r.skipped > 0) {
       this.deps.audit.record({ action: 'edge.users', outcome: r.skipped ? 'failure' : 'success', userId: null, target: `edge:${this.link.edgeId}`, detail: { via, written: r.written, sessionsEnded: r.ended.length, skipped: r.skipped } });

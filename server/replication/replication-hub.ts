@@ -9,6 +9,7 @@ import { parseReadable } from '../admin/admin-security-routes';
 import { readJson, readRaw } from '../http/body';
 import type { RequestContext, Route } from '../http/context';
 import { sendJson } from '../http/errors';
+import type { SecretSealer } from '../crypto/sealed-secret';
 import type { Audit, SyncService } from '../types';
 import { makeBundle, openBundle } from './bundle';
 import {
@@ -42,6 +43,8 @@ export interface HubDeps {
   sync: SyncService;
   audit: Audit;
   keys: ReplicationKeys;
+  /** The hub's secrets key: authenticator secrets are opened with it and re-encrypted to each box. */
+  sealer?: SecretSealer;
   now?: () => number;
   /** How long an enrolment code stays usable (default 24 h). */
   codeMinutes?: number;
@@ -232,7 +235,7 @@ export function hubRoutes(deps: HubDeps): Route[] {
         const edge = findEdge.get(ctx.params.id);
         if (!edge || edge.clinic_id !== admin.clinicId || edge.revoked_at !== null) throw new AppError('not-found', 'No such clinic box.');
         const docs = await clinicDocsState(edge.clinic_id);
-        const file = makeBundle(keys, edge.box_key, { from: 'hub', edgeId: edge.id }, { docs, users: exportUsers(db, edge.clinic_id) });
+        const file = makeBundle(keys, edge.box_key, { from: 'hub', edgeId: edge.id }, { docs, users: exportUsers(db, edge.clinic_id, deps.sealer ? { sealer: deps.sealer, boxKey: edge.box_key } : undefined) });
         audit.record({ action: 'edge.bundle.export', outcome: 'success', userId: admin.id, target: `edge:${edge.id}`, detail: { docs: docs.length }, ip: ctx.ip });
         ctx.res.statusCode = 200;
         ctx.res.setHeader('Content-Type', 'application/json');
@@ -309,7 +312,7 @@ export function hubRoutes(deps: HubDeps): Route[] {
       audit.record({ action: 'edge.replicate', outcome: r.refused.length ? 'failure' : 'success', userId: null, target: `edge:${edge.id}`, detail: { docs: r.applied, refused: r.refused.length, via: 'link' }, ip: ctx.ip });
       return r;
     }),
-    signed('/api/replication/users', (edge) => exportUsers(db, edge.clinic_id)),
+    signed('/api/replication/users', (edge) => exportUsers(db, edge.clinic_id, deps.sealer ? { sealer: deps.sealer, boxKey: edge.box_key } : undefined)),
     signed('/api/replication/audit', (edge, payload, ctx) => {
       const body = parseReadable(auditBatchSchema, payload);
       return importEdgeAudit(edge, body, 'link', ctx.ip);

@@ -8,6 +8,7 @@ import { packJson, randomToken, signText, loadKeys, KEY_FILE } from './replicati
 import type { EdgeReplicator } from './replication-edge';
 import { HEADER, REPLICATION_MEDIA_TYPE, requestText } from './signed-http';
 import path from 'node:path';
+import { Secret, TOTP } from 'otpauth';
 
 /**
  * Rounds cut into batches, a link cut in the middle of a round, the
@@ -150,6 +151,34 @@ describe('replication rounds', () => {
       { username: 'w.desk', disabled: 0 }
     ]);
     await replicator.round();
+  });
+
+  it('an authenticator enrolled at the hub is asked for at the box (never a new enrolment on a password alone)', async () => {
+    const codeAt = (secret: string, at: number) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: at });
+    const post = (app: TestApp, p: string, body: unknown, cookie?: string) =>
+      fetch(`${app.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+    const admin = await sessionCookieFor(hub.url, 'w.admin');
+    expect((await post(hub, '/api/admin/clinic/second-factor', { roles: ['frontdesk'] }, admin)).status).toBe(200);
+    await replicator.round();
+    // Before the desk enrols at the hub, the box (like the hub) sends them to enrol: what a first sign-in does.
+    expect(await (await post(edge, '/api/auth/login', { username: 'w.desk', password: 'correct horse battery' })).json()).toMatchObject({ secondFactor: 'enrol', methods: [] });
+
+    const hubLogin = (await (await post(hub, '/api/auth/login', { username: 'w.desk', password: 'correct horse battery' })).json()) as { pendingToken: string };
+    const begun = (await (await post(hub, '/api/auth/login/enrol', { pendingToken: hubLogin.pendingToken })).json()) as { secret: string };
+    expect((await post(hub, '/api/auth/login/enrol/confirm', { pendingToken: hubLogin.pendingToken, code: codeAt(begun.secret, Date.now()) })).status).toBe(200);
+    await replicator.round();
+
+    const atBox = (await (await post(edge, '/api/auth/login', { username: 'w.desk', password: 'correct horse battery' })).json()) as { pendingToken: string; methods: string[] };
+    expect(atBox).toMatchObject({ secondFactor: 'code', methods: ['totp'] });
+    expect((await post(edge, '/api/auth/login/enrol', { pendingToken: atBox.pendingToken })).status).not.toBe(200);
+    expect((await post(edge, '/api/auth/login/second-factor', { pendingToken: atBox.pendingToken, code: '000000' })).status).toBe(401);
+    const again = (await (await post(edge, '/api/auth/login', { username: 'w.desk', password: 'correct horse battery' })).json()) as { pendingToken: string };
+    expect((await post(edge, '/api/auth/login/second-factor', { pendingToken: again.pendingToken, code: codeAt(begun.secret, Date.now() + 30_000) })).status).toBe(200);
+    // The secret is sealed under the box's own key, not stored as it came.
+    const stored = edge.db.prepare('SELECT secret FROM second_factors').all() as { secret: string }[];
+    expect(stored.length).toBe(1);
+    expect(stored[0].secret).not.toContain(begun.secret);
+    expect((await post(hub, '/api/admin/clinic/second-factor', { roles: [] }, admin)).status).toBe(200);
   });
 
   it('refuses a crafted request: a stale time, another key, another box’s id (positive control: the same request signed now goes through)', async () => {
