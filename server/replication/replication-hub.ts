@@ -98,13 +98,15 @@ export function hubRoutes(deps: HubDeps): Route[] {
     const ts = String(h[HEADER.timestamp] ?? '');
     const nonce = String(h[HEADER.nonce] ?? '');
     const signature = String(h[HEADER.signature] ?? '');
-    const body = await readRaw(ctx.req, MAX_REQUEST_BYTES, REPLICATION_MEDIA_TYPE);
     const refuse = (reason: string, code: 'unauthenticated' | 'forbidden', message: string, edge?: EdgeRow): never => {
+      ctx.req.resume();
       audit.record({ action: 'edge.refused', outcome: 'failure', userId: null, target: edge ? `edge:${edge.id}` : null, detail: { reason, path: ctx.url.pathname }, ip: ctx.ip });
       throw new AppError(code, message);
     };
+    // Nobody but an enrolled box gets the hub to buffer a body.
     const edge = /^[0-9a-f-]{36}$/.test(edgeId) ? findEdge.get(edgeId) : undefined;
     if (!edge) return refuse('unknown-edge', 'unauthenticated', 'This clinic box is not enrolled at this hub.');
+    const body = await readRaw(ctx.req, MAX_REQUEST_BYTES, REPLICATION_MEDIA_TYPE);
     if (!NONCE_RE.test(nonce) || !/^\d{1,15}$/.test(ts)) return refuse('malformed', 'unauthenticated', 'The request is not signed.', edge);
     if (!verifyText(publicKeyFrom(edge.sign_key, 'ed25519'), requestText(ctx.url.pathname, edgeId, ts, nonce, body), signature)) {
       return refuse('bad-signature', 'unauthenticated', 'The request’s signature does not match this clinic box’s key.', edge);
@@ -186,8 +188,8 @@ export function hubRoutes(deps: HubDeps): Route[] {
         const body = parseReadable(codeSchema, await readJson(ctx.req, 4 * 1024));
         const code = newCode();
         const expiresAt = now() + (deps.codeMinutes ?? 24 * 60) * 60_000;
-        db.prepare('INSERT INTO edge_enrolment_codes (code_hash, clinic_id, created_by, created_at, expires_at, edge_id) VALUES (?, ?, ?, ?, ?, ?)').run(
-          sha256Hex(normaliseCode(code)), admin.clinicId, admin.id, now(), expiresAt, `name:${body.name}`
+        db.prepare('INSERT INTO edge_enrolment_codes (code_hash, clinic_id, name, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+          sha256Hex(normaliseCode(code)), admin.clinicId, body.name, admin.id, now(), expiresAt
         );
         audit.record({ action: 'edge.enrolment-code', outcome: 'success', userId: admin.id, target: `clinic:${admin.clinicId}`, detail: { expiresAt: new Date(expiresAt).toISOString() }, ip: ctx.ip });
         sendJson(ctx.res, 201, { code, expiresAt: new Date(expiresAt).toISOString() });
@@ -258,10 +260,10 @@ export function hubRoutes(deps: HubDeps): Route[] {
         }
         const hash = sha256Hex(normaliseCode(body.code));
         const made = db.transaction(() => {
-          const code = db.prepare('SELECT * FROM edge_enrolment_codes WHERE code_hash = ?').get(hash) as { clinic_id: string; expires_at: number; used_at: number | null; edge_id: string | null } | undefined;
+          const code = db.prepare('SELECT * FROM edge_enrolment_codes WHERE code_hash = ?').get(hash) as { clinic_id: string; name: string; expires_at: number; used_at: number | null } | undefined;
           if (!code || code.used_at !== null || code.expires_at < now()) return null;
           const id = randomUUID();
-          const name = code.edge_id?.startsWith('name:') ? code.edge_id.slice(5) : 'Clinic box';
+          const name = code.name;
           db.prepare('INSERT INTO edges (id, clinic_id, name, sign_key, box_key, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)').run(id, code.clinic_id, name, body.signKey, body.boxKey, now());
           db.prepare('UPDATE edge_enrolment_codes SET used_at = ?, edge_id = ? WHERE code_hash = ?').run(now(), id, hash);
           return { id, clinicId: code.clinic_id, name };

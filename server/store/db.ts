@@ -301,6 +301,7 @@ const MIGRATIONS: Migration[] = [
       CREATE TABLE edge_enrolment_codes (
         code_hash TEXT PRIMARY KEY,
         clinic_id TEXT NOT NULL REFERENCES clinics(id),
+        name TEXT NOT NULL,
         created_by TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
