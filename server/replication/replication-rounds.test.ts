@@ -4,7 +4,7 @@ import { initPatientDoc, readPatient, updatePatient } from '../../src/lib/chart/
 import { docName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 import { runEdgeEnrol } from '../cli/edge-enrol';
-import { packJson, randomToken, signText, loadKeys, KEY_FILE } from './replication-crypto';
+import { packJson, randomToken, signText, loadKeys, KEY_FILE, unpackJson } from './replication-crypto';
 import type { EdgeReplicator } from './replication-edge';
 import { HEADER, REPLICATION_MEDIA_TYPE, requestText } from './signed-http';
 import path from 'node:path';
@@ -179,6 +179,46 @@ describe('replication rounds', () => {
     expect(stored.length).toBe(1);
     expect(stored[0].secret).not.toContain(begun.secret);
     expect((await post(hub, '/api/admin/clinic/second-factor', { roles: [] }, admin)).status).toBe(200);
+  });
+
+  it('a box writes only its own clinic’s documents at the hub (positive control: its own patient goes in)', async () => {
+    const keys = loadKeys(path.join(edge.dataDir, KEY_FILE))!;
+    const other = await addClinic(hub, 'Far Clinic', [{ username: 'f.desk', roles: ['frontdesk'] }]);
+    const theirs = '5e0c1f7a-2d3b-4c4d-8e5f-0000000000f1';
+    const seed = new Y.Doc();
+    initPatientDoc(seed, theirs, { family: 'Far', given: ['Away'], birthDate: '1970-01-01', gender: 'male' }, { id: other.ids['f.desk'], name: 'f.desk' }, 'MRN-F');
+    await hub.sync.applyServerUpdate(docName('patient', theirs), other.clinicId, Y.encodeStateAsUpdate(seed), other.ids['f.desk']);
+    const before = Y.encodeStateVector(seed);
+    updatePatient(seed, { family: 'Overwritten' }, { id: deskId, name: 'desk' });
+    const ours = new Y.Doc();
+    initPatientDoc(ours, ids[5], { family: 'Family6', given: ['Test'], birthDate: '1980-01-01', gender: 'male' }, { id: deskId, name: 'desk' }, 'MRN-06');
+    const push = async (docs: { name: string; update: Uint8Array }[]) => {
+      const body = packJson({ docs: docs.map((d) => ({ name: d.name, update: Buffer.from(d.update).toString('base64') })) });
+      const ts = String(Date.now());
+      const nonce = randomToken(16);
+      const res = await fetch(`${hub.url}/api/replication/push`, {
+        method: 'POST',
+        headers: { 'content-type': REPLICATION_MEDIA_TYPE, [HEADER.edge]: replicator.edgeId, [HEADER.timestamp]: ts, [HEADER.nonce]: nonce, [HEADER.signature]: signText(keys.signPrivate, requestText('/api/replication/push', replicator.edgeId, ts, nonce, body)) },
+        body: new Uint8Array(body)
+      });
+      expect(res.status).toBe(200);
+      return unpackJson(new Uint8Array(await res.arrayBuffer()), 1 << 20) as { applied: number; refused: { name: string; code: string }[] };
+    };
+    const answer = await push([
+      { name: docName('patient', theirs), update: Y.encodeStateAsUpdate(seed, before) },
+      { name: `schedule:${other.clinicId}`, update: Y.encodeStateAsUpdate(new Y.Doc()) },
+      { name: docName('patient', ids[5]), update: Y.encodeStateAsUpdate(ours) }
+    ]);
+    expect(answer).toEqual({
+      applied: 1,
+      refused: [
+        { name: docName('patient', theirs), code: 'forbidden' },
+        { name: `schedule:${other.clinicId}`, code: 'forbidden' }
+      ]
+    });
+    const held = new Y.Doc();
+    Y.applyUpdate(held, (await hub.sync.readState(docName('patient', theirs), other.clinicId))!);
+    expect(readPatient(held)?.family).toBe('Far');
   });
 
   it('refuses a crafted request: a stale time, another key, another box’s id (positive control: the same request signed now goes through)', async () => {
