@@ -324,7 +324,7 @@ export class EdgeReplicator {
   }
 
   /** Sneakernet out: every document changed here since the hub last acknowledged, whole, and the audit entries it lacks. */
-  async exportBundle(): Promise<string> {
+  async exportBundle(userId: string | null = null): Promise<string> {
     const { sync, db } = this.deps;
     const clinicId = this.link.clinicId;
     const local = sync.changes({ roles: STAFF_ROLES, clinicId }, this.cursor('local'));
@@ -335,7 +335,7 @@ export class EdgeReplicator {
     }
     const rows = readOwnAudit(db, Number(this.cursor('audit') ?? '0'), Number.MAX_SAFE_INTEGER);
     const file = makeBundle(this.keys, this.link.hubBoxKey, { from: 'edge', edgeId: this.link.edgeId }, { docs, audit: { logId: readAuditLogId(db), rows } });
-    this.deps.audit.record({ action: 'edge.bundle.export', outcome: 'success', userId: null, target: `edge:${this.link.edgeId}`, detail: { docs: docs.length, auditEntries: rows.length } });
+    this.deps.audit.record({ action: 'edge.bundle.export', outcome: 'success', userId, target: `edge:${this.link.edgeId}`, detail: { docs: docs.length, auditEntries: rows.length } });
     return file;
   }
 
@@ -388,8 +388,8 @@ export function edgeRoutes(deps: { replicator: () => EdgeReplicator | null; audi
       method: 'POST',
       path: '/api/admin/edge/bundle/export',
       async handler(ctx) {
-        requireAdmin(ctx, deps.audit);
-        const file = await need().exportBundle();
+        const admin = requireAdmin(ctx, deps.audit);
+        const file = await need().exportBundle(admin.id);
         ctx.res.statusCode = 200;
         ctx.res.setHeader('Content-Type', 'application/json');
         ctx.res.setHeader('Content-Disposition', 'attachment; filename="outpost-box-to-hub.json"');
