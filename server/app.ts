@@ -88,6 +88,9 @@ import { READINGS_PATIENT_ROUTES, readingsRoutes } from './portal/readings-route
 import { INTAKE_PATIENT_ROUTES, intakeRoutes } from './portal/intake-routes';
 import { questionnaireRoutes } from './fhir/export/questionnaire-routes';
 import { MESSAGES_PATIENT_ROUTES, messageRoutes } from './portal/messages-routes';
+import { hubRoutes } from './replication/replication-hub';
+import { EdgeReplicator, edgeRoutes } from './replication/replication-edge';
+import { KEY_FILE, loadOrCreateKeys } from './replication/replication-crypto';
 
 export interface AppOptions {
   dataDir: string;
@@ -156,6 +159,30 @@ export interface AppOptions {
   secrets?: SecretsKeyConfig;
   /** Passkeys' relying party (RP ID and accepted origins); default from `smart.publicUrl`, else localhost (auth/passkey-config.ts). */
   webauthn?: WebAuthnConfig;
+  /**
+   * Clinic boxes (server/replication/, OUTPOST_ROLE): a `hub` (the default)
+   * enrols boxes and replicates with them; an `edge` replicates its one
+   * clinic with the hub it was enrolled with, every `intervalMs` while
+   * `start` (default true) says so.
+   */
+  replication?: {
+    role: 'hub' | 'edge';
+    hubUrl?: string;
+    intervalMs?: number;
+    maxBackoffMs?: number;
+    start?: boolean;
+    /** Documents per exchange, and bytes per answer or push (tests make them small to cut rounds into many batches). */
+    batchDocs?: number;
+    maxBatchBytes?: number;
+    fetchImpl?: typeof fetch;
+  };
+}
+
+/** The server's part in replication: its role, and on an edge the replicator once the box is enrolled. */
+export interface ReplicationHandle {
+  role: 'hub' | 'edge';
+  /** The box's replicator (null on a hub, or on a box not enrolled yet); opened on first ask after enrolment. */
+  edge(): EdgeReplicator | null;
 }
 
 export interface App {
@@ -179,6 +206,7 @@ export interface App {
   staticAvailable: boolean;
   /** Every JSON route, for tests that sweep them all (e.g. every API refuses an ended session). */
   routes: readonly Route[];
+  replication: ReplicationHandle;
   close(): Promise<void>;
 }
 
@@ -361,6 +389,38 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const smart = createSmartService({ clients: apiClients, audit }, opts.smart);
   const clinicOfPatientStmt = db.prepare<[string, string], { clinicId: string }>('SELECT clinic_id AS clinicId FROM documents WHERE name IN (?, ?) LIMIT 1');
   const webauthn = opts.webauthn ?? webAuthnConfigFrom(opts.smart?.publicUrl);
+  const role = opts.replication?.role ?? 'hub';
+  const endSessionsOf = (userId: string, reason: 'revoked' | 'disabled') => {
+    const open = auth.sessions.openSessionsOf(userId);
+    auth.sessions.revokeAllForUser(userId, reason);
+    auth.notifyEnded(open, reason);
+  };
+  let replicator: EdgeReplicator | null = null;
+  const edgeReplicator = (): EdgeReplicator | null => {
+    if (role !== 'edge') return null;
+    if (!replicator) {
+      replicator = EdgeReplicator.open({
+        db,
+        sync,
+        audit,
+        dataDir: opts.dataDir,
+        sealer,
+        endSessionsOf: (id) => endSessionsOf(id, 'disabled'),
+        hubUrl: opts.replication?.hubUrl,
+        intervalMs: opts.replication?.intervalMs,
+        maxBackoffMs: opts.replication?.maxBackoffMs,
+        batchDocs: opts.replication?.batchDocs,
+        maxBatchBytes: opts.replication?.maxBatchBytes,
+        fetchImpl: opts.replication?.fetchImpl
+      });
+      if (replicator && opts.replication?.start !== false) replicator.start();
+    }
+    return replicator;
+  };
+  const replicationRoutes =
+    role === 'hub'
+      ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)), sealer, maxBatchBytes: opts.replication?.maxBatchBytes })
+      : edgeRoutes({ replicator: edgeReplicator, audit });
   const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
   const allRoutes: Route[] = [
     ...healthRoutes({
@@ -444,16 +504,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
       patientInClinic: (clinicId, patientId) => patients.has(clinicId, patientId),
       birthDateOf: birthDateFromSync(sync),
       clinicName: (id) => findClinic(db, id)?.name ?? null,
-      endSessionsOf: (userId) => {
-        const open = auth.sessions.openSessionsOf(userId);
-        auth.sessions.revokeAllForUser(userId, 'revoked');
-        auth.notifyEnded(open, 'revoked');
-      }
+      endSessionsOf: (userId) => endSessionsOf(userId, 'revoked')
     }),
     ...readingsRoutes({ db, store: createPortalStore(db), audit, sync }),
     ...intakeRoutes({ db, store: createPortalStore(db), audit, sync }),
     ...questionnaireRoutes(),
-    ...messageRoutes({ store: createPortalStore(db), attachments: createAttachmentStore(db), audit, sync })
+    ...messageRoutes({ store: createPortalStore(db), attachments: createAttachmentStore(db), audit, sync }),
+    ...replicationRoutes
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
   const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES], audit);
@@ -502,7 +559,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const url = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
 
   let closing: Promise<void> | null = null;
+  edgeReplicator();
   async function close(): Promise<void> {
+    replicator?.stop();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await bulkExporter.close();
     await sync.close();
@@ -530,6 +589,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     seeded,
     staticAvailable: site.available,
     routes,
+    replication: { role, edge: edgeReplicator },
     close: () => (closing ??= close())
   };
 }

@@ -39,6 +39,11 @@ import { storeEngineOf } from './store/document-store';
  *   (120), OUTPOST_BODY_IDLE_TIMEOUT_SECONDS (15),
  *   OUTPOST_KEEPALIVE_TIMEOUT_SECONDS (5), OUTPOST_MAX_CONNECTIONS (1000):
  *   see http/http-limits.ts
+ * - OUTPOST_ROLE (hub): `hub` enrols clinic boxes and replicates with them;
+ *   `edge` is a clinic box that replicates its one clinic with the hub it
+ *   was enrolled with (`npm run edge:enrol`). OUTPOST_HUB_URL overrides the
+ *   hub's address given at enrolment; OUTPOST_REPLICATION_SECONDS (30) is
+ *   the time between rounds while the link is up (server/replication/).
  */
 export interface ServerConfig {
   port: number;
@@ -60,6 +65,7 @@ export interface ServerConfig {
   httpLimits: HttpLimits;
   audit: AuditConfig;
   secrets: SecretsKeyConfig;
+  replication: { role: 'hub' | 'edge'; hubUrl?: string; intervalMs: number };
 }
 
 /** Where the secrets key comes from: the environment's value, else the file (made on first start). */
@@ -128,7 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     staticDir: path.resolve(cwd, env.OUTPOST_STATIC_DIR || './build'),
     audit: loadAuditConfig(env, cwd),
     secrets: loadSecretsKeyConfig(env, cwd),
-    httpLimits: httpLimitsFrom(env)
+    httpLimits: httpLimitsFrom(env),
+    replication: replicationFrom(env)
   };
 }
 
@@ -146,6 +153,21 @@ function redisUrlFrom(raw: string | undefined): string | undefined {
   if (!url) return undefined;
   if (!/^rediss?:\/\//i.test(url)) throw new Error('REDIS_URL must be a redis:// or rediss:// URL');
   return url;
+}
+
+function replicationFrom(env: NodeJS.ProcessEnv): ServerConfig['replication'] {
+  const role = env.OUTPOST_ROLE?.trim() || 'hub';
+  if (role !== 'hub' && role !== 'edge') throw new Error(`OUTPOST_ROLE must be hub or edge (got "${role}")`);
+  const rawHub = env.OUTPOST_HUB_URL?.trim();
+  let hubUrl: string | undefined;
+  if (rawHub) {
+    try {
+      hubUrl = new URL(rawHub).origin;
+    } catch {
+      throw new Error(`OUTPOST_HUB_URL: "${rawHub}" is not an address (e.g. https://hub.district.example)`);
+    }
+  }
+  return { role, hubUrl, intervalMs: positiveNumber(env, 'OUTPOST_REPLICATION_SECONDS', 30, 24 * 3600) * 1000 };
 }
 
 /** OUTPOST_PUBLIC_URL: one plain http(s) origin, or none. */

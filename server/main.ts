@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     secrets: config.secrets,
     smart: { publicUrl: config.publicUrl },
     httpLimits: config.httpLimits,
+    replication: config.replication,
     sessionLimits: {
       idleMs: config.sessionIdleMinutes * 60_000,
       absoluteMs: config.sessionMaxHours * 3_600_000
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
   console.log(`  audit checkpoints: ${app.auditCheckpoints.file} (key ${app.auditCheckpoints.keyId})`);
   for (const url of lanUrls(config.host, app.port)) console.log(`  on the clinic network: ${url}`);
   if (config.demo && hasDemoClinic(app.db)) console.log(demoBanner());
+  if (config.replication.role === 'edge') {
+    const edge = app.replication.edge();
+    console.log(edge ? `  clinic box ${edge.edgeId}: replicating with its hub every ${config.replication.intervalMs / 1000} s` : '  clinic box not enrolled yet: npm run edge:enrol -- --hub https://… --code …');
+  }
   if (listClinics(app.db).length === 0) {
     console.log('No clinic yet. Create one and its first user with:');
     console.log('  npm run admin -- create-clinic --name "Your Clinic"');

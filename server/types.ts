@@ -116,7 +116,17 @@ export const AUDIT_ACTIONS = [
   'message.photo.read',
   'reporting.configure',
   'reporting.preview',
-  'reporting.send'
+  'reporting.send',
+  /** Clinic boxes (server/replication/): an enrolment code made, an edge enrolled or revoked, a replication request refused, an exchange, an edge's audit received, a sneakernet bundle. */
+  'edge.enrolment-code',
+  'edge.enrol',
+  'edge.revoke',
+  'edge.refused',
+  'edge.replicate',
+  'edge.audit',
+  'edge.users',
+  'edge.bundle.export',
+  'edge.bundle.import'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

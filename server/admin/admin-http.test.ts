@@ -88,7 +88,12 @@ function adminRoutes(wardId = ids?.ward ?? ':id'): { method: 'GET' | 'POST'; pat
     { method: 'GET', path: '/api/admin/clinic/result-release' },
     { method: 'POST', path: '/api/admin/clinic/result-release', body: { mode: 'after-review' } },
     { method: 'GET', path: '/api/admin/clinics' },
-    { method: 'POST', path: '/api/admin/clinics', body: { name: 'Sneaky Clinic', admin: { username: 'sneaky', name: 'Sneaky' } } }
+    { method: 'POST', path: '/api/admin/clinics', body: { name: 'Sneaky Clinic', admin: { username: 'sneaky', name: 'Sneaky' } } },
+    { method: 'GET', path: '/api/admin/edges' },
+    { method: 'POST', path: '/api/admin/edges/enrolment-codes', body: { name: 'Sneaky box' } },
+    { method: 'POST', path: `/api/admin/edges/${wardId}/revoke`, body: {} },
+    { method: 'POST', path: '/api/admin/edges/bundle', body: {} },
+    { method: 'POST', path: `/api/admin/edges/${wardId}/bundle`, body: {} }
   ];
 }
 

@@ -88,6 +88,25 @@ export async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise
   return new URLSearchParams(chunks.toString('utf8'));
 }
 
+/**
+ * Reads a body of one media type as bytes, refusing more than `limit`
+ * before buffering them (signed replication requests are verified over
+ * the exact bytes sent).
+ */
+export async function readRaw(req: IncomingMessage, limit: number, mediaType: string): Promise<Buffer> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== mediaType) {
+    req.resume();
+    throw new AppError('invalid', `Send the request body as ${mediaType}.`);
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  return collect(req, limit, bodyIdleMs.get(req) ?? DEFAULT_BODY_IDLE_MS);
+}
+
 /** True when arrays and objects nest more than `max` levels. Iterative, so no input can overflow the stack. */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];

@@ -332,7 +332,14 @@ describe('every API refuses an ended session', () => {
     'POST /api/telehealth/webhooks/livekit',
     'GET /api/shl/:id',
     // A patient sets up their account from the clinic's invitation (its secret is the credential; server/portal/).
-    'POST /api/portal/activate'
+    'POST /api/portal/activate',
+    // A clinic box enrols with its one-time code, and signs every replication request with its enrolled key (server/replication/).
+    'POST /api/replication/enrol',
+    'POST /api/replication/changes',
+    'POST /api/replication/exchange',
+    'POST /api/replication/push',
+    'POST /api/replication/users',
+    'POST /api/replication/audit'
   ]);
 
   function concretePath(p: string): string {

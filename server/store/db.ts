@@ -289,6 +289,81 @@ const MIGRATIONS: Migration[] = [
         cursor TEXT NOT NULL
       );
     `
+  },
+  {
+    // Clinic boxes (server/replication/). On a hub: one-time enrolment codes
+    // (only their SHA-256 kept), the enrolled edges with their public keys,
+    // request nonces seen (replay), each edge's audit chain as received, and
+    // the sneakernet bundles already imported. On an edge: its link to the
+    // hub (the hub's public keys) and the replication cursors.
+    id: '008-edge-replication',
+    sql: `
+      CREATE TABLE edge_enrolment_codes (
+        code_hash TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL REFERENCES clinics(id),
+        name TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        edge_id TEXT
+      );
+      CREATE TABLE edges (
+        id TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL REFERENCES clinics(id),
+        name TEXT NOT NULL,
+        sign_key TEXT NOT NULL,
+        box_key TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        revoked_at INTEGER,
+        revoked_by TEXT
+      );
+      CREATE TABLE edge_nonces (
+        edge_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (edge_id, nonce)
+      );
+      CREATE TABLE edge_audit (
+        origin TEXT NOT NULL,
+        log_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ts TEXT NOT NULL,
+        user_id TEXT,
+        action TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        target TEXT,
+        detail TEXT NOT NULL,
+        ip TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (origin, seq)
+      );
+      CREATE TRIGGER edge_audit_no_update BEFORE UPDATE ON edge_audit
+        BEGIN SELECT RAISE(ABORT, 'edge_audit is append-only'); END;
+      CREATE TRIGGER edge_audit_no_delete BEFORE DELETE ON edge_audit
+        BEGIN SELECT RAISE(ABORT, 'edge_audit is append-only'); END;
+      CREATE TABLE edge_bundles (
+        id TEXT PRIMARY KEY,
+        origin TEXT NOT NULL,
+        imported_at INTEGER NOT NULL
+      );
+      CREATE TABLE edge_link (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        edge_id TEXT NOT NULL,
+        clinic_id TEXT NOT NULL,
+        hub_url TEXT NOT NULL,
+        hub_sign_key TEXT NOT NULL,
+        hub_box_key TEXT NOT NULL,
+        enrolled_at INTEGER NOT NULL
+      );
+      CREATE TABLE edge_cursors (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `
   }
 ];
 

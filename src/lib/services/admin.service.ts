@@ -191,3 +191,20 @@ export async function listClinics(): Promise<ClinicRow[]> {
 export async function createClinic(input: { name: string; admin: { username: string; name: string } }): Promise<{ clinic: ClinicRow; admin: AdminUser; generatedPassword: string }> {
   return read(z.object({ clinic: clinicRowSchema, admin: adminUserSchema, generatedPassword: z.string() }), await post('/api/admin/clinics', input));
 }
+
+const edgeRowSchema = z.object({ id: z.string(), name: z.string(), enrolledAt: z.number(), lastSeenAt: z.number().nullable(), revokedAt: z.number().nullable(), auditEntries: z.number() });
+export type EdgeRow = z.infer<typeof edgeRowSchema>;
+
+/** The clinic boxes enrolled for this clinic (server/replication/). */
+export async function listEdges(): Promise<EdgeRow[]> {
+  return read(z.object({ edges: z.array(edgeRowSchema) }), await api<unknown>('/api/admin/edges')).edges;
+}
+
+/** A one-time enrolment code for a new box; the code is in this answer only. */
+export async function createEnrolmentCode(name: string): Promise<{ code: string; expiresAt: string }> {
+  return read(z.object({ code: z.string(), expiresAt: z.string() }), await post('/api/admin/edges/enrolment-codes', { name }));
+}
+
+export async function revokeEdge(id: string): Promise<void> {
+  await post(`/api/admin/edges/${encodeURIComponent(id)}/revoke`, {});
+}
