@@ -80,6 +80,9 @@ import type { Audit, SyncOptions, SyncService } from './types';
 import { guardPatientSessions, PATIENT_SESSION_ROUTES } from './portal/patient-gate';
 import { createPortalStore } from './portal/portal-store';
 import { PORTAL_PATIENT_ROUTES, portalRoutes } from './portal/portal-routes';
+import { BOOKING_PATIENT_ROUTES, bookingRoutes } from './portal/booking-routes';
+import { createBookingStore } from './portal/booking-store';
+import { createPatientJoinIssuer } from './telehealth/patient-join';
 
 export interface AppOptions {
   dataDir: string;
@@ -388,6 +391,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       readRecords: createClinicRecordReader(db, sync)
     }),
     ...transferRoutes({ sync, access: accessGate, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
+    ...bookingRoutes({ audit, store: createBookingStore(db), portal: createPortalStore(db), sync, join: telehealth.configured ? createPatientJoinIssuer({ db, audit, linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))) }) : null }),
     ...portalRoutes({
       db,
       store: createPortalStore(db),
@@ -404,7 +408,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     })
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
-  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES], audit);
+  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...BOOKING_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],

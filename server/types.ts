@@ -108,6 +108,7 @@ export const AUDIT_ACTIONS = [
   'portal.activate',
   'portal.access.revoke',
   'portal.record',
+  'portal.booking',
   'reporting.configure',
   'reporting.preview',
   'reporting.send'

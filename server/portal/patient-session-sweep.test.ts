@@ -4,6 +4,7 @@ import { DOC_KINDS, isClinicDocKind, type DocKind } from '../../src/lib/domain/d
 import { addClinic, sessionCookieFor, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
 import { PATIENT_SESSION_ROUTES, routeKey } from './patient-gate';
 import { PORTAL_PATIENT_ROUTES } from './portal-routes';
+import { BOOKING_PATIENT_ROUTES } from './booking-routes';
 import { seedPortalPatient } from './portal-test-support';
 
 /**
@@ -18,7 +19,7 @@ let patientCookie: string;
 let clinicianCookie: string;
 const OWN = 'b4c2d3e5-0000-4000-8000-000000000001';
 const OTHER = 'b4c2d3e5-0000-4000-8000-000000000002';
-const OPEN = new Set([...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES]);
+const OPEN = new Set([...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...BOOKING_PATIENT_ROUTES]);
 
 beforeAll(async () => {
   app = await startTestApp();
