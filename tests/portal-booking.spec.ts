@@ -86,8 +86,8 @@ async function chooseTime(page: Page, type: string, day: string, provider: strin
   await booking.getByLabel('Kind of appointment').selectOption({ label: type });
   const times = booking.getByTestId('my-booking-times');
   await expect(times).toBeVisible();
+  await times.getByLabel('Day', { exact: true }).selectOption(day);
   const group = times.getByRole('group', { name: dayTitle(day) });
-  while (!(await group.isVisible())) await times.getByRole('button', { name: 'Show more days' }).click();
   const slot = group.getByRole('button', { name: new RegExp(`with ${provider}$`) }).first();
   const label = (await slot.getAttribute('aria-label'))!;
   await slot.click();
