@@ -22,7 +22,8 @@ const PATIENT_PASSWORD = 'a long walk to the well';
 const own = { id: 'e6f7a8b9-0000-4000-8000-000000000001', family: 'Chebet', given: 'Amina', birthDate: '1987-04-12' };
 
 test.beforeAll(async () => {
-  clinic = await startClinic();
+  // Video visits configured (test keys; a LiveKit address where nothing listens: the journey stops before the call).
+  clinic = await startClinic({ telehealth: { configured: true, url: 'ws://127.0.0.1:1', apiKey: 'APIe2etestkey', apiSecret: 'e2e-secret-that-is-long-enough-for-hs256-0123456789' } });
   clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
   await seedPortalPatient(clinic, clinicId, own.id, own);
   await patientAccount('amina.c');
@@ -264,3 +265,28 @@ test('patient books and cancels online; a booking made offline waits and is sent
 async function pendingStart(page: Page): Promise<string> {
   return (await page.getByTestId('my-booking-pending').locator('li').first().getAttribute('data-start'))!;
 }
+
+test('a video appointment about to start shows “Join”, which opens the video visit’s join page for it', async ({ browser }) => {
+  const doc = (await serverDoc(clinic, `schedule:${clinicId}`))!;
+  const before = Y.encodeStateVector(doc);
+  const okafor = clinic.db.prepare("SELECT id FROM users WHERE name = 'Dr. Amara Okafor'").get() as { id: string };
+  const start = new Date(Math.floor(Date.now() / 900_000) * 900_000).toISOString();
+  const id = addAppointment(doc, { providerId: okafor.id, patientId: own.id, typeId: 'video', start }, { id: 'desk', name: 'Front desk' }, { allowOverlap: true });
+  await clinic.sync.applyServerUpdate(`schedule:${clinicId}`, clinicId, Y.encodeStateAsUpdate(doc, before), 'seed', 'seed');
+
+  const phone = await Device.open(browser, clinic, { width: 360, height: 780 });
+  const { page } = phone;
+  await patientSignsIn(page, 'amina.c');
+  const row = page.getByTestId('my-booking').locator(`[data-appointment-id="${id}"]`);
+  await expect(row).toContainText('Video visit');
+  await row.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/booking-join-360.png' });
+  await expectAccessible(page, 'patient booking: join a video visit');
+  await row.getByRole('button', { name: 'Join video visit' }).click();
+  // The join page of this visit (the secret leaves the address bar at once), asking for the date of birth.
+  await expect(page).toHaveURL(/\/join$/);
+  await expect(page.getByLabel('Date of birth')).toBeVisible();
+  const visit = clinic.db.prepare('SELECT patient_id FROM telehealth_visits WHERE visit_id = ?').get(id);
+  expect(visit).toEqual({ patient_id: own.id });
+  await phone.close();
+});

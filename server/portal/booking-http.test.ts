@@ -268,6 +268,33 @@ describe('booking', () => {
   });
 });
 
+describe('a double booking made by a front-desk device while offline', () => {
+  it('both appointments stay in the book; the patient’s list says the clinic will confirm the time, and the other patient is not named', async () => {
+    const start = gridAt(12 * HOUR);
+    const id = crypto.randomUUID();
+    const mine = await post(`${R}/appointments`, { id, typeId: 'check', start, providerId: 'dr-a' }, patient);
+    expect(mine.status).toBe(201);
+    expect(((await mine.json()) as { appointment: { needsConfirming: boolean } }).appointment.needsConfirming).toBe(false);
+    // The desk's device booked the same time for another patient while apart; its change merges now.
+    const desk = new Y.Doc();
+    Y.applyUpdate(desk, Y.encodeStateAsUpdate(await book()));
+    const before = Y.encodeStateVector(desk);
+    addAppointment(desk, { providerId: 'dr-a', patientId: OTHER, typeId: 'check', start }, actor, { allowOverlap: true });
+    await app.sync.applyServerUpdate(`schedule:${clinicId}`, clinicId, Y.encodeStateAsUpdate(desk, before), 'seed', 'seed');
+    expect(listAppointments(await book()).filter((a) => a.start === start && a.state.status === 'booked')).toHaveLength(2);
+    const res = await get(`${R}/booking`, patient);
+    const text = await res.text();
+    const view = JSON.parse(text) as { appointments: { id: string; needsConfirming: boolean }[] };
+    expect(view.appointments.find((a) => a.id === id)?.needsConfirming).toBe(true);
+    expect(view.appointments.filter((a) => a.needsConfirming).map((a) => a.id)).toEqual([id]);
+    expect(text).not.toContain(OTHER);
+    // Cancelled, it no longer needs confirming (positive control for the flag's source).
+    expect((await post(`${R}/appointments/${id}/cancel`, { id: crypto.randomUUID() }, patient)).status).toBe(200);
+    const after = (await (await get(`${R}/booking`, patient)).json()) as { appointments: { id: string; needsConfirming: boolean }[] };
+    expect(after.appointments.find((a) => a.id === id)?.needsConfirming).toBe(false);
+  });
+});
+
 describe('moving and cancelling', () => {
   it('moves the patient’s own booking to a free time; a taken time is refused', async () => {
     const [mine] = (await appointmentsOf(PATIENT)).filter((a) => a.createdBy === 'Patient (online booking)' && a.state.status === 'booked');
