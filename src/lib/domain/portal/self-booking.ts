@@ -53,6 +53,8 @@ export function bookingWindow(policy: Pick<SelfBookingPolicy, 'minNoticeHours' |
   return { from: now + policy.minNoticeHours * 3_600_000, to: now + policy.maxDaysAhead * 86_400_000 };
 }
 
+const DAY = 86_400_000;
+
 export interface OfferedSlot {
   start: string;
   end: string;
@@ -77,19 +79,35 @@ export interface SlotContext {
 /** Every slot a patient may book, by clinic day, sorted by start then provider. */
 export function offeredSlots(ctx: SlotContext): { day: string; slots: OfferedSlot[] }[] {
   const { from, to } = bookingWindow(ctx.policy, ctx.now);
-  const appointments = ctx.appointments.filter((a) => a.id !== ctx.ignoreId);
-  const busy = appointments.filter((a) => a.patientId === ctx.patientId && holdsTime(a));
+  // Only what can touch the window, as numbers, grouped by provider: a clinic's book holds years of appointments.
+  const held = ctx.appointments
+    .filter((a) => a.id !== ctx.ignoreId && holdsTime(a))
+    .map((a) => ({ a, start: Date.parse(a.start), end: Date.parse(a.end) }))
+    .filter((x) => x.end > from - DAY && x.start < to + DAY);
+  const busy = held.filter((x) => x.a.patientId === ctx.patientId);
+  const byProvider = new Map<string, typeof held>();
+  for (const x of held) {
+    const list = byProvider.get(x.a.providerId) ?? [];
+    list.push(x);
+    byProvider.set(x.a.providerId, list);
+  }
   const first = dayOf(from, ctx.timeZone);
   const last = dayOf(to, ctx.timeZone);
   const byDay = new Map<string, OfferedSlot[]>();
   for (let day = first, i = 0; day <= last && i <= SELF_BOOKING_LIMITS.maxDaysAhead.max + 1; day = addDays(day, 1), i++) {
-    for (const a of ctx.availability) {
-      for (const s of freeSlots(a, appointments, day, ctx.type, { notBefore: from })) {
+    // The day in any zone lies within a day and a half either side of its UTC midnight.
+    const noon = Date.parse(`${day}T12:00:00Z`);
+    for (const av of ctx.availability) {
+      const near = (byProvider.get(av.providerId) ?? []).filter((x) => x.end > noon - 1.5 * DAY && x.start < noon + 1.5 * DAY).map((x) => x.a);
+      for (const s of freeSlots(av, near, day, ctx.type, { notBefore: from })) {
         const start = Date.parse(s.start);
+        const end = Date.parse(s.end);
         if (start > to) continue;
-        if (busy.some((b) => Date.parse(b.start) < Date.parse(s.end) && start < Date.parse(b.end))) continue;
-        const listed = dayOf(start, ctx.timeZone);
-        byDay.set(listed, [...(byDay.get(listed) ?? []), { start: s.start, end: s.end, providerId: a.providerId }]);
+        if (busy.some((b) => b.start < end && start < b.end)) continue;
+        // Working hours lie within their own day (availability.ts), so a slot is listed under the day it was cut from.
+        const list = byDay.get(day) ?? [];
+        list.push({ start: s.start, end: s.end, providerId: av.providerId });
+        byDay.set(day, list);
       }
     }
   }
