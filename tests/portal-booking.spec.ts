@@ -82,14 +82,14 @@ async function patientSignsIn(page: Page, username: string): Promise<void> {
 }
 
 /** Chooses the appointment type and the first free time with `provider` on `day`; returns the slot's label. */
-async function chooseTime(page: Page, type: string, day: string, provider: string): Promise<string> {
+async function chooseTime(page: Page, type: string | null, day: string, provider: string, nth = 0): Promise<string> {
   const booking = page.getByTestId('my-booking');
-  await booking.getByLabel('Kind of appointment').selectOption({ label: type });
+  if (type) await booking.getByLabel('Kind of appointment').selectOption({ label: type });
   const times = booking.getByTestId('my-booking-times');
   await expect(times).toBeVisible();
   await times.getByLabel('Day', { exact: true }).selectOption(day);
   const group = times.getByRole('group', { name: dayTitle(day) });
-  const slot = group.getByRole('button', { name: new RegExp(`with ${provider}$`) }).first();
+  const slot = group.getByRole('button', { name: new RegExp(`with ${provider}$`) }).nth(nth);
   const label = (await slot.getAttribute('aria-label'))!;
   await slot.click();
   await expect(slot).toHaveAttribute('aria-pressed', 'true');
@@ -197,7 +197,7 @@ test('patient books online while an offline desk books the same time; after the 
   await phone.close();
 });
 
-test('patient books and cancels online; a booking made offline waits and is sent, or refused with the reason', async ({ browser }) => {
+test('patient books, moves and cancels online; a booking made offline waits and is sent, or refused with the reason', async ({ browser }) => {
   test.setTimeout(120_000);
   const phone = await Device.open(browser, clinic, { width: 360, height: 780 });
   const { page } = phone;
@@ -213,6 +213,14 @@ test('patient books and cancels online; a booking made offline waits and is sent
   await expect(booking.getByTestId('my-booking-done')).toBeVisible();
   const [mine] = (await myAppointments()).filter((a) => a.state.status === 'booked' && localDay(Date.parse(a.start)) === day);
   const row = booking.locator(`[data-appointment-id="${mine.id}"]`);
+  // Moved to the next free time that day.
+  await row.getByRole('button', { name: 'Change time' }).click();
+  await expect(booking.getByRole('heading', { name: /^Choose a new time for your appointment on/ })).toBeFocused();
+  await chooseTime(page, null, day, 'Dr. Amara Okafor', 1);
+  await booking.getByRole('button', { name: 'Move to this time' }).click();
+  await expect(booking.getByTestId('my-booking-done')).toHaveText('Your appointment was moved.');
+  const moved = readAppointment((await serverDoc(clinic, `schedule:${clinicId}`))!, mine.id)!;
+  expect(Date.parse(moved.start)).toBe(Date.parse(mine.start) + 30 * 60_000);
   await row.getByRole('button', { name: 'Cancel appointment' }).click();
   await row.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(booking.getByTestId('my-booking-done')).toHaveText('The appointment is cancelled.');
