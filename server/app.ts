@@ -91,6 +91,9 @@ import { MESSAGES_PATIENT_ROUTES, messageRoutes } from './portal/messages-routes
 import { hubRoutes } from './replication/replication-hub';
 import { EdgeReplicator, edgeRoutes } from './replication/replication-edge';
 import { KEY_FILE, loadOrCreateKeys } from './replication/replication-crypto';
+import { BOOKING_PATIENT_ROUTES, bookingRoutes } from './portal/booking-routes';
+import { createBookingStore } from './portal/booking-store';
+import { createPatientJoinIssuer } from './telehealth/patient-join';
 
 export interface AppOptions {
   dataDir: string;
@@ -496,6 +499,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       readRecords: createClinicRecordReader(db, sync)
     }),
     ...transferRoutes({ sync, access: accessGate, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
+    ...bookingRoutes({ audit, store: createBookingStore(db), portal: createPortalStore(db), sync, join: telehealth.configured ? createPatientJoinIssuer({ db, audit, linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))) }) : null }),
     ...portalRoutes({
       db,
       store: createPortalStore(db),
@@ -513,7 +517,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ...replicationRoutes
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).
-  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES], audit);
+  const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES, ...BOOKING_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
     errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],

@@ -114,6 +114,7 @@ export const AUDIT_ACTIONS = [
   'portal.message',
   'portal.messages',
   'message.photo.read',
+  'portal.booking',
   'reporting.configure',
   'reporting.preview',
   'reporting.send',

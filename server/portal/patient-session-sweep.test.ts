@@ -7,6 +7,7 @@ import { PORTAL_PATIENT_ROUTES } from './portal-routes';
 import { READINGS_PATIENT_ROUTES } from './readings-routes';
 import { INTAKE_PATIENT_ROUTES } from './intake-routes';
 import { MESSAGES_PATIENT_ROUTES } from './messages-routes';
+import { BOOKING_PATIENT_ROUTES } from './booking-routes';
 import { seedPortalPatient } from './portal-test-support';
 
 /**
@@ -21,7 +22,7 @@ let patientCookie: string;
 let clinicianCookie: string;
 const OWN = 'b4c2d3e5-0000-4000-8000-000000000001';
 const OTHER = 'b4c2d3e5-0000-4000-8000-000000000002';
-const OPEN = new Set([...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES]);
+const OPEN = new Set([...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES, ...BOOKING_PATIENT_ROUTES]);
 
 beforeAll(async () => {
   app = await startTestApp();

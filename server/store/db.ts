@@ -364,6 +364,33 @@ const MIGRATIONS: Migration[] = [
         value TEXT NOT NULL
       );
     `
+  },
+  {
+    // Patients booking their own appointments (server/portal/booking-routes.ts): which
+    // appointment types each clinic opens to it and how far ahead (no row: none open),
+    // and the portal's booking requests by their client-made id, so a request sent
+    // twice is answered the same way and kept once.
+    id: '008-booking-self-booking',
+    sql: `
+      CREATE TABLE clinic_self_booking (
+        clinic_id TEXT PRIMARY KEY REFERENCES clinics(id),
+        type_ids TEXT NOT NULL,
+        min_notice_hours INTEGER NOT NULL,
+        max_days_ahead INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+      CREATE TABLE portal_booking_requests (
+        id TEXT PRIMARY KEY,
+        clinic_id TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        appointment_id TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `
   }
 ];
 
