@@ -6,6 +6,7 @@ import type { ResultReleasePolicy } from '../../src/lib/domain/result-release';
 import { listAppointments, listAppointmentTypes, listProviders, scheduleDocName } from '../../src/lib/chart/schedule-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import type { PatientRecordView, PortalAppointment } from '../../src/lib/domain/portal/patient-record';
+import { vaccinesDue } from '../../src/lib/domain/portal/vaccines-due';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../src/lib/fhir/export/chart-to-fhir';
 import { patientVisibleResources } from '../../src/lib/fhir/export/patient-view';
 import { RESTRICTION_CATEGORIES, resourceInCategories } from '../../src/lib/domain/restriction-categories';
@@ -94,6 +95,8 @@ export function recordView(parts: PatientViewParts, appointments: PortalAppointm
     since: since === null ? null : new Date(since).toISOString(),
     resources: parts.resources,
     waitingResults: parts.waitingResults,
-    appointments
+    appointments,
+    // From the vaccinations this account is shown, so a proxy's view and the patient's agree with what each sees.
+    immunizationsDue: vaccinesDue(parts.birthDate, parts.resources, now)
   };
 }
