@@ -29,6 +29,10 @@ import type { RecordAccess } from './portal-store';
  * review, or at most N days: src/lib/domain/portal/result-hold.ts) are left
  * out of everything built from these parts (the view, the summary, the whole
  * record); the patient is told only how many are waiting.
+ *
+ * The view also says which vaccines are due next: the chart's schedule
+ * (immunization-schedule.ts, CDC 2025, cited in each item) run here on the
+ * vaccinations this account is shown (src/lib/domain/portal/vaccines-due.ts).
  */
 export interface PatientViewParts {
   patient: FhirResource;
