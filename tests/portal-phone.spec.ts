@@ -108,6 +108,13 @@ test('a Swahili-speaking patient on a 360 px phone: activation with a passkey, t
   await page.locator('#activate-language').selectOption('sw');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Fungua akaunti ya rekodi yako ya afya');
   await walk(page, 'activate-sw');
+  // A wrong date of birth is refused, in Swahili, with the tries left.
+  await page.locator('#act-birth').fill('1990-07-15');
+  await page.locator('#act-user').fill('neema.m');
+  await page.locator('#act-pass').fill(PASSWORD);
+  await page.locator('#act-repeat').fill(PASSWORD);
+  await page.locator('form button[type="submit"]').click();
+  await expect(page.getByTestId('activate-error')).toHaveText('Tarehe hiyo ya kuzaliwa hailingani na kumbukumbu zetu. Majaribio yaliyobaki: 4.');
   await page.locator('#act-birth').fill(own.birthDate);
   await page.locator('#act-user').fill('neema.m');
   await page.locator('#act-pass').fill(PASSWORD);
