@@ -2,6 +2,7 @@ import { AppError } from '../../src/lib/domain/errors';
 import type { Role } from '../../src/lib/domain/roles';
 import { WIPE_CONFIRM_PATH } from '../auth/auth-service';
 import type { Route } from '../http/context';
+import { PATIENT_PASSKEY_ROUTES } from '../http/routes/passkey-routes';
 import type { Audit } from '../types';
 
 /**
@@ -13,7 +14,7 @@ import type { Audit } from '../types';
  * answers 403 before its handler runs, and the refusal is audited.
  *
  * The listed routes are the session's own business (signing in and out, its
- * second factor, the device's wipe confirmation) and routes any visitor may
+ * second factor, its passkeys, the device's wipe confirmation) and routes any visitor may
  * call with a secret instead of a session (the video join page, a printed
  * transfer's health link), which a patient with a portal account must still
  * be able to use from the same browser.
@@ -32,6 +33,7 @@ export const PATIENT_SESSION_ROUTES: readonly string[] = [
   'GET /api/auth/me',
   'POST /api/auth/logout',
   'POST /api/auth/logout-everywhere',
+  ...PATIENT_PASSKEY_ROUTES,
   `POST ${WIPE_CONFIRM_PATH}`,
   'POST /api/telehealth/join/check',
   'POST /api/telehealth/join/enter',

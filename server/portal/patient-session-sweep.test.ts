@@ -146,7 +146,58 @@ describe('every kind of sync document, as a patient session', () => {
     });
   });
 
+  it('each refused upgrade is audited as authz.denied (role), one per document asked for', () => {
+    const expected = DOC_KINDS.reduce((n, kind) => n + names(kind).length, 0);
+    const denied = app.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'authz.denied' AND json_extract(detail, '$.reason') = 'role' AND user_id = (SELECT id FROM users WHERE username = 'rose')").get() as { n: number };
+    expect(denied.n).toBe(expected);
+  });
+
   it('positive control: a clinician opens the same chart document', async () => {
     expect(await upgradeStatus(`chart:${OWN}`, clinicianCookie)).toBe(101);
+  });
+
+  it('refuses every document over the batch catch-up too, reads and writes alike, audited, and nothing is written', async () => {
+    const denials = () => (app.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'authz.denied' AND json_extract(detail, '$.route') = 'POST /api/sync/batch'").get() as { n: number }).n;
+    const before = denials();
+    const chartBefore = await app.sync.readState(`chart:${OTHER}`, clinicId);
+    // An update any Yjs client could send (an empty doc's update), aimed at each document in turn.
+    const update = Buffer.from([0, 0]).toString('base64');
+    const statuses: Record<string, number> = {};
+    for (const kind of DOC_KINDS) {
+      for (const name of names(kind)) {
+        const label = name.replace(OWN, 'own').replace(OTHER, 'other').replace(clinicId, 'clinic');
+        const read = await fetch(`${app.url}/api/sync/batch`, { method: 'POST', headers: { cookie: patientCookie, 'content-type': 'application/json' }, body: JSON.stringify({ docs: [{ name, stateVector: '' }] }) });
+        const write = await fetch(`${app.url}/api/sync/batch`, { method: 'POST', headers: { cookie: patientCookie, 'content-type': 'application/json' }, body: JSON.stringify({ updates: [{ name, update }] }) });
+        statuses[`read ${label}`] = read.status;
+        statuses[`write ${label}`] = write.status;
+      }
+    }
+    const asked = Object.keys(statuses).length;
+    expect(asked).toBe(2 * DOC_KINDS.reduce((n, kind) => n + names(kind).length, 0));
+    expect(Object.entries(statuses).filter(([, status]) => status !== 403)).toEqual([]);
+    expect(denials() - before).toBe(asked);
+    expect(Buffer.from((await app.sync.readState(`chart:${OTHER}`, clinicId))!)).toEqual(Buffer.from(chartBefore!));
+    // Positive control: the clinician's batch for the same chart is answered.
+    const staff = await fetch(`${app.url}/api/sync/batch`, { method: 'POST', headers: { cookie: clinicianCookie, 'content-type': 'application/json' }, body: JSON.stringify({ docs: [{ name: `chart:${OTHER}`, stateVector: '' }] }) });
+    expect(staff.status).toBe(200);
+  });
+});
+
+describe('the routes the gate lets a patient through', () => {
+  it('every one of them that names a record refuses a record the account holds no grant to (403, authz.denied), another patient\'s and a made-up one', async () => {
+    const withRecord = app.routes.filter((r) => OPEN.has(routeKey(r)) && /:patient/i.test(r.path));
+    // The portal's own record routes at least; routes added to the portal later are swept without anyone listing them here.
+    expect(withRecord.map(routeKey)).toEqual(expect.arrayContaining(['GET /api/portal/records/:patientId', 'GET /api/portal/records/:patientId/summary', 'GET /api/portal/records/:patientId/everything']));
+    const noGrant = () => (app.db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'authz.denied' AND json_extract(detail, '$.reason') = 'no-grant'").get() as { n: number }).n;
+    const before = noGrant();
+    const answers: string[] = [];
+    for (const route of withRecord) {
+      for (const target of [OTHER, 'b4c2d3e5-0000-4000-8000-0000000000ff']) {
+        const res = await send(route.method, concrete(route.path, target), patientCookie);
+        if (res.status !== 403) answers.push(`${routeKey(route)} → ${res.status}`);
+      }
+    }
+    expect(answers).toEqual([]);
+    expect(noGrant() - before).toBe(withRecord.length * 2);
   });
 });

@@ -6,6 +6,7 @@ import type { ResultReleasePolicy } from '../../src/lib/domain/result-release';
 import { listAppointments, listAppointmentTypes, listProviders, scheduleDocName } from '../../src/lib/chart/schedule-doc';
 import { docName } from '../../src/lib/domain/doc-names';
 import type { PatientRecordView, PortalAppointment } from '../../src/lib/domain/portal/patient-record';
+import { vaccinesDue } from '../../src/lib/domain/portal/vaccines-due';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../src/lib/fhir/export/chart-to-fhir';
 import { patientVisibleResources } from '../../src/lib/fhir/export/patient-view';
 import { RESTRICTION_CATEGORIES, resourceInCategories } from '../../src/lib/domain/restriction-categories';
@@ -28,6 +29,10 @@ import type { RecordAccess } from './portal-store';
  * review, or at most N days: src/lib/domain/portal/result-hold.ts) are left
  * out of everything built from these parts (the view, the summary, the whole
  * record); the patient is told only how many are waiting.
+ *
+ * The view also says which vaccines are due next: the chart's schedule
+ * (immunization-schedule.ts, CDC 2025, cited in each item) run here on the
+ * vaccinations this account is shown (src/lib/domain/portal/vaccines-due.ts).
  */
 export interface PatientViewParts {
   patient: FhirResource;
@@ -94,6 +99,8 @@ export function recordView(parts: PatientViewParts, appointments: PortalAppointm
     since: since === null ? null : new Date(since).toISOString(),
     resources: parts.resources,
     waitingResults: parts.waitingResults,
-    appointments
+    appointments,
+    // From the vaccinations this account is shown, so a proxy's view and the patient's agree with what each sees.
+    immunizationsDue: vaccinesDue(parts.birthDate, parts.resources, now)
   };
 }

@@ -199,6 +199,15 @@ describe('the patient reads their own record, server-made', () => {
     for (const hidden of [MARKS.draftNote, MARKS.staffComment, MARKS.preliminary, MARKS.otherPatientsType, 'Otieno', 'Baraka']) expect(text).not.toContain(hidden);
   });
 
+  it('says what vaccine is due next, worked out on the server from the schedule the chart uses, with its source', async () => {
+    const view = (await (await get(`/api/portal/records/${PATIENT}`, patientCookie)).json()) as { immunizationsDue: { group: string; status: string; lastDose: string | null; nextDue: string | null; source: { citation: string } }[] };
+    // Born 1990: the adult groups, hepatitis B included (19–59).
+    expect(view.immunizationsDue.map((d) => d.group)).toEqual(['influenza', 'tetanus', 'pneumococcal', 'zoster', 'hepatitis-b']);
+    // Tdap on 2 March 2026: the next booster is due ten years on.
+    expect(view.immunizationsDue[1]).toMatchObject({ group: 'tetanus', status: 'up-to-date', lastDose: '2026-03-02', nextDue: '2036-03-02' });
+    expect(view.immunizationsDue[1].source.citation).toBe('CDC Recommended Adult Immunization Schedule, United States, 2025 (ACIP)');
+  });
+
   it('a proxy reads the same record without the problems a patient may keep confidential (mental health)', async () => {
     const own = (await (await get(`/api/portal/records/${PATIENT}`, patientCookie)).json()) as { resources: { code?: { text?: string } }[] };
     const proxy = (await (await get(`/api/portal/records/${PATIENT}`, proxyCookie)).json()) as { resources: { code?: { text?: string } }[]; relation: string; proxyKind: string };

@@ -4,6 +4,7 @@ import { addClinical } from '../../src/lib/chart/clinical-doc';
 import { initPatientDoc } from '../../src/lib/chart/patient-doc';
 import { addAppointment, initScheduleDoc, setAppointmentType, setProvider } from '../../src/lib/chart/schedule-doc';
 import { recordVaccination } from '../../src/lib/chart/immunization-doc';
+import { recordVitals } from '../../src/lib/chart/vitals-doc';
 import type { App } from '../app';
 
 /**
@@ -64,4 +65,15 @@ export async function seedSchedule(app: App, clinicId: string, patientId: string
   addAppointment(doc, { providerId: 'dr-a', patientId, typeId: 'check', start: '2030-05-06T09:00:00.000Z' }, actor);
   addAppointment(doc, { providerId: 'dr-a', patientId: otherPatientId, typeId: 'other', start: '2030-05-06T10:00:00.000Z' }, actor);
   await app.sync.applyServerUpdate(`schedule:${clinicId}`, clinicId, Y.encodeStateAsUpdate(doc), 'seed', 'seed');
+}
+
+/** Three sets of vital signs (blood pressure, pulse, weight) over a year, added to the chart `seedPortalPatient` made: the trends a patient sees. */
+export async function seedVitals(app: Pick<App, 'sync'>, clinicId: string, patientId: string): Promise<void> {
+  const state = await app.sync.readState(`chart:${patientId}`, clinicId);
+  const chart = new Y.Doc();
+  if (state) Y.applyUpdate(chart, state);
+  recordVitals(chart, { systolic: 152, diastolic: 96, heartRate: 88, weight: 81.5 }, actor, '2025-11-04T09:00:00.000Z');
+  recordVitals(chart, { systolic: 141, diastolic: 90, heartRate: 80, weight: 79 }, actor, '2026-03-02T09:10:00.000Z');
+  recordVitals(chart, { systolic: 128, diastolic: 82, heartRate: 74, weight: 76.2 }, actor, '2026-09-15T09:05:00.000Z');
+  await app.sync.applyServerUpdate(`chart:${patientId}`, clinicId, Y.encodeStateAsUpdate(chart), 'seed', 'seed');
 }

@@ -42,6 +42,22 @@ const pendingSchema = z.object({ pendingToken: z.string().min(1, 'The sign-in ha
 const secondStepSchema = pendingSchema.extend({ response: authenticationResponse });
 const signInSchema = z.object({ response: authenticationResponse, deviceId: z.string().max(64).refine(isDeviceId, 'Not a device id').optional() });
 
+/**
+ * The passkey routes a patient account may use (patient-gate.ts): its own
+ * passkeys, and signing in with one. A patient passkey opens a patient
+ * session, held to the same gate as a password sign-in.
+ */
+export const PATIENT_PASSKEY_ROUTES = [
+  'GET /api/auth/passkeys',
+  'POST /api/auth/passkeys/options',
+  'POST /api/auth/passkeys',
+  'POST /api/auth/passkeys/remove',
+  'POST /api/auth/login/passkey/options',
+  'POST /api/auth/login/passkey',
+  'POST /api/auth/passkey-sign-in/options',
+  'POST /api/auth/passkey-sign-in'
+] as const;
+
 export function passkeyRoutes(passkeys: PasskeyService, withSettings: (u: SessionUser) => unknown): Route[] {
   return [
     {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import { patientRecordViewSchema, type PatientRecordView } from '../domain/portal/patient-record';
 import { apiClient } from './api-client';
-import { patientSummaryPdf } from './patient-summary-pdf';
 import { currentWorkspace, type Workspace } from './workspace';
 
 /**
@@ -74,6 +73,8 @@ export async function downloadRecord(patientId: string, which: 'summary' | 'ever
  */
 export async function downloadSummaryPdf(patientId: string, waitingLine?: string): Promise<Blob> {
   const bundle = await apiClient.request<Record<string, unknown>>(`/api/portal/records/${encodeURIComponent(patientId)}/summary`);
+  // The PDF library (pdf-lib) is most of a phone's download for these screens: fetched only when a PDF is asked for.
+  const { patientSummaryPdf } = await import('./patient-summary-pdf');
   const bytes = await patientSummaryPdf(bundle, { waitingLine });
   return new Blob([bytes as BlobPart], { type: 'application/pdf' });
 }

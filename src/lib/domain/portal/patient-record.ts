@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FhirResource } from '../../fhir/export/chart-to-fhir';
+import { VACCINE_GROUPS } from '../immunization-schedule';
 import type { PortalRelation, ProxyKind } from './portal-rules';
+import type { PortalVaccineDue } from './vaccines-due';
 
 /**
  * The patient's view of their record as the server sends it
@@ -33,6 +35,8 @@ export interface PatientRecordView {
   /** Lab results held back by the clinic's release policy until a clinician reviews them: how many, never which. */
   waitingResults: number;
   appointments: PortalAppointment[];
+  /** What is due next of the vaccines the clinic's schedule checks (vaccines-due.ts), worked out by the server when it made this view. */
+  immunizationsDue: PortalVaccineDue[];
 }
 
 const resourceSchema = z.looseObject({ resourceType: z.string(), id: z.string() });
@@ -60,5 +64,21 @@ export const patientRecordViewSchema = z.object({
       type: z.string(),
       provider: z.string()
     })
-  )
+  ),
+  // A copy kept before the schedule was part of the view has none: the screen then says nothing was checked.
+  immunizationsDue: z
+    .array(
+      z.object({
+        group: z.enum(VACCINE_GROUPS),
+        status: z.enum(['due', 'up-to-date', 'not-evaluated']),
+        dueDate: z.string().nullable(),
+        overdue: z.boolean(),
+        lastDose: z.string().nullable(),
+        nextDue: z.string().nullable(),
+        reason: z.enum(['child-schedule', 'birth-date-unknown']).nullable(),
+        seriesNotChecked: z.boolean(),
+        source: z.object({ citation: z.string(), url: z.string().nullable() })
+      })
+    )
+    .default([])
 });

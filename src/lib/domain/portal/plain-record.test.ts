@@ -56,3 +56,71 @@ describe('results in plain terms', () => {
     expect(plainRecord({ since: null, resources: [hb(10.1)], appointments: [] }, new Date()).newCount).toBe(0);
   });
 });
+
+describe('visits and vital trends', () => {
+  const bp = (id: string, at: string, sys: number, dia: number) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    category: [{ coding: [{ code: 'vital-signs' }] }],
+    code: { text: 'Blood pressure', coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+    effectiveDateTime: at,
+    component: [
+      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: sys, unit: 'mm[Hg]' } },
+      { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: dia, unit: 'mm[Hg]' } }
+    ]
+  });
+  const weight = (id: string, at: string, kg: number, unit = 'kg') => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    category: [{ coding: [{ code: 'vital-signs' }] }],
+    code: { text: 'Body weight', coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+    effectiveDateTime: at,
+    valueQuantity: { value: kg, unit }
+  });
+
+  it('every reading of each vital, oldest first, in the chart\'s order of vitals; a reading in pounds is converted, not charted as kilograms', () => {
+    const record = plainRecord(
+      {
+        since: '2026-02-01T00:00:00.000Z',
+        resources: [weight('w2', '2026-03-01T09:00:00.000Z', 154, '[lb_av]'), bp('b1', '2026-01-01T09:00:00.000Z', 150, 95), weight('w1', '2026-01-01T09:00:00.000Z', 72), bp('b2', '2026-03-01T09:00:00.000Z', 132, 84)],
+        appointments: []
+      },
+      new Date('2026-06-01T00:00:00.000Z')
+    );
+    expect(record.vitalTrends.map((t) => [t.kind, t.readings.map((r) => [r.at.slice(0, 10), r.value, r.diastolic ?? null]), t.isNew])).toEqual([
+      ['bloodPressure', [['2026-01-01', 150, 95], ['2026-03-01', 132, 84]], true],
+      ['weight', [['2026-01-01', 72, null], ['2026-03-01', 69.9, null]], true]
+    ]);
+    // The latest of each stays as before.
+    expect(record.vitals.map((v) => v.value).sort()).toEqual(['132/84 mm[Hg]', '154 [lb_av]']);
+  });
+
+  it('visits newest first, with their type, reason and whether finished; a note and its addendum name their visit', () => {
+    const note = { resourceType: 'DocumentReference', id: 'e1', status: 'current', date: '2026-03-02T10:00:00.000Z', description: 'Visit note', content: [{ attachment: { data: btoa('Rest') } }], context: { encounter: [{ reference: 'Encounter/e1' }] } };
+    const addendum = { resourceType: 'DocumentReference', id: 'add1', status: 'current', date: '2026-03-03T10:00:00.000Z', description: 'Addendum', content: [{ attachment: { data: btoa('X-ray normal') } }], relatesTo: [{ code: 'appends', target: { reference: 'DocumentReference/e1' } }] };
+    const record = plainRecord(
+      {
+        since: null,
+        resources: [
+          { resourceType: 'Encounter', id: 'e1', status: 'finished', type: [{ text: 'Office visit' }], reasonCode: [{ text: 'Ankle pain' }], period: { start: '2026-03-02T09:00:00.000Z' } },
+          { resourceType: 'Encounter', id: 'e2', status: 'in-progress', type: [{ text: 'Follow-up' }], period: { start: '2026-04-02T09:00:00.000Z' } },
+          note,
+          addendum
+        ],
+        appointments: []
+      },
+      new Date('2026-06-01T00:00:00.000Z')
+    );
+    expect(record.visits.map((v) => [v.id, v.type, v.reason, v.finished, v.date])).toEqual([
+      ['e2', 'Follow-up', '', false, '2026-04-02T09:00:00.000Z'],
+      ['e1', 'Office visit', 'Ankle pain', true, '2026-03-02T09:00:00.000Z']
+    ]);
+    expect(record.notes.map((n) => [n.id, n.encounterId, n.addendum])).toEqual([
+      ['add1', 'e1', true],
+      ['e1', 'e1', false]
+    ]);
+  });
+});
+

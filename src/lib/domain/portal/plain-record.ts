@@ -1,4 +1,6 @@
 import type { FhirResource } from '../../fhir/export/chart-to-fhir';
+import type { Observation } from '../clinical';
+import { vitalSeries, VITAL_KINDS, type VitalKind, type VitalReading } from '../vitals';
 import type { PatientRecordView, PortalAppointment } from './patient-record';
 
 /**
@@ -31,6 +33,22 @@ export interface PlainNote extends PlainItem {
   author: string;
   text: string;
   addendum: boolean;
+  /** The visit the note belongs to (its Encounter id), or '' when it names none. */
+  encounterId: string;
+}
+
+/** A visit to the clinic (an Encounter): when, what kind, why, and whether it is finished. */
+export interface PlainVisit extends PlainItem {
+  type: string;
+  reason: string;
+  finished: boolean;
+}
+
+/** Every reading of one vital sign, oldest first (the chart's own reading of vitals: vitals.ts). */
+export interface VitalTrend {
+  kind: VitalKind;
+  readings: VitalReading[];
+  isNew: boolean;
 }
 
 export interface PlainRecord {
@@ -41,6 +59,9 @@ export interface PlainRecord {
   results: PlainResult[];
   vitals: PlainResult[];
   notes: PlainNote[];
+  visits: PlainVisit[];
+  /** Vitals with at least one reading, in the chart's order: the trends. */
+  vitalTrends: VitalTrend[];
   upcoming: PortalAppointment[];
   past: PortalAppointment[];
   newCount: number;
@@ -135,8 +156,9 @@ function latestByCode(items: { key: string; item: PlainResult }[]): PlainResult[
 
 export function plainRecord(view: Pick<PatientRecordView, 'resources' | 'appointments' | 'since'>, now: Date): PlainRecord {
   const { since } = view;
-  const out: PlainRecord = { allergies: [], problems: [], medicines: [], immunizations: [], results: [], vitals: [], notes: [], upcoming: [], past: [], newCount: 0 };
+  const out: PlainRecord = { allergies: [], problems: [], medicines: [], immunizations: [], results: [], vitals: [], notes: [], visits: [], vitalTrends: [], upcoming: [], past: [], newCount: 0 };
   const vitals: { key: string; item: PlainResult }[] = [];
+  const vitalObservations: Observation[] = [];
   for (const res of view.resources as (FhirResource & Json)[]) {
     const r = res as Json;
     switch (res.resourceType) {
@@ -170,7 +192,10 @@ export function plainRecord(view: Pick<PatientRecordView, 'resources' | 'appoint
       case 'Observation': {
         const date = str(r.effectiveDateTime) || str(r.issued);
         const item: PlainResult = { id: res.id, title: conceptText(r.code), detail: '', date, isNew: newer(date, since), value: valueText(r), range: rangeOf(r).text, flag: resultFlag(r) };
-        if (isCategory(r, 'vital-signs')) vitals.push({ key: codeOf(r.code) || item.title, item });
+        if (isCategory(r, 'vital-signs')) {
+          vitals.push({ key: codeOf(r.code) || item.title, item });
+          vitalObservations.push(r as unknown as Observation);
+        }
         else out.results.push(item);
         break;
       }
@@ -178,12 +203,35 @@ export function plainRecord(view: Pick<PatientRecordView, 'resources' | 'appoint
         const date = str(r.date);
         const attachment = (Array.isArray(r.content) ? (r.content[0] as Json | undefined)?.attachment : undefined) as Json | undefined;
         const author = (Array.isArray(r.author) ? (r.author[0] as Json | undefined)?.display : undefined) as unknown;
-        out.notes.push({ id: res.id, title: str(r.description), detail: '', date, isNew: newer(date, since), author: str(author), text: withoutEmptySections(decodeBase64Utf8(str(attachment?.data))), addendum: Array.isArray(r.relatesTo) });
+        const context = (r.context as { encounter?: { reference?: unknown }[] } | undefined)?.encounter?.[0]?.reference;
+        const relates = (Array.isArray(r.relatesTo) ? (r.relatesTo[0] as Json | undefined)?.target : undefined) as { reference?: unknown } | undefined;
+        const encounterRef = str(context) || str(relates?.reference);
+        out.notes.push({
+          id: res.id,
+          title: str(r.description),
+          detail: '',
+          date,
+          isNew: newer(date, since),
+          author: str(author),
+          text: withoutEmptySections(decodeBase64Utf8(str(attachment?.data))),
+          addendum: Array.isArray(r.relatesTo),
+          encounterId: encounterRef.replace(/^(Encounter|DocumentReference)\//, '')
+        });
+        break;
+      }
+      case 'Encounter': {
+        const date = str((r.period as Json | undefined)?.start);
+        const type = Array.isArray(r.type) ? conceptText(r.type[0]) : '';
+        const reason = Array.isArray(r.reasonCode) ? conceptText(r.reasonCode[0]) : '';
+        out.visits.push({ id: res.id, title: type, detail: reason, date, isNew: newer(date, since), type, reason, finished: str(r.status) === 'finished' });
         break;
       }
     }
   }
   out.vitals = latestByCode(vitals);
+  const series = vitalSeries(vitalObservations);
+  out.vitalTrends = VITAL_KINDS.filter((kind) => series[kind].length > 0).map((kind) => ({ kind, readings: series[kind], isNew: series[kind].some((x) => newer(x.at, since)) }));
+  out.visits.sort(byDateDesc);
   out.results.sort(byDateDesc);
   out.notes.sort(byDateDesc);
   out.immunizations.sort(byDateDesc);
