@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'doc.update.refused',
   'doc.update.corrected',
   'doc.quarantined',
+  'doc.log.compacted',
   'sync.limit',
   'doc.batch',
   'patients.list',
