@@ -212,3 +212,54 @@ export function planFold(
     bytes: folded.reduce((n, r) => n + r.update.byteLength, 0)
   };
 }
+
+/** The part of a document store the scheduled compaction needs. */
+export interface CompactingStore {
+  compactLog(opts: LogCompactionOptions): Promise<LogCompactionResult>;
+}
+
+/**
+ * Runs the compaction shortly after start and then once a day, off the
+ * request path (the timers do not keep the process alive). A run that fails
+ * is logged and tried again at the next one; nothing is lost by a skipped run.
+ */
+export function scheduleLogCompaction(
+  store: CompactingStore,
+  days: number,
+  log: { info(line: string): void; error(line: string): void },
+  timing: { firstAfterMs?: number; everyMs?: number; now?: () => Date } = {}
+): { runNow(): Promise<LogCompactionResult | null>; stop(): Promise<void> } {
+  let running: Promise<LogCompactionResult | null> | null = null;
+  let stopped = false;
+  const runNow = () =>
+    (running ??= store
+      .compactLog({ before: cutoffFor(days, timing.now?.()), by: 'server' })
+      .then((r) => {
+        if (r.documents > 0) log.info(`update log: folded ${r.rowsFolded} rows (${r.bytesFolded} bytes) of ${r.documents} documents older than ${days} days`);
+        return r;
+      })
+      .catch((err: unknown) => {
+        log.error(`update log compaction failed: ${err instanceof Error ? err.name : 'error'}`);
+        return null;
+      })
+      .finally(() => {
+        running = null;
+      }));
+  const first = setTimeout(() => {
+    if (!stopped) void runNow();
+  }, timing.firstAfterMs ?? 60_000);
+  const every = setInterval(() => {
+    if (!stopped) void runNow();
+  }, timing.everyMs ?? 86_400_000);
+  first.unref();
+  every.unref();
+  return {
+    runNow,
+    async stop() {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(every);
+      await running;
+    }
+  };
+}
