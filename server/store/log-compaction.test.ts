@@ -132,3 +132,56 @@ describe('entriesTouched', () => {
     expect(updates.map((u) => [...entriesTouched(u, doc)])).toEqual([['encounters/e7'], ['encounters/e7'], ['encounters/e7'], ['encounters/e7'], ['log']]);
   });
 });
+
+describe('a running server after compaction', () => {
+  it('serves an old replication cursor the snapshot, keeps reading and writing the document, and its audit chain verifies', async () => {
+    const { startTestApp } = await import('../http/test-app');
+    const app = await startTestApp({ demo: true });
+    try {
+      const busiest = app.db
+        .prepare("SELECT u.name, d.clinic_id, count(*) AS n FROM doc_updates u JOIN documents d ON d.name = u.name WHERE u.name LIKE 'chart:%' GROUP BY u.name ORDER BY n DESC, u.name LIMIT 1")
+        .get() as { name: string; clinic_id: string; n: number };
+      // Three more writes, so the log holds several rows of it.
+      for (const n of [1, 2, 3]) {
+        const d = new Y.Doc();
+        Y.applyUpdate(d, (await app.sync.readState(busiest.name, busiest.clinic_id))!);
+        const sv0 = Y.encodeStateVector(d);
+        d.getMap('meta').set(`check${n}`, n);
+        await app.sync.applyServerUpdate(busiest.name, busiest.clinic_id, Y.encodeStateAsUpdate(d, sv0), 'system', 'system');
+      }
+      const rows = (app.db.prepare('SELECT count(*) AS n FROM doc_updates WHERE name = ?').get(busiest.name) as { n: number }).n;
+      expect(rows).toBe(busiest.n + 3);
+      const before = await app.sync.readState(busiest.name, busiest.clinic_id);
+      const store = new SqliteDocumentStore(app.db, createAuditLog(app.db));
+      const result = await store.compactLog({ before: new Date(Date.now() + 86_400_000), by: 'admin-cli:test' });
+      expect(result.rowsFolded).toBeGreaterThanOrEqual(rows - 1);
+      expect(app.db.prepare('SELECT count(*) AS n FROM doc_updates WHERE name = ?').get(busiest.name)).toEqual({ n: 1 });
+
+      // Replication's contract: a cursor from before the compaction gets the snapshot, never a gap.
+      const old = await app.sync.readStoredSince(busiest.name, busiest.clinic_id, 0);
+      expect(old).toMatchObject({ fromSnapshot: true });
+      const replica = new Y.Doc();
+      for (const p of old!.parts) Y.applyUpdate(replica, p);
+      const server = new Y.Doc();
+      Y.applyUpdate(server, before!);
+      expect(Y.encodeStateVector(replica)).toEqual(Y.encodeStateVector(server));
+      expect(await app.sync.readStoredSince(busiest.name, busiest.clinic_id, old!.lastSeq)).toEqual({ parts: [], lastSeq: old!.lastSeq });
+
+      // The server goes on writing to it.
+      const edit = new Y.Doc();
+      Y.applyUpdate(edit, before!);
+      const sv = Y.encodeStateVector(edit);
+      edit.getMap('meta').set('compactionCheck', 1);
+      await app.sync.applyServerUpdate(busiest.name, busiest.clinic_id, Y.encodeStateAsUpdate(edit, sv), 'system', 'system');
+      const after = new Y.Doc();
+      Y.applyUpdate(after, (await app.sync.readState(busiest.name, busiest.clinic_id))!);
+      expect(after.getMap('meta').get('compactionCheck')).toBe(1);
+      const tail = await app.sync.readStoredSince(busiest.name, busiest.clinic_id, old!.lastSeq);
+      expect(tail!.parts).toHaveLength(1);
+      expect(tail!.fromSnapshot).toBeUndefined();
+      expect(verifyAuditChain(app.db).ok).toBe(true);
+    } finally {
+      await app.stop();
+    }
+  });
+});
