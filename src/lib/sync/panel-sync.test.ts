@@ -47,6 +47,9 @@ describe('panel policy on the device', () => {
     expect((await dr.vault.docs.docNames()).filter((n) => n.startsWith('schedule:'))).toHaveLength(1);
     expect(dr.status.progress.at(-1)).toMatchObject({ running: false, done: 5, total: 5 });
 
+    // The chart summaries of the panel are built in the background.
+    await expect.poll(async () => (await dr.vault.chartSummaries.get(b)) !== null).toBe(true);
+
     // b leaves the panel, c joins it (seen today); a's record is open.
     const record = await openRecord(a, dr);
     facts = [
@@ -58,6 +61,9 @@ describe('panel policy on the device', () => {
     expect(await patientDocs(dr)).toEqual([`chart:${a}`, `chart:${c}`, `patient:${a}`, `patient:${c}`].sort());
     const doc = new Y.Doc();
     expect(await dr.vault.docs.loadInto(`patient:${c}`, doc, null)).toBe(true);
+    // Nothing projected from b's record stays on the device either.
+    expect((await dr.vault.patients.all()).map((p) => p.id).sort()).toEqual([a, c].sort());
+    expect(await dr.vault.chartSummaries.get(b)).toBeNull();
 
     // Closed, a is evicted at the next round.
     record.close();

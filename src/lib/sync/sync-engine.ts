@@ -316,7 +316,8 @@ export class SyncEngine {
           const pulled = await this.#pullPanel(panel.missing);
           changed.push(...pulled.changed);
           failed.push(...pulled.failed);
-          await this.#evictOutside(panel.members);
+          const evicted = new Set(await this.#evictOutside(panel.members));
+          if (evicted.size > 0) changed.splice(0, changed.length, ...changed.filter((n) => !evicted.has(n)));
         }
       }
       await this.#refreshPatients(changed);
@@ -355,10 +356,17 @@ export class SyncEngine {
   }
 
   /** Evicts held patient documents outside the panel, except those with unconfirmed edits or open now. */
-  async #evictOutside(members: ReadonlySet<string>): Promise<void> {
+  async #evictOutside(members: ReadonlySet<string>): Promise<string[]> {
     const docs = this.#o.vault.docs;
     const names = toEvict(await docs.docNames(), members, { pending: new Set(await docs.pendingDocs()), open: new Set(this.#open.keys()) });
-    if (names.length > 0) await docs.evict(names);
+    if (names.length === 0) return [];
+    const evicted = await docs.evict(names);
+    // What was projected from them goes too: no summary or list row outlives its record on the device.
+    const ids = (kind: string) => evicted.filter((n) => n.startsWith(`${kind}:`)).map((n) => n.slice(kind.length + 1));
+    for (const id of ids('chart')) this.#staleCharts.delete(id);
+    await this.#o.vault.chartSummaries.invalidate(ids('chart'));
+    await this.#o.vault.patients.remove(ids('patient'));
+    return evicted;
   }
 
   /** Reads and prints recorded on the device go to the server's audit log; a failure waits for the next round and does not stop sync. */
