@@ -22,6 +22,10 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'session check', load: () => import('./session-check.bench') },
   { name: 'write policy', load: () => import('./write-policy.bench') },
   { name: 'wire bytes', load: () => import('./wire-bytes.bench') },
+  // A 20,000-patient clinic's first sign-in and device storage, with and without the panel policy (Node, fake-indexeddb).
+  { name: 'panel 20k', load: () => import('./panel-20k.bench') },
+  // Update-log compaction on a realistic chart: rows and bytes before and after.
+  { name: 'log compaction', load: () => import('./log-compaction.bench') },
   // Outpost's /sync beside the y-websocket reference server and Hocuspocus; needs ../shared/bench-peers, skips otherwise.
   { name: 'peer sync', load: () => import('./peer-sync.bench') },
   // Needs Chromium and the built app; says so and skips otherwise.

@@ -63,6 +63,7 @@ import { syncRoutes } from './http/routes/sync-routes';
 import { createStaticSite } from './http/static-files';
 import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
 import { migrateSyncTables } from './store/doc-store';
+import { scheduleLogCompaction } from './store/log-compaction';
 import { migratePlatformTables, openDatabase } from './store/db';
 import type { SecretsKeyConfig } from './config';
 import { createSecretSealer, loadOrCreateKeyFile, type SecretSealer } from './crypto/sealed-secret';
@@ -73,7 +74,7 @@ import { passkeyRoutes } from './http/routes/passkey-routes';
 import { backfillPatientList, createPatientProjection, type PatientProjection } from './store/patients';
 import { findClinic, listClinics } from './store/users';
 import { createSyncService } from './sync/sync-service';
-import { storeEngineOf } from './store/document-store';
+import { SqliteDocumentStore, storeEngineOf } from './store/document-store';
 import { createDocumentDirectory } from './store/document-directory';
 import { createRedisFanOut, type FanOut } from './sync/fan-out';
 import { PgDocumentStore } from './store/pg-doc-store';
@@ -109,6 +110,12 @@ export interface AppOptions {
    * pub/sub, so editors on different processes see each other live.
    */
   redisUrl?: string;
+  /**
+   * OUTPOST_LOG_COMPACT_DAYS: update-log rows older than this many days are
+   * folded into snapshots (keeping per-hour provenance) shortly after start
+   * and daily (store/log-compaction.ts). Unset: no scheduled compaction.
+   */
+  logCompactionDays?: number;
   /** 0 picks a free port (tests). */
   port: number;
   host: string;
@@ -562,11 +569,16 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const reachableHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
   const url = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
 
+  const compaction = opts.logCompactionDays
+    ? scheduleLogCompaction(docStore ?? new SqliteDocumentStore(db, audit), opts.logCompactionDays, logger)
+    : null;
+
   let closing: Promise<void> | null = null;
   edgeReplicator();
   async function close(): Promise<void> {
     replicator?.stop();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await compaction?.stop();
     await bulkExporter.close();
     await sync.close();
     await fanOut?.close();

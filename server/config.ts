@@ -53,6 +53,8 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** REDIS_URL: redis://… lets several processes on one DATABASE_URL fan updates out to each other. */
   redisUrl?: string;
+  /** OUTPOST_LOG_COMPACT_DAYS (default 30; 0 turns it off): update-log rows older than this fold into snapshots, provenance kept. */
+  logCompactionDays: number;
   demo: boolean;
   idleLockMinutes: number;
   breakGlassMinutes: number;
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     dataDir: dataDirFromEnv(env, cwd),
     databaseUrl: databaseUrlFrom(env.DATABASE_URL),
     redisUrl: redisUrlFrom(env.REDIS_URL),
+    logCompactionDays: logCompactionDaysFrom(env.OUTPOST_LOG_COMPACT_DAYS),
     demo: env.OUTPOST_DEMO !== '0',
     idleLockMinutes: positiveNumber(env, 'OUTPOST_IDLE_LOCK_MINUTES', 15, 24 * 60),
     breakGlassMinutes: positiveNumber(env, 'OUTPOST_BREAKGLASS_MINUTES', 60, 24 * 60),
@@ -140,6 +143,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 }
 
 /** DATABASE_URL: unset or empty for SQLite; otherwise a postgres:// URL (anything else is refused at start). */
+function logCompactionDaysFrom(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 30;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || (n !== 0 && n < 1) || n > 3650) throw new Error(`OUTPOST_LOG_COMPACT_DAYS must be a whole number of days from 1 to 3650, or 0 to turn compaction off (got "${raw}")`);
+  return n;
+}
+
 function databaseUrlFrom(raw: string | undefined): string | undefined {
   const url = raw?.trim();
   if (!url) return undefined;

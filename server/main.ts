@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
+    logCompactionDays: config.logCompactionDays || undefined,
     port: config.port,
     host: config.host,
     demo: config.demo,

@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'doc.update.refused',
   'doc.update.corrected',
   'doc.quarantined',
+  'doc.log.compacted',
   'sync.limit',
   'doc.batch',
   'patients.list',
@@ -233,8 +234,8 @@ export interface SyncService {
   applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed' | 'system'): Promise<void>;
   /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
   readState(name: string, clinicId: string): Promise<Uint8Array | null>;
-  /** The stored document unmerged (snapshot, then log rows), or only the log rows after `afterSeq`; with the last row's sequence number. */
-  readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number } | null>;
+  /** The stored document unmerged (snapshot, then log rows), or only the log rows after `afterSeq`; with the last row's sequence number. A cursor older than the document's compaction point gets the snapshot and the rows after it, with `fromSnapshot`. */
+  readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number; fromSnapshot?: true } | null>;
   stats(): { openDocs: number; connections: number };
   /** Closes every socket of a session that just ended in this process (sign-out); returns how many. */
   endSession(sessionId: string, reason: string): number;

@@ -14,7 +14,8 @@ import { migratePlatformTables, openDatabase } from '../store/db';
 import { createApiClientStore } from '../smart/api-clients';
 import { allValid } from '../smart/scopes';
 import { migrateSyncTables } from '../store/doc-store';
-import { storeEngineOf } from '../store/document-store';
+import { SqliteDocumentStore, storeEngineOf } from '../store/document-store';
+import { cutoffFor, LOG_COMPACTION_DEFAULT_DAYS } from '../store/log-compaction';
 import { PgDocumentStore } from '../store/pg-doc-store';
 import { createTransferStore } from '../transfer/transfer-store';
 import {
@@ -58,6 +59,10 @@ Commands:
                                          (--roles none: optional for everyone; new clinics: clinician,admin)
   list-quarantined                       documents set aside because they could not be loaded
   release-document --document <name>     let a quarantined document be loaded again (after a repair or restore)
+  compact-log     [--older-than-days 30] fold update-log rows older than that (at least 1 day; never a document's
+                                         last row) into each document's snapshot, keeping who changed what per hour;
+                                         audited; the audit log itself is never compacted
+  log-provenance  --document <name>      who changed a document, per hour, in the rows compaction folded away
   add-api-client  --clinic <id|name> --name "System name" --jwks-file key.json --scopes "system/*.rs" [--by <admin>]
                   registers a system for SMART Backend Services (its public keys, the scopes it may be granted);
                   prints the client id it signs its token requests with
@@ -104,6 +109,7 @@ const OPTIONS = {
   device: { type: 'string' },
   'key-id': { type: 'string' },
   destination: { type: 'string' },
+  'older-than-days': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const;
 
@@ -297,6 +303,32 @@ async function dispatch(db: Database.Database, command: string, values: Values, 
       if (released === 0) throw new UsageError(`${name} is not quarantined.`);
       audit.record({ action: 'doc.quarantined', outcome: 'success', target: name, detail: { released: true } });
       io.out(`Released ${name}: the server loads it again on its next open`);
+      return;
+    }
+    case 'compact-log': {
+      const raw = values['older-than-days']?.trim() ?? String(LOG_COMPACTION_DEFAULT_DAYS);
+      const days = Number(raw);
+      if (!/^\d+$/.test(raw) || days < 1) throw new UsageError('--older-than-days must be a whole number of days, 1 or more');
+      const before = cutoffFor(days);
+      const by = `admin-cli:${os.userInfo().username}`;
+      const hub = await openHubStore();
+      const result = hub ? await hub.use((pg) => pg.compactLog({ before, by })) : await new SqliteDocumentStore(db, audit).compactLog({ before, by });
+      io.out(
+        result.documents === 0
+          ? `No update-log row older than ${days} days to fold.`
+          : `Folded ${result.rowsFolded} update-log rows (${result.bytesFolded} bytes) of ${result.documents} documents into their snapshots; ${result.provenanceRecords} provenance records written`
+      );
+      return;
+    }
+    case 'log-provenance': {
+      const name = required(values, 'document');
+      const hub = await openHubStore();
+      const records = hub ? await hub.use((pg) => pg.provenance(name)) : await new SqliteDocumentStore(db, audit).provenance(name);
+      if (records.length === 0) io.out(`No folded update-log rows for ${name}.`);
+      for (const r of records) {
+        const more = r.moreEntries > 0 ? ` and ${r.moreEntries} more` : '';
+        io.out(`${r.period}h  ${r.userId}  ${r.updates} updates  ${r.firstAt} to ${r.lastAt}  ${r.entries.join(', ')}${more}`);
+      }
       return;
     }
     case 'add-api-client': {

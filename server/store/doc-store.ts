@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import type { DocKind } from '../../src/lib/domain/doc-names';
+import { planFold, type CompactionPoint, type LogRow, type ProvenanceRecord } from './log-compaction';
 
 /**
  * Creates the document tables. Idempotent, so the platform can call it on
@@ -15,6 +16,9 @@ import type { DocKind } from '../../src/lib/domain/doc-names';
  * - `doc_snapshots`: merged state up to `upto_seq`, only to make loading fast.
  * - `doc_quarantine`: documents that failed to load, set aside until an
  *   administrator releases them (the rows stay; nothing is deleted).
+ * - `doc_log_compaction`, `doc_log_provenance`: rows older than the retention
+ *   window folded into the snapshot, and what they said about who changed
+ *   the document (log-compaction.ts). The only rows ever deleted from the log.
  */
 export function migrateSyncTables(db: Database.Database): void {
   db.exec(`
@@ -45,6 +49,27 @@ export function migrateSyncTables(db: Database.Database): void {
       state BLOB NOT NULL,
       upto_seq INTEGER NOT NULL,
       updated_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS doc_log_compaction (
+      name TEXT PRIMARY KEY,
+      upto_seq INTEGER NOT NULL,
+      compacted_at TEXT NOT NULL,
+      rows_folded INTEGER NOT NULL,
+      bytes_folded INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS doc_log_provenance (
+      name TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      period TEXT NOT NULL,
+      first_at TEXT NOT NULL,
+      last_at TEXT NOT NULL,
+      updates INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      entries TEXT NOT NULL,
+      more_entries INTEGER NOT NULL,
+      first_seq INTEGER NOT NULL,
+      last_seq INTEGER NOT NULL,
+      PRIMARY KEY (name, user_id, period)
     );
   `);
 }
@@ -210,11 +235,17 @@ export class DocStore {
    * any) then each log row after it; with `afterSeq`, only the log rows
    * after that sequence number (the log is append-only and every row stays,
    * so a reader holding the document up to `afterSeq` gets exactly what it
-   * lacks). `lastSeq` is the last row the parts reach. Applying the parts
+   * lacks; a cursor older than the compaction point gets the snapshot and the
+ * rows after it instead, with `fromSnapshot`). `lastSeq` is the last row the parts reach. Applying the parts
    * in order gives what `load` gives, without re-encoding the document.
    * Null for a document that was never written.
    */
-  loadSince(name: string, afterSeq: number | null): { parts: Uint8Array[]; lastSeq: number } | null {
+  loadSince(name: string, afterSeq: number | null): { parts: Uint8Array[]; lastSeq: number; fromSnapshot?: true } | null {
+    // A cursor older than the compaction point: its rows are folded into the snapshot, so it gets the snapshot.
+    if (afterSeq !== null && afterSeq < (this.compactionPoint(name)?.uptoSeq ?? 0)) {
+      const all = this.loadSince(name, null);
+      return all && { ...all, fromSnapshot: true };
+    }
     if (afterSeq !== null) {
       if (!this.findStmt.get(name)) return null;
       const rows = this.tailStmt.all(name, afterSeq);
@@ -251,4 +282,99 @@ export class DocStore {
     const maxSeq = rows.length > 0 ? rows[rows.length - 1].last_seq : sinceSeq;
     return { names: rows.map((r) => r.name), maxSeq };
   }
+
+  compactionPoint(name: string): CompactionPoint | null {
+    const row = this.db
+      .prepare<[string], { upto_seq: number; compacted_at: string; rows_folded: number; bytes_folded: number }>(
+        'SELECT upto_seq, compacted_at, rows_folded, bytes_folded FROM doc_log_compaction WHERE name = ?'
+      )
+      .get(name);
+    return row ? { uptoSeq: row.upto_seq, compactedAt: row.compacted_at, rowsFolded: row.rows_folded, bytesFolded: row.bytes_folded } : null;
+  }
+
+  /** The provenance records of the rows folded away, in time order. */
+  provenance(name: string): ProvenanceRecord[] {
+    return this.db
+      .prepare<[string], ProvenanceRow>('SELECT * FROM doc_log_provenance WHERE name = ? ORDER BY period, user_id')
+      .all(name)
+      .map(fromProvenanceRow);
+  }
+
+  /** Documents whose oldest row was written before `before` and is not their last. */
+  compactionCandidates(before: Date): string[] {
+    return (
+      this.db
+        .prepare<[string], { name: string }>(
+          `SELECT d.name FROM documents d JOIN doc_updates u ON u.seq = (SELECT min(seq) FROM doc_updates WHERE name = d.name)
+           WHERE u.created_at < ? AND u.seq < d.last_seq ORDER BY d.name`
+        )
+        .all(before.toISOString())
+        .map((r) => r.name)
+    );
+  }
+
+  /**
+   * Folds one document's rows written before `before` (never its last row)
+   * into its snapshot, keeps their provenance, deletes them, and moves the
+   * compaction point. Call inside a transaction (the caller audits in it).
+   */
+  compactDocument(name: string, before: Date, now: string): { uptoSeq: number; rows: number; bytes: number; provenance: number } | null {
+    const snapshot = this.snapshotStmt.get(name);
+    const rows = this.db
+      .prepare<[string], { seq: number; update: Uint8Array; user_id: string; created_at: string }>(
+        'SELECT seq, "update", user_id, created_at FROM doc_updates WHERE name = ? ORDER BY seq'
+      )
+      .all(name)
+      .map((r): LogRow => ({ seq: r.seq, update: r.update, userId: r.user_id, createdAt: r.created_at }));
+    const plan = planFold(name, snapshot ? { state: snapshot.state, uptoSeq: snapshot.upto_seq } : null, rows, before, this.provenance(name));
+    if (!plan) return null;
+    if (plan.snapshot) this.upsertSnapshotStmt.run(name, plan.snapshot.state, plan.snapshot.uptoSeq, now);
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO doc_log_provenance (name, user_id, period, first_at, last_at, updates, bytes, entries, more_entries, first_seq, last_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    );
+    for (const p of plan.provenance) {
+      upsert.run(name, p.userId, p.period, p.firstAt, p.lastAt, p.updates, p.bytes, JSON.stringify(p.entries), p.moreEntries, p.firstSeq, p.lastSeq);
+    }
+    this.db.prepare('DELETE FROM doc_updates WHERE name = ? AND seq <= ?').run(name, plan.uptoSeq);
+    this.db
+      .prepare(
+        `INSERT INTO doc_log_compaction (name, upto_seq, compacted_at, rows_folded, bytes_folded) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET upto_seq = excluded.upto_seq, compacted_at = excluded.compacted_at,
+           rows_folded = doc_log_compaction.rows_folded + excluded.rows_folded, bytes_folded = doc_log_compaction.bytes_folded + excluded.bytes_folded`
+      )
+      .run(name, plan.uptoSeq, now, plan.folded.length, plan.bytes);
+    return { uptoSeq: plan.uptoSeq, rows: plan.folded.length, bytes: plan.bytes, provenance: plan.provenance.length };
+  }
+}
+
+interface ProvenanceRow {
+  name: string;
+  user_id: string;
+  period: string;
+  first_at: string;
+  last_at: string;
+  updates: number | string;
+  bytes: number | string;
+  entries: string;
+  more_entries: number | string;
+  first_seq: number | string;
+  last_seq: number | string;
+}
+
+/** A stored provenance row (SQLite or PostgreSQL) as a record. */
+export function fromProvenanceRow(r: ProvenanceRow): ProvenanceRecord {
+  return {
+    name: r.name,
+    userId: r.user_id,
+    period: r.period,
+    firstAt: r.first_at,
+    lastAt: r.last_at,
+    updates: Number(r.updates),
+    bytes: Number(r.bytes),
+    entries: JSON.parse(r.entries) as string[],
+    moreEntries: Number(r.more_entries),
+    firstSeq: Number(r.first_seq),
+    lastSeq: Number(r.last_seq)
+  };
 }

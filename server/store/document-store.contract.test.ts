@@ -33,6 +33,12 @@ function edit(doc: Y.Doc, text: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc, before);
 }
 
+function chartJson(update: Uint8Array | Uint8Array[]): string {
+  const doc = new Y.Doc();
+  for (const u of Array.isArray(update) ? update : [update]) Y.applyUpdate(doc, u);
+  return JSON.stringify({ conditions: doc.getMap('conditions').toJSON(), encounters: doc.getMap('encounters').toJSON() });
+}
+
 function textOf(update: Uint8Array | Uint8Array[]): string {
   const doc = new Y.Doc();
   for (const u of Array.isArray(update) ? update : [update]) Y.applyUpdate(doc, u);
@@ -102,7 +108,7 @@ async function pgHarness(): Promise<Harness> {
   // One database per run; each test starts from empty tables (TRUNCATE is not a row delete, so the append-only triggers allow it).
   await admin.query(`DO $$ BEGIN
     IF to_regclass('documents') IS NOT NULL THEN
-      TRUNCATE documents, doc_updates, doc_snapshots, doc_quarantine, audit_log RESTART IDENTITY;
+      TRUNCATE documents, doc_updates, doc_snapshots, doc_quarantine, doc_log_compaction, doc_log_provenance, audit_log RESTART IDENTITY;
     END IF; END $$`);
   const h: Harness = {
     store: await PgDocumentStore.open(url, { max: 4 }),
@@ -270,6 +276,83 @@ describe.each(engines)('document store contract ($engine)', ({ engine, make, ava
     const next = await h.store.changedSince('clinic-a', ['chart', 'patient'], all.maxSeq);
     expect(next.names).toEqual([CHART.name]);
     expect(next.maxSeq).toBeGreaterThan(all.maxSeq);
+  });
+
+  test('compacts rows older than the cutoff into the snapshot, keeping provenance per user and hour, audited; an older cursor gets the snapshot', async () => {
+    const src = new Y.Doc();
+    const change = (fn: () => void) => {
+      const before = Y.encodeStateVector(src);
+      src.transact(fn);
+      return Y.encodeStateAsUpdate(src, before);
+    };
+    const encounter = new Y.Map<unknown>();
+    const note = new Y.Text();
+    const seqs: number[] = [];
+    const write = async (userId: string, fn: () => void) => seqs.push(...(await h.store.commit([{ doc: CHART, update: change(fn), userId }], [])));
+    await write('u1', () => {
+      const c = new Y.Map<unknown>();
+      src.getMap('conditions').set('c1', c);
+      c.set('code', 'I10');
+    });
+    await write('u1', () => {
+      src.getMap('encounters').set('e1', encounter);
+      encounter.set('note', note);
+      note.insert(0, 'Hea');
+    });
+    await write('u1', () => note.insert(3, 'dache'));
+    await write('u1', () => note.delete(0, 1));
+    await write('u2', () => note.insert(0, 'H'));
+    await write('u1', () => note.insert(note.length, ' 2d'));
+    const stored = chartJson(Y.encodeStateAsUpdate(src));
+    expect(stored).toBe('{"conditions":{"c1":{"code":"I10"}},"encounters":{"e1":{"note":"Headache 2d"}}}');
+    // Nothing is older than yesterday: nothing moves.
+    expect(await h.store.compactLog({ before: new Date(Date.now() - 86_400_000), by: 'admin-cli:test' })).toEqual({ documents: 0, rowsFolded: 0, bytesFolded: 0, provenanceRecords: 0 });
+    expect(await h.store.compactionPoint(CHART.name)).toBeNull();
+    expect(await h.auditActions()).toEqual([]);
+
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const bytesBefore = (await h.store.loadSince(CHART.name, 0))!.parts.reduce((n, p) => n + p.byteLength, 0);
+    const lastBytes = (await h.store.loadSince(CHART.name, seqs[4]))!.parts[0].byteLength;
+    // Every row but the last one is folded.
+    expect(await h.store.compactLog({ before: tomorrow, by: 'admin-cli:test' })).toEqual({ documents: 1, rowsFolded: 5, bytesFolded: bytesBefore - lastBytes, provenanceRecords: 2 });
+    const loaded = await h.store.load(CHART.name);
+    expect(chartJson(loaded!.update)).toBe(stored);
+    expect(loaded!.lastSeq).toBe(seqs[5]);
+    expect(loaded!.rowsSinceSnapshot).toBe(1);
+    expect(await h.store.compactionPoint(CHART.name)).toMatchObject({ uptoSeq: seqs[4], rowsFolded: 5, bytesFolded: bytesBefore - lastBytes });
+
+    const prov = await h.store.provenance(CHART.name);
+    expect(prov.map(({ userId, updates, entries, moreEntries, firstSeq, lastSeq }) => ({ userId, updates, entries, moreEntries, firstSeq, lastSeq }))).toEqual([
+      { userId: 'u1', updates: 4, entries: ['conditions/c1', 'encounters/e1'], moreEntries: 0, firstSeq: seqs[0], lastSeq: seqs[3] },
+      { userId: 'u2', updates: 1, entries: ['encounters/e1'], moreEntries: 0, firstSeq: seqs[4], lastSeq: seqs[4] }
+    ]);
+    expect(prov[0].period).toBe(prov[0].firstAt.slice(0, 13));
+    expect(prov[0].firstAt <= prov[0].lastAt).toBe(true);
+
+    // Readers of the log: a cursor older than the compaction point gets the snapshot and the rows after it, never a gap.
+    const old = await h.store.loadSince(CHART.name, seqs[0]);
+    expect(old!.fromSnapshot).toBe(true);
+    expect(old!.parts).toHaveLength(2);
+    expect(old!.lastSeq).toBe(seqs[5]);
+    expect(chartJson(old!.parts)).toBe(stored);
+    expect(await h.store.loadSince(CHART.name, seqs[4])).toEqual({ parts: [(await h.store.loadSince(CHART.name, seqs[4]))!.parts[0]], lastSeq: seqs[5] });
+    expect(await h.store.loadSince(CHART.name, seqs[5])).toEqual({ parts: [], lastSeq: seqs[5] });
+
+    // The audit chain is not compacted; the compaction is in it.
+    expect(await h.auditActions()).toEqual(['doc.log.compacted']);
+    expect(await h.verifyAudit()).toEqual({ ok: true, count: 1 });
+
+    // A second run folds what aged since, merging the provenance of the same user and hour.
+    await write('u1', () => note.insert(0, '!'));
+    const store = await h.reopen();
+    expect(await store.compactLog({ before: tomorrow, by: 'server' })).toMatchObject({ documents: 1, rowsFolded: 1, provenanceRecords: 1 });
+    expect((await store.provenance(CHART.name)).map((p) => [p.userId, p.updates, p.lastSeq])).toEqual([
+      ['u1', 5, seqs[5]],
+      ['u2', 1, seqs[4]]
+    ]);
+    expect(await store.compactionPoint(CHART.name)).toMatchObject({ uptoSeq: seqs[5], rowsFolded: 6 });
+    expect((await store.load(CHART.name))!.rowsSinceSnapshot).toBe(1);
+    expect(await h.verifyAudit()).toEqual({ ok: true, count: 2 });
   });
 
   test('sets a document aside and releases it', async () => {

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DocKind } from '../../src/lib/domain/doc-names';
 import type { Audit, AuditEvent } from '../types';
 import { DocStore, type DocIdentity, type DocRecord, type PendingAppend, type StoredState } from './doc-store';
+import type { CompactionPoint, LogCompactionOptions, LogCompactionResult, ProvenanceRecord } from './log-compaction';
 
 export type { DocIdentity, DocRecord, PendingAppend, StoredState } from './doc-store';
 
@@ -9,6 +10,19 @@ export type { DocIdentity, DocRecord, PendingAppend, StoredState } from './doc-s
 export interface StoredParts {
   parts: Uint8Array[];
   lastSeq: number;
+  /** The cursor asked for was older than the compaction point: the parts start with the snapshot. */
+  fromSnapshot?: true;
+}
+
+/** The audit entry of one document's compaction (the audit chain itself is never compacted). */
+export function compactionAuditEvent(name: string, by: string, done: { uptoSeq: number; rows: number; bytes: number; provenance: number }): AuditEvent {
+  return {
+    action: 'doc.log.compacted',
+    outcome: 'success',
+    userId: null,
+    target: name,
+    detail: { by, uptoSeq: done.uptoSeq, rows: done.rows, bytes: done.bytes, provenanceRecords: done.provenance }
+  };
 }
 
 /**
@@ -45,6 +59,16 @@ export interface DocumentStore {
   commit(writes: readonly PendingAppend[], audit: readonly AuditEvent[]): Promise<number[]>;
   /** The same, synchronously, where the engine allows it. */
   commitNow?(writes: readonly PendingAppend[], audit: readonly AuditEvent[]): number[];
+  /**
+   * Folds the log rows written before `opts.before` (never a document's last
+   * row) into each document's snapshot, keeping one provenance record per
+   * (document, user, hour), and audits each document's compaction in the same
+   * transaction (log-compaction.ts).
+   */
+  compactLog(opts: LogCompactionOptions): Promise<LogCompactionResult>;
+  /** Provenance of the rows folded away, in time order. */
+  provenance(name: string): Promise<ProvenanceRecord[]>;
+  compactionPoint(name: string): Promise<CompactionPoint | null>;
   /** After a failed commit: audit entries written in it are gone (an audit log that caches its head re-reads it). */
   rolledBack?(): void;
   close(): Promise<void>;
@@ -60,7 +84,7 @@ export class SqliteDocumentStore implements DocumentStore {
   private readonly commitTx: (writes: readonly PendingAppend[], audit: readonly AuditEvent[]) => number[];
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly audit: Audit
   ) {
     this.docs = new DocStore(db);
@@ -113,6 +137,40 @@ export class SqliteDocumentStore implements DocumentStore {
 
   rolledBack(): void {
     this.audit.resync?.();
+  }
+
+  async compactLog(opts: LogCompactionOptions): Promise<LogCompactionResult> {
+    const result: LogCompactionResult = { documents: 0, rowsFolded: 0, bytesFolded: 0, provenanceRecords: 0 };
+    for (const name of this.docs.compactionCandidates(opts.before)) {
+      const done = this.compactOneTx(name, opts);
+      if (!done) continue;
+      result.documents += 1;
+      result.rowsFolded += done.rows;
+      result.bytesFolded += done.bytes;
+      result.provenanceRecords += done.provenance;
+    }
+    return result;
+  }
+
+  private readonly compactOneTx = (name: string, opts: LogCompactionOptions) => {
+    try {
+      return this.db.transaction(() => {
+        const done = this.docs.compactDocument(name, opts.before, new Date().toISOString());
+        if (done) this.audit.record(compactionAuditEvent(name, opts.by, done));
+        return done;
+      })();
+    } catch (err) {
+      this.audit.resync?.();
+      throw err;
+    }
+  };
+
+  async provenance(name: string): Promise<ProvenanceRecord[]> {
+    return this.docs.provenance(name);
+  }
+
+  async compactionPoint(name: string): Promise<CompactionPoint | null> {
+    return this.docs.compactionPoint(name);
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,9 @@ import type { DocKind } from '../../src/lib/domain/doc-names';
 import { entryHash, GENESIS_HASH, type AuditChainResult, type AuditHead } from '../audit/audit-log';
 import { canonicalJson } from '../audit/canonical-json';
 import type { AuditEvent } from '../types';
-import { ClinicMismatchError, type DocRecord, type PendingAppend, type StoredState } from './doc-store';
-import type { DocumentStore, StoredParts } from './document-store';
+import { ClinicMismatchError, fromProvenanceRow, type DocRecord, type PendingAppend, type StoredState } from './doc-store';
+import { compactionAuditEvent, type DocumentStore, type StoredParts } from './document-store';
+import { planFold, type CompactionPoint, type LogCompactionOptions, type LogCompactionResult, type ProvenanceRecord } from './log-compaction';
 
 /**
  * The hub's document store on PostgreSQL: the same tables as the embedded
@@ -91,6 +92,41 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
         FOR EACH ROW EXECUTE FUNCTION outpost_append_only();
       CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `
+  },
+  {
+    // Compaction (log-compaction.ts) is the one writer that may delete log rows, inside its own transaction only.
+    id: '008-growth-log-compaction',
+    sql: `
+      CREATE TABLE doc_log_compaction (
+        name TEXT PRIMARY KEY REFERENCES documents(name),
+        upto_seq BIGINT NOT NULL,
+        compacted_at TEXT NOT NULL,
+        rows_folded BIGINT NOT NULL,
+        bytes_folded BIGINT NOT NULL
+      );
+      CREATE TABLE doc_log_provenance (
+        name TEXT NOT NULL REFERENCES documents(name),
+        user_id TEXT NOT NULL,
+        period TEXT NOT NULL,
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        updates BIGINT NOT NULL,
+        bytes BIGINT NOT NULL,
+        entries TEXT NOT NULL,
+        more_entries INTEGER NOT NULL,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        PRIMARY KEY (name, user_id, period)
+      );
+      CREATE FUNCTION outpost_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'DELETE' AND current_setting('outpost.log_compaction', true) = 'on' THEN RETURN OLD; END IF;
+          RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
+        END $$;
+      DROP TRIGGER doc_updates_append_only ON doc_updates;
+      CREATE TRIGGER doc_updates_append_only BEFORE UPDATE OR DELETE ON doc_updates
+        FOR EACH ROW EXECUTE FUNCTION outpost_log_append_only();
     `
   }
 ];
@@ -219,6 +255,11 @@ export class PgDocumentStore implements DocumentStore {
   }
 
   async loadSince(name: string, afterSeq: number | null): Promise<StoredParts | null> {
+    // A cursor older than the compaction point: its rows are folded into the snapshot, so it gets the snapshot.
+    if (afterSeq !== null && afterSeq < ((await this.compactionPoint(name))?.uptoSeq ?? 0)) {
+      const all = await this.loadSince(name, null);
+      return all && { ...all, fromSnapshot: true };
+    }
     if (afterSeq !== null) {
       if (!(await this.find(name))) return null;
       const { rows } = await this.pool.query<{ seq: string; update: Buffer }>(
@@ -369,6 +410,98 @@ export class PgDocumentStore implements DocumentStore {
     );
   }
 
+  async compactionPoint(name: string): Promise<CompactionPoint | null> {
+    const { rows } = await this.pool.query<{ upto_seq: string; compacted_at: string; rows_folded: string; bytes_folded: string }>(
+      'SELECT upto_seq, compacted_at, rows_folded, bytes_folded FROM doc_log_compaction WHERE name = $1',
+      [name]
+    );
+    const r = rows[0];
+    return r ? { uptoSeq: Number(r.upto_seq), compactedAt: r.compacted_at, rowsFolded: Number(r.rows_folded), bytesFolded: Number(r.bytes_folded) } : null;
+  }
+
+  async provenance(name: string): Promise<ProvenanceRecord[]> {
+    return provenanceRows(this.pool, name);
+  }
+
+  async compactLog(opts: LogCompactionOptions): Promise<LogCompactionResult> {
+    const result: LogCompactionResult = { documents: 0, rowsFolded: 0, bytesFolded: 0, provenanceRecords: 0 };
+    const { rows: candidates } = await this.pool.query<{ name: string }>(
+      `SELECT d.name FROM documents d JOIN doc_updates u ON u.seq = (SELECT min(seq) FROM doc_updates WHERE name = d.name)
+       WHERE u.created_at < $1 AND u.seq < d.last_seq ORDER BY d.name`,
+      [opts.before.toISOString()]
+    );
+    for (const { name } of candidates) {
+      const done = await this.compactOne(name, opts);
+      if (!done) continue;
+      result.documents += 1;
+      result.rowsFolded += done.rows;
+      result.bytesFolded += done.bytes;
+      result.provenanceRecords += done.provenance;
+    }
+    return result;
+  }
+
+  private async compactOne(name: string, opts: LogCompactionOptions): Promise<{ uptoSeq: number; rows: number; bytes: number; provenance: number } | null> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [COMMIT_LOCK]);
+        await client.query("SET LOCAL outpost.log_compaction = 'on'");
+        const snap = (await client.query<{ state: Buffer; upto_seq: string }>('SELECT state, upto_seq FROM doc_snapshots WHERE name = $1', [name])).rows[0];
+        const rows = (
+          await client.query<{ seq: string; update: Buffer; user_id: string; created_at: string }>(
+            'SELECT seq, "update", user_id, created_at FROM doc_updates WHERE name = $1 ORDER BY seq',
+            [name]
+          )
+        ).rows.map((r) => ({ seq: Number(r.seq), update: new Uint8Array(r.update), userId: r.user_id, createdAt: r.created_at }));
+        const existing = await provenanceRows(client, name);
+        const plan = planFold(name, snap ? { state: new Uint8Array(snap.state), uptoSeq: Number(snap.upto_seq) } : null, rows, opts.before, existing);
+        if (!plan) {
+          await client.query('ROLLBACK');
+          return null;
+        }
+        const now = this.now().toISOString();
+        if (plan.snapshot) {
+          await client.query(
+            `INSERT INTO doc_snapshots (name, state, upto_seq, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name) DO UPDATE SET state = excluded.state, upto_seq = excluded.upto_seq, updated_at = excluded.updated_at
+             WHERE excluded.upto_seq > doc_snapshots.upto_seq`,
+            [name, Buffer.from(plan.snapshot.state), plan.snapshot.uptoSeq, now]
+          );
+        }
+        for (const p of plan.provenance) {
+          await client.query(
+            `INSERT INTO doc_log_provenance (name, user_id, period, first_at, last_at, updates, bytes, entries, more_entries, first_seq, last_seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (name, user_id, period) DO UPDATE SET first_at = excluded.first_at, last_at = excluded.last_at, updates = excluded.updates,
+               bytes = excluded.bytes, entries = excluded.entries, more_entries = excluded.more_entries, first_seq = excluded.first_seq, last_seq = excluded.last_seq`,
+            [name, p.userId, p.period, p.firstAt, p.lastAt, p.updates, p.bytes, JSON.stringify(p.entries), p.moreEntries, p.firstSeq, p.lastSeq]
+          );
+        }
+        await client.query('DELETE FROM doc_updates WHERE name = $1 AND seq <= $2', [name, plan.uptoSeq]);
+        await client.query(
+          `INSERT INTO doc_log_compaction (name, upto_seq, compacted_at, rows_folded, bytes_folded) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (name) DO UPDATE SET upto_seq = excluded.upto_seq, compacted_at = excluded.compacted_at,
+             rows_folded = doc_log_compaction.rows_folded + excluded.rows_folded, bytes_folded = doc_log_compaction.bytes_folded + excluded.bytes_folded`,
+          [name, plan.uptoSeq, now, plan.folded.length, plan.bytes]
+        );
+        const done = { uptoSeq: plan.uptoSeq, rows: plan.folded.length, bytes: plan.bytes, provenance: plan.provenance.length };
+        await this.appendAudit(client, [compactionAuditEvent(name, opts.by, done)]);
+        await client.query('COMMIT');
+        return done;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
   /** Walks the audit log in order and recomputes every hash (as verifyAuditChain does for SQLite). */
   async verifyAudit(): Promise<AuditChainResult> {
     const { rows } = await this.pool.query<AuditRow>('SELECT * FROM audit_log ORDER BY seq');
@@ -386,4 +519,9 @@ export class PgDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+async function provenanceRows(q: pg.Pool | pg.PoolClient, name: string): Promise<ProvenanceRecord[]> {
+  const { rows } = await q.query<Parameters<typeof fromProvenanceRow>[0]>('SELECT * FROM doc_log_provenance WHERE name = $1 ORDER BY period, user_id', [name]);
+  return rows.map(fromProvenanceRow);
 }

@@ -112,6 +112,9 @@ function heldStore(inner: SqliteDocumentStore): DocumentStore & { held: Held[] }
     quarantined: () => inner.quarantined(),
     quarantine: (name, reason) => inner.quarantine(name, reason),
     releaseQuarantine: (name) => inner.releaseQuarantine(name),
+    compactLog: (opts) => inner.compactLog(opts),
+    provenance: (name) => inner.provenance(name),
+    compactionPoint: (name) => inner.compactionPoint(name),
     close: async () => {},
     commit: (writes, events) =>
       new Promise((resolve, reject) => {

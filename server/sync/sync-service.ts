@@ -393,7 +393,7 @@ export class SyncServer implements SyncService {
    * open: every update is appended before it is applied, so the store is
    * never behind the live document.
    */
-  async readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number } | null> {
+  async readStoredSince(name: string, clinicId: string, afterSeq: number | null): Promise<{ parts: Uint8Array[]; lastSeq: number; fromSnapshot?: true } | null> {
     const owner = await this.registry.clinicOf(name);
     if (owner === null) return null;
     if (owner !== clinicId) throw new AppError('forbidden', 'This document belongs to another clinic.');

@@ -106,6 +106,26 @@ export class EncryptedDocStore {
     return (await this.#db.updates.where('doc').equals(doc).count()) > 0;
   }
 
+  /**
+   * Removes documents from the device (panel eviction: sync/panel-policy.ts).
+   * A document with an edit the server has not confirmed is never removed:
+   * checked again inside the transaction, so an edit made meanwhile keeps it.
+   * Returns the names removed; fetching one again later brings it back whole.
+   */
+  async evict(names: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    await this.#db.transaction('rw', this.#db.updates, this.#db.docs, async () => {
+      for (const name of names) {
+        const pending = await this.#db.updates.where('doc').equals(name).filter((r) => Boolean(r.pending)).count();
+        if (pending > 0) continue;
+        await this.#db.updates.where('doc').equals(name).delete();
+        await this.#db.docs.delete(name);
+        removed.push(name);
+      }
+    });
+    return removed;
+  }
+
   /** Names of every document the device holds. */
   async docNames(): Promise<string[]> {
     return (await this.#db.docs.toCollection().primaryKeys()) as string[];

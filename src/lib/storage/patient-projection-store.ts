@@ -47,6 +47,11 @@ export class PatientProjectionStore {
     return row ? this.#open(row) : null;
   }
 
+  /** Drops patients' rows (their records were evicted from the device: panel-policy.ts). */
+  async remove(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.#db.patients.bulkDelete([...ids]);
+  }
+
   /** Every patient on the device, decrypted (at unlock, for the in-memory search index). */
   async all(): Promise<PatientSummary[]> {
     const rows = await this.#db.patients.toArray();

@@ -234,6 +234,8 @@ export interface CatchUpResult {
   changed: string[];
   failed: DocFailure[];
   total: number;
+  /** Changed documents left on the server by the panel policy (fetched on demand). */
+  skipped: number;
 }
 
 /**
@@ -250,6 +252,8 @@ export async function catchUp(
     onProgress?: (p: CatchUpProgress) => void;
     /** Checked between chunks: a lock ends the catch-up early, leaving the cursor where it was. */
     stopped?: () => boolean;
+    /** The panel policy's filter (panel-policy.ts catchUpFilter): documents it leaves out are not fetched. */
+    include?: (name: string) => boolean;
   }
 ): Promise<CatchUpResult> {
   const chunkSize = Math.min(deps.chunkSize ?? BATCH_MAX_DOCS, BATCH_MAX_DOCS);
@@ -257,8 +261,9 @@ export async function catchUp(
   const raw = await deps.api.request<unknown>(`/api/sync/changes${cursor ? `?since=${encodeURIComponent(cursor)}` : ''}`);
   const parsed = changesResponseSchema.safeParse(raw);
   if (!parsed.success) throw new AppError('internal', 'The clinic server sent a change list this app cannot read');
-  const names = [...new Set(parsed.data.docs)];
-  const result: CatchUpResult = { changed: [], failed: [], total: names.length };
+  const listed = [...new Set(parsed.data.docs)];
+  const names = deps.include ? listed.filter(deps.include) : listed;
+  const result: CatchUpResult = { changed: [], failed: [], total: names.length, skipped: listed.length - names.length };
   deps.onProgress?.({ done: 0, total: names.length });
   for (let i = 0; i < names.length; i += chunkSize) {
     if (deps.stopped?.()) return result;

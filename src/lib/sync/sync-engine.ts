@@ -1,9 +1,11 @@
 import * as Y from 'yjs';
 import { AppError } from '../domain/errors';
 import type { PatientSummary } from '../domain/patient';
+import { docName } from '../domain/doc-names';
 import type { ApiClient } from '../services/api-client';
 import type { UserVault } from '../storage/user-vault';
 import { uploadAccessEvents } from './access-log-upload';
+import { catchUpFilter, DEFAULT_PANEL_POLICY, panelOf, toEvict, type PanelPolicy, type PatientFacts } from './panel-policy';
 import { catchUp, flushPending, markRefused, pullDocs, refusedDocs, reissueDocument, type DocFailure, type RemoteDiff } from './batch-sync';
 import { BATCH_ORIGIN, LiveDoc, type WebSocketClass } from './live-doc';
 import { refreshPatientRows, summaryOf } from './projection-refresh';
@@ -38,7 +40,26 @@ export interface SyncEngineOptions {
   onError?: (err: unknown) => void;
   /** A live document's socket was closed because the session ended on the server. */
   onSessionEnded?: () => void;
+  /**
+   * The panel policy (panel-policy.ts) for big clinics: catch-up fetches only
+   * the panel's patient documents (and clinic-wide ones), fetches panel
+   * members the device lacks, and evicts the rest. Without it the device
+   * keeps every document the user may read.
+   */
+  panel?: PanelSource;
 }
+
+export interface PanelSource {
+  /** What the device knows about each patient (schedule, held encounters, lists, opens). */
+  facts(): Promise<PatientFacts[]>;
+  /** The patient document kinds the user may read, fetched for each panel member. */
+  kinds: readonly ('patient' | 'chart')[];
+  policy?: PanelPolicy;
+  now?: () => Date;
+}
+
+/** How many panel documents one on-demand request fetches. */
+const PANEL_PULL_CHUNK = 100;
 
 interface OpenEntry {
   refs: number;
@@ -277,10 +298,12 @@ export class SyncEngine {
       const changed = [...flushed.changed];
       if (full) {
         status?.update({ catchUp: { running: true, done: 0, total: 0 } });
+        const panel = this.#o.panel ? await this.#panel(this.#o.panel) : null;
         const result = await catchUp({
           ...this.#deps(),
           meta: this.#o.vault.meta,
           chunkSize: this.#o.chunkSize,
+          include: panel?.include,
           stopped: () => this.#stopped,
           onProgress: (p) => {
             progress = p;
@@ -289,6 +312,13 @@ export class SyncEngine {
         });
         changed.push(...result.changed);
         failed.push(...result.failed);
+        if (panel && !this.#stopped) {
+          const pulled = await this.#pullPanel(panel.missing);
+          changed.push(...pulled.changed);
+          failed.push(...pulled.failed);
+          const evicted = new Set(await this.#evictOutside(panel.members));
+          if (evicted.size > 0) changed.splice(0, changed.length, ...changed.filter((n) => !evicted.has(n)));
+        }
       }
       await this.#refreshPatients(changed);
       if (this.#stopped) return;
@@ -304,6 +334,39 @@ export class SyncEngine {
       // Keeps the last figures so the UI can show "1000 of 1000" after it ends.
       if (full && !this.#stopped) status?.update({ catchUp: { running: false, ...progress } });
     }
+  }
+
+  /** The panel now: its members, the catch-up filter, and the members' documents the device lacks. */
+  async #panel(source: PanelSource): Promise<{ members: Set<string>; include: (name: string) => boolean; missing: string[] }> {
+    const members = panelOf(await source.facts(), (source.now ?? (() => new Date()))(), source.policy ?? DEFAULT_PANEL_POLICY);
+    const held = new Set(await this.#o.vault.docs.docNames());
+    const missing = [...members].flatMap((id) => source.kinds.map((k) => docName(k, id))).filter((n) => !held.has(n));
+    return { members, include: catchUpFilter(members, held), missing };
+  }
+
+  async #pullPanel(names: readonly string[]): Promise<{ changed: string[]; failed: DocFailure[] }> {
+    const out = { changed: [] as string[], failed: [] as DocFailure[] };
+    for (let i = 0; i < names.length && !this.#stopped; i += PANEL_PULL_CHUNK) {
+      const got = await pullDocs(this.#deps(), names.slice(i, i + PANEL_PULL_CHUNK));
+      out.changed.push(...got.changed);
+      // A panel member the user may not read, or one never written, is simply not kept.
+      out.failed.push(...got.failed.filter((f) => f.code !== 'forbidden' && f.code !== 'not-found'));
+    }
+    return out;
+  }
+
+  /** Evicts held patient documents outside the panel, except those with unconfirmed edits or open now. */
+  async #evictOutside(members: ReadonlySet<string>): Promise<string[]> {
+    const docs = this.#o.vault.docs;
+    const names = toEvict(await docs.docNames(), members, { pending: new Set(await docs.pendingDocs()), open: new Set(this.#open.keys()) });
+    if (names.length === 0) return [];
+    const evicted = await docs.evict(names);
+    // What was projected from them goes too: no summary or list row outlives its record on the device.
+    const ids = (kind: string) => evicted.filter((n) => n.startsWith(`${kind}:`)).map((n) => n.slice(kind.length + 1));
+    for (const id of ids('chart')) this.#staleCharts.delete(id);
+    await this.#o.vault.chartSummaries.invalidate(ids('chart'));
+    await this.#o.vault.patients.remove(ids('patient'));
+    return evicted;
   }
 
   /** Reads and prints recorded on the device go to the server's audit log; a failure waits for the next round and does not stop sync. */
