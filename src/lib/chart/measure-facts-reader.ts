@@ -46,10 +46,10 @@ function concept(v: unknown): { text: string; coding: Json[] } | null {
   return { text: v.text, coding: objects(v.coding) };
 }
 
-function keys(c: { coding: Json[] } | null): string[] {
+function keys(c: { coding?: readonly object[] } | null | undefined): string[] {
   const out: string[] = [];
   for (const x of c?.coding ?? []) {
-    const k = codeKey(text(x.system), text(x.code));
+    const k = codeKey(text((x as Json).system), text((x as Json).code));
     if (k) out.push(k);
   }
   return out;
