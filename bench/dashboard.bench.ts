@@ -36,12 +36,14 @@ import { template } from './quality-measures.bench';
  *    the page's own figures have painted (the visits plot and its table),
  *    and until both population panels (measure trends, registry sizes) have
  *    too. The first click reads every chart on the device; the next ones
- *    find the facts held. Skips with a note without Chromium or the built
+ *    find the facts held in memory; then the app is opened again (a full
+ *    load, unlocked) and Dashboard clicked: the facts come from the sealed
+ *    copies in the vault. Skips with a note without Chromium or the built
  *    app.
  *
  * The machine may be shared: the load average is printed.
  */
-const PATIENTS = 500;
+const PATIENTS = Number(process.env.DASHBOARD_PATIENTS ?? 500);
 const GOAL_MS = 1000;
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -155,10 +157,24 @@ async function firstPaint(): Promise<void> {
       times.push(performance.now() - t);
     }
     const charts = await page.getByTestId('dashboard-source').textContent();
+    // The app opened again (a full load: nothing in memory, the vault unlocked again), then Dashboard.
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Outpost is locked' }).waitFor();
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('link', { name: 'Patients' }).first().click();
+    await page.getByRole('heading', { name: 'Patients' }).waitFor();
+    const t = performance.now();
+    await page.getByRole('link', { name: 'Population health' }).click();
+    await painted('visits');
+    const reopenedFirst = performance.now() - t;
+    await Promise.all(['panel-measure-trends', 'panel-registry-sizes'].map(painted));
+    const reopenedAll = performance.now() - t;
     const list = (xs: number[]) => xs.map((x) => `${x.toFixed(0)} ms`).join(', ');
     console.log(`Chromium, demo clinic + ${PATIENTS} (${charts?.match(/\d+ charts/)?.[0] ?? '? charts'}), 390 px, Dashboard click (first, then warm):`);
     console.log(`  first paint (tiles, visits plot and its table): ${list(firstPaints)}; goal < ${GOAL_MS} ms: ${firstPaints[0] < GOAL_MS ? 'met' : 'NOT met'} on the first`);
     console.log(`  both population panels painted too: ${list(times)}`);
+    console.log(`  app opened again (full load, unlocked), Dashboard click: first paint ${reopenedFirst.toFixed(0)} ms (goal < ${GOAL_MS} ms: ${reopenedFirst < GOAL_MS ? 'met' : 'NOT met'}), both panels ${reopenedAll.toFixed(0)} ms`);
     await context.close();
   } finally {
     await browser.close();
