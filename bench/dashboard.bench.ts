@@ -43,6 +43,7 @@ import { template } from './quality-measures.bench';
  *
  * The machine may be shared: the load average is printed.
  */
+/** DASHBOARD_PATIENTS=20 for a quick check of the bench itself; the goal is for 500. */
 const PATIENTS = Number(process.env.DASHBOARD_PATIENTS ?? 500);
 const GOAL_MS = 1000;
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
