@@ -60,7 +60,7 @@ test('a chart is read again only when it changed; a fresh page reads none, from 
     return { id, doc };
   });
   for (const c of charts) await store(ws, `chart:${c.id}`, c.doc);
-  const reads = vi.spyOn(vault.docs, 'loadInto');
+  const reads = vi.spyOn(vault.docs, 'load');
   const chartReads = () => reads.mock.calls.filter(([name]) => name.startsWith('chart:')).map(([name]) => name);
 
   expect((await loadDashboardData(ws)).visits).toHaveLength(3);
