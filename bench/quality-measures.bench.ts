@@ -3,11 +3,13 @@ import { addCondition, addEncounter, initChartDoc, signNote } from '../src/lib/c
 import { putClinical } from '../src/lib/chart/clinical-doc';
 import { initPatientDoc } from '../src/lib/chart/patient-doc';
 import { recordVitals } from '../src/lib/chart/vitals-doc';
+import { measureFactsOf } from '../src/lib/chart/measure-facts-reader';
 import { evaluateAll } from '../src/lib/domain/measures/evaluate-measures';
 import { calendarYear } from '../src/lib/domain/measures/measure-facts';
 import { addClinic, sessionCookieFor, startTestApp } from '../server/http/test-app';
 import { createMeasureService } from '../server/measures/measure-service';
 import { DocStore, type PendingAppend } from '../server/store/doc-store';
+import { referenceMeasureFactsOf } from './measure-facts-reference';
 
 /**
  * Quality measures over a clinic of 20,000 stored charts (SQLite, the real
@@ -26,6 +28,13 @@ import { DocStore, type PendingAppend } from '../server/store/doc-store';
  *    in memory, nothing remembered (no store, no decoding).
  * 5. One `$evaluate-measure` (CMS165, subject-list) over loopback HTTP on a
  *    warm cache.
+ * 6. The reader, step by step, over the same 2,000 stored patients in this
+ *    process: the former reader (a Y.Doc with a random guid, every clinical
+ *    entry validated whole by zod) as the baseline, then each change, each
+ *    with its ratio to the baseline, and a check that every reader gives
+ *    the same facts.
+ * 7. Incremental, proportional: 1, 10 and 100 charts changed, each followed
+ *    by a computation; the time per changed chart is printed.
  *
  * This machine may be shared: the load average is printed beside the
  * figures.
@@ -70,13 +79,64 @@ export function template(i: number): { patient: (id: string) => Uint8Array; char
   return {
     chart: state,
     patient: (id) => {
-      const p = new Y.Doc();
+      const p = new Y.Doc({ guid: `patient:${id}` });
       initPatientDoc(p, id, { family: `Family${i}`, given: ['Bench'], birthDate: `${birthYear}-0${1 + (i % 9)}-15`, gender }, actor, `OP-${id.slice(-6)}`);
       const out = Y.encodeStateAsUpdate(p);
       p.destroy();
       return out;
     }
   };
+}
+
+/**
+ * The reader's steps over the first 2,000 stored patients, each against the
+ * former reader run here first (the baseline): what each change saved.
+ */
+async function readerSteps(app: Awaited<ReturnType<typeof startTestApp>>, clinicId: string): Promise<void> {
+  const N = 2000;
+  const states: { id: string; patient: Uint8Array; chart: Uint8Array }[] = [];
+  for (let i = 0; i < N; i++) {
+    const id = uuid(i + 1);
+    states.push({ id, patient: (await app.sync.readState(`patient:${id}`, clinicId))!, chart: (await app.sync.readState(`chart:${id}`, clinicId))! });
+  }
+  type Reader = typeof measureFactsOf;
+  const steps: { name: string; named: boolean; reader: Reader | null }[] = [
+    { name: 'former reader: random guid, zod per entry (baseline)', named: false, reader: referenceMeasureFactsOf },
+    { name: 'step 1, named Y.Doc (no random guid), zod per entry', named: true, reader: referenceMeasureFactsOf },
+    { name: 'step 2, named Y.Doc, lean field reader (now)', named: true, reader: measureFactsOf },
+    { name: 'floor: named Y.Doc, decode only, no reader', named: true, reader: null }
+  ];
+  const run = (step: (typeof steps)[number]) => {
+    const out: unknown[] = [];
+    for (const s of states) {
+      const p = step.named ? new Y.Doc({ guid: `patient:${s.id}` }) : new Y.Doc();
+      const ch = step.named ? new Y.Doc({ guid: `chart:${s.id}` }) : new Y.Doc();
+      Y.applyUpdate(p, s.patient);
+      Y.applyUpdate(ch, s.chart);
+      if (step.reader) out.push(step.reader(p, ch, s.id));
+      p.destroy();
+      ch.destroy();
+    }
+    return out;
+  };
+  for (const step of steps) run(step); // warm-up: the JIT, the code lists
+  let base = 0;
+  let baseFacts = '';
+  console.log(`reader, ${N.toLocaleString('en')} stored patients decoded and read, same process:`);
+  for (const step of steps) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = run(step);
+    const wall = performance.now() - t0;
+    const d = process.cpuUsage(c0);
+    const cpuMs = (d.user + d.system) / 1000;
+    if (!base) {
+      base = cpuMs;
+      baseFacts = JSON.stringify(out);
+    }
+    const same = step.reader ? (JSON.stringify(out) === baseFacts ? 'same facts' : 'FACTS DIFFER') : '';
+    console.log(`  ${step.name.padEnd(56)} ${wall.toFixed(0).padStart(5)} ms, ${cpuMs.toFixed(0).padStart(5)} ms CPU, ${(cpuMs / base).toFixed(2)}x baseline ${same}`);
+  }
 }
 
 const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
@@ -141,22 +201,35 @@ export async function run(): Promise<void> {
     evaluateAll(copies, PERIOD);
     console.log(`baseline, evaluate only (facts in memory, nothing remembered): ${ms(t)}, ${cpu(c)}`);
 
-    // Ten charts get a new reading, written through the sync service as a client's update would be.
-    for (let i = 0; i < 10; i++) {
-      const id = uuid(i * 997 + 1);
-      const d = new Y.Doc();
-      Y.applyUpdate(d, (await app.sync.readState(`chart:${id}`, clinicId))!);
-      const sv = Y.encodeStateVector(d);
-      recordVitals(d, { systolic: 124, diastolic: 76 }, { id: 'bench', name: 'Nurse Kofi' }, '2025-12-01T09:00:00.000Z');
-      await app.sync.applyServerUpdate(`chart:${id}`, clinicId, Y.encodeStateAsUpdate(d, sv), 'bench', 'seed');
-      d.destroy();
+    // Charts get a new reading, written through the sync service as a client's update would be.
+    let changedSoFar = 0;
+    const change = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const id = uuid(((changedSoFar + i) * 997) % PATIENTS + 1);
+        const d = new Y.Doc();
+        Y.applyUpdate(d, (await app.sync.readState(`chart:${id}`, clinicId))!);
+        const sv = Y.encodeStateVector(d);
+        recordVitals(d, { systolic: 124, diastolic: 76 }, { id: 'bench', name: 'Nurse Kofi' }, '2025-12-01T09:00:00.000Z');
+        await app.sync.applyServerUpdate(`chart:${id}`, clinicId, Y.encodeStateAsUpdate(d, sv), 'bench', 'seed');
+        d.destroy();
+      }
+      changedSoFar += n;
+    };
+    let perChartOne = 0;
+    for (const n of [1, 10, 100]) {
+      await change(n);
+      const readBefore = service.patientsRead;
+      c = process.cpuUsage();
+      t = performance.now();
+      const again = await service.facts(clinicId);
+      const refreshMs = performance.now() - t;
+      evaluateAll(again, PERIOD);
+      const perChart = refreshMs / n;
+      if (n === 1) perChartOne = perChart;
+      console.log(`incremental after ${String(n).padStart(3)} chart(s) changed: ${ms(t)}, ${cpu(c)} (${service.patientsRead - readBefore} patients re-read in ${refreshMs.toFixed(1)} ms, ${perChart.toFixed(2)} ms a chart${n > 1 ? `, ${(perChart / perChartOne).toFixed(2)}x the one-chart figure` : ''}; then evaluate all)`);
     }
-    const readBefore = service.patientsRead;
-    c = process.cpuUsage();
-    t = performance.now();
-    const again = await service.facts(clinicId);
-    evaluateAll(again, PERIOD);
-    console.log(`incremental after 10 charts changed: ${ms(t)}, ${cpu(c)} (${service.patientsRead - readBefore} patients re-read)`);
+
+    await readerSteps(app, clinicId);
 
     const cookie = await sessionCookieFor(app.url, 'benchdoc');
     const url = `${app.url}/fhir/R4/Measure/CMS165/$evaluate-measure?periodStart=2025-01-01&periodEnd=2025-12-31&reportType=subject-list`;

@@ -76,8 +76,9 @@ export function createMeasureService(deps: MeasureServiceDeps): MeasureService {
   async function read(clinicId: string, patientId: string): Promise<PatientFacts | null> {
     const patientState = await sync.readState(`patient:${patientId}`, clinicId);
     if (!patientState) return null;
-    const patientDoc = new Y.Doc();
-    const chartDoc = new Y.Doc();
+    // Named (guid) so Yjs does not draw a random one: that costs ~0.1 ms a document in Node, a quarter of a first build.
+    const patientDoc = new Y.Doc({ guid: `patient:${patientId}` });
+    const chartDoc = new Y.Doc({ guid: `chart:${patientId}` });
     try {
       Y.applyUpdate(patientDoc, patientState);
       const chartState = await sync.readState(`chart:${patientId}`, clinicId);

@@ -8,7 +8,7 @@ import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/
 import { docName } from '../../../src/lib/domain/doc-names';
 import type { AccessGate, SyncService } from '../../types';
 import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
-import { RESOURCE_TYPES } from './search';
+import { CHART_TYPES } from './search';
 
 /**
  * Bulk Data export jobs (FHIR Bulk Data Access IG 2.0.0,
@@ -224,7 +224,7 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
     const { job } = state;
     const wants = (type: string) => !job.types || job.types.includes(type);
     const changed = (iso: string | null | undefined) => job.since === null || (iso !== null && iso !== undefined && Date.parse(iso) > job.since);
-    const wantsChart = RESOURCE_TYPES.some((t) => t !== 'Patient' && wants(t));
+    const wantsChart = CHART_TYPES.some((t) => wants(t));
     // Ids and update times of the clinic's documents only: small, read once.
     const patients = new Map<string, { patient?: string | null; chart?: string | null }>();
     for (const row of listPatients.all(job.clinicId)) {

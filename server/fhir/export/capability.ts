@@ -1,5 +1,5 @@
 import { US_CORE } from '../../../src/lib/fhir/export/chart-to-fhir';
-import { SEARCH_PARAMS } from './search';
+import { CLINIC_WIDE_TYPES, SEARCH_PARAMS } from './search';
 
 /**
  * The CapabilityStatement of `GET /fhir/R4/metadata`: exactly what the
@@ -17,6 +17,20 @@ const PATIENT_SCOPED = [
   { name: 'patient', type: 'reference', documentation: 'Patient/<id> or <id>; one patient per search (required unless _id is given)' },
   { name: 'subject', type: 'reference', documentation: 'Same as patient' }
 ];
+const CLINIC_WIDE = [
+  { name: 'patient', type: 'reference', documentation: 'Patient/<id> or <id> (Task.for); one patient per search; optional: without it, the clinic\'s tasks' },
+  { name: 'subject', type: 'reference', documentation: 'Same as patient' }
+];
+const PARAM_DOC: Record<string, (doc: string) => string> = {
+  date: (doc) => `${doc}; prefixes eq (default), gt, lt, ge, le`,
+  token: (doc) => `${doc}; system|code or code`,
+  reference: (doc) => `${doc}; Type/id or id`
+};
+
+const DOCUMENTATION: Record<string, string> = {
+  Task: "The clinic's tasks (what someone is asked to do for a patient by a due date); owner is Practitioner/<user id> for a task given to a person (a task for a role names the role in owner.display). Not in bulk $export.",
+  Claim: "A visit's bill (the billing export): its ICD-10-CM diagnoses, one item per charge still standing, the total; self-pay. Not in bulk $export."
+};
 
 const BULK_DOC =
   'Bulk Data Access IG 2.0.0: Prefer: respond-async required; _outputFormat (application/fhir+ndjson), _type, _since; signed-in clinicians and administrators (session cookie; not available to SMART bearer tokens); one running export per clinic; files kept 24 hours or until the status URL is DELETEd';
@@ -26,15 +40,12 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
     type,
     ...(type in US_CORE ? { supportedProfile: [US_CORE[type as keyof typeof US_CORE]] } : {}),
     interaction: [{ code: 'read' }, { code: 'search-type' }],
-    ...(type === 'Patient' ? {} : { searchInclude: [`${type}:patient`] }),
+    ...(type === 'Patient' || CLINIC_WIDE_TYPES.includes(type) ? {} : { searchInclude: [`${type}:patient`] }),
+    ...(DOCUMENTATION[type] ? { documentation: DOCUMENTATION[type] } : {}),
     searchParam: [
       ...COMMON,
-      ...(type === 'Patient' ? [] : PATIENT_SCOPED),
-      ...Object.entries(params).map(([name, def]) => ({
-        name,
-        type: def.kind,
-        documentation: def.kind === 'date' ? `${def.doc}; prefixes eq (default), gt, lt, ge, le` : `${def.doc}; system|code or code`
-      }))
+      ...(type === 'Patient' ? [] : CLINIC_WIDE_TYPES.includes(type) ? CLINIC_WIDE : PATIENT_SCOPED),
+      ...Object.entries(params).map(([name, def]) => ({ name, type: def.kind, documentation: PARAM_DOC[def.kind](def.doc) }))
     ],
     ...(type === 'Patient'
       ? {
@@ -67,7 +78,7 @@ export function capabilityStatement(base: string, version: string, tokenUrl = ba
       {
         mode: 'server',
         documentation:
-          'Signed-in staff sessions: Patient for front desk, administrators and clinical staff; every other type for clinicians and nurses. Registered systems: SMART Backend Services bearer tokens, limited to their clinic and their granted system scopes. Reads are audited.',
+          'Signed-in staff sessions: Patient, Claim and Task for front desk, administrators and clinical staff; every other type for clinicians and nurses. Registered systems: SMART Backend Services bearer tokens, limited to their clinic and their granted system scopes. Reads are audited.',
         security: {
           extension: [
             {

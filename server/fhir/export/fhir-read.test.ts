@@ -386,7 +386,7 @@ describe('who may read what', () => {
   });
 
   it('an unknown type is 404 not-supported', async () => {
-    const r = await get('/fhir/R4/Claim?patient=x');
+    const r = await get('/fhir/R4/Coverage?patient=x');
     expect(r.status).toBe(404);
     expect(r.body.issue[0].code).toBe('not-supported');
   });
@@ -416,7 +416,7 @@ describe('metadata', () => {
     expect(cs).toMatchObject({ resourceType: 'CapabilityStatement', status: 'active', kind: 'instance', fhirVersion: '4.0.1', format: ['application/fhir+json'] });
     const res = cs.rest[0].resource as Json[];
     expect(res.map((x) => x.type).sort()).toEqual(
-      ['AllergyIntolerance', 'CarePlan', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Encounter', 'Group', 'Immunization', 'Measure', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'Procedure', 'Questionnaire', 'ServiceRequest'].sort()
+      ['AllergyIntolerance', 'CarePlan', 'Claim', 'Condition', 'DiagnosticReport', 'DocumentReference', 'Encounter', 'Group', 'Immunization', 'Measure', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'Procedure', 'Questionnaire', 'ServiceRequest', 'Task'].sort()
     );
     // Group is there for $export only.
     expect(res.find((x) => x.type === 'Group')).toMatchObject({ interaction: [], operation: [{ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' }] });

@@ -64,7 +64,7 @@ export function fhirReader(deps: FhirReaderDeps) {
     ctx: RequestContext,
     type: string,
     interaction: Interaction,
-    kind: 'patient' | 'chart' = type === 'Patient' ? 'patient' : 'chart'
+    kind: 'patient' | 'chart' | 'tasks' = type === 'Patient' ? 'patient' : 'chart'
   ): Reader {
     const r = reader(ctx);
     if (r.scopes !== undefined) {
@@ -76,7 +76,10 @@ export function fhirReader(deps: FhirReaderDeps) {
     }
     if (docAccess(r.roles, kind) === 'none') {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: r.userId, target: `fhir:${type}`, ip: ctx.ip, detail: { reason: 'role', resourceType: type } });
-      throw new AppError('forbidden', kind === 'patient' ? 'Your role does not give access to patient records.' : 'Only clinicians and nurses may read clinical records.');
+      throw new AppError(
+        'forbidden',
+        kind === 'patient' ? 'Your role does not give access to patient records.' : kind === 'tasks' ? "Your role does not give access to the clinic's tasks." : 'Only clinicians and nurses may read clinical records.'
+      );
     }
     return r;
   }

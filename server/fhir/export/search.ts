@@ -9,10 +9,10 @@ import { OperationOutcomeError } from '../operation-outcome';
  */
 
 type Json = Record<string, unknown>;
-type ParamKind = 'token' | 'date';
+type ParamKind = 'token' | 'date' | 'reference';
 interface ParamDef {
   kind: ParamKind;
-  /** Values to match: tokens as `{system, code}`, dates as [low, high) ms ranges. */
+  /** Values to match: tokens as `{system, code}` (a reference as its `Type/id` in code), dates as [low, high) ms ranges. */
   values(r: Json): Token[] | Range[];
   doc: string;
 }
@@ -67,6 +67,11 @@ const clinicalStatus: ParamDef = { kind: 'token', values: (r) => conceptTokens(r
 const code = (field: string): ParamDef => ({ kind: 'token', values: (r) => conceptTokens(r[field]), doc: field });
 const category: ParamDef = { kind: 'token', values: (r) => conceptTokens(r.category), doc: 'category' };
 const date = (doc: string, fn: (r: Json) => Range[]): ParamDef => ({ kind: 'date', values: fn, doc });
+const reference = (field: string): ParamDef => ({
+  kind: 'reference',
+  values: (r) => asArray(r[field]).flatMap((x) => (typeof (x as Json | undefined)?.reference === 'string' ? [{ code: (x as Json).reference as string }] : [])),
+  doc: field
+});
 
 /** Search parameters by resource type (besides patient/subject, _id, _count, _include); the CapabilityStatement lists these. */
 export const SEARCH_PARAMS: Record<string, Record<string, ParamDef>> = {
@@ -93,9 +98,16 @@ export const SEARCH_PARAMS: Record<string, Record<string, ParamDef>> = {
   ServiceRequest: { status, category, code: code('code'), authored: date('authoredOn', (r) => dateRanges(r.authoredOn)) },
   Encounter: { status, type: code('type'), date: date('period', (r) => periodRange(r.period)) },
   DocumentReference: { status, category, type: code('type'), date: date('date', (r) => dateRanges(r.date)) },
-  Patient: {}
+  Patient: {},
+  // Not in the chart: the clinic's tasks (`tasks:` document) and a patient's bills (the account in `patient:`).
+  Task: { status, owner: reference('owner'), 'authored-on': date('authoredOn', (r) => dateRanges(r.authoredOn)) },
+  Claim: { status, use: { kind: 'token', values: (r) => codeToken(r.use), doc: 'use' }, created: date('created', (r) => dateRanges(r.created)) }
 };
 export const RESOURCE_TYPES = Object.keys(SEARCH_PARAMS);
+/** Types exported from a patient's chart (everything but Patient, Task and Claim). */
+export const CHART_TYPES = RESOURCE_TYPES.filter((t) => t !== 'Patient' && t !== 'Task' && t !== 'Claim');
+/** Types searched across the clinic: the patient may be left out. */
+export const CLINIC_WIDE_TYPES = ['Task'];
 
 /** The date each type is sorted by (newest first), then by id, so pages are stable. */
 const SORT_DATE: Record<string, (r: Json) => unknown> = {
@@ -110,7 +122,9 @@ const SORT_DATE: Record<string, (r: Json) => unknown> = {
   CarePlan: (r) => (r.period as Json | undefined)?.start,
   ServiceRequest: (r) => r.authoredOn,
   Encounter: (r) => (r.period as Json | undefined)?.start,
-  DocumentReference: (r) => r.date
+  DocumentReference: (r) => r.date,
+  Task: (r) => r.authoredOn,
+  Claim: (r) => r.created
 };
 
 // ── Parsing a query ─────────────────────────────────────────────────────
@@ -175,6 +189,7 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
     if (name === '_include') {
       if (value !== `${type}:patient` && value !== `${type}:subject`) throw bad(`Only _include=${type}:patient is supported`, '_include', 'not-supported');
       if (type === 'Patient') throw bad('A Patient search has no patient to include', '_include', 'not-supported');
+      if (CLINIC_WIDE_TYPES.includes(type)) throw bad(`A ${type} search includes no patient`, '_include', 'not-supported');
       q.includePatient = true;
       continue;
     }
@@ -198,7 +213,16 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
     const def = defs?.[name];
     if (!def) throw bad(`Unknown search parameter for ${type}: ${name}`, name, 'not-supported');
     const parts = value.split(',');
-    if (def.kind === 'token') {
+    if (def.kind === 'reference') {
+      q.filters.push({
+        name,
+        def,
+        tokens: parts.map((p) => {
+          if (!/^([A-Za-z]{1,64}\/)?[A-Za-z0-9\-.]{1,64}$/.test(p)) throw bad(`${name} must be a reference (Type/id or id)`, name);
+          return { code: p };
+        })
+      });
+    } else if (def.kind === 'token') {
       q.filters.push({
         name,
         def,
@@ -224,7 +248,7 @@ export function parseSearch(type: string, params: URLSearchParams): SearchQuery 
       });
     }
   }
-  if (!q.patient && !q.ids) throw bad(type === 'Patient' ? 'Search for a patient by _id' : 'Name the patient (patient=<id>) or the resources (_id)', type === 'Patient' ? '_id' : 'patient');
+  if (!q.patient && !q.ids && !CLINIC_WIDE_TYPES.includes(type)) throw bad(type === 'Patient' ? 'Search for a patient by _id' : 'Name the patient (patient=<id>) or the resources (_id)', type === 'Patient' ? '_id' : 'patient');
   return q;
 }
 
@@ -257,6 +281,11 @@ export function matches(r: FhirResource, q: SearchQuery): boolean {
   if (r.resourceType !== q.type) return false;
   if (q.ids && !q.ids.includes(r.id)) return false;
   return q.filters.every((f) => {
+    if (f.tokens && f.def.kind === 'reference') {
+      // `Practitioner/u1` matches that reference; a bare `u1` matches it whatever its type.
+      const have = (f.def.values(r) as Token[]).map((t) => t.code);
+      return f.tokens.some((t) => have.some((h) => h === t.code || (!t.code.includes('/') && h.endsWith(`/${t.code}`))));
+    }
     if (f.tokens) {
       const have = f.def.values(r) as Token[];
       return f.tokens.some((t) => tokenMatch(have, t));

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
-import { docName, isUuid } from '../../../src/lib/domain/doc-names';
+import { docName, feesName, isUuid, tasksName } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
 import { patientSummary, SUMMARY_TYPES } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
+import { claimIds, claimInCategories, claimsOf, tasksOf } from '../../fhir/export/clinic-resources';
 import { fhirReader, type Reader } from '../../fhir/export/fhir-reader';
 import { createRecordCache } from '../../fhir/export/record-cache';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
@@ -46,7 +47,17 @@ import { type RequestContext, type Route } from '../context';
  * Patient and holds only the types the client may read; `$summary` needs `r`
  * on Patient and on every type a summary may list (SUMMARY_TYPES), else 403,
  * so that no section is left out unnoticed. A type outside the scopes is 403.
- * Bulk `$export` (fhir-bulk-routes.ts) takes the same tokens. Their reads are audited with the client id (no user id). A
+ * Bulk `$export` (fhir-bulk-routes.ts) takes the same tokens.
+ *
+ * Two types live outside the chart. `Task`: the clinic's tasks
+ * (`tasks:<clinic>`), for whoever may open that document (front desk,
+ * administrators, clinical staff) or a client with Task scopes; searched
+ * by patient, status, owner, authored-on, or across the clinic without a
+ * patient; audited against the tasks document. A task whose prompt is a
+ * result the reader may not see (a patient's restriction) is left out.
+ * `Claim`: a patient's bills (the account in `patient:<id>`, as the desk
+ * downloads them), for whoever may open the patient document; a claim
+ * whose diagnoses fall in a category hidden from the reader is left out. Their reads are audited with the client id (no user id). A
  * bearer token that is unknown, expired or of a disabled client is 401
  * (`WWW-Authenticate: Bearer error="invalid_token"`), even with a session.
  */
@@ -164,12 +175,73 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     return index.find(user.clinicId, type, id);
   }
 
+  /** The clinic's tasks the reader may see (a task prompted by a result hidden from them is left out). */
+  async function visibleTasks(ctx: RequestContext, user: Reader): Promise<ReturnType<typeof tasksOf>> {
+    const all = tasksOf(await sync.readState(tasksName(user.clinicId), user.clinicId));
+    const out: ReturnType<typeof tasksOf> = [];
+    const visibleChart = new Map<string, Set<string>>();
+    for (const t of all) {
+      const { focus, patientId } = t.task;
+      if (focus.kind === 'result' && focus.ref && deps.access && deps.access.hiddenCategories(user.userId ?? '', patientId).length > 0) {
+        let seen = visibleChart.get(patientId);
+        if (!seen) {
+          // The chart as this reader may read it (restricted resources already left out).
+          const found = await record(ctx, user, patientId, 'Task', true).catch(() => ({ chart: [] as FhirResource[] }));
+          seen = new Set(found.chart.map((r) => `${r.resourceType}/${r.id}`));
+          visibleChart.set(patientId, seen);
+        }
+        if (!seen.has(`Observation/${focus.ref}`)) continue;
+      }
+      out.push(t);
+    }
+    return out;
+  }
+
+  /** The patient's claims the reader may see; 404 for a patient this clinic does not have. */
+  async function claimsFor(ctx: RequestContext, user: Reader, patientId: string): Promise<{ patient: FhirResource; claims: FhirResource[] }> {
+    const { patient } = await record(ctx, user, patientId, 'Claim', false);
+    const state = await loadState(docName('patient', patientId), user, ctx, 'Claim');
+    if (!state) throw notFound('No such patient in this clinic');
+    const claims = claimsOf(state, await sync.readState(feesName(user.clinicId), user.clinicId), patientId, deps.clinicName(user.clinicId) ?? 'Clinic');
+    index.record(user.clinicId, patientId, claims);
+    const hidden = deps.access?.hiddenCategories(user.userId ?? '', patientId) ?? [];
+    return { patient, claims: claims.filter((c) => !claimInCategories(c, hidden)) };
+  }
+
+  /** Brings the claims' index up to the patient documents changed since (its own cursor: bills live outside the chart). */
+  async function claimOwner(user: Reader, id: string): Promise<string | null> {
+    const hit = index.find(user.clinicId, 'Claim', id);
+    if (hit) return hit;
+    const key = `${user.clinicId}#claims`;
+    const { docs, cursor } = sync.changes(user, index.cursor(key));
+    for (const name of docs) {
+      if (!name.startsWith('patient:')) continue;
+      const patientId = name.slice('patient:'.length);
+      const state = await sync.readState(name, user.clinicId);
+      if (state) index.record(user.clinicId, patientId, claimIds(state, patientId).map((cid) => ({ resourceType: 'Claim', id: cid })));
+    }
+    index.setCursor(key, cursor);
+    return index.find(user.clinicId, 'Claim', id);
+  }
+
+  function doneTasks(ctx: RequestContext, user: Reader, interaction: string, count: number, body: unknown): void {
+    audit.record({
+      action: 'fhir.read',
+      outcome: 'success',
+      userId: user.userId,
+      target: tasksName(user.clinicId),
+      ip: ctx.ip,
+      detail: { interaction, resourceType: 'Task', count, ...who(user).clientDetail }
+    });
+    sendFhir(ctx.res, 200, body);
+  }
+
   function done(ctx: RequestContext, user: Reader, patientId: string, type: string, interaction: string, count: number, body: unknown): void {
     audit.record({
       action: 'fhir.read',
       outcome: 'success',
       userId: user.userId,
-      target: docName(type === 'Patient' ? 'patient' : 'chart', patientId),
+      target: docName(type === 'Patient' || type === 'Claim' ? 'patient' : 'chart', patientId),
       ip: ctx.ip,
       detail: { interaction, resourceType: type, count, ...who(user).clientDetail }
     });
@@ -270,6 +342,22 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         const { type, id } = ctx.params;
         reader(ctx);
         knownType(type);
+        if (type === 'Task') {
+          const user = authorize(ctx, type, 'read', 'tasks');
+          const found = (await visibleTasks(ctx, user)).find((t) => t.task.id === id);
+          if (!found) throw notFound('No Task with this id in this clinic');
+          doneTasks(ctx, user, 'read', 1, found.resource);
+          return;
+        }
+        if (type === 'Claim') {
+          const user = authorize(ctx, type, 'read', 'patient');
+          const patientId = await claimOwner(user, id);
+          if (!patientId) throw notFound('No Claim with this id in this clinic');
+          const found = (await claimsFor(ctx, user, patientId)).claims.find((c) => c.id === id);
+          if (!found) throw notFound('No Claim with this id in this clinic');
+          done(ctx, user, patientId, type, 'read', 1, found);
+          return;
+        }
         const user = authorize(ctx, type, 'read');
         if (type === 'Patient') {
           const { patient } = await record(ctx, user, id, type, false);
@@ -291,15 +379,21 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         const { type } = ctx.params;
         reader(ctx);
         knownType(type);
-        const user = authorize(ctx, type, 'search');
+        const user = authorize(ctx, type, 'search', type === 'Task' ? 'tasks' : type === 'Claim' ? 'patient' : undefined);
         const q = parseSearch(type, ctx.url.searchParams);
+        if (type === 'Task') {
+          const tasks = (await visibleTasks(ctx, user)).filter((t) => !q.patient || t.task.patientId === q.patient).map((t) => t.resource as FhirResource);
+          const { bundle, returned } = searchBundle(baseUrl(ctx), q, sortResources(tasks.filter((r) => matches(r, q))), null);
+          doneTasks(ctx, user, 'search', returned, bundle);
+          return;
+        }
         if (q.includePatient && !allows(user, 'Patient', 'read')) authorize(ctx, 'Patient', 'read');
         let patientId = q.patient;
         if (!patientId) {
           // Only _id given: the ids must all be one patient's.
           const owners = new Set<string>();
           for (const id of q.ids ?? []) {
-            const owner = await patientOf(user, type, id);
+            const owner = type === 'Claim' ? await claimOwner(user, id) : await patientOf(user, type, id);
             if (owner) owners.add(owner);
           }
           if (owners.size > 1) throw new OperationOutcomeError(400, [{ severity: 'error', code: 'not-supported', diagnostics: 'Search one patient at a time', expression: ['_id'] }]);
@@ -311,7 +405,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
         }
         let found: { patient: FhirResource; chart: FhirResource[] };
         try {
-          found = await record(ctx, user, patientId, type, type !== 'Patient');
+          found = type === 'Claim' ? await claimsFor(ctx, user, patientId).then((c) => ({ patient: c.patient, chart: c.claims })) : await record(ctx, user, patientId, type, type !== 'Patient');
         } catch (err) {
           // A patient this clinic does not have (unknown, or another clinic's) matches nothing.
           if (!(err instanceof OperationOutcomeError) || err.status !== 404) throw err;

@@ -71,4 +71,34 @@ describe('measureFactsOf', () => {
     const { patient } = docs();
     expect(measureFactsOf(patient, null, PID)).toEqual({ patientId: PID, birthDate: '1960-05-05', gender: 'female', conditions: [], observations: [], events: [], encounters: [] });
   });
+
+  it('reads entries field by field: a field of the wrong type is absent, an entry without a code or date is left out, schema defaults apply', () => {
+    const { patient, chart } = docs();
+    const HBA1C = { text: 'HbA1c', coding: [{ system: 'http://loinc.org', code: '4548-4' }] };
+    // Written as a broken client would, straight into the document (putClinical would refuse them).
+    const raw = (collection: string, id: string, fields: Record<string, unknown>) => {
+      const e = new Y.Map<unknown>();
+      chart.getMap(collection).set(id, e);
+      for (const [k, v] of Object.entries({ createdAt: `2025-01-01T00:00:0${id.slice(-1)}.000Z`, ...fields })) e.set(k, v);
+    };
+    raw('observations', 'o1', { code: HBA1C, effectiveDateTime: '2025-02-01T08:00:00.000Z', valueQuantity: { value: '7.9', unit: '%' } });
+    raw('observations', 'o2', { code: HBA1C, effectiveDateTime: '2025-03-01T08:00:00.000Z', valueInteger: 8.5 });
+    raw('observations', 'o3', { code: 'HbA1c', effectiveDateTime: '2025-04-01T08:00:00.000Z', valueQuantity: { value: 9, unit: '%' } });
+    raw('observations', 'o4', { status: 'registered', code: HBA1C, effectiveDateTime: '2025-05-01T08:00:00.000Z', valueQuantity: { value: 9.1, unit: '%' } });
+    raw('observations', 'o5', { code: HBA1C, effectiveDateTime: 20250601, valueQuantity: { value: 9.2, unit: '%' } });
+    raw('observations', 'o6', { code: HBA1C, effectiveDateTime: '2025-07-01T08:00:00.000Z', valueQuantity: { value: 6.4, unit: '%' } });
+    raw('procedures', 'p1', { code: { text: 'Colonoscopy', coding: [{ system: 'http://snomed.info/sct', code: 73761001 }, { system: 'http://snomed.info/sct', code: '73761001' }] }, performedPeriod: { end: '2021-09-09' } });
+    raw('procedures', 'p2', { code: { coding: [{ system: 'http://snomed.info/sct', code: '73761001' }] }, performedPeriod: { start: '2022-09-09' } });
+    chart.getMap('procedures').set('p3', 'not an entry');
+    const f = measureFactsOf(patient, chart, PID);
+    // No status reads as final (the schema's default); a value of the wrong type is absent; a code that is a
+    // plain string, a status that is not a result's, a date that is not text: left out.
+    expect(f.observations).toEqual([
+      { codes: ['loinc|4548-4'], date: '2025-02-01', valueCodes: [], components: [] },
+      { codes: ['loinc|4548-4'], date: '2025-03-01', valueCodes: [], components: [] },
+      { codes: ['loinc|4548-4'], date: '2025-07-01', value: 6.4, unit: '%', valueCodes: [], components: [] }
+    ]);
+    // The coding whose code is a number is skipped, its twin kept; no status reads as completed; a procedure without text is left out.
+    expect(f.events).toEqual([{ kind: 'procedure', codes: ['sct|73761001'], text: 'Colonoscopy', date: '2021-09-09' }]);
+  });
 });

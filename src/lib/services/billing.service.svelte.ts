@@ -9,6 +9,7 @@ import { feesName, type DocAccess } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import { claimsBundle, toFhirClaim } from '../fhir/export/claim';
 import type { LiveDoc } from '../sync/live-doc';
+import { currentLanguage } from '../i18n/locale.svelte';
 import { cashReportPdf, receiptNumber, receiptPdf } from './billing-pdf';
 import { openClinicDoc } from './clinic-doc';
 import { notePrint } from './access-log.service';
@@ -160,7 +161,7 @@ export async function printReceipt(patientDoc: Y.Doc, paymentId: string, ws: Wor
   if (!patient || !payment) throw new AppError('not-found', 'This payment is not on this device');
   // The balance as it stood once this payment was taken (later entries left out).
   const upTo = ledger.slice(0, ledger.indexOf(payment) + 1);
-  const bytes = await receiptPdf({ clinicName: ws.user.clinicName, patientName: [patient.given.join(' '), patient.family].filter(Boolean).join(' '), mrn: patient.mrn ?? '', payment, balanceDue: balanceOf(upTo).due });
+  const bytes = await receiptPdf({ locale: currentLanguage(), clinicName: ws.user.clinicName, patientName: [patient.given.join(' '), patient.family].filter(Boolean).join(' '), mrn: patient.mrn ?? '', payment, balanceDue: balanceOf(upTo).due });
   download(bytes, 'application/pdf', `receipt-${receiptNumber(payment.id)}.pdf`);
   await notePrint(patient.id, 'receipt');
 }
@@ -202,6 +203,6 @@ export async function dailyCashReport(day: string, ws: Workspace = currentWorksp
 }
 
 export async function printCashReport(day: string, report: CashReport, currency: string, ws: Workspace = currentWorkspace()): Promise<void> {
-  const bytes = await cashReportPdf({ clinicName: ws.user.clinicName, day, currency, report, printedBy: ws.user.name });
+  const bytes = await cashReportPdf({ locale: currentLanguage(), clinicName: ws.user.clinicName, day, currency, report, printedBy: ws.user.name });
   download(bytes, 'application/pdf', `cash-report-${day}.pdf`);
 }

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import * as Y from 'yjs';
+import { z } from 'zod';
 import { addEncounter, addCondition, initChartDoc } from '../chart/chart-doc';
 import { addAppointment, initScheduleDoc, markNoShow, setAppointmentType, setProvider } from '../chart/schedule-doc';
 import { dashboardStats } from '../domain/reporting/dashboard-stats';
@@ -45,6 +46,49 @@ test('the dashboard reads the charts and the appointment book held on the device
   expect(data.diagnoses.map((d) => d.text)).toEqual(['Malaria']);
   const stats = dashboardStats(data, { from: '2026-11-02', to: '2026-11-08', timeZone: data.timeZone });
   expect([stats.visitsPerDay.video[1], stats.visitsPerDay.home[2], stats.noShows, stats.noShowRate]).toEqual([1, 1, 1, 1]);
+  vault.close();
+});
+
+test('a chart is read again only when it changed; a fresh page reads none, from the sealed copy', async () => {
+  const vault = await testVault();
+  const ws = { vault, user: { clinicId: CLINIC } } as unknown as Workspace;
+  const charts = Array.from({ length: 3 }, () => {
+    const id = crypto.randomUUID();
+    const doc = new Y.Doc();
+    initChartDoc(doc, id);
+    addEncounter(doc, { start: '2026-11-03T08:00:00.000Z' }, dr);
+    return { id, doc };
+  });
+  for (const c of charts) await store(ws, `chart:${c.id}`, c.doc);
+  const reads = vi.spyOn(vault.docs, 'load');
+  const chartReads = () => reads.mock.calls.filter(([name]) => name.startsWith('chart:')).map(([name]) => name);
+
+  expect((await loadDashboardData(ws)).visits).toHaveLength(3);
+  expect(chartReads()).toHaveLength(3);
+  reads.mockClear();
+  // Nothing changed: no chart decrypted or decoded.
+  expect((await loadDashboardData(ws)).visits).toHaveLength(3);
+  expect(chartReads()).toEqual([]);
+  // One chart gets a visit: that one is read, and its new visit counts.
+  const sv = Y.encodeStateVector(charts[1].doc);
+  addEncounter(charts[1].doc, { class: 'home', start: '2026-11-05T08:00:00.000Z' }, dr);
+  await vault.docs.append(`chart:${charts[1].id}`, Y.encodeStateAsUpdate(charts[1].doc, sv), { pending: true, stateVector: Y.encodeStateVector(charts[1].doc) });
+  const after = await loadDashboardData(ws);
+  expect(chartReads()).toEqual([`chart:${charts[1].id}`]);
+  expect(after.visits.map((v) => v.class).sort()).toEqual(['ambulatory', 'ambulatory', 'ambulatory', 'home']);
+  // A fresh page (the module loaded again, nothing in memory): the sealed copy answers, no chart is read.
+  reads.mockClear();
+  // The sealed copy is written after the figures are handed back: wait for the one with the new visit.
+  const sealedVisits = async () => {
+    const sealed = (await vault.meta.getSealed('dashboard:records:v1', z.any(), 'dashboard')) as { charts: Record<string, { visits: unknown[] }> } | null;
+    return Object.values(sealed?.charts ?? {}).reduce((n, c) => n + c.visits.length, 0);
+  };
+  await vi.waitFor(async () => expect(await sealedVisits()).toBe(4));
+  vi.resetModules();
+  const fresh = await import('./dashboard.service');
+  const again = await fresh.loadDashboardData(ws);
+  expect(chartReads()).toEqual([]);
+  expect([again.charts, again.visits.length]).toEqual([3, 4]);
   vault.close();
 });
 

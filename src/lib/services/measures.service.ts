@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { measureFactsOf } from '../chart/measure-facts-reader';
+import { z } from 'zod';
+import { MEASURE_FACTS_VERSION, measureFactsOf } from '../chart/measure-facts-reader';
 import { readPatient } from '../chart/patient-doc';
 import { docAccess, parseDocName } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
@@ -15,9 +16,10 @@ import { currentWorkspace, type Workspace } from './workspace';
  * The quality measures page's data: from the clinic server (all the
  * clinic's charts), or, when the server cannot be reached, computed on this
  * device with the same engine (domain/measures) over the charts synced to
- * it, which the page says. The device keeps each patient's facts in memory,
- * keyed by the documents' state vectors, so computing again after a sync
- * re-reads only the charts that changed.
+ * it, which the page says. The device keeps each patient's facts keyed by
+ * the documents' state vectors, in memory and sealed in the vault (read
+ * back on the next page load), so computing again after a sync, or after
+ * the app is opened again, re-reads only the charts that changed.
  */
 
 export interface MeasureGroupView {
@@ -63,27 +65,53 @@ export async function loadMeasures(period: Period, provider: string, ws: Workspa
   }
 }
 
-interface Held {
-  sv: string;
-  facts: PatientFacts;
-  label: PatientLabel;
-}
-const held = new Map<string, Held>();
+const codes = z.array(z.string());
+const factsSchema = z.object({
+  patientId: z.string(),
+  birthDate: z.string(),
+  gender: z.string(),
+  conditions: z.array(z.object({ codes, onset: z.string(), abatement: z.string() })),
+  observations: z.array(
+    z.object({ codes, date: z.string(), value: z.number().optional(), unit: z.string().optional(), valueCodes: codes, components: z.array(z.object({ codes, value: z.number().optional() })) })
+  ),
+  events: z.array(z.object({ kind: z.enum(['procedure', 'carePlan', 'report', 'medication']), codes, text: z.string(), date: z.string() })),
+  encounters: z.array(z.object({ date: z.string(), type: z.string(), provider: z.string() }))
+});
+const heldSchema = z.object({ sv: z.string(), facts: factsSchema, label: z.object({ mrn: z.string(), name: z.string() }) });
+type Held = z.infer<typeof heldSchema>;
+// The reader's version in the key: facts read by another version are read again.
+const CACHE_KEY = `measures:facts:${MEASURE_FACTS_VERSION}`;
+const cacheSchema = z.object({ patients: z.record(z.string(), heldSchema) });
+
+/** Per user vault: the facts of the last computation on this page. */
+const heldBy = new WeakMap<Workspace['vault'], Map<string, Held>>();
+const yieldToBrowser = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** The facts of every patient whose record is on this device; re-read only where a document's state changed (also the dashboard's measure trends). */
 export async function deviceFacts(ws: Workspace): Promise<{ facts: PatientFacts[]; labels: Map<string, PatientLabel> }> {
   const names = await ws.vault.docs.docNames();
   const ids = names.map(parseDocName).flatMap((p) => (p && p.kind === 'patient' ? [p.patientId] : []));
+  let held = heldBy.get(ws.vault);
+  if (!held) {
+    const sealed = await ws.vault.meta.getSealed(CACHE_KEY, cacheSchema, 'measures').catch(() => null);
+    held = new Map(Object.entries(sealed?.patients ?? {}));
+    heldBy.set(ws.vault, held);
+  }
+  // Every state vector in one read (nothing decrypted).
+  const vectors = await ws.vault.docs.stateVectors(ids.flatMap((id) => [`patient:${id}`, `chart:${id}`]));
   const facts: PatientFacts[] = [];
   const labels = new Map<string, PatientLabel>();
-  for (const id of ids) {
+  let changed = held.size !== ids.length;
+  let slice = performance.now();
+  for (const [i, id] of ids.entries()) {
     const pair = [`patient:${id}`, `chart:${id}`];
-    const vectors = await ws.vault.docs.stateVectors(pair);
-    const sv = vectors.map(toBase64).join('.');
+    const sv = `${toBase64(vectors[2 * i])}.${toBase64(vectors[2 * i + 1])}`;
     let h = held.get(id);
     if (!h || h.sv !== sv) {
-      const patientDoc = new Y.Doc();
-      const chartDoc = new Y.Doc();
+      changed = true;
+      // Named: Yjs draws no random guid for them.
+      const patientDoc = new Y.Doc({ guid: pair[0] });
+      const chartDoc = new Y.Doc({ guid: pair[1] });
       try {
         if (!(await ws.vault.docs.loadInto(pair[0], patientDoc, null))) continue;
         const hasChart = await ws.vault.docs.loadInto(pair[1], chartDoc, null);
@@ -94,9 +122,19 @@ export async function deviceFacts(ws: Workspace): Promise<{ facts: PatientFacts[
         patientDoc.destroy();
         chartDoc.destroy();
       }
+      if (performance.now() - slice > 40) {
+        await yieldToBrowser();
+        slice = performance.now();
+      }
     }
     facts.push(h.facts);
     labels.set(id, h.label);
+  }
+  if (changed) {
+    const keep = new Set(ids);
+    for (const id of held.keys()) if (!keep.has(id)) held.delete(id);
+    // Written after the facts are handed back: the page paints first.
+    void ws.vault.meta.setSealed(CACHE_KEY, { patients: Object.fromEntries(held) }).catch(() => undefined);
   }
   return { facts, labels };
 }

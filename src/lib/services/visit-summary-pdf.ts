@@ -81,7 +81,7 @@ export const MUTED = rgb(0.435, 0.486, 0.467);
 export const TEAL = rgb(0.059, 0.361, 0.302);
 
 /** Replacements for characters the standard PDF fonts (WinAnsi) cannot draw. */
-const PLAIN: Record<string, string> = { '₂': '2', '≥': '>=', '≤': '<=', '→': '->', '\t': '  ', '\u00a0': ' ' };
+const PLAIN: Record<string, string> = { '₂': '2', '≥': '>=', '≤': '<=', '→': '->', '\t': '  ', '\u00a0': ' ', '\u202f': ' ' };
 
 export interface PdfOptions {
   /** When the summary was printed (default now). */

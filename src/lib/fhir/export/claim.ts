@@ -25,7 +25,8 @@ export function fhirMoney(minor: number, currency: string): { value: number; cur
   return { value: Number(text), currency };
 }
 
-export function toFhirClaim(bill: Superbill, ledger: readonly LedgerEntry[], ctx: { patientId: string; clinicName: string; currency: string }): FhirClaim {
+/** `currency` null (none set, nothing charged): the claim has no total. */
+export function toFhirClaim(bill: Superbill, ledger: readonly LedgerEntry[], ctx: { patientId: string; clinicName: string; currency: string | null }): FhirClaim {
   const undone = reversedIds(ledger);
   const charges = ledger.filter((e) => e.kind === 'charge' && e.superbillId === bill.id && !undone.has(e.id));
   const patient = { reference: `Patient/${ctx.patientId}` };
@@ -61,7 +62,7 @@ export function toFhirClaim(bill: Superbill, ledger: readonly LedgerEntry[], ctx
       unitPrice: fhirMoney(c.amount, c.currency),
       net: fhirMoney(c.amount, c.currency)
     })),
-    total: fhirMoney(balanceOf(ledger, bill.id).charged, ctx.currency)
+    ...(ctx.currency ? { total: fhirMoney(balanceOf(ledger, bill.id).charged, ctx.currency) } : {})
   };
 }
 
