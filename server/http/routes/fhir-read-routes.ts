@@ -213,7 +213,7 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     const hit = index.find(user.clinicId, 'Claim', id);
     if (hit) return hit;
     const key = `${user.clinicId}#claims`;
-    const { docs, cursor } = sync.changes(user, index.cursor(key));
+    const { docs, cursor } = await sync.changes(user, index.cursor(key));
     for (const name of docs) {
       if (!name.startsWith('patient:')) continue;
       const patientId = name.slice('patient:'.length);
