@@ -1,4 +1,3 @@
-import * as Y from 'yjs';
 import { z } from 'zod';
 import type { ChartSummaryData } from '../chart/chart-summary';
 import type { Immunization } from '../domain/clinical';
@@ -53,18 +52,6 @@ function recordKey(patientId: string): string {
   return `chart-summary:${patientId}`;
 }
 
-/**
- * True when a projection read at `projected` covers everything the store
- * holds at `stored`: no replica has more in the store than the projection saw.
- */
-export function covers(projected: Uint8Array, stored: Uint8Array): boolean {
-  const seen = Y.decodeStateVector(projected);
-  for (const [client, clock] of Y.decodeStateVector(stored)) {
-    if ((seen.get(client) ?? 0) < clock) return false;
-  }
-  return true;
-}
-
 export class ChartSummaryStore {
   readonly #db: UserDatabase;
   readonly #keys: KeyRing;
@@ -115,6 +102,8 @@ export class ChartSummaryStore {
     if (!projection || !docRow) return null;
     const doc = docRowSchema.safeParse(docRow);
     if (!doc.success) return null;
+    // Yjs loads here, on a chart's first read: the patient screens open the vault without it.
+    const { covers } = await import('./chart-summary-covers');
     return covers(projection.stateVector, doc.data.stateVector) ? projection : null;
   }
 

@@ -1,8 +1,11 @@
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
 import type { KeyRing } from './key-ring';
 import { damaged } from './key-ring';
 import { EMPTY_STATE_VECTOR, mergeStateVectors, stateVectorAfter } from './state-vector';
 import { docRowSchema, updateRowSchema, type DocRow, type UpdateRow, type UserDatabase } from './user-database';
+
+/** Yjs, loaded when a document is first merged or applied: the patient screens open the vault without it. */
+const loadYjs = () => import('yjs');
 
 /**
  * Yjs updates of every document on the device, each row sealed under the
@@ -64,6 +67,8 @@ export class EncryptedDocStore {
         return { doc: it.doc, rowId, kind: 'update' as const, pending: it.pending ? 1 : 0, ...sealed, createdAt: now } satisfies UpdateRow;
       })
     );
+    // Loaded before the transaction: IndexedDB commits one that waits on anything else.
+    const Y = await loadYjs();
     const grown = await this.#db.transaction('rw', this.#db.updates, this.#db.docs, async () => {
       await this.#db.updates.bulkAdd(rows);
       const names = [...new Set(items.map((it) => it.doc))];
@@ -75,7 +80,7 @@ export class EncryptedDocStore {
       });
       for (const it of items) {
         const m = meta.get(it.doc) as DocRow;
-        m.stateVector = it.stateVector ? mergeStateVectors(m.stateVector, it.stateVector) : stateVectorAfter(m.stateVector, it.update);
+        m.stateVector = it.stateVector ? mergeStateVectors(Y, m.stateVector, it.stateVector) : stateVectorAfter(Y, m.stateVector, it.update);
         if (it.pending) m.pending = 1;
         m.rows += 1;
         m.updatedAt = now;
@@ -91,14 +96,14 @@ export class EncryptedDocStore {
     const rows = await this.#rows(doc);
     if (rows.length === 0) return null;
     const updates = await Promise.all(rows.map((r) => this.#open(r)));
-    return updates.length === 1 ? updates[0] : Y.mergeUpdates(updates);
+    return updates.length === 1 ? updates[0] : (await loadYjs()).mergeUpdates(updates);
   }
 
   /** Applies the stored state to a Y.Doc; false when the device has nothing for the document. */
   async loadInto(doc: string, target: Y.Doc, origin: unknown): Promise<boolean> {
     const update = await this.load(doc);
     if (!update) return false;
-    Y.applyUpdate(target, update, origin);
+    (await loadYjs()).applyUpdate(target, update, origin);
     return true;
   }
 
@@ -154,8 +159,9 @@ export class EncryptedDocStore {
     const rows = (await this.#db.updates.where('[doc+pending]').equals([doc, 1]).sortBy('seq')).map((r) => this.#validRow(r, doc));
     if (rows.length === 0) return null;
     const updates = await Promise.all(rows.map((r) => this.#open(r)));
+    const merged = updates.length === 1 ? updates[0] : (await loadYjs()).mergeUpdates(updates);
     return {
-      update: updates.length === 1 ? updates[0] : Y.mergeUpdates(updates),
+      update: merged,
       seqs: rows.map((r) => r.seq as number)
     };
   }
@@ -169,6 +175,7 @@ export class EncryptedDocStore {
    */
   async pendingParts(doc: string, maxBytes: number): Promise<PendingUpdate[]> {
     const rows = (await this.#db.updates.where('[doc+pending]').equals([doc, 1]).sortBy('seq')).map((r) => this.#validRow(r, doc));
+    const Y = await loadYjs();
     const parts: PendingUpdate[] = [];
     let current: { updates: Uint8Array[]; seqs: number[]; bytes: number } | null = null;
     const close = () => {
@@ -216,10 +223,11 @@ export class EncryptedDocStore {
       return { doc, rowId, kind: 'update', pending, ...sealed, createdAt: at };
     };
     const rows = unsent ? [await rowOf(state, 0), await rowOf(unsent, 1)] : [await rowOf(state, 1)];
+    const stateVector = (await loadYjs()).encodeStateVectorFromUpdate(state);
     await this.#db.transaction('rw', this.#db.updates, this.#db.docs, async () => {
       await this.#db.updates.where('doc').equals(doc).delete();
       for (const row of rows) await this.#db.updates.add(row);
-      await this.#db.docs.update(doc, { rows: rows.length, pending: 1, stateVector: Y.encodeStateVectorFromUpdate(state) });
+      await this.#db.docs.update(doc, { rows: rows.length, pending: 1, stateVector });
     });
   }
 
@@ -244,6 +252,7 @@ export class EncryptedDocStore {
     const confirmed = rows.filter((r) => r.pending === 0);
     const pending = rows.filter((r) => r.pending === 1);
     if (confirmed.length < 2 && pending.length < 2) return;
+    const Y = await loadYjs();
     const merged: { kind: UpdateRow['kind']; pending: 0 | 1; from: UpdateRow[]; update: Uint8Array }[] = [];
     for (const [group, kind, flag] of [
       [confirmed, 'snapshot', 0],
