@@ -87,6 +87,8 @@ function adminRoutes(wardId = ids?.ward ?? ':id'): { method: 'GET' | 'POST'; pat
     { method: 'POST', path: '/api/admin/clinic/second-factor', body: { roles: [] } },
     { method: 'GET', path: '/api/admin/clinic/result-release' },
     { method: 'POST', path: '/api/admin/clinic/result-release', body: { mode: 'after-review' } },
+    { method: 'GET', path: '/api/admin/clinic/self-booking' },
+    { method: 'POST', path: '/api/admin/clinic/self-booking', body: { typeIds: [], minNoticeHours: 2, maxDaysAhead: 14 } },
     { method: 'GET', path: '/api/admin/clinics' },
     { method: 'POST', path: '/api/admin/clinics', body: { name: 'Sneaky Clinic', admin: { username: 'sneaky', name: 'Sneaky' } } },
     { method: 'GET', path: '/api/admin/edges' },

@@ -13,7 +13,7 @@ const read = (code: string): Record<string, string> => {
   return messages;
 };
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((p) => p[1]).sort();
-const SAME_AS_ENGLISH = new Set(['billing_entry_by', 'billing_fee_hcpcs_badge', 'billing_fee_code', 'billing_fee_name', 'billing_payment_amount', 'billing_cash_count', 'billing_charge_button', 'billing_fee_edit', 'billing_fee_edit_named', 'billing_method_mobile', 'billing_cash_refresh', 'billing_payment_method', 'billing_fees_nav', 'billing_fees_title', 'billing_cash_by_method', 'billing_fee_retire', 'billing_fee_retire_named', 'billing_currency_label', 'billing_bill_diagnoses']);
+const SAME_AS_ENGLISH = new Set(['billing_entry_by', 'billing_fee_hcpcs_badge', 'billing_fee_code', 'billing_fee_name', 'billing_payment_amount', 'billing_cash_count', 'billing_charge_button', 'billing_fee_edit', 'billing_fee_edit_named', 'billing_method_mobile', 'billing_cash_refresh', 'billing_payment_method', 'billing_fees_nav', 'billing_fees_title', 'billing_cash_by_method', 'billing_fee_retire', 'billing_fee_retire_named', 'billing_currency_label', 'billing_bill_diagnoses', 'billing_pdf_total', 'billing_pdf_date', 'billing_pdf_patient']);
 
 describe('billing messages', () => {
   const en = read('en');
