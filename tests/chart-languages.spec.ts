@@ -53,7 +53,7 @@ for (const width of [1280, 390]) {
     await registerAndOpen(device, `Wanjiru${width}`);
 
     // English first (the positive control the other languages are compared with).
-    const banner = page.getByRole('region', { name: 'Patient' });
+    const banner = page.getByRole('region', { name: 'Patient', exact: true });
     await expect(banner).toContainText(/Mar 4, 1971 \(\d+ y\)/);
     await expect(page.getByRole('heading', { name: 'Allergies and intolerances', exact: true })).toBeVisible();
 
@@ -91,7 +91,7 @@ for (const width of [1280, 390]) {
 
     await chooseLanguage(page, 'fr');
     await expect(page.getByRole('heading', { name: 'Allergies et intolérances', exact: true })).toBeVisible();
-    await expect(page.getByRole('region', { name: 'Patient' })).toContainText(/4 mars 1971 \(\d+ ans\)/);
+    await expect(page.getByRole('region', { name: 'Patient', exact: true })).toContainText(/4 mars 1971 \(\d+ ans\)/);
     await expect(vitals.getByTestId('vital-temperature')).toContainText('38,4 °C');
     await expect(vitals.getByTestId('vital-weight')).toContainText('62,5 kg');
     await expect(vitals.getByTestId('vital-temperature').getByTestId('flag')).toHaveText('Fièvre');

@@ -73,7 +73,7 @@ test('imported demographics wait for review: the desk keeps the record on a phon
   await shot(laptop.page, 'laptop-demographics-review');
   await second.getByRole('button', { name: 'Accept imported details' }).click();
   await expect(second).toBeHidden();
-  await expect(laptop.page.getByRole('region', { name: 'Patient' })).toContainText('Mar 4, 1971');
-  await expect(laptop.page.getByRole('region', { name: 'Patient' })).toContainText('by Dr');
+  await expect(laptop.page.getByRole('region', { name: 'Patient', exact: true })).toContainText('Mar 4, 1971');
+  await expect(laptop.page.getByRole('region', { name: 'Patient', exact: true })).toContainText('by Dr');
   await laptop.close();
 });
