@@ -93,6 +93,7 @@ import { hubRoutes } from './replication/replication-hub';
 import { EdgeReplicator, edgeRoutes } from './replication/replication-edge';
 import { KEY_FILE, loadOrCreateKeys } from './replication/replication-crypto';
 import { BOOKING_PATIENT_ROUTES, bookingRoutes } from './portal/booking-routes';
+import { PortalWriteLimiter, type PortalWriteFamily, type PortalWriteLimit } from './portal/write-limiter';
 import { createBookingStore } from './portal/booking-store';
 import { createPatientJoinIssuer } from './telehealth/patient-join';
 
@@ -132,6 +133,8 @@ export interface AppOptions {
   codeLimits?: LoginLimits;
   /** The clock second-factor codes are checked against (tests step it through TOTP time steps). */
   authClock?: () => number;
+  /** Limits on new patient-portal writes per account (default PORTAL_WRITE_LIMITS); tests lower them. */
+  portalWriteLimits?: Partial<Record<PortalWriteFamily, PortalWriteLimit>>;
   trustProxy?: boolean;
   /** Origins besides the server's own whose pages may post and open sync sockets (OUTPOST_ALLOWED_ORIGINS). */
   allowedOrigins?: readonly string[];
@@ -432,6 +435,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       ? hubRoutes({ db, sync, audit, keys: loadOrCreateKeys(path.join(opts.dataDir, KEY_FILE)), sealer, maxBatchBytes: opts.replication?.maxBatchBytes })
       : edgeRoutes({ replicator: edgeReplicator, audit });
   const passkeys = createPasskeyService({ db, audit, auth, config: () => webauthn, now: opts.authClock });
+  const portalWrites = new PortalWriteLimiter({ audit, limits: opts.portalWriteLimits });
   const allRoutes: Route[] = [
     ...healthRoutes({
       demo: () => opts.demo && clinicFacts().demo === 1,
@@ -506,7 +510,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       readRecords: createClinicRecordReader(db, sync)
     }),
     ...transferRoutes({ sync, access: accessGate, store: transferStore, links: healthLinks, publicUrl: opts.smart?.publicUrl, fhirStore, importer: fhirImporter, patients, audit, clinicName: (id) => findClinic(db, id)?.name ?? null }),
-    ...bookingRoutes({ audit, store: createBookingStore(db), portal: createPortalStore(db), sync, join: telehealth.configured ? createPatientJoinIssuer({ db, audit, linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))) }) : null }),
+    ...bookingRoutes({ audit, store: createBookingStore(db), portal: createPortalStore(db), sync, limiter: portalWrites, join: telehealth.configured ? createPatientJoinIssuer({ db, audit, linkSealer: createLinkSealer(loadOrCreateLinkKey(path.join(opts.dataDir, 'join-link-key'))) }) : null }),
     ...portalRoutes({
       db,
       store: createPortalStore(db),
@@ -517,10 +521,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
       clinicName: (id) => findClinic(db, id)?.name ?? null,
       endSessionsOf: (userId) => endSessionsOf(userId, 'revoked')
     }),
-    ...readingsRoutes({ db, store: createPortalStore(db), audit, sync }),
-    ...intakeRoutes({ db, store: createPortalStore(db), audit, sync }),
+    ...readingsRoutes({ db, store: createPortalStore(db), audit, sync, limiter: portalWrites }),
+    ...intakeRoutes({ db, store: createPortalStore(db), audit, sync, limiter: portalWrites }),
     ...questionnaireRoutes(),
-    ...messageRoutes({ store: createPortalStore(db), attachments: createAttachmentStore(db), audit, sync }),
+    ...messageRoutes({ store: createPortalStore(db), attachments: createAttachmentStore(db), audit, sync, limiter: portalWrites }),
     ...replicationRoutes
   ];
   // Patient accounts: every route not listed answers 403 before its handler (portal/patient-gate.ts).

@@ -111,6 +111,7 @@ export const AUDIT_ACTIONS = [
   'portal.record',
   'portal.home-reading',
   'portal.refill-request',
+  'portal.rate-limited',
   'portal.intake',
   'portal.message',
   'portal.messages',

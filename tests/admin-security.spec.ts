@@ -41,6 +41,49 @@ async function nurseWithAuthenticator(username: string, name: string): Promise<{
   return { id: user.id, secret };
 }
 
+/** The header is one line at a desk's width: every item of it within the height of the tallest. */
+async function expectHeaderOnOneLine(page: Page): Promise<void> {
+  const { span, tallest } = await page.locator('header.bar').evaluate((bar) => {
+    const boxes = [...bar.children].map((c) => c.getBoundingClientRect()).filter((r) => r.height > 0);
+    return { span: Math.max(...boxes.map((r) => r.bottom)) - Math.min(...boxes.map((r) => r.top)), tallest: Math.max(...boxes.map((r) => r.height)) };
+  });
+  expect(tallest).toBeGreaterThan(20);
+  expect(span).toBeLessThanOrEqual(tallest + 1);
+}
+
+for (const [username, more] of [
+  ['dr.demo', ['Match reviews', 'Templates']],
+  ['nurse.demo', []],
+  ['desk.demo', ['Cash report']]
+] as const) {
+  test(`the header of ${username} is one line at 1280 px, its less-used links under More; nothing scrolls sideways at 390 px`, async ({ browser }) => {
+    for (const width of [1280, 390]) {
+      const staff = await Device.open(browser, clinic, { width, height: 860 });
+      const p = staff.page;
+      await staff.signIn(username);
+      const bar = p.locator('header.bar');
+      await expect(bar.getByRole('link', { name: /^Inbox/ })).toBeVisible();
+      if (width === 1280) await expectHeaderOnOneLine(p);
+      await expectNoSideScroll(p);
+      await p.screenshot({ path: `${SHOTS}/header-${username}-${width}.png` });
+      const menu = bar.locator('details.more');
+      if (more.length === 0) {
+        await expect(menu).toHaveCount(0);
+      } else {
+        await menu.getByText('More', { exact: true }).click();
+        await expect(menu.locator('.more-menu a')).toHaveText([...more]);
+        if (width === 1280) await expectHeaderOnOneLine(p);
+        await expectAccessible(p, `header menu of ${username} at ${width}`);
+        await p.screenshot({ path: `${SHOTS}/header-${username}-${width}-more.png` });
+        // A link in it goes where it says, and the menu closes.
+        await menu.locator('.more-menu a').first().click();
+        await expect(menu).not.toHaveAttribute('open');
+      }
+      await staff.close();
+    }
+  });
+}
+
 for (const width of [390, 1280]) {
   test(`at ${width} px: the administrator marks a nurse's tablet lost and resets their second factor`, async ({ browser }) => {
     const viewport = { width, height: 860 };
@@ -60,15 +103,7 @@ for (const width of [390, 1280]) {
     const a = admin.page;
     await admin.signIn('admin.demo');
     await expectNoSideScroll(a);
-    if (width === 1280) {
-      // The header is one line at a desk's width: every item of it within the height of the tallest.
-      const { span, tallest } = await a.locator('header.bar').evaluate((bar) => {
-        const boxes = [...bar.children].map((c) => c.getBoundingClientRect()).filter((r) => r.height > 0);
-        return { span: Math.max(...boxes.map((r) => r.bottom)) - Math.min(...boxes.map((r) => r.top)), tallest: Math.max(...boxes.map((r) => r.height)) };
-      });
-      expect(tallest).toBeGreaterThan(20);
-      expect(span).toBeLessThanOrEqual(tallest + 1);
-    }
+    if (width === 1280) await expectHeaderOnOneLine(a);
     await a.screenshot({ path: `${SHOTS}/admin2-header-${width}.png` });
     await a.getByRole('link', { name: 'Administration' }).click();
 

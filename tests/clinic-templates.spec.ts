@@ -28,6 +28,7 @@ for (const size of [
     await dr.signIn('dr.demo');
     const name = `Malaria follow-up ${size.name}`;
 
+    await page.locator('header.bar').getByText('More', { exact: true }).click();
     await page.getByRole('link', { name: 'Templates', exact: true }).click();
     await expect(page.getByRole('heading', { name: 'Visit templates' })).toBeVisible();
     await page.getByRole('button', { name: 'New template' }).click();

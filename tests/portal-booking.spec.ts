@@ -213,6 +213,14 @@ test('patient books, moves and cancels online; a booking made offline waits and 
   await expect(booking.getByTestId('my-booking-done')).toBeVisible();
   const [mine] = (await myAppointments()).filter((a) => a.state.status === 'booked' && localDay(Date.parse(a.start)) === day);
   const row = booking.locator(`[data-appointment-id="${mine.id}"]`);
+  // The record's appointments card shows the new booking too (reloaded when the booking was sent), its badge no wider than its text.
+  const card = page.getByTestId('my-appointments');
+  const cardRow = card.locator(`[data-appointment-id="${mine.id}"]`);
+  await expect(cardRow).toContainText('Booked');
+  const badge = await cardRow.locator('.badge').first().boundingBox();
+  const line = await cardRow.boundingBox();
+  expect(badge!.width).toBeLessThan(line!.width / 2);
+  await card.screenshot({ path: '/tmp/booking-record-card-360.png' });
   // Moved to the next free time that day.
   await row.getByRole('button', { name: 'Change time' }).click();
   await expect(booking.getByRole('heading', { name: /^Choose a new time for your appointment on/ })).toBeFocused();
@@ -225,6 +233,11 @@ test('patient books, moves and cancels online; a booking made offline waits and 
   await row.getByRole('button', { name: 'Yes, cancel it' }).click();
   await expect(booking.getByTestId('my-booking-done')).toHaveText('The appointment is cancelled.');
   await expect(row).toHaveCount(0);
+  // Not under the upcoming ones in the record's card either: with the past ones, marked cancelled.
+  await expect(card.locator(`> ul [data-appointment-id="${mine.id}"]`)).toHaveCount(0);
+  await card.locator('details summary').click();
+  await expect(card.locator(`details [data-appointment-id="${mine.id}"]`)).toContainText('Cancelled');
+  await card.screenshot({ path: '/tmp/booking-record-card-cancelled-360.png' });
   expect(readAppointment((await serverDoc(clinic, `schedule:${clinicId}`))!, mine.id)!.state).toMatchObject({ status: 'cancelled', reason: 'Cancelled online by the patient' });
 
   // Offline: the free times were on the screen; the booking waits on the phone.

@@ -175,6 +175,7 @@ for (const [i, size] of SIZES.entries()) {
     const device = await Device.open(browser, a, { width: size.width, height: size.height });
     const { page } = device;
     await device.signIn('dr.demo');
+    await page.locator('header.bar').getByText('More', { exact: true }).click();
     await page.getByRole('link', { name: 'Match reviews' }).click();
     const review = page.getByTestId('match-review').filter({ hasText: `${family}, ${given}` });
     await expect(review).toBeVisible();

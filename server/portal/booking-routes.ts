@@ -36,6 +36,7 @@ import type { Audit, SessionUser, SyncService } from '../types';
 import type { BookingRequestKind, BookingStore } from './booking-store';
 import { isPatientSession } from './patient-gate';
 import type { PortalStore } from './portal-store';
+import { PortalWriteLimiter } from './write-limiter';
 
 /**
  * Patients book, move and cancel their own appointments, and open the join
@@ -70,6 +71,8 @@ export interface BookingRouteDeps {
   /** Null when video is not configured on this server. */
   join: PatientJoinIssuer | null;
   now?: () => number;
+  /** Bounds new writes per account (write-limiter.ts); one is made when not given. */
+  limiter?: PortalWriteLimiter;
 }
 
 const R = '/api/portal/records/:patientId';
@@ -129,6 +132,7 @@ function readBook(doc: Y.Doc): Book {
 export function bookingRoutes(deps: BookingRouteDeps): Route[] {
   const { audit, store } = deps;
   const now = deps.now ?? Date.now;
+  const limiter = deps.limiter ?? new PortalWriteLimiter({ audit, now });
   /** One schedule write at a time per clinic: the check and the write see the same book. */
   const queues = new Map<string, Promise<unknown>>();
   function serial<T>(clinicId: string, work: () => Promise<T>): Promise<T> {
@@ -317,6 +321,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
         const answer = await serial(grant.clinicId, async () => {
           const again = replay(ctx, body.id, 'book', grant.patientId, user.id);
           if (again) return { status: 200, answer: again };
+          limiter.assertAllowed(ctx, user, 'booking', `schedule:${grant.clinicId}`);
           const policy = store.policy(grant.clinicId);
           const doc = await loadDoc(grant.clinicId);
           try {
@@ -333,6 +338,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             await write(grant.clinicId, doc, before, user.id);
             const after = readBook(doc);
             const made = portalAppointment(after, readAppointment(doc, body.id)!, doubleBookedOf(after, grant.patientId), policy);
+            limiter.record(user, 'booking');
             store.keepRequest(body.id, { clinicId: grant.clinicId, patientId: grant.patientId, userId: user.id, kind: 'book', appointmentId: body.id, answer: { appointment: made } });
             audited(ctx, user, grant.patientId, 'portal.booking', { interaction: 'book', appointment: body.id, type: type.id, relation: grant.relation });
             return { status: 201, answer: { appointment: made } };
@@ -352,6 +358,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
         const answer = await serial(grant.clinicId, async () => {
           const again = replay(ctx, body.id, 'reschedule', grant.patientId, user.id);
           if (again) return again;
+          limiter.assertAllowed(ctx, user, 'booking', `schedule:${grant.clinicId}`);
           const policy = store.policy(grant.clinicId);
           const doc = await loadDoc(grant.clinicId);
           try {
@@ -368,6 +375,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             await write(grant.clinicId, doc, before, user.id);
             const after = readBook(doc);
             const moved = { appointment: portalAppointment(after, readAppointment(doc, a.id)!, doubleBookedOf(after, grant.patientId), policy) };
+            limiter.record(user, 'booking');
             store.keepRequest(body.id, { clinicId: grant.clinicId, patientId: grant.patientId, userId: user.id, kind: 'reschedule', appointmentId: a.id, answer: moved });
             audited(ctx, user, grant.patientId, 'portal.booking', { interaction: 'reschedule', appointment: a.id, relation: grant.relation });
             return moved;
@@ -387,6 +395,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
         const answer = await serial(grant.clinicId, async () => {
           const again = replay(ctx, body.id, 'cancel', grant.patientId, user.id);
           if (again) return again;
+          limiter.assertAllowed(ctx, user, 'booking', `schedule:${grant.clinicId}`);
           const policy = store.policy(grant.clinicId);
           const doc = await loadDoc(grant.clinicId);
           try {
@@ -400,6 +409,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             await write(grant.clinicId, doc, before, user.id);
             const after = readBook(doc);
             const cancelled = { appointment: portalAppointment(after, readAppointment(doc, a.id)!, doubleBookedOf(after, grant.patientId), policy) };
+            limiter.record(user, 'booking');
             store.keepRequest(body.id, { clinicId: grant.clinicId, patientId: grant.patientId, userId: user.id, kind: 'cancel', appointmentId: a.id, answer: cancelled });
             audited(ctx, user, grant.patientId, 'portal.booking', { interaction: 'cancel', appointment: a.id, relation: grant.relation });
             return cancelled;

@@ -15,6 +15,7 @@ import { requireUser, type RequestContext, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
 import type { Audit, SyncService } from '../types';
 import { raiseInboxItem } from './inbox';
+import { PortalWriteLimiter } from './write-limiter';
 import { isPatientSession } from './patient-gate';
 import { patientAppointments, patientViewParts } from './patient-view';
 import type { PortalStore } from './portal-store';
@@ -46,6 +47,8 @@ export interface IntakeRouteDeps {
   audit: Audit;
   sync: Pick<SyncService, 'readState' | 'applyServerUpdate'>;
   now?: () => number;
+  /** Bounds new writes per account (write-limiter.ts); one is made when not given. */
+  limiter?: PortalWriteLimiter;
 }
 
 export const INTAKE_PATIENT_ROUTES = ['GET /api/portal/records/:patientId/intake', 'POST /api/portal/records/:patientId/intake'] as const;
@@ -67,6 +70,7 @@ function receipt(r: IntakeResponse) {
 export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
   const { store, audit, sync } = deps;
   const now = deps.now ?? Date.now;
+  const limiter = deps.limiter ?? new PortalWriteLimiter({ audit, now });
   const queue = new KeyedQueue();
 
   function grantFor(ctx: RequestContext) {
@@ -116,12 +120,14 @@ export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
               if (kept.submittedById !== user.id) throw new AppError('conflict', 'This form was already sent from another account.');
               return { status: 200, response: kept };
             }
+            limiter.assertAllowed(ctx, user, 'intake', name);
             const content = evaluateIntake(body, await prefillFor(grant));
             const response: IntakeResponse = { ...content, submittedAt: new Date(now()).toISOString(), submittedBy: user.name, submittedById: user.id, relation: grant.relation };
             const before = Y.encodeStateVector(doc);
             if (!state) initChartDoc(doc, grant.patientId);
             writeIntakeResponse(doc, response);
             await sync.applyServerUpdate(name, grant.clinicId, Y.encodeStateAsUpdate(doc, before), user.id, 'system');
+            limiter.record(user, 'intake');
             const urgent = response.flags.includes('self-harm');
             await raiseInboxItem(
               sync,

@@ -15,6 +15,7 @@ import type { Audit, SessionUser, SyncService } from '../types';
 import { isPatientSession } from './patient-gate';
 import { raiseInboxItem } from './inbox';
 import type { PortalStore } from './portal-store';
+import { PortalWriteLimiter } from './write-limiter';
 
 /**
  * Secure messages between a patient and the care team
@@ -47,6 +48,8 @@ export interface MessageRouteDeps {
   audit: Audit;
   sync: Pick<SyncService, 'readState' | 'applyServerUpdate'>;
   now?: () => number;
+  /** Bounds new writes per account (write-limiter.ts); one is made when not given. */
+  limiter?: PortalWriteLimiter;
 }
 
 export const MESSAGES_PATIENT_ROUTES = [
@@ -131,6 +134,7 @@ function sendPhoto(ctx: RequestContext, contentType: string, data: Buffer): void
 export function messageRoutes(deps: MessageRouteDeps): Route[] {
   const { store, audit, sync, attachments } = deps;
   const now = deps.now ?? Date.now;
+  const limiter = deps.limiter ?? new PortalWriteLimiter({ audit, now });
   /** One write at a time per record, so a message sent twice at once is kept once. */
   const queues = new Map<string, Promise<unknown>>();
   function serial<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -251,6 +255,7 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
               if ((await itemsFor(grant.clinicId, kept.threadId)).length === 0) await raise(grant, user, kept.threadId, listThreads(doc).find((t) => t.id === kept.threadId)?.messages[0]?.id === kept.id);
               return { status: 200, answer: { id: kept.id, threadId: kept.threadId, sentAt: kept.sentAt } };
             }
+            limiter.assertAllowed(ctx, user, 'messages', messagesName(grant.patientId));
             if (body.threadId && !hasThread(doc, body.threadId)) throw new AppError('not-found', 'This conversation is not on your record. Start a new one.');
             const before = Y.encodeStateVector(doc);
             if (!isMessagesDoc(doc)) initMessagesDoc(doc, grant.patientId);
@@ -270,6 +275,7 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
             addMessage(doc, { threadId, text: body.text, authorKind: 'patient', photo: stored, relation: grant.relation }, actor, body.id, at);
             const itemNeeded = isNew || !(await itemsFor(grant.clinicId, threadId)).some(isOpen);
             await write(doc, before, grant.clinicId, grant.patientId, user.id);
+            limiter.record(user, 'messages');
             if (itemNeeded) await raise(grant, user, threadId, isNew);
             audit.record({ action: 'portal.message', outcome: 'success', userId: user.id, target: messagesName(grant.patientId), ip: ctx.ip, detail: { message: body.id, thread: threadId, newThread: isNew, photo: stored ? stored.size : 0, relation: grant.relation } });
             return { status: 201, answer: { id: body.id, threadId, sentAt: at } };

@@ -18,6 +18,7 @@ import { requireUser, type RequestContext, type Route } from '../http/context';
 import { sendJson } from '../http/errors';
 import type { Audit, SessionUser, SyncService } from '../types';
 import { raiseInboxItem } from './inbox';
+import { PortalWriteLimiter } from './write-limiter';
 import { isPatientSession } from './patient-gate';
 import { patientViewParts } from './patient-view';
 import type { PortalStore, RecordAccess } from './portal-store';
@@ -53,6 +54,8 @@ export interface ReadingsRouteDeps {
   audit: Audit;
   sync: Pick<SyncService, 'readState' | 'applyServerUpdate'>;
   now?: () => number;
+  /** Bounds new writes per account (write-limiter.ts); one is made when not given. */
+  limiter?: PortalWriteLimiter;
 }
 
 export const READINGS_PATIENT_ROUTES = [
@@ -109,6 +112,7 @@ async function loadDoc(sync: ReadingsRouteDeps['sync'], name: string, clinicId: 
 export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
   const { store, audit, sync } = deps;
   const now = deps.now ?? Date.now;
+  const limiter = deps.limiter ?? new PortalWriteLimiter({ audit, now });
   // One write per record at a time: a resend racing its original sees what the first kept.
   const busy = new Map<string, Promise<unknown>>();
   function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -192,6 +196,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
           if (!o?.reportedBy) throw new AppError('conflict', 'This reading could not be saved. Please enter it again.');
           repeat = true;
         } else {
+          limiter.assertAllowed(ctx, user, 'home-readings', chartName);
           const before = Y.encodeStateVector(doc);
           if (doc.getMap('meta').get('schemaVersion') === undefined) initChartDoc(doc, grant.patientId);
           migrate(doc);
@@ -202,6 +207,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
           const fields = { ...clinicalFields('observations', homeReadingObservation(body, at)), performer, reportedBy: grant.relation === 'self' ? 'patient' : 'proxy' };
           putEntry(doc, 'observations', body.id, fields, { id: user.id, name: user.name });
           await sync.applyServerUpdate(chartName, grant.clinicId, Y.encodeStateAsUpdate(doc, before), user.id, 'system');
+          limiter.record(user, 'home-readings');
         }
         const o = listObservations(doc).find((x) => x.id === body.id)!;
         const out = readingOut(o, birthDate);
@@ -290,6 +296,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
           sendJson(ctx.res, 200, { request: requestOut(kept) });
           return;
         }
+        limiter.assertAllowed(ctx, user, 'refill-requests', name);
         const medicine = (await activeMedicines(grant)).find((m) => m.id === body.medicationId);
         if (!medicine) {
           audit.record({ action: 'portal.refill-request', outcome: 'failure', userId: user.id, target: `patient:${grant.patientId}`, ip: ctx.ip, detail: { reason: 'not-active', relation: grant.relation } });
@@ -301,6 +308,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
         const before = Y.encodeStateVector(doc);
         recordRefillRequest(doc, { medicationText: medicine.text.slice(0, 200), via: 'portal', note: body.note, medicationId: medicine.id }, { id: user.id, name: user.name }, new Date(now()).toISOString(), body.id);
         await sync.applyServerUpdate(name, grant.clinicId, Y.encodeStateAsUpdate(doc, before), user.id, 'system');
+        limiter.record(user, 'refill-requests');
         await raiseRefill(grant, user, body.id);
         audit.record({ action: 'portal.refill-request', outcome: 'success', userId: user.id, target: `patient:${grant.patientId}`, ip: ctx.ip, detail: { request: body.id, repeat: false, relation: grant.relation } });
         sendJson(ctx.res, 201, { request: requestOut(listRefillRequests(doc).find((r) => r.id === body.id)!) });

@@ -80,6 +80,35 @@ export interface FlushResult {
   offline: boolean;
 }
 
+export type OutboxFlushListener = (result: FlushResult) => void;
+const flushListeners = new Set<OutboxFlushListener>();
+
+/**
+ * Told after every pass that sent or refused something, whoever started it
+ * (a screen, or the app-wide sender): the screens that show portal data
+ * reload what they show. Returns the unsubscribe.
+ */
+export function onPortalOutboxFlushed(listener: OutboxFlushListener): () => void {
+  flushListeners.add(listener);
+  return () => flushListeners.delete(listener);
+}
+
+function tell(result: FlushResult): void {
+  if (result.sent.length === 0 && result.refused.length === 0) return;
+  for (const l of [...flushListeners]) {
+    try {
+      l(result);
+    } catch {
+      // A screen that failed to reload does not stop the others.
+    }
+  }
+}
+
+/** True when something is still waiting to be sent (refused items wait for the patient, not the server). */
+export async function portalWritesWaiting(ws: Pick<Workspace, 'vault'> = currentWorkspace()): Promise<boolean> {
+  return (await read(ws)).some((i) => !i.refused);
+}
+
 /** Sends what waits, in order; stops at the first "cannot reach the server". */
 export function flushPortalOutbox(ws: Pick<Workspace, 'vault'> = currentWorkspace(), client: Pick<ApiClient, 'request'> = apiClient): Promise<FlushResult> {
   return serial(async () => {
@@ -110,6 +139,9 @@ export function flushPortalOutbox(ws: Pick<Workspace, 'vault'> = currentWorkspac
       }
     }
     await ws.vault.meta.setSealed(OUTBOX_KEY, left);
+    return result;
+  }).then((result) => {
+    tell(result);
     return result;
   });
 }

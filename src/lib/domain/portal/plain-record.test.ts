@@ -36,6 +36,7 @@ describe('results in plain terms', () => {
         resources: [hb(10.1), note],
         appointments: [
           { id: 'a1', start: '2030-01-01T09:00:00.000Z', end: '2030-01-01T09:30:00.000Z', status: 'booked', mode: 'in-person', type: 'Check-up', provider: 'Dr A' },
+          { id: 'a2', start: '2030-02-01T09:00:00.000Z', end: '2030-02-01T09:30:00.000Z', status: 'cancelled', mode: 'in-person', type: 'Check-up', provider: 'Dr A' },
           { id: 'a0', start: '2025-01-01T09:00:00.000Z', end: '2025-01-01T09:30:00.000Z', status: 'finished', mode: 'in-person', type: 'Check-up', provider: 'Dr A' }
         ]
       },
@@ -45,7 +46,8 @@ describe('results in plain terms', () => {
     expect(record.notes.map((n) => [n.text, n.author, n.isNew])).toEqual([['Rest and ice', 'Dr A', true]]);
     expect(record.newCount).toBe(1);
     expect(record.upcoming.map((a) => a.id)).toEqual(['a1']);
-    expect(record.past.map((a) => a.id)).toEqual(['a0']);
+    // The cancelled one is not coming up: it is listed with the past ones, its status shown.
+    expect(record.past.map((a) => a.id)).toEqual(['a2', 'a0']);
   });
 
   it('leaves out the sections a clinician left empty in a signed note', () => {

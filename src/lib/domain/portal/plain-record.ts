@@ -237,7 +237,8 @@ export function plainRecord(view: Pick<PatientRecordView, 'resources' | 'appoint
   out.immunizations.sort(byDateDesc);
   const iso = now.toISOString();
   for (const a of [...view.appointments].sort((x, y) => x.start.localeCompare(y.start))) {
-    if (a.end >= iso && a.status !== 'finished' && a.status !== 'no-show') out.upcoming.push(a);
+    // A cancelled appointment is not coming up, whenever it was for: it is listed with the past ones, marked cancelled.
+    if (a.end >= iso && a.status !== 'finished' && a.status !== 'no-show' && a.status !== 'cancelled') out.upcoming.push(a);
     else out.past.unshift(a);
   }
   out.newCount = [out.allergies, out.problems, out.medicines, out.immunizations, out.results, out.vitals, out.notes].reduce((n, list) => n + list.filter((i) => i.isNew).length, 0);
