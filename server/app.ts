@@ -30,6 +30,7 @@ import { adminUserRoutes } from './admin/admin-user-routes';
 import { createClinicSettingsStore, type ClinicSettingsStore } from './admin/clinic-settings';
 import { adminSecurityRoutes } from './admin/admin-security-routes';
 import { adminClinicsRoutes } from './admin/admin-clinics-routes';
+import { devicePanelOf } from './admin/device-panel-store';
 import { DEFAULT_GUEST_LINK_MINUTES, DEFAULT_PATIENT_LINK_MINUTES } from './telehealth/join-links';
 import { cdsRoutes } from './http/routes/cds-routes';
 import { migratePharmacyTables, pharmacyRoutes } from './pharmacy/pharmacy-routes';
@@ -395,6 +396,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     patientLinkMinutes: DEFAULT_PATIENT_LINK_MINUTES,
     guestLinkMinutes: DEFAULT_GUEST_LINK_MINUTES
   });
+  /** The clinic's settings the app applies while one of its users is signed in. */
+  const userClinicSettings = (clinicId: string) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes, devicePanel: devicePanelOf(db, clinicId) });
   const singleClinicId = () => {
     const f = clinicFacts();
     return f.n === 1 ? (db.prepare('SELECT id FROM clinics').get() as { id: string }).id : null;
@@ -452,8 +455,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       version: VERSION
     }),
     ...deviceRoutes({ db, devices: auth.devices, audit, auth, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),
-    ...authRoutes(auth, (clinicId) => ({ idleLockMinutes: clinicSettings.effective(clinicId).idleLockMinutes })),
-    ...passkeyRoutes(passkeys, (u) => ({ ...publicUser(u), clinicSettings: { idleLockMinutes: clinicSettings.effective(u.clinicId).idleLockMinutes } })),
+    ...authRoutes(auth, userClinicSettings),
+    ...passkeyRoutes(passkeys, (u) => ({ ...publicUser(u), clinicSettings: userClinicSettings(u.clinicId) })),
     ...adminUserRoutes({ db, audit, sessions: auth.sessions, endSession: (id, reason) => sync.endSession(id, reason) }),
     ...adminClinicRoutes({ db, audit, settings: clinicSettings, apiClients, transfers: transferStore }),
     ...adminSecurityRoutes({ db, audit, devices: auth.devices, notifyEnded: (ids) => auth.notifyEnded(ids, 'device-lost') }),

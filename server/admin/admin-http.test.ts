@@ -89,6 +89,8 @@ function adminRoutes(wardId = ids?.ward ?? ':id'): { method: 'GET' | 'POST'; pat
     { method: 'POST', path: '/api/admin/clinic/result-release', body: { mode: 'after-review' } },
     { method: 'GET', path: '/api/admin/clinic/self-booking' },
     { method: 'POST', path: '/api/admin/clinic/self-booking', body: { typeIds: [], minNoticeHours: 2, maxDaysAhead: 14 } },
+    { method: 'GET', path: '/api/admin/clinic/device-panel' },
+    { method: 'POST', path: '/api/admin/clinic/device-panel', body: { mode: 'panel', seenMonths: 6, scheduledDays: 3, openedDays: 10 } },
     { method: 'GET', path: '/api/admin/clinics' },
     { method: 'POST', path: '/api/admin/clinics', body: { name: 'Sneaky Clinic', admin: { username: 'sneaky', name: 'Sneaky' } } },
     { method: 'GET', path: '/api/admin/edges' },
@@ -306,18 +308,18 @@ describe('sessions', () => {
 describe('clinic settings', () => {
   it('the idle lock set for the clinic reaches its users’ sign-in answer and /api/config; the other clinic keeps the default', async () => {
     const before = (await (await login(app.url, 'tomas')).json()) as { user: { clinicSettings: { idleLockMinutes: number } } };
-    expect(before.user.clinicSettings).toEqual({ idleLockMinutes: 15 });
+    expect(before.user.clinicSettings).toEqual({ idleLockMinutes: 15, devicePanel: { mode: 'all' } });
     const res = await post('/api/admin/clinic/settings', { idleLockMinutes: 3 }, cookies.ada);
     expect(res.status).toBe(200);
     const view = ((await res.json()) as { settings: { effective: Record<string, number>; overrides: Record<string, number | null> } }).settings;
     expect(view.effective).toEqual({ idleLockMinutes: 3, patientLinkMinutes: 1440, guestLinkMinutes: 240 });
     expect(view.overrides).toEqual({ idleLockMinutes: 3, patientLinkMinutes: null, guestLinkMinutes: null });
     const after = (await (await login(app.url, 'tomas')).json()) as { user: { clinicSettings: { idleLockMinutes: number } } };
-    expect(after.user.clinicSettings).toEqual({ idleLockMinutes: 3 });
+    expect(after.user.clinicSettings).toEqual({ idleLockMinutes: 3, devicePanel: { mode: 'all' } });
     const me = (await (await getJson(app.url, '/api/auth/me', cookies.ada)).json()) as { user: { clinicSettings: unknown } };
-    expect(me.user.clinicSettings).toEqual({ idleLockMinutes: 3 });
+    expect(me.user.clinicSettings).toEqual({ idleLockMinutes: 3, devicePanel: { mode: 'all' } });
     const other = (await (await getJson(app.url, '/api/auth/me', cookies['hill.admin'])).json()) as { user: { clinicSettings: unknown } };
-    expect(other.user.clinicSettings).toEqual({ idleLockMinutes: 15 });
+    expect(other.user.clinicSettings).toEqual({ idleLockMinutes: 15, devicePanel: { mode: 'all' } });
     // Two clinics on this server: before sign-in the app gets the server's default.
     expect(((await (await getJson(app.url, '/api/config')).json()) as { idleLockMinutes: number }).idleLockMinutes).toBe(15);
     expect(auditRows('clinic.settings').at(-1)).toEqual({ user_id: ids.ada, target: `clinic:${clinicId}`, detail: { changed: { idleLockMinutes: { from: 15, to: 3 } }, via: 'admin-console' } });
@@ -325,7 +327,7 @@ describe('clinic settings', () => {
     // null goes back to the default.
     await post('/api/admin/clinic/settings', { idleLockMinutes: null }, cookies.ada);
     const reset = (await (await getJson(app.url, '/api/auth/me', cookies.ada)).json()) as { user: { clinicSettings: unknown } };
-    expect(reset.user.clinicSettings).toEqual({ idleLockMinutes: 15 });
+    expect(reset.user.clinicSettings).toEqual({ idleLockMinutes: 15, devicePanel: { mode: 'all' } });
   });
 
   test.each([

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { AppError } from '../../src/lib/domain/errors';
 import { isDeviceId } from '../../src/lib/domain/device-id';
+import { devicePanelSchema } from '../../src/lib/domain/device-panel';
 import { resultReleaseSchema } from '../../src/lib/domain/result-release';
 import { ROLES } from '../../src/lib/domain/roles';
 import { createSecondFactorStore, resetSecondFactor, secondFactorRequired, secondFactorRoles, setSecondFactorRoles } from '../auth/second-factor';
@@ -13,13 +14,14 @@ import { fromZod, sendJson } from '../http/errors';
 import { findUserById, type User } from '../store/users';
 import type { Audit, SessionUser } from '../types';
 import { requireAdmin } from './admin-guard';
+import { devicePanelView, setDevicePanel } from './device-panel-store';
 import { resultReleaseView, setResultRelease } from './result-release-store';
 
 /**
  * The security side of the admin console: a user's devices and second
  * factor (with "mark device lost" and "reset second factor"), and the
  * clinic's policies (which roles must use a second factor, when results are
- * released to patients). Each is the same function the admin CLI calls
+ * released to patients, what each staff device keeps). Each is the same function the admin CLI calls
  * (devices/device-admin.ts, auth/second-factor.ts), so both paths audit
  * alike; the audit entries here add `via: 'admin-console'`. A user or
  * device of another clinic answers as unknown (404).
@@ -147,6 +149,25 @@ export function adminSecurityRoutes(deps: AdminSecurityDeps): Route[] {
         const before = setResultRelease(db, admin.clinicId, policy, admin.id);
         audit.record({ action: 'clinic.settings', outcome: 'success', userId: admin.id, target: `clinic:${admin.clinicId}`, detail: { changed: { resultRelease: { from: before, to: policy } }, via: 'admin-console' }, ip: ctx.ip });
         sendJson(ctx.res, 200, resultReleaseView(db, admin.clinicId));
+      }
+    },
+    {
+      method: 'GET',
+      path: '/api/admin/clinic/device-panel',
+      handler(ctx) {
+        const admin = requireAdmin(ctx, audit);
+        sendJson(ctx.res, 200, devicePanelView(db, admin.clinicId));
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/admin/clinic/device-panel',
+      async handler(ctx) {
+        const admin = requireAdmin(ctx, audit);
+        const setting = parseReadable(devicePanelSchema, await readJson(ctx.req));
+        const before = setDevicePanel(db, admin.clinicId, setting, admin.id);
+        audit.record({ action: 'clinic.settings', outcome: 'success', userId: admin.id, target: `clinic:${admin.clinicId}`, detail: { changed: { devicePanel: { from: before, to: setting } }, via: 'admin-console' }, ip: ctx.ip });
+        sendJson(ctx.res, 200, devicePanelView(db, admin.clinicId));
       }
     }
   ];

@@ -91,7 +91,7 @@ describe('two-step sign-in on a device', () => {
     const device = crypto.randomUUID();
     const { cookie, body } = await enrolOn(device);
     expect(body.user.username).toBe('dr.required');
-    expect(body.user.clinicSettings).toEqual({ idleLockMinutes: expect.any(Number) });
+    expect(body.user.clinicSettings).toEqual({ idleLockMinutes: expect.any(Number), devicePanel: { mode: 'all' } });
     expect(sessionDevice(body.user.id as string)).toEqual([device]);
     expect((await fetch(`${app.url}/api/auth/me`, { headers: { cookie } })).status).toBe(200);
 
@@ -109,7 +109,7 @@ describe('two-step sign-in on a device', () => {
     expect(pending.secondFactor).toBe('code');
     const res = await post('/api/auth/login/second-factor', { pendingToken: pending.pendingToken, code: codeAt(secret, clock) });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { user: { clinicSettings: unknown } }).user.clinicSettings).toEqual({ idleLockMinutes: expect.any(Number) });
+    expect(((await res.json()) as { user: { clinicSettings: unknown } }).user.clinicSettings).toEqual({ idleLockMinutes: expect.any(Number), devicePanel: { mode: 'all' } });
     expect(sessionDevice(body.user.id as string)).toEqual([first, second]);
   });
 

@@ -391,6 +391,22 @@ const MIGRATIONS: Migration[] = [
         created_at INTEGER NOT NULL
       );
     `
+  },
+  {
+    // What each staff device keeps (src/lib/domain/device-panel.ts): every patient
+    // (no row) or the clinic's panel, with its windows; the admin console sets it.
+    id: '008-panel-device-panel',
+    sql: `
+      CREATE TABLE clinic_device_panel (
+        clinic_id TEXT PRIMARY KEY REFERENCES clinics(id),
+        mode TEXT NOT NULL,
+        seen_months INTEGER,
+        scheduled_days INTEGER,
+        opened_days INTEGER,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `
   }
 ];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDeviceId } from '../../../src/lib/domain/device-id';
+import type { DevicePanelSetting } from '../../../src/lib/domain/device-panel';
 import { summariseUserAgent } from '../../devices/device-registry';
 import type { AuthService } from '../../auth/auth-service';
 import { clearedSessionCookie, isHttps, sessionCookie } from '../../auth/cookies';
@@ -32,6 +33,8 @@ export function publicUser(u: SessionUser) {
 /** The clinic's settings the app applies while this user is signed in (admin/clinic-settings.ts). */
 export interface UserClinicSettings {
   idleLockMinutes: number;
+  /** What the user's devices keep (domain/device-panel.ts). */
+  devicePanel?: DevicePanelSetting;
 }
 
 /**

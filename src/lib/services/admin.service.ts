@@ -180,6 +180,25 @@ export async function saveResultRelease(mode: string, days?: number | string): P
   return read(releaseViewSchema, await post('/api/admin/clinic/result-release', mode === 'after-days' ? { mode, days } : { mode }));
 }
 
+const devicePanelViewSchema = z.object({
+  setting: z.union([
+    z.object({ mode: z.literal('all') }),
+    z.object({ mode: z.literal('panel'), seenMonths: z.number(), scheduledDays: z.number(), openedDays: z.number() })
+  ]),
+  updatedAt: z.string().nullable(),
+  updatedBy: z.string().nullable()
+});
+export type DevicePanelView = z.infer<typeof devicePanelViewSchema>;
+
+export async function getDevicePanel(): Promise<DevicePanelView> {
+  return read(devicePanelViewSchema, await api<unknown>('/api/admin/clinic/device-panel'));
+}
+
+/** The numbers as typed: the server says what is wrong with them. */
+export async function saveDevicePanel(setting: { mode: 'all' } | { mode: 'panel'; seenMonths: unknown; scheduledDays: unknown; openedDays: unknown }): Promise<DevicePanelView> {
+  return read(devicePanelViewSchema, await post('/api/admin/clinic/device-panel', setting));
+}
+
 const clinicRowSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), users: z.number(), yours: z.boolean() });
 export type ClinicRow = z.infer<typeof clinicRowSchema>;
 

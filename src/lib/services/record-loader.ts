@@ -5,6 +5,7 @@ import { docAccess, docName, isUuid } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import type { LiveDoc } from '../sync/live-doc';
 import { noteRecordOpened } from './access-log.service';
+import { noteOpenedHere } from './panel-facts';
 import type { Workspace } from './workspace';
 
 /**
@@ -45,6 +46,8 @@ export async function loadRecord(ws: Workspace, patientId: string): Promise<Load
     throw err;
   }
   await noteRecordOpened(ws, patientId, chart !== null);
+  // A record opened here stays on the device for the clinic's "opened here" days, even outside its panel.
+  await noteOpenedHere(ws.vault, patientId);
   return { patient, chart, canEditPatient: patientAccess === 'write' };
 }
 

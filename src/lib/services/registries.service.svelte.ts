@@ -30,7 +30,7 @@ const cacheSchema = z.object({ charts: z.record(z.string(), z.object({ sv: z.str
 type Cache = z.infer<typeof cacheSchema>;
 
 /** The facts of every chart on the device, re-reading only the charts that changed since the last call. */
-export async function chartFactsOnDevice(ws: Workspace = currentWorkspace()): Promise<Map<string, ChartFacts>> {
+export async function chartFactsOnDevice(ws: Pick<Workspace, 'vault'> = currentWorkspace()): Promise<Map<string, ChartFacts>> {
   const previous = (await ws.vault.meta.getSealed(CACHE_KEY, cacheSchema, 'registries')) ?? { charts: {} };
   const names = (await ws.vault.docs.docNames()).filter((n) => parseDocName(n)?.kind === 'chart');
   const vectors = await ws.vault.docs.stateVectors(names);

@@ -10,6 +10,7 @@ import { apiClient } from './api-client';
 import { deviceId, forgetDeviceCookie } from './device-identity';
 import { loadConfig } from './app-config';
 import { patientList } from './patient-list';
+import { forgetServerPatients } from './server-patient-search';
 import { reportError } from './report-error';
 import { DEFAULT_CONFIG, sessionUserSchema, userResponseSchema, type AppConfig, type SessionUser } from './session-user';
 import { loginAnswerSchema, secondFactorApi, type Enrolment, type SecondStep } from './second-factor.service';
@@ -332,6 +333,7 @@ export class SessionManager {
     setWorkspace(null);
     this.#stopIdleWatch();
     patientList.reset();
+    forgetServerPatients();
     syncStatus.reset();
     restrictionState.reset();
     this.#lockedUser = { username: ws.user.username, name: ws.user.name };
@@ -389,7 +391,7 @@ export class SessionManager {
    */
   applyClinicSettings(settings: { idleLockMinutes: number }): void {
     if (!this.#user || this.#state !== 'unlocked') return;
-    this.#user = { ...this.#user, clinicSettings: settings };
+    this.#user = { ...this.#user, clinicSettings: { ...this.#user.clinicSettings, ...settings } };
     this.#startIdleWatch();
   }
 
@@ -434,6 +436,7 @@ export class SessionManager {
     setWorkspace(null);
     this.#stopIdleWatch();
     patientList.reset();
+    forgetServerPatients();
     syncStatus.reset();
     restrictionState.reset();
     this.#user = null;
@@ -545,9 +548,11 @@ export class SessionManager {
 
   /** The sync engine, loaded when a staff member unlocks: a patient's phone never downloads it. */
   async #syncEngine(user: SessionUser, vault: UserVault): Promise<SyncEngine> {
-    const { SyncEngine } = await import('../sync/sync-engine');
+    const [{ SyncEngine }, { panelSource }] = await Promise.all([import('../sync/sync-engine'), import('./panel-facts')]);
     return new SyncEngine({
       vault,
+      // The clinic's choice of what each device keeps (admin console): without it, every patient the user may read.
+      panel: panelSource({ user, vault }, user.clinicSettings?.devicePanel),
       api: apiClient,
       user: { name: user.name, color: colorFor(user.id) },
       status: syncStatus,

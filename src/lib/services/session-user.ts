@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readDevicePanel } from '../domain/device-panel';
 import { ROLES } from '../domain/roles';
 
 /**
@@ -18,7 +19,13 @@ export const sessionUserSchema = z.object({
    * profile so an offline unlock applies them too. Absent from older
    * servers and older sealed profiles: the server-wide configuration applies.
    */
-  clinicSettings: z.object({ idleLockMinutes: z.number().positive() }).optional()
+  clinicSettings: z
+    .object({
+      idleLockMinutes: z.number().positive(),
+      /** What this device keeps (domain/device-panel.ts); absent or unreadable: every patient. */
+      devicePanel: z.unknown().transform(readDevicePanel).optional()
+    })
+    .optional()
 });
 export type SessionUser = z.infer<typeof sessionUserSchema>;
 

@@ -313,10 +313,12 @@ export class SyncEngine {
         changed.push(...result.changed);
         failed.push(...result.failed);
         if (panel && !this.#stopped) {
-          const pulled = await this.#pullPanel(panel.missing);
+          // Read again after the catch-up: the clinic schedule it brought (on a first sign-in, the device's only source) names the panel.
+          const now = await this.#panel(this.#o.panel!);
+          const pulled = await this.#pullPanel(now.missing);
           changed.push(...pulled.changed);
           failed.push(...pulled.failed);
-          const evicted = new Set(await this.#evictOutside(panel.members));
+          const evicted = new Set(await this.#evictOutside(now.members));
           if (evicted.size > 0) changed.splice(0, changed.length, ...changed.filter((n) => !evicted.has(n)));
         }
       }
