@@ -64,7 +64,7 @@ for (const width of [1280, 390]) {
     await expect(page.getByRole('heading', { name: 'Vipimo muhimu', exact: true })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Mahudhurio na maelezo', exact: true })).toBeVisible();
     await expect(page.getByTestId('chart-sections').getByRole('link', { name: 'Muhtasari' })).toBeVisible();
-    const swBanner = page.getByRole('region', { name: 'Mgonjwa' });
+    const swBanner = page.getByRole('region', { name: 'Mgonjwa', exact: true });
     await expect(swBanner).toContainText(/4 Mac 1971 \(miaka \d+\)/);
     await expect(swBanner).toContainText('Mwanamke');
     await expect(page.getByTestId('allergy-strip-not-asked')).toHaveText('Bado hajaulizwa');

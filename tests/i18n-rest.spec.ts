@@ -36,6 +36,7 @@ const LANGUAGES = {
     override: 'Justification pour passer outre (obligatoire pour signer)',
     drug: 'Médicament',
     matchNav: 'Rapprochements à vérifier',
+    more: 'Plus',
     matchHeading: 'Dossiers en attente de rapprochement',
     matchNone: 'Aucun dossier n’attend de rapprochement.'
   },
@@ -54,6 +55,7 @@ const LANGUAGES = {
     override: 'Sababu ya override (inahitajika ili kusaini)',
     drug: 'Dawa',
     matchNav: 'Ukaguzi wa ulinganishaji',
+    more: 'Zaidi',
     matchHeading: 'Rekodi zinazosubiri kulinganishwa',
     matchNone: 'Hakuna rekodi zinazosubiri kulinganishwa.'
   }
@@ -135,7 +137,8 @@ for (const width of [390, 1280]) for (const [code, t] of Object.entries(LANGUAGE
       await expect(alert.getByLabel(t.override)).toBeVisible();
       await look(page, `checks-${code}`, width);
 
-      // The match reviews, from the header.
+      // The match reviews, from the header's "More" menu.
+      await page.locator('header.bar').getByText(t.more, { exact: true }).click();
       const nav = page.locator('nav a[href="/match-reviews"]');
       await expect(nav).toHaveText(t.matchNav);
       await nav.click();

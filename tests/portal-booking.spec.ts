@@ -154,7 +154,7 @@ test('patient books online while an offline desk books the same time; after the 
   await expect(page.getByTestId('my-booking-done')).toHaveText('Booked. You find it under your next appointments.');
   const [booked] = (await myAppointments()).filter((a) => localDay(Date.parse(a.start)) === day && a.createdBy === 'Patient (online booking)');
   expect(booked).toBeDefined();
-  const row = page.locator(`[data-appointment-id="${booked.id}"]`);
+  const row = page.getByTestId('my-booking').locator(`[data-appointment-id="${booked.id}"]`);
   await expect(row).toContainText('Dr. Amara Okafor');
   await expect(row.getByTestId('my-booking-confirming')).toHaveCount(0);
 
