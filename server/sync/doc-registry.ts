@@ -44,6 +44,8 @@ export class DocRegistry {
       followsStore?: boolean;
       /** A document failed to load and was set aside (audit it; never given its content). */
       onQuarantine?(name: string, reason: string): void;
+      /** A document was loaded into memory (before anyone uses it). */
+      onLoaded?(doc: LiveDoc): void;
     }
   ) {
     this.ready = store.quarantined().then(
@@ -167,6 +169,7 @@ export class DocRegistry {
     // Evicted `idleEvictMs` from now unless someone takes a hold.
     this.live.set(doc.name, doc);
     this.scheduleEviction(doc);
+    this.opts.onLoaded?.(doc);
     return doc;
   }
 

@@ -6,6 +6,8 @@ import { encodeAwarenessMessage, encodeSyncUpdate, type AwarenessEntry } from '.
 /** Anything that can receive messages for a document: a websocket connection. */
 export interface Peer {
   send(message: Uint8Array): void;
+  /** Another server process (fan-out.ts): it owns the presence its own editors introduced; nothing is sent to it here. */
+  readonly remote?: true;
 }
 
 /** Who a write comes from. `peer` is excluded from the broadcast of its own update. */
@@ -39,6 +41,12 @@ export class LiveDoc {
   /** Rows admitted by the write policy and not yet applied here, in order. */
   readonly unapplied: Uint8Array[] = [];
   evictTimer: NodeJS.Timeout | null = null;
+  /**
+   * With other server processes (presence-relay.ts): called with every
+   * presence change made by this process's own editors, after the
+   * ownership check, to be sent on to the others.
+   */
+  onLocalPresence: ((update: Uint8Array) => void) | null = null;
   /**
    * Several server processes write this document's store (fan-out.ts): this
    * process's own rows do not tell it which rows it holds, since another
@@ -168,7 +176,14 @@ export class LiveDoc {
     );
   }
 
-  /** Removes the presence states a departing connection introduced, telling the others. */
+  /** The presence states this process's own editors introduced (for another process that just opened the document); null when none. */
+  encodeLocalPresence(): Uint8Array | null {
+    const ids: number[] = [];
+    for (const [id, owner] of this.presenceOwners) if (!owner.remote && this.awareness.states.has(id)) ids.push(id);
+    return ids.length === 0 ? null : awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids);
+  }
+
+  /** Removes the presence states a departing connection (or a stopped process) introduced, telling the others. */
   dropPresence(peer: Peer): void {
     const ids: number[] = [];
     for (const [id, owner] of this.presenceOwners) if (owner === peer) ids.push(id);
@@ -200,7 +215,13 @@ export class LiveDoc {
     origin: unknown
   ): void => {
     const clients = change.added.concat(change.updated, change.removed);
-    const message = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients);
+    const message = encodeAwarenessMessage(update);
+    // Only what this process's editors changed goes to the other processes: never what came from one of them, nor a timeout here.
+    const from = origin as Peer | null;
+    if (this.onLocalPresence && typeof from === 'object' && from !== null && typeof from.send === 'function' && !from.remote) {
+      this.onLocalPresence(update);
+    }
     // Echoed to the sender too: the stock client reconnects after 30 s without a message, and a lone
     // editor's presence renewals (every 15 s) are then all it receives.
     for (const peer of this.peers) peer.send(message);

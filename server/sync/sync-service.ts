@@ -13,6 +13,7 @@ import { exchangeBatch, type BatchContext } from './batch-exchange';
 import { DocRegistry, OtherClinicError, QuarantinedError } from './doc-registry';
 import { StoreFollower } from './fan-out';
 import { GroupCommit } from './group-commit';
+import { PresenceRelay } from './presence-relay';
 import type { LiveDoc } from './live-doc';
 import { CLOSE, SyncConnection, type ConnectionContext } from './sync-connection';
 import { reconcileUpdateAudit, UpdateAuditLog } from './update-audit';
@@ -72,6 +73,8 @@ export class SyncServer implements SyncService {
   private readonly sessions: SessionGuard;
   /** With other server processes on the same store (deps.fanOut): reads their rows back. */
   private follower: StoreFollower | null = null;
+  /** With other server processes: presence (awareness) to and from them. */
+  private presence: PresenceRelay | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private closing = false;
 
@@ -89,7 +92,8 @@ export class SyncServer implements SyncService {
       idleEvictMs: opts.idleEvictMs ?? 60_000,
       compactEvery: opts.compactEvery ?? 200,
       followsStore: deps.fanOut !== undefined,
-      onQuarantine: (name, reason) => this.safeAudit({ action: 'doc.quarantined', outcome: 'failure', userId: null, target: name, detail: { reason } })
+      onQuarantine: (name, reason) => this.safeAudit({ action: 'doc.quarantined', outcome: 'failure', userId: null, target: name, detail: { reason } }),
+      onLoaded: (live) => this.presence?.opened(live)
     });
     this.pipeline = new WritePipeline(deps.db, deps.audit);
     this.groupCommit = new GroupCommit({
@@ -114,7 +118,18 @@ export class SyncServer implements SyncService {
         }
       });
       this.follower = follower;
-      deps.fanOut.listen({ changed: (names) => follower.touchAll(names), resync: () => follower.touchAll(this.registry.names()) });
+      const presence = new PresenceRelay(deps.fanOut, this.registry);
+      this.presence = presence;
+      deps.fanOut.listen({
+        changed: (names) => follower.touchAll(names),
+        resync: () => {
+          follower.touchAll(this.registry.names());
+          presence.resync();
+        },
+        presence: (node, name, update) => presence.received(node, name, update),
+        presenceQuery: (_node, name) => presence.queried(name),
+        nodeGone: (node) => presence.gone(node)
+      });
       // A process that stopped between its commit and its message told nobody: every open document is read back now and then.
       this.resyncTimer = setInterval(() => follower.touchAll(this.registry.names()), opts.fanOutResyncMs ?? 5000);
       this.resyncTimer.unref();
@@ -433,6 +448,11 @@ export class SyncServer implements SyncService {
     } catch (err) {
       console.error('[sync] document change listener failed', err instanceof Error ? err.name : 'error');
     }
+  }
+
+  /** Presence updates from other processes dropped (malformed, or not theirs to set); for diagnostics and tests. */
+  presenceRefused(): number {
+    return this.presence?.refused ?? 0;
   }
 
   /** The in-memory document, if loaded; for diagnostics and tests. */
