@@ -7,6 +7,10 @@
  * commit's flush).
  *
  * usage: npx tsx bench/cpu-profile-top.ts <file.cpuprofile> [top N, default 25]
+ *
+ * PROFILE_FROM=<function name> counts only the samples from the first one
+ * whose stack holds that function on (e.g. PROFILE_FROM=receiveUpdate: the
+ * load itself, without the start-up and the bench's preparation).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,8 +34,22 @@ if (!file) {
 const top = Number(topArg ?? 25);
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parentOf = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+const from = process.env.PROFILE_FROM;
+const stackHas = (id: number, fn: string): boolean => {
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) if (byId.get(at)?.callFrame.functionName === fn) return true;
+  return false;
+};
+const firstSample = from ? profile.samples.findIndex((id) => stackHas(id, from)) : 0;
+if (firstSample < 0) {
+  console.error(`PROFILE_FROM: no sample has ${from} on its stack`);
+  process.exit(1);
+}
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  if (i >= firstSample) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 function where(url: string): string {
@@ -73,7 +91,7 @@ for (const [id, us] of selfUs) {
   }
 }
 const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms`;
-console.log(`${(total / 1e6).toFixed(2)} s sampled in ${path.basename(file)}`);
+console.log(`${(total / 1e6).toFixed(2)} s sampled in ${path.basename(file)}${from ? ` from the first sample in ${from}` : ''}`);
 console.log(`\ntop ${top} functions by self time:`);
 for (const [fn, us] of [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${fn}`);
 console.log(`\nself time by file or package:`);

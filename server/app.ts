@@ -286,6 +286,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
   /** Keeps the patient list in step with every accepted change to a `patient:` document. */
   function onDocChanged(name: string, clinicId: string, doc: Y.Doc): void {
+    // Called for every stored write: the other kinds of document are told apart by their prefix alone.
+    if (!name.startsWith('patient:')) return;
     const parsed = parseDocName(name);
     if (parsed?.kind !== 'patient') return;
     try {

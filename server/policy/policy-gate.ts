@@ -165,7 +165,8 @@ export class PolicyGate {
 
   private shadowOf(live: Gated): Y.Doc {
     if (live.shadow) return live.shadow;
-    const shadow = new Y.Doc();
+    // The live document's guid: a new one would cost 31 calls to the system's random source (lib0's uuidv4).
+    const shadow = new Y.Doc({ guid: live.doc.guid });
     Y.applyUpdate(shadow, Y.encodeStateAsUpdate(live.doc));
     for (const row of live.unapplied) Y.applyUpdate(shadow, row);
     // Corrections are written under the shadow's client id: never one a device uses.

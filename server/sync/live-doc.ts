@@ -24,9 +24,11 @@ const STORE_WRITER: Writer = { userId: 'store', server: true };
 /**
  * A document held in memory while someone uses it: the Y.Doc, the presence
  * (awareness) of its editors, and the connections to fan updates out to.
- * Exactly one `update` and one awareness listener per document, whatever the
- * number of connections, so opening and closing connections cannot leak
- * listeners.
+ * One awareness listener per document, whatever the number of connections,
+ * so opening and closing connections cannot leak listeners. Stored rows are
+ * broadcast as the bytes that were stored (they passed the write policy and
+ * are complete), not re-encoded from the document after applying them: the
+ * document is changed only here, through `applyRows` and `advance`.
  */
 export class LiveDoc {
   readonly doc = new Y.Doc();
@@ -75,7 +77,6 @@ export class LiveDoc {
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server has no presence of its own; it only relays its editors'.
     this.awareness.setLocalState(null);
-    this.doc.on('update', this.relayUpdate);
     this.awareness.on('update', this.relayAwareness);
   }
 
@@ -101,10 +102,12 @@ export class LiveDoc {
     }
     if (rows.length === 1) {
       Y.applyUpdate(this.doc, rows[0].bytes, writer);
+      this.broadcast(rows[0].bytes, writer.peer);
     } else {
       this.doc.transact(() => {
         for (const r of rows) Y.applyUpdate(this.doc, r.bytes);
       }, writer);
+      this.broadcast(Y.mergeUpdates(rows.map((r) => r.bytes)), writer.peer);
       writer.peer?.send(encodeSyncUpdate(Y.mergeUpdates(rows.slice(1).map((r) => r.bytes))));
     }
     if (this.rowsSinceSnapshot >= this.compactEvery) void this.compact();
@@ -126,9 +129,15 @@ export class LiveDoc {
     this.lastSeq = lastSeq;
     this.rowsSinceSnapshot += parts.length;
     for (const p of parts) this.storedBytes += p.byteLength;
-    this.doc.transact(() => {
-      for (const p of parts) Y.applyUpdate(this.doc, p);
-    }, STORE_WRITER);
+    // Rows read back include this process's own, already applied and broadcast: only what changes the document is sent.
+    this.doc.on('update', this.relayUpdate);
+    try {
+      this.doc.transact(() => {
+        for (const p of parts) Y.applyUpdate(this.doc, p);
+      }, STORE_WRITER);
+    } finally {
+      this.doc.off('update', this.relayUpdate);
+    }
     if (this.rowsSinceSnapshot >= this.compactEvery) void this.compact();
   }
 
@@ -196,7 +205,6 @@ export class LiveDoc {
     if (this.evictTimer) clearTimeout(this.evictTimer);
     this.shadow?.destroy();
     this.shadow = null;
-    this.doc.off('update', this.relayUpdate);
     this.awareness.off('update', this.relayAwareness);
     this.awareness.destroy();
     this.doc.destroy();
@@ -204,10 +212,15 @@ export class LiveDoc {
     this.presenceOwners.clear();
   }
 
-  private readonly relayUpdate = (update: Uint8Array, origin: unknown): void => {
+  /** Sends an update to every connection but `from` (the writer's own, which has it). */
+  private broadcast(update: Uint8Array, from: Peer | undefined): void {
+    if (this.peers.size === 0 || (this.peers.size === 1 && from && this.peers.has(from))) return;
     const message = encodeSyncUpdate(update);
-    const from = (origin as Writer | null)?.peer;
     for (const peer of this.peers) if (peer !== from) peer.send(message);
+  }
+
+  private readonly relayUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.broadcast(update, (origin as Writer | null)?.peer);
   };
 
   private readonly relayAwareness = (

@@ -19,13 +19,20 @@ export interface SessionGuardDeps {
  * end in another process (the admin CLI writes the same SQLite file), so the
  * sessions behind open sockets are re-checked every `intervalMs` in one
  * query; and each message a socket sends is checked first, so a write sent
- * after the revocation but before the sweep is never stored. Every forced
- * close is audited; the close reason names no patient or document.
+ * after the revocation but before the sweep is never stored. The messages
+ * read in one turn of the event loop (one read of the sockets) share one
+ * look-up per session, made before the first of them is handled: under load
+ * that is one query for many messages, where one each was the largest single
+ * cost of a write; a revocation committed meanwhile counts from the next
+ * turn, before any later message. Every forced close is audited; the close
+ * reason names no patient or document.
  */
 export class SessionGuard {
   private readonly timer: NodeJS.Timeout | null;
   /** Connections being closed for an ended session: their last frames are dropped. */
   private readonly ended = new WeakSet<SyncConnection>();
+  /** This turn's look-ups: session id → why it ended, or null while open. Cleared at the end of the turn. */
+  private turn: Map<string, string | null> | null = null;
 
   constructor(private readonly deps: SessionGuardDeps) {
     this.timer = deps.endedSessions ? setInterval(() => this.sweep(), deps.intervalMs) : null;
@@ -37,9 +44,15 @@ export class SessionGuard {
     if (this.ended.has(conn)) return false;
     const check = this.deps.endedSessions;
     if (!check) return true;
+    const sessionId = conn.user.sessionId;
     let reason: string | undefined;
     try {
-      reason = check([conn.user.sessionId]).get(conn.user.sessionId);
+      const seen = this.turn?.get(sessionId);
+      if (seen !== undefined) reason = seen ?? undefined;
+      else {
+        reason = check([sessionId]).get(sessionId);
+        this.lookups().set(sessionId, reason ?? null);
+      }
     } catch (err) {
       // A session that cannot be checked is not trusted with a write.
       console.error('[sync] could not check a session', err instanceof Error ? err.name : 'error');
@@ -53,6 +66,7 @@ export class SessionGuard {
 
   /** Closes every socket of a session that ended in this process; returns how many. */
   end(sessionId: string, reason: string): number {
+    this.turn?.delete(sessionId);
     let closed = 0;
     for (const conn of this.deps.connections()) {
       if (conn.user.sessionId !== sessionId || this.ended.has(conn)) continue;
@@ -88,6 +102,16 @@ export class SessionGuard {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  private lookups(): Map<string, string | null> {
+    if (this.turn) return this.turn;
+    const turn = new Map<string, string | null>();
+    this.turn = turn;
+    setImmediate(() => {
+      if (this.turn === turn) this.turn = null;
+    });
+    return turn;
   }
 
   private close(conn: SyncConnection, reason: string): void {

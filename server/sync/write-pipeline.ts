@@ -30,6 +30,8 @@ export class WritePipeline {
   readonly gate: PolicyGate;
   private readonly userStmt: Database.Statement<[string], { name: string; roles: string; disabled: number }> | null;
   private readonly repeats = new Map<string, { until: number; count: number }>();
+  /** Users read in this turn of the event loop (see userRow); cleared at the end of the turn. */
+  private turnUsers: Map<string, UserRow | null> | null = null;
 
   constructor(
     db: Database.Database,
@@ -50,9 +52,32 @@ export class WritePipeline {
    * no longer counts.
    */
   userAuthor(user: { id: string; name: string; roles: readonly Role[] }, via: 'websocket' | 'batch'): Author {
-    const row = this.userStmt?.get(user.id);
-    const roles = row ? parseRoles(row.roles) : [...user.roles];
+    const row = this.userRow(user.id);
+    const roles = row ? [...row.roleList] : [...user.roles];
     return { kind: 'user', userId: user.id, name: row?.name ?? user.name, roles: row?.disabled ? [] : roles, via };
+  }
+
+  /**
+   * The user's row, read once per turn of the event loop: the writes that
+   * arrive in one read of the sockets (and are committed together at its
+   * end) are judged with the user as of that turn; a change of roles counts
+   * from the next turn.
+   */
+  private userRow(userId: string): UserRow | undefined {
+    if (!this.userStmt) return undefined;
+    const seen = this.turnUsers?.get(userId);
+    if (seen !== undefined) return seen ?? undefined;
+    const stored = this.userStmt.get(userId);
+    const row = stored ? { name: stored.name, disabled: stored.disabled, roleList: parseRoles(stored.roles) } : undefined;
+    if (!this.turnUsers) {
+      const turn = new Map<string, UserRow | null>();
+      this.turnUsers = turn;
+      setImmediate(() => {
+        if (this.turnUsers === turn) this.turnUsers = null;
+      });
+    }
+    this.turnUsers.set(userId, row ?? null);
+    return row;
   }
 
   serverAuthor(userId: string, origin: 'import' | 'seed' | 'system'): Author {
@@ -125,6 +150,13 @@ function auditOf(verdict: Verdict, base: { userId: string; target: string; ip: s
   }
   for (const n of verdict.notes) out.push({ ...n, ip });
   return out;
+}
+
+/** A user's row as read for a turn, roles parsed. */
+interface UserRow {
+  name: string;
+  disabled: number;
+  roleList: readonly Role[];
 }
 
 function parseRoles(json: string): Role[] {
