@@ -114,7 +114,20 @@ test('patient fills the pre-visit form; the clinician sees it, flagged, and adds
 
   // Offline: the form opens from the copy sealed on the phone, waits in the outbox, and goes when the network is back.
   await phone.waitForServiceWorker();
+  // The questions load when Start is pressed: that code, like every script this page loaded, is in the service worker's precache.
+  const precache = await page.evaluate(async () => {
+    const scripts = [...new Set(performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/_app/') && p.endsWith('.js')))];
+    const missing: string[] = [];
+    for (const p of scripts) if (!(await caches.match(p, { ignoreSearch: true }))) missing.push(p);
+    return { scripts: scripts.length, missing };
+  });
+  expect(precache.missing).toEqual([]);
+  expect(precache.scripts).toBeGreaterThan(10);
   await phone.offline();
+  // A new page load with no network: the record opens from the phone, and so does the form.
+  await page.goto('/my');
+  await phone.unlock(PASSWORD);
+  await expect(page.getByTestId('my-record-offline')).toContainText('You are offline.');
   await intake.getByTestId('intake-start').click();
   await expect(intake).toContainText('You are offline. You can fill in the form now; it will be sent when you are online.');
   await intake.getByLabel('What would you like to talk about at your visit?').fill('Also my knee');

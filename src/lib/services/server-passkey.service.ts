@@ -1,4 +1,3 @@
-import { browserSupportsWebAuthn, startAuthentication, startRegistration, WebAuthnError } from '@simplewebauthn/browser';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
@@ -25,6 +24,14 @@ export class PasskeyCeremonyError extends Error {
   }
 }
 
+/**
+ * The browser's ceremony code, loaded when a passkey is made or used rather
+ * than with every screen that offers one (the patient's activation and
+ * sign-in screens among them); the service worker keeps it for offline use.
+ */
+type WebAuthnLibrary = typeof import('@simplewebauthn/browser');
+const webauthn = (): Promise<WebAuthnLibrary> => import('@simplewebauthn/browser');
+
 export const passkeySummarySchema = z.object({
   id: z.string().min(1),
   name: z.string(),
@@ -41,9 +48,9 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-/** WebAuthn's errors as the failures a user can act on; anything else is a programmer error and is thrown. */
-export function ceremonyFailureOf(err: unknown): CeremonyFailure {
-  if (err instanceof WebAuthnError) {
+/** WebAuthn's errors (`webAuthnError`: the library's error class) as the failures a user can act on; anything else is a programmer error and is thrown. */
+export function ceremonyFailureOf(err: unknown, webAuthnError: WebAuthnLibrary['WebAuthnError']): CeremonyFailure {
+  if (err instanceof webAuthnError) {
     if (err.code === 'ERROR_CEREMONY_ABORTED') return 'cancelled';
     if (err.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return 'already-registered';
     if (err.code === 'ERROR_INVALID_DOMAIN' || err.code === 'ERROR_INVALID_RP_ID') return 'unsupported';
@@ -57,17 +64,19 @@ export function ceremonyFailureOf(err: unknown): CeremonyFailure {
   throw err;
 }
 
-async function ceremony<T>(run: () => Promise<T>): Promise<T> {
-  if (!browserSupportsWebAuthn()) throw new PasskeyCeremonyError('unsupported');
+async function ceremony<T>(run: (lib: WebAuthnLibrary) => Promise<T>): Promise<T> {
+  if (!passkeysSupported()) throw new PasskeyCeremonyError('unsupported');
+  const lib = await webauthn();
   try {
-    return await run();
+    return await run(lib);
   } catch (err) {
-    throw new PasskeyCeremonyError(ceremonyFailureOf(err));
+    throw new PasskeyCeremonyError(ceremonyFailureOf(err, lib.WebAuthnError));
   }
 }
 
+/** The same test as @simplewebauthn/browser's browserSupportsWebAuthn, without loading the library to ask. */
 export function passkeysSupported(): boolean {
-  return browserSupportsWebAuthn();
+  return typeof globalThis.PublicKeyCredential === 'function';
 }
 
 export const serverPasskeyApi = {
@@ -78,7 +87,7 @@ export const serverPasskeyApi = {
   /** Password first (the server asks again), then the browser makes the passkey, then the server checks and keeps it. */
   async register(password: string, name: string): Promise<PasskeySummary> {
     const optionsJSON = await apiClient.request<PublicKeyCredentialCreationOptionsJSON>('/api/auth/passkeys/options', { method: 'POST', body: { password } });
-    const response = await ceremony(() => startRegistration({ optionsJSON }));
+    const response = await ceremony((lib) => lib.startRegistration({ optionsJSON }));
     const body = await apiClient.request<unknown>('/api/auth/passkeys', { method: 'POST', body: { response, name } });
     return parse(z.object({ passkey: passkeySummarySchema }), body).passkey;
   },
@@ -90,14 +99,14 @@ export const serverPasskeyApi = {
   /** The second step of a pending sign-in: the session's user when the server accepts the passkey. */
   async secondStep(pendingToken: string): Promise<SessionUser> {
     const optionsJSON = await apiClient.request<PublicKeyCredentialRequestOptionsJSON>('/api/auth/login/passkey/options', { method: 'POST', body: { pendingToken } });
-    const response = await ceremony(() => startAuthentication({ optionsJSON }));
+    const response = await ceremony((lib) => lib.startAuthentication({ optionsJSON }));
     return parse(userResponseSchema, await apiClient.request<unknown>('/api/auth/login/passkey', { method: 'POST', body: { pendingToken, response } })).user;
   },
 
   /** Sign-in with a passkey alone (the authenticator verifies the user). `deviceId` ties the session to this browser install. */
   async signIn(deviceId: string | null): Promise<SessionUser> {
     const optionsJSON = await apiClient.request<PublicKeyCredentialRequestOptionsJSON>('/api/auth/passkey-sign-in/options', { method: 'POST', body: {} });
-    const response = await ceremony(() => startAuthentication({ optionsJSON }));
+    const response = await ceremony((lib) => lib.startAuthentication({ optionsJSON }));
     const body = await apiClient.request<unknown>('/api/auth/passkey-sign-in', { method: 'POST', body: deviceId ? { response, deviceId } : { response } });
     return parse(userResponseSchema, body).user;
   }
