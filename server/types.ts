@@ -120,7 +120,7 @@ export const AUDIT_ACTIONS = [
   'reporting.configure',
   'reporting.preview',
   'reporting.send',
-  /** Clinic boxes (server/replication/): an enrolment code made, an edge enrolled or revoked, a replication request refused, an exchange, an edge's audit received, a sneakernet bundle. */
+  /** Clinic boxes (server/replication/): an enrolment code made, an edge enrolled or revoked, a replication request refused, an exchange, an edge's audit received, a sneakernet bundle, a replicated update set aside. */
   'edge.enrolment-code',
   'edge.enrol',
   'edge.revoke',
@@ -129,7 +129,9 @@ export const AUDIT_ACTIONS = [
   'edge.audit',
   'edge.users',
   'edge.bundle.export',
-  'edge.bundle.import'
+  'edge.bundle.import',
+  /** A replicated update refused and set aside (failure), or resolved by a later one (success). */
+  'edge.quarantine'
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -232,7 +234,7 @@ export interface SyncService {
    * `import` (the default) passes the write policy like a client's update;
    * the demo `seed` is trusted. Throws AppError('forbidden') when refused.
    */
-  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed' | 'system'): Promise<void>;
+  applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin?: 'import' | 'seed' | 'system' | 'replica'): Promise<void>;
   /** A copy of a document's current state, for server-side readers (export, projection rebuild). */
   readState(name: string, clinicId: string): Promise<Uint8Array | null>;
   /** The stored document unmerged (snapshot, then log rows), or only the log rows after `afterSeq`; with the last row's sequence number. A cursor older than the document's compaction point gets the snapshot and the rows after it, with `fromSnapshot`. */

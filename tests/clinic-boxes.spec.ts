@@ -1,5 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { generateKeys } from '../server/replication/replication-crypto';
+import { randomUUID } from 'node:crypto';
+import * as Y from 'yjs';
+import { generateKeys, publicKeyFrom } from '../server/replication/replication-crypto';
+import { signedPost } from '../server/replication/signed-http';
 import { expectAccessible } from './support/axe';
 import { Device, startClinic, type Clinic } from './support/clinic';
 
@@ -7,7 +10,8 @@ import { Device, startClinic, type Clinic } from './support/clinic';
  * Journey: the district hub's administrator enrols a clinic box. They make a
  * one-time enrolment code (shown once, with the command to run on the box),
  * the box enrols with it, it appears in the list, and the administrator
- * revokes it (two steps). At 390 and 1280 px, axe on each screen,
+ * revokes it (two steps). An update the box sent for another clinic's
+ * document is shown under the box as set aside, with why. At 390 and 1280 px, axe on each screen,
  * screenshots to test-results/clinic-boxes.
  */
 let clinic: Clinic;
@@ -49,11 +53,30 @@ for (const width of [390, 1280]) {
     const keys = generateKeys();
     const enrolled = await fetch(`${clinic.url}/api/replication/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, signKey: keys.signPublic, boxKey: keys.boxPublic }) });
     expect(enrolled.status).toBe(201);
+    const { edgeId, hub } = (await enrolled.json()) as { edgeId: string; hub: { signKey: string } };
+    // The box sends an update for a document of another clinic: the hub refuses it and sets it aside.
+    const stray = new Y.Doc();
+    stray.getMap('availability').set('x', 'planted');
+    const pushed = (await signedPost({
+      hubUrl: clinic.url,
+      path: '/api/replication/push',
+      edgeId,
+      signKey: keys.signPrivate,
+      hubSignKey: publicKeyFrom(hub.signKey, 'ed25519'),
+      payload: { docs: [{ name: `schedule:${randomUUID()}`, update: Buffer.from(Y.encodeStateAsUpdate(stray)).toString('base64') }] }
+    })) as { applied: number; refused: unknown[] };
+    expect([pushed.applied, pushed.refused.length]).toEqual([0, 1]);
 
     await a.getByRole('link', { name: 'Clinic settings' }).click();
     await a.getByRole('link', { name: 'Clinic boxes' }).click();
     const row = a.getByTestId('admin-edges').getByRole('listitem').filter({ hasText: `Ward ${width} box` });
-    await expect(row).toContainText('last contact never');
+    const held = row.getByTestId('admin-edge-held');
+    await expect(held.getByRole('heading', { name: 'Records set aside' })).toBeVisible();
+    await expect(held).toContainText('Refused and set aside from this box: 1.');
+    await expect(held.getByRole('listitem')).toContainText('This document belongs to another clinic. (rules: replication.scope;');
+    await expectAccessible(a, `boxes list with a set-aside update ${width}`);
+    await expectNoSideScroll(a);
+    await a.screenshot({ path: `${SHOTS}/held-${width}.png`, fullPage: true });
     await row.getByRole('button', { name: 'Revoke' }).click();
     await row.getByRole('button', { name: `Revoke Ward ${width} box now` }).click();
     await expect(row).toContainText('Revoked');

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import type { Role } from '../../src/lib/domain/roles';
 import type { DocIdentity } from '../store/doc-store';
 import { applyCorrections } from './corrections';
 import { recordRoots } from './policy-table';
@@ -48,6 +49,8 @@ interface Analysis {
 export interface GateFacts {
   /** A patient's birth date from the server's patient list, or null. */
   birthDate(clinicId: string, patientId: string): string | null;
+  /** A staff account of the clinic (not a patient's), or null. */
+  staff?(clinicId: string, userId: string): { name: string; roles: readonly Role[] } | null;
 }
 
 const NO_FACTS: GateFacts = { birthDate: () => null };
@@ -60,10 +63,11 @@ export class PolicyGate {
 
   /**
    * Judges one update for a live document. Trusted server writers (the demo
-   * seed, corrections) pass unjudged; an import is judged like a client.
+   * seed, corrections) pass unjudged; an import is judged like a client,
+   * and a replicated update by every rule that holds whoever the author is.
    */
   admit(live: Gated, bytes: Uint8Array, author: Author): Admission {
-    if (author.kind === 'server' && author.origin !== 'import') return this.passThrough(live, bytes);
+    if (author.kind === 'server' && (author.origin === 'seed' || author.origin === 'system')) return this.passThrough(live, bytes);
     const shadow = this.shadowOf(live);
     const doc = contextOf(live.identity);
     let analysis: Analysis | null = null;
@@ -95,7 +99,11 @@ export class PolicyGate {
       verdict = { violations: [{ rule: 'policy.checker-error', action: 'refuse', at: live.identity.name.split(':')[0], message: 'The update could not be checked; it is refused' }], corrections: [], notes: [] };
     } else {
       try {
-        const state: DocState = { doc: shadow, birthDate: () => (doc.patientId ? this.facts.birthDate(doc.clinicId, doc.patientId) : null) };
+        const state: DocState = {
+          doc: shadow,
+          birthDate: () => (doc.patientId ? this.facts.birthDate(doc.clinicId, doc.patientId) : null),
+          staff: (userId) => this.facts.staff?.(doc.clinicId, userId) ?? null
+        };
         verdict = evaluate(doc, author, (analysis as Analysis).changes, now, state);
       } catch {
         verdict = { violations: [{ rule: 'policy.checker-error', action: 'refuse', at: doc.kind, message: 'The update could not be checked; it is refused' }], corrections: [], notes: [] };

@@ -25,9 +25,28 @@ export type Author =
       userId: string;
       name: string;
       roles: readonly Role[];
-      /** Which part of the server writes: an import is checked like a client, a seed and corrections are trusted writers. */
-      origin: 'import' | 'seed' | 'system';
+      /**
+       * Which part of the server writes: an import is checked like a client,
+       * a seed and corrections are trusted writers, and `replica` is what a
+       * clinic box (or the hub, on a box) replicated: judged by every rule
+       * that holds whoever the author is (see isReplica).
+       */
+      origin: 'import' | 'seed' | 'system' | 'replica';
     };
+
+/**
+ * A replicated update (server/replication/): many users' changes merged,
+ * sent by a clinic box whose key could be stolen. It is never trusted like
+ * the server's own writes: the rules that hold for every author (shape, no
+ * deletion, money append-only, signed notes frozen, server-only entries)
+ * judge it, and every user id it writes must name a staff member of the
+ * document's clinic (DocState.staff). The authoring user's own role is not
+ * known from a merged diff, so rules about the writer's role are judged
+ * where a role can be named from the record (a note's signer).
+ */
+export function isReplica(author: Author): boolean {
+  return author.kind === 'server' && author.origin === 'replica';
+}
 
 /** The document an update is for. */
 export interface DocContext {
@@ -94,6 +113,8 @@ export interface DocState {
   readonly doc: Y.Doc;
   /** The patient's birth date as the server's patient list holds it, or null. */
   birthDate(): string | null;
+  /** A staff account of the document's clinic, as this server knows it now (roles empty when disabled), or null. */
+  staff?(userId: string): { name: string; roles: readonly Role[] } | null;
 }
 
 /** Everything a rule sees of one entry change. */

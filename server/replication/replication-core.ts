@@ -74,25 +74,80 @@ export function diffAgainst(state: Uint8Array, sv: Uint8Array, otherDs: string |
   return diff;
 }
 
+/** Why a replicated update was not taken: an error code, the rules it broke (if the write policy refused it) and words for the administrator. */
+export interface Refusal {
+  name: string;
+  code: string;
+  rules: string[];
+  reason: string;
+}
+
+/** How the receiving side judges what the other side sent (applyDocs). */
+export interface ReplicaJudge {
+  /**
+   * Who wrote it, as the write policy sees it: `replica` on the hub (a box
+   * is judged, never trusted: policy-types.ts isReplica), `system` on a box
+   * receiving from its hub (the hub judged every write it holds).
+   */
+  origin: 'replica' | 'system';
+  /** Why a document is outside the sender's clinic, or null (checked before anything is applied). */
+  outOfScope?(name: string): Promise<string | null> | string | null;
+  /** A refused update, set aside with its reason (replication-quarantine.ts). */
+  setAside?(refusal: Refusal, update: Uint8Array): void;
+  /** A document's update was taken: whatever was set aside for it before is resolved. */
+  taken?(name: string): void;
+}
+
+/** Words for a patient document whose patient another clinic holds. */
+export const OTHER_CLINIC_PATIENT = 'This patient belongs to another clinic.';
+
 /**
- * Writes what the other side sent through the real write path. Origin
- * `system` (the write policy's trusted writer): every update was judged by
- * the same policy on the server where its author wrote it, a replication
- * diff mixes many authors' changes so no one user can be named, and the
- * sender is an enrolled box whose every request is signed (README, "Clinic
- * boxes"). The log row names the sender (`edge:<id>` on the hub, `hub` on an
- * edge); the original authors stay in the entries' own provenance fields.
+ * A patient document is in a clinic's scope unless the patient is another
+ * clinic's: in the patient list, or by the patient's own document.
  */
-export async function applyDocs(sync: SyncService, clinicId: string, docs: readonly { name: string; update: string }[], writer: string): Promise<{ applied: number; refused: { name: string; code: string }[] }> {
+export async function patientScope(sync: SyncService, db: Database.Database, clinicId: string, name: string): Promise<string | null> {
+  const parsed = parseDocName(name);
+  if (!parsed || !('patientId' in parsed)) return null;
+  const row = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'patients'").get()
+    ? (db.prepare('SELECT clinic_id FROM patients WHERE id = ?').get(parsed.patientId) as { clinic_id: string } | undefined)
+    : undefined;
+  if (row && row.clinic_id !== clinicId) return OTHER_CLINIC_PATIENT;
+  try {
+    await sync.readState(`patient:${parsed.patientId}`, clinicId);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'forbidden') return OTHER_CLINIC_PATIENT;
+    throw err;
+  }
+  return null;
+}
+
+/**
+ * Writes what the other side sent through the real write path, judged as
+ * `judge` says. The log row names the sender (`edge:<id>` on the hub, `hub`
+ * on an edge); the original authors stay in the entries' own provenance
+ * fields. A document outside the sender's clinic, or an update the write
+ * policy refuses, is not applied: it is set aside with its reason and the
+ * other documents go on.
+ */
+export async function applyDocs(sync: SyncService, clinicId: string, docs: readonly { name: string; update: string }[], writer: string, judge: ReplicaJudge): Promise<{ applied: number; refused: Refusal[] }> {
   let applied = 0;
-  const refused: { name: string; code: string }[] = [];
+  const refused: Refusal[] = [];
   for (const d of docs) {
+    const bytes = unb64(d.update);
     try {
       checkDocName(d.name, clinicId);
-      await sync.applyServerUpdate(d.name, clinicId, unb64(d.update), writer, 'system');
+      const scope = await judge.outOfScope?.(d.name);
+      if (scope) throw new AppError('forbidden', scope);
+      await sync.applyServerUpdate(d.name, clinicId, bytes, writer, judge.origin);
+      judge.taken?.(d.name);
       applied++;
     } catch (err) {
-      refused.push({ name: d.name, code: err instanceof AppError ? err.code : 'internal' });
+      const code = err instanceof AppError ? err.code : 'internal';
+      const rules = err instanceof AppError && code === 'forbidden' ? [...new Set((err.details ?? []).flatMap((i) => (i.path ? [i.path] : [])))] : [];
+      const refusal: Refusal = { name: d.name, code, rules: rules.length ? rules : code === 'forbidden' ? ['replication.scope'] : [], reason: err instanceof AppError ? err.message : 'The update could not be applied.' };
+      refused.push(refusal);
+      // Only a judgement is set aside: a document held for review, or a server fault, is simply tried again next round.
+      if (code === 'forbidden' || code === 'invalid') judge.setAside?.(refusal, bytes);
     }
   }
   return { applied, refused };

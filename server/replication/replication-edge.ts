@@ -11,8 +11,10 @@ import { sendJson } from '../http/errors';
 import type { SecretSealer } from '../crypto/sealed-secret';
 import type { Audit, SyncService } from '../types';
 import { makeBundle, openBundle } from './bundle';
+import { quarantineJudge } from './replication-quarantine';
 import {
   applyDocs,
+  patientScope,
   b64,
   diffAgainst,
   hubBundleSchema,
@@ -237,6 +239,18 @@ export class EdgeReplicator {
     return r.written;
   }
 
+  /**
+   * How the box judges what its hub sends: the hub judged every write it
+   * holds, so updates are written as the server's own (`system`), but only
+   * for this clinic's documents and patients; anything else is set aside
+   * and audited like a box's refused update on the hub.
+   */
+  private judge(via: 'link' | 'bundle') {
+    const { db, sync, audit } = this.deps;
+    const clinicId = this.link.clinicId;
+    return quarantineJudge({ db, audit, origin: 'hub', clinicId, via, base: { origin: 'system', outOfScope: (name) => patientScope(sync, db, clinicId, name) } });
+  }
+
   private async runRound(): Promise<RoundReport> {
     const { sync } = this.deps;
     const clinicId = this.link.clinicId;
@@ -276,7 +290,7 @@ export class EdgeReplicator {
             continue;
           }
           if (d.update) {
-            const r = await applyDocs(sync, clinicId, [{ name: d.name, update: d.update }], 'hub');
+            const r = await applyDocs(sync, clinicId, [{ name: d.name, update: d.update }], 'hub', this.judge('link'));
             report.pulled += r.applied;
             report.refused += r.refused.length;
           }
@@ -346,7 +360,7 @@ export class EdgeReplicator {
     const db = this.deps.db;
     const seen = db.prepare('SELECT 1 FROM edge_bundles WHERE id = ?').get(header.id) !== undefined;
     const users = this.applyUsers(body.users, 'bundle');
-    const docs = await applyDocs(this.deps.sync, this.link.clinicId, body.docs, 'hub');
+    const docs = await applyDocs(this.deps.sync, this.link.clinicId, body.docs, 'hub', this.judge('bundle'));
     if (!seen) db.prepare('INSERT INTO edge_bundles (id, origin, imported_at) VALUES (?, ?, ?)').run(header.id, 'hub', Date.now());
     this.deps.audit.record({ action: 'edge.bundle.import', outcome: 'success', userId, target: `edge:${this.link.edgeId}`, detail: { bundle: header.id, again: seen, docs: docs.applied, refused: docs.refused.length, users } });
     return { bundle: header.id, alreadyImported: seen, docs: docs.applied, refused: docs.refused.length, users };

@@ -21,6 +21,7 @@ import {
   diffAgainst,
   exchangeSchema,
   exportUsers,
+  patientScope,
   pushSchema,
   receiveAudit,
   receivedAuditHead,
@@ -30,6 +31,7 @@ import {
   type AuditRowWire
 } from './replication-core';
 import { packJson, publicKeyFrom, sha256Hex, signText, unpackJson, verifyText, type ReplicationKeys } from './replication-crypto';
+import { heldCount, heldUpdates, quarantineJudge } from './replication-quarantine';
 import { CLOCK_SKEW_MS, HEADER, NONCE_RE, REPLICATION_MEDIA_TYPE, requestText, responseText } from './signed-http';
 
 /**
@@ -157,6 +159,24 @@ export function hubRoutes(deps: HubDeps): Route[] {
     return r;
   }
 
+  /**
+   * How the hub judges what a box sends: only its own clinic's documents
+   * and patients, each update by the write policy as a replica
+   * (policy-types.ts isReplica); a refusal is set aside, audited, shown to
+   * the administrator, and the other documents go on.
+   */
+  function judgeFor(edge: EdgeRow, via: 'link' | 'bundle') {
+    return quarantineJudge({
+      db,
+      audit,
+      origin: `edge:${edge.id}`,
+      clinicId: edge.clinic_id,
+      via,
+      now,
+      base: { origin: 'replica', outOfScope: (name) => patientScope(sync, db, edge.clinic_id, name) }
+    });
+  }
+
   async function clinicDocsState(clinicId: string): Promise<{ name: string; update: string }[]> {
     const names = (await sync.changes({ roles: STAFF_ROLES, clinicId }, undefined)).docs;
     const out: { name: string; update: string }[] = [];
@@ -176,7 +196,17 @@ export function hubRoutes(deps: HubDeps): Route[] {
         const admin = requireAdmin(ctx, audit);
         const rows = db.prepare<[string], EdgeRow>('SELECT * FROM edges WHERE clinic_id = ? ORDER BY enrolled_at').all(admin.clinicId);
         sendJson(ctx.res, 200, {
-          edges: rows.map((e) => ({ id: e.id, name: e.name, enrolledAt: e.enrolled_at, lastSeenAt: e.last_seen_at, revokedAt: e.revoked_at, auditEntries: receivedAuditHead(db, e.id).seq }))
+          edges: rows.map((e) => ({
+            id: e.id,
+            name: e.name,
+            enrolledAt: e.enrolled_at,
+            lastSeenAt: e.last_seen_at,
+            revokedAt: e.revoked_at,
+            auditEntries: receivedAuditHead(db, e.id).seq,
+            heldCount: heldCount(db, `edge:${e.id}`),
+            // What was set aside: the document, why (rules and words), when; never its content.
+            held: heldUpdates(db, `edge:${e.id}`, 20).map((h) => ({ docName: h.docName, via: h.via, rules: h.rules, reason: h.reason, lastAt: h.lastAt, times: h.times }))
+          }))
         });
       }
     },
@@ -221,7 +251,7 @@ export function hubRoutes(deps: HubDeps): Route[] {
         const edge = findEdge.get(header.edgeId)!;
         const body = parseReadable(edgeBundleSchema, payload);
         const seen = db.prepare('SELECT 1 FROM edge_bundles WHERE id = ?').get(header.id) !== undefined;
-        const docs = await applyDocs(sync, edge.clinic_id, body.docs, `edge:${edge.id}`);
+        const docs = await applyDocs(sync, edge.clinic_id, body.docs, `edge:${edge.id}`, judgeFor(edge, 'bundle'));
         const a = importEdgeAudit(edge, body.audit, 'bundle', ctx.ip);
         if (!seen) db.prepare('INSERT INTO edge_bundles (id, origin, imported_at) VALUES (?, ?, ?)').run(header.id, edge.id, now());
         audit.record({ action: 'edge.bundle.import', outcome: 'success', userId: admin.id, target: `edge:${edge.id}`, detail: { bundle: header.id, again: seen, docs: docs.applied, refused: docs.refused.length, auditAdded: a.added }, ip: ctx.ip });
@@ -285,6 +315,7 @@ export function hubRoutes(deps: HubDeps): Route[] {
     }),
     signed('/api/replication/exchange', async (edge, payload) => {
       const body = parseReadable(exchangeSchema, payload);
+      const judge = judgeFor(edge, 'link');
       const docs: { name: string; update?: string; sv?: string; ds?: string; deferred?: true; error?: string }[] = [];
       let bytes = 0;
       for (const d of body.docs) {
@@ -294,6 +325,8 @@ export function hubRoutes(deps: HubDeps): Route[] {
         }
         try {
           checkDocName(d.name, edge.clinic_id);
+          const scope = await patientScope(sync, db, edge.clinic_id, d.name);
+          if (scope) throw new AppError('forbidden', scope);
           const mine = await summaryOf(sync, d.name, edge.clinic_id);
           if (!mine.state) {
             docs.push({ name: d.name });
@@ -303,6 +336,8 @@ export function hubRoutes(deps: HubDeps): Route[] {
           if (diff) bytes += diff.byteLength;
           docs.push({ name: d.name, sv: b64(mine.sv), ds: mine.ds!, ...(diff ? { update: b64(diff) } : {}) });
         } catch (err) {
+          // A box that holds a document outside its clinic has it set aside here, as if it had sent it.
+          if (err instanceof AppError && err.code === 'forbidden') judge.setAside?.({ name: d.name, code: err.code, rules: ['replication.scope'], reason: err.message }, new Uint8Array(0));
           docs.push({ name: d.name, error: err instanceof AppError ? err.code : 'internal' });
         }
       }
@@ -310,7 +345,7 @@ export function hubRoutes(deps: HubDeps): Route[] {
     }),
     signed('/api/replication/push', async (edge, payload, ctx) => {
       const body = parseReadable(pushSchema, payload);
-      const r = await applyDocs(sync, edge.clinic_id, body.docs, `edge:${edge.id}`);
+      const r = await applyDocs(sync, edge.clinic_id, body.docs, `edge:${edge.id}`, judgeFor(edge, 'link'));
       audit.record({ action: 'edge.replicate', outcome: r.refused.length ? 'failure' : 'success', userId: null, target: `edge:${edge.id}`, detail: { docs: r.applied, refused: r.refused.length, via: 'link' }, ip: ctx.ip });
       return r;
     }),

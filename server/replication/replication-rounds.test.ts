@@ -202,7 +202,7 @@ describe('replication rounds', () => {
         body: new Uint8Array(body)
       });
       expect(res.status).toBe(200);
-      return unpackJson(new Uint8Array(await res.arrayBuffer()), 1 << 20) as { applied: number; refused: { name: string; code: string }[] };
+      return unpackJson(new Uint8Array(await res.arrayBuffer()), 1 << 20) as { applied: number; refused: { name: string; code: string; rules: string[]; reason: string }[] };
     };
     const answer = await push([
       { name: docName('patient', theirs), update: Y.encodeStateAsUpdate(seed, before) },
@@ -212,8 +212,8 @@ describe('replication rounds', () => {
     expect(answer).toEqual({
       applied: 1,
       refused: [
-        { name: docName('patient', theirs), code: 'forbidden' },
-        { name: `schedule:${other.clinicId}`, code: 'forbidden' }
+        { name: docName('patient', theirs), code: 'forbidden', rules: ['replication.scope'], reason: 'This patient belongs to another clinic.' },
+        { name: `schedule:${other.clinicId}`, code: 'forbidden', rules: ['replication.scope'], reason: 'This document belongs to another clinic.' }
       ]
     });
     const held = new Y.Doc();

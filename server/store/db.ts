@@ -407,6 +407,28 @@ const MIGRATIONS: Migration[] = [
         updated_by TEXT NOT NULL
       );
     `
+  },
+  {
+    // Replicated updates the receiving side refused (server/replication/replication-quarantine.ts):
+    // the latest one per sender and document, kept whole with the rules it broke, until an
+    // update for that document from that sender is taken.
+    id: '009-replication-quarantine',
+    sql: `
+      CREATE TABLE replication_quarantine (
+        origin TEXT NOT NULL,
+        doc_name TEXT NOT NULL,
+        clinic_id TEXT NOT NULL,
+        via TEXT NOT NULL,
+        code TEXT NOT NULL,
+        rules TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        update_bytes BLOB NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        times INTEGER NOT NULL,
+        PRIMARY KEY (origin, doc_name)
+      );
+    `
   }
 ];
 

@@ -359,7 +359,7 @@ export class SyncServer implements SyncService {
    * judged by the write policy like a client; the demo `seed` is trusted.
    * Throws AppError('forbidden') with the rules broken when refused.
    */
-  async applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin: 'import' | 'seed' | 'system' = 'import'): Promise<void> {
+  async applyServerUpdate(name: string, clinicId: string, update: Uint8Array, userId: string, origin: 'import' | 'seed' | 'system' | 'replica' = 'import'): Promise<void> {
     const parsed = parseDocName(name);
     if (!parsed) throw new AppError('invalid', 'Not a document name.');
     if (update.byteLength > this.maxMessageBytes) throw new AppError('too-large', 'The document update is too large.');

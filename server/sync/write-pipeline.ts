@@ -43,7 +43,17 @@ export class WritePipeline {
     // The patient list (app.ts keeps it in step with every accepted patient document) gives the age the drug checks need.
     const hasPatients = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'patients'").get() !== undefined;
     const birthStmt = hasPatients ? db.prepare<[string, string], { birth_date: string }>('SELECT birth_date FROM patients WHERE id = ? AND clinic_id = ?') : null;
-    this.gate = new PolicyGate(undefined, { birthDate: (clinicId, patientId) => birthStmt?.get(patientId, clinicId)?.birth_date || null });
+    const staffStmt = hasUsers ? db.prepare<[string, string], { name: string; roles: string; disabled: number }>('SELECT name, roles, disabled FROM users WHERE id = ? AND clinic_id = ?') : null;
+    this.gate = new PolicyGate(undefined, {
+      birthDate: (clinicId, patientId) => birthStmt?.get(patientId, clinicId)?.birth_date || null,
+      staff: (clinicId, userId) => {
+        const row = staffStmt?.get(userId, clinicId);
+        if (!row) return null;
+        const roles = parseRoles(row.roles);
+        if (roles.includes('patient')) return null;
+        return { name: row.name, roles: row.disabled ? [] : roles };
+      }
+    });
   }
 
   /**
@@ -80,7 +90,7 @@ export class WritePipeline {
     return row;
   }
 
-  serverAuthor(userId: string, origin: 'import' | 'seed' | 'system'): Author {
+  serverAuthor(userId: string, origin: 'import' | 'seed' | 'system' | 'replica'): Author {
     const row = this.userStmt?.get(userId);
     return { kind: 'server', userId, name: row?.name ?? 'Outpost server', roles: row ? parseRoles(row.roles) : [], origin };
   }

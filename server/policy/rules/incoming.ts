@@ -1,4 +1,5 @@
 import type { RuleInput, RuleOutput, Violation } from '../policy-types';
+import { isReplica } from '../policy-types';
 import { diffNodes, locate, valueOf } from '../node-values';
 
 /**
@@ -25,7 +26,7 @@ export function incomingRule(input: RuleInput): RuleOutput {
   const out: Violation[] = [];
   const at = (f?: string) => locate(change.root, change.key, f ? [f] : undefined);
   if (!before) {
-    if (author.kind === 'user') out.push({ rule: 'incoming.server-only', action: 'refuse', at: at(), message: 'Only the server stages a record that arrived from another clinic' });
+    if (author.kind === 'user' || isReplica(author)) out.push({ rule: 'incoming.server-only', action: 'refuse', at: at(), message: 'Only the server stages a record that arrived from another clinic' });
     else if (valueOf(after, 'status') !== 'pending') out.push({ rule: 'incoming.transition', action: 'refuse', at: at('status'), message: 'An incoming record arrives pending' });
     return { violations: out };
   }

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { MESSAGE_LIMITS } from '../../../src/lib/domain/messages';
 import type { Correction, RuleInput, RuleOutput, Violation } from '../policy-types';
+import { isReplica } from '../policy-types';
 import { fieldsOf, locate, valueOf } from '../node-values';
 
 /**
@@ -35,11 +36,12 @@ const CLINIC_RECEIPT = ['clinicReadAt', 'clinicReadBy', 'clinicReadById'] as con
 
 export function messagesRule(input: RuleInput): RuleOutput {
   const { change, author } = input;
-  if (author.kind !== 'user') return {};
+  // A clinic box's replicated update is judged as staff writes: patients write through the hub's portal only.
+  if (author.kind !== 'user' && !isReplica(author)) return {};
   const out: Violation[] = [];
   const corrections: Correction[] = [];
   const refuse = (rule: string, field: string | null, message: string) => out.push({ rule, action: 'refuse', at: locate(change.root, change.key, field ? [field] : []), message });
-  if (!author.roles.some((r) => STAFF_ROLES.has(r))) {
+  if (author.kind === 'user' && !author.roles.some((r) => STAFF_ROLES.has(r))) {
     refuse('messages.role', null, "Only the clinic's front desk and clinical staff answer patients' messages");
     return { violations: out };
   }

@@ -1,5 +1,6 @@
 import { NOTE_SECTIONS } from '../../../src/lib/domain/chart';
 import type { Correction, RuleInput, RuleOutput, Violation } from '../policy-types';
+import { isReplica } from '../policy-types';
 import { fieldsOf, isRecord, locate, sameValue, valueOf } from '../node-values';
 import { plain, type PolicyNode } from '../yjs-view';
 
@@ -52,6 +53,19 @@ function shapeProblem(note: PolicyNode): string | null {
   return null;
 }
 
+/**
+ * Whether the note's signer holds the clinician role: the author, or on a
+ * replicated update (no one author) the account the signature names, as
+ * this server knows it now.
+ */
+function signerIsClinician(input: RuleInput, note: PolicyNode): boolean {
+  const { author } = input;
+  if (author.kind === 'user') return author.roles.includes('clinician');
+  const sig = valueOf(note, 'signature') as Record<string, unknown>;
+  const signer = typeof sig.byId === 'string' ? input.state?.staff?.(sig.byId) : null;
+  return !!signer && signer.roles.includes('clinician');
+}
+
 export function notesRule(input: RuleInput): RuleOutput {
   const { change, author } = input;
   const before = noteOf(change.before);
@@ -81,7 +95,7 @@ export function notesRule(input: RuleInput): RuleOutput {
       violations.push({ rule: 'note.addendum', action: 'refuse', at: at(k), message: 'An addendum carries its id, text, author and time' });
     }
   }
-  if (author.kind !== 'user') return { violations, corrections };
+  if (author.kind !== 'user' && !isReplica(author)) return { violations, corrections };
 
   if (isSigned(before)) {
     for (const f of FROZEN) {
@@ -90,11 +104,12 @@ export function notesRule(input: RuleInput): RuleOutput {
       violations.push({ rule: 'note.signature-frozen', action: 'correct', at: at(f), message: 'A signed note keeps its signature; corrections are addenda' });
       fix(f, was);
     }
-  } else if (isSigned(after) && !author.roles.includes('clinician')) {
+  } else if (isSigned(after) && !signerIsClinician(input, after)) {
     violations.push({ rule: 'note.sign-role', action: 'correct', at: at('signature'), message: 'Only a clinician signs a visit note' });
     fix('status', 'draft');
     for (const f of ['signature', 'signedBy', 'signedAt']) if (fieldsOf(after)[f]) fix(f, undefined);
-    fix('signatureRefused', { byId: author.userId, at: input.now, reason: 'Signed by a user who is not a clinician; refused by the server' });
+    const byId = author.kind === 'user' ? author.userId : String((valueOf(after, 'signature') as Record<string, unknown>).byId);
+    fix('signatureRefused', { byId, at: input.now, reason: 'Signed by a user who is not a clinician; refused by the server' });
   }
   return { violations, corrections };
 }

@@ -1,4 +1,5 @@
 import type { Correction, RuleInput, RuleOutput, Violation } from '../policy-types';
+import { isReplica } from '../policy-types';
 import { canonical, diffNodes, isRecord, locate, valueOf } from '../node-values';
 import { plain, type PolicyNode } from '../yjs-view';
 
@@ -106,8 +107,39 @@ function checkValue(v: unknown, ctx: Ctx, path: string, depth = 0): unknown {
   return out;
 }
 
+/**
+ * `provenance.unknown-user` (refuse), for a replicated update: it merges
+ * many users' writes, so no one author can be named, but every user id it
+ * writes (`…ById`, `byId`, `Practitioner/<id>`) must be a staff account of
+ * the document's clinic on this server. A box cannot attribute a record to
+ * someone the hub does not know, or to another clinic's staff.
+ */
+function replicaProvenance(input: RuleInput): RuleOutput {
+  const { change, state } = input;
+  const unknown: string[] = [];
+  const known = (id: string) => !!state?.staff?.(id);
+  const check = (value: unknown, field: string, where: string, depth: number): void => {
+    if (depth > 8) return;
+    if (typeof value === 'string') {
+      if (kindOf(field) === 'id' && !known(value)) unknown.push(where);
+      else if (field === 'reference' && value.startsWith('Practitioner/') && !known(value.slice('Practitioner/'.length))) unknown.push(where);
+      return;
+    }
+    if (Array.isArray(value)) value.forEach((v, i) => check(v, field, `${where}/${i}`, depth + 1));
+    else if (isRecord(value)) for (const [k, v] of Object.entries(value)) check(v, k, `${where}/${k}`, depth + 1);
+  };
+  for (const d of diffNodes(change.before, change.after)) {
+    if (!d.after) continue;
+    const path = d.path;
+    check(plain(d.after), path[path.length - 1] ?? '', locate(change.root, change.key, path), 0);
+  }
+  if (!unknown.length) return {};
+  return { violations: [{ rule: 'provenance.unknown-user', action: 'refuse', at: unknown[0], message: "A user id in the record must be a staff account of the record's clinic" }] };
+}
+
 export function provenanceRule(input: RuleInput): RuleOutput {
   const { change, author } = input;
+  if (isReplica(author)) return replicaProvenance(input);
   if (author.kind !== 'user') return {};
   const violations: Violation[] = [];
   const corrections: Correction[] = [];

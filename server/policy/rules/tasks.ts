@@ -2,6 +2,7 @@ import { registryDefinitionSchema } from '../../../src/lib/domain/registries/reg
 import { canMove, INBOX_FOCUS_KINDS, mayComplete, TASK_CATEGORIES, TASK_FOCUS_KINDS, TASK_STATUSES, taskInputSchema, type TaskStatus } from '../../../src/lib/domain/tasks';
 import { isRole } from '../../../src/lib/domain/roles';
 import type { RuleInput, RuleOutput, Violation } from '../policy-types';
+import { isReplica } from '../policy-types';
 import { locate, stringOf, valueOf } from '../node-values';
 
 /**
@@ -84,7 +85,7 @@ export function tasksRule(input: RuleInput): RuleOutput {
   const focusKind = valueOf(after, 'focusKind');
   if (focusKind !== undefined && !(TASK_FOCUS_KINDS as readonly unknown[]).includes(focusKind) && !out.some((v) => v.at.endsWith('/focusKind'))) refuse('tasks.entry', 'focusKind', 'A task names a known kind of prompt');
   // Inbox items say a patient wrote: only the server raises them (server/portal/inbox.ts); what prompted a task is immutable (policy-table.ts).
-  if (author.kind === 'user' && change.before === null && (INBOX_FOCUS_KINDS as readonly unknown[]).includes(focusKind)) refuse('tasks.inbox', 'focusKind', 'Only the server files what a patient sent into the inbox');
+  if ((author.kind === 'user' || isReplica(author)) && change.before === null && (INBOX_FOCUS_KINDS as readonly unknown[]).includes(focusKind)) refuse('tasks.inbox', 'focusKind', 'Only the server files what a patient sent into the inbox');
   const role = valueOf(after, 'ownerRole');
   if (role !== undefined && !isRole(role) && !out.some((v) => v.at.endsWith('/ownerKind'))) refuse('tasks.entry', 'ownerRole', 'A task is for a staff role');
   return { violations: out };

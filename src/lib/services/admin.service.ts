@@ -211,7 +211,18 @@ export async function createClinic(input: { name: string; admin: { username: str
   return read(z.object({ clinic: clinicRowSchema, admin: adminUserSchema, generatedPassword: z.string() }), await post('/api/admin/clinics', input));
 }
 
-const edgeRowSchema = z.object({ id: z.string(), name: z.string(), enrolledAt: z.number(), lastSeenAt: z.number().nullable(), revokedAt: z.number().nullable(), auditEntries: z.number() });
+/** A replicated update the hub refused and set aside (server/replication/replication-quarantine.ts): which document, why, when. */
+const heldUpdateSchema = z.object({ docName: z.string(), via: z.string(), rules: z.array(z.string()), reason: z.string(), lastAt: z.number(), times: z.number() });
+const edgeRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  enrolledAt: z.number(),
+  lastSeenAt: z.number().nullable(),
+  revokedAt: z.number().nullable(),
+  auditEntries: z.number(),
+  heldCount: z.number().default(0),
+  held: z.array(heldUpdateSchema).default([])
+});
 export type EdgeRow = z.infer<typeof edgeRowSchema>;
 
 /** The clinic boxes enrolled for this clinic (server/replication/). */
