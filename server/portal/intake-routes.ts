@@ -4,7 +4,6 @@ import * as Y from 'yjs';
 import { initChartDoc } from '../../src/lib/chart/chart-doc';
 import { readIntakeResponse, writeIntakeResponse } from '../../src/lib/chart/intake-doc';
 import { docName, isUuid } from '../../src/lib/domain/doc-names';
-import { AppError } from '../../src/lib/domain/errors';
 import { portalRefusal } from '../../src/lib/domain/portal-refusals';
 import { evaluateIntake, type IntakeResponse } from '../../src/lib/domain/intake/intake-response';
 import { intakePrefill } from '../../src/lib/domain/intake/prefill';

@@ -29,6 +29,14 @@ describe('a portal refusal in the patient language', () => {
     expect(refusalText('limit.reached', { kind: 'video-calls', minutes: 3 })).toBeNull();
   });
 
+  test('a general code: translated outside English; in English the server’s own sentence, which says more', () => {
+    const tooLong = new AppError('invalid', 'A message is at most 4000 characters', [{ path: 'text', message: 'A message is at most 4000 characters' }], { reason: 'request.invalid' });
+    speak('en');
+    expect(portalMessageOf(tooLong)).toBe('A message is at most 4000 characters');
+    speak('sw');
+    expect(portalMessageOf(tooLong)).toBe('Kuna kitu ulichoingiza ambacho hakikuweza kukubaliwa. Kiangalie na ujaribu tena.');
+  });
+
   test("an unknown code, or none, falls back to the server's English text", () => {
     speak('sw');
     expect(portalMessageOf(new AppError('conflict', 'A newer server says this.', undefined, { reason: 'booking.not-invented-yet' }))).toBe('A newer server says this.');

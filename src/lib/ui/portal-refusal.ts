@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors';
 import type { PortalRefusalCode } from '../domain/portal-refusals';
 import { m } from '../paraglide/messages';
+import { baseLocale, getLocale } from '../paraglide/runtime';
 import { messageOf } from './handle-error';
 
 /**
@@ -67,9 +68,16 @@ export function refusalText(reason: string, params: P = {}): string | null {
   return Object.hasOwn(REFUSAL_TEXT, reason) ? REFUSAL_TEXT[reason as PortalRefusalCode](params) : null;
 }
 
-/** What the patient's screens show for any failure: the translated refusal, else messageOf's sentence. */
+/** A kind's code (a refusal with no code of its own): its sentence is general, the server's may say more. */
+const GENERAL = new Set<string>(['request.invalid', 'request.refused', 'request.not-found', 'request.conflict', 'request.too-large', 'request.too-many', 'request.sign-in', 'request.failed']);
+
+/**
+ * What the patient's screens show for any failure: the translated refusal,
+ * else messageOf's sentence. In English a general code keeps the server's
+ * own sentence, which names the field or the limit.
+ */
 export function portalMessageOf(error: unknown): string {
-  if (error instanceof AppError && error.refusal) {
+  if (error instanceof AppError && error.refusal && !(GENERAL.has(error.refusal.reason) && getLocale() === baseLocale)) {
     const text = refusalText(error.refusal.reason, error.refusal.params);
     if (text) return text;
   }
