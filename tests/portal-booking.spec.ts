@@ -284,7 +284,8 @@ test('patient books, moves and cancels online; a booking made offline waits and 
 
 for (const [i, size] of [
   { width: 360, height: 780, locale: 'sw', book: 'Weka muda huu', refused: 'Haijafanyika: Samahani, mtu mwingine ameweka muda huo sasa hivi. Chagua muda mwingine.' },
-  { width: 1280, height: 860, locale: 'es', book: 'Reservar esta hora', refused: 'No se hizo: Lo sentimos, otra persona acaba de reservar esa hora. Elija otra hora.' }
+  { width: 1280, height: 860, locale: 'es', book: 'Reservar esta hora', refused: 'No se hizo: Lo sentimos, otra persona acaba de reservar esa hora. Elija otra hora.' },
+  { width: 390, height: 844, locale: 'fr', book: 'Réserver cet horaire', refused: 'Pas fait : Désolé, quelqu’un vient de réserver cet horaire. Choisissez un autre horaire.' }
 ].entries()) {
   test(`at ${size.width} px a patient reading in ${size.locale} is told in ${size.locale} that the time was just taken`, async ({ browser }) => {
     const device = await Device.open(browser, clinic, { width: size.width, height: size.height });
@@ -305,7 +306,7 @@ for (const [i, size] of [
     await clinic.sync.applyServerUpdate(`schedule:${clinicId}`, clinicId, Y.encodeStateAsUpdate(doc, sv), 'seed', 'seed');
     await booking.getByRole('button', { name: size.book }).click();
     await expect(booking.getByTestId('my-booking-refused')).toHaveText(size.refused);
-    await page.screenshot({ path: `test-results/screens/booking-refused-${size.locale}-${size.width}.png`, fullPage: true });
+    await page.screenshot({ path: `/tmp/booking-refused-${size.locale}-${size.width}.png`, fullPage: true });
     await expectAccessible(page, `patient booking refused in ${size.locale} at ${size.width}px`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);

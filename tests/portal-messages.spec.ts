@@ -169,7 +169,7 @@ test('a clinician starts a conversation from the chart while offline; once synce
   await form.getByLabel('What it is about').fill('Your blood test');
   await form.getByLabel('Your message').fill('Your haemoglobin is low. Please come in this week.');
   await card.scrollIntoViewIfNeeded();
-  await card.screenshot({ path: 'test-results/screens/chart-new-message-1280.png' });
+  await card.screenshot({ path: '/tmp/chart-new-message-1280.png' });
   await expectAccessible(doc.page, 'chart messages card: new message form, desk width');
   await form.getByRole('button', { name: 'Send message' }).click();
   await expect(card.getByTestId('new-message-notice')).toHaveText('Message saved. It reaches the patient when this device syncs.');
@@ -182,9 +182,13 @@ test('a clinician starts a conversation from the chart while offline; once synce
   await doc.waitSynced();
   await doc.page.setViewportSize({ width: 390, height: 844 });
   await card.scrollIntoViewIfNeeded();
-  await doc.page.screenshot({ path: 'test-results/screens/chart-new-message-390.png', fullPage: true });
+  await doc.page.screenshot({ path: '/tmp/chart-new-message-390.png', fullPage: true });
   await expectAccessible(doc.page, 'chart messages card with the new conversation, phone width');
   expect(await doc.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await doc.page.setViewportSize({ width: 360, height: 780 });
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: '/tmp/chart-new-message-360.png' });
+  expect(await doc.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
   // The patient: the conversation the clinic started is in their messages, from the clinic.
   const phone = await Device.open(browser, clinic, { width: 360, height: 780 });
@@ -199,7 +203,7 @@ test('a clinician starts a conversation from the chart while offline; once synce
   await mine.getByRole('button', { name: /Your blood test/ }).click();
   await expect(mine.getByTestId('my-thread-message')).toHaveCount(1);
   await expect(mine).toContainText('Your haemoglobin is low. Please come in this week.');
-  await page.screenshot({ path: 'test-results/screens/my-messages-staff-started-360.png', fullPage: true });
+  await page.screenshot({ path: '/tmp/my-messages-staff-started-360.png', fullPage: true });
   await expectAccessible(page, 'patient messages with a conversation the clinic started, phone');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   // The clinician sees that the patient read it.
