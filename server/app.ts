@@ -1,3 +1,4 @@
+import { sendPortalError } from './portal/portal-errors';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -536,7 +537,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
   const routes = guardPatientSessions(allRoutes, [...PATIENT_SESSION_ROUTES, ...PORTAL_PATIENT_ROUTES, ...READINGS_PATIENT_ROUTES, ...INTAKE_PATIENT_ROUTES, ...MESSAGES_PATIENT_ROUTES, ...BOOKING_PATIENT_ROUTES], audit);
   const handler = createRequestHandler({
     routes,
-    errorShapes: [{ prefix: '/fhir', send: sendOperationOutcome }],
+    errorShapes: [
+      { prefix: '/fhir', send: sendOperationOutcome },
+      { prefix: '/api/portal', send: sendPortalError }
+    ],
     site,
     authenticate: (req) => auth.authenticate(req),
     logger,

@@ -282,6 +282,39 @@ test('patient books, moves and cancels online; a booking made offline waits and 
   await phone.close();
 });
 
+for (const [i, size] of [
+  { width: 360, height: 780, locale: 'sw', book: 'Weka muda huu', refused: 'Haijafanyika: Samahani, mtu mwingine ameweka muda huo sasa hivi. Chagua muda mwingine.' },
+  { width: 1280, height: 860, locale: 'es', book: 'Reservar esta hora', refused: 'No se hizo: Lo sentimos, otra persona acaba de reservar esa hora. Elija otra hora.' },
+  { width: 390, height: 844, locale: 'fr', book: 'Réserver cet horaire', refused: 'Pas fait : Désolé, quelqu’un vient de réserver cet horaire. Choisissez un autre horaire.' }
+].entries()) {
+  test(`at ${size.width} px a patient reading in ${size.locale} is told in ${size.locale} that the time was just taken`, async ({ browser }) => {
+    const device = await Device.open(browser, clinic, { width: size.width, height: size.height });
+    const { page } = device;
+    await patientSignsIn(page, 'amina.c');
+    const booking = page.getByTestId('my-booking');
+    // The time is chosen on the English screen (the helper reads English labels), then the patient switches language.
+    const day = freeWeekday(4 + i);
+    await chooseTime(page, 'Consultation (in person, 30 min)', day, 'Dr. Amara Okafor');
+    const chosen = (await booking.getByRole('button', { name: /with Dr\. Amara Okafor$/, pressed: true }).getAttribute('data-start'))!;
+    await page.locator('#app-language').selectOption(size.locale);
+    await expect(page.locator('html')).toHaveAttribute('lang', size.locale);
+    // Meanwhile the desk gives that time to someone else.
+    const doc = (await serverDoc(clinic, `schedule:${clinicId}`))!;
+    const okafor = clinic.db.prepare("SELECT id FROM users WHERE name = 'Dr. Amara Okafor'").get() as { id: string };
+    const sv = Y.encodeStateVector(doc);
+    addAppointment(doc, { providerId: okafor.id, patientId: (clinic.db.prepare('SELECT id FROM patients WHERE id != ? LIMIT 1').get(own.id) as { id: string }).id, typeId: 'consult', start: chosen }, { id: 'desk', name: 'Front desk' });
+    await clinic.sync.applyServerUpdate(`schedule:${clinicId}`, clinicId, Y.encodeStateAsUpdate(doc, sv), 'seed', 'seed');
+    await booking.getByRole('button', { name: size.book }).click();
+    await expect(booking.getByTestId('my-booking-refused')).toHaveText(size.refused);
+    await page.screenshot({ path: `/tmp/booking-refused-${size.locale}-${size.width}.png`, fullPage: true });
+    await expectAccessible(page, `patient booking refused in ${size.locale} at ${size.width}px`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.locator('#app-language').selectOption('en');
+    await device.close();
+  });
+}
+
 /** The start of the booking waiting on the phone, read from the screen's pending list's item (the outbox holds it sealed). */
 async function pendingStart(page: Page): Promise<string> {
   return (await page.getByTestId('my-booking-pending').locator('li').first().getAttribute('data-start'))!;

@@ -147,3 +147,67 @@ test('patient writes offline with a photo, the clinic answers offline from the i
   await phone.close();
   await doc.close();
 });
+
+test('a clinician starts a conversation from the chart while offline; once synced the patient sees it', async ({ browser }) => {
+  test.setTimeout(150_000);
+  const clinicId = (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
+  const own = { id: 'd6e7f8a9-0000-4000-8000-000000000002', family: 'Kioko', given: 'Imani', birthDate: '1979-09-21' };
+  await seedPortalPatient(clinic, clinicId, own.id, own);
+  const { secret } = createPortalStore(clinic.db).issue({ clinicId, patientId: own.id, relation: 'self', proxyKind: null, proxyName: null, createdBy: 'desk' });
+  const activated = await fetch(`http://127.0.0.1:${clinic.port}/api/portal/activate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ secret, birthDate: own.birthDate, username: 'imani', password: PATIENT_PASSWORD }) });
+  expect(activated.status).toBe(201);
+
+  // The clinician opens the chart; the messages card is empty, and offers a new message.
+  const doc = await Device.open(browser, clinic);
+  await doc.signIn('dr.demo');
+  await doc.openPatient(`${own.family}, ${own.given}`);
+  const card = doc.page.getByTestId('patient-messages');
+  await expect(card).toContainText('No messages from this patient yet.');
+  await doc.offline();
+  await card.getByRole('button', { name: 'New message to the patient' }).click();
+  const form = card.getByTestId('new-message');
+  await form.getByLabel('What it is about').fill('Your blood test');
+  await form.getByLabel('Your message').fill('Your haemoglobin is low. Please come in this week.');
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: '/tmp/chart-new-message-1280.png' });
+  await expectAccessible(doc.page, 'chart messages card: new message form, desk width');
+  await form.getByRole('button', { name: 'Send message' }).click();
+  await expect(card.getByTestId('new-message-notice')).toHaveText('Message saved. It reaches the patient when this device syncs.');
+  await expect(card.getByRole('button', { name: /Your blood test/ })).toHaveCount(1);
+  const thread = card.getByTestId('message-thread');
+  await expect(thread.getByRole('heading', { name: 'Conversation: Your blood test' })).toBeVisible();
+  await expect(thread.getByTestId('thread-message')).toHaveCount(1);
+  await expect(thread.getByTestId('thread-message')).toContainText('Not read by the patient yet');
+  await doc.online();
+  await doc.waitSynced();
+  await doc.page.setViewportSize({ width: 390, height: 844 });
+  await card.scrollIntoViewIfNeeded();
+  await doc.page.screenshot({ path: '/tmp/chart-new-message-390.png', fullPage: true });
+  await expectAccessible(doc.page, 'chart messages card with the new conversation, phone width');
+  expect(await doc.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await doc.page.setViewportSize({ width: 360, height: 780 });
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: '/tmp/chart-new-message-360.png' });
+  expect(await doc.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+  // The patient: the conversation the clinic started is in their messages, from the clinic.
+  const phone = await Device.open(browser, clinic, { width: 360, height: 780 });
+  const { page } = phone;
+  await page.goto('/');
+  await page.getByLabel('Username').fill('imani');
+  await page.getByLabel('Password').fill(PATIENT_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const box = page.getByTestId('my-messages');
+  const mine = box.getByTestId('my-thread');
+  await expect(mine).toHaveCount(1, { timeout: 20_000 });
+  await mine.getByRole('button', { name: /Your blood test/ }).click();
+  await expect(mine.getByTestId('my-thread-message')).toHaveCount(1);
+  await expect(mine).toContainText('Your haemoglobin is low. Please come in this week.');
+  await page.screenshot({ path: '/tmp/my-messages-staff-started-360.png', fullPage: true });
+  await expectAccessible(page, 'patient messages with a conversation the clinic started, phone');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  // The clinician sees that the patient read it.
+  await expect(thread.getByTestId('read-by-patient')).toContainText('Read by the patient', { timeout: 20_000 });
+  await phone.close();
+  await doc.close();
+});

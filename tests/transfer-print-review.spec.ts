@@ -66,10 +66,15 @@ for (const size of SIZES) {
     const device = await Device.open(browser, a, { width: size.width, height: size.height });
     const { page } = device;
     await device.signIn('dr.demo');
-    await device.openPatient('Hermiston, Asa');
+    const url = await device.openPatient('Hermiston, Asa');
     const card = page.getByTestId('transfer');
     const entries = card.getByTestId('transfer-entry');
-    const before = await entries.count();
+    // The laptop's run already referred this patient. The chart comes from the server after the patient's
+    // name shows, so count what the server holds and wait for the card to list it: counting the card at
+    // once could read 0 before the chart synced, and the queued referral then made 2 where 1 was expected.
+    const patientId = url.split('/patients/')[1].split(/[/?#]/)[0];
+    const before = (await serverDoc(a, `chart:${patientId}`))?.getMap('transfers').size ?? 0;
+    await expect(entries).toHaveCount(before);
 
     await card.getByTestId('transfer-start').click();
     await expect(card.getByLabel('Destination').locator('option', { hasText: 'Valley Clinic' })).toHaveCount(1);

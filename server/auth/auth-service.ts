@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type Database from 'better-sqlite3';
-import { AppError } from '../../src/lib/domain/errors';
+import { AppError, type Refusal } from '../../src/lib/domain/errors';
 import type { Audit, SessionUser } from '../types';
 import { findUserById, findUserByUsername, setPasswordHash, type User } from '../store/users';
 import { DeviceRevokedError, createDeviceRegistry, deviceIdOf, type DeviceRegistry } from '../devices/device-registry';
@@ -16,9 +16,10 @@ import { hasPasskey, passkeyCount } from './passkey-store';
 export class RateLimitedError extends AppError {
   constructor(
     readonly retryAfterSeconds: number,
-    message = signInMessage(Math.ceil(retryAfterSeconds / 60))
+    message = signInMessage(Math.ceil(retryAfterSeconds / 60)),
+    refusal?: Refusal
   ) {
-    super('rate-limited', message);
+    super('rate-limited', message, undefined, refusal);
   }
 }
 

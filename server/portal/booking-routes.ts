@@ -15,6 +15,7 @@ import {
   scheduleTimeZone
 } from '../../src/lib/chart/schedule-doc';
 import { AppError } from '../../src/lib/domain/errors';
+import { portalRefusal, type PortalRefusalCode } from '../../src/lib/domain/portal-refusals';
 import { isUuid } from '../../src/lib/domain/doc-names';
 import {
   offeredSlots,
@@ -98,14 +99,12 @@ const bookSchema = z
 const rescheduleSchema = z.object({ id: requestId, start: instant, providerId }).strict();
 const cancelSchema = z.object({ id: requestId, reason: z.string().trim().max(300, 'Keep the reason under 300 characters').optional() }).strict();
 
-const NOT_YOURS = 'You can only see your own record, and the records you were given access to.';
-const NO_SUCH_APPOINTMENT = 'There is no such appointment in this record.';
 
-const PROBLEM: Record<SlotProblem, { code: 'invalid' | 'conflict'; message: string }> = {
-  'outside-window': { code: 'invalid', message: 'That time cannot be booked online: it is too soon or too far ahead. Choose another time, or call the clinic.' },
-  'not-offered': { code: 'invalid', message: 'The clinic does not offer that time for this appointment. Choose one of the free times.' },
-  taken: { code: 'conflict', message: 'Sorry, someone else has just booked that time. Choose another time.' },
-  'patient-busy': { code: 'conflict', message: 'You already have an appointment at that time. Choose another time.' }
+const PROBLEM: Record<SlotProblem, PortalRefusalCode> = {
+  'outside-window': 'booking.outside-window',
+  'not-offered': 'booking.not-offered',
+  taken: 'booking.taken',
+  'patient-busy': 'booking.patient-busy'
 };
 
 interface Book {
@@ -151,7 +150,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
     const grant = isPatientSession(user.roles) && isUuid(patientId) ? deps.portal.grant(user.id, patientId) : null;
     if (!grant || grant.clinicId !== user.clinicId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:booking', ip: ctx.ip, detail: { reason: 'no-grant' } });
-      throw new AppError('forbidden', NOT_YOURS);
+      throw portalRefusal('record.not-yours');
     }
     return { user, grant };
   }
@@ -183,7 +182,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
     if (a && a.patientId !== patientId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:booking', ip: ctx.ip, detail: { reason: 'not-own-appointment', appointment: a.id } });
     }
-    if (!a || a.patientId !== patientId) throw new AppError('not-found', NO_SUCH_APPOINTMENT);
+    if (!a || a.patientId !== patientId) throw portalRefusal('booking.no-appointment');
     return a;
   }
 
@@ -225,7 +224,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
     const seen = store.request(id);
     if (!seen) return null;
     if (seen.kind !== kind || seen.patientId !== patientId || seen.userId !== userId || (kind !== 'book' && seen.appointmentId !== ctx.params.appointmentId)) {
-      throw new AppError('conflict', 'This request was already used for something else. Try again.');
+      throw portalRefusal('request.id-reused');
     }
     return seen.answer;
   }
@@ -302,7 +301,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
         const policy = store.policy(grant.clinicId);
         const body = await withBook(grant.clinicId, (book) => {
           const type = openType(book, policy, typeId);
-          if (!type) throw new AppError('forbidden', 'This kind of appointment cannot be booked online. Please call the clinic.');
+          if (!type) throw portalRefusal('booking.type-closed');
           const ignoreId = moving ? book.appointments.find((a) => a.id === moving && a.patientId === grant.patientId)?.id : undefined;
           const days = offeredSlots({ availability: book.availability, appointments: book.appointments, type, policy, timeZone: book.timeZone, now: now(), patientId: grant.patientId, ignoreId });
           const names = Object.fromEntries(book.availability.map((a) => [a.providerId, book.providerNames.get(a.providerId) ?? '']));
@@ -326,12 +325,12 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
           const doc = await loadDoc(grant.clinicId);
           try {
             const book = readBook(doc);
-            if (book.appointments.some((a) => a.id === body.id)) throw new AppError('conflict', 'This request was already used for something else. Try again.');
+            if (book.appointments.some((a) => a.id === body.id)) throw portalRefusal('request.id-reused');
             const type = openType(book, policy, body.typeId);
-            if (!type) refuse(ctx, user, grant.patientId, 'book', 'type-not-open', new AppError('forbidden', 'This kind of appointment cannot be booked online. Please call the clinic.'));
+            if (!type) refuse(ctx, user, grant.patientId, 'book', 'type-not-open', portalRefusal('booking.type-closed'));
             const availability = book.availability.find((a) => a.providerId === body.providerId) ?? null;
             const problem = slotProblem({ availability, appointments: book.appointments, type, policy, timeZone: book.timeZone, now: now(), patientId: grant.patientId }, body.start);
-            if (problem) refuse(ctx, user, grant.patientId, 'book', problem, new AppError(PROBLEM[problem].code, PROBLEM[problem].message));
+            if (problem) refuse(ctx, user, grant.patientId, 'book', problem, portalRefusal(PROBLEM[problem]));
             const before = Y.encodeStateVector(doc);
             if (!isScheduleDoc(doc)) initScheduleDoc(doc, grant.clinicId);
             addAppointment(doc, { providerId: body.providerId, patientId: grant.patientId, typeId: type.id, start: body.start }, actorOf(user), { id: body.id });
@@ -364,12 +363,12 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
           try {
             const book = readBook(doc);
             const a = ownAppointment(ctx, user, book, grant.patientId);
-            if (!patientMayChange(a, now())) refuse(ctx, user, grant.patientId, 'reschedule', 'not-changeable', new AppError('conflict', 'This appointment can no longer be moved online. Please call the clinic.'));
+            if (!patientMayChange(a, now())) refuse(ctx, user, grant.patientId, 'reschedule', 'not-changeable', portalRefusal('booking.not-movable'));
             const type = openType(book, policy, a.typeId);
-            if (!type) refuse(ctx, user, grant.patientId, 'reschedule', 'type-not-open', new AppError('forbidden', 'This kind of appointment cannot be moved online. Please call the clinic.'));
+            if (!type) refuse(ctx, user, grant.patientId, 'reschedule', 'type-not-open', portalRefusal('booking.type-closed-move'));
             const availability = book.availability.find((x) => x.providerId === body.providerId) ?? null;
             const problem = slotProblem({ availability, appointments: book.appointments, type, policy, timeZone: book.timeZone, now: now(), patientId: grant.patientId, ignoreId: a.id }, body.start);
-            if (problem) refuse(ctx, user, grant.patientId, 'reschedule', problem, new AppError(PROBLEM[problem].code, PROBLEM[problem].message));
+            if (problem) refuse(ctx, user, grant.patientId, 'reschedule', problem, portalRefusal(PROBLEM[problem]));
             const before = Y.encodeStateVector(doc);
             rescheduleAppointment(doc, a.id, { start: body.start, providerId: body.providerId }, actorOf(user));
             await write(grant.clinicId, doc, before, user.id);
@@ -402,7 +401,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             const book = readBook(doc);
             const a = ownAppointment(ctx, user, book, grant.patientId);
             if (!patientMayChange(a, now())) {
-              refuse(ctx, user, grant.patientId, 'cancel', 'not-changeable', new AppError('conflict', 'This appointment has already started, passed or been cancelled, so it cannot be cancelled online. Please call the clinic.'));
+              refuse(ctx, user, grant.patientId, 'cancel', 'not-changeable', portalRefusal('booking.not-cancellable'));
             }
             const before = Y.encodeStateVector(doc);
             cancelAppointment(doc, a.id, body.reason ? `Cancelled online by the patient: ${body.reason}` : 'Cancelled online by the patient', actorOf(user));
@@ -426,9 +425,9 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
       async handler(ctx) {
         const { user, grant } = grantFor(ctx);
         const a = await withBook(grant.clinicId, (book) => ownAppointment(ctx, user, book, grant.patientId));
-        if (a.mode !== 'video') refuse(ctx, user, grant.patientId, 'join', 'not-video', new AppError('invalid', 'This appointment is not a video visit.'));
-        if (!patientMayJoin(a, now())) refuse(ctx, user, grant.patientId, 'join', 'not-now', new AppError('conflict', 'You can join from 15 minutes before the appointment until it ends.'));
-        if (!deps.join) throw new AppError('unavailable', 'Video visits are not set up at this clinic. Please call the clinic.');
+        if (a.mode !== 'video') refuse(ctx, user, grant.patientId, 'join', 'not-video', portalRefusal('booking.not-video'));
+        if (!patientMayJoin(a, now())) refuse(ctx, user, grant.patientId, 'join', 'not-now', portalRefusal('booking.join-not-now'));
+        if (!deps.join) throw portalRefusal('booking.video-off');
         const { path } = deps.join({ clinicId: grant.clinicId, patientId: grant.patientId, appointmentId: a.id, appointmentEnd: a.end, userId: user.id, ip: ctx.ip });
         sendJson(ctx.res, 200, { path });
       }

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { initChartDoc } from '../../src/lib/chart/chart-doc';
 import { readIntakeResponse, writeIntakeResponse } from '../../src/lib/chart/intake-doc';
 import { docName, isUuid } from '../../src/lib/domain/doc-names';
-import { AppError } from '../../src/lib/domain/errors';
+import { portalRefusal } from '../../src/lib/domain/portal-refusals';
 import { evaluateIntake, type IntakeResponse } from '../../src/lib/domain/intake/intake-response';
 import { intakePrefill } from '../../src/lib/domain/intake/prefill';
 import { allQuestionnaires, INTAKE_VERSION } from '../../src/lib/domain/intake/questionnaires';
@@ -53,7 +53,6 @@ export interface IntakeRouteDeps {
 
 export const INTAKE_PATIENT_ROUTES = ['GET /api/portal/records/:patientId/intake', 'POST /api/portal/records/:patientId/intake'] as const;
 
-const NOT_YOURS = 'You can only fill in forms for your own record, and the records you were given access to.';
 /** A completed form is small; this leaves room for a long list of medicines. */
 const BODY_LIMIT = 48 * 1024;
 
@@ -79,7 +78,7 @@ export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
     const grant = isPatientSession(user.roles) && isUuid(patientId) ? store.grant(user.id, patientId) : null;
     if (!grant || grant.clinicId !== user.clinicId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:intake', ip: ctx.ip, detail: { reason: 'no-grant' } });
-      throw new AppError('forbidden', NOT_YOURS);
+      throw portalRefusal('record.not-yours');
     }
     return { user, grant };
   }
@@ -87,7 +86,7 @@ export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
   async function prefillFor(grant: NonNullable<ReturnType<PortalStore['grant']>>) {
     const at = new Date(now());
     const parts = await patientViewParts(sync, grant, resultReleaseOf(deps.db, grant.clinicId), at);
-    if (!parts) throw new AppError('not-found', 'Your record is not available at the moment. Please contact the clinic.');
+    if (!parts) throw portalRefusal('record.unavailable');
     return intakePrefill(parts.resources, await patientAppointments(sync, grant), at);
   }
 
@@ -117,7 +116,7 @@ export function intakeRoutes(deps: IntakeRouteDeps): Route[] {
             const clientId = typeof (body as { id?: unknown })?.id === 'string' ? ((body as { id: string }).id).toLowerCase() : '';
             const kept = clientId ? readIntakeResponse(doc, clientId) : null;
             if (kept) {
-              if (kept.submittedById !== user.id) throw new AppError('conflict', 'This form was already sent from another account.');
+              if (kept.submittedById !== user.id) throw portalRefusal('intake.other-account');
               return { status: 200, response: kept };
             }
             limiter.assertAllowed(ctx, user, 'intake', name);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addMessage, listThreads, markClinicRead, startThread } from '../../src/lib/chart/messages-doc';
+import { addMessage, listThreads, markClinicRead, startStaffConversation, startThread } from '../../src/lib/chart/messages-doc';
 import { listTasks, setTaskStatus } from '../../src/lib/chart/tasks-doc';
 import { messagesName, tasksName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
@@ -264,7 +264,7 @@ describe('staff answer through the record', () => {
       d.getMap('messages').set(uuid(42), e);
       for (const [k, v] of Object.entries({ id: uuid(42), threadId: uuid(999), text: 'Hello', authorKind: 'staff', sentAt: new Date().toISOString(), sentBy: 'nurse', sentById: ids.nurse })) e.set(k, v);
     }, 'messages.reply'],
-    ['a conversation started on a staff device', 'nurse', (d) => {
+    ['a conversation that says neither who started it nor that it is the staff’s', 'nurse', (d) => {
       const e = new Y.Map<unknown>();
       d.getMap('threads').set(uuid(43), e);
       e.set('id', uuid(43));
@@ -332,5 +332,50 @@ describe('the inbox item', () => {
     ]);
     expect((await post(base(), { id: uuid(61), threadId: firstThread, text: 'And swollen.' }, neema)).status).toBe(201);
     expect(await messageItems()).toHaveLength(2);
+  });
+});
+
+describe('staff start a conversation with the patient', () => {
+  it('a nurse and the front desk each start one (a topic and a first message); the patient sees both, from the clinic', async () => {
+    const byNurse = await staffSends('nurse', (d) => startStaffConversation(d, { topic: 'Your lab results', text: 'Your blood count is back to normal.' }, { id: ids.nurse, name: 'nurse' }, { threadId: uuid(80), messageId: uuid(81) }));
+    expect(byNurse.error).toBeUndefined();
+    const byDesk = await staffSends('desk', (d) => startStaffConversation(d, { topic: 'Appointment reminder', text: 'Please bring your clinic card on Friday.' }, { id: ids.desk, name: 'desk' }, { threadId: uuid(82), messageId: uuid(83) }));
+    expect(byDesk.error).toBeUndefined();
+    const view = (await (await fetch(`${app.url}${base()}`, { headers: { cookie: neema } })).json()) as { threads: { id: string; topic: string; messages: { id: string; fromClinic: boolean; text: string; sentBy: string }[] }[] };
+    expect(view.threads.find((t) => t.id === uuid(80))).toMatchObject({ topic: 'Your lab results', messages: [{ id: uuid(81), fromClinic: true, text: 'Your blood count is back to normal.', sentBy: 'nurse' }] });
+    expect(view.threads.find((t) => t.id === uuid(82))).toMatchObject({ topic: 'Appointment reminder', messages: [{ id: uuid(83), fromClinic: true, sentBy: 'desk' }] });
+    expect((await threads()).find((t) => t.id === uuid(80))!.startedByKind).toBe('staff');
+    expect(((await serverDoc(messagesName(PATIENT))).getMap('threads').get(uuid(80)) as Y.Map<unknown>).get('startedById')).toBe(ids.nurse);
+    // The patient answers in it like in any conversation.
+    expect((await post(base(), { id: uuid(84), threadId: uuid(80), text: 'Thank you!' }, neema)).status).toBe(201);
+  });
+
+  const rawThread = (d: Y.Doc, id: string, fields: Record<string, unknown>) => {
+    const e = new Y.Map<unknown>();
+    d.getMap('threads').set(id, e);
+    for (const [k, v] of Object.entries(fields)) e.set(k, v);
+  };
+  const staffThread = (id: string, by: string) => ({ id, topic: 'Check-up', startedByKind: 'staff', startedAt: new Date().toISOString(), startedBy: by, startedById: ids[by] });
+  const refusals: [string, string, (d: Y.Doc) => void, string][] = [
+    ['a conversation posing as the patient’s', 'nurse', (d) => startThread(d, { topic: 'I feel fine', startedByKind: 'patient' }, { id: ids.nurse, name: 'nurse' }, uuid(90)), 'messages.thread'],
+    ['a conversation started in another user’s name', 'nurse', (d) => startStaffConversation(d, { topic: 'Forged', text: 'In the doctor’s name' }, { id: ids.doc, name: 'doc' }, { threadId: uuid(91) }), 'provenance.forged-id'],
+    ['a conversation with no topic', 'nurse', (d) => rawThread(d, uuid(92), { ...staffThread(uuid(92), 'nurse'), topic: '  ' }), 'messages.thread'],
+    ['a conversation that names no one', 'desk', (d) => rawThread(d, uuid(93), { id: uuid(93), topic: 'Anonymous', startedByKind: 'staff', startedAt: new Date().toISOString() }), 'messages.thread'],
+    ['a conversation with an extra field', 'doc', (d) => rawThread(d, uuid(94), { ...staffThread(uuid(94), 'doc'), hidden: 'x' }), 'messages.thread'],
+    ['a conversation kept under another id', 'doc', (d) => rawThread(d, uuid(95), staffThread(uuid(96), 'doc')), 'messages.thread']
+  ];
+  for (const [what, user, change, rule] of refusals) {
+    it(`refuses ${what} (${rule})`, async () => {
+      const before = JSON.stringify(await threads());
+      const res = await staffSends(user, change);
+      expect(res.error?.code).toBe('refused');
+      expect(res.error?.rules).toContain(rule);
+      expect(JSON.stringify(await threads())).toBe(before);
+    });
+  }
+
+  it('an administrator may not start one', async () => {
+    const res = await staffSends('boss', (d) => startStaffConversation(d, { topic: 'Admin', text: 'Hello' }, { id: ids.boss, name: 'boss' }, { threadId: uuid(97) }));
+    expect(res.error?.code).toBe('forbidden');
   });
 });

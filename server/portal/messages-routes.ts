@@ -5,6 +5,7 @@ import { addMessage, findMessage, hasThread, initMessagesDoc, isMessagesDoc, lis
 import { listTasks } from '../../src/lib/chart/tasks-doc';
 import { docAccess, isUuid, messagesName, tasksName } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
+import { portalRefusal } from '../../src/lib/domain/portal-refusals';
 import { MAX_MESSAGE_PHOTO_BYTES, messageTextSchema, messageTopicSchema, sniffPhotoType, type Message, type Thread } from '../../src/lib/domain/messages';
 import { isOpen } from '../../src/lib/domain/tasks';
 import type { AttachmentStore } from '../attachments/attachment-store';
@@ -64,8 +65,6 @@ const MAX_PHOTO_BASE64 = Math.ceil(MAX_MESSAGE_PHOTO_BYTES / 3) * 4;
 /** The JSON body: the photo as base64, the text and a little framing. */
 const BODY_LIMIT = MAX_PHOTO_BASE64 + 64 * 1024;
 const PHOTO_TOO_LARGE = `Photos up to ${MAX_MESSAGE_PHOTO_BYTES / (1024 * 1024)} MB can be sent. Take a smaller photo, or send the message without it.`;
-const NOT_A_PHOTO = 'Only JPEG or PNG photos can be sent.';
-const NOT_YOURS = 'You can only see your own record, and the records you were given access to.';
 
 const sendSchema = z
   .object({
@@ -153,7 +152,7 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
     const grant = isPatientSession(user.roles) && isUuid(patientId) ? store.grant(user.id, patientId) : null;
     if (!grant || grant.clinicId !== user.clinicId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:messages', ip: ctx.ip, detail: { reason: 'no-grant' } });
-      throw new AppError('forbidden', NOT_YOURS);
+      throw portalRefusal('record.not-yours');
     }
     return { user, grant };
   }
@@ -236,12 +235,12 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
         let photo: { data: Buffer; contentType: 'image/jpeg' | 'image/png' } | null = null;
         if (body.photo) {
           const data = Buffer.from(body.photo.data, 'base64');
-          if (data.length === 0) throw new AppError('invalid', 'The photo is empty.', [{ path: 'photo', message: 'Empty' }]);
-          if (data.length > MAX_MESSAGE_PHOTO_BYTES) throw new AppError('too-large', PHOTO_TOO_LARGE, [{ path: 'photo', message: 'Too large' }]);
+          if (data.length === 0) throw portalRefusal('message.photo-empty', {}, [{ path: 'photo', message: 'Empty' }]);
+          if (data.length > MAX_MESSAGE_PHOTO_BYTES) throw portalRefusal('message.photo-too-large', { megabytes: MAX_MESSAGE_PHOTO_BYTES / (1024 * 1024) }, [{ path: 'photo', message: 'Too large' }]);
           const contentType = sniffPhotoType(data);
           if (!contentType) {
             audit.record({ action: 'portal.message', outcome: 'failure', userId: user.id, target: messagesName(grant.patientId), ip: ctx.ip, detail: { message: body.id, reason: 'not-a-photo' } });
-            throw new AppError('invalid', NOT_A_PHOTO, [{ path: 'photo', message: 'Not a JPEG or PNG file' }]);
+            throw portalRefusal('message.not-photo', {}, [{ path: 'photo', message: 'Not a JPEG or PNG file' }]);
           }
           photo = { data, contentType };
         }
@@ -250,13 +249,13 @@ export function messageRoutes(deps: MessageRouteDeps): Route[] {
           try {
             const kept = findMessage(doc, body.id);
             if (kept) {
-              if (kept.authorKind !== 'patient' || kept.sentById !== user.id) throw new AppError('conflict', 'Another message is already kept under this id.');
+              if (kept.authorKind !== 'patient' || kept.sentById !== user.id) throw portalRefusal('message.id-taken');
               // Kept, but the answer (and the inbox item after it) may have been lost: the clinic is told once.
               if ((await itemsFor(grant.clinicId, kept.threadId)).length === 0) await raise(grant, user, kept.threadId, listThreads(doc).find((t) => t.id === kept.threadId)?.messages[0]?.id === kept.id);
               return { status: 200, answer: { id: kept.id, threadId: kept.threadId, sentAt: kept.sentAt } };
             }
             limiter.assertAllowed(ctx, user, 'messages', messagesName(grant.patientId));
-            if (body.threadId && !hasThread(doc, body.threadId)) throw new AppError('not-found', 'This conversation is not on your record. Start a new one.');
+            if (body.threadId && !hasThread(doc, body.threadId)) throw portalRefusal('message.thread-unknown');
             const before = Y.encodeStateVector(doc);
             if (!isMessagesDoc(doc)) initMessagesDoc(doc, grant.patientId);
             const actor = { id: user.id, name: user.name };

@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { AppError } from '../../src/lib/domain/errors';
+import { portalRefusal } from '../../src/lib/domain/portal-refusals';
 import { docAccess, isUuid } from '../../src/lib/domain/doc-names';
 import { ACTIVATION_PATH, isCalendarDate, PROXY_KINDS, type PortalRelation } from '../../src/lib/domain/portal/portal-rules';
 import { patientSummary } from '../../src/lib/fhir/export/patient-summary';
@@ -94,7 +95,6 @@ const PROBLEM_MESSAGE: Record<InvitationProblem, string> = {
   burnt: 'This invitation is locked after too many wrong dates of birth. Ask the clinic for a new one.'
 };
 
-const NOT_YOURS = 'You can only see your own record, and the records you were given access to.';
 
 function baseUrl(ctx: RequestContext): string {
   const scheme = (ctx.req.socket as TLSSocket).encrypted ? 'https' : 'http';
@@ -131,7 +131,7 @@ export function portalRoutes(deps: PortalRouteDeps): Route[] {
     const grant = isPatientSession(user.roles) && isUuid(patientId) ? store.grant(user.id, patientId) : null;
     if (!grant || grant.clinicId !== user.clinicId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:record', ip: ctx.ip, detail: { reason: 'no-grant' } });
-      throw new AppError('forbidden', NOT_YOURS);
+      throw portalRefusal('record.not-yours');
     }
     return { user, grant };
   }
@@ -139,7 +139,7 @@ export function portalRoutes(deps: PortalRouteDeps): Route[] {
   async function parts(ctx: RequestContext) {
     const { user, grant } = grantFor(ctx);
     const found = await patientViewParts(deps.sync, grant, resultReleaseOf(deps.db, grant.clinicId), new Date(now()));
-    if (!found) throw new AppError('not-found', 'Your record is not available at the moment. Please contact the clinic.');
+    if (!found) throw portalRefusal('record.unavailable');
     return { user, grant, found };
   }
 

@@ -9,7 +9,8 @@ import { migrate } from '../../src/lib/chart/schema';
 import { listTasks } from '../../src/lib/chart/tasks-doc';
 import { docName, isUuid, tasksName } from '../../src/lib/domain/doc-names';
 import { AppError } from '../../src/lib/domain/errors';
-import { flaggedReading, homeReadingInputSchema, homeReadingObservation, isUrgent, takenAtProblem, type HomeReadingKind } from '../../src/lib/domain/home-readings';
+import { portalRefusal } from '../../src/lib/domain/portal-refusals';
+import { flaggedReading, homeReadingInputSchema, homeReadingObservation, isUrgent, takenAtProblem, takenAtProblemKind, HOME_READING_MAX_AGE_DAYS, type HomeReadingKind } from '../../src/lib/domain/home-readings';
 import { REFILL_NOTE_MAX } from '../../src/lib/domain/refill-requests';
 import { VITALS, type VitalFlag } from '../../src/lib/domain/vitals';
 import { resultReleaseOf } from '../admin/result-release-store';
@@ -92,7 +93,6 @@ function parseForPatient<S extends z.ZodType>(schema: S, value: unknown): z.infe
   }
 }
 
-const NOT_YOURS = 'You can only see your own record, and the records you were given access to.';
 
 /** A flag as the patient's screen needs it (no free text the screen would show untranslated). */
 function flagOut(flag: VitalFlag) {
@@ -133,7 +133,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
     const grant = isPatientSession(user.roles) && isUuid(patientId) ? store.grant(user.id, patientId) : null;
     if (!grant || grant.clinicId !== user.clinicId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:record', ip: ctx.ip, detail: { reason: 'no-grant' } });
-      throw new AppError('forbidden', NOT_YOURS);
+      throw portalRefusal('record.not-yours');
     }
     return { user, grant };
   }
@@ -142,7 +142,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
     const doc = await loadDoc(sync, docName('patient', grant.patientId), grant.clinicId);
     try {
       const p = readPatient(doc);
-      if (!p) throw new AppError('not-found', 'Your record is not available at the moment. Please contact the clinic.');
+      if (!p) throw portalRefusal('record.unavailable');
       return p.birthDate;
     } finally {
       doc.destroy();
@@ -182,7 +182,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
     const body = parseForPatient(homeReadingInputSchema, await readJson(ctx.req));
     const at = body.takenAt ? new Date(body.takenAt).toISOString() : new Date(now()).toISOString();
     const problem = takenAtProblem(at, new Date(now()));
-    if (problem) throw new AppError('invalid', problem, [{ path: 'takenAt', message: problem }]);
+    if (problem) throw portalRefusal(takenAtProblemKind(at, new Date(now())) === 'future' ? 'reading.future' : 'reading.too-old', { days: HOME_READING_MAX_AGE_DAYS }, [{ path: 'takenAt', message: problem }]);
     const birthDate = await birthDateOf(grant);
     await oneAtATime(`chart:${grant.patientId}`, async () => {
       const chartName = docName('chart', grant.patientId);
@@ -193,7 +193,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
         if (kept !== undefined) {
           const o = listObservations(doc).find((x) => x.id === body.id);
           // An id the record already holds for something else is not this reading.
-          if (!o?.reportedBy) throw new AppError('conflict', 'This reading could not be saved. Please enter it again.');
+          if (!o?.reportedBy) throw portalRefusal('reading.not-saved');
           repeat = true;
         } else {
           limiter.assertAllowed(ctx, user, 'home-readings', chartName);
@@ -260,7 +260,7 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
   /** The record's active prescriptions as the patient's own view shows them (proxy restrictions included). */
   async function activeMedicines(grant: RecordAccess): Promise<{ id: string; text: string }[]> {
     const parts = await patientViewParts(sync, grant, resultReleaseOf(deps.db, grant.clinicId), new Date(now()));
-    if (!parts) throw new AppError('not-found', 'Your record is not available at the moment. Please contact the clinic.');
+    if (!parts) throw portalRefusal('record.unavailable');
     return parts.resources
       .filter((r) => r.resourceType === 'MedicationRequest' && r.status === 'active')
       .map((r) => ({ id: r.id, text: String((r.medicationCodeableConcept as { text?: string } | undefined)?.text ?? '') }))
@@ -286,11 +286,11 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
       const name = docName('patient', grant.patientId);
       const doc = await loadDoc(sync, name, grant.clinicId);
       try {
-        if (!readPatient(doc)) throw new AppError('not-found', 'Your record is not available at the moment. Please contact the clinic.');
+        if (!readPatient(doc)) throw portalRefusal('record.unavailable');
         const requests = listRefillRequests(doc);
         const kept = requests.find((r) => r.id === body.id);
         if (kept || doc.getMap(REFILL_REQUESTS).has(body.id)) {
-          if (!kept || kept.via !== 'portal' || kept.medicationId !== body.medicationId) throw new AppError('conflict', 'This request could not be saved. Please send it again.');
+          if (!kept || kept.via !== 'portal' || kept.medicationId !== body.medicationId) throw portalRefusal('refill.not-saved');
           if (!(await inboxHas(grant.clinicId, 'refill-request', body.id))) await raiseRefill(grant, user, body.id);
           audit.record({ action: 'portal.refill-request', outcome: 'success', userId: user.id, target: `patient:${grant.patientId}`, ip: ctx.ip, detail: { request: body.id, repeat: true, relation: grant.relation } });
           sendJson(ctx.res, 200, { request: requestOut(kept) });
@@ -300,10 +300,10 @@ export function readingsRoutes(deps: ReadingsRouteDeps): Route[] {
         const medicine = (await activeMedicines(grant)).find((m) => m.id === body.medicationId);
         if (!medicine) {
           audit.record({ action: 'portal.refill-request', outcome: 'failure', userId: user.id, target: `patient:${grant.patientId}`, ip: ctx.ip, detail: { reason: 'not-active', relation: grant.relation } });
-          throw new AppError('invalid', 'That medicine is not one of your current medicines. Choose one from the list, or call the clinic.', [{ path: 'medicationId', message: 'Not an active medicine on your record' }]);
+          throw portalRefusal('refill.not-current', {}, [{ path: 'medicationId', message: 'Not an active medicine on your record' }]);
         }
         if (requests.some((r) => r.status === 'open' && r.via === 'portal' && r.medicationId === medicine.id)) {
-          throw new AppError('conflict', 'You already asked for more of this medicine. The clinic has not answered yet.', [{ path: 'medicationId', message: 'Already asked' }]);
+          throw portalRefusal('refill.already-asked', {}, [{ path: 'medicationId', message: 'Already asked' }]);
         }
         const before = Y.encodeStateVector(doc);
         recordRefillRequest(doc, { medicationText: medicine.text.slice(0, 200), via: 'portal', note: body.note, medicationId: medicine.id }, { id: user.id, name: user.name }, new Date(now()).toISOString(), body.id);

@@ -1,3 +1,4 @@
+import { PORTAL_REFUSALS } from '../../src/lib/domain/portal-refusals';
 import { RateLimitedError } from '../auth/auth-service';
 import type { RequestContext } from '../http/context';
 import type { Audit, SessionUser } from '../types';
@@ -79,7 +80,8 @@ export class PortalWriteLimiter {
       this.opts.audit.record({ action: 'portal.rate-limited', outcome: 'failure', userId: user.id, target, ip: ctx.ip, detail: { kind: family, limit, windowMinutes: Math.round(windowMs / 60_000) } });
     }
     const minutes = Math.ceil(seconds / 60);
-    throw new RateLimitedError(seconds, `You have sent many ${WHAT[family]} in a short time. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or call the clinic if it is urgent.`);
+    const params = { what: WHAT[family], minutes, kind: family };
+    throw new RateLimitedError(seconds, PORTAL_REFUSALS['limit.reached'].english(params), { reason: 'limit.reached', params });
   }
 
   /** Counts one new write that was kept. */

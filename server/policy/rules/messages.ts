@@ -11,9 +11,12 @@ import { fieldsOf, locate, valueOf } from '../node-values';
  * server judges like any client's.
  *
  * - `messages.role` (refuse): only the front desk and clinical staff write.
- * - `messages.thread` (refuse): a conversation is started by the patient
- *   (through the portal); a staff device adds none. What a thread is about
- *   never changes (policy-table `immutable`).
+ * - `messages.thread` (refuse): a staff member may start a conversation
+ *   of their own (a staff thread with a topic of 1–120 characters, its known
+ *   fields only, signed with the signed-in user's id: `provenance.forged-id`
+ *   refuses another id in `startedById`, a missing one is refused here);
+ *   never one posing as the patient's, which only the portal starts. What a
+ *   thread is about never changes (policy-table `immutable`).
  * - `messages.reply` (refuse): a staff member adds a reply of their own: a
  *   staff message, 1–4000 characters, in a thread the record holds, signed
  *   with the signed-in user's id (`provenance.forged-id` refuses another id
@@ -32,6 +35,7 @@ import { fieldsOf, locate, valueOf } from '../node-values';
 
 const STAFF_ROLES = new Set(['frontdesk', 'clinician', 'nurse']);
 const MESSAGE_FIELDS = new Set(['id', 'threadId', 'text', 'authorKind', 'sentAt', 'sentBy', 'sentById', 'sentByRelation', 'photoId', 'photoType', 'photoSize', 'clinicReadAt', 'clinicReadBy', 'clinicReadById', 'patientReadAt']);
+const THREAD_FIELDS = new Set(['id', 'topic', 'startedByKind', 'startedAt', 'startedBy', 'startedById']);
 const CLINIC_RECEIPT = ['clinicReadAt', 'clinicReadBy', 'clinicReadById'] as const;
 
 export function messagesRule(input: RuleInput): RuleOutput {
@@ -48,7 +52,14 @@ export function messagesRule(input: RuleInput): RuleOutput {
   const { before, after } = change;
   if (change.root === 'meta' || !after) return { violations: out };
   if (change.root === 'threads') {
-    if (!before) refuse('messages.thread', null, 'A conversation is started by the patient, through the portal');
+    if (!before) {
+      for (const f of Object.keys(fieldsOf(after))) if (!THREAD_FIELDS.has(f)) refuse('messages.thread', f, 'A conversation holds its known fields only');
+      if (valueOf(after, 'id') !== change.key) refuse('messages.thread', 'id', 'A conversation is kept under its own id');
+      if (valueOf(after, 'startedByKind') !== 'staff') refuse('messages.thread', 'startedByKind', 'A conversation started on a staff device is started by the staff member, not the patient');
+      const topic = valueOf(after, 'topic');
+      if (typeof topic !== 'string' || topic.trim().length === 0 || topic.length > MESSAGE_LIMITS.topic) refuse('messages.thread', 'topic', `A conversation has a topic of 1 to ${MESSAGE_LIMITS.topic} characters`);
+      if (typeof valueOf(after, 'startedById') !== 'string') refuse('messages.thread', 'startedById', 'A conversation names who started it');
+    }
     return { violations: out };
   }
   if (change.root !== 'messages') return { violations: out };

@@ -66,6 +66,24 @@ export function startThread(doc: Y.Doc, input: { topic: string; startedByKind: M
   return id;
 }
 
+/**
+ * A staff member starts a conversation with the patient: the thread (a staff
+ * thread on `topic`) and its first message, written together or not at all
+ * (both are checked before either is written). Returns the thread's id.
+ */
+export function startStaffConversation(doc: Y.Doc, input: { topic: string; text: string }, actor: Actor, ids: { threadId?: string; messageId?: string } = {}, at: string = nowIso()): string {
+  const topic = messageTopicSchema.safeParse(input.topic);
+  if (!topic.success) throw invalid(topic.error.issues, 'topic');
+  const text = messageTextSchema.safeParse(input.text);
+  if (!text.success) throw invalid(text.error.issues, 'text');
+  let threadId = '';
+  doc.transact(() => {
+    threadId = startThread(doc, { topic: topic.data, startedByKind: 'staff' }, actor, ids.threadId ?? newId(), at);
+    addMessage(doc, { threadId, text: text.data, authorKind: 'staff' }, actor, ids.messageId ?? newId(), at);
+  }, 'local');
+  return threadId;
+}
+
 /** Adds a message to an existing thread; returns its id. */
 export function addMessage(
   doc: Y.Doc,

@@ -19,22 +19,33 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * A refusal's stable code and its parameters (portal-refusals.ts), so the
+ * app can say it in the reader's language; `message` stays the English text.
+ */
+export interface Refusal {
+  reason: string;
+  params?: Record<string, string | number>;
+}
+
 export interface AppErrorBody {
-  error: { code: ErrorCode; message: string; details?: { path?: string; message: string }[] };
+  error: { code: ErrorCode; message: string; details?: { path?: string; message: string }[]; reason?: string; params?: Record<string, string | number> };
 }
 
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: { path?: string; message: string }[]
+    readonly details?: { path?: string; message: string }[],
+    readonly refusal?: Refusal
   ) {
     super(message);
     this.name = 'AppError';
   }
 
   toBody(): AppErrorBody {
-    return { error: { code: this.code, message: this.message, details: this.details } };
+    const refusal = this.refusal ? { reason: this.refusal.reason, ...(this.refusal.params && Object.keys(this.refusal.params).length ? { params: this.refusal.params } : {}) } : {};
+    return { error: { code: this.code, message: this.message, details: this.details, ...refusal } };
   }
 }
 

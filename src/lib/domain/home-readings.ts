@@ -61,9 +61,17 @@ export function glucoseMmol(value: number, unit: GlucoseUnit): number {
 
 /** Why `takenAt` is refused, or null: not in the future, not older than HOME_READING_MAX_AGE_DAYS. */
 export function takenAtProblem(at: string, now: Date): string | null {
+  const kind = takenAtProblemKind(at, now);
+  if (kind === 'future') return 'The time of the reading is in the future: check the date and time';
+  if (kind === 'too-old') return `Readings older than ${HOME_READING_MAX_AGE_DAYS} days cannot be added here: bring them to your next visit`;
+  return null;
+}
+
+/** Which of takenAtProblem's refusals applies, as a code (the portal says it in the patient's language). */
+export function takenAtProblemKind(at: string, now: Date): 'future' | 'too-old' | null {
   const t = Date.parse(at);
-  if (t > now.getTime() + FUTURE_SLACK_MS) return 'The time of the reading is in the future: check the date and time';
-  if (t < now.getTime() - HOME_READING_MAX_AGE_DAYS * 86_400_000) return `Readings older than ${HOME_READING_MAX_AGE_DAYS} days cannot be added here: bring them to your next visit`;
+  if (t > now.getTime() + FUTURE_SLACK_MS) return 'future';
+  if (t < now.getTime() - HOME_READING_MAX_AGE_DAYS * 86_400_000) return 'too-old';
   return null;
 }
 

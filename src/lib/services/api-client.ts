@@ -184,16 +184,24 @@ async function readJson(res: Response): Promise<unknown> {
 }
 
 function errorFrom(status: number, body: unknown): AppError {
-  const e = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  const e = (body as { error?: { code?: unknown; message?: unknown; details?: unknown; reason?: unknown; params?: unknown } } | undefined)?.error;
   if (e && typeof e.message === 'string' && (ERROR_CODES as readonly string[]).includes(e.code as string)) {
     const details = Array.isArray(e.details) ? (e.details as { path?: string; message: string }[]) : undefined;
-    return new AppError(e.code as ErrorCode, e.message, details);
+    return new AppError(e.code as ErrorCode, e.message, details, typeof e.reason === 'string' ? { reason: e.reason, params: paramsOf(e.params) } : undefined);
   }
   if (status === 401) return new AppError('unauthenticated', 'Sign in again to continue');
   if (status === 403) return new AppError('forbidden', 'You do not have access to this');
   if (status === 404) return new AppError('not-found', 'Not found on the clinic server');
   if (status === 503) return new AppError('unavailable', UNREACHABLE_MESSAGE);
   return new AppError('internal', `The clinic server could not complete the request (status ${status})`);
+}
+
+/** A refusal's parameters: plain strings and numbers only (they go into translated sentences). */
+function paramsOf(value: unknown): Record<string, string | number> | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+  return out;
 }
 
 function withCause(err: AppError, cause: unknown): AppError {

@@ -13,7 +13,7 @@ import { actorOf, currentWorkspace, type Workspace } from './workspace';
 /**
  * A patient's secure messages on a staff device (`messages:<patientId>`,
  * chart/messages-doc.ts): live while online, answered offline too — a
- * reply is kept on the device and syncs with the document when the device
+ * reply, or a conversation staff start, is kept on the device and syncs with the document when the device
  * reconnects. Opening a thread marks the patient's messages in it read by
  * the clinic (once; the server keeps the first receipt).
  */
@@ -53,6 +53,12 @@ export class LivePatientMessages {
     return messagesDoc.addMessage(this.#live.doc, { threadId, text, authorKind: 'staff' }, this.#actor);
   }
 
+  /** Starts a conversation with the patient (a topic and the first message); returns the thread's id. Works offline like a reply. */
+  startConversation(topic: string, text: string): string {
+    if (!this.canReply) throw new AppError('forbidden', "Your role does not answer patients' messages");
+    return messagesDoc.startStaffConversation(this.#live.doc, { topic, text }, this.#actor);
+  }
+
   /** Marks the patient's messages in the thread read by the clinic; returns how many were new. */
   markRead(threadId: string): number {
     if (!this.canReply) return 0;
@@ -72,7 +78,8 @@ export async function openPatientMessages(patientId: string, ws: Workspace = cur
   const access = docAccess(ws.user.roles, 'messages');
   if (access === 'none') throw new AppError('forbidden', "Your role does not read patients' messages");
   const name = messagesName(patientId);
-  if (!(await ws.vault.docs.has(name))) {
+  // Already open on another part of the screen (the chart's card, when the first conversation was started there offline): shared, not fetched again.
+  if (!ws.engine.isOpen(name) && !(await ws.vault.docs.has(name))) {
     try {
       const failed = await ws.engine.pull([name]);
       if (failed.some((f) => f.code === 'forbidden')) throw new AppError('forbidden', "You do not have access to this patient's messages");

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import { apiClient, type ApiClient } from './api-client';
 import { currentWorkspace, type Workspace } from './workspace';
+import { portalMessageOf } from '../ui/portal-refusal';
 
 /**
  * What a patient does in the portal while offline (a message, a booking, an
@@ -28,7 +29,7 @@ export const outboxItemSchema = z.object({
   method: z.enum(['POST', 'PUT', 'PATCH', 'DELETE']),
   body: z.record(z.string(), z.unknown()),
   queuedAt: z.string(),
-  /** Set when the server refused it: the readable reason. */
+  /** Set when the server refused it: the readable reason, in the patient's language where the server gave its code. */
   refused: z.string().optional()
 });
 export type OutboxItem = z.infer<typeof outboxItemSchema>;
@@ -128,7 +129,8 @@ export function flushPortalOutbox(ws: Pick<Workspace, 'vault'> = currentWorkspac
           result.offline = true;
           left.push(item);
         } else if (err instanceof AppError && REFUSAL.has(err.code)) {
-          const refused = { ...item, refused: err.message };
+          // Said in the patient's language when the server gave the refusal's code (ui/portal-refusal.ts).
+          const refused = { ...item, refused: portalMessageOf(err) };
           result.refused.push(refused);
           left.push(refused);
         } else {

@@ -152,6 +152,11 @@ export class SyncEngine {
     }, this.#o.flushDelayMs ?? 1_500);
   }
 
+  /** True while a screen holds the document open (acquired, not yet released): it needs no fetching. */
+  isOpen(name: string): boolean {
+    return this.#open.has(name);
+  }
+
   /** Opens a document for live editing (shared when opened twice); `release` when done. */
   acquire(name: string): Promise<LiveDoc> {
     if (this.#stopped) return Promise.reject(new AppError('unauthenticated', 'Outpost is locked. Unlock it to see patient records.'));
