@@ -352,6 +352,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       db,
       sync,
       access: accessGate,
+      clinicName: (id) => findClinic(db, id)?.name ?? null,
       onFinished: (job, outcome) => {
         const perType: Record<string, number> = {};
         for (const f of job.files) perType[f.type] = (perType[f.type] ?? 0) + f.count;

@@ -148,6 +148,25 @@ describe('POST a completed form', () => {
     expect(kept.flags).toEqual(['self-harm']);
     const [task] = (await intakeTasks()).filter((t) => t.focus.ref === id);
     expect(task).toMatchObject({ dueDate: new Date().toISOString().slice(0, 10), owner: { kind: 'role', role: 'clinician' }, focus: { label: 'Pre-visit form: review today' } });
+    // Through the FHIR API (read, search, $export share the mapping) the task carries the server's fixed words only:
+    // no answer, score or band of the form, which stay in the chart.
+    const read = await fetch(`${app.url}/fhir/R4/Task/${task.id}`, { headers: { cookie: doc } });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual({
+      resourceType: 'Task',
+      id: task.id,
+      status: 'requested',
+      intent: 'order',
+      code: { text: 'Clinical task' },
+      description: 'Pre-visit form to review today (flagged answer)',
+      for: { reference: `Patient/${PATIENT}` },
+      focus: { display: 'Pre-visit form: review today' },
+      authoredOn: task.createdAt,
+      lastModified: task.createdAt,
+      requester: { display: task.createdBy },
+      owner: { display: 'clinician' },
+      restriction: { period: { end: new Date().toISOString().slice(0, 10) } }
+    });
   });
 
   it('is idempotent by the device id: the same form again is 200 with the first answer, kept once, one inbox item', async () => {

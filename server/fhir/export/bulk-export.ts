@@ -5,9 +5,10 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
-import { docName } from '../../../src/lib/domain/doc-names';
+import { docName, feesName, registriesName, tasksName } from '../../../src/lib/domain/doc-names';
 import type { AccessGate, SyncService } from '../../types';
 import { resourceInCategories } from '../../../src/lib/domain/restriction-categories';
+import { claimInCategories, claimsOf, registryRulesOf, tasksOf, taskVisible } from './clinic-resources';
 import { CHART_TYPES } from './search';
 
 /**
@@ -27,12 +28,19 @@ import { CHART_TYPES } from './search';
  *   export the same patients; the Group and Patient levels leave out the
  *   kept resources that are not in the Patient compartment (organizations,
  *   practitioners, locations, …) that an import attached to a patient.
+ * - Task and Claim, the resources kept outside the chart, are mapped and
+ *   filtered by clinic-resources.ts as the read API does: a patient's bills
+ *   (the account in `patient:<id>`) as Claims, and the clinic's tasks
+ *   (`tasks:<clinic>`, read once per job) each with its patient, so a
+ *   Patient- or Group-level export holds the exported patients' own tasks
+ *   only. Another clinic's tasks document and patients are never read.
  * - Resources kept verbatim from imports (fhir_kept_resources) are exported
  *   under their own type, with the import entry id they are stored by.
  * - `_since`: per-resource change times are not recorded in the charts, so a
  *   patient's chart resources are all exported when the `chart:` document
- *   took any update after `_since`, the Patient when the `patient:` document
- *   did (update times from the sync store's log), kept resources by the time
+ *   took any update after `_since`, the Patient and its Claims when the
+ *   `patient:` document did (update times from the sync store's log), a
+ *   Task by its own lastModified, kept resources by the time
  *   their row was last written. This gives every resource changed since, and
  *   may give unchanged resources of a chart that changed.
  * - Jobs live in this process only: a restart drops running and finished
@@ -46,6 +54,9 @@ import { CHART_TYPES } from './search';
  *   file (`OperationOutcome-errors.ndjson`).
  * - Patient restrictions (server/access/): a resource coded in a category
  *   the patient restricted is left out of every export, whoever started it.
+ *   So is a Claim naming a diagnosis in such a category, and a Task whose
+ *   prompt is restricted (a result left out, a registry selecting on such
+ *   a problem code: clinic-resources.ts taskVisible).
  *   The reader of an export is not the person who kicked it off but the
  *   system the files go to, which no restriction names, and the NDJSON
  *   files do not carry the restriction with them. The restricted part
@@ -131,6 +142,8 @@ interface Deps {
   sync: Pick<SyncService, 'readState'>;
   /** Patient restrictions: what is restricted is left out (see above). Without it nothing is left out. */
   access?: Pick<AccessGate, 'restrictedCategories'>;
+  /** The clinic's name, the provider of its Claims (as the read API names it). */
+  clinicName?: (clinicId: string) => string | null;
   /** Called once a job finished, with counts only (for the audit). */
   onFinished?(job: ExportJob, outcome: 'done' | 'failed'): void;
 }
@@ -232,23 +245,60 @@ export function createBulkExporter(deps: Deps, opts: BulkExportOptions): BulkExp
       p[row.kind as 'patient' | 'chart'] = row.updated_at ?? row.created_at;
       patients.set(row.patient_id, p);
     }
+    // The clinic's tasks, by patient, and what Claims and task checks need: read once per job, only when wanted.
+    const tasksByPatient = new Map<string, ReturnType<typeof tasksOf>>();
+    if (wants('Task')) {
+      for (const t of tasksOf(await deps.sync.readState(tasksName(job.clinicId), job.clinicId))) {
+        const list = tasksByPatient.get(t.task.patientId) ?? [];
+        list.push(t);
+        tasksByPatient.set(t.task.patientId, list);
+      }
+    }
+    const feesState = wants('Claim') ? await deps.sync.readState(feesName(job.clinicId), job.clinicId) : null;
+    const clinicName = deps.clinicName?.(job.clinicId) ?? 'Clinic';
+    let registries: Promise<ReturnType<typeof registryRulesOf>> | null = null;
+    const registryRules = async (id: string) => {
+      registries ??= deps.sync.readState(registriesName(job.clinicId), job.clinicId).then(registryRulesOf);
+      return (await registries)(id);
+    };
+
     /** One patient's resources that this job wants. */
     async function collect(patientId: string, times: { patient?: string | null; chart?: string | null }): Promise<unknown[]> {
       const out: unknown[] = [];
       const restricted = deps.access?.restrictedCategories(patientId) ?? [];
       const allowed = (r: unknown) => !resourceInCategories(r as { code?: unknown }, restricted);
-      if (wants('Patient') && changed(times.patient)) {
-        const doc = await load(docName('patient', patientId), job.clinicId);
-        const p = doc ? patientToFhir(doc) : null;
-        doc?.destroy();
-        if (p) out.push(p);
-      }
-      if (wantsChart && times.chart !== undefined && changed(times.chart)) {
-        const doc = await load(docName('chart', patientId), job.clinicId);
-        if (doc) {
-          for (const r of chartToFhir(doc, patientId)) if (wants(r.resourceType) && allowed(r)) out.push(r);
+      const tasks = (tasksByPatient.get(patientId) ?? []).filter((t) => changed(t.task.updatedAt || t.task.createdAt));
+      const wantsClaims = wants('Claim') && changed(times.patient);
+      if ((wants('Patient') && changed(times.patient)) || wantsClaims) {
+        const state = await deps.sync.readState(docName('patient', patientId), job.clinicId);
+        if (state && wants('Patient') && changed(times.patient)) {
+          const doc = new Y.Doc();
+          Y.applyUpdate(doc, state);
+          const p = patientToFhir(doc);
           doc.destroy();
+          if (p) out.push(p);
         }
+        if (state && wantsClaims) for (const c of claimsOf(state, feesState, patientId, clinicName)) if (!claimInCategories(c, restricted)) out.push(c);
+      }
+      // The chart, mapped once: for its own types, and to know which results a task may name.
+      let chart: FhirResource[] | null = null;
+      const chartResources = async (): Promise<FhirResource[]> => {
+        if (chart) return chart;
+        const doc = times.chart !== undefined ? await load(docName('chart', patientId), job.clinicId) : null;
+        chart = doc ? chartToFhir(doc, patientId) : [];
+        doc?.destroy();
+        return chart;
+      };
+      if (wantsChart && times.chart !== undefined && changed(times.chart)) {
+        for (const r of await chartResources()) if (wants(r.resourceType) && allowed(r)) out.push(r);
+      }
+      for (const t of tasks) {
+        const visible = await taskVisible(t.task, {
+          hidden: restricted,
+          resultVisible: async (_pid, id) => (await chartResources()).some((r) => r.resourceType === 'Observation' && r.id === id && allowed(r)),
+          registryRules
+        });
+        if (visible) out.push(t.resource);
       }
       for (const k of keptOf.iterate(job.clinicId, patientId)) {
         if (!wants(k.resource_type) || !changed(k.updated_at)) continue;

@@ -28,8 +28,8 @@ const PARAM_DOC: Record<string, (doc: string) => string> = {
 };
 
 const DOCUMENTATION: Record<string, string> = {
-  Task: "The clinic's tasks (what someone is asked to do for a patient by a due date); owner is Practitioner/<user id> for a task given to a person (a task for a role names the role in owner.display). Not in bulk $export.",
-  Claim: "A visit's bill (the billing export): its ICD-10-CM diagnoses, one item per charge still standing, the total; self-pay. Not in bulk $export."
+  Task: "The clinic's tasks (what someone is asked to do for a patient by a due date); owner is Practitioner/<user id> for a task given to a person (a task for a role names the role in owner.display). In bulk $export with its patient; a task whose prompt a patient's restriction covers (a restricted result, a registry selecting on a restricted problem code) is left out.",
+  Claim: "A visit's bill (the billing export): its ICD-10-CM diagnoses, one item per charge still standing, the total; self-pay. In bulk $export with its patient; a bill naming a diagnosis in a restricted category is left out."
 };
 
 const BULK_DOC =

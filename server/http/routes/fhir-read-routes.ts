@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import * as Y from 'yjs';
 import { chartToFhir, patientToFhir, type FhirResource } from '../../../src/lib/fhir/export/chart-to-fhir';
-import { docName, feesName, isUuid, tasksName } from '../../../src/lib/domain/doc-names';
+import { docName, feesName, isUuid, registriesName, tasksName } from '../../../src/lib/domain/doc-names';
 import { AppError } from '../../../src/lib/domain/errors';
 import { patientSummary, SUMMARY_TYPES } from '../../../src/lib/fhir/export/patient-summary';
 import { capabilityStatement } from '../../fhir/export/capability';
-import { claimIds, claimInCategories, claimsOf, tasksOf } from '../../fhir/export/clinic-resources';
+import { claimIds, claimInCategories, claimsOf, registryRulesOf, tasksOf, taskVisible, type TaskReader } from '../../fhir/export/clinic-resources';
 import { fhirReader, type Reader } from '../../fhir/export/fhir-reader';
 import { createRecordCache } from '../../fhir/export/record-cache';
 import type { ResourceIndex } from '../../fhir/export/resource-index';
@@ -54,7 +54,9 @@ import { type RequestContext, type Route } from '../context';
  * administrators, clinical staff) or a client with Task scopes; searched
  * by patient, status, owner, authored-on, or across the clinic without a
  * patient; audited against the tasks document. A task whose prompt is a
- * result the reader may not see (a patient's restriction) is left out.
+ * result the reader may not see, or a registry selecting on a problem code
+ * in a category a patient's restriction hides from them, is left out
+ * (clinic-resources.ts taskVisible).
  * `Claim`: a patient's bills (the account in `patient:<id>`, as the desk
  * downloads them), for whoever may open the patient document; a claim
  * whose diagnoses fall in a category hidden from the reader is left out. Their reads are audited with the client id (no user id). A
@@ -175,25 +177,38 @@ export function fhirReadRoutes(deps: FhirReadDeps): Route[] {
     return index.find(user.clinicId, type, id);
   }
 
-  /** The clinic's tasks the reader may see (a task prompted by a result hidden from them is left out). */
+  /** The clinic's tasks the reader may see (clinic-resources.ts taskVisible: a task prompted by a result or registry hidden from them is left out). */
   async function visibleTasks(ctx: RequestContext, user: Reader): Promise<ReturnType<typeof tasksOf>> {
     const all = tasksOf(await sync.readState(tasksName(user.clinicId), user.clinicId));
+    if (!deps.access) return all;
+    const access = deps.access;
     const out: ReturnType<typeof tasksOf> = [];
     const visibleChart = new Map<string, Set<string>>();
-    for (const t of all) {
-      const { focus, patientId } = t.task;
-      if (focus.kind === 'result' && focus.ref && deps.access && deps.access.hiddenCategories(user.userId ?? '', patientId).length > 0) {
-        let seen = visibleChart.get(patientId);
+    let registries: Promise<ReturnType<typeof registryRulesOf>> | null = null;
+    const hiddenFor = new Map<string, ReturnType<typeof access.hiddenCategories>>();
+    const hidden = (patientId: string) => {
+      let h = hiddenFor.get(patientId);
+      if (!h) hiddenFor.set(patientId, (h = access.hiddenCategories(user.userId ?? '', patientId)));
+      return h;
+    };
+    const reader = (patientId: string): TaskReader => ({
+      hidden: hidden(patientId),
+      async resultVisible(pid, observationId) {
+        let seen = visibleChart.get(pid);
         if (!seen) {
           // The chart as this reader may read it (restricted resources already left out).
-          const found = await record(ctx, user, patientId, 'Task', true).catch(() => ({ chart: [] as FhirResource[] }));
+          const found = await record(ctx, user, pid, 'Task', true).catch(() => ({ chart: [] as FhirResource[] }));
           seen = new Set(found.chart.map((r) => `${r.resourceType}/${r.id}`));
-          visibleChart.set(patientId, seen);
+          visibleChart.set(pid, seen);
         }
-        if (!seen.has(`Observation/${focus.ref}`)) continue;
+        return seen.has(`Observation/${observationId}`);
+      },
+      async registryRules(id) {
+        registries ??= sync.readState(registriesName(user.clinicId), user.clinicId).then(registryRulesOf);
+        return (await registries)(id);
       }
-      out.push(t);
-    }
+    });
+    for (const t of all) if (await taskVisible(t.task, reader(t.task.patientId))) out.push(t);
     return out;
   }
 

@@ -34,6 +34,19 @@ export function codeInCategory(code: string, category: RestrictionCategory): boo
   return c.startsWith('B20') || c.startsWith('Z21') || c.startsWith('R75') || c.startsWith('Z717');
 }
 
+/**
+ * Whether an ICD-10-CM code prefix (a registry rule's "E11", "F32", "Z71")
+ * selects any code of the category: it lies in the category (F32, B20.1)
+ * or a code of the category starts with it (Z71 holds Z71.7 "HIV
+ * counseling").
+ */
+export function prefixTouchesCategory(prefix: string, category: RestrictionCategory): boolean {
+  const p = normalise(prefix);
+  if (codeInCategory(p, category)) return true;
+  if (category === 'mental-health') return false;
+  return ['B20', 'Z21', 'R75', 'Z717'].some((root) => root.startsWith(p));
+}
+
 const ICD10_SYSTEMS = new Set(['http://hl7.org/fhir/sid/icd-10-cm', 'http://hl7.org/fhir/sid/icd-10']);
 
 interface Coding {
