@@ -58,7 +58,7 @@ describe('checks read once per turn', () => {
   it("a writer's roles: read once per turn; a role taken away counts from the next turn", async () => {
     const db = new Database(':memory:');
     try {
-      db.exec("CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT, roles TEXT, disabled INTEGER NOT NULL DEFAULT 0)");
+      db.exec("CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT, roles TEXT, disabled INTEGER NOT NULL DEFAULT 0, clinic_id TEXT)");
       db.prepare('INSERT INTO users (id, name, roles) VALUES (?, ?, ?)').run('u1', 'Dr A', '["clinician"]');
       const pipeline = new WritePipeline(db, new RecordingAudit());
       const user = { id: 'u1', name: 'stale name', roles: ['clinician' as const] };
