@@ -194,8 +194,7 @@ export function eventIn(book: MonthlyBook, id: string, event: Exclude<Appointmen
  * is lost. Returns the months written and how many appointments moved.
  */
 export function splitIntoMonths(settings: Y.Doc, monthDoc: (month: string) => Y.Doc, clinicId: string): { months: string[]; moved: number; kept: number } {
-  const months = new Set<string>();
-  const moved: string[] = [];
+  const byMonth = new Map<string, [string, Record<string, unknown>][]>();
   let kept = 0;
   for (const id of sched.appointmentIds(settings)) {
     const fields = sched.appointmentFields(settings, id);
@@ -209,20 +208,26 @@ export function splitIntoMonths(settings: Y.Doc, monthDoc: (month: string) => Y.
       kept++;
       continue;
     }
+    const list = byMonth.get(month) ?? [];
+    list.push([id, fields]);
+    byMonth.set(month, list);
+  }
+  const moved: string[] = [];
+  for (const [month, entries] of byMonth) {
     const target = monthDoc(month);
-    if (sched.appointmentFields(target, id) === null) {
-      initMonthDoc(target, clinicId, month);
-      const { updatedAt, updatedBy, ...rest } = fields;
-      // The copy keeps the last edit's stamp: the split is not an edit.
-      target.transact(() => {
+    initMonthDoc(target, clinicId, month);
+    const appointments = target.getMap('appointments');
+    // One transaction a month; the copy keeps the last edit's stamp (the split is not an edit).
+    target.transact(() => {
+      for (const [id, fields] of entries) {
+        moved.push(id);
+        if (appointments.has(id)) continue;
         const e = new Y.Map<unknown>();
-        target.getMap('appointments').set(id, e);
-        for (const [k, v] of Object.entries({ ...rest, updatedAt, updatedBy })) if (v !== undefined) e.set(k, v);
-      }, 'local');
-    }
-    months.add(month);
-    moved.push(id);
+        appointments.set(id, e);
+        for (const [k, v] of Object.entries(fields)) if (v !== undefined) e.set(k, v);
+      }
+    }, 'local');
   }
   if (moved.length) sched.removeAppointmentEntries(settings, moved);
-  return { months: [...months].sort(), moved: moved.length, kept };
+  return { months: [...byMonth.keys()].sort(), moved: moved.length, kept };
 }
