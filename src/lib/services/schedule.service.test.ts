@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { startTestApp, type TestApp } from '../../../server/http/test-app';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
 import { listAppointments } from '../chart/schedule-doc';
-import { scheduleName } from '../domain/doc-names';
+import { monthOfStart, scheduleMonthName, scheduleName } from '../domain/doc-names';
 import { addDays } from '../domain/scheduling';
 import { nodeDevice, type NodeDevice } from '../sync/test-client';
 import { openSchedule } from './schedule.service';
@@ -72,10 +72,14 @@ describe('appointment book', () => {
       expect(board.conflicts).toHaveLength(1);
       expect([board.conflicts[0].first.id, board.conflicts[0].second.id].sort()).toEqual([idA, idB].sort());
     }
-    const state = await app.sync.readState(scheduleName(a.user.clinicId), a.user.clinicId);
+    // Both are kept in the month the slot starts in; the book's settings hold no appointment.
+    const state = await app.sync.readState(scheduleMonthName(a.user.clinicId, monthOfStart(slot.start)), a.user.clinicId);
     const server = new Y.Doc();
     Y.applyUpdate(server, state!);
     expect(listAppointments(server).filter((x) => x.id === idA || x.id === idB)).toHaveLength(2);
+    const settings = new Y.Doc();
+    Y.applyUpdate(settings, (await app.sync.readState(scheduleName(a.user.clinicId), a.user.clinicId))!);
+    expect(listAppointments(settings).filter((x) => x.id === idA || x.id === idB)).toHaveLength(0);
     sa.close();
     sb.close();
   });
