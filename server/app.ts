@@ -63,6 +63,7 @@ import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
 import { createStaticSite } from './http/static-files';
 import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
+import { splitScheduleBooks } from './sync/schedule-split';
 import { migrateSyncTables } from './store/doc-store';
 import { scheduleLogCompaction } from './store/log-compaction';
 import { migratePlatformTables, openDatabase } from './store/db';
@@ -363,6 +364,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const backfilled = await backfillPatientList(db, sync, patients);
     if (backfilled > 0) logger.warn(`patient list: rebuilt ${backfilled} missing row(s) from stored documents`);
     if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients, importer: fhirImporter });
+    // Appointment books written before months are split once (the demo's too); later starts find nothing to do.
+    const split = await splitScheduleBooks(db, sync);
+    if (split.books > 0) logger.warn(`appointment book: split ${split.books} book(s) into months (${split.moved} appointment(s))`);
   } catch (err) {
     await sync.close();
     await fanOut?.close();
