@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { listAppointments } from '../src/lib/chart/schedule-doc';
 import { addDays, isoWeekday } from '../src/lib/domain/scheduling';
-import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
+import { Device, serverBook, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: the front desk runs the appointment book. Two desk laptops lose
@@ -108,7 +108,7 @@ test('two desks book the same slot offline; after reconnecting both see the doub
   }
   await a.page.screenshot({ path: '/tmp/schedule-conflict.png', fullPage: true });
 
-  const schedule = (await serverDoc(clinic, `schedule:${clinicId()}`))!;
+  const schedule = (await serverBook(clinic, clinicId()));
   expect(listAppointments(schedule).filter((x) => x.start === start && x.state.status === 'booked')).toHaveLength(2);
   await a.close();
   await b.close();
@@ -153,7 +153,7 @@ test('book, reschedule, check in, then cancel with a reason, online; the server 
 
   await expect
     .poll(async () => {
-      const doc = await serverDoc(clinic, `schedule:${clinicId()}`);
+      const doc = await serverBook(clinic, clinicId());
       const appt = doc && listAppointments(doc).find((x) => x.start === start && x.mode === 'video');
       return appt ? appt.state : null;
     })
