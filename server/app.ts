@@ -63,7 +63,7 @@ import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
 import { createStaticSite } from './http/static-files';
 import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
-import { splitScheduleBooks } from './sync/schedule-split';
+import { scheduleBookCarrier, splitScheduleBooks } from './sync/schedule-split';
 import { migrateSyncTables } from './store/doc-store';
 import { scheduleLogCompaction } from './store/log-compaction';
 import { migratePlatformTables, openDatabase } from './store/db';
@@ -285,8 +285,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   auth.sessions.prune();
   const patients = createPatientProjection(db);
 
-  /** Keeps the patient list in step with every accepted change to a `patient:` document. */
+  // An old appointment book written to after its split (a device held it offline): the server carries the edit into the months.
+  const bookCarrier = scheduleBookCarrier(
+    () => sync,
+    (err) => logger.error(`appointment book: carrying into months failed: ${describeError(err)}`)
+  );
+
+  /** Keeps the patient list in step with every accepted change to a `patient:` document; carries late edits of an old appointment book. */
   function onDocChanged(name: string, clinicId: string, doc: Y.Doc): void {
+    bookCarrier.changed(name, clinicId, doc);
     const parsed = parseDocName(name);
     if (parsed?.kind !== 'patient') return;
     try {
@@ -591,6 +598,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await compaction?.stop();
     await bulkExporter.close();
+    await bookCarrier.idle();
     await sync.close();
     await fanOut?.close();
     await docStore?.close();

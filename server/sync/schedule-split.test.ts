@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { bookAppointments, memoryBook } from '../../src/lib/chart/schedule-months';
 import { addAppointment, appointmentIds, cancelAppointment, checkIn, initScheduleDoc, listAppointments, readAppointment, setAppointmentType, setProvider } from '../../src/lib/chart/schedule-doc';
 import { scheduleMonthName, scheduleName } from '../../src/lib/domain/doc-names';
-import { addClinic, startTestApp, type TestApp } from '../http/test-app';
+import { addClinic, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 import { splitScheduleBooks } from './schedule-split';
 
 /**
@@ -25,9 +28,9 @@ afterAll(async () => {
   await app.stop();
 });
 
-async function stored(name: string): Promise<Y.Doc> {
+async function stored(name: string, clinic = clinicId): Promise<Y.Doc> {
   const doc = new Y.Doc();
-  const s = await app.sync.readState(name, clinicId);
+  const s = await app.sync.readState(name, clinic);
   if (s) Y.applyUpdate(doc, s);
   return doc;
 }
@@ -46,7 +49,10 @@ describe('splitting old appointment books at start', () => {
 
     expect(await splitScheduleBooks(app.db, app.sync)).toEqual({ books: 1, moved: 4 });
     const book = await stored(scheduleName(clinicId));
-    expect(appointmentIds(book)).toEqual([]);
+    // The book keeps its entries (a device may still edit them), marked split; readers skip them.
+    expect(appointmentIds(book).sort()).toEqual(['ap-0', 'ap-1', 'ap-2', 'ap-3']);
+    expect(typeof book.getMap('meta').get('splitIntoMonths')).toBe('string');
+    expect(bookAppointments(memoryBook(book)).map((a) => a.id)).toEqual([]);
     expect(book.getMap('appointmentTypes').size).toBe(1);
     expect(book.getMap('providers').size).toBe(1);
     const nov = await stored(scheduleMonthName(clinicId, '2025-11'));
@@ -66,3 +72,70 @@ describe('splitting old appointment books at start', () => {
     expect(rows()).toBe(before);
   });
 });
+
+describe('a device that held the old book offline', () => {
+  it('keeps its edit to a split appointment and its new booking: the server carries both into the months', async () => {
+    const other = (await addClinic(app, 'Clinic C', [{ username: 'wanjiru', roles: ['frontdesk'] }])).clinicId;
+    const old = new Y.Doc();
+    initScheduleDoc(old, other, 'Africa/Nairobi');
+    setAppointmentType(old, { id: 'consult', name: 'Consultation', mode: 'in-person', minutes: 30 });
+    setProvider(old, { id: 'dr-a', name: 'Dr Amani', active: true });
+    addAppointment(old, { providerId: 'dr-a', patientId: P1, typeId: 'consult', start: '2026-02-10T07:00:00.000Z' }, desk, { id: 'ap-feb' });
+    await app.sync.applyServerUpdate(scheduleName(other), other, Y.encodeStateAsUpdate(old), 'seed', 'seed');
+
+    // The device syncs the old book, then goes offline.
+    const cookie = await sessionCookieFor(app.url, 'wanjiru');
+    const Cookied = class extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols, { headers: { cookie } });
+      }
+    } as unknown as typeof globalThis.WebSocket;
+    const device = new Y.Doc();
+    const provider = new WebsocketProvider(app.url.replace(/^http/, 'ws') + '/sync', scheduleName(other), device, { WebSocketPolyfill: Cookied, disableBc: true, maxBackoffTime: 200 });
+    try {
+      await waitFor(() => readAppointment(device, 'ap-feb') !== null);
+      provider.disconnect();
+
+      // The server splits while the device is away.
+      expect(await splitScheduleBooks(app.db, app.sync)).toEqual({ books: 1, moved: 1 });
+      await new Promise((r) => setTimeout(r, 5));
+
+      // Offline, in the old book: checks the patient in and books another patient.
+      checkIn(device, 'ap-feb', desk);
+      addAppointment(device, { providerId: 'dr-a', patientId: P2, typeId: 'consult', start: '2026-03-02T08:00:00.000Z' }, desk, { id: 'ap-mar' });
+
+      provider.connect();
+      const read = async () => {
+        const feb = await stored(scheduleMonthName(other, '2026-02'), other);
+        const mar = await stored(scheduleMonthName(other, '2026-03'), other);
+        const settings = await stored(scheduleName(other), other);
+        return bookAppointments(memoryBook(settings, new Map([['2026-02', feb], ['2026-03', mar]])));
+      };
+      let seen: Awaited<ReturnType<typeof read>> = [];
+      const until = Date.now() + 5000;
+      while (Date.now() < until) {
+        seen = await read();
+        if (seen.length === 2 && seen[0].state.status === 'checked-in') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(seen.map((a) => [a.id, a.start, a.state.status, a.patientId])).toEqual([
+        ['ap-feb', '2026-02-10T07:00:00.000Z', 'checked-in', P1],
+        ['ap-mar', '2026-03-02T08:00:00.000Z', 'booked', P2]
+      ]);
+      // Carried as the server.
+      const writers = app.db.prepare<[string], { user_id: string }>('SELECT DISTINCT user_id FROM doc_updates WHERE name = ?').all(scheduleMonthName(other, '2026-03'));
+      expect(writers.map((w) => w.user_id)).toEqual(['system']);
+    } finally {
+      provider.destroy();
+      device.destroy();
+    }
+  });
+});
+
+async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

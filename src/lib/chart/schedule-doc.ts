@@ -203,13 +203,6 @@ export function appointmentIds(doc: Y.Doc): string[] {
   return [...appointmentsOf(doc).keys()];
 }
 
-/** Removes appointment entries from the document (the one-time split of a book written before months, schedule-months.ts). */
-export function removeAppointmentEntries(doc: Y.Doc, ids: readonly string[]): void {
-  doc.transact(() => {
-    for (const id of ids) appointmentsOf(doc).delete(id);
-  }, 'local');
-}
-
 /** The month an entry was moved to (a reschedule into another month, schedule-months.ts), if any. */
 export function movedTo(doc: Y.Doc, id: string): string | null {
   const e = appointmentsOf(doc).get(id);

@@ -36,7 +36,9 @@ describe('splitting a book written before months', () => {
     const result = splitIntoMonths(old, (m) => book.month(m)!, CLINIC);
     expect(result).toEqual({ months: ['2025-06', '2025-07', '2025-12', '2026-01', '2026-12'], moved: 5, kept: 1 });
     expect([...book.months.keys()].sort()).toEqual(['2025-06', '2025-07', '2025-12', '2026-01', '2026-12']);
-    expect(appointmentIds(old)).toEqual(['broken']);
+    // The book keeps every entry, marked split; readers take the months' copies only.
+    expect(appointmentIds(old).sort()).toEqual(['ap-0', 'ap-1', 'ap-2', 'ap-3', 'ap-4', 'broken']);
+    expect(typeof old.getMap('meta').get('splitIntoMonths')).toBe('string');
     expect(listAppointments(book.months.get('2025-12')!).map((a) => a.id)).toEqual(['ap-2']);
     expect(readAppointment(book.months.get('2025-07')!, 'ap-1')!.state).toMatchObject({ status: 'cancelled', reason: 'Patient travelling' });
     expect(readAppointment(book.months.get('2026-01')!, 'ap-3')!.state.status).toBe('checked-in');
@@ -53,11 +55,30 @@ describe('splitting a book written before months', () => {
     const book = memoryBook(old);
     splitIntoMonths(old, (m) => book.month(m)!, CLINIC);
     const states = [...book.months.entries()].map(([m, d]) => [m, Y.encodeStateVector(d)] as const);
-    // The same old book seen again (the removal not yet stored): copies are found, not made again.
+    // The same old book seen again (the mark not yet stored): copies are found, not made again.
     const again = memoryBook(copy, book.months);
-    expect(splitIntoMonths(copy, (m) => again.month(m)!, CLINIC)).toMatchObject({ moved: 5, kept: 1 });
+    expect(splitIntoMonths(copy, (m) => again.month(m)!, CLINIC)).toEqual({ months: [], moved: 0, kept: 1 });
     for (const [m, sv] of states) expect(Y.encodeStateVector(book.months.get(m)!)).toEqual(sv);
     expect(splitIntoMonths(old, (m) => book.month(m)!, CLINIC)).toEqual({ months: [], moved: 0, kept: 1 });
+  });
+});
+
+describe('edits that reach the old book after its split', () => {
+  test('a later edit and a new booking are carried into their months; an older edit gives way to the month', async () => {
+    const old = oldBook();
+    const book = memoryBook(old);
+    splitIntoMonths(old, (m) => book.month(m)!, CLINIC);
+    await new Promise((r) => setTimeout(r, 5));
+    // A device still holding the old book: checks ap-0 in, books a new appointment, all in the book.
+    checkIn(old, 'ap-0', desk);
+    addAppointment(old, { providerId: 'dr-a', patientId: P2, typeId: 'consult', start: '2026-02-03T08:00:00.000Z' }, desk, { id: 'late-booking' });
+    // Meanwhile the month's copy of ap-2 was cancelled (later than the book's copy): it must stay cancelled.
+    cancelIn(book, 'ap-2', 'Unwell', desk);
+    expect(splitIntoMonths(old, (m) => book.month(m)!, CLINIC)).toEqual({ months: ['2025-06', '2026-02'], moved: 2, kept: 1 });
+    expect(readBookAppointment(book, 'ap-0')!.state.status).toBe('checked-in');
+    expect(readBookAppointment(book, 'late-booking')!.start).toBe('2026-02-03T08:00:00.000Z');
+    expect(readBookAppointment(book, 'ap-2')!.state).toMatchObject({ status: 'cancelled', reason: 'Unwell' });
+    expect(bookAppointments(book).map((a) => a.id)).toEqual(['ap-0', 'ap-1', 'ap-2', 'ap-3', 'late-booking', 'ap-4']);
   });
 });
 

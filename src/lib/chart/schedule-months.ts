@@ -34,7 +34,9 @@ import { migrate, newId, nowIso } from './schema';
  *
  * A book written before months keeps its appointments in the book itself
  * until the server splits it (server/sync/schedule-split.ts); readers take
- * those too, a month's copy winning over the book's.
+ * those too, a month's copy winning over the book's. Once the book is
+ * marked split, readers skip the book's own appointments (the server
+ * carries any later edit to them into the months).
  */
 export interface MonthlyBook {
   /** `schedule:<clinicId>`: the settings, and any appointments not yet split into months. */
@@ -73,7 +75,7 @@ export function initMonthDoc(doc: Y.Doc, clinicId: string, month: string): void 
 /** Every appointment the loaded documents hold, optionally only those overlapping [from, to) or of one provider; sorted by start. */
 export function bookAppointments(book: MonthlyBook, filter: { from?: string; to?: string; providerId?: string } = {}): Appointment[] {
   const byId = new Map<string, Appointment>();
-  for (const a of sched.listAppointments(book.settings, filter)) byId.set(a.id, a);
+  if (!isSplit(book.settings)) for (const a of sched.listAppointments(book.settings, filter)) byId.set(a.id, a);
   const fromMonths = new Set<string>();
   for (const doc of book.months.values()) {
     for (const a of sched.listAppointments(doc, filter)) {
@@ -94,7 +96,7 @@ export function docOfAppointment(book: MonthlyBook, id: string): Y.Doc | null {
     if (a && (!found || a.updatedAt >= found.at)) found = { doc, at: a.updatedAt };
   }
   if (found) return found.doc;
-  return sched.readAppointment(book.settings, id) ? book.settings : null;
+  return !isSplit(book.settings) && sched.readAppointment(book.settings, id) ? book.settings : null;
 }
 
 export function readBookAppointment(book: MonthlyBook, id: string): Appointment | null {
@@ -186,14 +188,26 @@ export function eventIn(book: MonthlyBook, id: string, event: Exclude<Appointmen
   sched.applyAppointmentEvent(doc, id, event, actor);
 }
 
+/** Whether the server has split this book into months (its own appointments are then history, which readers skip). */
+export function isSplit(settings: Y.Doc): boolean {
+  return typeof settings.getMap('meta').get('splitIntoMonths') === 'string';
+}
+
 /**
- * Splits a book written before months: every appointment in the book
- * document is copied into its month (unless that month already holds it:
- * re-running after a crash copies nothing twice), then removed from the
- * book. An entry whose start cannot be read stays where it is, so nothing
- * is lost. Returns the months written and how many appointments moved.
+ * Splits a book written before months, losing nothing: every appointment in
+ * the book document is carried into the month it starts in when that month
+ * does not hold it, or holds an older edit of it (same id, the later
+ * `updatedAt` wins); then the book is marked split (`meta.splitIntoMonths`),
+ * and from then on readers take appointments from the months only. The
+ * book's entries are kept, never removed: a device that still holds the old
+ * book and edits (or books into) it offline sends its edit to the book, and
+ * running this again carries that edit into the month (Yjs would drop an
+ * edit to a removed entry). Fields are set one by one, so an edit made
+ * meanwhile to another field of the month's copy stays. An entry whose
+ * start cannot be read stays where it is. Returns the months written, how
+ * many appointments were carried, and how many stayed.
  */
-export function splitIntoMonths(settings: Y.Doc, monthDoc: (month: string) => Y.Doc, clinicId: string): { months: string[]; moved: number; kept: number } {
+export function splitIntoMonths(settings: Y.Doc, monthDoc: (month: string) => Y.Doc, clinicId: string, now = nowIso()): { months: string[]; moved: number; kept: number } {
   const byMonth = new Map<string, [string, Record<string, unknown>][]>();
   let kept = 0;
   for (const id of sched.appointmentIds(settings)) {
@@ -212,22 +226,36 @@ export function splitIntoMonths(settings: Y.Doc, monthDoc: (month: string) => Y.
     list.push([id, fields]);
     byMonth.set(month, list);
   }
-  const moved: string[] = [];
-  for (const [month, entries] of byMonth) {
+  const written: string[] = [];
+  let moved = 0;
+  for (const [month, entries] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
     const target = monthDoc(month);
-    initMonthDoc(target, clinicId, month);
     const appointments = target.getMap('appointments');
-    // One transaction a month; the copy keeps the last edit's stamp (the split is not an edit).
+    const carry = entries.filter(([id, fields]) => {
+      const there = appointments.get(id);
+      if (!(there instanceof Y.Map)) return true;
+      const at = there.get('updatedAt');
+      return typeof fields.updatedAt === 'string' && (typeof at !== 'string' || fields.updatedAt > at);
+    });
+    if (carry.length === 0) continue;
+    initMonthDoc(target, clinicId, month);
+    // One transaction a month; the copy keeps the last edit's stamp (carrying is not an edit).
     target.transact(() => {
-      for (const [id, fields] of entries) {
-        moved.push(id);
-        if (appointments.has(id)) continue;
-        const e = new Y.Map<unknown>();
-        appointments.set(id, e);
-        for (const [k, v] of Object.entries(fields)) if (v !== undefined) e.set(k, v);
+      for (const [id, fields] of carry) {
+        let e = appointments.get(id);
+        if (!(e instanceof Y.Map)) {
+          e = new Y.Map<unknown>();
+          appointments.set(id, e);
+        }
+        const entry = e as Y.Map<unknown>;
+        for (const [k, v] of Object.entries(fields)) if (v !== undefined && k !== 'movedTo') entry.set(k, v);
+        // The book's edit starts in this month: the copy here is the live one again.
+        if (entry.has('movedTo')) entry.delete('movedTo');
       }
     }, 'local');
+    written.push(month);
+    moved += carry.length;
   }
-  if (moved.length) sched.removeAppointmentEntries(settings, moved);
-  return { months: [...byMonth.keys()].sort(), moved: moved.length, kept };
+  if (!isSplit(settings)) settings.transact(() => settings.getMap('meta').set('splitIntoMonths', now), 'local');
+  return { months: written, moved, kept };
 }
