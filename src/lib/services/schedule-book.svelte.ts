@@ -2,7 +2,7 @@ import type * as Y from 'yjs';
 import * as sched from '../chart/schedule-doc';
 import * as months from '../chart/schedule-months';
 import type { Actor } from '../domain/chart';
-import type { DocAccess } from '../domain/doc-names';
+import { monthsBetween, type DocAccess } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import {
   dayBoard,
@@ -116,6 +116,22 @@ export class LiveSchedule {
     return { missing };
   }
 
+  /**
+   * Opens the months a clinic day falls in (it spans at most two UTC months,
+   * whatever the time zone); the booking and reschedule forms call this
+   * before offering free times, so a month outside the window is fetched
+   * first and its appointments counted.
+   */
+  showDay(day: string): Promise<{ missing: string[] }> {
+    return this.showMonths(monthsOfDay(day));
+  }
+
+  /** Whether every month a clinic day falls in is open here (free times are only offered for such a day). */
+  dayOpen(day: string): boolean {
+    void this.#version;
+    return monthsOfDay(day).every((m) => this.#months.has(m));
+  }
+
   get version(): number {
     return this.#version;
   }
@@ -168,7 +184,8 @@ export class LiveSchedule {
     void this.#version;
     const availability = this.availability(providerId);
     const minutes = typeof typeOrMinutes === 'number' ? typeOrMinutes : this.types.find((t) => t.id === typeOrMinutes)?.minutes;
-    if (!availability || !minutes) return [];
+    // A month not open here could hold appointments on that day: no free times until it is opened (showDay).
+    if (!availability || !minutes || !this.dayOpen(day)) return [];
     const others = months.bookAppointments(this.#book).filter((a) => a.id !== opts.ignoring);
     return freeSlots(availability, others, day, { minutes }, { stepMinutes: SLOT_STEP_MINUTES, notBefore: opts.now ?? Date.now() });
   }
@@ -239,4 +256,11 @@ export class LiveSchedule {
   #assertWritable(): void {
     if (this.access !== 'write') throw new AppError('forbidden', 'Your role may view the appointment book but not change it');
   }
+}
+
+/** The UTC months a clinic day (`YYYY-MM-DD`) can touch in any time zone: the day before to the day after, around its noon. */
+export function monthsOfDay(day: string): string[] {
+  const around = Date.parse(`${day}T12:00:00Z`);
+  if (Number.isNaN(around)) return [];
+  return monthsBetween(around - 86_400_000, around + 86_400_000);
 }

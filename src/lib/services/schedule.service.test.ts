@@ -84,6 +84,37 @@ describe('appointment book', () => {
     sb.close();
   });
 
+  test('free times on a day beyond the device window come only once its month is opened, and count what is booked there', async () => {
+    const a = await device('desk.demo');
+    const sa = await openSchedule(a);
+    const provider = sa.providers[0].id;
+    // Seven months ahead: outside the months a device keeps (the previous month through the next three).
+    let day = addDays(sa.today(), 212);
+    expect(sa.dayOpen(day)).toBe(false);
+    expect(sa.slots(provider, 'consult', day)).toEqual([]);
+    expect(await sa.showDay(day)).toEqual({ missing: [] });
+    while (sa.slots(provider, 'consult', day).length === 0) {
+      day = addDays(day, 1);
+      await sa.showDay(day);
+    }
+    const [patient] = await serverPatients(a);
+    const first = sa.slots(provider, 'consult', day)[0].start;
+    sa.book({ providerId: provider, patientId: patient, typeId: 'consult', start: first });
+    await sa.saved();
+    await a.engine.syncNow();
+    sa.close();
+
+    // Another desk: no free times offered until the month is open; then the booked time is not offered.
+    const b = await device('desk.demo');
+    const sb = await openSchedule(b);
+    expect(sb.slots(provider, 'consult', day)).toEqual([]);
+    expect(await sb.showDay(day)).toEqual({ missing: [] });
+    const offered = sb.slots(provider, 'consult', day).map((x) => x.start);
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered).not.toContain(first);
+    sb.close();
+  });
+
   test('check-in and cancel with a reason; the administrator reads but cannot book', async () => {
     const desk = await device('desk.demo');
     const s = await openSchedule(desk);
