@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { listAppointments } from '../src/lib/chart/schedule-doc';
 import { addDays, isoWeekday } from '../src/lib/domain/scheduling';
+import { expectAccessible } from './support/axe';
 import { Device, serverBook, startClinic, type Clinic } from './support/clinic';
 
 /**
@@ -193,3 +194,25 @@ test('a clinician sees the video appointment link to the visit console', async (
 function clinicId(): string {
   return (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
 }
+
+test('offline, a day in a month this device does not keep says so, on the page and in the booking form', async ({ browser }) => {
+  const desk = await Device.open(browser, clinic);
+  await desk.signIn('desk.demo');
+  await openSchedule(desk.page);
+  await desk.offline();
+  // Seven months ahead: outside the months a device keeps (the previous month through the next three).
+  await desk.page.locator('#schedule-day').fill(freeWeekday(212));
+  await expect(desk.page.getByTestId('month-not-here')).toHaveText('This month is not on this device. Connect to the clinic server to see its appointments.');
+  await desk.page.getByRole('button', { name: 'Book appointment' }).first().click();
+  const form = desk.page.locator('form').filter({ has: desk.page.getByRole('heading', { name: 'Book an appointment' }) });
+  await form.getByLabel('Date').fill(freeWeekday(212));
+  // No free times are offered from a month whose appointments this device cannot see.
+  await expect(form.getByTestId('form-month-not-here')).toBeVisible();
+  await expect(form.getByLabel('Free time')).toBeDisabled();
+  for (const width of [390, 1280]) {
+    await desk.page.setViewportSize({ width, height: 900 });
+    await desk.page.screenshot({ path: `/tmp/schedule-month-not-here-${width}.png`, fullPage: true });
+  }
+  await expectAccessible(desk.page, 'schedule, month not on this device');
+  await desk.online();
+});
