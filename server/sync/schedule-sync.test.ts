@@ -212,9 +212,12 @@ describe('schedule document', () => {
     res = await batch(priya, { docs: [], updates: [{ name: march, update: b64(Y.encodeStateAsUpdate(settings)) }] });
     expect(((await res.json()) as { docs: { error?: { rules?: string[] } }[] }).docs[0].error?.rules).toEqual(['schedule.settings']);
     // A month names its own clinic, never another's.
+    // Written over the stored month (causally after its clinicId), so Yjs's tie-break between concurrent writes cannot hide the change.
     const claim = new Y.Doc();
+    Y.applyUpdate(claim, (await app.sync.readState(march, clinicA))!);
+    const before = Y.encodeStateVector(claim);
     claim.getMap('meta').set('clinicId', clinicB);
-    res = await batch(priya, { docs: [], updates: [{ name: march, update: b64(Y.encodeStateAsUpdate(claim)) }] });
+    res = await batch(priya, { docs: [], updates: [{ name: march, update: b64(Y.encodeStateAsUpdate(claim, before)) }] });
     expect(((await res.json()) as { docs: { error?: { rules?: string[] } }[] }).docs[0].error?.rules).toEqual(['meta.identity']);
     const state = new Y.Doc();
     Y.applyUpdate(state, (await app.sync.readState(march, clinicA))!);
