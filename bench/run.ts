@@ -24,6 +24,8 @@ const suites: { name: string; load: () => Promise<{ run: () => Promise<void> }> 
   { name: 'wire bytes', load: () => import('./wire-bytes.bench') },
   // A 20,000-patient clinic's first sign-in and device storage, with and without the panel policy (Node, fake-indexeddb).
   { name: 'panel 20k', load: () => import('./panel-20k.bench') },
+  // The appointment book by month: bytes a staff device holds, two years × 40 appointments a day, against the single document.
+  { name: 'schedule months', load: () => import('./schedule-months.bench') },
   // Update-log compaction on a realistic chart: rows and bytes before and after.
   { name: 'log compaction', load: () => import('./log-compaction.bench') },
   // Outpost's /sync beside the y-websocket reference server and Hocuspocus; needs ../shared/bench-peers, skips otherwise.

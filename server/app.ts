@@ -64,6 +64,7 @@ import { patientRoutes } from './http/routes/patient-routes';
 import { syncRoutes } from './http/routes/sync-routes';
 import { createStaticSite } from './http/static-files';
 import { seedDemoIfEmpty, type SeedResult } from './seed/demo-seed';
+import { scheduleBookCarrier, splitScheduleBooks } from './sync/schedule-split';
 import { migrateSyncTables } from './store/doc-store';
 import { scheduleLogCompaction } from './store/log-compaction';
 import { migratePlatformTables, openDatabase } from './store/db';
@@ -285,8 +286,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
   auth.sessions.prune();
   const patients = createPatientProjection(db);
 
-  /** Keeps the patient list in step with every accepted change to a `patient:` document. */
+  // An old appointment book written to after its split (a device held it offline): the server carries the edit into the months.
+  const bookCarrier = scheduleBookCarrier(
+    () => sync,
+    (err) => logger.error(`appointment book: carrying into months failed: ${describeError(err)}`)
+  );
+
+  /** Keeps the patient list in step with every accepted change to a `patient:` document; carries late edits of an old appointment book. */
   function onDocChanged(name: string, clinicId: string, doc: Y.Doc): void {
+    bookCarrier.changed(name, clinicId, doc);
     // Called for every stored write: the other kinds of document are told apart by their prefix alone.
     if (!name.startsWith('patient:')) return;
     const parsed = parseDocName(name);
@@ -367,6 +375,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const backfilled = await backfillPatientList(db, sync, patients);
     if (backfilled > 0) logger.warn(`patient list: rebuilt ${backfilled} missing row(s) from stored documents`);
     if (opts.demo) seeded = await seedDemoIfEmpty({ db, sync, audit, patients, importer: fhirImporter });
+    // Appointment books written before months are split once (the demo's too); later starts find nothing to do.
+    const split = await splitScheduleBooks(db, sync);
+    if (split.books > 0) logger.warn(`appointment book: split ${split.books} book(s) into months (${split.moved} appointment(s))`);
   } catch (err) {
     await sync.close();
     await fanOut?.close();
@@ -594,6 +605,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await compaction?.stop();
     await bulkExporter.close();
+    await bookCarrier.idle();
     await sync.close();
     await fanOut?.close();
     await docStore?.close();

@@ -1,7 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { listAppointments } from '../src/lib/chart/schedule-doc';
 import { addDays, isoWeekday } from '../src/lib/domain/scheduling';
-import { Device, serverDoc, startClinic, type Clinic } from './support/clinic';
+import { expectAccessible } from './support/axe';
+import { Device, serverBook, startClinic, type Clinic } from './support/clinic';
 
 /**
  * Journey: the front desk runs the appointment book. Two desk laptops lose
@@ -108,7 +109,7 @@ test('two desks book the same slot offline; after reconnecting both see the doub
   }
   await a.page.screenshot({ path: '/tmp/schedule-conflict.png', fullPage: true });
 
-  const schedule = (await serverDoc(clinic, `schedule:${clinicId()}`))!;
+  const schedule = (await serverBook(clinic, clinicId()));
   expect(listAppointments(schedule).filter((x) => x.start === start && x.state.status === 'booked')).toHaveLength(2);
   await a.close();
   await b.close();
@@ -153,7 +154,7 @@ test('book, reschedule, check in, then cancel with a reason, online; the server 
 
   await expect
     .poll(async () => {
-      const doc = await serverDoc(clinic, `schedule:${clinicId()}`);
+      const doc = await serverBook(clinic, clinicId());
       const appt = doc && listAppointments(doc).find((x) => x.start === start && x.mode === 'video');
       return appt ? appt.state : null;
     })
@@ -193,3 +194,25 @@ test('a clinician sees the video appointment link to the visit console', async (
 function clinicId(): string {
   return (clinic.db.prepare('SELECT id FROM clinics LIMIT 1').get() as { id: string }).id;
 }
+
+test('offline, a day in a month this device does not keep says so, on the page and in the booking form', async ({ browser }) => {
+  const desk = await Device.open(browser, clinic);
+  await desk.signIn('desk.demo');
+  await openSchedule(desk.page);
+  await desk.offline();
+  // Seven months ahead: outside the months a device keeps (the previous month through the next three).
+  await desk.page.locator('#schedule-day').fill(freeWeekday(212));
+  await expect(desk.page.getByTestId('month-not-here')).toHaveText('This month is not on this device. Connect to the clinic server to see its appointments.');
+  await desk.page.getByRole('button', { name: 'Book appointment' }).first().click();
+  const form = desk.page.locator('form').filter({ has: desk.page.getByRole('heading', { name: 'Book an appointment' }) });
+  await form.getByLabel('Date').fill(freeWeekday(212));
+  // No free times are offered from a month whose appointments this device cannot see.
+  await expect(form.getByTestId('form-month-not-here')).toBeVisible();
+  await expect(form.getByLabel('Free time')).toBeDisabled();
+  for (const width of [390, 1280]) {
+    await desk.page.setViewportSize({ width, height: 900 });
+    await desk.page.screenshot({ path: `/tmp/schedule-month-not-here-${width}.png`, fullPage: true });
+  }
+  await expectAccessible(desk.page, 'schedule, month not on this device');
+  await desk.online();
+});

@@ -19,6 +19,7 @@ import { fieldTypesRule } from './rules/shapes';
 import { messagesRule } from './rules/messages';
 import { enteredInErrorRule, immutableRule, noDeleteRule, structureRule } from './rules/structure';
 import { homeReadingRule } from './rules/home-readings';
+import { scheduleMonthRule, scheduleSettingsRule } from './rules/schedule';
 
 /**
  * The write policy's table of invariants: for each document kind, the
@@ -88,10 +89,10 @@ const PATIENT: Record<string, RootPolicy> = {
 
 const SCHEDULE: Record<string, RootPolicy> = {
   meta: META,
-  appointments: collection([], { immutable: ['patientId', 'createdAt', 'createdBy'] }),
-  availability: { shape: 'values' },
-  appointmentTypes: { shape: 'values' },
-  providers: { shape: 'values' }
+  appointments: collection([scheduleMonthRule], { immutable: ['patientId', 'createdAt', 'createdBy'] }),
+  availability: { shape: 'values', rules: [scheduleSettingsRule] },
+  appointmentTypes: { shape: 'values', rules: [scheduleSettingsRule] },
+  providers: { shape: 'values', rules: [scheduleSettingsRule] }
 };
 
 /** A clinic's own visit templates (templates-doc.ts): written by its clinicians and administrators only. */

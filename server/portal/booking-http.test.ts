@@ -49,11 +49,19 @@ async function message(res: Response): Promise<string> {
   return ((await res.json()) as { error: { message: string } }).error.message;
 }
 
+/** The whole book as stored: the settings and every month's document, read into one document (entries are keyed by id, so they do not collide). */
 async function book(): Promise<Y.Doc> {
   const doc = new Y.Doc();
-  const state = await app.sync.readState(`schedule:${clinicId}`, clinicId);
-  if (state) Y.applyUpdate(doc, state);
+  const names = (app.db.prepare("SELECT name FROM documents WHERE clinic_id = ? AND kind = 'schedule' ORDER BY name").all(clinicId) as { name: string }[]).map((r) => r.name);
+  for (const name of names) {
+    const state = await app.sync.readState(name, clinicId);
+    if (state) Y.applyUpdate(doc, state);
+  }
   return doc;
+}
+/** The names of the book's month documents that hold something. */
+function monthNames(): string[] {
+  return (app.db.prepare("SELECT name FROM documents WHERE clinic_id = ? AND kind = 'schedule' AND name LIKE 'schedule:%:%' ORDER BY name").all(clinicId) as { name: string }[]).map((r) => r.name);
 }
 async function appointmentsOf(patientId: string) {
   return listAppointments(await book()).filter((a) => a.patientId === patientId);
@@ -193,6 +201,15 @@ describe('booking', () => {
     expect(first.appointment).toMatchObject({ id: bookedId, start: bookedStart, status: 'booked', type: 'Check-up', provider: 'Dr Amani', needsConfirming: false, canCancel: true, canReschedule: true, canJoin: false });
     const kept = readAppointment(await book(), bookedId)!;
     expect(kept).toMatchObject({ patientId: PATIENT, providerId: 'dr-a', typeId: 'check', start: bookedStart, createdBy: 'Patient (online booking)' });
+    // Filed in the month it starts in, not in the book's settings.
+    const month = new Date(bookedStart).toISOString().slice(0, 7);
+    expect(monthNames()).toContain(`schedule:${clinicId}:${month}`);
+    const inMonth = new Y.Doc();
+    Y.applyUpdate(inMonth, (await app.sync.readState(`schedule:${clinicId}:${month}`, clinicId))!);
+    expect(readAppointment(inMonth, bookedId)?.start).toBe(bookedStart);
+    const settings = new Y.Doc();
+    Y.applyUpdate(settings, (await app.sync.readState(`schedule:${clinicId}`, clinicId))!);
+    expect(readAppointment(settings, bookedId)).toBeNull();
 
     const again = await post(`${R}/appointments`, body, patient);
     expect(again.status).toBe(200);

@@ -1,21 +1,9 @@
-import * as Y from 'yjs';
 import { z } from 'zod';
-import {
-  addAppointment,
-  cancelAppointment,
-  initScheduleDoc,
-  isScheduleDoc,
-  listAppointments,
-  listAppointmentTypes,
-  listProviders,
-  readAppointment,
-  readAvailability,
-  rescheduleAppointment,
-  scheduleDocName,
-  scheduleTimeZone
-} from '../../src/lib/chart/schedule-doc';
+import { initScheduleDoc, isScheduleDoc, listAppointmentTypes, listProviders, readAvailability, scheduleTimeZone } from '../../src/lib/chart/schedule-doc';
+import { bookAppointments, bookInto, cancelIn, readBookAppointment, rescheduleIn } from '../../src/lib/chart/schedule-months';
 import { AppError } from '../../src/lib/domain/errors';
 import { portalRefusal, type PortalRefusalCode } from '../../src/lib/domain/portal-refusals';
+import { loadStoredBook, monthsAround, type StoredBook } from '../sync/stored-book';
 import { isUuid } from '../../src/lib/domain/doc-names';
 import {
   offeredSlots,
@@ -108,7 +96,7 @@ const PROBLEM: Record<SlotProblem, PortalRefusalCode> = {
 };
 
 interface Book {
-  doc: Y.Doc;
+  doc: StoredBook;
   types: AppointmentType[];
   appointments: Appointment[];
   timeZone: string;
@@ -116,12 +104,16 @@ interface Book {
   providerNames: Map<string, string>;
 }
 
-function readBook(doc: Y.Doc): Book {
+/** The months online booking reads: the last one (appointments still changeable) through a year ahead (further than any self-booking window). */
+const BOOKING_MONTHS = { before: 1, after: 12 };
+
+function readBook(book: StoredBook): Book {
+  const doc = book.settings;
   const providers = listProviders(doc);
   return {
-    doc,
+    doc: book,
     types: listAppointmentTypes(doc),
-    appointments: listAppointments(doc),
+    appointments: bookAppointments(book),
     timeZone: scheduleTimeZone(doc),
     availability: providers.filter((p) => p.active).flatMap((p) => readAvailability(doc, p.id) ?? []),
     providerNames: new Map(providers.map((p) => [p.id, p.name]))
@@ -155,11 +147,8 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
     return { user, grant };
   }
 
-  async function loadDoc(clinicId: string): Promise<Y.Doc> {
-    const doc = new Y.Doc();
-    const state = await deps.sync.readState(scheduleDocName(clinicId), clinicId);
-    if (state) Y.applyUpdate(doc, state);
-    return doc;
+  function loadDoc(clinicId: string): Promise<StoredBook> {
+    return loadStoredBook(deps.sync, clinicId, monthsAround(now(), BOOKING_MONTHS.before, BOOKING_MONTHS.after));
   }
 
   async function withBook<T>(clinicId: string, read: (book: Book) => T): Promise<T> {
@@ -178,7 +167,7 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
   /** The patient's own appointment, or 404 (another patient's answers the same, and is audited). */
   function ownAppointment(ctx: RequestContext, user: SessionUser, book: Book, patientId: string): Appointment {
     const id = ctx.params.appointmentId;
-    const a = id && id.length <= 100 ? readAppointment(book.doc, id) : null;
+    const a = id && id.length <= 100 ? readBookAppointment(book.doc, id) : null;
     if (a && a.patientId !== patientId) {
       audit.record({ action: 'authz.denied', outcome: 'failure', userId: user.id, target: 'portal:booking', ip: ctx.ip, detail: { reason: 'not-own-appointment', appointment: a.id } });
     }
@@ -229,8 +218,8 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
     return seen.answer;
   }
 
-  async function write(clinicId: string, doc: Y.Doc, before: Uint8Array, userId: string): Promise<void> {
-    await deps.sync.applyServerUpdate(scheduleDocName(clinicId), clinicId, Y.encodeStateAsUpdate(doc, before), userId, 'system');
+  async function write(doc: StoredBook, userId: string): Promise<void> {
+    await doc.save(userId, 'system');
   }
 
   const actorOf = (user: SessionUser) => ({ id: user.id, name: `${user.name} (online booking)` });
@@ -331,12 +320,11 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             const availability = book.availability.find((a) => a.providerId === body.providerId) ?? null;
             const problem = slotProblem({ availability, appointments: book.appointments, type, policy, timeZone: book.timeZone, now: now(), patientId: grant.patientId }, body.start);
             if (problem) refuse(ctx, user, grant.patientId, 'book', problem, portalRefusal(PROBLEM[problem]));
-            const before = Y.encodeStateVector(doc);
-            if (!isScheduleDoc(doc)) initScheduleDoc(doc, grant.clinicId);
-            addAppointment(doc, { providerId: body.providerId, patientId: grant.patientId, typeId: type.id, start: body.start }, actorOf(user), { id: body.id });
-            await write(grant.clinicId, doc, before, user.id);
+            if (!isScheduleDoc(doc.settings)) initScheduleDoc(doc.settings, grant.clinicId);
+            bookInto(doc, { providerId: body.providerId, patientId: grant.patientId, typeId: type.id, start: body.start }, actorOf(user), { id: body.id });
+            await write(doc, user.id);
             const after = readBook(doc);
-            const made = portalAppointment(after, readAppointment(doc, body.id)!, doubleBookedOf(after, grant.patientId), policy);
+            const made = portalAppointment(after, readBookAppointment(doc, body.id)!, doubleBookedOf(after, grant.patientId), policy);
             limiter.record(user, 'booking');
             store.keepRequest(body.id, { clinicId: grant.clinicId, patientId: grant.patientId, userId: user.id, kind: 'book', appointmentId: body.id, answer: { appointment: made } });
             audited(ctx, user, grant.patientId, 'portal.booking', { interaction: 'book', appointment: body.id, type: type.id, relation: grant.relation });
@@ -369,11 +357,10 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             const availability = book.availability.find((x) => x.providerId === body.providerId) ?? null;
             const problem = slotProblem({ availability, appointments: book.appointments, type, policy, timeZone: book.timeZone, now: now(), patientId: grant.patientId, ignoreId: a.id }, body.start);
             if (problem) refuse(ctx, user, grant.patientId, 'reschedule', problem, portalRefusal(PROBLEM[problem]));
-            const before = Y.encodeStateVector(doc);
-            rescheduleAppointment(doc, a.id, { start: body.start, providerId: body.providerId }, actorOf(user));
-            await write(grant.clinicId, doc, before, user.id);
+            rescheduleIn(doc, a.id, { start: body.start, providerId: body.providerId }, actorOf(user));
+            await write(doc, user.id);
             const after = readBook(doc);
-            const moved = { appointment: portalAppointment(after, readAppointment(doc, a.id)!, doubleBookedOf(after, grant.patientId), policy) };
+            const moved = { appointment: portalAppointment(after, readBookAppointment(doc, a.id)!, doubleBookedOf(after, grant.patientId), policy) };
             limiter.record(user, 'booking');
             store.keepRequest(body.id, { clinicId: grant.clinicId, patientId: grant.patientId, userId: user.id, kind: 'reschedule', appointmentId: a.id, answer: moved });
             audited(ctx, user, grant.patientId, 'portal.booking', { interaction: 'reschedule', appointment: a.id, relation: grant.relation });
@@ -403,11 +390,10 @@ export function bookingRoutes(deps: BookingRouteDeps): Route[] {
             if (!patientMayChange(a, now())) {
               refuse(ctx, user, grant.patientId, 'cancel', 'not-changeable', portalRefusal('booking.not-cancellable'));
             }
-            const before = Y.encodeStateVector(doc);
-            cancelAppointment(doc, a.id, body.reason ? `Cancelled online by the patient: ${body.reason}` : 'Cancelled online by the patient', actorOf(user));
-            await write(grant.clinicId, doc, before, user.id);
+            cancelIn(doc, a.id, body.reason ? `Cancelled online by the patient: ${body.reason}` : 'Cancelled online by the patient', actorOf(user));
+            await write(doc, user.id);
             const after = readBook(doc);
-            const cancelled = { appointment: portalAppointment(after, readAppointment(doc, a.id)!, doubleBookedOf(after, grant.patientId), policy) };
+            const cancelled = { appointment: portalAppointment(after, readBookAppointment(doc, a.id)!, doubleBookedOf(after, grant.patientId), policy) };
             limiter.record(user, 'booking');
             store.keepRequest(body.id, { clinicId: grant.clinicId, patientId: grant.patientId, userId: user.id, kind: 'cancel', appointmentId: a.id, answer: cancelled });
             audited(ctx, user, grant.patientId, 'portal.booking', { interaction: 'cancel', appointment: a.id, relation: grant.relation });

@@ -3,7 +3,9 @@ import { listObservations, listReports } from '../../src/lib/chart/clinical-doc'
 import { readPatient } from '../../src/lib/chart/patient-doc';
 import { heldResultIds } from '../../src/lib/domain/portal/result-hold';
 import type { ResultReleasePolicy } from '../../src/lib/domain/result-release';
-import { listAppointments, listAppointmentTypes, listProviders, scheduleDocName } from '../../src/lib/chart/schedule-doc';
+import { listAppointmentTypes, listProviders } from '../../src/lib/chart/schedule-doc';
+import { bookAppointments } from '../../src/lib/chart/schedule-months';
+import { loadStoredBook, monthsAround } from '../sync/stored-book';
 import { docName } from '../../src/lib/domain/doc-names';
 import type { PatientRecordView, PortalAppointment } from '../../src/lib/domain/portal/patient-record';
 import { vaccinesDue } from '../../src/lib/domain/portal/vaccines-due';
@@ -76,16 +78,21 @@ export async function patientViewParts(sync: Pick<SyncService, 'readState'>, acc
 }
 
 /** This patient's appointments from the clinic's book: only theirs, with the type's and provider's names and nothing of other patients. */
-export async function patientAppointments(sync: Pick<SyncService, 'readState'>, access: RecordAccess): Promise<PortalAppointment[]> {
-  const list = await withDoc(sync, scheduleDocName(access.clinicId), access.clinicId, (doc) => {
-    const types = new Map(listAppointmentTypes(doc).map((t) => [t.id, t.name]));
-    const providers = new Map(listProviders(doc).map((p) => [p.id, p.name]));
-    return listAppointments(doc)
+export async function patientAppointments(sync: Pick<SyncService, 'readState'>, access: RecordAccess, now = Date.now()): Promise<PortalAppointment[]> {
+  const book = await loadStoredBook(sync, access.clinicId, monthsAround(now, PORTAL_MONTHS.before, PORTAL_MONTHS.after));
+  try {
+    const types = new Map(listAppointmentTypes(book.settings).map((t) => [t.id, t.name]));
+    const providers = new Map(listProviders(book.settings).map((p) => [p.id, p.name]));
+    return bookAppointments(book)
       .filter((a) => a.patientId === access.patientId)
       .map((a) => ({ id: a.id, start: a.start, end: a.end, status: a.state.status, mode: a.mode, type: types.get(a.typeId) ?? '', provider: providers.get(a.providerId) ?? '' }));
-  });
-  return list ?? [];
+  } finally {
+    book.destroy();
+  }
 }
+
+/** The months of the book the patient's record shows: the past year and the year ahead. */
+const PORTAL_MONTHS = { before: 12, after: 12 };
 
 export function recordView(parts: PatientViewParts, appointments: PortalAppointment[], access: RecordAccess, clinicName: string, since: number | null, now: Date): PatientRecordView {
   return {

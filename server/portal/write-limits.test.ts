@@ -6,6 +6,7 @@ import { prescribe, type PrescriptionInput } from '../../src/lib/chart/medicatio
 import { listRefillRequests } from '../../src/lib/chart/refill-request-doc';
 import { listIntakeResponses } from '../../src/lib/chart/intake-doc';
 import { initScheduleDoc, listAppointments, setAppointmentType, setAvailability, setProvider } from '../../src/lib/chart/schedule-doc';
+import { monthOfStart, scheduleMonthName } from '../../src/lib/domain/doc-names';
 import { addClinic, sessionCookieFor, startTestApp, TEST_PASSWORD, type TestApp } from '../http/test-app';
 import { seedPortalPatient } from './portal-test-support';
 
@@ -163,7 +164,9 @@ describe('new portal writes per account are limited', () => {
     const refused = newId();
     await expectLimited(await post(`${R}/appointments`, { id: refused, typeId: 'check', providerId: slots[1].providerId, start: slots[1].start }), 'booking changes');
     expect(limitedAudits('booking')).toBe(1);
-    expect(listAppointments(await docOf(`schedule:${clinicId}`)).map((a) => a.id)).not.toContain(refused);
+    // The book keeps appointments in the month they start in: the kept booking is there, the refused one is not.
+    expect(listAppointments(await docOf(scheduleMonthName(clinicId, monthOfStart(slots[0].start)))).map((a) => a.id)).toContain(first);
+    expect(listAppointments(await docOf(scheduleMonthName(clinicId, monthOfStart(slots[1].start)))).map((a) => a.id)).not.toContain(refused);
     expect((await post(`${R}/appointments`, { id: first, typeId: 'check', providerId: slots[0].providerId, start: slots[0].start })).status).toBe(200);
   });
 });

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { addAppointment, initScheduleDoc, listAppointments, listAppointmentTypes, setAppointmentType } from '../../src/lib/chart/schedule-doc';
-import { scheduleName } from '../../src/lib/domain/doc-names';
+import { scheduleMonthName, scheduleName } from '../../src/lib/domain/doc-names';
 import { addClinic, getJson, sessionCookieFor, startTestApp, type TestApp } from '../http/test-app';
 
 /**
@@ -184,5 +184,52 @@ describe('schedule document', () => {
     const copy = new Y.Doc();
     Y.applyUpdate(copy, Buffer.from(body.docs[0].update, 'base64'));
     expect(listAppointments(copy)).toHaveLength(1);
+  });
+
+  it('a month of the book takes only appointments that start in that month, and only from the staff of its clinic', async () => {
+    const march = scheduleMonthName(clinicA, '2026-03');
+    const priya = await sessionCookieFor(app.url, 'priya');
+    const appointment = (id: string, start: string) => {
+      const d = new Y.Doc();
+      d.getMap('meta').set('kind', 'schedule');
+      d.getMap('meta').set('clinicId', clinicA);
+      const e = new Y.Map<unknown>();
+      d.getMap('appointments').set(id, e);
+      for (const [k, v] of Object.entries({ id, providerId: 'dr-a', patientId: PATIENT, typeId: 'consult', mode: 'in-person', start, end: start.replace(':00:00', ':30:00'), status: 'booked', createdAt: start, createdBy: 'Priya', updatedAt: start, updatedBy: 'Priya' })) e.set(k, v);
+      return b64(Y.encodeStateAsUpdate(d));
+    };
+    // The allowed case: 31 March 23:00 UTC is March's.
+    let res = await batch(priya, { docs: [], updates: [{ name: march, update: appointment('in-march', '2026-03-31T23:00:00.000Z') }] });
+    expect(((await res.json()) as { docs: { error?: unknown }[] }).docs[0].error).toBeUndefined();
+    // A crafted appointment for April sent to March's document is refused and audited.
+    res = await batch(priya, { docs: [], updates: [{ name: march, update: appointment('in-april', '2026-04-01T00:00:00.000Z') }] });
+    const refused = ((await res.json()) as { docs: { error?: { code: string; rules?: string[] } }[] }).docs[0].error;
+    expect(refused?.code).toBe('refused');
+    expect(refused?.rules).toEqual(['schedule.month']);
+    // Settings belong to the book, not to a month.
+    const settings = new Y.Doc();
+    settings.getMap('providers').set('dr-a', { id: 'dr-a', name: 'Dr A', active: true });
+    res = await batch(priya, { docs: [], updates: [{ name: march, update: b64(Y.encodeStateAsUpdate(settings)) }] });
+    expect(((await res.json()) as { docs: { error?: { rules?: string[] } }[] }).docs[0].error?.rules).toEqual(['schedule.settings']);
+    // A month names its own clinic, never another's.
+    // Written over the stored month (causally after its clinicId), so Yjs's tie-break between concurrent writes cannot hide the change.
+    const claim = new Y.Doc();
+    Y.applyUpdate(claim, (await app.sync.readState(march, clinicA))!);
+    const before = Y.encodeStateVector(claim);
+    claim.getMap('meta').set('clinicId', clinicB);
+    res = await batch(priya, { docs: [], updates: [{ name: march, update: b64(Y.encodeStateAsUpdate(claim, before)) }] });
+    expect(((await res.json()) as { docs: { error?: { rules?: string[] } }[] }).docs[0].error?.rules).toEqual(['meta.identity']);
+    const state = new Y.Doc();
+    Y.applyUpdate(state, (await app.sync.readState(march, clinicA))!);
+    expect(listAppointments(state).map((a) => a.id)).toEqual(['in-march']);
+    expect(app.db.prepare('SELECT clinic_id, kind FROM documents WHERE name = ?').get(march)).toEqual({ clinic_id: clinicA, kind: 'schedule' });
+    // The same access rules as the book: another clinic's desk and a patient are refused, the administrator reads only.
+    expect(await upgradeStatus(march, await sessionCookieFor(app.url, 'b.desk'))).toBe(403);
+    expect(await upgradeStatus(march, await sessionCookieFor(app.url, 'pat'))).toBe(403);
+    expect(await upgradeStatus(march, await sessionCookieFor(app.url, 'amara'))).toBe(101);
+    res = await batch(await sessionCookieFor(app.url, 'alex'), { docs: [], updates: [{ name: march, update: appointment('by-admin', '2026-03-02T09:00:00.000Z') }] });
+    expect(((await res.json()) as { docs: { error?: { code: string } }[] }).docs[0].error?.code).toBe('forbidden');
+    // A month name that is not one is not a document at all.
+    expect(await upgradeStatus(`schedule:${clinicA}:2026-13`, priya)).not.toBe(101);
   });
 });

@@ -207,6 +207,21 @@ export async function serverDoc(clinic: Clinic, name: string): Promise<Y.Doc | n
 }
 
 /**
+ * The clinic's whole appointment book as the server stores it: the book's
+ * settings and every month's document, read into one document (appointments
+ * are keyed by id, so months do not collide). For reading only.
+ */
+export async function serverBook(clinic: Clinic, clinicId: string): Promise<Y.Doc> {
+  const doc = new Y.Doc();
+  const names = (clinic.db.prepare("SELECT name FROM documents WHERE clinic_id = ? AND kind = 'schedule' ORDER BY name").all(clinicId) as { name: string }[]).map((r) => r.name);
+  for (const name of names) {
+    const state = await clinic.sync.readState(name, clinicId);
+    if (state) Y.applyUpdate(doc, state);
+  }
+  return doc;
+}
+
+/**
  * The clinic's second-factor store with the app's own secrets key (kept in
  * its data directory), for specs that give a user an authenticator as an
  * enrolment in the app would leave it.

@@ -1,4 +1,4 @@
-import { isClinicDocKind } from '../../../src/lib/domain/doc-names';
+import { isClinicDocKind, parseDocName } from '../../../src/lib/domain/doc-names';
 import type { RuleInput, RuleOutput, Violation } from '../policy-types';
 import { diffNodes, fieldsOf, locate, valueOf } from '../node-values';
 
@@ -35,7 +35,9 @@ export function metaRule(input: RuleInput): RuleOutput {
   const clinicLevel = isClinicDocKind(doc.kind);
   const idField = clinicLevel ? 'clinicId' : 'patientId';
   const id = valueOf(change.after, idField);
-  const own = clinicLevel ? doc.name.slice(doc.name.indexOf(':') + 1) : doc.patientId;
+  const parsed = parseDocName(doc.name);
+  // A month of the appointment book (`schedule:<clinicId>:<YYYY-MM>`) names the clinic before its month.
+  const own = clinicLevel ? (parsed && 'clinicId' in parsed ? parsed.clinicId : doc.name.slice(doc.name.indexOf(':') + 1)) : doc.patientId;
   if (id !== undefined && id !== own) refuse(idField, 'The document names its own patient or clinic');
   const version = valueOf(change.after, 'schemaVersion');
   if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 0)) {

@@ -139,7 +139,7 @@ export function listAppointmentTypes(doc: Y.Doc): AppointmentType[] {
   return out.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
-function typeOrThrow(doc: Y.Doc, typeId: string): AppointmentType {
+export function typeOrThrow(doc: Y.Doc, typeId: string): AppointmentType {
   const parsed = appointmentTypeSchema.safeParse(typesOf(doc).get(typeId));
   if (!parsed.success) throw new AppError('not-found', 'That appointment type does not exist.');
   return parsed.data;
@@ -165,16 +165,49 @@ export function addAppointment(doc: Y.Doc, input: BookingInput, actor: Actor, op
   const type = typeOrThrow(doc, b.typeId);
   const id = options.id ?? newId();
   const end = endOf(b.start, type);
-  if (!options.allowOverlap) refuseOverlap(doc, { id, providerId: b.providerId, patientId: b.patientId, start: b.start, end });
+  if (!options.allowOverlap) refuseOverlap(listAppointments(doc, { from: b.start, to: end }), { id, providerId: b.providerId, patientId: b.patientId, start: b.start, end });
   migrate(doc);
   const now = nowIso();
+  writeAppointment(doc, id, { ...b, mode: type.mode, end, status: 'booked', createdAt: now, createdBy: actor.name }, actor, now);
+  return id;
+}
+
+/** Writes a new appointment entry (every field at once, then the edit stamp); the caller has validated it. */
+export function writeAppointment(doc: Y.Doc, id: string, fields: Record<string, unknown>, actor: Actor, now = nowIso()): void {
   doc.transact(() => {
     const e = new Y.Map<unknown>();
     appointmentsOf(doc).set(id, e);
-    for (const [k, v] of Object.entries({ id, ...b, mode: type.mode, end, status: 'booked', createdAt: now, createdBy: actor.name })) e.set(k, v);
+    for (const [k, v] of Object.entries({ id, ...fields })) e.set(k, v);
     touch(e, actor, now);
   }, 'local');
-  return id;
+}
+
+/** Every stored field of an appointment entry, as plain values (to copy it into another month's document). */
+export function appointmentFields(doc: Y.Doc, id: string): Record<string, unknown> | null {
+  const e = appointmentsOf(doc).get(id);
+  return e instanceof Y.Map ? e.toJSON() : null;
+}
+
+/** Sets fields of an existing appointment entry and stamps the edit. */
+export function updateAppointmentFields(doc: Y.Doc, id: string, fields: Record<string, unknown>, actor: Actor): void {
+  const e = appointmentsOf(doc).get(id);
+  if (!(e instanceof Y.Map)) throw new AppError('not-found', 'That appointment does not exist.');
+  doc.transact(() => {
+    for (const [k, v] of Object.entries(fields)) e.set(k, v);
+    touch(e, actor);
+  }, 'local');
+}
+
+/** The ids of the appointment entries held in this document (whatever their content). */
+export function appointmentIds(doc: Y.Doc): string[] {
+  return [...appointmentsOf(doc).keys()];
+}
+
+/** The month an entry was moved to (a reschedule into another month, schedule-months.ts), if any. */
+export function movedTo(doc: Y.Doc, id: string): string | null {
+  const e = appointmentsOf(doc).get(id);
+  const m = e instanceof Y.Map ? e.get('movedTo') : undefined;
+  return typeof m === 'string' && m ? m : null;
 }
 
 /** Moves an appointment to a new start (same length), optionally to another provider. Only a booked appointment moves. */
@@ -187,7 +220,7 @@ export function rescheduleAppointment(doc: Y.Doc, id: string, input: RescheduleI
   const start = parsed.data.start;
   const end = endOf(start, { minutes });
   const providerId = parsed.data.providerId ?? current.providerId;
-  if (!options.allowOverlap) refuseOverlap(doc, { id, providerId, patientId: current.patientId, start, end });
+  if (!options.allowOverlap) refuseOverlap(listAppointments(doc, { from: start, to: end }), { id, providerId, patientId: current.patientId, start, end });
   const e = appointmentsOf(doc).get(id)!;
   doc.transact(() => {
     e.set('start', start);
@@ -228,14 +261,20 @@ export function applyAppointmentEvent(doc: Y.Doc, id: string, event: Exclude<App
 
 export function readAppointment(doc: Y.Doc, id: string): Appointment | null {
   const e = appointmentsOf(doc).get(id);
-  return e instanceof Y.Map ? toAppointment(id, e) : null;
+  return e instanceof Y.Map && !movedOut(e) ? toAppointment(id, e) : null;
+}
+
+/** An entry left behind when its appointment moved to another month: the appointment lives there now. */
+function movedOut(e: Entry): boolean {
+  const m = e.get('movedTo');
+  return typeof m === 'string' && m !== '';
 }
 
 /** All appointments, optionally only those overlapping [from, to) (UTC ISO) or of one provider; sorted by start. */
 export function listAppointments(doc: Y.Doc, filter: { from?: string; to?: string; providerId?: string } = {}): Appointment[] {
   const out: Appointment[] = [];
   appointmentsOf(doc).forEach((e, id) => {
-    if (!(e instanceof Y.Map)) return;
+    if (!(e instanceof Y.Map) || movedOut(e)) return;
     const a = toAppointment(id, e);
     if (!a) return;
     if (filter.providerId && a.providerId !== filter.providerId) return;
@@ -258,21 +297,22 @@ function touch(e: Entry, actor: Actor, now = nowIso()): void {
   e.set('updatedBy', actor.name);
 }
 
-function readOrThrow(doc: Y.Doc, id: string): Appointment {
+export function readOrThrow(doc: Y.Doc, id: string): Appointment {
   const a = readAppointment(doc, id);
   if (!a) throw new AppError('not-found', 'That appointment does not exist.');
   return a;
 }
 
-function decide(current: Appointment, event: AppointmentEvent, actor: Actor): AppointmentState {
+export function decide(current: Appointment, event: AppointmentEvent, actor: Actor): AppointmentState {
   const r = transition(current.state, event, actor.name, nowIso());
   if (!r.ok) throw new AppError('conflict', r.reason);
   return r.state;
 }
 
-function refuseOverlap(doc: Y.Doc, candidate: Pick<Appointment, 'id' | 'providerId' | 'patientId' | 'start' | 'end'>): void {
+/** Refuses (AppError 'conflict') a candidate time that overlaps one of `nearby` for the same provider or patient. */
+export function refuseOverlap(nearby: readonly Appointment[], candidate: Pick<Appointment, 'id' | 'providerId' | 'patientId' | 'start' | 'end'>): void {
   const probe: Appointment = { ...candidate, typeId: '', mode: 'in-person', state: { status: 'booked' }, createdAt: '', createdBy: '', updatedAt: '', updatedBy: '' };
-  const others = listAppointments(doc, { from: candidate.start, to: candidate.end }).filter((a) => a.id !== candidate.id && holdsTime(a));
+  const others = nearby.filter((a) => a.id !== candidate.id && a.end > candidate.start && a.start < candidate.end && holdsTime(a));
   const clash = findConflicts([...others, probe]).find((c) => c.first === candidate.id || c.second === candidate.id);
   if (clash) {
     const who = clash.kind === 'provider' ? 'The provider' : 'The patient';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clinicOfName, docAccess, docName, feesName, parseDocName, registriesName, scheduleName, tasksName, templatesName, type DocKind } from './doc-names';
+import { addMonths, clinicOfName, deviceMonths, docAccess, docName, feesName, monthOfStart, monthsBetween, parseDocName, registriesName, scheduleMonthName, scheduleName, tasksName, templatesName, type DocKind } from './doc-names';
 import type { Role } from './roles';
 
 const id = '4384bf23-1dc3-48ca-8c84-89fbaff201ae';
@@ -33,6 +33,55 @@ describe('parseDocName', () => {
     'rejects %j',
     (name) => expect(parseDocName(name)).toBeNull()
   );
+});
+
+describe('the appointment book by month', () => {
+  test('a month of the book is named by its clinic and month, and bound to that clinic', () => {
+    const parsed = parseDocName(scheduleMonthName(id, '2026-03'));
+    expect(scheduleMonthName(id, '2026-03')).toBe(`schedule:${id}:2026-03`);
+    expect(parsed).toEqual({ kind: 'schedule', clinicId: id, month: '2026-03' });
+    expect(clinicOfName(parsed!)).toBe(id);
+  });
+  test.each([
+    `schedule:${id}:2026-13`,
+    `schedule:${id}:2026-00`,
+    `schedule:${id}:2026-3`,
+    `schedule:${id}:26-03`,
+    `schedule:${id}:1999-12`,
+    `schedule:${id}:2026-03-01`,
+    `schedule:${id}:2026-03:x`,
+    `schedule:${id}:`,
+    `schedule:${id}-2026-03`,
+    `schedule:${id}/2026-03`,
+    `schedule:clinic-1:2026-03`,
+    `schedule:${id.toUpperCase()}:2026-03`,
+    `templates:${id}:2026-03`,
+    `patient:${id}:2026-03`
+  ])('rejects the month name %j', (name) => expect(parseDocName(name)).toBeNull());
+  test('refuses to make a name for a month that is not one', () => {
+    expect(() => scheduleMonthName(id, '2026-13')).toThrow('Not a month: 2026-13');
+  });
+  test("an appointment's month is the UTC month of its start", () => {
+    expect(monthOfStart('2026-03-31T23:30:00.000Z')).toBe('2026-03');
+    expect(monthOfStart('2026-04-01T00:00:00.000Z')).toBe('2026-04');
+    // 08:00 on 1 April in Nairobi is still 31 March in UTC.
+    expect(monthOfStart('2026-04-01T08:00:00+03:00')).toBe('2026-04');
+    expect(monthOfStart('2026-04-01T02:00:00+03:00')).toBe('2026-03');
+  });
+  test('months step across years', () => {
+    expect(addMonths('2026-12', 1)).toBe('2027-01');
+    expect(addMonths('2026-01', -1)).toBe('2025-12');
+    expect(addMonths('2026-05', -17)).toBe('2024-12');
+    expect(addMonths('2026-05', 0)).toBe('2026-05');
+  });
+  test('lists the months a date range touches', () => {
+    expect(monthsBetween('2026-11-20T00:00:00Z', '2027-02-01T00:00:00Z')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    expect(monthsBetween('2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z')).toEqual(['2026-11']);
+    expect(monthsBetween('2026-11-20T00:00:00Z', '2026-10-21T00:00:00Z')).toEqual([]);
+  });
+  test('a device keeps the previous month through the next three', () => {
+    expect(deviceMonths(Date.parse('2026-12-06T19:00:00Z'))).toEqual(['2026-11', '2026-12', '2027-01', '2027-02', '2027-03']);
+  });
 });
 
 describe('docAccess', () => {

@@ -37,6 +37,12 @@ export type DocName =
       kind: ClinicDocKind;
       /** The clinic whose appointments (or templates) it holds: the name itself binds the document to that clinic. */
       clinicId: string;
+      /**
+       * A `schedule:` document named with a month (`schedule:<clinicId>:<YYYY-MM>`)
+       * holds only the appointments that start in that month (UTC); without
+       * one it is the book's settings (time zone, providers, hours, types).
+       */
+      month?: string;
     };
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -45,12 +51,28 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
-/** Parses `patient:<uuid>` / `chart:<uuid>` / `restricted:<uuid>` / `schedule:<uuid>` / `templates:<uuid>`; returns null for anything else. */
+/** A calendar month `YYYY-MM` (years 2000–2199, months 01–12). */
+const MONTH_RE = /^(20|21)\d\d-(0[1-9]|1[0-2])$/;
+
+export function isMonth(value: unknown): value is string {
+  return typeof value === 'string' && MONTH_RE.test(value);
+}
+
+/**
+ * Parses `patient:<uuid>` / `chart:<uuid>` / `restricted:<uuid>` / `schedule:<uuid>` /
+ * `schedule:<uuid>:<YYYY-MM>` / `templates:<uuid>` …; returns null for anything else.
+ */
 export function parseDocName(name: string): DocName | null {
   const i = name.indexOf(':');
   if (i < 0) return null;
   const kind = name.slice(0, i);
-  const id = name.slice(i + 1);
+  let id = name.slice(i + 1);
+  if (kind === 'schedule' && id.length > 36) {
+    const month = id.slice(37);
+    id = id.slice(0, 36);
+    if (name[i + 37] !== ':' || !isMonth(month) || !isUuid(id)) return null;
+    return { kind: 'schedule', clinicId: id, month };
+  }
   if (!(DOC_KINDS as readonly string[]).includes(kind) || !isUuid(id)) return null;
   if (CLINIC_DOC_KINDS.includes(kind)) return { kind: kind as ClinicDocKind, clinicId: id };
   return { kind: kind as PatientDocKind, patientId: id };
@@ -60,9 +82,51 @@ export function docName(kind: PatientDocKind, patientId: string): string {
   return `${kind}:${patientId}`;
 }
 
-/** The name of a clinic's appointment book. */
+/** The name of a clinic's appointment book settings (time zone, providers, hours, appointment types). */
 export function scheduleName(clinicId: string): string {
   return `schedule:${clinicId}`;
+}
+
+/** The name of the document holding a clinic's appointments that start in `month` (`YYYY-MM`, UTC). */
+export function scheduleMonthName(clinicId: string, month: string): string {
+  if (!isMonth(month)) throw new Error(`Not a month: ${month}`);
+  return `schedule:${clinicId}:${month}`;
+}
+
+/** The month document an appointment belongs to: the UTC month of its start, so every device and the server agree without knowing the clinic's time zone. */
+export function monthOfStart(start: string | number): string {
+  const t = typeof start === 'number' ? start : Date.parse(start);
+  if (Number.isNaN(t)) throw new Error('Not a time');
+  return new Date(t).toISOString().slice(0, 7);
+}
+
+/** `month` moved by `delta` months (`2026-12` + 1 = `2027-01`). */
+export function addMonths(month: string, delta: number): string {
+  const y = Number(month.slice(0, 4));
+  const m = Number(month.slice(5, 7)) - 1 + delta;
+  const year = y + Math.floor(m / 12);
+  const mm = ((m % 12) + 12) % 12;
+  return `${year}-${String(mm + 1).padStart(2, '0')}`;
+}
+
+/** Every month from the one holding `from` to the one holding `to` (inclusive; UTC ISO or epoch ms), in order; empty when `to` is before `from`. */
+export function monthsBetween(from: string | number, to: string | number): string[] {
+  const first = monthOfStart(from);
+  const last = monthOfStart(to);
+  const out: string[] = [];
+  for (let m = first; m <= last; m = addMonths(m, 1)) out.push(m);
+  return out;
+}
+
+/** How many months a staff device keeps: the previous month through the next three. Older and further months are fetched when someone goes there, online. */
+export const DEVICE_MONTHS = { before: 1, after: 3 } as const;
+
+/** The months a staff device keeps on hand at `now`. */
+export function deviceMonths(now: number = Date.now()): string[] {
+  const here = monthOfStart(now);
+  const out: string[] = [];
+  for (let d = -DEVICE_MONTHS.before; d <= DEVICE_MONTHS.after; d++) out.push(addMonths(here, d));
+  return out;
 }
 
 /** The name of a clinic's own registry definitions. */
@@ -97,6 +161,7 @@ export function feesName(clinicId: string): string {
  * clinic cannot claim it even before its first write.
  */
 export function clinicOfName(parsed: DocName): string | null {
+  // A month of the book (`schedule:<clinicId>:<YYYY-MM>`) belongs to the clinic its name carries, like the book itself.
   return 'clinicId' in parsed ? parsed.clinicId : null;
 }
 

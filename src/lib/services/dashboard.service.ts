@@ -1,7 +1,9 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
 import { reportingRecord } from '../chart/reporting-doc';
-import { listAppointments, listProviders, scheduleTimeZone } from '../chart/schedule-doc';
+import { listProviders, scheduleTimeZone } from '../chart/schedule-doc';
+import { bookAppointments } from '../chart/schedule-months';
+import { readDeviceBook } from './device-book';
 import { parseDocName, scheduleName } from '../domain/doc-names';
 import type { DashboardInput, DashboardProvider } from '../domain/reporting/dashboard-stats';
 import type { ReportingDiagnosis, ReportingVisit } from '../domain/reporting/reporting-record';
@@ -117,18 +119,17 @@ export async function loadDashboardData(ws: Workspace): Promise<DashboardData> {
   const names = await ws.vault.docs.docNames();
   const data: DashboardData = { visits: [], diagnoses: [], appointments: [], providers: [], timeZone: 'UTC', charts: 0, unreadable: 0, hasSchedule: false };
 
-  const schedule = scheduleName(ws.user.clinicId);
-  if (names.includes(schedule)) {
-    const doc = new Y.Doc();
-    try {
-      if (await ws.vault.docs.loadInto(schedule, doc, null)) {
+  if (names.includes(scheduleName(ws.user.clinicId))) {
+    const book = await readDeviceBook(ws);
+    if (book) {
+      try {
         data.hasSchedule = true;
-        data.timeZone = scheduleTimeZone(doc);
-        data.appointments = listAppointments(doc);
-        data.providers = listProviders(doc).map((p) => ({ id: p.id, name: p.name }));
+        data.timeZone = scheduleTimeZone(book.settings);
+        data.appointments = bookAppointments(book);
+        data.providers = listProviders(book.settings).map((p) => ({ id: p.id, name: p.name }));
+      } finally {
+        book.destroy();
       }
-    } finally {
-      doc.destroy();
     }
   }
 

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { z } from 'zod';
-import { listAppointments, scheduleDocName } from '../chart/schedule-doc';
+import { bookAppointments } from '../chart/schedule-months';
+import { readDeviceBook } from './device-book';
 import { panelPolicyOf, type DevicePanelSetting } from '../domain/device-panel';
 import { docAccess } from '../domain/doc-names';
 import type { UserVault } from '../storage/user-vault';
@@ -56,12 +57,12 @@ export async function panelFactsOnDevice(ws: PanelWorkspace, now = new Date()): 
     if (at && (!f.lastSeenAt || at > f.lastSeenAt)) f.lastSeenAt = at;
   };
 
-  const schedule = new Y.Doc();
+  const book = await readDeviceBook(ws);
   try {
-    if (await ws.vault.docs.loadInto(scheduleDocName(ws.user.clinicId), schedule, null)) {
+    if (book) {
       const fromYesterday = new Date(now.getTime() - 86_400_000).toISOString();
       const nowIso = now.toISOString();
-      for (const a of listAppointments(schedule)) {
+      for (const a of bookAppointments(book)) {
         if (a.state.status === 'cancelled') continue;
         if (a.start >= fromYesterday) {
           const f = of(a.patientId);
@@ -71,7 +72,7 @@ export async function panelFactsOnDevice(ws: PanelWorkspace, now = new Date()): 
       }
     }
   } finally {
-    schedule.destroy();
+    book?.destroy();
   }
 
   for (const [patientId, c] of await chartFactsOnDevice(ws)) seen(patientId, c.lastVisit);

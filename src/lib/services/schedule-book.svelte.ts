@@ -1,6 +1,8 @@
+import type * as Y from 'yjs';
 import * as sched from '../chart/schedule-doc';
+import * as months from '../chart/schedule-months';
 import type { Actor } from '../domain/chart';
-import type { DocAccess } from '../domain/doc-names';
+import { monthsBetween, type DocAccess } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import {
   dayBoard,
@@ -32,21 +34,102 @@ export class LiveSchedule {
   #version = $state(0);
   #connection = $state<Connection>('offline');
   readonly #live: LiveDoc;
+  readonly #months = new Map<string, LiveDoc>();
+  readonly #book: months.MonthlyBook;
   readonly #actor: Actor;
   readonly #release: (doc: LiveDoc) => Promise<void>;
+  readonly #openMonth: ((month: string) => Promise<LiveDoc | null>) | null;
+  readonly #opening = new Map<string, Promise<void>>();
   readonly #cleanup: (() => void)[] = [];
   readonly access: DocAccess;
   #closed = false;
 
-  constructor(live: LiveDoc, access: DocAccess, actor: Actor, release: (doc: LiveDoc) => Promise<void>) {
+  /**
+   * `live` is the book's settings (`schedule:<clinicId>`), `monthDocs` the
+   * months it opened with (the device's window); `openMonth` fetches and
+   * opens another month when someone goes there (null when it cannot).
+   */
+  constructor(
+    live: LiveDoc,
+    access: DocAccess,
+    actor: Actor,
+    release: (doc: LiveDoc) => Promise<void>,
+    monthDocs: ReadonlyMap<string, LiveDoc> = new Map(),
+    openMonth: ((month: string) => Promise<LiveDoc | null>) | null = null
+  ) {
     this.#live = live;
     this.access = access;
     this.#actor = actor;
     this.#release = release;
+    this.#openMonth = openMonth;
+    const docs = new Map<string, Y.Doc>();
+    this.#book = { settings: live.doc, months: docs, month: (m) => docs.get(m) };
     const bump = () => this.#version++;
     live.doc.on('update', bump);
     this.#connection = live.connection;
     this.#cleanup.push(() => live.doc.off('update', bump), live.onConnection((c) => (this.#connection = c)));
+    for (const [m, d] of monthDocs) this.#adopt(m, d);
+  }
+
+  #adopt(month: string, live: LiveDoc): void {
+    this.#months.set(month, live);
+    (this.#book.months as Map<string, Y.Doc>).set(month, live.doc);
+    const bump = () => this.#version++;
+    live.doc.on('update', bump);
+    this.#cleanup.push(() => live.doc.off('update', bump));
+    this.#version++;
+  }
+
+  /** The months open now. */
+  get openMonths(): string[] {
+    void this.#version;
+    return [...this.#months.keys()].sort();
+  }
+
+  /**
+   * Opens the months a day (or range) falls in that are not open yet: a
+   * month outside the device's window is fetched from the server, so this
+   * needs the network; offline it leaves them closed and says so.
+   */
+  async showMonths(wanted: readonly string[]): Promise<{ missing: string[] }> {
+    const missing: string[] = [];
+    for (const m of wanted) {
+      if (this.#months.has(m) || this.#closed) continue;
+      if (!this.#openMonth) {
+        missing.push(m);
+        continue;
+      }
+      let p = this.#opening.get(m);
+      if (!p) {
+        const open = this.#openMonth;
+        p = open(m).then((live) => {
+          if (!live) return;
+          if (this.#closed || this.#months.has(m)) void this.#release(live);
+          else this.#adopt(m, live);
+        });
+        this.#opening.set(m, p);
+        void p.finally(() => this.#opening.delete(m));
+      }
+      await p.catch((err: unknown) => reportError('Opening a month of the appointment book', err));
+      if (!this.#months.has(m)) missing.push(m);
+    }
+    return { missing };
+  }
+
+  /**
+   * Opens the months a clinic day falls in (it spans at most two UTC months,
+   * whatever the time zone); the booking and reschedule forms call this
+   * before offering free times, so a month outside the window is fetched
+   * first and its appointments counted.
+   */
+  showDay(day: string): Promise<{ missing: string[] }> {
+    return this.showMonths(monthsOfDay(day));
+  }
+
+  /** Whether every month a clinic day falls in is open here (free times are only offered for such a day). */
+  dayOpen(day: string): boolean {
+    void this.#version;
+    return monthsOfDay(day).every((m) => this.#months.has(m));
   }
 
   get version(): number {
@@ -81,11 +164,11 @@ export class LiveSchedule {
   }
   board(day: string, providerId?: string): DayBoard {
     void this.#version;
-    return dayBoard(sched.listAppointments(this.#live.doc), this.providers, day, this.timeZone, providerId);
+    return dayBoard(months.bookAppointments(this.#book), this.providers, day, this.timeZone, providerId);
   }
   appointment(id: string): Appointment | null {
     void this.#version;
-    return sched.readAppointment(this.#live.doc, id);
+    return months.readBookAppointment(this.#book, id);
   }
   availability(providerId: string): Availability | null {
     void this.#version;
@@ -101,8 +184,9 @@ export class LiveSchedule {
     void this.#version;
     const availability = this.availability(providerId);
     const minutes = typeof typeOrMinutes === 'number' ? typeOrMinutes : this.types.find((t) => t.id === typeOrMinutes)?.minutes;
-    if (!availability || !minutes) return [];
-    const others = sched.listAppointments(this.#live.doc).filter((a) => a.id !== opts.ignoring);
+    // A month not open here could hold appointments on that day: no free times until it is opened (showDay).
+    if (!availability || !minutes || !this.dayOpen(day)) return [];
+    const others = months.bookAppointments(this.#book).filter((a) => a.id !== opts.ignoring);
     return freeSlots(availability, others, day, { minutes }, { stepMinutes: SLOT_STEP_MINUTES, notBefore: opts.now ?? Date.now() });
   }
 
@@ -116,7 +200,7 @@ export class LiveSchedule {
     const availability = this.availability(providerId);
     const type = this.types.find((t) => t.id === typeId);
     if (!availability || !type) return null;
-    return firstAvailable(availability, sched.listAppointments(this.#live.doc), type, opts.now ?? Date.now(), {
+    return firstAvailable(availability, months.bookAppointments(this.#book), type, opts.now ?? Date.now(), {
       stepMinutes: SLOT_STEP_MINUTES,
       patientId: opts.patientId || undefined
     });
@@ -125,23 +209,23 @@ export class LiveSchedule {
   // Intents.
   book(input: BookingInput, opts: { allowOverlap?: boolean } = {}): string {
     this.#assertWritable();
-    return sched.addAppointment(this.#live.doc, input, this.#actor, opts);
+    return months.bookInto(this.#book, input, this.#actor, opts);
   }
   reschedule(id: string, start: string, providerId?: string): void {
     this.#assertWritable();
-    sched.rescheduleAppointment(this.#live.doc, id, { start, providerId }, this.#actor);
+    months.rescheduleIn(this.#book, id, { start, providerId }, this.#actor);
   }
   cancel(id: string, reason: string): void {
     this.#assertWritable();
-    sched.cancelAppointment(this.#live.doc, id, reason, this.#actor);
+    months.cancelIn(this.#book, id, reason, this.#actor);
   }
   checkIn(id: string): void {
     this.#assertWritable();
-    sched.checkIn(this.#live.doc, id, this.#actor);
+    months.eventIn(this.#book, id, { type: 'check-in' }, this.#actor);
   }
   noShow(id: string): void {
     this.#assertWritable();
-    sched.markNoShow(this.#live.doc, id, this.#actor);
+    months.eventIn(this.#book, id, { type: 'no-show' }, this.#actor);
   }
   setAvailability(a: Availability): void {
     this.#assertWritable();
@@ -157,8 +241,8 @@ export class LiveSchedule {
   }
 
   /** Resolves once every change so far is stored (encrypted) on this device. */
-  saved(): Promise<void> {
-    return this.#live.persisted();
+  async saved(): Promise<void> {
+    await Promise.all([this.#live.persisted(), ...[...this.#months.values()].map((m) => m.persisted())]);
   }
 
   /** Disconnects and destroys the document once its edits are stored. */
@@ -166,10 +250,17 @@ export class LiveSchedule {
     if (this.#closed) return;
     this.#closed = true;
     for (const c of this.#cleanup.splice(0)) c();
-    this.#release(this.#live).catch((err: unknown) => reportError('Closing the appointment book', err));
+    for (const live of [this.#live, ...this.#months.values()]) this.#release(live).catch((err: unknown) => reportError('Closing the appointment book', err));
   }
 
   #assertWritable(): void {
     if (this.access !== 'write') throw new AppError('forbidden', 'Your role may view the appointment book but not change it');
   }
+}
+
+/** The UTC months a clinic day (`YYYY-MM-DD`) can touch in any time zone: the day before to the day after, around its noon. */
+export function monthsOfDay(day: string): string[] {
+  const around = Date.parse(`${day}T12:00:00Z`);
+  if (Number.isNaN(around)) return [];
+  return monthsBetween(around - 86_400_000, around + 86_400_000);
 }

@@ -1,6 +1,6 @@
 import { initScheduleDoc, isScheduleDoc } from '../chart/schedule-doc';
 import { migrate } from '../chart/schema';
-import { docAccess, scheduleName, type DocAccess } from '../domain/doc-names';
+import { deviceMonths, docAccess, scheduleMonthName, scheduleName, type DocAccess } from '../domain/doc-names';
 import { AppError } from '../domain/errors';
 import type { LiveDoc } from '../sync/live-doc';
 import type { Workspace } from './workspace';
@@ -14,6 +14,40 @@ import type { Workspace } from './workspace';
 export interface LoadedSchedule {
   live: LiveDoc;
   access: DocAccess;
+  /** The months of the device's window (doc-names.ts DEVICE_MONTHS), open. */
+  months: Map<string, LiveDoc>;
+}
+
+/**
+ * Opens one month of the book: fetched first when the device does not hold
+ * it (a month outside the window needs the network; AppError 'unavailable'
+ * then). A month nobody booked in yet opens empty.
+ */
+export async function openScheduleMonth(ws: Workspace, month: string, opts: { fetch: boolean } = { fetch: true }): Promise<LiveDoc> {
+  const name = scheduleMonthName(ws.user.clinicId, month);
+  if (opts.fetch && !(await ws.vault.docs.has(name))) {
+    const failed = await ws.engine.pull([name]);
+    if (failed.some((f) => f.code === 'forbidden')) throw new AppError('forbidden', 'You do not have access to this appointment book');
+  }
+  return ws.engine.acquire(name);
+}
+
+/** The window's months: fetched together in one exchange when online; offline, those on the device (and empty ones to book into). */
+async function openWindow(ws: Workspace): Promise<Map<string, LiveDoc>> {
+  const wanted = deviceMonths();
+  const names = wanted.map((m) => scheduleMonthName(ws.user.clinicId, m));
+  const lacking: string[] = [];
+  for (const n of names) if (!(await ws.vault.docs.has(n))) lacking.push(n);
+  if (lacking.length > 0) {
+    try {
+      await ws.engine.pull(lacking);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'unavailable')) throw err;
+    }
+  }
+  const out = new Map<string, LiveDoc>();
+  for (const m of wanted) out.set(m, await openScheduleMonth(ws, m, { fetch: false }));
+  return out;
 }
 
 export async function loadSchedule(ws: Workspace): Promise<LoadedSchedule> {
@@ -44,7 +78,14 @@ export async function loadSchedule(ws: Workspace): Promise<LoadedSchedule> {
     await ws.engine.release(live);
     throw err;
   }
-  return { live, access };
+  let months: Map<string, LiveDoc>;
+  try {
+    months = await openWindow(ws);
+  } catch (err) {
+    await ws.engine.release(live);
+    throw err;
+  }
+  return { live, access, months };
 }
 
 function deviceTimeZone(): string | undefined {

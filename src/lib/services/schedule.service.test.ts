@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { startTestApp, type TestApp } from '../../../server/http/test-app';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
 import { listAppointments } from '../chart/schedule-doc';
-import { scheduleName } from '../domain/doc-names';
+import { monthOfStart, scheduleMonthName, scheduleName } from '../domain/doc-names';
 import { addDays } from '../domain/scheduling';
 import { nodeDevice, type NodeDevice } from '../sync/test-client';
 import { openSchedule } from './schedule.service';
@@ -72,11 +72,46 @@ describe('appointment book', () => {
       expect(board.conflicts).toHaveLength(1);
       expect([board.conflicts[0].first.id, board.conflicts[0].second.id].sort()).toEqual([idA, idB].sort());
     }
-    const state = await app.sync.readState(scheduleName(a.user.clinicId), a.user.clinicId);
+    // Both are kept in the month the slot starts in; the book's settings hold no appointment.
+    const state = await app.sync.readState(scheduleMonthName(a.user.clinicId, monthOfStart(slot.start)), a.user.clinicId);
     const server = new Y.Doc();
     Y.applyUpdate(server, state!);
     expect(listAppointments(server).filter((x) => x.id === idA || x.id === idB)).toHaveLength(2);
+    const settings = new Y.Doc();
+    Y.applyUpdate(settings, (await app.sync.readState(scheduleName(a.user.clinicId), a.user.clinicId))!);
+    expect(listAppointments(settings).filter((x) => x.id === idA || x.id === idB)).toHaveLength(0);
     sa.close();
+    sb.close();
+  });
+
+  test('free times on a day beyond the device window come only once its month is opened, and count what is booked there', async () => {
+    const a = await device('desk.demo');
+    const sa = await openSchedule(a);
+    const provider = sa.providers[0].id;
+    // Seven months ahead: outside the months a device keeps (the previous month through the next three).
+    let day = addDays(sa.today(), 212);
+    expect(sa.dayOpen(day)).toBe(false);
+    expect(sa.slots(provider, 'consult', day)).toEqual([]);
+    expect(await sa.showDay(day)).toEqual({ missing: [] });
+    while (sa.slots(provider, 'consult', day).length === 0) {
+      day = addDays(day, 1);
+      await sa.showDay(day);
+    }
+    const [patient] = await serverPatients(a);
+    const first = sa.slots(provider, 'consult', day)[0].start;
+    sa.book({ providerId: provider, patientId: patient, typeId: 'consult', start: first });
+    await sa.saved();
+    await a.engine.syncNow();
+    sa.close();
+
+    // Another desk: no free times offered until the month is open; then the booked time is not offered.
+    const b = await device('desk.demo');
+    const sb = await openSchedule(b);
+    expect(sb.slots(provider, 'consult', day)).toEqual([]);
+    expect(await sb.showDay(day)).toEqual({ missing: [] });
+    const offered = sb.slots(provider, 'consult', day).map((x) => x.start);
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered).not.toContain(first);
     sb.close();
   });
 

@@ -1,5 +1,6 @@
 import { LiveSchedule } from './schedule-book.svelte';
-import { loadSchedule } from './schedule-loader';
+import { AppError } from '../domain/errors';
+import { loadSchedule, openScheduleMonth } from './schedule-loader';
 import { actorOf, currentWorkspace, type Workspace } from './workspace';
 
 export { LiveSchedule, SLOT_STEP_MINUTES } from './schedule-book.svelte';
@@ -12,6 +13,13 @@ export { LiveSchedule, SLOT_STEP_MINUTES } from './schedule-book.svelte';
  * nor reachable.
  */
 export async function openSchedule(ws: Workspace = currentWorkspace()): Promise<LiveSchedule> {
-  const { live, access } = await loadSchedule(ws);
-  return new LiveSchedule(live, access, actorOf(ws.user), (d) => ws.engine.release(d));
+  const { live, access, months } = await loadSchedule(ws);
+  return new LiveSchedule(live, access, actorOf(ws.user), (d) => ws.engine.release(d), months, async (month) => {
+    try {
+      return await openScheduleMonth(ws, month);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unavailable') return null;
+      throw err;
+    }
+  });
 }

@@ -1,6 +1,7 @@
-import * as Y from 'yjs';
-import { isScheduleDoc, listAppointments, listAppointmentTypes, listProviders, scheduleTimeZone } from '../chart/schedule-doc';
-import { docAccess, scheduleName } from '../domain/doc-names';
+import { isScheduleDoc, listAppointmentTypes, listProviders, scheduleTimeZone } from '../chart/schedule-doc';
+import { bookAppointments } from '../chart/schedule-months';
+import { docAccess } from '../domain/doc-names';
+import { readDeviceBook } from './device-book';
 import type { Appointment, AppointmentType, Provider } from '../domain/scheduling';
 import { currentWorkspace, type Workspace } from './workspace';
 
@@ -20,16 +21,18 @@ export interface ScheduleSnapshot {
 /** Null when the role may not read the book, or the book has not reached this device yet. */
 export async function readScheduleSnapshot(ws: Workspace = currentWorkspace()): Promise<ScheduleSnapshot | null> {
   if (docAccess(ws.user.roles, 'schedule') === 'none') return null;
-  const doc = new Y.Doc();
+  const book = await readDeviceBook(ws);
+  if (!book) return null;
   try {
-    if (!(await ws.vault.docs.loadInto(scheduleName(ws.user.clinicId), doc, null)) || !isScheduleDoc(doc)) return null;
+    const doc = book.settings;
+    if (!isScheduleDoc(doc)) return null;
     return {
       timeZone: scheduleTimeZone(doc),
       providers: listProviders(doc),
       types: listAppointmentTypes(doc),
-      appointments: listAppointments(doc)
+      appointments: bookAppointments(book)
     };
   } finally {
-    doc.destroy();
+    book.destroy();
   }
 }

@@ -1,3 +1,4 @@
+import { inMonthWindow, monthsToEvict } from './month-window';
 import * as Y from 'yjs';
 import { AppError } from '../domain/errors';
 import type { PatientSummary } from '../domain/patient';
@@ -308,7 +309,7 @@ export class SyncEngine {
           ...this.#deps(),
           meta: this.#o.vault.meta,
           chunkSize: this.#o.chunkSize,
-          include: panel?.include,
+          include: (name) => inMonthWindow(name, new Date()) && (panel ? panel.include(name) : true),
           stopped: () => this.#stopped,
           onProgress: (p) => {
             progress = p;
@@ -326,6 +327,11 @@ export class SyncEngine {
           const evicted = new Set(await this.#evictOutside(now.members));
           if (evicted.size > 0) changed.splice(0, changed.length, ...changed.filter((n) => !evicted.has(n)));
         }
+      }
+      if (full && !this.#stopped) {
+        const docs = this.#o.vault.docs;
+        const stale = monthsToEvict(await docs.docNames(), new Date(), { pending: new Set(await docs.pendingDocs()), open: new Set(this.#open.keys()) });
+        if (stale.length > 0) await docs.evict(stale);
       }
       await this.#refreshPatients(changed);
       if (this.#stopped) return;
