@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as Y from 'yjs';
 import { startTestApp, type TestApp } from '../../../server/http/test-app';
 import { DEMO_PASSWORD } from '../../../server/seed/demo-seed';
+import { deviceMonths } from '../domain/doc-names';
 import { openRecord } from '../services/chart.service';
 import { testVault } from '../storage/test-vault';
 import type { PatientFacts } from './panel-policy';
@@ -43,9 +44,11 @@ describe('panel policy on the device', () => {
     await dr.engine.syncNow();
     expect(dr.engine.lastError).toBeNull();
     expect(await patientDocs(dr)).toEqual([`chart:${a}`, `chart:${b}`, `patient:${a}`, `patient:${b}`].sort());
-    // The clinic's schedule comes too; the other patients stay on the server.
-    expect((await dr.vault.docs.docNames()).filter((n) => n.startsWith('schedule:'))).toHaveLength(1);
-    expect(dr.status.progress.at(-1)).toMatchObject({ running: false, done: 5, total: 5 });
+    // The clinic's appointment book comes too (its settings, and the months a device keeps that hold appointments); the other patients stay on the server.
+    const book = (await dr.vault.docs.docNames()).filter((n) => n.startsWith('schedule:'));
+    expect(book.filter((n) => n.split(':').length === 2)).toHaveLength(1);
+    for (const n of book.filter((x) => x.split(':').length === 3)) expect(deviceMonths()).toContain(n.split(':')[2]);
+    expect(dr.status.progress.at(-1)).toMatchObject({ running: false, done: 4 + book.length, total: 4 + book.length });
 
     // The chart summaries of the panel are built in the background.
     await expect.poll(async () => (await dr.vault.chartSummaries.get(b)) !== null).toBe(true);
